@@ -1,0 +1,129 @@
+"""The event envelope (事件信封) every message on the mesh carries, and its codec.
+
+The envelope's ``event_id`` is the idempotency key; ``subject`` (the aggregate id) is the
+Kafka key, so one aggregate's events stay in order. ``type`` repeats the payload's tag so
+routing and filtering never need to decode the payload.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import msgspec
+
+from contracts.events import Event, Payload
+
+SCHEMA_VERSION = 1
+
+
+class Role(StrEnum):
+    """Code roles of DESIGN §2."""
+
+    BUREAU = "bureau"
+    PROVIDER = "provider"
+    OPERATOR = "operator"
+    DEVELOPER = "developer"
+    SUPERVISOR = "supervisor"
+    EXCHANGE = "exchange"
+    PUBLIC = "public"
+    SYSTEM = "system"
+
+
+class Actor(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
+    """Who caused the event: organization, user and the role they acted in."""
+
+    org_id: str
+    user_id: str
+    role: Role
+
+
+SYSTEM_ACTOR = Actor(org_id="platform", user_id="system", role=Role.SYSTEM)
+
+
+class Envelope(msgspec.Struct, frozen=True, kw_only=True):
+    """One event as it travels between services."""
+
+    event_id: uuid.UUID
+    type: str
+    schema_version: int
+    region: str
+    occurred_at: datetime
+    actor: Actor
+    subject: str
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None = None
+    payload: Payload
+
+    def __post_init__(self) -> None:
+        tag = type(self.payload).__struct_config__.tag
+        if self.type != tag:
+            raise ValueError(f"envelope type {self.type!r} does not match payload {tag!r}")
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware UTC")
+
+
+def event_type(payload: Event) -> str:
+    """The dotted type name of a payload, e.g. ``resource.registered``."""
+    tag = type(payload).__struct_config__.tag
+    assert isinstance(tag, str)
+    return tag
+
+
+def new_envelope(
+    payload: Event,
+    *,
+    region: str,
+    actor: Actor,
+    subject: str,
+    occurred_at: datetime | None = None,
+    correlation_id: uuid.UUID | None = None,
+    causation: Envelope | None = None,
+    event_id: uuid.UUID | None = None,
+) -> Envelope:
+    """Wrap a payload. An event caused by another inherits its correlation id."""
+    eid = event_id or uuid.uuid4()
+    if causation is not None:
+        correlation = causation.correlation_id
+        causation_id: uuid.UUID | None = causation.event_id
+    else:
+        correlation = correlation_id or eid
+        causation_id = None
+    return Envelope(
+        event_id=eid,
+        type=event_type(payload),
+        schema_version=SCHEMA_VERSION,
+        region=region,
+        occurred_at=occurred_at or datetime.now(UTC),
+        actor=actor,
+        subject=subject,
+        correlation_id=correlation,
+        causation_id=causation_id,
+        payload=payload,
+    )
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Envelope)
+
+
+def encode(envelope: Envelope) -> bytes:
+    return _encoder.encode(envelope)
+
+
+def decode(data: bytes) -> Envelope:
+    """Decode and validate; raises ``msgspec.ValidationError``/``DecodeError`` on bad input."""
+    return _decoder.decode(data)
+
+
+def to_builtins(envelope: Envelope) -> dict[str, Any]:
+    """A JSON-safe dict (for keeping the event inside an aggregate's outbox)."""
+    result = msgspec.to_builtins(envelope)
+    assert isinstance(result, dict)
+    return result
+
+
+def from_builtins(data: dict[str, Any]) -> Envelope:
+    return msgspec.convert(data, Envelope)

@@ -1,0 +1,169 @@
+"""The topic registry: every topic, its events, its producer and its consumers.
+
+Topic names follow ``pdo.<region>.<service>.<stream>.v<major>`` (DESIGN §5). A county
+instance reads the city's topics by prefix and writes only under its own region.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from contracts import events as ev
+
+REGION_PATTERN = re.compile(r"^[1-9]\d{5}$")
+"""GB/T 2260 administrative division code: six digits."""
+
+SERVICES: tuple[str, ...] = (
+    "identity",
+    "catalog",
+    "request_review",
+    "sandbox_broker",
+    "product_release",
+    "trading_bridge",
+    "billing",
+    "evaluation",
+    "disclosure",
+)
+
+Audience = Literal["internal", "public", "exchange"]
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """One stream of one service, at one major schema version."""
+
+    segment: str
+    stream: str
+    major: int
+    producer: str
+    consumers: tuple[str, ...]
+    events: tuple[type[ev.Event], ...]
+    audience: Audience
+    description: str
+
+    def name(self, region: str) -> str:
+        if not REGION_PATTERN.match(region):
+            raise ValueError(f"region {region!r} is not a six-digit GB/T 2260 code")
+        return f"pdo.{region}.{self.segment}.{self.stream}.v{self.major}"
+
+    @property
+    def address(self) -> str:
+        """The AsyncAPI channel address with the region as a parameter."""
+        return f"pdo.{{region}}.{self.segment}.{self.stream}.v{self.major}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.segment}.{self.stream}.v{self.major}"
+
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(
+        "identity", "organizations", 1, "identity",
+        ("request_review", "sandbox_broker", "product_release", "billing", "disclosure"),
+        (ev.OrgRegistered, ev.DeveloperAdmitted, ev.DeveloperRemoved),
+        "internal", "Organizations registered and developers admitted or removed (入驻).",
+    ),
+    TopicSpec(
+        "identity", "agreements", 1, "identity",
+        ("request_review", "sandbox_broker", "product_release", "billing", "evaluation",
+         "disclosure"),
+        (ev.AgreementSigned, ev.AgreementSuspended, ev.AgreementTerminated, ev.AgreementExpired),
+        "public", "Operator authorization agreements (授权运营协议) and their ends.",
+    ),
+    TopicSpec(
+        "catalog", "resources", 1, "catalog",
+        ("request_review", "sandbox_broker", "evaluation", "disclosure"),
+        (ev.ResourceRegistered, ev.ResourceChanged, ev.ResourceWithdrawn),
+        "public", "Resources registered (登记), changed and withdrawn from the catalog.",
+    ),
+    TopicSpec(
+        "catalog", "objections", 1, "catalog", ("evaluation",),
+        (ev.ObjectionRaised, ev.ObjectionResolved),
+        "internal", "Data-quality objections (异议) and their resolution.",
+    ),
+    TopicSpec(
+        "request", "applications", 1, "request_review", ("evaluation", "disclosure"),
+        (ev.ApplicationSubmitted, ev.ReviewRecorded, ev.AppealFiled, ev.AppealDecided),
+        "internal", "Scenario applications (一场景一申请), reviews and appeals.",
+    ),
+    TopicSpec(
+        "request", "grants", 1, "request_review",
+        ("sandbox_broker", "product_release", "billing", "disclosure"),
+        (ev.GrantIssued, ev.GrantRevoked),
+        "internal", "Grants of data use, usable only inside a sandbox.",
+    ),
+    TopicSpec(
+        "sandbox", "sandboxes", 1, "sandbox_broker", ("product_release", "evaluation"),
+        (ev.SandboxReady, ev.SandboxClosed, ev.JobFinished, ev.DataDeleted),
+        "internal", "Sandboxes (授权运营空间), jobs and recorded deletions.",
+    ),
+    TopicSpec(
+        "sandbox", "usage", 1, "sandbox_broker", ("billing", "evaluation"),
+        (ev.UsageMetered,),
+        "internal", "Metered usage: calls, rows and compute seconds.",
+    ),
+    TopicSpec(
+        "product", "exports", 1, "product_release", ("sandbox_broker", "evaluation"),
+        (ev.ExportApproved, ev.ExportRejected),
+        "internal", "Export review decisions (出域审核).",
+    ),
+    TopicSpec(
+        "product", "products", 1, "product_release",
+        ("trading_bridge", "billing", "evaluation", "disclosure"),
+        (ev.ProductReleased, ev.ProductWithdrawn),
+        "public", "Products and services released to the published list.",
+    ),
+    TopicSpec(
+        "trading", "trades", 1, "trading_bridge", ("billing", "evaluation", "disclosure"),
+        (ev.ListingCreated, ev.ListingWithdrawn, ev.TradeExecuted, ev.TradeSettled),
+        "exchange", "Listings, trades and settlements; the topic the data exchange consumes.",
+    ),
+    TopicSpec(
+        "billing", "invoices", 1, "billing", ("evaluation", "disclosure"),
+        (ev.InvoiceIssued, ev.RevenueDistributed),
+        "internal", "Invoices and revenue distribution (收益分配).",
+    ),
+    TopicSpec(
+        "evaluation", "evaluations", 1, "evaluation", ("identity", "disclosure"),
+        (ev.EvaluationPublished, ev.RectificationOrdered, ev.RectificationOverdue),
+        "internal", "Annual evaluations and rectification orders (整改).",
+    ),
+    TopicSpec(
+        "disclosure", "records", 1, "disclosure", (),
+        (ev.DisclosurePublished,),
+        "public", "Records published to the public (公开).",
+    ),
+    TopicSpec(
+        "disclosure", "tree-heads", 1, "disclosure", (),
+        (ev.TreeHeadSigned,),
+        "public", "Signed tree heads of the transparency log.",
+    ),
+)
+
+_BY_EVENT: dict[str, TopicSpec] = {
+    t.events[i].__struct_config__.tag: t  # type: ignore[misc]
+    for t in TOPICS
+    for i in range(len(t.events))
+}
+
+
+def topic_for(event_type: str) -> TopicSpec:
+    """The one topic an event type is published on."""
+    try:
+        return _BY_EVENT[event_type]
+    except KeyError:
+        raise KeyError(f"no topic carries event type {event_type!r}") from None
+
+
+def topics_consumed_by(service: str) -> tuple[TopicSpec, ...]:
+    return tuple(t for t in TOPICS if service in t.consumers)
+
+
+def topics_produced_by(service: str) -> tuple[TopicSpec, ...]:
+    return tuple(t for t in TOPICS if t.producer == service)
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"

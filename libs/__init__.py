@@ -1,0 +1,1 @@
+"""Shared runtime for every service: config, bus, store, secrets, auth, audit, telemetry."""

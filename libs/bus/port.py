@@ -1,0 +1,50 @@
+"""The event bus port.
+
+Theory of operation: producers publish encoded envelopes (bytes) to a topic with the
+aggregate's subject id as key, so one aggregate's events stay in order. Consumers
+subscribe a handler under a consumer group. The bus guarantees at-least-once delivery
+and commits only after the handler returns; ``libs.bus.consumer`` wraps every handler
+so that a redelivered event id has no second effect, a failing message is retried and
+then sent to ``<topic>.dlq`` with the error, and consumption moves on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One record as it travels: topic, key, raw value and string headers."""
+
+    topic: str
+    key: str
+    value: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Message], Awaitable[None]]
+
+
+class EventBus(Protocol):
+    """Publishes records and runs subscribed handlers.
+
+    ``publish`` returns once the record is durable (appended to the embedded log, or
+    acknowledged by the Kafka broker with ``acks=all`` and an idempotent producer), so the
+    outbox relay may clear the event afterwards. Subscriptions are registered before
+    ``start``; a handler may be called again for a record it already saw (at-least-once),
+    which the consumer wrapper absorbs."""
+
+    async def publish(self, message: Message) -> None: ...
+
+    async def publish_many(self, messages: list[Message]) -> None:
+        """Publish several records; returns when all are durable."""
+        ...
+
+    def subscribe(self, topics: list[str], group: str, handler: Handler) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
