@@ -10,7 +10,7 @@ then sent to ``<topic>.dlq`` with the error, and consumption moves on.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,7 +22,7 @@ class Message:
     topic: str
     key: str
     value: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 Handler = Callable[[Message], Awaitable[None]]

@@ -1,0 +1,146 @@
+"""The ``pdo`` command: run the platform, one service, or regenerate the contracts.
+
+    pdo up                 all nine services in one process (embedded), demo city loaded
+    pdo serve <service>    one service in distributed mode, configured by environment
+    pdo contracts [--check] regenerate (or check) contracts/asyncapi.json and schemas
+    pdo token --org ID     an access token for a demo organization (embedded mode only)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from contracts.topics import SERVICES
+from libs.config import ConfigError, Settings, check_service, load
+
+log = logging.getLogger("pdo")
+
+
+def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
+    import uvicorn
+
+    from libs.http.gateway import gateway
+    from libs.runtime import Platform
+    from libs.telemetry import configure_logging, setup_tracing
+
+    configure_logging("pdo" if len(services) > 1 else services[0])
+    setup_tracing("pdo" if len(services) > 1 else services[0],
+                  otlp_endpoint=settings.otlp_endpoint or None)
+    platform = Platform(settings, services).build()
+
+    async def start() -> None:
+        await platform.start()
+        if demo and "catalog" in platform.running:
+            from libs.demo.zibo import load as load_demo
+
+            loaded = await load_demo(platform.running["catalog"].ctx)
+            if loaded:
+                log.info("demo city loaded: %d resources registered", loaded)
+        log.info("serving %d service(s) on http://%s:%d (health: /healthz)",
+                 len(services), settings.http_host, settings.http_port)
+
+    app = gateway(platform, on_startup=[start], on_shutdown=[platform.stop])
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
+                access_log=False)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    if args.data_dir:
+        env["PDO_DATA_DIR"] = args.data_dir
+    if args.port:
+        env["PDO_HTTP_PORT"] = str(args.port)
+    if args.host:
+        env["PDO_HTTP_HOST"] = args.host
+    settings = load(env, mode="embedded")
+    print(f"pdo: embedded mode, region {settings.region}, data in {settings.data_dir}",
+          file=sys.stderr)
+    _serve(settings, SERVICES, demo=not args.no_demo)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    service = check_service(args.service)
+    settings = load(mode="distributed")
+    _serve(settings, [service], demo=False)
+    return 0
+
+
+def cmd_contracts(args: argparse.Namespace) -> int:
+    from contracts import asyncapi
+
+    if args.check:
+        stale = [rel for rel, text in asyncapi.rendered().items()
+                 if not (asyncapi.HERE / rel).exists()
+                 or (asyncapi.HERE / rel).read_text(encoding="utf-8") != text]
+        if stale:
+            print("out of date (run `pdo contracts`): " + ", ".join(stale), file=sys.stderr)
+            return 1
+        print("contracts are up to date")
+        return 0
+    written = asyncapi.write()
+    print(f"wrote {len(written)} files under {asyncapi.HERE}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from libs.auth.tokens import TokenIssuer
+    from libs.clock import SystemClock
+    from libs.demo.zibo import find_org, principal_for
+    from libs.runtime import make_secrets
+
+    env = dict(os.environ)
+    if args.data_dir:
+        env["PDO_DATA_DIR"] = args.data_dir
+    settings = load(env, mode="embedded")
+    try:
+        org = find_org(args.org)
+    except KeyError:
+        print(f"unknown demo organization {args.org!r}", file=sys.stderr)
+        return 2
+    issuer = TokenIssuer(make_secrets(settings), SystemClock(), region=settings.region)
+    print(asyncio.run(issuer.issue(principal_for(org), ttl_seconds=args.ttl)))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="pdo", description="公共数据资源授权运营平台")
+    sub = top.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run all nine services in one process (embedded mode)")
+    up.add_argument("--port", type=int, default=None, help="HTTP port (default 8000)")
+    up.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    up.add_argument("--data-dir", default=None, help="where state lives (default .pdo/data)")
+    up.add_argument("--no-demo", action="store_true", help="do not load the demo city")
+    up.set_defaults(func=cmd_up)
+    serve = sub.add_parser("serve", help="run one service in distributed mode")
+    serve.add_argument("service", choices=SERVICES)
+    serve.set_defaults(func=cmd_serve)
+    contracts = sub.add_parser("contracts", help="regenerate AsyncAPI and JSON Schemas")
+    contracts.add_argument("--check", action="store_true", help="fail if regeneration differs")
+    contracts.set_defaults(func=cmd_contracts)
+    token = sub.add_parser("token", help="issue an access token for a demo organization")
+    token.add_argument("--org", required=True, help="e.g. org-370300-tax")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
+    token.add_argument("--data-dir", default=None)
+    token.set_defaults(func=cmd_token)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ConfigError as exc:
+        print(f"pdo: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""One ASGI app serving the built services under ``/<service>/``, plus ``/healthz``.
+
+Embedded mode mounts all nine; ``pdo serve <service>`` mounts one, so every path is the
+same in both modes (a Kubernetes ingress routes ``/<service>`` to that service's pods).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Litestar, Response, asgi, get
+from litestar.types import Receive, Scope, Send
+
+from libs.http.problems import EXCEPTION_HANDLERS
+from libs.runtime import Platform
+
+
+def _mount(name: str, app: Litestar) -> Any:
+    @asgi(f"/{name}", is_mount=True, copy_scope=True, opt={"public": True})
+    async def mounted(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+
+    mounted.handler_name = f"mount_{name}"  # type: ignore[attr-defined]
+    return mounted
+
+
+def gateway(platform: Platform, *, on_startup: list[Callable[[], Awaitable[None]]] | None = None,
+            on_shutdown: list[Callable[[], Awaitable[None]]] | None = None) -> Litestar:
+    @get("/healthz", opt={"public": True}, summary="Health of every service in this process")
+    async def healthz() -> Response[dict[str, Any]]:
+        report = await platform.health()
+        if report["status"] == "up":
+            return Response(report, status_code=200)
+        return Response(report, status_code=503)
+
+    mounts = [_mount(name, app) for name, app in platform.apps().items()]
+    return Litestar(
+        route_handlers=[healthz, *mounts],
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=on_startup or [platform.start],
+        on_shutdown=on_shutdown or [platform.stop],
+        openapi_config=None,
+    )

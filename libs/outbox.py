@@ -1,0 +1,141 @@
+"""The transactional outbox: events ride inside the aggregate document, a relay publishes them.
+
+A command handler calls ``stage`` to append envelopes to the document's ``_outbox`` and
+saves the document with one write, so state and events commit together. ``OutboxRelay``
+then publishes each pending event to its topic and clears it. If the process dies after
+publishing and before clearing, the event is published again on restart; consumers drop
+the duplicate by event id (``libs.bus.inbox``). No event is lost, none is applied twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from opentelemetry import context as otel_context
+
+from contracts.envelope import Envelope, encode, from_builtins, to_builtins
+from contracts.topics import topic_for
+from libs.bus.port import EventBus, Message
+from libs.store.port import Document, DocumentStore, StoreUnavailable
+from libs.telemetry import extract_context, inject_headers, publish_span, tracer
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE_HEADER = "pdo-event-type"
+
+
+def stage(doc: Document, envelopes: Iterable[Envelope]) -> Document:
+    """Append events to the document's outbox, with the current trace context."""
+    outbox: list[dict[str, Any]] = list(doc.get("_outbox", []))
+    for envelope in envelopes:
+        headers: dict[str, str] = {}
+        inject_headers(headers)
+        outbox.append(
+            {"event_id": str(envelope.event_id), "envelope": to_builtins(envelope),
+             "headers": headers}
+        )
+    doc["_outbox"] = outbox
+    return doc
+
+
+def to_message(entry: dict[str, Any]) -> Message:
+    envelope = from_builtins(entry["envelope"])
+    headers = dict(entry.get("headers", {}))
+    headers[EVENT_TYPE_HEADER] = envelope.type
+    return Message(
+        topic=topic_for(envelope.type).name(envelope.region),
+        key=envelope.subject,
+        value=encode(envelope),
+        headers=headers,
+    )
+
+
+class OutboxRelay:
+    """Publishes and clears pending events of one service's collections.
+
+    ``notify()`` after a commit wakes it at once; a periodic sweep catches anything left
+    by a crash. ``drain()`` runs one full pass (used at start-up and in tests)."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        store: DocumentStore,
+        bus: EventBus,
+        collections: Sequence[str],
+        interval: float = 1.0,
+        batch: int = 200,
+    ) -> None:
+        self._store = store
+        self._bus = bus
+        self._collections = tuple(collections)
+        self._interval = interval
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._tracer = tracer(service)
+        self._service = service
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def drain(self) -> int:
+        """Publish everything pending now; returns how many events were published."""
+        published = 0
+        for collection in self._collections:
+            while True:
+                docs = await self._store.with_outbox(collection, self._batch)
+                if not docs:
+                    break
+                for doc in docs:
+                    published += await self._relay(collection, doc)
+        return published
+
+    async def _relay(self, collection: str, doc: Document) -> int:
+        entries: list[dict[str, Any]] = doc.get("_outbox", [])
+        if not entries:
+            return 0
+        messages = [to_message(e) for e in entries]
+        with contextlib.ExitStack() as spans:
+            # Each publish span continues the trace of the command that staged the event
+            # and writes its own context into the headers the consumers will extract.
+            for message in messages:
+                token = otel_context.attach(extract_context(message.headers))
+                try:
+                    spans.enter_context(
+                        publish_span(self._tracer, message.topic, message.key, message.headers)
+                    )
+                finally:
+                    otel_context.detach(token)
+            await self._bus.publish_many(messages)
+        await self._store.clear_outbox(collection, doc["_id"], [e["event_id"] for e in entries])
+        return len(entries)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except StoreUnavailable:
+                log.warning("outbox relay: store unavailable", extra={"service": self._service})
+            except Exception:
+                log.exception("outbox relay failed; will retry", extra={"service": self._service})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=f"outbox:{self._service}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

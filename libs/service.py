@@ -1,0 +1,46 @@
+"""What a service is given (``ServiceContext``) and what it hands back (``ServiceParts``).
+
+Every ``services/<name>/bootstrap.py`` exposes ``build(ctx) -> ServiceParts``; the
+runtime (``libs.runtime``) does the wiring, the same way in both modes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from litestar import Litestar
+
+from libs.audit import AuditLog
+from libs.auth.tokens import TokenVerifier
+from libs.bus.consumer import EnvelopeHandler
+from libs.bus.port import EventBus
+from libs.clock import Clock
+from libs.secrets.port import SecretStore
+from libs.store.port import DocumentStore
+
+
+@dataclass
+class ServiceContext:
+    """Ports injected into one service. Built only by ``libs.runtime``."""
+
+    name: str
+    region: str
+    store: DocumentStore
+    bus: EventBus
+    secrets: SecretStore
+    clock: Clock
+    audit: AuditLog
+    verifier: TokenVerifier
+    notify_outbox: Callable[[], None] = field(default=lambda: None)
+
+
+@dataclass
+class ServiceParts:
+    """A built service: its HTTP app, its event handlers and its outbox collections."""
+
+    name: str
+    app: Litestar
+    handlers: Mapping[str, EnvelopeHandler] = field(default_factory=dict)
+    outbox_collections: tuple[str, ...] = ()
+    on_start: tuple[Callable[[], Awaitable[None]], ...] = ()

@@ -1,0 +1,1 @@
+"""The nine services of the platform, one package each: domain (pure), handlers, api."""

@@ -1,0 +1,1 @@
+"""billing: price caps (上限收费标准), concrete prices, free-use rules, metering, invoices and revenue distribution."""

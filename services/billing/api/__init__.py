@@ -1,0 +1,1 @@
+"""HTTP API of billing: thin controllers; today only health and OpenAPI."""

@@ -1,0 +1,1 @@
+"""HTTP API of catalog: thin controllers over ``services.catalog.commands``."""

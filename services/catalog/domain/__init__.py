@@ -1,0 +1,1 @@
+"""Pure catalog rules: resources, registration codes and evidence hashes. No I/O here."""

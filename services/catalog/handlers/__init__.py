@@ -1,0 +1,1 @@
+"""Event handlers of catalog. It consumes no events yet: the catalog is a source of truth."""

@@ -1,0 +1,1 @@
+"""HTTP API of disclosure: public pages and records, readable without signing in."""

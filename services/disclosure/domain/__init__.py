@@ -1,0 +1,1 @@
+"""Pure disclosure rules: what of each event the public may see. No I/O here."""

@@ -1,0 +1,1 @@
+"""Event handlers of disclosure, by event type."""

@@ -1,0 +1,1 @@
+"""HTTP API of evaluation: thin controllers; today only health and OpenAPI."""

@@ -1,0 +1,1 @@
+"""HTTP API of identity: thin controllers; today only health and OpenAPI."""

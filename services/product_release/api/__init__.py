@@ -1,0 +1,1 @@
+"""HTTP API of product-release: thin controllers; today only health and OpenAPI."""

@@ -1,0 +1,1 @@
+"""HTTP API of request-review: thin controllers; today only health and OpenAPI."""

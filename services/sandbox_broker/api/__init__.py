@@ -1,0 +1,1 @@
+"""HTTP API of sandbox-broker: thin controllers; today only health and OpenAPI."""

@@ -1,0 +1,1 @@
+"""HTTP API of trading-bridge: thin controllers; today only health and OpenAPI."""
