@@ -12,7 +12,7 @@
 # The first build takes a few minutes on 2 cores; later starts reuse the binary.
 # The datadir holds the SQLite files (data/), FerretDB's state dir (state/), logs/ferretdb.log
 # and ferretdb.pid. Environment: FERRETDB_START_TIMEOUT (s, default 60), FERRETDB_LOG_LEVEL
-# (default WARN; INFO logs every connection).
+# (default WARN; INFO logs every connection), PDO_OWNER_PID (stop FerretDB when that process is gone).
 set -euo pipefail
 
 FERRETDB_VERSION=v1.24.0
@@ -126,6 +126,19 @@ ping_server() (
     [[ "$reply" == *016f6b00000000000000f03f* ]]
 ) 2>/dev/null
 
+# Stop the server when the process that asked for it (PDO_OWNER_PID, e.g. a pytest session) dies
+# without stopping it, so a test run killed hard leaves no server behind.
+start_watchdog() {
+    local pid="$1" owner="${PDO_OWNER_PID:-}"
+    [[ -n "$owner" ]] && kill -0 "$owner" 2>/dev/null || return 0
+    nohup bash -c '
+        while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 2; done
+        kill -0 "$2" 2>/dev/null || exit 0
+        kill -TERM "$2"
+        for _ in $(seq 1 150); do kill -0 "$2" 2>/dev/null || exit 0; sleep 0.2; done
+        kill -KILL "$2"' pdo-watchdog "$owner" "$pid" >/dev/null 2>&1 </dev/null &
+}
+
 wait_gone() {
     local i
     for ((i = 0; i < 100; i++)); do
@@ -156,6 +169,7 @@ start() {
         >>"$datadir/logs/ferretdb.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$datadir/ferretdb.pid"
+    start_watchdog "$pid"
 
     t0=$SECONDS
     deadline=$((SECONDS + START_TIMEOUT))

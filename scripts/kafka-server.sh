@@ -12,7 +12,8 @@
 # server.properties, the KRaft metadata + topic data (data/), the broker log (logs/server.log),
 # the JVM's stdout/stderr (logs/stdout.log) and kafka.pid. A datadir that is already formatted is
 # never formatted again, so start after kill9 keeps every committed record.
-# Environment: KAFKA_START_TIMEOUT (s, default 120), KAFKA_HEAP_OPTS (default -Xms256m -Xmx512m).
+# Environment: KAFKA_START_TIMEOUT (s, default 120), KAFKA_HEAP_OPTS (default -Xms256m -Xmx512m),
+# PDO_OWNER_PID (stop the broker when that process is gone).
 set -euo pipefail
 
 KAFKA_VERSION=4.0.1
@@ -42,9 +43,17 @@ fetch() {
     if [[ -d "$LIBS" && "$want" == "$have" ]]; then
         return 0
     fi
+    mkdir -p "$KAFKA_HOME"
+    # one fetch at a time, even across concurrent test sessions (fd closed before the JVM starts)
+    exec 8>"$KAFKA_HOME/.fetch.lock"
+    flock 8
+    have="$(cat "$LIBS/.pom.sha256" 2>/dev/null || true)"
+    if [[ -d "$LIBS" && "$want" == "$have" ]]; then
+        exec 8>&-
+        return 0
+    fi
     command -v mvn >/dev/null || die "mvn (Apache Maven) is not on PATH; it fetches the Kafka jars"
     command -v java >/dev/null || die "java (17+) is not on PATH"
-    mkdir -p "$KAFKA_HOME"
     tmp="$(mktemp -d "$KAFKA_HOME/libs.tmp.XXXXXX")"
     log "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into $LIBS (once)"
     if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
@@ -59,6 +68,7 @@ fetch() {
     rm -rf "$LIBS"
     mv "$tmp" "$LIBS"
     log "jars cached in $LIBS"
+    exec 8>&-
 }
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -73,6 +83,19 @@ pid_of() {
     # guard against a recycled pid: it must be our broker
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka' || return 1
     printf '%s\n' "$pid"
+}
+
+# Stop the server when the process that asked for it (PDO_OWNER_PID, e.g. a pytest session) dies
+# without stopping it, so a test run killed hard leaves no server behind.
+start_watchdog() {
+    local pid="$1" owner="${PDO_OWNER_PID:-}"
+    [[ -n "$owner" ]] && kill -0 "$owner" 2>/dev/null || return 0
+    nohup bash -c '
+        while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 2; done
+        kill -0 "$2" 2>/dev/null || exit 0
+        kill -TERM "$2"
+        for _ in $(seq 1 150); do kill -0 "$2" 2>/dev/null || exit 0; sleep 0.2; done
+        kill -KILL "$2"' pdo-watchdog "$owner" "$pid" >/dev/null 2>&1 </dev/null &
 }
 
 write_configs() {
@@ -172,6 +195,7 @@ start() {
         >>"$datadir/logs/stdout.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$datadir/kafka.pid"
+    start_watchdog "$pid"
 
     local t0=$SECONDS
     deadline=$((SECONDS + START_TIMEOUT))

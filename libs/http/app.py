@@ -13,6 +13,7 @@ from litestar.types import ControllerRouterHandler
 
 from libs.http.problems import EXCEPTION_HANDLERS
 from libs.service import ServiceContext
+from libs.telemetry import litestar_logging_config
 
 MAX_BODY_BYTES = 1_048_576
 """1 MiB: commands are small; anything larger is refused with 413 before parsing."""
@@ -50,6 +51,7 @@ def service_app(
             ),
             security=[{"bearer": []}],
         ),
+        logging_config=litestar_logging_config(),
         debug=False,
     )
     app.state.verifier = ctx.verifier

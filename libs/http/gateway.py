@@ -14,6 +14,7 @@ from litestar.types import Receive, Scope, Send
 
 from libs.http.problems import EXCEPTION_HANDLERS
 from libs.runtime import Platform
+from libs.telemetry import http_plugin, litestar_logging_config
 
 
 def _mount(name: str, app: Litestar) -> Any:
@@ -21,7 +22,6 @@ def _mount(name: str, app: Litestar) -> Any:
     async def mounted(scope: Scope, receive: Receive, send: Send) -> None:
         await app(scope, receive, send)
 
-    mounted.handler_name = f"mount_{name}"  # type: ignore[attr-defined]
     return mounted
 
 
@@ -41,4 +41,7 @@ def gateway(platform: Platform, *, on_startup: list[Callable[[], Awaitable[None]
         on_startup=on_startup or [platform.start],
         on_shutdown=on_shutdown or [platform.stop],
         openapi_config=None,
+        logging_config=litestar_logging_config(),
+        # One SERVER span per request, here at the edge; mounted apps add none.
+        plugins=[http_plugin("pdo" if len(mounts) > 1 else next(iter(platform.apps())))],
     )

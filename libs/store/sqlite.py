@@ -91,7 +91,7 @@ class SqliteDocumentStore:
         self._conn: sqlite3.Connection | None = None
         self._closed = False
         self._lock = threading.Lock()
-        self._tables: dict[str, str] = {}
+        self._tables: dict[str, _Sql] = {}
         self._last_seq = 0
 
     # -- the port ---------------------------------------------------------------------
@@ -100,13 +100,10 @@ class SqliteDocumentStore:
         body = _prepare(doc, 1)
         encoded = _ENCODER.encode(body)
         with self._lock:
-            conn, table = self._open(collection)
+            conn, sql = self._open(collection)
             seq = self._next_seq() if body["_outbox"] else None
             try:
-                conn.execute(
-                    f"INSERT INTO {table} (id, version, doc, outbox_seq) VALUES (?, 1, ?, ?)",
-                    (body["_id"], encoded, seq),
-                )
+                conn.execute(sql.insert, (body["_id"], encoded, seq))
             except sqlite3.IntegrityError:
                 raise DuplicateDocument(collection, body["_id"]) from None
             except sqlite3.Error as exc:
@@ -118,17 +115,15 @@ class SqliteDocumentStore:
         keep_outbox = "_outbox" not in doc
         doc_id: str = body["_id"]
         with self._lock:
-            conn, table = self._open(collection)
+            conn, sql = self._open(collection)
             try:
                 if keep_outbox:
-                    return self._replace_keeping_outbox(conn, table, collection, body,
+                    return self._replace_keeping_outbox(conn, sql, collection, body,
                                                         expected_version)
                 encoded = _ENCODER.encode(body)
                 seq = self._next_seq() if body["_outbox"] else None
                 cursor = conn.execute(
-                    f"UPDATE {table} SET version = ?, doc = ?, outbox_seq = ? "
-                    "WHERE id = ? AND version = ?",
-                    (expected_version + 1, encoded, seq, doc_id, expected_version),
+                    sql.replace, (expected_version + 1, encoded, seq, doc_id, expected_version)
                 )
             except sqlite3.Error as exc:
                 raise _unavailable(exc) from exc
@@ -138,9 +133,9 @@ class SqliteDocumentStore:
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
         with self._lock:
-            conn, table = self._open(collection)
+            conn, sql = self._open(collection)
             try:
-                row = conn.execute(f"SELECT doc FROM {table} WHERE id = ?", (doc_id,)).fetchone()
+                row = conn.execute(sql.get, (doc_id,)).fetchone()
             except sqlite3.Error as exc:
                 raise _unavailable(exc) from exc
         return None if row is None else _decode(row[0])
@@ -160,13 +155,13 @@ class SqliteDocumentStore:
         clause = _where_sql(where, params)
         order = _order_sql(sort)
         with self._lock:
-            conn, table = self._open(collection)
-            sql = f"SELECT doc FROM {table} WHERE {clause} ORDER BY {order}"
+            conn, sql = self._open(collection)
+            query = f"{sql.select} WHERE {clause} ORDER BY {order}"
             if limit or skip:
-                sql += " LIMIT ? OFFSET ?"
+                query += " LIMIT ? OFFSET ?"
                 params += [limit or -1, skip]
             try:
-                rows = conn.execute(sql, params).fetchall()
+                rows = conn.execute(query, params).fetchall()
             except sqlite3.Error as exc:
                 raise _unavailable(exc) from exc
         return [_decode(row[0]) for row in rows]
@@ -175,10 +170,10 @@ class SqliteDocumentStore:
         params: list[Any] = []
         clause = _where_sql(where, params)
         with self._lock:
-            conn, table = self._open(collection)
+            conn, sql = self._open(collection)
+            query = f"{sql.count} WHERE {clause}"
             try:
-                row = conn.execute(f"SELECT count(*) FROM {table} WHERE {clause}",
-                                   params).fetchone()
+                row = conn.execute(query, params).fetchone()
             except sqlite3.Error as exc:
                 raise _unavailable(exc) from exc
         return int(row[0])
@@ -187,13 +182,9 @@ class SqliteDocumentStore:
         if limit < 0:
             raise ValueError("limit must not be negative")
         with self._lock:
-            conn, table = self._open(collection)
+            conn, sql = self._open(collection)
             try:
-                rows = conn.execute(
-                    f"SELECT doc FROM {table} WHERE outbox_seq IS NOT NULL "
-                    "ORDER BY outbox_seq, id LIMIT ?",
-                    (limit or -1,),
-                ).fetchall()
+                rows = conn.execute(sql.outbox, (limit or -1,)).fetchall()
             except sqlite3.Error as exc:
                 raise _unavailable(exc) from exc
         return [_decode(row[0]) for row in rows]
@@ -203,13 +194,11 @@ class SqliteDocumentStore:
         if not drop:
             return
         with self._lock:
-            conn, table = self._open(collection)
+            conn, sql = self._open(collection)
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    row = conn.execute(
-                        f"SELECT version, doc, outbox_seq FROM {table} WHERE id = ?", (doc_id,)
-                    ).fetchone()
+                    row = conn.execute(sql.read, (doc_id,)).fetchone()
                     if row is not None:
                         version, raw, seq = row
                         body = _decode(raw)
@@ -219,8 +208,7 @@ class SqliteDocumentStore:
                             body["_outbox"] = remaining
                             body["_version"] = version + 1
                             conn.execute(
-                                f"UPDATE {table} SET version = ?, doc = ?, outbox_seq = ? "
-                                "WHERE id = ?",
+                                sql.write,
                                 (version + 1, _ENCODER.encode(body),
                                  seq if remaining else None, doc_id),
                             )
@@ -251,7 +239,7 @@ class SqliteDocumentStore:
     def _replace_keeping_outbox(
         self,
         conn: sqlite3.Connection,
-        table: str,
+        sql: _Sql,
         collection: str,
         body: Document,
         expected_version: int,
@@ -259,16 +247,14 @@ class SqliteDocumentStore:
         doc_id: str = body["_id"]
         conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute(
-                f"SELECT version, doc FROM {table} WHERE id = ?", (doc_id,)
-            ).fetchone()
+            row = conn.execute(sql.read, (doc_id,)).fetchone()
             if row is None or row[0] != expected_version:
                 raise VersionConflict(collection, doc_id, expected_version)
             outbox = _decode(row[1]).get("_outbox") or []
             body["_outbox"] = outbox
             encoded = _ENCODER.encode(body)
             conn.execute(
-                f"UPDATE {table} SET version = ?, doc = ?, outbox_seq = ? WHERE id = ?",
+                sql.write,
                 (expected_version + 1, encoded, self._next_seq() if outbox else None, doc_id),
             )
             conn.execute("COMMIT")
@@ -301,27 +287,19 @@ class SqliteDocumentStore:
         self._conn = conn
         return conn
 
-    def _open(self, collection: str) -> tuple[sqlite3.Connection, str]:
-        """The connection and the quoted table of ``collection``, created if new."""
+    def _open(self, collection: str) -> tuple[sqlite3.Connection, _Sql]:
+        """The connection and the statements of ``collection``, its table created if new."""
         conn = self._connection()
-        table = self._tables.get(collection)
-        if table is None:
-            _check_collection(collection)
-            name = f"c_{collection}"
-            table = f'"{name}"'
+        sql = self._tables.get(collection)
+        if sql is None:
+            sql = _Sql(collection)
             try:
-                conn.execute(
-                    f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, "
-                    "version INTEGER NOT NULL, doc TEXT NOT NULL, outbox_seq INTEGER)"
-                )
-                conn.execute(
-                    f'CREATE INDEX IF NOT EXISTS "{name}.outbox" ON {table} (outbox_seq, id) '
-                    "WHERE outbox_seq IS NOT NULL"
-                )
+                conn.execute(sql.create_table)
+                conn.execute(sql.create_index)
             except sqlite3.Error as exc:
                 raise _unavailable(exc) from exc
-            self._tables[collection] = table
-        return conn, table
+            self._tables[collection] = sql
+        return conn, sql
 
     def _next_seq(self) -> int:
         """A per-store increasing number near the wall clock in nanoseconds."""
@@ -329,16 +307,51 @@ class SqliteDocumentStore:
         return self._last_seq
 
 
+class _Sql:
+    """The statements on one collection's table.
+
+    Identifiers are interpolated, never values: the collection name is checked against
+    ``[A-Za-z_][A-Za-z0-9_.-]*`` before it becomes a quoted table name, and field names
+    (in ``_where_sql``/``_order_sql``) are checked by ``_path``.
+    """
+
+    def __init__(self, collection: str) -> None:
+        if not _COLLECTION.fullmatch(collection):
+            raise ValueError(f"invalid collection name {collection!r}")
+        table = f'"c_{collection}"'
+        index = f'"c_{collection}.outbox"'
+        self.create_table = (
+            f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY, "
+            "version INTEGER NOT NULL, doc TEXT NOT NULL, outbox_seq INTEGER)"
+        )
+        self.create_index = (
+            f"CREATE INDEX IF NOT EXISTS {index} ON {table} (outbox_seq, id) "
+            "WHERE outbox_seq IS NOT NULL"
+        )
+        self.insert = (
+            f"INSERT INTO {table} (id, version, doc, outbox_seq) "  # noqa: S608
+            "VALUES (?, 1, ?, ?)"
+        )
+        self.replace = (
+            f"UPDATE {table} SET version = ?, doc = ?, outbox_seq = ? "  # noqa: S608
+            "WHERE id = ? AND version = ?"
+        )
+        self.write = f"UPDATE {table} SET version = ?, doc = ?, outbox_seq = ? WHERE id = ?"  # noqa: S608
+        self.get = f"SELECT doc FROM {table} WHERE id = ?"  # noqa: S608
+        self.read = f"SELECT version, doc, outbox_seq FROM {table} WHERE id = ?"  # noqa: S608
+        self.outbox = (
+            f"SELECT doc FROM {table} WHERE outbox_seq IS NOT NULL "  # noqa: S608
+            "ORDER BY outbox_seq, id LIMIT ?"
+        )
+        self.select = f"SELECT doc FROM {table}"  # noqa: S608
+        self.count = f"SELECT count(*) FROM {table}"  # noqa: S608
+
+
 def _unavailable(exc: sqlite3.Error) -> Exception:
     """Map a driver error: locks, I/O and corruption are unavailability; bugs stay bugs."""
     if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
         return StoreUnavailable(f"SQLite: {exc}")
     return exc
-
-
-def _check_collection(name: str) -> None:
-    if not _COLLECTION.fullmatch(name):
-        raise ValueError(f"invalid collection name {name!r}")
 
 
 def _prepare(doc: Mapping[str, Any], version: int) -> Document:
@@ -442,7 +455,7 @@ def _where_sql(where: Mapping[str, Any] | None, params: list[Any]) -> str:
         element = _match_sql("e.type", "e.value", values, params)
         scalar = _match_sql(kind, f"json_extract(doc, {path})", values, params)
         clauses.append(
-            f"(CASE {kind} WHEN 'array' THEN EXISTS "
+            f"(CASE {kind} WHEN 'array' THEN EXISTS "  # noqa: S608
             f"(SELECT 1 FROM json_each(doc, {path}) AS e WHERE {element}) ELSE {scalar} END)"
         )
     return " AND ".join(clauses)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
@@ -42,7 +42,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
 
         @post("/", guards=[roles(Role.PROVIDER)], summary="Register a data resource (登记)")
         async def register(self, request: Request[Any, Any, Any],
-                           data: RegisterResourceBody) -> ResourceView:
+                           data: JSONBody[RegisterResourceBody]) -> ResourceView:
             principal = principal_of(request)
             cmd = RegisterResource(
                 provider_org_id=principal.org_id, name=data.name, description=data.description,
@@ -54,16 +54,16 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             return view(await commands.register_resource(ctx, principal, cmd))
 
         @get("/{resource_id:str}", guards=[roles(*READERS)], summary="One resource")
-        async def read(self, resource_id: str) -> ResourceView:
+        async def read(self, resource_id: FromPath[str]) -> ResourceView:
             return view(await commands.get_resource(ctx, resource_id))
 
         @get("/", guards=[roles(*READERS)], summary="Browse the catalog")
         async def browse(
             self,
-            category: str | None = None,
-            provider_org_id: str | None = None,
-            offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+            category: FromQuery[str | None] = None,
+            provider_org_id: FromQuery[str | None] = None,
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> ResourcePage:
             found, total = await commands.list_resources(
                 ctx, category=category, provider_org_id=provider_org_id,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from contracts.errors import NotFound
 from libs.service import ServiceContext
@@ -59,10 +59,10 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", summary="Registered data resources, public (公开)")
         async def browse(
             self,
-            category: str | None = None,
-            status: str | None = "listed",
-            offset: Annotated[int, Parameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+            category: FromQuery[str | None] = None,
+            status: FromQuery[str | None] = "listed",
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> ResourceListingPage:
             where: dict[str, str] = {}
             if category:
@@ -76,7 +76,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
                                        offset=offset, limit=limit)
 
         @get("/{resource_id:str}", summary="One registered resource, public")
-        async def read(self, resource_id: str) -> ResourceListingView:
+        async def read(self, resource_id: FromPath[str]) -> ResourceListingView:
             doc = await ctx.store.get(LISTINGS, resource_id)
             if doc is None:
                 raise NotFound(f"no public listing for resource {resource_id}")

@@ -1,0 +1,351 @@
+"""MongoDB-wire adapter of the document store port (distributed mode), on PyMongo's async API.
+
+One service database per store; a collection per aggregate type. The semantics are those
+of ``libs.store.sqlite`` (see its docstring for the full list; the contract suite holds
+both adapters to them): documents are stored as their ``msgspec.json`` form (so a
+``datetime`` is stored and returned as an RFC 3339 string), ``_id`` is a ``str``, filters
+are equality or ``$in`` on top-level fields, results tie-break on ``_id``, ``replace`` of
+a missing document raises ``VersionConflict``, a ``replace`` without ``_outbox`` keeps the
+stored one, and ``clear_outbox`` bumps ``_version`` when it removes anything.
+
+The store keeps one private field, ``_outbox_seq``: present only while ``_outbox`` is
+non-empty, it holds a wall-clock nanosecond stamp of the write that left events pending
+and orders ``with_outbox`` (a sparse index serves it on MongoDB). It is stripped from
+every document returned.
+
+The target server is FerretDB 1.24 on its SQLite backend, verified operator by operator.
+What it cannot do shapes two choices (``atomic_filters``, detected from ``buildInfo``):
+
+* FerretDB pushes only a lone ``{"_id": <str>}`` filter down to SQLite; any other filter,
+  ``{"_id": id, "_version": v}`` included, is evaluated by decoding every document of the
+  collection (a replace took ~330 ms at 10k documents). Its ``update``/``findAndModify``
+  also read and then write without a transaction (FerretDB issue #3040), so a filtered
+  write is not a compare-and-set there anyway. On FerretDB, therefore, ``replace`` and
+  ``clear_outbox`` read by ``_id``, check ``_version`` here and write by ``_id``; on
+  MongoDB they put the version in the filter, which the server applies atomically.
+* ``$pull`` with a condition (``{"$pull": {"_outbox": {"event_id": {"$in": ids}}}}``) is
+  accepted by FerretDB but compares the condition as a literal value and removes
+  nothing, so ``clear_outbox`` is a read-modify-write with the version check instead.
+
+Writes to one document are serialised within this process (a lock per document), so
+concurrent writers in one process never both pass a version check. Across processes the
+check is atomic on MongoDB, but on FerretDB 1.x a race between two processes inside the
+read-to-write window (one round trip) can let both win: run one writer process per
+service database there. ``with_outbox`` and filters other than ``_id`` are collection
+scans on FerretDB (the sparse index is neither created nor usable there).
+
+Connection failures (server selection timeouts, lost connections, network timeouts)
+raise ``StoreUnavailable``. The client is created on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import msgspec
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
+
+from libs.store.port import (
+    Document,
+    DuplicateDocument,
+    StoreUnavailable,
+    VersionConflict,
+)
+
+log = logging.getLogger(__name__)
+
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder()
+_COLLECTION = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
+_SEQ_FIELD = "_outbox_seq"
+_PENDING = {_SEQ_FIELD: {"$exists": True}}
+
+
+class MongoDocumentStore:
+    """A ``DocumentStore`` in one database of a MongoDB-wire server."""
+
+    def __init__(
+        self,
+        uri: str,
+        database: str,
+        *,
+        server_selection_timeout_ms: int = 2000,
+        atomic_filters: bool | None = None,
+        **client_options: Any,
+    ) -> None:
+        """``atomic_filters``: put the version check in the write's filter (MongoDB) or
+        check it after a read by ``_id`` (FerretDB 1.x); ``None`` asks the server."""
+        self._uri = uri
+        self._database = database
+        self._options: dict[str, Any] = {
+            "serverSelectionTimeoutMS": server_selection_timeout_ms,
+            "tz_aware": True,
+            **client_options,
+        }
+        self._client: AsyncMongoClient[Document] | None = None
+        self._closed = False
+        self._atomic_filters = atomic_filters
+        self._indexed: set[str] = set()
+        self._locks = _KeyedLocks()
+        self._last_seq = 0
+
+    # -- the port ---------------------------------------------------------------------
+
+    async def insert(self, collection: str, doc: Document) -> Document:
+        body = _normalise(doc, 1)
+        coll = await self._collection(collection)
+        with _guard():
+            try:
+                await coll.insert_one(self._stored(body))
+            except DuplicateKeyError:
+                raise DuplicateDocument(collection, body["_id"]) from None
+        return body
+
+    async def replace(self, collection: str, doc: Document, expected_version: int) -> Document:
+        body = _normalise(doc, expected_version + 1)
+        doc_id: str = body["_id"]
+        coll = await self._collection(collection)
+        atomic = await self._atomic()
+        async with self._locks.hold(collection, doc_id):
+            with _guard():
+                if not atomic or "_outbox" not in doc:
+                    current = await coll.find_one({"_id": doc_id}, {"_version": 1, "_outbox": 1})
+                    if current is None or current.get("_version") != expected_version:
+                        raise VersionConflict(collection, doc_id, expected_version)
+                    if "_outbox" not in doc:
+                        body["_outbox"] = current.get("_outbox") or []
+                where: Document = {"_id": doc_id}
+                if atomic:
+                    where["_version"] = expected_version
+                result = await coll.replace_one(where, self._stored(body))
+        if result.matched_count != 1:
+            raise VersionConflict(collection, doc_id, expected_version)
+        return body
+
+    async def get(self, collection: str, doc_id: str) -> Document | None:
+        coll = await self._collection(collection)
+        with _guard():
+            doc = await coll.find_one({"_id": doc_id})
+        return None if doc is None else _strip(doc)
+
+    async def find(
+        self,
+        collection: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        sort: Sequence[tuple[str, int]] = (),
+        skip: int = 0,
+        limit: int = 0,
+    ) -> list[Document]:
+        if skip < 0 or limit < 0:
+            raise ValueError("skip and limit must not be negative")
+        query = _filter(where)
+        keys = _sort_keys(sort)
+        coll = await self._collection(collection)
+        with _guard():
+            cursor = coll.find(query).sort(keys).skip(skip).limit(limit)
+            docs = await cursor.to_list()
+        return [_strip(doc) for doc in docs]
+
+    async def count(self, collection: str, where: Mapping[str, Any] | None = None) -> int:
+        query = _filter(where)
+        coll = await self._collection(collection)
+        with _guard():
+            return await coll.count_documents(query)
+
+    async def with_outbox(self, collection: str, limit: int) -> list[Document]:
+        if limit < 0:
+            raise ValueError("limit must not be negative")
+        coll = await self._collection(collection)
+        with _guard():
+            cursor = coll.find(_PENDING).sort([(_SEQ_FIELD, 1), ("_id", 1)]).limit(limit)
+            docs = await cursor.to_list()
+        return [_strip(doc) for doc in docs]
+
+    async def clear_outbox(self, collection: str, doc_id: str, event_ids: Sequence[str]) -> None:
+        drop = frozenset(event_ids)
+        if not drop:
+            return
+        coll = await self._collection(collection)
+        atomic = await self._atomic()
+        async with self._locks.hold(collection, doc_id):
+            with _guard():
+                while True:
+                    current = await coll.find_one({"_id": doc_id})
+                    if current is None:
+                        return
+                    outbox = current.get("_outbox") or []
+                    remaining = [e for e in outbox if not _listed(e, drop)]
+                    if len(remaining) == len(outbox):
+                        return
+                    version = current.get("_version")
+                    current["_outbox"] = remaining
+                    current["_version"] = (version or 0) + 1
+                    if not remaining:
+                        current.pop(_SEQ_FIELD, None)
+                    where: Document = {"_id": doc_id}
+                    if atomic:
+                        where["_version"] = version
+                    result = await coll.replace_one(where, current)
+                    if result.matched_count == 1:
+                        return
+                    # Another process wrote first (MongoDB) or the document went: re-read.
+
+    async def ping(self) -> None:
+        client = self._connect()
+        with _guard():
+            await client.admin.command("ping")
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.close()
+
+    # -- internals --------------------------------------------------------------------
+
+    def _connect(self) -> AsyncMongoClient[Document]:
+        if self._client is None:
+            if self._closed:
+                raise StoreUnavailable(f"store of database {self._database} is closed")
+            self._client = AsyncMongoClient(self._uri, **self._options)
+        return self._client
+
+    async def _collection(self, name: str) -> AsyncCollection[Document]:
+        if not _COLLECTION.fullmatch(name):
+            raise ValueError(f"invalid collection name {name!r}")
+        coll = self._connect()[self._database][name]
+        if name not in self._indexed:
+            if await self._atomic():
+                # MongoDB: the sparse index holds only documents with pending events.
+                with _guard():
+                    try:
+                        await coll.create_index(
+                            [(_SEQ_FIELD, 1), ("_id", 1)], sparse=True, name="outbox_pending"
+                        )
+                    except OperationFailure as exc:
+                        log.warning("no outbox index on %s: %s", name, exc)
+            self._indexed.add(name)
+        return coll
+
+    async def _atomic(self) -> bool:
+        """Whether the server applies a write's filter atomically (not FerretDB 1.x)."""
+        if self._atomic_filters is None:
+            with _guard():
+                info = await self._connect().admin.command("buildInfo")
+            self._atomic_filters = "ferretdbVersion" not in info
+        return self._atomic_filters
+
+    def _stored(self, body: Document) -> Document:
+        """What is written: ``body`` plus the pending-events stamp when it has events."""
+        stored = dict(body)
+        if body["_outbox"]:
+            self._last_seq = max(time.time_ns(), self._last_seq + 1)
+            stored[_SEQ_FIELD] = self._last_seq
+        return stored
+
+
+class _KeyedLocks:
+    """An asyncio lock per document, dropped when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, collection: str, doc_id: str) -> AsyncIterator[None]:
+        key = (collection, doc_id)
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn lost or unreachable servers into ``StoreUnavailable``."""
+    try:
+        yield
+    except ConnectionFailure as exc:  # also AutoReconnect, NetworkTimeout, selection timeout
+        raise StoreUnavailable(f"MongoDB: {exc}") from exc
+
+
+def _normalise(doc: Mapping[str, Any], version: int) -> Document:
+    """A fresh copy of ``doc`` as its JSON form gives it back, at ``version``."""
+    doc_id = doc.get("_id")
+    if not isinstance(doc_id, str):
+        raise ValueError("a document needs a str _id")
+    if not isinstance(doc.get("_outbox", []), list):
+        raise ValueError("_outbox must be a list")
+    body: Document = _DECODER.decode(_ENCODER.encode(doc))
+    body["_version"] = version
+    body.setdefault("_outbox", [])
+    body.pop(_SEQ_FIELD, None)
+    return body
+
+
+def _strip(doc: Document) -> Document:
+    doc.pop(_SEQ_FIELD, None)
+    return doc
+
+
+def _listed(entry: object, drop: frozenset[str]) -> bool:
+    return isinstance(entry, dict) and entry.get("event_id") in drop
+
+
+def _check_field(field: str) -> None:
+    if (
+        not isinstance(field, str)
+        or not field
+        or field.startswith("$")
+        or any(c in field for c in '."')
+        or not field.isprintable()
+    ):
+        raise ValueError(f"unsupported field name {field!r}")
+
+
+def _filter(where: Mapping[str, Any] | None) -> Document:
+    """The MongoDB filter of a port filter, refusing what the SQLite adapter cannot do."""
+    query: Document = {}
+    for field, value in (where or {}).items():
+        _check_field(field)
+        if isinstance(value, Mapping):
+            if set(value) != {"$in"} or not isinstance(value["$in"], list | tuple):
+                raise ValueError(f"unsupported filter on {field!r}: only equality and $in")
+            values = list(value["$in"])
+            query[field] = {"$in": values}
+        else:
+            values = [value]
+            query[field] = value
+        for item in values:
+            if item is not None and not isinstance(item, str | int | float):
+                raise ValueError(f"filter values on {field!r} must be str/int/float/bool/None")
+    return query
+
+
+def _sort_keys(sort: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    keys: list[tuple[str, int]] = []
+    for field, direction in sort:
+        _check_field(field)
+        if direction not in (1, -1):
+            raise ValueError(f"sort direction of {field!r} must be 1 or -1")
+        keys.append((field, direction))
+    if all(field != "_id" for field, _ in keys):
+        keys.append(("_id", 1))
+    return keys

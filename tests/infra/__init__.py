@@ -1,0 +1,1 @@
+"""Test infrastructure: real servers (Apache Kafka, FerretDB/MongoDB) for the pytest session."""
