@@ -48,7 +48,7 @@ def roles(*allowed: Role) -> Any:
                 + ", ".join(sorted(r.value for r in allowed_set))
             )
         region: str = connection.app.state.region
-        if not principal.within(region):
+        if not principal.may_act_in(region):
             raise PermissionDeniedException(
                 f"a token of region {principal.region} cannot act in region {region}"
             )

@@ -19,15 +19,22 @@ class Principal:
         return Actor(org_id=self.org_id, user_id=self.user_id, role=self.role)
 
     def within(self, region: str) -> bool:
-        """True if this principal's jurisdiction covers ``region``.
+        """True if this principal's jurisdiction covers ``region``."""
+        return covers(self.region, region)
 
-        GB/T 2260: a city code ends in ``00`` and covers its counties (same first four
-        digits); a province code ends in ``0000`` and covers its cities."""
-        own = self.region
-        if own == region:
-            return True
-        if own.endswith("0000"):
-            return region[:2] == own[:2]
-        if own.endswith("00"):
-            return region[:4] == own[:4]
-        return False
+    def may_act_in(self, platform_region: str) -> bool:
+        """A platform serves its own region and the regions under it (FED-1: counties run
+        on the city platform); a principal from above (the province) may act there too."""
+        return covers(platform_region, self.region) or covers(self.region, platform_region)
+
+
+def covers(outer: str, inner: str) -> bool:
+    """GB/T 2260: a province code ends in ``0000`` and covers its cities and counties;
+    a city code ends in ``00`` and covers its counties (same first four digits)."""
+    if outer == inner:
+        return True
+    if outer.endswith("0000"):
+        return inner[:2] == outer[:2]
+    if outer.endswith("00"):
+        return inner[:4] == outer[:4]
+    return False

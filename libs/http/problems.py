@@ -26,7 +26,7 @@ PROBLEM_JSON = "application/problem+json"
 
 _STATUS_BY_KIND = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403}
 _TITLES = {
-    400: "Bad request",
+    400: "Invalid input",
     401: "Not authenticated",
     403: "Forbidden",
     404: "Not found",
@@ -40,6 +40,7 @@ _TITLES = {
     503: "Service unavailable",
 }
 _FIELD = re.compile(r"at `\$\.?([^`]*)`")
+_NAMED = re.compile(r"(?:unknown|missing required) field `([^`]*)`")
 
 
 def problem(
@@ -57,7 +58,7 @@ def problem(
         "title": _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": _full_path(request),
     }
     if errors:
         body["errors"] = errors
@@ -69,6 +70,14 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def _full_path(request: Request[Any, Any, Any]) -> str:
+    """The path as the client sent it, including the ``/<service>`` mount prefix."""
+    raw = request.scope.get("raw_path")
+    if isinstance(raw, bytes) and raw:
+        return raw.decode("latin-1")
+    return request.url.path
+
+
 def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
     errors: list[dict[str, str]] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
@@ -76,11 +85,17 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", ""))
-        match = _FIELD.search(message)
-        field = match.group(1) if match else str(item.get("key") or "")
-        if not field and "unknown field" in message:
-            found = re.search(r"unknown field `([^`]*)`", message)
-            field = found.group(1) if found else ""
+        key = str(item.get("key") or "")
+        key = "" if key == "data" else key  # litestar names the whole body "data"
+        located = _FIELD.search(message)
+        named = _NAMED.search(message)
+        field = key
+        if located and located.group(1):
+            suffix = located.group(1)
+            field = f"{key}{suffix}" if suffix.startswith("[") else ".".join(
+                p for p in (key, suffix) if p)
+        if named:
+            field = ".".join(p for p in (field, named.group(1)) if p)
         errors.append({"field": field or "(body)", "message": message})
     return errors
 
@@ -89,8 +104,7 @@ def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> 
     errors = _validation_errors(exc)
     named = ", ".join(e["field"] for e in errors if e["field"] != "(body)")
     detail = f"Invalid input: {named}" if named else f"Invalid input: {exc.detail}"
-    status = 400 if "Malformed" in str(exc.detail) or "JSON" in str(exc.detail) else 422
-    return problem(request, status, detail, slug="validation", errors=errors)
+    return problem(request, 400, detail, slug="validation", errors=errors)
 
 
 def on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:

@@ -297,7 +297,28 @@ def _normalise(doc: Mapping[str, Any], version: int) -> Document:
     body["_version"] = version
     body.setdefault("_outbox", [])
     body.pop(_SEQ_FIELD, None)
+    _check_storable(body)
     return body
+
+
+def _check_storable(doc: Document) -> None:
+    """Refuse what FerretDB 1.x cannot store, so both adapters accept the same documents:
+    field names with ``.``, a leading ``$`` or NUL, and arrays directly inside arrays."""
+    stack: list[dict[str, Any] | list[Any]] = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if "." in key or key.startswith("$") or "\x00" in key:
+                    raise ValueError(f"unsupported field name {key!r}")
+                if isinstance(value, dict | list):
+                    stack.append(value)
+        else:
+            for value in node:
+                if isinstance(value, list):
+                    raise ValueError("arrays directly inside arrays are not supported")
+                if isinstance(value, dict):
+                    stack.append(value)
 
 
 def _strip(doc: Document) -> Document:

@@ -27,6 +27,9 @@ Rules shared with ``libs.store.mongo`` (the contract suite holds both to them):
   microseconds kept: ``datetime.fromisoformat`` restores an equal, timezone-aware value);
   callers that need datetimes store aware ones or ISO strings and parse on read. Likewise
   tuples come back as lists, and NaN/infinity as ``None``.
+* Documents FerretDB 1.x cannot store are refused with ``ValueError`` before any write:
+  field names containing ``.`` or NUL or starting with ``$`` (at any depth), and arrays
+  directly inside arrays (``[[1, 2]]``; ``[{"xy": [1, 2]}]`` is fine).
 * ``_id`` must be a ``str``. ``_version`` is owned by the store. ``_outbox`` is a list
   (``insert`` defaults it to ``[]``; a ``replace`` without ``_outbox`` keeps the stored
   one, so rebuilding a document from domain fields never drops unpublished events).
@@ -97,8 +100,7 @@ class SqliteDocumentStore:
     # -- the port ---------------------------------------------------------------------
 
     async def insert(self, collection: str, doc: Document) -> Document:
-        body = _prepare(doc, 1)
-        encoded = _ENCODER.encode(body)
+        encoded, body = _prepare(doc, 1)
         with self._lock:
             conn, sql = self._open(collection)
             seq = self._next_seq() if body["_outbox"] else None
@@ -108,19 +110,17 @@ class SqliteDocumentStore:
                 raise DuplicateDocument(collection, body["_id"]) from None
             except sqlite3.Error as exc:
                 raise _unavailable(exc) from exc
-        return _decode(encoded)
+        return body
 
     async def replace(self, collection: str, doc: Document, expected_version: int) -> Document:
-        body = _prepare(doc, expected_version + 1)
-        keep_outbox = "_outbox" not in doc
+        encoded, body = _prepare(doc, expected_version + 1)
         doc_id: str = body["_id"]
         with self._lock:
             conn, sql = self._open(collection)
             try:
-                if keep_outbox:
+                if "_outbox" not in doc:
                     return self._replace_keeping_outbox(conn, sql, collection, body,
                                                         expected_version)
-                encoded = _ENCODER.encode(body)
                 seq = self._next_seq() if body["_outbox"] else None
                 cursor = conn.execute(
                     sql.replace, (expected_version + 1, encoded, seq, doc_id, expected_version)
@@ -129,7 +129,7 @@ class SqliteDocumentStore:
                 raise _unavailable(exc) from exc
         if cursor.rowcount != 1:
             raise VersionConflict(collection, doc_id, expected_version)
-        return _decode(encoded)
+        return body
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
         with self._lock:
@@ -251,17 +251,17 @@ class SqliteDocumentStore:
             if row is None or row[0] != expected_version:
                 raise VersionConflict(collection, doc_id, expected_version)
             outbox = _decode(row[1]).get("_outbox") or []
-            body["_outbox"] = outbox
-            encoded = _ENCODER.encode(body)
+            body["_outbox"] = outbox  # body and outbox are both freshly decoded
             conn.execute(
                 sql.write,
-                (expected_version + 1, encoded, self._next_seq() if outbox else None, doc_id),
+                (expected_version + 1, _ENCODER.encode(body),
+                 self._next_seq() if outbox else None, doc_id),
             )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return _decode(encoded)
+        return body
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is not None:
@@ -354,19 +354,41 @@ def _unavailable(exc: sqlite3.Error) -> Exception:
     return exc
 
 
-def _prepare(doc: Mapping[str, Any], version: int) -> Document:
-    """A shallow copy of ``doc`` ready to encode, at ``version``."""
-    body = dict(doc)
-    doc_id = body.get("_id")
+def _prepare(doc: Mapping[str, Any], version: int) -> tuple[bytes, Document]:
+    """``doc`` at ``version`` as stored (JSON) and as read back (a fresh document)."""
+    doc_id = doc.get("_id")
     if not isinstance(doc_id, str):
         raise ValueError("a document needs a str _id")
-    outbox = body.get("_outbox", [])
-    if not isinstance(outbox, list):
+    if not isinstance(doc.get("_outbox", []), list):
         raise ValueError("_outbox must be a list")
+    body = dict(doc)
     body["_version"] = version
     body.setdefault("_outbox", [])
     body.pop(_SEQ_FIELD, None)
-    return body
+    encoded = _ENCODER.encode(body)
+    stored = _decode(encoded)
+    _check_storable(stored)
+    return encoded, stored
+
+
+def _check_storable(doc: Document) -> None:
+    """Refuse what FerretDB 1.x cannot store, so both adapters accept the same documents:
+    field names with ``.``, a leading ``$`` or NUL, and arrays directly inside arrays."""
+    stack: list[dict[str, Any] | list[Any]] = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if "." in key or key.startswith("$") or "\x00" in key:
+                    raise ValueError(f"unsupported field name {key!r}")
+                if isinstance(value, dict | list):
+                    stack.append(value)
+        else:
+            for value in node:
+                if isinstance(value, list):
+                    raise ValueError("arrays directly inside arrays are not supported")
+                if isinstance(value, dict):
+                    stack.append(value)
 
 
 def _decode(raw: bytes | str) -> Document:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -111,9 +112,7 @@ def run_script(script: Path, *args: str, timeout: float) -> str:
             f"`{' '.join(cmd)}` did not finish within {timeout:.0f}s\n{_text(exc.stderr)}"
         ) from exc
     if proc.returncode != 0:
-        raise ServerError(
-            f"`{' '.join(cmd)}` exited with {proc.returncode}\n{proc.stderr.strip()}"
-        )
+        raise ServerError(f"`{' '.join(cmd)}` exited with {proc.returncode}\n{proc.stderr.strip()}")
     return proc.stdout.strip()
 
 
@@ -240,7 +239,9 @@ class ManagedServer(abc.ABC):
         await asyncio.to_thread(self.kill9)
 
     def log_tail(self, lines: int = 40) -> str:
-        parts = [f"--- {p} (last {lines} lines) ---\n{file_tail(p, lines)}" for p in self.log_files()]
+        parts = [
+            f"--- {p} (last {lines} lines) ---\n{file_tail(p, lines)}" for p in self.log_files()
+        ]
         return "\n".join(parts)
 
     def __repr__(self) -> str:
@@ -496,10 +497,8 @@ def _start_or_fail(server: ManagedServer, key: str, hint: str) -> None:
     try:
         server.start()
     except ServerError as exc:
-        try:
+        with contextlib.suppress(ServerError):
             server.stop()
-        except ServerError:
-            pass
         _fail(f"{server.name} failed to start", str(exc), hint)
 
 
@@ -533,7 +532,9 @@ def mongo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MongoWire
     """A MongoDB-wire server owned by this session: mongod when on PATH, else FerretDB."""
     datadir = tmp_path_factory.mktemp("mongo")
     mongod = shutil.which("mongod")
-    server: MongoWireServer = MongodServer(datadir, binary=mongod) if mongod else FerretServer(datadir)
+    server: MongoWireServer = (
+        MongodServer(datadir, binary=mongod) if mongod else FerretServer(datadir)
+    )
     _start_or_fail(
         server,
         "ferret",
