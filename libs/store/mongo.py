@@ -23,16 +23,18 @@ What it cannot do shapes two choices (``atomic_filters``, detected from ``buildI
   write is not a compare-and-set there anyway. On FerretDB, therefore, ``replace`` and
   ``clear_outbox`` read by ``_id``, check ``_version`` here and write by ``_id``; on
   MongoDB they put the version in the filter, which the server applies atomically.
-* ``$pull`` with a condition (``{"$pull": {"_outbox": {"event_id": {"$in": ids}}}}``) is
-  accepted by FerretDB but compares the condition as a literal value and removes
-  nothing, so ``clear_outbox`` is a read-modify-write with the version check instead.
+* ``$pull`` on FerretDB removes only elements equal to the whole given value: a
+  condition (``{"$pull": {"_outbox": {"event_id": {"$in": ids}}}}``) or a partial
+  element (``{"event_id": id}``) is accepted and silently removes nothing. So
+  ``clear_outbox`` is a read-modify-write under the version check instead.
 
-Writes to one document are serialised within this process (a lock per document), so
-concurrent writers in one process never both pass a version check. Across processes the
-check is atomic on MongoDB, but on FerretDB 1.x a race between two processes inside the
-read-to-write window (one round trip) can let both win: run one writer process per
-service database there. ``with_outbox`` and filters other than ``_id`` are collection
-scans on FerretDB (the sparse index is neither created nor usable there).
+Writes to one document are serialised within this process (a lock per document, shared
+by all stores of the process), so concurrent writers in one process never both pass a
+version check. Across processes the check is atomic on MongoDB, but on FerretDB 1.x two
+processes racing inside the read-to-write window (one round trip) can both win: run one
+writer process per service database there. ``with_outbox`` and filters other than
+``_id`` are collection scans on FerretDB (the sparse index is not created there: the
+SQLite backend would not use it).
 
 Connection failures (server selection timeouts, lost connections, network timeouts)
 raise ``StoreUnavailable``. The client is created on first use, never at import.
@@ -94,7 +96,6 @@ class MongoDocumentStore:
         self._closed = False
         self._atomic_filters = atomic_filters
         self._indexed: set[str] = set()
-        self._locks = _KeyedLocks()
         self._last_seq = 0
 
     # -- the port ---------------------------------------------------------------------
@@ -114,7 +115,7 @@ class MongoDocumentStore:
         doc_id: str = body["_id"]
         coll = await self._collection(collection)
         atomic = await self._atomic()
-        async with self._locks.hold(collection, doc_id):
+        async with _LOCKS.hold(self._database, collection, doc_id):
             with _guard():
                 if not atomic or "_outbox" not in doc:
                     current = await coll.find_one({"_id": doc_id}, {"_version": 1, "_outbox": 1})
@@ -176,7 +177,7 @@ class MongoDocumentStore:
             return
         coll = await self._collection(collection)
         atomic = await self._atomic()
-        async with self._locks.hold(collection, doc_id):
+        async with _LOCKS.hold(self._database, collection, doc_id):
             with _guard():
                 while True:
                     current = await coll.find_one({"_id": doc_id})
@@ -257,11 +258,11 @@ class _KeyedLocks:
     """An asyncio lock per document, dropped when nobody holds or awaits it."""
 
     def __init__(self) -> None:
-        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[tuple[str, str, str], tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
-    async def hold(self, collection: str, doc_id: str) -> AsyncIterator[None]:
-        key = (collection, doc_id)
+    async def hold(self, database: str, collection: str, doc_id: str) -> AsyncIterator[None]:
+        key = (database, collection, doc_id)
         lock, users = self._locks.get(key, (None, 0))
         if lock is None:
             lock = asyncio.Lock()
@@ -275,6 +276,11 @@ class _KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+
+# Shared by every store in the process, so that e.g. an outbox relay holding its own
+# store still takes turns with the command handlers writing the same document.
+_LOCKS = _KeyedLocks()
 
 
 @contextmanager

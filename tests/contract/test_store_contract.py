@@ -158,7 +158,7 @@ async def test_malformed_documents_are_refused(store: DocumentStore, bad: Docume
         await store.insert(C, bad)
     await store.insert(C, {"_id": "x", "ok": True})
     with pytest.raises(ValueError):
-        await store.replace(C, {**bad, "_id": "x"}, 1)
+        await store.replace(C, bad, 1)
     assert (await store.get(C, "x") or {}).get("_version") == 1
 
 
