@@ -64,6 +64,7 @@ fetch() {
     fi
     ls "$tmp"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null 2>&1 \
         || { rm -rf "$tmp"; die "kafka_2.13-$KAFKA_VERSION.jar missing after the fetch"; }
+    chmod 755 "$tmp"
     printf '%s\n' "$want" >"$tmp/.pom.sha256"
     rm -rf "$LIBS"
     mv "$tmp" "$LIBS"

@@ -240,7 +240,9 @@ class ManagedServer(abc.ABC):
 
     def log_tail(self, lines: int = 40) -> str:
         parts = [
-            f"--- {p} (last {lines} lines) ---\n{file_tail(p, lines)}" for p in self.log_files()
+            f"--- {p} (last {lines} lines) ---\n{file_tail(p, lines)}"
+            for p in self.log_files()
+            if p.exists()
         ]
         return "\n".join(parts)
 
@@ -494,12 +496,15 @@ def _fail(what: str, detail: str, hint: str) -> None:
 def _start_or_fail(server: ManagedServer, key: str, hint: str) -> None:
     if key in _prepare_errors:
         _fail(f"{server.name} could not be prepared", _prepare_errors[key], hint)
+    error: str | None = None
     try:
         server.start()
     except ServerError as exc:
+        error = str(exc)
+    if error is not None:  # outside the except block: no chained traceback noise
         with contextlib.suppress(ServerError):
             server.stop()
-        _fail(f"{server.name} failed to start", str(exc), hint)
+        _fail(f"{server.name} failed to start", error, hint)
 
 
 @pytest.fixture(scope="session")
