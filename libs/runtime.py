@@ -31,6 +31,7 @@ from libs.outbox import OutboxRelay
 from libs.secrets.port import SecretStore
 from libs.service import ServiceContext, ServiceParts
 from libs.store.port import DocumentStore
+from libs.store.traced import TracedDocumentStore
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,16 @@ def load_builder(service: str) -> _Builder:
 
 
 def make_store(settings: Settings, service: str) -> DocumentStore:
+    """The service's own database, traced."""
     if settings.mode == "embedded":
         from libs.store.sqlite import SqliteDocumentStore
 
-        return SqliteDocumentStore(settings.data_dir / f"{service}.sqlite")
+        inner: DocumentStore = SqliteDocumentStore(settings.data_dir / f"{service}.sqlite")
+        return TracedDocumentStore(inner, service=service, system="sqlite")
     from libs.store.mongo import MongoDocumentStore
 
-    return MongoDocumentStore(settings.mongo_uri, f"pdo_{settings.region}_{service}")
+    inner = MongoDocumentStore(settings.mongo_uri, f"pdo_{settings.region}_{service}")
+    return TracedDocumentStore(inner, service=service, system="mongodb")
 
 
 def make_bus(settings: Settings, client_id: str) -> EventBus:

@@ -104,7 +104,7 @@ pid_of() {
     local pidfile="$1/ferretdb.pid" pid
     [[ -f "$pidfile" ]] || return 1
     pid="$(cat "$pidfile")"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+    [[ -n "$pid" ]] && alive "$pid" || return 1
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- '--handler=sqlite' || return 1
     printf '%s\n' "$pid"
 }
@@ -139,11 +139,18 @@ start_watchdog() {
         kill -KILL "$2"' pdo-watchdog "$owner" "$pid" >/dev/null 2>&1 </dev/null &
 }
 
+# alive = exists and is not a zombie (a dead server waits for its reaper, often init, a while)
+alive() {
+    local state
+    state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" || return 1
+    [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
 wait_gone() {
     local i
     for ((i = 0; i < 100; i++)); do
-        kill -0 "$1" 2>/dev/null || return 0
-        sleep 0.1
+        alive "$1" || return 0
+        sleep 0.05
     done
     die "process $1 is still alive"
 }
@@ -174,7 +181,7 @@ start() {
     t0=$SECONDS
     deadline=$((SECONDS + START_TIMEOUT))
     while :; do
-        if ! kill -0 "$pid" 2>/dev/null; then
+        if ! alive "$pid"; then
             tail -n 30 "$datadir/logs/ferretdb.log" >&2 || true
             rm -f "$datadir/ferretdb.pid"
             die "FerretDB exited during start-up (log: $datadir/logs/ferretdb.log)"
@@ -204,10 +211,10 @@ stop() {
     log "stopping FerretDB pid $pid"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 300; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        alive "$pid" || break
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
         log "FerretDB did not stop within 30s; sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
         wait_gone "$pid"

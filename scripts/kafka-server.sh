@@ -80,7 +80,7 @@ pid_of() {
     local pidfile="$1/kafka.pid" pid
     [[ -f "$pidfile" ]] || return 1
     pid="$(cat "$pidfile")"
-    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+    [[ -n "$pid" ]] && alive "$pid" || return 1
     # guard against a recycled pid: it must be our broker
     tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka' || return 1
     printf '%s\n' "$pid"
@@ -201,7 +201,7 @@ start() {
     local t0=$SECONDS
     deadline=$((SECONDS + START_TIMEOUT))
     while :; do
-        if ! kill -0 "$pid" 2>/dev/null; then
+        if ! alive "$pid"; then
             log "broker exited during start-up; last lines of its logs:"
             tail -n 30 "$datadir/logs/stdout.log" >&2 || true
             tail -n 30 "$datadir/logs/server.log" >&2 || true
@@ -236,10 +236,10 @@ stop() {
     log "stopping broker pid $pid"
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 600; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
+        alive "$pid" || break
         sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if alive "$pid"; then
         log "broker did not stop within 60s; sending SIGKILL"
         kill -KILL "$pid" 2>/dev/null || true
         wait_gone "$pid"
@@ -247,11 +247,18 @@ stop() {
     rm -f "$datadir/kafka.pid"
 }
 
+# alive = exists and is not a zombie (a dead server waits for its reaper, often init, a while)
+alive() {
+    local state
+    state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" || return 1
+    [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
 wait_gone() {
     local i
     for ((i = 0; i < 100; i++)); do
-        kill -0 "$1" 2>/dev/null || return 0
-        sleep 0.1
+        alive "$1" || return 0
+        sleep 0.05
     done
     die "process $1 is still alive"
 }
