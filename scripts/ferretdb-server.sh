@@ -139,11 +139,10 @@ start_watchdog() {
         kill -KILL "$2"' pdo-watchdog "$owner" "$pid" >/dev/null 2>&1 </dev/null &
 }
 
-# alive = exists and is not a zombie (a dead server waits for its reaper, often init, a while)
+# alive = some thread of the process still runs. A killed server lingers as a zombie until its
+# reaper (often init) collects it, and a zombie leader's other threads may still hold its ports.
 alive() {
-    local state
-    state="$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null)" || return 1
-    [[ -n "$state" && "$state" != Z && "$state" != X ]]
+    grep -hs '^State:' /proc/"$1"/task/*/status 2>/dev/null | grep -qv '[[:space:]][ZX]'
 }
 
 wait_gone() {

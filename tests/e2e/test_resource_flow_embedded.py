@@ -49,3 +49,18 @@ async def test_healthz_reports_all_nine_services(tmp_path: Path) -> None:
             schema = await client.get(f"/{name}/schema/openapi.json")
             assert schema.status_code == 200
             assert schema.json()["servers"] == [{"url": f"/{name}"}]
+
+
+async def test_jwks_publishes_the_key_that_verifies_issued_tokens(tmp_path: Path) -> None:
+    import jwt
+
+    p = platform(tmp_path)
+    async with AsyncTestClient(app=gateway(p)) as client:
+        token_header = await token(p, TAX)
+        keys = (await client.get("/identity/.well-known/jwks.json")).json()["keys"]
+        assert [k["kid"] for k in keys] == ["identity-jwt:v1"]
+        assert all("d" not in k for k in keys)  # never a private part
+        raw = token_header["Authorization"].split()[1]
+        key = jwt.PyJWK(keys[0]).key
+        claims = jwt.decode(raw, key, algorithms=["EdDSA"], audience="pdo")
+        assert claims["org"] == TAX.org_id

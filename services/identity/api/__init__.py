@@ -1,1 +1,1 @@
-"""HTTP API of identity: thin controllers; today only health and OpenAPI."""
+"""HTTP API of identity: thin controllers; today health, OpenAPI and the JWKS."""
