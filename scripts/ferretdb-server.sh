@@ -77,10 +77,13 @@ build() {
         go build -v -trimpath -o "$work/ferretdb" github.com/FerretDB/FerretDB/cmd/ferretdb
     ) >"$blog" 2>&1 &
     pid=$!
+    local next=$((SECONDS + 15))
     while kill -0 "$pid" 2>/dev/null; do
-        sleep 15
-        kill -0 "$pid" 2>/dev/null || break
-        log "still building ($((SECONDS - t0))s): $(tail -n 1 "$blog" 2>/dev/null | cut -c1-100)"
+        sleep 1
+        if ((SECONDS >= next)) && kill -0 "$pid" 2>/dev/null; then
+            log "still building ($((SECONDS - t0))s): $(tail -n 1 "$blog" 2>/dev/null | cut -c1-100)"
+            next=$((SECONDS + 15))
+        fi
     done
     if ! wait "$pid"; then
         tail -n 40 "$blog" >&2 || true
@@ -105,7 +108,7 @@ pid_of() {
     [[ -f "$pidfile" ]] || return 1
     pid="$(cat "$pidfile")"
     [[ -n "$pid" ]] && alive "$pid" || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- '--handler=sqlite' || return 1
+    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"--handler=sqlite"* ]] || return 1
     printf '%s\n' "$pid"
 }
 
@@ -117,6 +120,7 @@ port_of() { cat "$1/ferretdb.port" 2>/dev/null; }
 ping_server() (
     local port="$1" len reply
     exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+    # shellcheck disable=SC2016 # a literal "$db" field name
     printf '%b' '\x33\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\xdd\x07\x00\x00' \
         '\x00\x00\x00\x00\x00\x1e\x00\x00\x00\x10ping\x00\x01\x00\x00\x00' \
         '\x02$db\x00\x06\x00\x00\x00admin\x00\x00' >&3
@@ -131,6 +135,7 @@ ping_server() (
 start_watchdog() {
     local pid="$1" owner="${PDO_OWNER_PID:-}"
     [[ -n "$owner" ]] && kill -0 "$owner" 2>/dev/null || return 0
+    # shellcheck disable=SC2016 # $1/$2 are the inner script's arguments
     nohup bash -c '
         while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 2; done
         kill -0 "$2" 2>/dev/null || exit 0
@@ -142,7 +147,9 @@ start_watchdog() {
 # alive = some thread of the process still runs. A killed server lingers as a zombie until its
 # reaper (often init) collects it, and a zombie leader's other threads may still hold its ports.
 alive() {
-    grep -hs '^State:' /proc/"$1"/task/*/status 2>/dev/null | grep -qv '[[:space:]][ZX]'
+    local states
+    states="$(grep -hs '^State:' /proc/"$1"/task/*/status 2>/dev/null || true)"
+    [[ "$states" =~ State:[[:space:]]+[^ZX] ]]
 }
 
 wait_gone() {

@@ -82,7 +82,7 @@ pid_of() {
     pid="$(cat "$pidfile")"
     [[ -n "$pid" ]] && alive "$pid" || return 1
     # guard against a recycled pid: it must be our broker
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka.Kafka' || return 1
+    [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == *"kafka.Kafka"* ]] || return 1
     printf '%s\n' "$pid"
 }
 
@@ -91,6 +91,7 @@ pid_of() {
 start_watchdog() {
     local pid="$1" owner="${PDO_OWNER_PID:-}"
     [[ -n "$owner" ]] && kill -0 "$owner" 2>/dev/null || return 0
+    # shellcheck disable=SC2016 # $1/$2 are the inner script's arguments
     nohup bash -c '
         while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 2; done
         kill -0 "$2" 2>/dev/null || exit 0
@@ -172,7 +173,9 @@ start() {
     echo "$cport" >"$datadir/controller.port"
     write_configs "$datadir" "$port" "$cport"
 
-    local -a jvm=(java -server ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
+    local -a heap jvm
+    read -r -a heap <<<"${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+    jvm=(java -server "${heap[@]}"
         -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
         -Djava.awt.headless=true -Dkafka.logs.dir="$datadir/logs"
         -Dlog4j2.configurationFile="$datadir/log4j2.xml"
@@ -208,8 +211,9 @@ start() {
             rm -f "$datadir/kafka.pid"
             die "Kafka failed to start (logs in $datadir/logs)"
         fi
+        # grep -c reads to the end: grep -q would SIGPIPE tail, and pipefail would hide the match
         if port_open "$port" && tail -n "+$((mark + 1))" "$datadir/logs/server.log" \
-            | grep -q 'Kafka Server started'; then
+            | grep -c 'Kafka Server started' >/dev/null; then
             break
         fi
         if ((SECONDS >= deadline)); then
@@ -250,7 +254,9 @@ stop() {
 # alive = some thread of the process still runs. A killed server lingers as a zombie until its
 # reaper (often init) collects it, and a zombie leader's other threads may still hold its ports.
 alive() {
-    grep -hs '^State:' /proc/"$1"/task/*/status 2>/dev/null | grep -qv '[[:space:]][ZX]'
+    local states
+    states="$(grep -hs '^State:' /proc/"$1"/task/*/status 2>/dev/null || true)"
+    [[ "$states" =~ State:[[:space:]]+[^ZX] ]]
 }
 
 wait_gone() {

@@ -1,17 +1,18 @@
 """Wraps an envelope handler into a bus handler: decode, skip duplicates, retry, dead-letter.
 
-Theory of operation, for one record:
-1. Decode the envelope. An undecodable record goes to ``<topic>.dlq`` at once with the
-   reason (retrying cannot fix it) and consumption moves on.
-2. If the inbox has the event id, do nothing: it was handled before a redelivery.
-3. Call the handler. An exception is retried up to ``max_attempts`` times; after that
-   the record goes to ``<topic>.dlq`` with the error and consumption moves on.
-   ``StoreUnavailable`` is not the record's fault: it propagates, the bus does not
-   commit, and the record is delivered again later.
-4. Mark the event id in the inbox; the bus then commits the offset.
+Theory of operation, for one batch of records:
+1. Decode each envelope. An undecodable record goes to ``<topic>.dlq`` with the reason
+   (retrying cannot fix it) and consumption moves on.
+2. Ask the inbox, once for the batch, which event ids were handled before (redelivery
+   after a crash or a rebalance); those records, and repeats inside the batch, are skipped.
+3. Call the handler for each remaining record, in order. An exception is retried up to
+   ``max_attempts`` times; after that the record goes to ``<topic>.dlq`` with the error
+   and consumption moves on. ``StoreUnavailable`` is not the record's fault: it
+   propagates, the bus commits nothing, and the batch is delivered again later.
+4. Mark the handled ids in the inbox (one write); the bus then commits the batch.
 
-Handlers must make their effects keyed by the event (upserts by a derived id), so that a
-crash between step 3 and step 4 — the only window left — replays harmlessly.
+Handlers make their effects keyed by the event (inserts or upserts by a derived id), so
+a crash between step 3 and step 4 — the only window left — replays harmlessly.
 """
 
 from __future__ import annotations
@@ -60,24 +61,34 @@ class Consumer:
         self._retry_delay = retry_delay
         self._tracer = tracer(group)
 
-    async def __call__(self, message: Message) -> None:
-        with consume_span(self._tracer, message.topic, self._group, message.headers):
+    async def __call__(self, batch: list[Message]) -> None:
+        dead: list[Message] = []
+        decoded: list[tuple[Message, Envelope]] = []
+        for message in batch:
             try:
-                envelope = decode(message.value)
+                decoded.append((message, decode(message.value)))
             except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
-                await self._dead_letter(message, f"undecodable event: {exc}", attempts=0)
-                return
+                dead.append(self._dead_letter(message, f"undecodable event: {exc}", 0))
+        done = await self._inbox.seen(str(env.event_id) for _, env in decoded)
+        handled: list[str] = []
+        for message, envelope in decoded:
             event_id = str(envelope.event_id)
-            if await self._inbox.seen(event_id):
-                return
-            error = await self._handle_with_retries(envelope)
+            if event_id in done:
+                continue
+            with consume_span(self._tracer, message.topic, self._group, message.headers):
+                error = await self._handle_with_retries(envelope)
             if error is not None:
-                await self._dead_letter(message, error, attempts=self._max_attempts)
-            await self._inbox.mark(event_id)
+                dead.append(self._dead_letter(message, error, self._max_attempts))
+            done.add(event_id)
+            handled.append(event_id)
+        if dead:
+            await self._bus.publish_many(dead)
+        await self._inbox.mark(handled)
 
     async def _handle_with_retries(self, envelope: Envelope) -> str | None:
-        """Return None on success, or the last error after the final attempt."""
-        for attempt in range(1, self._max_attempts + 1):
+        """None on success, or the last error after the final attempt."""
+        attempt = 1
+        while True:
             try:
                 await self._handler(envelope)
                 return None
@@ -89,19 +100,17 @@ class Consumer:
                     extra={"group": self._group, "event_type": envelope.type,
                            "event_id": str(envelope.event_id), "attempt": attempt},
                 )
-                if attempt == self._max_attempts:
+                if attempt >= self._max_attempts:
                     return "".join(traceback.format_exception_only(exc)).strip()
                 await asyncio.sleep(self._retry_delay * attempt)
-        return None  # unreachable: the loop returns on its last attempt
+                attempt += 1
 
-    async def _dead_letter(self, message: Message, reason: str, *, attempts: int) -> None:
+    def _dead_letter(self, message: Message, reason: str, attempts: int) -> Message:
+        log.error("dead-lettered", extra={"topic": message.topic, "group": self._group,
+                                          "reason": reason[:500]})
         headers = dict(message.headers)
         headers[ERROR_HEADER] = reason[:2000]
         headers[ATTEMPTS_HEADER] = str(attempts)
         headers[GROUP_HEADER] = self._group
-        log.error("dead-lettered", extra={"topic": message.topic, "group": self._group,
-                                          "reason": reason[:500]})
-        await self._bus.publish(
-            Message(topic=dead_letter_topic(message.topic), key=message.key,
-                    value=message.value, headers=headers)
-        )
+        return Message(topic=dead_letter_topic(message.topic), key=message.key,
+                       value=message.value, headers=headers)

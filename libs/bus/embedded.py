@@ -2,11 +2,11 @@
 
 Theory of operation: ``publish`` appends records to the ``log`` table and returns after
 the commit (WAL, ``synchronous=NORMAL``: a record survives ``kill -9`` of the process).
-Each consumer group has a cursor in ``cursors``; its loop reads the records after the
-cursor that belong to its topics, in log order (so per-key order holds), awaits the
-handler for each and advances the cursor after the handler returns. A crash between a
-handler and the cursor update redelivers the record, which ``libs.bus.consumer`` turns
-into a no-op by remembering processed event ids.
+Each consumer group has a cursor in ``cursors``; its loop reads the next batch of
+records after the cursor that belong to its topics, in log order (so per-key order
+holds), awaits the handler with the batch and advances the cursor after it returns. A
+crash between the handler and the cursor update redelivers the batch, which
+``libs.bus.consumer`` turns into a no-op by remembering processed event ids.
 """
 
 from __future__ import annotations
@@ -149,21 +149,22 @@ class EmbeddedBus:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(sub.wake.wait(), timeout=0.5)
                 continue
-            for offset, topic, key, value, headers in rows:
-                message = Message(topic=topic, key=key, value=value, headers=json.loads(headers))
-                while True:
-                    try:
-                        await sub.handler(message)
-                        break
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception:
-                        # The consumer wrapper already dead-letters handler failures; what
-                        # reaches here is infrastructure (store down): wait and redeliver.
-                        log.exception("consumer %s: redelivering offset %s", sub.group, offset)
-                        await asyncio.sleep(0.5)
-                cursor = offset
-                self._commit(sub.group, cursor)
+            batch = [Message(topic=t, key=k, value=v, headers=json.loads(h))
+                     for _, t, k, v, h in rows]
+            while True:
+                try:
+                    await sub.handler(batch)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # The consumer wrapper already dead-letters handler failures; what
+                    # reaches here is infrastructure (store down): wait and redeliver.
+                    log.exception("consumer %s: redelivering from offset %s", sub.group,
+                                  rows[0][0])
+                    await asyncio.sleep(0.5)
+            cursor = rows[-1][0]
+            self._commit(sub.group, cursor)
             await asyncio.sleep(0)
 
     # -- inspection (used by the health endpoint and tests) ---------------------------

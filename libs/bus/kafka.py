@@ -19,6 +19,12 @@ from faststream.kafka.annotations import KafkaMessage
 from libs.bus.port import Handler, Message
 
 
+def _message(record: Any) -> Message:
+    headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
+    key = record.key.decode("utf-8", "replace") if record.key else ""
+    return Message(topic=record.topic, key=key, value=record.value, headers=headers)
+
+
 class KafkaBus:
     """An ``EventBus`` on Apache Kafka. One broker connection per process."""
 
@@ -40,20 +46,21 @@ class KafkaBus:
         if self._started:
             raise RuntimeError("subscribe before start(): Kafka consumers join their group once")
 
-        async def on_record(message: KafkaMessage) -> None:
-            record: Any = message.raw_message
-            headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
-            key = record.key.decode("utf-8", "replace") if record.key else ""
-            await handler(Message(topic=record.topic, key=key, value=record.value, headers=headers))
+        async def on_batch(message: KafkaMessage) -> None:
+            raw: Any = message.raw_message
+            records = raw if isinstance(raw, tuple) else (raw,)
+            await handler([_message(r) for r in records])
 
         subscriber = self._broker.subscriber(
             *topics,
             group_id=group,
+            batch=True,
+            max_records=500,
+            batch_timeout_ms=50,
             auto_offset_reset="earliest",
             ack_policy=AckPolicy.NACK_ON_ERROR,
-            max_poll_records=500,
         )
-        subscriber(on_record)
+        subscriber(on_batch)
 
     async def start(self) -> None:
         await self._broker.start()

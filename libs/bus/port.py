@@ -2,10 +2,12 @@
 
 Theory of operation: producers publish encoded envelopes (bytes) to a topic with the
 aggregate's subject id as key, so one aggregate's events stay in order. Consumers
-subscribe a handler under a consumer group. The bus guarantees at-least-once delivery
-and commits only after the handler returns; ``libs.bus.consumer`` wraps every handler
-so that a redelivered event id has no second effect, a failing message is retried and
-then sent to ``<topic>.dlq`` with the error, and consumption moves on.
+subscribe a handler under a consumer group; the handler receives records in batches (in
+log order per partition) so that duplicate checks and bookkeeping cost one database
+round trip per batch, not per record. The bus guarantees at-least-once delivery and
+commits a batch only after the handler returns; ``libs.bus.consumer`` wraps every
+handler so that a redelivered event id has no second effect, a failing message is
+retried and then sent to ``<topic>.dlq`` with the error, and consumption moves on.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ class Message:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Handler = Callable[[Message], Awaitable[None]]
+Handler = Callable[[list[Message]], Awaitable[None]]
+"""Handles one batch of records; raising means none of the batch is committed."""
 
 
 class EventBus(Protocol):
@@ -34,7 +37,7 @@ class EventBus(Protocol):
     ``publish`` returns once the record is durable (appended to the embedded log, or
     acknowledged by the Kafka broker with ``acks=all`` and an idempotent producer), so the
     outbox relay may clear the event afterwards. Subscriptions are registered before
-    ``start``; a handler may be called again for a record it already saw (at-least-once),
+    ``start``; a handler may be called again for records it already saw (at-least-once),
     which the consumer wrapper absorbs."""
 
     async def publish(self, message: Message) -> None: ...

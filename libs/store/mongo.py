@@ -4,8 +4,9 @@ One service database per store; a collection per aggregate type. The semantics a
 of ``libs.store.sqlite`` (see its docstring for the full list; the contract suite holds
 both adapters to them): documents are stored as their ``msgspec.json`` form (so a
 ``datetime`` is stored and returned as an RFC 3339 string), ``_id`` is a ``str``, filters
-are equality or ``$in`` on top-level fields, results tie-break on ``_id``, ``replace`` of
-a missing document raises ``VersionConflict``, a ``replace`` without ``_outbox`` keeps the
+are equality or ``$in`` on top-level fields, results tie-break on ``_id``, ``insert_many``
+skips existing ids (unordered insert, duplicate-key errors ignored), ``replace`` of a
+missing document raises ``VersionConflict``, a ``replace`` without ``_outbox`` keeps the
 stored one, and ``clear_outbox`` bumps ``_version`` when it removes anything.
 
 The store keeps one private field, ``_outbox_seq``: present only while ``_outbox`` is
@@ -53,7 +54,12 @@ from typing import Any
 import msgspec
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
+from pymongo.errors import (
+    BulkWriteError,
+    ConnectionFailure,
+    DuplicateKeyError,
+    OperationFailure,
+)
 
 from libs.store.port import (
     Document,
@@ -69,6 +75,7 @@ _DECODER = msgspec.json.Decoder()
 _COLLECTION = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
 _SEQ_FIELD = "_outbox_seq"
 _PENDING = {_SEQ_FIELD: {"$exists": True}}
+_DUPLICATE_KEY = 11000
 
 
 class MongoDocumentStore:
@@ -109,6 +116,21 @@ class MongoDocumentStore:
             except DuplicateKeyError:
                 raise DuplicateDocument(collection, body["_id"]) from None
         return body
+
+    async def insert_many(self, collection: str, docs: Sequence[Document]) -> int:
+        bodies = [_normalise(doc, 1) for doc in docs]
+        if not bodies:
+            return 0
+        coll = await self._collection(collection)
+        with _guard():
+            try:
+                result = await coll.insert_many([self._stored(b) for b in bodies], ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+                    raise
+                return int(exc.details.get("nInserted", 0))
+        return len(result.inserted_ids)
 
     async def replace(self, collection: str, doc: Document, expected_version: int) -> Document:
         body = _normalise(doc, expected_version + 1)

@@ -55,6 +55,11 @@ class DocumentStore(Protocol):
         """Store a new document at ``_version`` 1 and return it."""
         ...
 
+    async def insert_many(self, collection: str, docs: Sequence[Document]) -> int:
+        """Store new documents at ``_version`` 1 in one write; documents whose ``_id``
+        already exists are skipped (idempotent). Returns how many were inserted."""
+        ...
+
     async def replace(self, collection: str, doc: Document, expected_version: int) -> Document:
         """Replace the document if it is still at ``expected_version``; return it at +1."""
         ...

@@ -25,6 +25,10 @@ class TracedDocumentStore:
         with store_span(self._tracer, "insert", collection, system=self._system):
             return await self._inner.insert(collection, doc)
 
+    async def insert_many(self, collection: str, docs: Sequence[Document]) -> int:
+        with store_span(self._tracer, "insert_many", collection, system=self._system):
+            return await self._inner.insert_many(collection, docs)
+
     async def replace(self, collection: str, doc: Document, expected_version: int) -> Document:
         with store_span(self._tracer, "replace", collection, system=self._system):
             return await self._inner.replace(collection, doc, expected_version)

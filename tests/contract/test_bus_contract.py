@@ -63,8 +63,8 @@ async def test_records_arrive_with_key_value_headers_and_per_key_order(make_bus:
     t = topic()
     got: list[Message] = []
 
-    async def handler(m: Message) -> None:
-        got.append(m)
+    async def handler(batch: list[Message]) -> None:
+        got.extend(batch)
 
     bus = make_bus()
     bus.subscribe([t], f"g-{uuid.uuid4().hex[:6]}", handler)
@@ -91,8 +91,8 @@ async def test_a_handler_that_raises_gets_the_record_again(make_bus: BusFactory)
     t = topic()
     calls: list[bytes] = []
 
-    async def flaky(m: Message) -> None:
-        calls.append(m.value)
+    async def flaky(batch: list[Message]) -> None:
+        calls.extend(m.value for m in batch)
         if len(calls) == 1:
             raise ConnectionError("database down for a moment")
 
@@ -112,8 +112,8 @@ async def test_a_restarted_consumer_resumes_after_its_last_commit(make_bus: BusF
     first: list[bytes] = []
     bus = make_bus()
 
-    async def collect_first(m: Message) -> None:
-        first.append(m.value)
+    async def collect_first(batch: list[Message]) -> None:
+        first.extend(m.value for m in batch)
 
     bus.subscribe([t], group, collect_first)
     await bus.start()
@@ -125,8 +125,8 @@ async def test_a_restarted_consumer_resumes_after_its_last_commit(make_bus: BusF
 
     second: list[bytes] = []
 
-    async def collect_second(m: Message) -> None:
-        second.append(m.value)
+    async def collect_second(batch: list[Message]) -> None:
+        second.extend(m.value for m in batch)
 
     again = make_bus()
     again.subscribe([t], group, collect_second)
@@ -146,8 +146,8 @@ async def _run_consumer(make_bus: BusFactory, store: SqliteDocumentStore, t: str
     group = f"g-{uuid.uuid4().hex[:6]}"
     dead: list[Message] = []
 
-    async def on_dead(m: Message) -> None:
-        dead.append(m)
+    async def on_dead(batch: list[Message]) -> None:
+        dead.extend(batch)
 
     async def wrapped(env: Envelope) -> None:
         result = handler(env)

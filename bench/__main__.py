@@ -1,0 +1,51 @@
+"""Runs every benchmark and prints one table with the ratios the issues set as targets.
+
+    python -m bench [--events N] [--skip-kafka]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+
+from bench import bus, flow
+from bench.harness import HEADER, Result, ferret, kafka
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--events", type=int, default=20_000, help="events per bus run")
+    parser.add_argument("--commands", type=int, default=200, help="HTTP commands per flow run")
+    parser.add_argument("--skip-kafka", action="store_true", help="embedded measures only")
+    args = parser.parse_args()
+    results: list[Result] = []
+    print(f"pdo bench: {os.cpu_count()} cores; events={args.events}, commands={args.commands}")
+
+    embedded = asyncio.run(bus.embedded(args.events))
+    results.append(embedded)
+    results.append(asyncio.run(flow.embedded(args.commands)))
+    ratios: list[str] = [f"embedded bus: {embedded.rate:,.0f} events/s (target ≥ 20,000)"]
+    if not args.skip_kafka:
+        with kafka() as broker, ferret() as mongo:
+            raw = asyncio.run(bus.raw_aiokafka(broker.bootstrap, args.events))
+            mesh = asyncio.run(bus.kafka_mesh(broker.bootstrap, mongo.uri, args.events))
+            results += [raw, mesh]
+            results.append(asyncio.run(flow.distributed(broker.bootstrap, mongo.uri,
+                                                        args.commands)))
+        ratios.append(f"mesh / raw aiokafka throughput: {mesh.rate / raw.rate:.2f}× "
+                      f"(target ≥ 0.5×)")
+    print()
+    print(HEADER)
+    for result in results:
+        print(result.row())
+    print()
+    for line in ratios:
+        print(line)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of the bench process: {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Bus path: events/s and publish-to-handled latency through the mesh versus raw aiokafka.
+
+The mesh path is what services run: envelope encode, publish through the bus adapter,
+consume in batches, envelope decode, duplicate check against the consumer's inbox in
+its store, handler. The raw path produces the same encoded payloads with a plain
+idempotent aiokafka producer and consumes them with a plain aiokafka consumer that
+commits after each batch. Both run in the same process, one after the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from bench.harness import Result, percentiles
+from contracts.envelope import SYSTEM_ACTOR, Envelope, encode, new_envelope
+from contracts.events import OrgRegistered
+from libs.bus.consumer import Consumer
+from libs.bus.embedded import EmbeddedBus
+from libs.bus.inbox import Inbox
+from libs.bus.port import EventBus, Message
+from libs.store.port import DocumentStore
+from libs.store.sqlite import SqliteDocumentStore
+
+BATCH = 500
+
+
+def payloads(n: int) -> list[OrgRegistered]:
+    return [OrgRegistered(org_id=f"org-{i}", name=f"机构{i}", role="provider",
+                          region="370300", credit_code="91370300MA3C7H9K2X")
+            for i in range(n)]
+
+
+async def mesh(bus: EventBus, store: DocumentStore, n: int, name: str) -> Result:
+    topic = f"pdo.370300.bench.t{uuid.uuid4().hex[:8]}.v1"
+    sent_at: dict[str, float] = {}
+    latencies: list[float] = []
+    done = asyncio.Event()
+
+    async def handler(envelope: Envelope) -> None:
+        latencies.append(time.perf_counter() - sent_at[envelope.subject])
+        if len(latencies) >= n:
+            done.set()
+
+    group = f"bench-{uuid.uuid4().hex[:6]}"
+    bus.subscribe([topic], group, Consumer(bus=bus, group=group, inbox=Inbox(store, group),
+                                           handler=handler))
+    await bus.start()
+    items = payloads(n)
+    start = time.perf_counter()
+    for offset in range(0, n, BATCH):
+        batch: list[Message] = []
+        for payload in items[offset:offset + BATCH]:
+            env = new_envelope(payload, region="370300", actor=SYSTEM_ACTOR,
+                               subject=payload.org_id)
+            sent_at[env.subject] = time.perf_counter()
+            batch.append(Message(topic=topic, key=env.subject, value=encode(env)))
+        await bus.publish_many(batch)
+        await asyncio.sleep(0)
+    await asyncio.wait_for(done.wait(), timeout=300)
+    elapsed = time.perf_counter() - start
+    await bus.stop()
+    p50, p99 = percentiles(latencies)
+    return Result(name, n, elapsed, p50, p99)
+
+
+async def raw_aiokafka(bootstrap: str, n: int) -> Result:
+    topic = f"pdo.370300.bench.raw{uuid.uuid4().hex[:8]}.v1"
+    values = [encode(new_envelope(p, region="370300", actor=SYSTEM_ACTOR, subject=p.org_id))
+              for p in payloads(n)]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
+                                acks="all")
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
+                                group_id=f"raw-{uuid.uuid4().hex[:6]}",
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                max_poll_records=BATCH)
+    await producer.start()
+    await consumer.start()
+    sent_at: dict[bytes, float] = {}
+    latencies: list[float] = []
+
+    async def consume() -> None:
+        while len(latencies) < n:
+            batches = await consumer.getmany(timeout_ms=100, max_records=BATCH)
+            for records in batches.values():
+                now = time.perf_counter()
+                latencies.extend(now - sent_at[r.key] for r in records)
+            if batches:
+                await consumer.commit()
+
+    reader = asyncio.create_task(consume())
+    start = time.perf_counter()
+    for offset in range(0, n, BATCH):
+        futures = []
+        for value, i in zip(values[offset:offset + BATCH], range(offset, n), strict=False):
+            key = f"org-{i}".encode()
+            sent_at[key] = time.perf_counter()
+            futures.append(await producer.send(topic, value, key=key))
+        await asyncio.gather(*futures)
+    await asyncio.wait_for(reader, timeout=300)
+    elapsed = time.perf_counter() - start
+    await producer.stop()
+    await consumer.stop()
+    p50, p99 = percentiles(latencies)
+    return Result("raw aiokafka produce→consume", n, elapsed, p50, p99)
+
+
+async def embedded(n: int) -> Result:
+    with tempfile.TemporaryDirectory(prefix="pdo-bench-") as tmp:
+        store = SqliteDocumentStore(Path(tmp) / "consumer.sqlite")
+        result = await mesh(EmbeddedBus(Path(tmp) / "bus.sqlite"), store, n,
+                            "mesh on embedded bus (SQLite inbox)")
+        await store.close()
+        return result
+
+
+async def kafka_mesh(bootstrap: str, mongo_uri: str, n: int) -> Result:
+    from libs.bus.kafka import KafkaBus
+    from libs.store.mongo import MongoDocumentStore
+
+    store = MongoDocumentStore(mongo_uri, f"bench_{uuid.uuid4().hex[:6]}")
+    result = await mesh(KafkaBus(bootstrap, client_id="bench"), store, n,
+                        "mesh on Kafka (FerretDB inbox)")
+    await store.close()
+    return result
