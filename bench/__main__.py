@@ -30,12 +30,16 @@ def main() -> None:
     if not args.skip_kafka:
         with kafka() as broker, ferret() as mongo:
             raw = asyncio.run(bus.raw_aiokafka(broker.bootstrap, args.events))
-            mesh = asyncio.run(bus.kafka_mesh(broker.bootstrap, mongo.uri, args.events))
-            results += [raw, mesh]
+            mesh = asyncio.run(bus.kafka_mesh(broker.bootstrap, args.events))
+            ferret_mesh = asyncio.run(bus.kafka_mesh_ferret(broker.bootstrap, mongo.uri,
+                                                            args.events))
+            results += [raw, mesh, ferret_mesh]
             results.append(asyncio.run(flow.distributed(broker.bootstrap, mongo.uri,
                                                         args.commands)))
         ratios.append(f"mesh / raw aiokafka throughput: {mesh.rate / raw.rate:.2f}× "
                       f"(target ≥ 0.5×)")
+        ratios.append(f"mesh with the FerretDB inbox / raw aiokafka: "
+                      f"{ferret_mesh.rate / raw.rate:.2f}× (FerretDB 1.x scans whole tables)")
     print()
     print(HEADER)
     for result in results:

@@ -117,7 +117,7 @@ class SqliteDocumentStore:
         return body
 
     async def insert_many(self, collection: str, docs: Sequence[Document]) -> int:
-        prepared = [_prepare(doc, 1) for doc in docs]
+        prepared = [_prepare_new(doc) for doc in docs]
         if not prepared:
             return 0
         with self._lock:
@@ -399,21 +399,37 @@ def _prepare(doc: Mapping[str, Any], version: int) -> tuple[bytes, Document]:
     return encoded, stored
 
 
+def _prepare_new(doc: Mapping[str, Any]) -> tuple[bytes, Document]:
+    """Like ``_prepare`` at version 1, without decoding the stored form back: bulk inserts
+    (the consumers' inbox marks) return no documents, so the round trip is saved."""
+    doc_id = doc.get("_id")
+    if not isinstance(doc_id, str):
+        raise ValueError("a document needs a str _id")
+    body = dict(doc)
+    body["_version"] = 1
+    outbox = body.setdefault("_outbox", [])
+    if not isinstance(outbox, list):
+        raise ValueError("_outbox must be a list")
+    body.pop(_SEQ_FIELD, None)
+    _check_storable(body)
+    return _ENCODER.encode(body), body
+
+
 def _check_storable(doc: Document) -> None:
     """Refuse what FerretDB 1.x cannot store, so both adapters accept the same documents:
     field names with ``.``, a leading ``$`` or NUL, and arrays directly inside arrays."""
-    stack: list[dict[str, Any] | list[Any]] = [doc]
+    stack: list[dict[str, Any] | list[Any] | tuple[Any, ...]] = [doc]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
                 if "." in key or key.startswith("$") or "\x00" in key:
                     raise ValueError(f"unsupported field name {key!r}")
-                if isinstance(value, dict | list):
+                if isinstance(value, dict | list | tuple):
                     stack.append(value)
         else:
             for value in node:
-                if isinstance(value, list):
+                if isinstance(value, list | tuple):
                     raise ValueError("arrays directly inside arrays are not supported")
                 if isinstance(value, dict):
                     stack.append(value)

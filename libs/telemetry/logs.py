@@ -44,6 +44,9 @@ from opentelemetry import trace
 if TYPE_CHECKING:
     from litestar.logging.config import LoggingConfig
 
+    from contracts.errors import DomainError
+    from libs.store.port import VersionConflict
+
 __all__ = [
     "REDACTED",
     "JsonFormatter",
@@ -252,6 +255,13 @@ def configure_logging(
     return handler
 
 
+def _subclasses(cls: type[Exception]) -> set[type[Exception]]:
+    found = {cls}
+    for sub in cls.__subclasses__():
+        found |= _subclasses(sub)
+    return found
+
+
 def litestar_logging_config() -> LoggingConfig:
     """A Litestar ``logging_config`` that leaves the root logger to :func:`configure_logging`.
 
@@ -259,6 +269,9 @@ def litestar_logging_config() -> LoggingConfig:
     traced and redacted too), its own console/queue handlers are disabled, and uncaught
     exceptions (5xx) are logged with their traceback while 4xx answers are not."""
     from litestar.logging.config import LoggingConfig
+
+    from contracts.errors import DomainError
+    from libs.store.port import VersionConflict
 
     return LoggingConfig(
         configure_root_logger=False,
@@ -268,5 +281,7 @@ def litestar_logging_config() -> LoggingConfig:
         },
         loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
         log_exceptions="always",
-        disable_stack_trace=set(range(400, 500)),
+        # Refusals are answers, not faults: no traceback for 4xx or a domain rule.
+        # Litestar matches the exact class, so every known rule error is listed.
+        disable_stack_trace={*range(400, 500), VersionConflict, *_subclasses(DomainError)},
     )

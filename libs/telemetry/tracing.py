@@ -223,6 +223,12 @@ def tracer_provider() -> TracerProvider | None:
     return _provider
 
 
+def _exporting() -> bool:
+    """True when some exporter would receive spans (checked per record on hot paths)."""
+    processor = _processor
+    return processor is not None and bool(processor.exporters())
+
+
 def active_exporters() -> tuple[SpanExporter, ...]:
     """The exporters spans currently go to (for diagnostics and tests)."""
     processor = _processor
@@ -315,6 +321,9 @@ def consume_span(
     even in another process. Attributes: ``messaging.system``,
     ``messaging.destination.name``, ``messaging.consumer.group.name``,
     ``messaging.operation.type="process"``."""
+    if not _exporting():
+        yield trace.INVALID_SPAN  # nothing would see the span: skip its cost per record
+        return
     attributes = {
         MESSAGING_SYSTEM: system,
         MESSAGING_DESTINATION_NAME: topic,
