@@ -31,9 +31,16 @@ BATCH = 500
 
 
 def payloads(n: int) -> list[OrgRegistered]:
-    return [OrgRegistered(org_id=f"org-{i}", name=f"机构{i}", role="provider",
-                          region="370300", credit_code="91370300MA3C7H9K2X")
-            for i in range(n)]
+    return [
+        OrgRegistered(
+            org_id=f"org-{i}",
+            name=f"机构{i}",
+            role="provider",
+            region="370300",
+            credit_code="91370300MA3C7H9K2X",
+        )
+        for i in range(n)
+    ]
 
 
 async def mesh(bus: EventBus, store: DocumentStore, n: int, name: str) -> Result:
@@ -48,17 +55,17 @@ async def mesh(bus: EventBus, store: DocumentStore, n: int, name: str) -> Result
             done.set()
 
     group = f"bench-{uuid.uuid4().hex[:6]}"
-    bus.subscribe([topic], group, Consumer(bus=bus, group=group, inbox=Inbox(store, group),
-                                           handler=handler))
+    bus.subscribe(
+        [topic], group, Consumer(bus=bus, group=group, inbox=Inbox(store, group), handler=handler)
+    )
     await bus.start()
     await _warm_up(bus, topic, sent_at, latencies, done)
     items = payloads(n)
     start = time.perf_counter()
     for offset in range(0, n, BATCH):
         batch: list[Message] = []
-        for payload in items[offset:offset + BATCH]:
-            env = new_envelope(payload, region="370300", actor=SYSTEM_ACTOR,
-                               subject=payload.org_id)
+        for payload in items[offset : offset + BATCH]:
+            env = new_envelope(payload, region="370300", actor=SYSTEM_ACTOR, subject=payload.org_id)
             sent_at[env.subject] = time.perf_counter()
             batch.append(Message(topic=topic, key=env.subject, value=encode(env)))
         await bus.publish_many(batch)
@@ -70,8 +77,13 @@ async def mesh(bus: EventBus, store: DocumentStore, n: int, name: str) -> Result
     return Result(name, n, elapsed, p50, p99)
 
 
-async def _warm_up(bus: EventBus, topic: str, sent_at: dict[str, float],
-                   latencies: list[float], done: asyncio.Event) -> None:
+async def _warm_up(
+    bus: EventBus,
+    topic: str,
+    sent_at: dict[str, float],
+    latencies: list[float],
+    done: asyncio.Event,
+) -> None:
     """One event end to end first, so group join and topic creation are not timed."""
     env = new_envelope(payloads(1)[0], region="370300", actor=SYSTEM_ACTOR, subject="warm-up")
     sent_at["warm-up"] = time.perf_counter()
@@ -84,14 +96,19 @@ async def _warm_up(bus: EventBus, topic: str, sent_at: dict[str, float],
 
 async def raw_aiokafka(bootstrap: str, n: int) -> Result:
     topic = f"pdo.370300.bench.raw{uuid.uuid4().hex[:8]}.v1"
-    values = [encode(new_envelope(p, region="370300", actor=SYSTEM_ACTOR, subject=p.org_id))
-              for p in payloads(n)]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                acks="all")
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
-                                group_id=f"raw-{uuid.uuid4().hex[:6]}",
-                                enable_auto_commit=False, auto_offset_reset="earliest",
-                                max_poll_records=BATCH)
+    values = [
+        encode(new_envelope(p, region="370300", actor=SYSTEM_ACTOR, subject=p.org_id))
+        for p in payloads(n)
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"raw-{uuid.uuid4().hex[:6]}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=BATCH,
+    )
     await producer.start()
     await consumer.start()
     sent_at: dict[bytes, float] = {}
@@ -118,7 +135,7 @@ async def raw_aiokafka(bootstrap: str, n: int) -> Result:
     start = time.perf_counter()
     for offset in range(0, n, BATCH):
         futures = []
-        for value, i in zip(values[offset:offset + BATCH], range(offset, n), strict=False):
+        for value, i in zip(values[offset : offset + BATCH], range(offset, n), strict=False):
             key = f"org-{i}".encode()
             sent_at[key] = time.perf_counter()
             futures.append(await producer.send(topic, value, key=key))
@@ -134,8 +151,9 @@ async def raw_aiokafka(bootstrap: str, n: int) -> Result:
 async def embedded(n: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="pdo-bench-") as tmp:
         store = SqliteDocumentStore(Path(tmp) / "consumer.sqlite")
-        result = await mesh(EmbeddedBus(Path(tmp) / "bus.sqlite"), store, n,
-                            "mesh on embedded bus (SQLite inbox)")
+        result = await mesh(
+            EmbeddedBus(Path(tmp) / "bus.sqlite"), store, n, "mesh on embedded bus (SQLite inbox)"
+        )
         await store.close()
         return result
 
@@ -146,8 +164,9 @@ async def kafka_mesh(bootstrap: str, n: int) -> Result:
 
     with tempfile.TemporaryDirectory(prefix="pdo-bench-") as tmp:
         store = SqliteDocumentStore(Path(tmp) / "consumer.sqlite")
-        result = await mesh(KafkaBus(bootstrap, client_id="bench"), store, n,
-                            "mesh on Kafka (SQLite inbox)")
+        result = await mesh(
+            KafkaBus(bootstrap, client_id="bench"), store, n, "mesh on Kafka (SQLite inbox)"
+        )
         await store.close()
         return result
 
@@ -158,7 +177,8 @@ async def kafka_mesh_ferret(bootstrap: str, mongo_uri: str, n: int) -> Result:
     from libs.store.mongo import MongoDocumentStore
 
     store = MongoDocumentStore(mongo_uri, f"bench_{uuid.uuid4().hex[:6]}")
-    result = await mesh(KafkaBus(bootstrap, client_id="bench"), store, n,
-                        "mesh on Kafka (FerretDB inbox)")
+    result = await mesh(
+        KafkaBus(bootstrap, client_id="bench"), store, n, "mesh on Kafka (FerretDB inbox)"
+    )
     await store.close()
     return result

@@ -15,14 +15,21 @@ from bench.harness import Result, percentiles
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from tests.infra.servers import free_port
-from tests.support.platform import TAX, keyring, resource_body, settings, token
+from tests.support.platform import TAX, distributed, keyring, resource_body, settings, token
 
 
 async def _serve(platform: Platform) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(gateway(platform), host="127.0.0.1", port=port,
-                                           log_config=None, access_log=False,
-                                           lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            gateway(platform),
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+    )
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
@@ -40,12 +47,16 @@ async def _measure(name: str, catalog: Platform, disclosure: Platform, n: int) -
         start = time.perf_counter()
         for i in range(n):
             sent = time.perf_counter()
-            created = await client.post(f"{catalog_url}/catalog/resources/",
-                                        json=resource_body(name=f"资源{i}"), headers=headers)
+            created = await client.post(
+                f"{catalog_url}/catalog/resources/",
+                json=resource_body(name=f"资源{i}"),
+                headers=headers,
+            )
             created.raise_for_status()
             rid = created.json()["resource_id"]
-            while (await client.get(f"{disclosure_url}/disclosure/resources/{rid}")
-                   ).status_code != 200:
+            while (
+                await client.get(f"{disclosure_url}/disclosure/resources/{rid}")
+            ).status_code != 200:
                 await asyncio.sleep(0.002)
             latencies.append(time.perf_counter() - sent)
         elapsed = time.perf_counter() - start
@@ -58,17 +69,29 @@ async def _measure(name: str, catalog: Platform, disclosure: Platform, n: int) -
 
 async def embedded(n: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="pdo-bench-flow-") as tmp:
-        p = Platform(settings(Path(tmp)), ("catalog", "disclosure"),
-                     secrets=keyring(Path(tmp))).build()
+        p = Platform(
+            settings(Path(tmp)), ("catalog", "disclosure"), secrets=keyring(Path(tmp))
+        ).build()
         return await _measure("flow HTTP→visible, embedded", p, p, n)
 
 
-async def distributed(bootstrap: str, mongo_uri: str, n: int) -> Result:
+async def on_kafka(bootstrap: str, mongo_uri: str, n: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="pdo-bench-flow-") as tmp:
-        common = dict(mode="distributed", kafka=bootstrap, mongo=mongo_uri, region="370300")
         secrets = keyring(Path(tmp))
-        catalog = Platform(settings(Path(tmp) / "c", **common), ("catalog",),
-                           secrets=secrets).build()
-        disclosure = Platform(settings(Path(tmp) / "d", **common), ("disclosure",),
-                              secrets=secrets).build()
+        catalog = distributed(
+            Path(tmp) / "c",
+            ("catalog",),
+            kafka=bootstrap,
+            mongo=mongo_uri,
+            region="370300",
+            secrets=secrets,
+        )
+        disclosure = distributed(
+            Path(tmp) / "d",
+            ("disclosure",),
+            kafka=bootstrap,
+            mongo=mongo_uri,
+            region="370300",
+            secrets=secrets,
+        )
         return await _measure("flow HTTP→visible, Kafka + FerretDB", catalog, disclosure, n)

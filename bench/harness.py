@@ -25,8 +25,10 @@ class Result:
         return self.events / self.seconds if self.seconds else 0.0
 
     def row(self) -> str:
-        return (f"{self.name:<44} {self.events:>8} {self.rate:>12,.0f}/s "
-                f"{self.p50_ms:>9.2f} {self.p99_ms:>9.2f}")
+        return (
+            f"{self.name:<44} {self.events:>8} {self.rate:>12,.0f}/s "
+            f"{self.p50_ms:>9.2f} {self.p99_ms:>9.2f}"
+        )
 
 
 HEADER = f"{'measure':<44} {'n':>8} {'throughput':>14} {'p50 ms':>9} {'p99 ms':>9}"

@@ -73,7 +73,7 @@ def event_type(payload: Event) -> str:
 
 
 def new_envelope(
-    payload: Event,
+    payload: Payload,
     *,
     region: str,
     actor: Actor,

@@ -37,9 +37,7 @@ class IllegalTransition(Conflict):
     """A state machine has no transition for this event in this state."""
 
     def __init__(self, machine: str, state: str, event: str, *, rule: str | None = None) -> None:
-        super().__init__(
-            f"{machine}: '{event}' is not allowed in state '{state}'", rule=rule
-        )
+        super().__init__(f"{machine}: '{event}' is not allowed in state '{state}'", rule=rule)
         self.machine = machine
         self.state = state
         self.event = event

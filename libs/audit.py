@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-
 from typing import Any
 
 from contracts.canonical import sha256_hex
@@ -41,10 +40,26 @@ class ChainReport:
     reason: str = ""
 
 
-def entry_hash(seq: int, at: str, actor: dict[str, str], action: str, subject: str,
-               detail: dict[str, Any], prev_hash: str) -> str:
-    return sha256_hex({"seq": seq, "at": at, "actor": actor, "action": action,
-                       "subject": subject, "detail": detail, "prev_hash": prev_hash})
+def entry_hash(
+    seq: int,
+    at: str,
+    actor: dict[str, str],
+    action: str,
+    subject: str,
+    detail: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    return sha256_hex(
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "detail": detail,
+            "prev_hash": prev_hash,
+        }
+    )
 
 
 def _doc_id(seq: int) -> str:
@@ -66,8 +81,14 @@ class AuditLog:
             return 0, GENESIS
         return int(docs[0]["seq"]), str(docs[0]["hash"])
 
-    async def append(self, *, actor: dict[str, str], action: str, subject: str,
-                     detail: dict[str, Any] | None = None) -> AuditEntry:
+    async def append(
+        self,
+        *,
+        actor: dict[str, str],
+        action: str,
+        subject: str,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEntry:
         body = detail or {}
         at = self._clock.now().isoformat()
         async with self._lock:
@@ -76,9 +97,17 @@ class AuditLog:
                     self._head = await self._load_head()
                 seq, prev = self._head[0] + 1, self._head[1]
                 digest = entry_hash(seq, at, actor, action, subject, body, prev)
-                doc: Document = {"_id": _doc_id(seq), "seq": seq, "at": at, "actor": actor,
-                                 "action": action, "subject": subject, "detail": body,
-                                 "prev_hash": prev, "hash": digest}
+                doc: Document = {
+                    "_id": _doc_id(seq),
+                    "seq": seq,
+                    "at": at,
+                    "actor": actor,
+                    "action": action,
+                    "subject": subject,
+                    "detail": body,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
                 try:
                     await self._store.insert(COLLECTION, doc)
                 except DuplicateDocument:
@@ -87,8 +116,9 @@ class AuditLog:
                 self._head = (seq, digest)
                 return AuditEntry(seq, at, actor, action, subject, body, prev, digest)
 
-    async def entries(self, *, skip: int = 0, limit: int = 0,
-                      subject: str | None = None) -> list[AuditEntry]:
+    async def entries(
+        self, *, skip: int = 0, limit: int = 0, subject: str | None = None
+    ) -> list[AuditEntry]:
         where = {"subject": subject} if subject else None
         docs = await self._store.find(COLLECTION, where, sort=[("seq", 1)], skip=skip, limit=limit)
         return [_entry(d) for d in docs]
@@ -103,8 +133,15 @@ class AuditLog:
                 return ChainReport(False, count, entry.seq, f"expected seq {count}")
             if entry.prev_hash != prev:
                 return ChainReport(False, count, entry.seq, "link to previous entry broken")
-            expected = entry_hash(entry.seq, entry.at, entry.actor, entry.action, entry.subject,
-                                  entry.detail, entry.prev_hash)
+            expected = entry_hash(
+                entry.seq,
+                entry.at,
+                entry.actor,
+                entry.action,
+                entry.subject,
+                entry.detail,
+                entry.prev_hash,
+            )
             if expected != entry.hash:
                 return ChainReport(False, count, entry.seq, "entry content altered")
             prev = entry.hash
@@ -112,9 +149,13 @@ class AuditLog:
 
 
 def _entry(doc: Document) -> AuditEntry:
-    return AuditEntry(seq=int(doc["seq"]), at=str(doc["at"]), actor=dict(doc["actor"]),
-                      action=str(doc["action"]), subject=str(doc["subject"]),
-                      detail=dict(doc["detail"]), prev_hash=str(doc["prev_hash"]),
-                      hash=str(doc["hash"]))
-
-
+    return AuditEntry(
+        seq=int(doc["seq"]),
+        at=str(doc["at"]),
+        actor=dict(doc["actor"]),
+        action=str(doc["action"]),
+        subject=str(doc["subject"]),
+        detail=dict(doc["detail"]),
+        prev_hash=str(doc["prev_hash"]),
+        hash=str(doc["hash"]),
+    )

@@ -1,9 +1,9 @@
 """The ``pdo`` command: run the platform, one service, or regenerate the contracts.
 
-    pdo up                 all nine services in one process (embedded), demo city loaded
-    pdo serve <service>    one service in distributed mode, configured by environment
-    pdo contracts [--check] regenerate (or check) contracts/asyncapi.json and schemas
-    pdo token --org ID     an access token for a demo organization (embedded mode only)
+pdo up                 all nine services in one process (embedded), demo city loaded
+pdo serve <service>    one service in distributed mode, configured by environment
+pdo contracts [--check] regenerate (or check) contracts/asyncapi.json and schemas
+pdo token --org ID     an access token for a demo organization (embedded mode only)
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from contracts.topics import SERVICES
 from libs.config import ConfigError, Settings, check_service, load
@@ -30,8 +29,9 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
     from libs.telemetry import configure_logging, setup_tracing
 
     configure_logging("pdo" if len(services) > 1 else services[0])
-    setup_tracing("pdo" if len(services) > 1 else services[0],
-                  otlp_endpoint=settings.otlp_endpoint or None)
+    setup_tracing(
+        "pdo" if len(services) > 1 else services[0], otlp_endpoint=settings.otlp_endpoint or None
+    )
     platform = Platform(settings, services).build()
 
     async def start() -> None:
@@ -42,12 +42,17 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
             loaded = await load_demo(platform.running["catalog"].ctx)
             if loaded:
                 log.info("demo city loaded: %d resources registered", loaded)
-        log.info("serving %d service(s) on http://%s:%d (health: /healthz)",
-                 len(services), settings.http_host, settings.http_port)
+        log.info(
+            "serving %d service(s) on http://%s:%d (health: /healthz)",
+            len(services),
+            settings.http_host,
+            settings.http_port,
+        )
 
     app = gateway(platform, on_startup=[start], on_shutdown=[platform.stop])
-    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None,
-                access_log=False)
+    uvicorn.run(
+        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+    )
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -59,8 +64,10 @@ def cmd_up(args: argparse.Namespace) -> int:
     if args.host:
         env["PDO_HTTP_HOST"] = args.host
     settings = load(env, mode="embedded")
-    print(f"pdo: embedded mode, region {settings.region}, data in {settings.data_dir}",
-          file=sys.stderr)
+    print(
+        f"pdo: embedded mode, region {settings.region}, data in {settings.data_dir}",
+        file=sys.stderr,
+    )
     _serve(settings, SERVICES, demo=not args.no_demo)
     return 0
 
@@ -76,9 +83,12 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     from contracts import asyncapi
 
     if args.check:
-        stale = [rel for rel, text in asyncapi.rendered().items()
-                 if not (asyncapi.HERE / rel).exists()
-                 or (asyncapi.HERE / rel).read_text(encoding="utf-8") != text]
+        stale = [
+            rel
+            for rel, text in asyncapi.rendered().items()
+            if not (asyncapi.HERE / rel).exists()
+            or (asyncapi.HERE / rel).read_text(encoding="utf-8") != text
+        ]
         if stale:
             print("out of date (run `pdo contracts`): " + ", ".join(stale), file=sys.stderr)
             return 1

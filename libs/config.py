@@ -67,8 +67,10 @@ def load(env: Mapping[str, str] | None = None, *, mode: Mode | None = None) -> S
         demo=env.get("PDO_DEMO", "1" if chosen == "embedded" else "0") == "1",
     )
     if settings.mode == "distributed":
-        for var, value in (("PDO_KAFKA_BOOTSTRAP", settings.kafka_bootstrap),
-                           ("PDO_MONGO_URI", settings.mongo_uri)):
+        for var, value in (
+            ("PDO_KAFKA_BOOTSTRAP", settings.kafka_bootstrap),
+            ("PDO_MONGO_URI", settings.mongo_uri),
+        ):
             if not value:
                 raise ConfigError(f"{var} is required in distributed mode")
     return settings

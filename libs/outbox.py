@@ -35,8 +35,11 @@ def stage(doc: Document, envelopes: Iterable[Envelope]) -> Document:
         headers: dict[str, str] = {}
         inject_headers(headers)
         outbox.append(
-            {"event_id": str(envelope.event_id), "envelope": to_builtins(envelope),
-             "headers": headers}
+            {
+                "event_id": str(envelope.event_id),
+                "envelope": to_builtins(envelope),
+                "headers": headers,
+            }
         )
     doc["_outbox"] = outbox
     return doc

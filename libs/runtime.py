@@ -120,19 +120,29 @@ class Platform:
             store = make_store(self.settings, name)
             verifier = TokenVerifier(self.secrets, self.clock, region=self.settings.region)
             ctx = ServiceContext(
-                name=name, region=self.settings.region, store=store, bus=self.bus,
-                secrets=self.secrets, clock=self.clock, audit=AuditLog(store, self.clock),
+                name=name,
+                region=self.settings.region,
+                store=store,
+                bus=self.bus,
+                secrets=self.secrets,
+                clock=self.clock,
+                audit=AuditLog(store, self.clock),
                 verifier=verifier,
             )
             parts = load_builder(name)(ctx)
-            relay = OutboxRelay(service=name, store=store, bus=self.bus,
-                                collections=parts.outbox_collections)
+            relay = OutboxRelay(
+                service=name, store=store, bus=self.bus, collections=parts.outbox_collections
+            )
             ctx.notify_outbox = relay.notify
             self.running[name] = RunningService(ctx, parts, relay, store)
             if parts.handlers:
                 topics = sorted({topic_for(t).name(self.settings.region) for t in parts.handlers})
-                consumer = Consumer(bus=self.bus, group=name, inbox=Inbox(store, name),
-                                    handler=dispatcher(name, parts.handlers))
+                consumer = Consumer(
+                    bus=self.bus,
+                    group=name,
+                    inbox=Inbox(store, name),
+                    handler=dispatcher(name, parts.handlers),
+                )
                 self.bus.subscribe(topics, name, consumer)
         return self
 
@@ -168,8 +178,12 @@ class Platform:
         results = await asyncio.gather(*(one(n, r) for n, r in self.running.items()))
         services = dict(results)
         status = "up" if all(v == "up" for v in services.values()) else "degraded"
-        return {"status": status, "mode": self.settings.mode, "region": self.settings.region,
-                "services": services}
+        return {
+            "status": status,
+            "mode": self.settings.mode,
+            "region": self.settings.region,
+            "services": services,
+        }
 
     def apps(self) -> dict[str, Litestar]:
         return {name: r.parts.app for name, r in self.running.items()}

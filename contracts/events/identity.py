@@ -1,4 +1,5 @@
-"""Events of identity: organizations, developer admission (入驻), operator agreements (授权运营协议)."""
+"""Events of identity: organizations, developer admission (入驻) and operator
+authorization agreements (授权运营协议)."""
 
 from __future__ import annotations
 

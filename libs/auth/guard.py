@@ -20,8 +20,9 @@ from libs.auth.tokens import TokenError, TokenVerifier
 PRINCIPAL_KEY = "pdo_principal"
 
 
-async def authenticate(connection: ASGIConnection[Any, Any, Any, Any],
-                       verifier: TokenVerifier) -> Principal:
+async def authenticate(
+    connection: ASGIConnection[Any, Any, Any, Any], verifier: TokenVerifier
+) -> Principal:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
@@ -37,11 +38,11 @@ def roles(*allowed: Role) -> Any:
     allowed_set = frozenset(allowed)
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        principal = connection.scope.get("state", {}).get(PRINCIPAL_KEY)  # type: ignore[union-attr]
+        principal = connection.scope.get("state", {}).get(PRINCIPAL_KEY)
         if not isinstance(principal, Principal):
             verifier: TokenVerifier = connection.app.state.verifier
             principal = await authenticate(connection, verifier)
-            connection.scope.setdefault("state", {})[PRINCIPAL_KEY] = principal  # type: ignore[union-attr, index]
+            connection.scope.setdefault("state", {})[PRINCIPAL_KEY] = principal
         if principal.role not in allowed_set:
             raise PermissionDeniedException(
                 f"role '{principal.role.value}' may not do this; allowed: "
@@ -58,7 +59,7 @@ def roles(*allowed: Role) -> Any:
 
 def principal_of(request: Request[Any, Any, Any]) -> Principal:
     """The caller established by the route's guard."""
-    principal = request.scope.get("state", {}).get(PRINCIPAL_KEY)  # type: ignore[union-attr]
+    principal = request.scope.get("state", {}).get(PRINCIPAL_KEY)
     if not isinstance(principal, Principal):
         raise NotAuthorizedException("A bearer access token is required.")
     return principal

@@ -27,7 +27,7 @@ from libs.secrets.port import SecretStore
 
 SIGNING_KEY = "identity-jwt"
 AUDIENCE = "pdo"
-TOKEN_TYPE = "at+jwt"
+TOKEN_TYPE = "at+jwt"  # noqa: S105 - a JWT type name (RFC 9068), not a secret
 
 
 class TokenError(Exception):
@@ -45,8 +45,9 @@ def issuer_for(region: str) -> str:
 class TokenIssuer:
     """Issues access tokens for users and machine clients."""
 
-    def __init__(self, secrets: SecretStore, clock: Clock, *, region: str,
-                 key_name: str = SIGNING_KEY) -> None:
+    def __init__(
+        self, secrets: SecretStore, clock: Clock, *, region: str, key_name: str = SIGNING_KEY
+    ) -> None:
         self._secrets = secrets
         self._clock = clock
         self._issuer = issuer_for(region)
@@ -56,9 +57,16 @@ class TokenIssuer:
         await self._secrets.ensure_signing_key(self._key)
         now = int(self._clock.now().timestamp())
         claims: dict[str, Any] = {
-            "iss": self._issuer, "aud": AUDIENCE, "sub": principal.user_id,
-            "org": principal.org_id, "role": principal.role.value, "region": principal.region,
-            "iat": now, "nbf": now, "exp": now + ttl_seconds, "jti": str(uuid.uuid4()),
+            "iss": self._issuer,
+            "aud": AUDIENCE,
+            "sub": principal.user_id,
+            "org": principal.org_id,
+            "role": principal.role.value,
+            "region": principal.region,
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_seconds,
+            "jti": str(uuid.uuid4()),
         }
         if principal.scopes:
             claims["scope"] = " ".join(sorted(principal.scopes))
@@ -80,8 +88,15 @@ class TokenIssuer:
 class TokenVerifier:
     """Verifies access tokens against the public keys the Secrets port publishes."""
 
-    def __init__(self, secrets: SecretStore, clock: Clock, *, region: str,
-                 key_name: str = SIGNING_KEY, leeway_seconds: int = 30) -> None:
+    def __init__(
+        self,
+        secrets: SecretStore,
+        clock: Clock,
+        *,
+        region: str,
+        key_name: str = SIGNING_KEY,
+        leeway_seconds: int = 30,
+    ) -> None:
         self._secrets = secrets
         self._clock = clock
         self._issuer = issuer_for(region)
@@ -119,11 +134,19 @@ class TokenVerifier:
         key = await self._key_for(str(header.get("kid", "")))
         try:
             claims = jwt.decode(
-                token, key, algorithms=["EdDSA"], audience=AUDIENCE, issuer=self._issuer,
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=AUDIENCE,
+                issuer=self._issuer,
                 leeway=self._leeway,
                 # Time is checked below against the injectable clock, not PyJWT's own.
-                options={"require": ["exp", "nbf", "iat", "sub", "iss", "aud"],
-                         "verify_iat": False, "verify_exp": False, "verify_nbf": False},
+                options={
+                    "require": ["exp", "nbf", "iat", "sub", "iss", "aud"],
+                    "verify_iat": False,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                },
             )
         except jwt.InvalidAudienceError:
             raise TokenError("token not meant for this platform") from None
@@ -139,7 +162,9 @@ class TokenVerifier:
         try:
             role = Role(claims["role"])
             return Principal(
-                user_id=str(claims["sub"]), org_id=str(claims["org"]), role=role,
+                user_id=str(claims["sub"]),
+                org_id=str(claims["org"]),
+                role=role,
                 region=str(claims["region"]),
                 scopes=frozenset(str(claims.get("scope", "")).split()),
             )

@@ -97,8 +97,12 @@ class Consumer:
             except Exception as exc:
                 log.warning(
                     "handler failed",
-                    extra={"group": self._group, "event_type": envelope.type,
-                           "event_id": str(envelope.event_id), "attempt": attempt},
+                    extra={
+                        "group": self._group,
+                        "event_type": envelope.type,
+                        "event_id": str(envelope.event_id),
+                        "attempt": attempt,
+                    },
                 )
                 if attempt >= self._max_attempts:
                     return "".join(traceback.format_exception_only(exc)).strip()
@@ -106,11 +110,17 @@ class Consumer:
                 attempt += 1
 
     def _dead_letter(self, message: Message, reason: str, attempts: int) -> Message:
-        log.error("dead-lettered", extra={"topic": message.topic, "group": self._group,
-                                          "reason": reason[:500]})
+        log.error(
+            "dead-lettered",
+            extra={"topic": message.topic, "group": self._group, "reason": reason[:500]},
+        )
         headers = dict(message.headers)
         headers[ERROR_HEADER] = reason[:2000]
         headers[ATTEMPTS_HEADER] = str(attempts)
         headers[GROUP_HEADER] = self._group
-        return Message(topic=dead_letter_topic(message.topic), key=message.key,
-                       value=message.value, headers=headers)
+        return Message(
+            topic=dead_letter_topic(message.topic),
+            key=message.key,
+            value=message.value,
+            headers=headers,
+        )

@@ -149,8 +149,9 @@ class EmbeddedBus:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(sub.wake.wait(), timeout=0.5)
                 continue
-            batch = [Message(topic=t, key=k, value=v, headers=json.loads(h))
-                     for _, t, k, v, h in rows]
+            batch = [
+                Message(topic=t, key=k, value=v, headers=json.loads(h)) for _, t, k, v, h in rows
+            ]
             while True:
                 try:
                     await sub.handler(batch)
@@ -160,8 +161,7 @@ class EmbeddedBus:
                 except Exception:
                     # The consumer wrapper already dead-letters handler failures; what
                     # reaches here is infrastructure (store down): wait and redeliver.
-                    log.exception("consumer %s: redelivering from offset %s", sub.group,
-                                  rows[0][0])
+                    log.exception("consumer %s: redelivering from offset %s", sub.group, rows[0][0])
                     await asyncio.sleep(0.5)
             cursor = rows[-1][0]
             self._commit(sub.group, cursor)
@@ -173,14 +173,22 @@ class EmbeddedBus:
         if sub is None:
             raise KeyError(group)
         marks = ",".join("?" for _ in sub.topics)
-        row = self._connect().execute(
-            f"SELECT COUNT(*) FROM log WHERE offset > ? AND topic IN ({marks})",  # noqa: S608
-            (self._cursor(group), *sub.topics),
-        ).fetchone()
+        row = (
+            self._connect()
+            .execute(
+                f"SELECT COUNT(*) FROM log WHERE offset > ? AND topic IN ({marks})",  # noqa: S608
+                (self._cursor(group), *sub.topics),
+            )
+            .fetchone()
+        )
         return int(row[0])
 
     def read_topic(self, topic: str) -> list[Message]:
-        rows = self._connect().execute(
-            "SELECT topic, key, value, headers FROM log WHERE topic=? ORDER BY offset", (topic,)
-        ).fetchall()
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT topic, key, value, headers FROM log WHERE topic=? ORDER BY offset", (topic,)
+            )
+            .fetchall()
+        )
         return [Message(topic=t, key=k, value=v, headers=json.loads(h)) for t, k, v, h in rows]

@@ -32,7 +32,7 @@ class Inbox:
         unknown = [self._prefix + i for i in ids if i not in known]
         if unknown:
             docs = await self._store.find(COLLECTION, {"_id": {"$in": unknown}})
-            known.update(str(d["_id"])[len(self._prefix):] for d in docs)
+            known.update(str(d["_id"])[len(self._prefix) :] for d in docs)
         return known
 
     async def mark(self, event_ids: Iterable[str]) -> None:

@@ -25,8 +25,12 @@ def _mount(name: str, app: Litestar) -> Any:
     return mounted
 
 
-def gateway(platform: Platform, *, on_startup: list[Callable[[], Awaitable[None]]] | None = None,
-            on_shutdown: list[Callable[[], Awaitable[None]]] | None = None) -> Litestar:
+def gateway(
+    platform: Platform,
+    *,
+    on_startup: list[Callable[[], Awaitable[None]]] | None = None,
+    on_shutdown: list[Callable[[], Awaitable[None]]] | None = None,
+) -> Litestar:
     @get("/healthz", opt={"public": True}, summary="Health of every service in this process")
     async def healthz() -> Response[dict[str, Any]]:
         report = await platform.health()

@@ -92,8 +92,11 @@ def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
         field = key
         if located and located.group(1):
             suffix = located.group(1)
-            field = f"{key}{suffix}" if suffix.startswith("[") else ".".join(
-                p for p in (key, suffix) if p)
+            field = (
+                f"{key}{suffix}"
+                if suffix.startswith("[")
+                else ".".join(p for p in (key, suffix) if p)
+            )
         if named:
             field = ".".join(p for p in (field, named.group(1)) if p)
         errors.append({"field": field or "(body)", "message": message})
@@ -110,8 +113,9 @@ def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> 
 def on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = _STATUS_BY_KIND.get(exc.kind, 422)
     errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
-    return problem(request, status, exc.detail, slug=exc.kind.replace("_", "-"),
-                   errors=errors, rule=exc.rule)
+    return problem(
+        request, status, exc.detail, slug=exc.kind.replace("_", "-"), errors=errors, rule=exc.rule
+    )
 
 
 def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -124,19 +128,29 @@ def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
 
 def on_store_down(request: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[Any]:
     log.warning("store unavailable: %s", exc)
-    return problem(request, 503, "The database is not reachable; try again shortly.",
-                   slug="store-unavailable", headers={"Retry-After": "2"})
+    return problem(
+        request,
+        503,
+        "The database is not reachable; try again shortly.",
+        slug="store-unavailable",
+        headers={"Retry-After": "2"},
+    )
 
 
 def on_version_conflict(request: Request[Any, Any, Any], exc: VersionConflict) -> Response[Any]:
-    return problem(request, 409, "Someone else changed this record at the same time; "
-                   "read it again and retry.", slug="concurrent-change")
+    return problem(
+        request,
+        409,
+        "Someone else changed this record at the same time; read it again and retry.",
+        slug="concurrent-change",
+    )
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s", request.url.path)
-    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "An unexpected error occurred.",
-                   slug="internal")
+    return problem(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "An unexpected error occurred.", slug="internal"
+    )
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

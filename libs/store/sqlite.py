@@ -122,8 +122,10 @@ class SqliteDocumentStore:
             return 0
         with self._lock:
             conn, sql = self._open(collection)
-            rows = [(body["_id"], encoded, self._next_seq() if body["_outbox"] else None)
-                    for encoded, body in prepared]
+            rows = [
+                (body["_id"], encoded, self._next_seq() if body["_outbox"] else None)
+                for encoded, body in prepared
+            ]
             try:
                 before = conn.total_changes
                 with _immediate(conn):
@@ -139,8 +141,9 @@ class SqliteDocumentStore:
             conn, sql = self._open(collection)
             try:
                 if "_outbox" not in doc:
-                    return self._replace_keeping_outbox(conn, sql, collection, body,
-                                                        expected_version)
+                    return self._replace_keeping_outbox(
+                        conn, sql, collection, body, expected_version
+                    )
                 seq = self._next_seq() if body["_outbox"] else None
                 cursor = conn.execute(
                     sql.replace, (expected_version + 1, encoded, seq, doc_id, expected_version)
@@ -269,8 +272,12 @@ class SqliteDocumentStore:
             body["_outbox"] = outbox  # body and outbox are both freshly decoded
             conn.execute(
                 sql.write,
-                (expected_version + 1, _ENCODER.encode(body),
-                 self._next_seq() if outbox else None, doc_id),
+                (
+                    expected_version + 1,
+                    _ENCODER.encode(body),
+                    self._next_seq() if outbox else None,
+                    doc_id,
+                ),
             )
         return body
 
@@ -450,7 +457,8 @@ def _path(field: str) -> str:
         not isinstance(field, str)
         or not field
         or field.startswith("$")
-        or any(c in field for c in '."') or not field.isprintable()
+        or any(c in field for c in '."')
+        or not field.isprintable()
     ):
         raise ValueError(f"unsupported field name {field!r}")
     return "'$.\"" + field.replace("'", "''") + "\"'"
@@ -470,8 +478,7 @@ def _scalars(field: str, value: Any) -> list[Scalar]:
     return values
 
 
-def _match_sql(type_sql: str, value_sql: str, values: Iterable[Scalar],
-               params: list[Any]) -> str:
+def _match_sql(type_sql: str, value_sql: str, values: Iterable[Scalar], params: list[Any]) -> str:
     """SQL true when a JSON value (its json_type and SQL value) equals one of ``values``."""
     texts: list[str] = []
     numbers: list[int | float] = []

@@ -37,9 +37,15 @@ class TracedDocumentStore:
         with store_span(self._tracer, "get", collection, system=self._system):
             return await self._inner.get(collection, doc_id)
 
-    async def find(self, collection: str, where: Mapping[str, Any] | None = None, *,
-                   sort: Sequence[tuple[str, int]] = (), skip: int = 0,
-                   limit: int = 0) -> list[Document]:
+    async def find(
+        self,
+        collection: str,
+        where: Mapping[str, Any] | None = None,
+        *,
+        sort: Sequence[tuple[str, int]] = (),
+        skip: int = 0,
+        limit: int = 0,
+    ) -> list[Document]:
         with store_span(self._tracer, "find", collection, system=self._system):
             return await self._inner.find(collection, where, sort=sort, skip=skip, limit=limit)
 

@@ -44,8 +44,6 @@ from opentelemetry import trace
 if TYPE_CHECKING:
     from litestar.logging.config import LoggingConfig
 
-    from contracts.errors import DomainError
-    from libs.store.port import VersionConflict
 
 __all__ = [
     "REDACTED",

@@ -1,1 +1,2 @@
-"""billing: price caps (上限收费标准), concrete prices, free-use rules, metering, invoices and revenue distribution."""
+"""billing: price caps (上限收费标准), concrete prices, free-use rules, metering,
+invoices and revenue distribution."""

@@ -7,5 +7,10 @@ from libs.service import ServiceContext, ServiceParts
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = service_app(ctx, "billing — 计费与收益分配", [], description="Price caps, prices, metering, invoices and revenue distribution.")
+    app = service_app(
+        ctx,
+        "billing — 计费与收益分配",
+        [],
+        description="Price caps, prices, metering, invoices and revenue distribution.",
+    )
     return ServiceParts(name="billing", app=app)

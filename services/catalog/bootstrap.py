@@ -10,7 +10,9 @@ from services.catalog.repository import RESOURCES
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
-        ctx, "catalog — 资源目录", [controller(ctx)],
+        ctx,
+        "catalog — 资源目录",
+        [controller(ctx)],
         description="Resource catalog, classification and grading, registration (登记).",
     )
     return ServiceParts(name="catalog", app=app, outbox_collections=(RESOURCES,))

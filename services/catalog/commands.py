@@ -20,18 +20,28 @@ async def register_resource(
     """A provider registers one of its own resources (CAT-1, CAT-4)."""
     resource_id = str(uuid.uuid4())
     sequence = await next_value(ctx.store, f"registration:{ctx.region}:resource")
-    resource, payload = register(cmd, resource_id=resource_id, region=ctx.region,
-                                 sequence=sequence)
-    envelope = new_envelope(payload, region=ctx.region, actor=principal.actor(),
-                            subject=resource_id, occurred_at=ctx.clock.now())
+    resource, payload = register(cmd, resource_id=resource_id, region=ctx.region, sequence=sequence)
+    envelope = new_envelope(
+        payload,
+        region=ctx.region,
+        actor=principal.actor(),
+        subject=resource_id,
+        occurred_at=ctx.clock.now(),
+    )
     await ctx.store.insert(RESOURCES, stage(to_doc(resource), [envelope]))
     ctx.notify_outbox()
     await ctx.audit.append(
-        actor={"org_id": principal.org_id, "user_id": principal.user_id,
-               "role": principal.role.value},
-        action="resource.register", subject=resource_id,
-        detail={"registration_code": resource.registration_code,
-                "evidence_hash": resource.evidence_hash},
+        actor={
+            "org_id": principal.org_id,
+            "user_id": principal.user_id,
+            "role": principal.role.value,
+        },
+        action="resource.register",
+        subject=resource_id,
+        detail={
+            "registration_code": resource.registration_code,
+            "evidence_hash": resource.evidence_hash,
+        },
     )
     return resource
 
@@ -44,15 +54,20 @@ async def get_resource(ctx: ServiceContext, resource_id: str) -> Resource:
 
 
 async def list_resources(
-    ctx: ServiceContext, *, category: str | None, provider_org_id: str | None,
-    offset: int, limit: int,
+    ctx: ServiceContext,
+    *,
+    category: str | None,
+    provider_org_id: str | None,
+    offset: int,
+    limit: int,
 ) -> tuple[list[Resource], int]:
     where: dict[str, str] = {}
     if category:
         where["category"] = category
     if provider_org_id:
         where["provider_org_id"] = provider_org_id
-    docs = await ctx.store.find(RESOURCES, where, sort=[("registration_code", 1)],
-                                skip=offset, limit=limit)
+    docs = await ctx.store.find(
+        RESOURCES, where, sort=[("registration_code", 1)], skip=offset, limit=limit
+    )
     total = await ctx.store.count(RESOURCES, where)
     return [from_doc(d) for d in docs], total

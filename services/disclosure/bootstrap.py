@@ -16,7 +16,9 @@ from services.disclosure.handlers.on_catalog_resources import (
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
-        ctx, "disclosure — 信息公开", [controller(ctx)],
+        ctx,
+        "disclosure — 信息公开",
+        [controller(ctx)],
         description="Public disclosure records, annual report and transparency log.",
     )
     return ServiceParts(

@@ -1,1 +1,2 @@
-"""evaluation: the annual operator evaluation, provider supply evaluation and rectification orders (整改) with deadlines."""
+"""evaluation: the annual operator evaluation, provider supply evaluation and
+rectification orders (整改) with deadlines."""

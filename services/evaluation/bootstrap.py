@@ -7,5 +7,10 @@ from libs.service import ServiceContext, ServiceParts
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = service_app(ctx, "evaluation — 运营评估", [], description="Annual evaluation, provider supply evaluation and rectification orders.")
+    app = service_app(
+        ctx,
+        "evaluation — 运营评估",
+        [],
+        description="Annual evaluation, provider supply evaluation and rectification orders.",
+    )
     return ServiceParts(name="evaluation", app=app)

@@ -9,7 +9,9 @@ from services.identity.api.jwks import route as jwks_route
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
-        ctx, "identity — 身份与授权", [jwks_route(ctx)],
+        ctx,
+        "identity — 身份与授权",
+        [jwks_route(ctx)],
         description="Organizations, users, tokens, operator authorization agreements and "
         "developer admission.",
     )

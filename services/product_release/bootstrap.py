@@ -7,5 +7,10 @@ from libs.service import ServiceContext, ServiceParts
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = service_app(ctx, "product-release — 出域审核与产品", [], description="Export review, products and circulation certificates.")
+    app = service_app(
+        ctx,
+        "product-release — 出域审核与产品",
+        [],
+        description="Export review, products and circulation certificates.",
+    )
     return ServiceParts(name="product_release", app=app)

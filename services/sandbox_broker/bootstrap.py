@@ -7,5 +7,10 @@ from libs.service import ServiceContext, ServiceParts
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = service_app(ctx, "sandbox-broker — 授权运营空间", [], description="Sandboxes, masked dataset mounts, jobs and recorded deletion.")
+    app = service_app(
+        ctx,
+        "sandbox-broker — 授权运营空间",
+        [],
+        description="Sandboxes, masked dataset mounts, jobs and recorded deletion.",
+    )
     return ServiceParts(name="sandbox_broker", app=app)

@@ -1,1 +1,2 @@
-"""trading-bridge: exchange listings, orders and settlements, and the exchange-facing trade topic."""
+"""trading-bridge: exchange listings, orders and settlements, and the
+exchange-facing trade topic."""

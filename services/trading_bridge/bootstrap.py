@@ -7,5 +7,10 @@ from libs.service import ServiceContext, ServiceParts
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    app = service_app(ctx, "trading-bridge — 数据交易对接", [], description="Listings, orders and settlements with the licensed data exchange.")
+    app = service_app(
+        ctx,
+        "trading-bridge — 数据交易对接",
+        [],
+        description="Listings, orders and settlements with the licensed data exchange.",
+    )
     return ServiceParts(name="trading_bridge", app=app)

@@ -50,16 +50,26 @@ def topic() -> str:
 
 def event(org: str) -> Envelope:
     return new_envelope(
-        OrgRegistered(org_id=org, name=f"机构{org}", role="provider", region="370300",
-                      credit_code="91370300MA3C7H9K2X"),
-        region="370300", actor=SYSTEM_ACTOR, subject=org)
+        OrgRegistered(
+            org_id=org,
+            name=f"机构{org}",
+            role="provider",
+            region="370300",
+            credit_code="91370300MA3C7H9K2X",
+        ),
+        region="370300",
+        actor=SYSTEM_ACTOR,
+        subject=org,
+    )
 
 
 def record(t: str, env: Envelope) -> Message:
     return Message(topic=t, key=env.subject, value=encode(env), headers={"x-test": "1"})
 
 
-async def test_records_arrive_with_key_value_headers_and_per_key_order(make_bus: BusFactory) -> None:
+async def test_records_arrive_with_key_value_headers_and_per_key_order(
+    make_bus: BusFactory,
+) -> None:
     t = topic()
     got: list[Message] = []
 
@@ -70,14 +80,15 @@ async def test_records_arrive_with_key_value_headers_and_per_key_order(make_bus:
     bus.subscribe([t], f"g-{uuid.uuid4().hex[:6]}", handler)
     await bus.start()
     try:
-        sent = [Message(topic=t, key=f"k{i % 3}", value=f"v{i}".encode(), headers={"h": str(i)})
-                for i in range(30)]
+        sent = [
+            Message(topic=t, key=f"k{i % 3}", value=f"v{i}".encode(), headers={"h": str(i)})
+            for i in range(30)
+        ]
         await bus.publish_many(sent)
         await eventually(lambda: _ready(len(got) >= 30))
         assert sorted((m.key, m.value) for m in got) == sorted((m.key, m.value) for m in sent)
         for key in ("k0", "k1", "k2"):
-            assert [m.value for m in got if m.key == key] == \
-                [m.value for m in sent if m.key == key]
+            assert [m.value for m in got if m.key == key] == [m.value for m in sent if m.key == key]
         assert all(m.headers["h"] == m.value.decode()[1:] for m in got)
     finally:
         await bus.stop()
@@ -117,8 +128,9 @@ async def test_a_restarted_consumer_resumes_after_its_last_commit(make_bus: BusF
 
     bus.subscribe([t], group, collect_first)
     await bus.start()
-    await bus.publish_many([Message(topic=t, key="k", value=b"a"),
-                            Message(topic=t, key="k", value=b"b")])
+    await bus.publish_many(
+        [Message(topic=t, key="k", value=b"a"), Message(topic=t, key="k", value=b"b")]
+    )
     await eventually(lambda: _ready(len(first) == 2))
     await asyncio.sleep(0.5)  # let the commit of the last record land
     await bus.stop()
@@ -139,9 +151,14 @@ async def test_a_restarted_consumer_resumes_after_its_last_commit(make_bus: BusF
         await again.stop()
 
 
-async def _run_consumer(make_bus: BusFactory, store: SqliteDocumentStore, t: str,
-                        handler: Callable[[Envelope], object], *, attempts: int = 3
-                        ) -> tuple[EventBus, list[Message]]:
+async def _run_consumer(
+    make_bus: BusFactory,
+    store: SqliteDocumentStore,
+    t: str,
+    handler: Callable[[Envelope], object],
+    *,
+    attempts: int = 3,
+) -> tuple[EventBus, list[Message]]:
     bus = make_bus()
     group = f"g-{uuid.uuid4().hex[:6]}"
     dead: list[Message] = []
@@ -154,23 +171,34 @@ async def _run_consumer(make_bus: BusFactory, store: SqliteDocumentStore, t: str
         if asyncio.iscoroutine(result):
             await result
 
-    bus.subscribe([t], group, Consumer(bus=bus, group=group, inbox=Inbox(store, group),
-                                       handler=wrapped, max_attempts=attempts,
-                                       retry_delay=0.01))
+    bus.subscribe(
+        [t],
+        group,
+        Consumer(
+            bus=bus,
+            group=group,
+            inbox=Inbox(store, group),
+            handler=wrapped,
+            max_attempts=attempts,
+            retry_delay=0.01,
+        ),
+    )
     bus.subscribe([f"{t}.dlq"], f"{group}-dlq-watch", on_dead)
     await bus.start()
     return bus, dead
 
 
-async def test_a_redelivered_event_has_no_second_effect(make_bus: BusFactory,
-                                                        store: SqliteDocumentStore) -> None:
+async def test_a_redelivered_event_has_no_second_effect(
+    make_bus: BusFactory, store: SqliteDocumentStore
+) -> None:
     t = topic()
     effects: list[str] = []
     bus, _ = await _run_consumer(make_bus, store, t, lambda e: effects.append(e.subject))
     try:
         one = event("org-a")
-        await bus.publish_many([record(t, one), record(t, one), record(t, event("org-b")),
-                                record(t, one)])
+        await bus.publish_many(
+            [record(t, one), record(t, one), record(t, event("org-b")), record(t, one)]
+        )
         await eventually(lambda: _ready("org-b" in effects))
         await asyncio.sleep(0.3)
         assert sorted(effects) == ["org-a", "org-b"]
@@ -185,11 +213,13 @@ async def test_an_undecodable_record_is_dead_lettered_and_consumption_moves_on(
     effects: list[str] = []
     bus, dead = await _run_consumer(make_bus, store, t, lambda e: effects.append(e.subject))
     try:
-        await bus.publish_many([
-            Message(topic=t, key="junk", value=b"\x00not json"),
-            Message(topic=t, key="half", value=b'{"event_id": "x"}'),
-            record(t, event("org-after")),
-        ])
+        await bus.publish_many(
+            [
+                Message(topic=t, key="junk", value=b"\x00not json"),
+                Message(topic=t, key="half", value=b'{"event_id": "x"}'),
+                record(t, event("org-after")),
+            ]
+        )
         await eventually(lambda: _ready(effects == ["org-after"] and len(dead) == 2))
         assert all(m.headers[ERROR_HEADER].startswith("undecodable event") for m in dead)
         assert {m.key for m in dead} == {"junk", "half"}

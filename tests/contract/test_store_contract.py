@@ -46,8 +46,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def outbox(*event_ids: str) -> list[dict[str, Any]]:
-    return [{"event_id": e, "envelope": {"type": "thing.changed", "n": i}, "headers": {}}
-            for i, e in enumerate(event_ids)]
+    return [
+        {"event_id": e, "envelope": {"type": "thing.changed", "n": i}, "headers": {}}
+        for i, e in enumerate(event_ids)
+    ]
 
 
 async def seed(store: DocumentStore, docs: list[Document]) -> None:
@@ -148,7 +150,10 @@ class StoreContract:
         assert await store.get(C, "a") == {"_id": "a", "v": 1, "_version": 1, "_outbox": []}
         assert (await store.get(C, "b") or {})["v"] == "old"
         assert await store.get(C, "c") == {
-            "_id": "c", "v": "第一", "_version": 1, "_outbox": outbox("c1")
+            "_id": "c",
+            "v": "第一",
+            "_version": 1,
+            "_outbox": outbox("c1"),
         }
         assert ids(await store.with_outbox(C, 10)) == ["c", "d"]
         assert await store.insert_many(C, batch) == 0  # idempotent
@@ -275,7 +280,11 @@ class StoreContract:
         assert ids(await store.find(C, sort=[("age", 1)])) == ["p2", "p4", "p1", "p5", "p3"]
         assert ids(await store.find(C, sort=[("age", -1)])) == ["p3", "p1", "p5", "p2", "p4"]
         assert ids(await store.find(C, sort=[("city", 1), ("age", -1)])) == [
-            "p2", "p4", "p3", "p1", "p5"  # 上 U+4E0A < 北 U+5317 < 深 U+6DF1
+            "p2",
+            "p4",
+            "p3",
+            "p1",
+            "p5",  # 上 U+4E0A < 北 U+5317 < 深 U+6DF1
         ]
         assert ids(await store.find(C, sort=[("_id", -1)])) == ["p5", "p4", "p3", "p2", "p1"]
         by_name = await store.find(C, sort=[("name", 1)])
@@ -289,10 +298,16 @@ class StoreContract:
         assert ids(await store.find(C, {"city": "上海"}, sort=[("age", -1)], limit=1)) == ["p2"]
 
     async def test_missing_and_null_sort_first(self, store: DocumentStore) -> None:
-        await seed(store, [
-            {"_id": "a", "rank": 2}, {"_id": "b"}, {"_id": "c", "rank": None},
-            {"_id": "d", "rank": "text"}, {"_id": "e", "rank": -1.5},
-        ])
+        await seed(
+            store,
+            [
+                {"_id": "a", "rank": 2},
+                {"_id": "b"},
+                {"_id": "c", "rank": None},
+                {"_id": "d", "rank": "text"},
+                {"_id": "e", "rank": -1.5},
+            ],
+        )
         assert ids(await store.find(C, sort=[("rank", 1)])) == ["b", "c", "e", "a", "d"]
         assert ids(await store.find(C, sort=[("rank", -1)])) == ["d", "a", "e", "b", "c"]
 
@@ -327,7 +342,8 @@ class StoreContract:
     # -- the outbox ----------------------------------------------------------------------------
 
     async def test_with_outbox_lists_pending_documents_oldest_change_first(
-        self, store: DocumentStore,
+        self,
+        store: DocumentStore,
     ) -> None:
         await store.insert(C, {"_id": "a", "_outbox": outbox("a1")})
         await store.insert(C, {"_id": "b"})
@@ -569,8 +585,12 @@ asyncio.run(main())
 async def test_sqlite_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", KILLED_WRITER, str(path),
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        sys.executable,
+        "-c",
+        KILLED_WRITER,
+        str(path),
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None
@@ -589,8 +609,7 @@ async def test_sqlite_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None
         if n % 3 == 0:
             assert (doc["v"], doc["_version"], doc["_outbox"]) == (n, 2, [])
     pending = await store.with_outbox(C, 0)
-    assert {d["_id"] for d in pending} >= {f"d{n:06d}" for n in range(1, acknowledged + 1)
-                                           if n % 3}
+    assert {d["_id"] for d in pending} >= {f"d{n:06d}" for n in range(1, acknowledged + 1) if n % 3}
     await store.close()
     with sqlite3.connect(path) as check:
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)

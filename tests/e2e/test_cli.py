@@ -29,9 +29,14 @@ def _env(**extra: str) -> dict[str, str]:
 
 def test_pdo_up_serves_nine_services_and_the_demo_city(tmp_path: Path) -> None:
     port = free_port()
-    log = open(tmp_path / "pdo.log", "wb")
-    child = subprocess.Popen([*PDO, "up", "--port", str(port), "--data-dir", str(tmp_path)],
-                             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=_env())
+    log = (tmp_path / "pdo.log").open("wb")  # closed with the test's tmp dir
+    child = subprocess.Popen(
+        [*PDO, "up", "--port", str(port), "--data-dir", str(tmp_path)],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=_env(),
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -51,11 +56,20 @@ def test_pdo_up_serves_nine_services_and_the_demo_city(tmp_path: Path) -> None:
         health = httpx.get(f"{base}/healthz").json()
         assert health["status"] == "up" and len(health["services"]) == 9
 
-        token = subprocess.run([*PDO, "token", "--org", "org-370300-tax", "--data-dir",
-                                str(tmp_path)], cwd=REPO, capture_output=True, text=True,
-                               env=_env(), timeout=60, check=True).stdout.strip()
-        created = httpx.post(f"{base}/catalog/resources/", json=resource_body(name="新资源"),
-                             headers={"Authorization": f"Bearer {token}"})
+        token = subprocess.run(
+            [*PDO, "token", "--org", "org-370300-tax", "--data-dir", str(tmp_path)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=_env(),
+            timeout=60,
+            check=True,
+        ).stdout.strip()
+        created = httpx.post(
+            f"{base}/catalog/resources/",
+            json=resource_body(name="新资源"),
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert created.status_code == 201, created.text
     finally:
         child.send_signal(signal.SIGTERM)
@@ -64,8 +78,13 @@ def test_pdo_up_serves_nine_services_and_the_demo_city(tmp_path: Path) -> None:
 
     # A second start on the same data loads nothing twice.
     port = free_port()
-    again = subprocess.Popen([*PDO, "up", "--port", str(port), "--data-dir", str(tmp_path)],
-                             cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=_env())
+    again = subprocess.Popen(
+        [*PDO, "up", "--port", str(port), "--data-dir", str(tmp_path)],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=_env(),
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -83,23 +102,34 @@ def test_pdo_up_serves_nine_services_and_the_demo_city(tmp_path: Path) -> None:
 
 
 def test_pdo_contracts_check_passes_on_the_checked_in_files() -> None:
-    result = subprocess.run([*PDO, "contracts", "--check"], cwd=REPO, capture_output=True,
-                            text=True, env=_env(), timeout=60)
+    result = subprocess.run(
+        [*PDO, "contracts", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "up to date" in result.stdout
 
 
 def test_pdo_serve_without_kafka_or_mongo_says_what_is_missing() -> None:
-    result = subprocess.run([*PDO, "serve", "catalog"], cwd=REPO, capture_output=True,
-                            text=True, env=_env(), timeout=60)
+    result = subprocess.run(
+        [*PDO, "serve", "catalog"], cwd=REPO, capture_output=True, text=True, env=_env(), timeout=60
+    )
     assert result.returncode == 2
     assert "PDO_KAFKA_BOOTSTRAP is required in distributed mode" in result.stderr
 
 
 def test_pdo_refuses_a_malformed_region() -> None:
-    result = subprocess.run([*PDO, "serve", "catalog"], cwd=REPO, capture_output=True,
-                            text=True, timeout=60,
-                            env=_env(PDO_REGION="abc", PDO_KAFKA_BOOTSTRAP="x",
-                                     PDO_MONGO_URI="mongodb://x"))
+    result = subprocess.run(
+        [*PDO, "serve", "catalog"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(PDO_REGION="abc", PDO_KAFKA_BOOTSTRAP="x", PDO_MONGO_URI="mongodb://x"),
+    )
     assert result.returncode == 2
     assert "PDO_REGION='abc'" in result.stderr

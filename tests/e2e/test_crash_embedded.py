@@ -12,26 +12,35 @@ from pathlib import Path
 
 import httpx
 
+from libs.auth.tokens import TokenIssuer
 from libs.bus.embedded import EmbeddedBus
 from libs.bus.inbox import COLLECTION as INBOX
+from libs.clock import SystemClock
 from libs.store.sqlite import SqliteDocumentStore
 from services.catalog.repository import RESOURCES
 from services.disclosure.repository import LISTINGS
 from tests.infra.servers import free_port
 from tests.support.platform import TAX, keyring, resource_body
-from libs.auth.tokens import TokenIssuer
-from libs.clock import SystemClock
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def start(data_dir: Path, port: int, *services: str) -> subprocess.Popen[bytes]:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.child_platform", str(data_dir), str(port),
-         *services],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(data_dir / f"child-{port}.log", "ab"),
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    with (data_dir / f"child-{port}.log").open("ab") as log:  # the child keeps its own fd
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.child_platform",
+                str(data_dir),
+                str(port),
+                *services,
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -52,7 +61,7 @@ def kill9(child: subprocess.Popen[bytes]) -> None:
 
 
 async def test_an_event_committed_before_kill_9_is_handled_once_after_restart(
-    tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     issuer = TokenIssuer(keyring(tmp_path), SystemClock(), region="370300")
     auth = {"Authorization": f"Bearer {await issuer.issue(TAX)}"}
@@ -61,8 +70,12 @@ async def test_an_event_committed_before_kill_9_is_handled_once_after_restart(
     #    process is killed before any consumer could handle the event.
     port = free_port()
     child = start(tmp_path, port, "catalog")
-    created = httpx.post(f"http://127.0.0.1:{port}/catalog/resources/", json=resource_body(),
-                         headers=auth, timeout=10)
+    created = httpx.post(
+        f"http://127.0.0.1:{port}/catalog/resources/",
+        json=resource_body(),
+        headers=auth,
+        timeout=10,
+    )
     assert created.status_code == 201, created.text
     resource_id = created.json()["resource_id"]
     kill9(child)

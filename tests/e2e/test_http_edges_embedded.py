@@ -45,21 +45,30 @@ def _is_problem(response: Any, status: int) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"category": 7}, "category"),
-     ({"items": "credit_code"}, "items"),
-     ({"items": [{"name": "x", "type": "string", "grade": 9}]}, "items[0].grade"),
-     ({"unexpected": "field"}, "unexpected"),
-     ({"name": ""}, "name"),
-     ({"items": []}, "items")],
-    ids=["wrong-type", "not-a-list", "grade-out-of-range", "unknown-field", "empty-name",
-         "no-items"],
+    [
+        ({"category": 7}, "category"),
+        ({"items": "credit_code"}, "items"),
+        ({"items": [{"name": "x", "type": "string", "grade": 9}]}, "items[0].grade"),
+        ({"unexpected": "field"}, "unexpected"),
+        ({"name": ""}, "name"),
+        ({"items": []}, "items"),
+    ],
+    ids=[
+        "wrong-type",
+        "not-a-list",
+        "grade-out-of-range",
+        "unknown-field",
+        "empty-name",
+        "no-items",
+    ],
 )
 async def test_invalid_bodies_get_a_problem_naming_the_field_and_store_nothing(
     running: tuple[Platform, AsyncTestClient[Any]], change: dict[str, Any], field: str
 ) -> None:
     p, client = running
-    response = await client.post("/catalog/resources/", json=resource_body(**change),
-                                 headers=await token(p, TAX))
+    response = await client.post(
+        "/catalog/resources/", json=resource_body(**change), headers=await token(p, TAX)
+    )
     body = _is_problem(response, 400)
     assert any(field in e["field"] for e in body["errors"]), body
     assert await _stored(p) == 0
@@ -70,17 +79,19 @@ async def test_missing_field_is_named(running: tuple[Platform, AsyncTestClient[A
     body = resource_body()
     del body["source_system"]
     problem = _is_problem(
-        await client.post("/catalog/resources/", json=body, headers=await token(p, TAX)), 400)
+        await client.post("/catalog/resources/", json=body, headers=await token(p, TAX)), 400
+    )
     assert "source_system" in problem["detail"]
     assert await _stored(p) == 0
 
 
 async def test_a_rule_violation_names_the_rule_and_field(
-    running: tuple[Platform, AsyncTestClient[Any]]
+    running: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     p, client = running
-    response = await client.post("/catalog/resources/", json=resource_body(category="astrology"),
-                                 headers=await token(p, TAX))
+    response = await client.post(
+        "/catalog/resources/", json=resource_body(category="astrology"), headers=await token(p, TAX)
+    )
     body = _is_problem(response, 422)
     assert body["rule"] == "CAT-1"
     assert body["errors"] == [{"field": "category", "message": body["detail"]}]
@@ -96,7 +107,7 @@ async def test_malformed_json_is_refused(running: tuple[Platform, AsyncTestClien
 
 
 async def test_an_oversized_body_is_refused_before_parsing(
-    running: tuple[Platform, AsyncTestClient[Any]]
+    running: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     p, client = running
     huge = resource_body(description="长" * 700_000)
@@ -106,34 +117,43 @@ async def test_an_oversized_body_is_refused_before_parsing(
 
 
 async def test_no_token_is_401_with_a_bearer_challenge(
-    running: tuple[Platform, AsyncTestClient[Any]]
+    running: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     p, client = running
     response = await client.post("/catalog/resources/", json=resource_body())
     _is_problem(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
-    forged = await client.post("/catalog/resources/", json=resource_body(),
-                               headers={"Authorization": "Bearer abc.def.ghi"})
+    forged = await client.post(
+        "/catalog/resources/", json=resource_body(), headers={"Authorization": "Bearer abc.def.ghi"}
+    )
     _is_problem(forged, 401)
     assert await _stored(p) == 0
 
 
 async def test_a_developer_cannot_register_resources(
-    running: tuple[Platform, AsyncTestClient[Any]]
+    running: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     p, client = running
-    body = _is_problem(await client.post("/catalog/resources/", json=resource_body(),
-                                         headers=await token(p, DEVELOPER)), 403)
+    body = _is_problem(
+        await client.post(
+            "/catalog/resources/", json=resource_body(), headers=await token(p, DEVELOPER)
+        ),
+        403,
+    )
     assert "developer" in body["detail"]
     assert await _stored(p) == 0
 
 
 async def test_a_token_of_another_city_is_403(
-    running: tuple[Platform, AsyncTestClient[Any]]
+    running: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     p, client = running
-    body = _is_problem(await client.post("/catalog/resources/", json=resource_body(),
-                                         headers=await token(p, OTHER_CITY)), 403)
+    body = _is_problem(
+        await client.post(
+            "/catalog/resources/", json=resource_body(), headers=await token(p, OTHER_CITY)
+        ),
+        403,
+    )
     assert "370100" in body["detail"]
     read = await client.get("/catalog/resources/", headers=await token(p, OTHER_CITY))
     _is_problem(read, 403)
@@ -141,17 +161,18 @@ async def test_a_token_of_another_city_is_403(
 
 
 async def test_a_county_provider_may_act_in_its_city(
-    running: tuple[Platform, AsyncTestClient[Any]]
+    running: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     p, client = running
-    created = await client.post("/catalog/resources/", json=resource_body(),
-                                headers=await token(p, COUNTY_PROVIDER))
+    created = await client.post(
+        "/catalog/resources/", json=resource_body(), headers=await token(p, COUNTY_PROVIDER)
+    )
     assert created.status_code == 201
     assert created.json()["provider_org_id"] == COUNTY_PROVIDER.org_id
 
 
 async def test_unknown_resource_is_a_404_problem(
-    running: tuple[Platform, AsyncTestClient[Any]]
+    running: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     p, client = running
     _is_problem(await client.get("/catalog/resources/nope", headers=await token(p, TAX)), 404)
@@ -159,7 +180,7 @@ async def test_unknown_resource_is_a_404_problem(
 
 
 async def test_paging_parameters_are_validated(
-    running: tuple[Platform, AsyncTestClient[Any]]
+    running: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     p, client = running
     response = await client.get("/catalog/resources/?limit=100000", headers=await token(p, TAX))
@@ -182,7 +203,11 @@ def test_every_route_is_guarded_or_explicitly_public(tmp_path: Path) -> None:
                 public = handler.opt.get("public") is True
                 if not guards and not public:
                     unguarded.append(f"{name}:{route.path}")
-                if public and name != "disclosure" and route.path != "/healthz" \
-                        and not route.path.startswith("/.well-known"):
+                if (
+                    public
+                    and name != "disclosure"
+                    and route.path != "/healthz"
+                    and not route.path.startswith("/.well-known")
+                ):
                     unguarded.append(f"{name}:{route.path} (public outside disclosure)")
     assert unguarded == []

@@ -15,8 +15,9 @@ from tests.support.platform import TAX, eventually, platform, resource_body, tok
 async def test_registered_resource_appears_on_the_public_disclosure_list(tmp_path: Path) -> None:
     p = platform(tmp_path)
     async with AsyncTestClient(app=gateway(p)) as client:
-        created = await client.post("/catalog/resources/", json=resource_body(),
-                                    headers=await token(p, TAX))
+        created = await client.post(
+            "/catalog/resources/", json=resource_body(), headers=await token(p, TAX)
+        )
         assert created.status_code == 201, created.text
         resource = created.json()
         assert resource["provider_org_id"] == TAX.org_id

@@ -16,14 +16,15 @@ from tests.support.platform import TAX, eventually, platform, resource_body, tok
 
 
 async def test_one_trace_runs_from_the_http_command_to_the_consuming_service(
-    tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     exporter = InMemorySpanExporter()
     setup_tracing("pdo-test", otlp_endpoint=None, exporter=exporter)
     p = platform(tmp_path, ("catalog", "disclosure"))
     async with AsyncTestClient(app=gateway(p)) as client:
-        created = await client.post("/catalog/resources/", json=resource_body(),
-                                    headers=await token(p, TAX))
+        created = await client.post(
+            "/catalog/resources/", json=resource_body(), headers=await token(p, TAX)
+        )
         resource_id = created.json()["resource_id"]
 
         async def listed() -> dict[str, Any] | None:
@@ -33,10 +34,15 @@ async def test_one_trace_runs_from_the_http_command_to_the_consuming_service(
         await eventually(listed)
 
     spans = exporter.get_finished_spans()
-    server = next(s for s in spans if s.kind == SpanKind.SERVER
-                  and "POST" in s.name and s.attributes
-                  and "/catalog/resources" in str(s.attributes.get("http.target", "")
-                                                  or s.attributes.get("url.path", "") or s.name))
+    server = next(
+        s
+        for s in spans
+        if s.kind == SpanKind.SERVER
+        and "POST" in s.name
+        and s.attributes
+        and "/catalog/resources"
+        in str(s.attributes.get("http.target", "") or s.attributes.get("url.path", "") or s.name)
+    )
     trace_id = server.context.trace_id
     in_trace = [s for s in spans if s.context.trace_id == trace_id]
     kinds = {(s.kind, (s.attributes or {}).get(SERVICE_ATTRIBUTE)) for s in in_trace}
@@ -45,5 +51,6 @@ async def test_one_trace_runs_from_the_http_command_to_the_consuming_service(
     assert (SpanKind.CLIENT, "catalog") in kinds  # catalog's store write
     assert (SpanKind.CLIENT, "disclosure") in kinds  # disclosure's store write
     consume = next(s for s in in_trace if s.kind == SpanKind.CONSUMER)
-    assert (consume.attributes or {}).get("messaging.destination.name") == \
-        "pdo.370300.catalog.resources.v1"
+    assert (consume.attributes or {}).get(
+        "messaging.destination.name"
+    ) == "pdo.370300.catalog.resources.v1"

@@ -19,24 +19,36 @@ from libs.http.gateway import gateway
 from libs.runtime import Platform
 from tests.infra.servers import KafkaServer, MongoWireServer
 from tests.integration.test_resource_flow_kafka import fresh_region
-from tests.support.platform import eventually, keyring, resource_body, settings, token
+from tests.support.platform import distributed, eventually, keyring, resource_body, token
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 
 
 @pytest.fixture
-async def pair(tmp_path: Path, kafka_server: KafkaServer, mongo_server: MongoWireServer
-               ) -> AsyncIterator[tuple[Platform, AsyncTestClient[Any], AsyncTestClient[Any],
-                                        Principal]]:
+async def pair(
+    tmp_path: Path, kafka_server: KafkaServer, mongo_server: MongoWireServer
+) -> AsyncIterator[tuple[Platform, AsyncTestClient[Any], AsyncTestClient[Any], Principal]]:
     region = fresh_region()
-    common = dict(mode="distributed", kafka=kafka_server.bootstrap, mongo=mongo_server.uri,
-                  region=region)
     secrets = keyring(tmp_path)
-    catalog = Platform(settings(tmp_path / "c", **common), ("catalog",), secrets=secrets).build()
-    disclosure = Platform(settings(tmp_path / "d", **common), ("disclosure",),
-                          secrets=secrets).build()
-    provider = Principal(user_id="u-1", org_id=f"org-{region}-tax", role=Role.PROVIDER,
-                         region=region)
+    catalog = distributed(
+        tmp_path / "c",
+        ("catalog",),
+        kafka=kafka_server.bootstrap,
+        mongo=mongo_server.uri,
+        region=region,
+        secrets=secrets,
+    )
+    disclosure = distributed(
+        tmp_path / "d",
+        ("disclosure",),
+        kafka=kafka_server.bootstrap,
+        mongo=mongo_server.uri,
+        region=region,
+        secrets=secrets,
+    )
+    provider = Principal(
+        user_id="u-1", org_id=f"org-{region}-tax", role=Role.PROVIDER, region=region
+    )
     async with AsyncExitStack() as stack:
         c = await stack.enter_async_context(AsyncTestClient(app=gateway(catalog)))
         d = await stack.enter_async_context(AsyncTestClient(app=gateway(disclosure)))
@@ -49,12 +61,14 @@ async def test_database_down_answers_503_problem_and_recovers(
 ) -> None:
     catalog, c, _, provider = pair
     headers = await token(catalog, provider)
-    assert (await c.post("/catalog/resources/", json=resource_body(), headers=headers)
-            ).status_code == 201
+    assert (
+        await c.post("/catalog/resources/", json=resource_body(), headers=headers)
+    ).status_code == 201
     await mongo_server.astop()
     try:
-        down = await c.post("/catalog/resources/", json=resource_body(name="第二个"),
-                            headers=headers)
+        down = await c.post(
+            "/catalog/resources/", json=resource_body(name="第二个"), headers=headers
+        )
         assert down.status_code == 503
         assert down.headers["content-type"].startswith("application/problem+json")
         assert down.headers["retry-after"] == "2"
@@ -67,8 +81,7 @@ async def test_database_down_answers_503_problem_and_recovers(
         await mongo_server.astart()
 
     async def recovered() -> bool:
-        r = await c.post("/catalog/resources/", json=resource_body(name="恢复后"),
-                         headers=headers)
+        r = await c.post("/catalog/resources/", json=resource_body(name="恢复后"), headers=headers)
         return r.status_code == 201
 
     await eventually(recovered, timeout=30, interval=0.5)
@@ -86,8 +99,9 @@ async def test_broker_kill_9_mid_flow_loses_nothing_and_doubles_nothing(
     ids: list[str] = []
 
     async def register(n: int) -> None:
-        r = await c.post("/catalog/resources/", json=resource_body(name=f"资源{n}"),
-                         headers=headers)
+        r = await c.post(
+            "/catalog/resources/", json=resource_body(name=f"资源{n}"), headers=headers
+        )
         assert r.status_code == 201, r.text  # commands commit even while Kafka is down
         ids.append(r.json()["resource_id"])
 

@@ -17,7 +17,7 @@ from contracts.envelope import Role
 from libs.auth.principal import Principal
 from libs.http.gateway import gateway
 from libs.runtime import Platform
-from tests.support.platform import eventually, keyring, resource_body, settings, token
+from tests.support.platform import distributed, eventually, keyring, resource_body, token
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 
@@ -28,9 +28,14 @@ def fresh_region() -> str:
 
 
 class Mesh:
-    def __init__(self, catalog: Platform, disclosure: Platform,
-                 catalog_http: AsyncTestClient[Any], disclosure_http: AsyncTestClient[Any],
-                 provider: Principal) -> None:
+    def __init__(
+        self,
+        catalog: Platform,
+        disclosure: Platform,
+        catalog_http: AsyncTestClient[Any],
+        disclosure_http: AsyncTestClient[Any],
+        provider: Principal,
+    ) -> None:
         self.catalog, self.disclosure = catalog, disclosure
         self.catalog_http, self.disclosure_http = catalog_http, disclosure_http
         self.provider = provider
@@ -39,16 +44,29 @@ class Mesh:
 @pytest.fixture
 async def mesh(tmp_path: Path, kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Mesh]:
     region = fresh_region()
-    common = dict(mode="distributed", kafka=kafka_bootstrap, mongo=mongo_uri, region=region)
-    secrets = keyring(tmp_path)  # stands in for Vault, shared as Vault would be
-    catalog = Platform(settings(tmp_path / "c", **common), ("catalog",), secrets=secrets).build()
-    disclosure = Platform(settings(tmp_path / "d", **common), ("disclosure",),
-                          secrets=secrets).build()
+    secrets = keyring(tmp_path)
+    catalog = distributed(
+        tmp_path / "c",
+        ("catalog",),
+        kafka=kafka_bootstrap,
+        mongo=mongo_uri,
+        region=region,
+        secrets=secrets,
+    )
+    disclosure = distributed(
+        tmp_path / "d",
+        ("disclosure",),
+        kafka=kafka_bootstrap,
+        mongo=mongo_uri,
+        region=region,
+        secrets=secrets,
+    )
     async with AsyncExitStack() as stack:
         c = await stack.enter_async_context(AsyncTestClient(app=gateway(catalog)))
         d = await stack.enter_async_context(AsyncTestClient(app=gateway(disclosure)))
-        provider = Principal(user_id="u-1", org_id=f"org-{region}-tax", role=Role.PROVIDER,
-                             region=region)
+        provider = Principal(
+            user_id="u-1", org_id=f"org-{region}-tax", role=Role.PROVIDER, region=region
+        )
         yield Mesh(catalog, disclosure, c, d, provider)
 
 
@@ -58,10 +76,13 @@ async def _listed(mesh: Mesh, resource_id: str) -> dict[str, Any] | None:
 
 
 async def test_a_resource_registered_in_catalog_is_listed_by_disclosure_over_kafka(
-    mesh: Mesh
+    mesh: Mesh,
 ) -> None:
-    created = await mesh.catalog_http.post("/catalog/resources/", json=resource_body(),
-                                           headers=await token(mesh.catalog, mesh.provider))
+    created = await mesh.catalog_http.post(
+        "/catalog/resources/",
+        json=resource_body(),
+        headers=await token(mesh.catalog, mesh.provider),
+    )
     assert created.status_code == 201, created.text
     resource = created.json()
     public = await eventually(lambda: _listed(mesh, resource["resource_id"]), timeout=60)
@@ -74,10 +95,12 @@ async def test_many_resources_each_listed_exactly_once(mesh: Mesh) -> None:
     headers = await token(mesh.catalog, mesh.provider)
     ids = []
     for i in range(20):
-        r = await mesh.catalog_http.post("/catalog/resources/",
-                                         json=resource_body(name=f"资源{i}"), headers=headers)
+        r = await mesh.catalog_http.post(
+            "/catalog/resources/", json=resource_body(name=f"资源{i}"), headers=headers
+        )
         assert r.status_code == 201
         ids.append(r.json()["resource_id"])
+
     async def all_listed() -> list[str] | None:
         page = (await mesh.disclosure_http.get("/disclosure/resources/?limit=200")).json()
         return [i["resource_id"] for i in page["items"]] if page["total"] >= len(ids) else None

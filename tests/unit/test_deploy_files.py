@@ -48,7 +48,8 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
 def _by_image(compose: dict[str, Any], prefix: str) -> dict[str, Any]:
     found = [s for s in compose["services"].values() if str(s.get("image", "")).startswith(prefix)]
     assert len(found) == 1, prefix
-    return found[0]
+    service: dict[str, Any] = found[0]
+    return service
 
 
 def _command(service: dict[str, Any]) -> str:

@@ -24,13 +24,20 @@ READERS = (Role.BUREAU, Role.PROVIDER, Role.OPERATOR, Role.DEVELOPER, Role.SUPER
 
 def view(resource: Resource) -> ResourceView:
     return ResourceView(
-        resource_id=resource.resource_id, region=resource.region,
-        provider_org_id=resource.provider_org_id, name=resource.name,
-        description=resource.description, category=resource.category,
-        update_frequency=resource.update_frequency, source_system=resource.source_system,
-        items=[DataItemView(name=i.name, type=i.type, grade=i.grade, description=i.description)
-               for i in resource.items],
-        registration_code=resource.registration_code, evidence_hash=resource.evidence_hash,
+        resource_id=resource.resource_id,
+        region=resource.region,
+        provider_org_id=resource.provider_org_id,
+        name=resource.name,
+        description=resource.description,
+        category=resource.category,
+        update_frequency=resource.update_frequency,
+        source_system=resource.source_system,
+        items=[
+            DataItemView(name=i.name, type=i.type, grade=i.grade, description=i.description)
+            for i in resource.items
+        ],
+        registration_code=resource.registration_code,
+        evidence_hash=resource.evidence_hash,
         status=resource.status,
     )
 
@@ -41,15 +48,23 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         tags = ["resources"]
 
         @post("/", guards=[roles(Role.PROVIDER)], summary="Register a data resource (登记)")
-        async def register(self, request: Request[Any, Any, Any],
-                           data: JSONBody[RegisterResourceBody]) -> ResourceView:
+        async def register(
+            self, request: Request[Any, Any, Any], data: JSONBody[RegisterResourceBody]
+        ) -> ResourceView:
             principal = principal_of(request)
             cmd = RegisterResource(
-                provider_org_id=principal.org_id, name=data.name, description=data.description,
-                category=data.category, update_frequency=data.update_frequency,
+                provider_org_id=principal.org_id,
+                name=data.name,
+                description=data.description,
+                category=data.category,
+                update_frequency=data.update_frequency,
                 source_system=data.source_system,
-                items=tuple(ItemDeclaration(name=i.name, type=i.type, grade=i.grade,
-                                            description=i.description) for i in data.items),
+                items=tuple(
+                    ItemDeclaration(
+                        name=i.name, type=i.type, grade=i.grade, description=i.description
+                    )
+                    for i in data.items
+                ),
             )
             return view(await commands.register_resource(ctx, principal, cmd))
 
@@ -66,9 +81,10 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> ResourcePage:
             found, total = await commands.list_resources(
-                ctx, category=category, provider_org_id=provider_org_id,
-                offset=offset, limit=limit)
-            return ResourcePage(items=[view(r) for r in found], total=total, offset=offset,
-                                limit=limit)
+                ctx, category=category, provider_org_id=provider_org_id, offset=offset, limit=limit
+            )
+            return ResourcePage(
+                items=[view(r) for r in found], total=total, offset=offset, limit=limit
+            )
 
     return ResourceController

@@ -103,28 +103,33 @@ def validate(cmd: RegisterResource) -> None:
     if cmd.category not in CATEGORIES:
         raise DomainError(
             f"unknown category {cmd.category!r}; one of: {', '.join(sorted(CATEGORIES))}",
-            rule="CAT-1", field="category",
+            rule="CAT-1",
+            field="category",
         )
     if cmd.update_frequency not in FREQUENCIES:
         raise DomainError(
             f"unknown update frequency {cmd.update_frequency!r}; one of: "
             + ", ".join(sorted(FREQUENCIES)),
-            rule="CAT-1", field="update_frequency",
+            rule="CAT-1",
+            field="update_frequency",
         )
     if not cmd.source_system.strip():
         raise DomainError("the source system must be named", rule="CAT-1", field="source_system")
     if not cmd.items:
-        raise DomainError("a resource declares at least one data item", rule="CAT-1",
-                          field="items")
+        raise DomainError("a resource declares at least one data item", rule="CAT-1", field="items")
     seen: set[str] = set()
     for index, item in enumerate(cmd.items):
         if item.grade not in GRADES:
-            raise DomainError(f"data item {item.name!r}: grade must be 1 to 4", rule="CAT-1",
-                              field=f"items[{index}].grade")
+            raise DomainError(
+                f"data item {item.name!r}: grade must be 1 to 4",
+                rule="CAT-1",
+                field=f"items[{index}].grade",
+            )
         if item.name in seen:
             raise DomainError(
-                f"data item {item.name!r} is declared twice; each item has one source "
-                "(一数一源)", rule="CAT-1", field=f"items[{index}].name",
+                f"data item {item.name!r} is declared twice; each item has one source (一数一源)",
+                rule="CAT-1",
+                field=f"items[{index}].name",
             )
         seen.add(item.name)
 
@@ -137,17 +142,31 @@ def register(
     code = registration_code(region, "resource", sequence)
     digest = evidence_hash(registered_metadata(resource_id, region, cmd))
     resource = Resource(
-        resource_id=resource_id, region=region, provider_org_id=cmd.provider_org_id,
-        name=cmd.name, description=cmd.description, category=cmd.category,
-        update_frequency=cmd.update_frequency, source_system=cmd.source_system,
-        items=cmd.items, registration_code=code, evidence_hash=digest,
+        resource_id=resource_id,
+        region=region,
+        provider_org_id=cmd.provider_org_id,
+        name=cmd.name,
+        description=cmd.description,
+        category=cmd.category,
+        update_frequency=cmd.update_frequency,
+        source_system=cmd.source_system,
+        items=cmd.items,
+        registration_code=code,
+        evidence_hash=digest,
     )
     event = ResourceRegistered(
-        resource_id=resource_id, provider_org_id=cmd.provider_org_id, name=cmd.name,
-        description=cmd.description, category=cmd.category,
-        update_frequency=cmd.update_frequency, source_system=cmd.source_system,
-        items=[DataItem(name=i.name, type=i.type, grade=i.grade, description=i.description)
-               for i in cmd.items],
-        registration_code=code, evidence_hash=digest,
+        resource_id=resource_id,
+        provider_org_id=cmd.provider_org_id,
+        name=cmd.name,
+        description=cmd.description,
+        category=cmd.category,
+        update_frequency=cmd.update_frequency,
+        source_system=cmd.source_system,
+        items=[
+            DataItem(name=i.name, type=i.type, grade=i.grade, description=i.description)
+            for i in cmd.items
+        ],
+        registration_code=code,
+        evidence_hash=digest,
     )
     return resource, event

@@ -39,12 +39,18 @@ class ResourceListingPage(msgspec.Struct, kw_only=True):
 
 def view(listing: ResourceListing) -> ResourceListingView:
     return ResourceListingView(
-        resource_id=listing.resource_id, region=listing.region,
-        provider_org_id=listing.provider_org_id, name=listing.name,
-        description=listing.description, category=listing.category,
-        update_frequency=listing.update_frequency, item_names=list(listing.item_names),
-        registration_code=listing.registration_code, evidence_hash=listing.evidence_hash,
-        status=listing.status, registered_at=listing.registered_at,
+        resource_id=listing.resource_id,
+        region=listing.region,
+        provider_org_id=listing.provider_org_id,
+        name=listing.name,
+        description=listing.description,
+        category=listing.category,
+        update_frequency=listing.update_frequency,
+        item_names=list(listing.item_names),
+        registration_code=listing.registration_code,
+        evidence_hash=listing.evidence_hash,
+        status=listing.status,
+        registered_at=listing.registered_at,
         updated_at=listing.updated_at,
     )
 
@@ -54,7 +60,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         path = "/resources"
         tags = ["public"]
         opt = {"public": True}
-        security = []  # noqa: RUF012 - litestar reads a class attribute
+        security = []
 
         @get("/", summary="Registered data resources, public (公开)")
         async def browse(
@@ -69,11 +75,13 @@ def controller(ctx: ServiceContext) -> type[Controller]:
                 where["category"] = category
             if status:
                 where["status"] = status
-            docs = await ctx.store.find(LISTINGS, where, sort=[("registration_code", 1)],
-                                        skip=offset, limit=limit)
+            docs = await ctx.store.find(
+                LISTINGS, where, sort=[("registration_code", 1)], skip=offset, limit=limit
+            )
             total = await ctx.store.count(LISTINGS, where)
-            return ResourceListingPage(items=[view(from_doc(d)) for d in docs], total=total,
-                                       offset=offset, limit=limit)
+            return ResourceListingPage(
+                items=[view(from_doc(d)) for d in docs], total=total, offset=offset, limit=limit
+            )
 
         @get("/{resource_id:str}", summary="One registered resource, public")
         async def read(self, resource_id: FromPath[str]) -> ResourceListingView:

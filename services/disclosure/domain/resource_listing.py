@@ -31,21 +31,32 @@ class ResourceListing:
 
 def listed(event: ResourceRegistered, *, region: str, at: str) -> ResourceListing:
     return ResourceListing(
-        resource_id=event.resource_id, region=region, provider_org_id=event.provider_org_id,
-        name=event.name, description=event.description, category=event.category,
+        resource_id=event.resource_id,
+        region=region,
+        provider_org_id=event.provider_org_id,
+        name=event.name,
+        description=event.description,
+        category=event.category,
         update_frequency=event.update_frequency,
         item_names=tuple(i.name for i in event.items),
-        registration_code=event.registration_code, evidence_hash=event.evidence_hash,
-        status="listed", registered_at=at, updated_at=at,
+        registration_code=event.registration_code,
+        evidence_hash=event.evidence_hash,
+        status="listed",
+        registered_at=at,
+        updated_at=at,
     )
 
 
 def changed(listing: ResourceListing, event: ResourceChanged, *, at: str) -> ResourceListing:
     return replace(
-        listing, name=event.name, description=event.description, category=event.category,
+        listing,
+        name=event.name,
+        description=event.description,
+        category=event.category,
         update_frequency=event.update_frequency,
         item_names=tuple(i.name for i in event.items),
-        registration_code=event.registration_code, evidence_hash=event.evidence_hash,
+        registration_code=event.registration_code,
+        evidence_hash=event.evidence_hash,
         updated_at=at,
     )
 

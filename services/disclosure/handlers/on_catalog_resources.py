@@ -16,8 +16,9 @@ from services.disclosure.repository import LISTINGS, from_doc, to_doc
 
 async def on_resource_registered(ctx: ServiceContext, envelope: Envelope) -> None:
     assert isinstance(envelope.payload, ResourceRegistered)
-    listing = resource_listing.listed(envelope.payload, region=envelope.region,
-                                      at=envelope.occurred_at.isoformat())
+    listing = resource_listing.listed(
+        envelope.payload, region=envelope.region, at=envelope.occurred_at.isoformat()
+    )
     try:
         await ctx.store.insert(LISTINGS, to_doc(listing))
     except DuplicateDocument:

@@ -31,8 +31,13 @@ def jwk(kid: str, pem: str) -> dict[str, str]:
 
 
 def route(ctx: ServiceContext) -> Any:
-    @get("/.well-known/jwks.json", opt={"public": True}, security=[], tags=["public"],
-         summary="Public keys that verify access tokens (JWKS)")
+    @get(
+        "/.well-known/jwks.json",
+        opt={"public": True},
+        security=[],
+        tags=["public"],
+        summary="Public keys that verify access tokens (JWKS)",
+    )
     async def jwks() -> dict[str, list[dict[str, str]]]:
         await ctx.secrets.ensure_signing_key(SIGNING_KEY)
         versions = await ctx.secrets.public_keys(SIGNING_KEY)

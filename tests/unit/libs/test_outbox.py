@@ -24,9 +24,14 @@ class CrashBeforeClear(SqliteDocumentStore):
 
 
 def _event(org: str) -> Envelope:
-    return new_envelope(OrgRegistered(org_id=org, name=org, role="provider", region="370300",
-                                      credit_code="91370300MA3C7H9K2X"),
-                        region="370300", actor=SYSTEM_ACTOR, subject=org)
+    return new_envelope(
+        OrgRegistered(
+            org_id=org, name=org, role="provider", region="370300", credit_code="91370300MA3C7H9K2X"
+        ),
+        region="370300",
+        actor=SYSTEM_ACTOR,
+        subject=org,
+    )
 
 
 async def test_state_and_event_commit_in_one_document(tmp_path: Path) -> None:
@@ -66,9 +71,11 @@ async def test_relay_crash_between_publish_and_clear_gives_exactly_one_effect(
         effects.append(e.subject)
 
     consumer_store = SqliteDocumentStore(tmp_path / "consumer.sqlite")
-    bus.subscribe([topic], "catalog", Consumer(bus=bus, group="catalog",
-                                               inbox=Inbox(consumer_store, "catalog"),
-                                               handler=handle))
+    bus.subscribe(
+        [topic],
+        "catalog",
+        Consumer(bus=bus, group="catalog", inbox=Inbox(consumer_store, "catalog"), handler=handle),
+    )
     await bus.start()
     try:
         await eventually(lambda: _lag_zero(bus))

@@ -37,28 +37,40 @@ def _b64(data: dict[str, object]) -> str:
 
 
 async def _pair(keyring: LocalKeyring, clock: FixedClock) -> tuple[TokenIssuer, TokenVerifier]:
-    return (TokenIssuer(keyring, clock, region="370300"),
-            TokenVerifier(keyring, clock, region="370300"))
+    return (
+        TokenIssuer(keyring, clock, region="370300"),
+        TokenVerifier(keyring, clock, region="370300"),
+    )
 
 
-async def test_a_token_round_trips_to_the_same_principal(keyring: LocalKeyring,
-                                                         clock: FixedClock) -> None:
+async def test_a_token_round_trips_to_the_same_principal(
+    keyring: LocalKeyring, clock: FixedClock
+) -> None:
     issuer, verifier = await _pair(keyring, clock)
     token = await issuer.issue(ALICE)
     assert await verifier.verify(token) == ALICE
-    assert jwt.get_unverified_header(token) == {"alg": "EdDSA", "typ": "at+jwt",
-                                                "kid": "identity-jwt:v1"}
+    assert jwt.get_unverified_header(token) == {
+        "alg": "EdDSA",
+        "typ": "at+jwt",
+        "kid": "identity-jwt:v1",
+    }
 
 
 async def test_machine_client_scopes_survive(keyring: LocalKeyring, clock: FixedClock) -> None:
     issuer, verifier = await _pair(keyring, clock)
-    exchange = Principal(user_id="client-sdex", org_id="org-sdex", role=Role.EXCHANGE,
-                         region="370300", scopes=frozenset({"orders:write", "listings:read"}))
+    exchange = Principal(
+        user_id="client-sdex",
+        org_id="org-sdex",
+        role=Role.EXCHANGE,
+        region="370300",
+        scopes=frozenset({"orders:write", "listings:read"}),
+    )
     assert (await verifier.verify(await issuer.issue(exchange))).scopes == exchange.scopes
 
 
-async def test_tokens_signed_before_a_key_rotation_still_verify(keyring: LocalKeyring,
-                                                                clock: FixedClock) -> None:
+async def test_tokens_signed_before_a_key_rotation_still_verify(
+    keyring: LocalKeyring, clock: FixedClock
+) -> None:
     issuer, verifier = await _pair(keyring, clock)
     old = await issuer.issue(ALICE)
     await keyring.rotate_key("identity-jwt")
@@ -68,8 +80,9 @@ async def test_tokens_signed_before_a_key_rotation_still_verify(keyring: LocalKe
     assert await verifier.verify(new) == ALICE
 
 
-async def test_expired_and_not_yet_valid_tokens_are_refused(keyring: LocalKeyring,
-                                                            clock: FixedClock) -> None:
+async def test_expired_and_not_yet_valid_tokens_are_refused(
+    keyring: LocalKeyring, clock: FixedClock
+) -> None:
     issuer, verifier = await _pair(keyring, clock)
     token = await issuer.issue(ALICE, ttl_seconds=60)
     clock.advance(timedelta(minutes=5))
@@ -106,27 +119,47 @@ def _with_claims(token: str, **claims: object) -> str:
         (lambda t: "not.a.token", "malformed"),
         (lambda t: "", "malformed"),
     ],
-    ids=["bad-signature", "alg-none", "alg-hs256", "wrong-type", "unknown-kid",
-         "tampered-claims", "garbage", "empty"],
+    ids=[
+        "bad-signature",
+        "alg-none",
+        "alg-hs256",
+        "wrong-type",
+        "unknown-kid",
+        "tampered-claims",
+        "garbage",
+        "empty",
+    ],
 )
-async def test_forged_tokens_are_refused(keyring: LocalKeyring, clock: FixedClock,
-                                         forge: object, reason: str) -> None:
+async def test_forged_tokens_are_refused(
+    keyring: LocalKeyring, clock: FixedClock, forge: object, reason: str
+) -> None:
     issuer, verifier = await _pair(keyring, clock)
     token = await issuer.issue(ALICE)
     with pytest.raises(TokenError, match=reason):
         await verifier.verify(forge(token))  # type: ignore[operator]
 
 
-async def test_hs256_signed_with_the_public_key_is_refused(keyring: LocalKeyring,
-                                                           clock: FixedClock) -> None:
+async def test_hs256_signed_with_the_public_key_is_refused(
+    keyring: LocalKeyring, clock: FixedClock
+) -> None:
     """The classic algorithm-confusion attack: HMAC keyed with the published public key."""
     issuer, verifier = await _pair(keyring, clock)
     await issuer.issue(ALICE)
     pem = (await keyring.public_keys("identity-jwt"))[0].public_key_pem
     header = _b64({"alg": "HS256", "typ": "at+jwt", "kid": "identity-jwt:v1"})
-    body = _b64({"sub": "x", "org": "o", "role": "bureau", "region": "370300",
-                 "iss": "pdo-identity:370300", "aud": "pdo", "iat": int(NOW.timestamp()),
-                 "nbf": int(NOW.timestamp()), "exp": int(NOW.timestamp()) + 60})
+    body = _b64(
+        {
+            "sub": "x",
+            "org": "o",
+            "role": "bureau",
+            "region": "370300",
+            "iss": "pdo-identity:370300",
+            "aud": "pdo",
+            "iat": int(NOW.timestamp()),
+            "nbf": int(NOW.timestamp()),
+            "exp": int(NOW.timestamp()) + 60,
+        }
+    )
     mac = hmac.new(pem.encode(), f"{header}.{body}".encode(), hashlib.sha256).digest()
     forged = f"{header}.{body}." + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
     with pytest.raises(TokenError, match="algorithm"):
@@ -135,8 +168,9 @@ async def test_hs256_signed_with_the_public_key_is_refused(keyring: LocalKeyring
 
 async def _signed(keyring: LocalKeyring, claims: dict[str, object]) -> str:
     """A token with a genuine signature over arbitrary claims (the real signing path)."""
-    signing_input = f"{_b64({'alg': 'EdDSA', 'typ': 'at+jwt', 'kid': 'identity-jwt:v1'})}." \
-        f"{_b64(claims)}"
+    signing_input = (
+        f"{_b64({'alg': 'EdDSA', 'typ': 'at+jwt', 'kid': 'identity-jwt:v1'})}.{_b64(claims)}"
+    )
     signature = (await keyring.sign("identity-jwt", signing_input.encode())).split(":", 2)[2]
     raw = base64.b64decode(signature)
     return signing_input + "." + base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
@@ -145,19 +179,29 @@ async def _signed(keyring: LocalKeyring, claims: dict[str, object]) -> str:
 def _claims(**changes: object) -> dict[str, object]:
     now = int(NOW.timestamp())
     claims: dict[str, object] = {
-        "sub": "u-1", "org": "org-370300-tax", "role": "provider", "region": "370300",
-        "iss": "pdo-identity:370300", "aud": "pdo", "iat": now, "nbf": now, "exp": now + 60}
+        "sub": "u-1",
+        "org": "org-370300-tax",
+        "role": "provider",
+        "region": "370300",
+        "iss": "pdo-identity:370300",
+        "aud": "pdo",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 60,
+    }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
 
 @pytest.mark.parametrize(
     ("changes", "reason"),
-    [({"aud": "another-platform"}, "not meant for this platform"),
-     ({"iss": "pdo-identity:370100"}, "another authority"),
-     ({"exp": None}, "invalid token"),
-     ({"role": "emperor"}, "lacks organization, role or region"),
-     ({"org": None}, "lacks organization, role or region")],
+    [
+        ({"aud": "another-platform"}, "not meant for this platform"),
+        ({"iss": "pdo-identity:370100"}, "another authority"),
+        ({"exp": None}, "invalid token"),
+        ({"role": "emperor"}, "lacks organization, role or region"),
+        ({"org": None}, "lacks organization, role or region"),
+    ],
     ids=["wrong-audience", "wrong-issuer", "no-expiry", "unknown-role", "no-org"],
 )
 async def test_genuinely_signed_tokens_with_wrong_claims_are_refused(
@@ -172,10 +216,17 @@ async def test_genuinely_signed_tokens_with_wrong_claims_are_refused(
 
 @pytest.mark.parametrize(
     ("own", "target", "covered"),
-    [("370300", "370300", True), ("370300", "370303", True), ("370000", "370303", True),
-     ("370303", "370300", False), ("370300", "370100", False), ("370303", "370304", False)],
+    [
+        ("370300", "370300", True),
+        ("370300", "370303", True),
+        ("370000", "370303", True),
+        ("370303", "370300", False),
+        ("370300", "370100", False),
+        ("370303", "370304", False),
+    ],
 )
-def test_a_city_token_covers_its_counties_but_not_the_reverse(own: str, target: str,
-                                                              covered: bool) -> None:
+def test_a_city_token_covers_its_counties_but_not_the_reverse(
+    own: str, target: str, covered: bool
+) -> None:
     principal = Principal(user_id="u", org_id="o", role=Role.BUREAU, region=own)
     assert principal.within(target) is covered

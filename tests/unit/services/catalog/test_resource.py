@@ -26,9 +26,16 @@ from services.catalog.domain.resource import (
 
 def declaration(**overrides: object) -> RegisterResource:
     base = RegisterResource(
-        provider_org_id="org-370300-tax", name="企业纳税信息", description="月度纳税汇总",
-        category="tax", update_frequency="monthly", source_system="金税三期",
-        items=(ItemDeclaration("credit_code", "string", 2), ItemDeclaration("tax_paid", "integer", 3)),
+        provider_org_id="org-370300-tax",
+        name="企业纳税信息",
+        description="月度纳税汇总",
+        category="tax",
+        update_frequency="monthly",
+        source_system="金税三期",
+        items=(
+            ItemDeclaration("credit_code", "string", 2),
+            ItemDeclaration("tax_paid", "integer", 3),
+        ),
     )
     return replace(base, **overrides)  # type: ignore[arg-type]
 
@@ -43,13 +50,15 @@ def test_CAT_1_a_complete_declaration_registers_with_its_items_and_grades() -> N
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
-    [({"name": "  "}, "name"),
-     ({"category": "astrology"}, "category"),
-     ({"update_frequency": "sometimes"}, "update_frequency"),
-     ({"source_system": ""}, "source_system"),
-     ({"items": ()}, "items"),
-     ({"items": (ItemDeclaration("a", "string", 5),)}, "items[0].grade"),
-     ({"items": (ItemDeclaration("a", "string", 0),)}, "items[0].grade")],
+    [
+        ({"name": "  "}, "name"),
+        ({"category": "astrology"}, "category"),
+        ({"update_frequency": "sometimes"}, "update_frequency"),
+        ({"source_system": ""}, "source_system"),
+        ({"items": ()}, "items"),
+        ({"items": (ItemDeclaration("a", "string", 5),)}, "items[0].grade"),
+        ({"items": (ItemDeclaration("a", "string", 0),)}, "items[0].grade"),
+    ],
 )
 def test_CAT_1_an_incomplete_declaration_is_refused_naming_the_field(
     overrides: dict[str, object], field: str
@@ -61,7 +70,10 @@ def test_CAT_1_an_incomplete_declaration_is_refused_naming_the_field(
 
 
 def test_CAT_1_each_data_item_has_one_authoritative_definition() -> None:
-    twice = (ItemDeclaration("credit_code", "string", 2), ItemDeclaration("credit_code", "string", 1))
+    twice = (
+        ItemDeclaration("credit_code", "string", 2),
+        ItemDeclaration("credit_code", "string", 1),
+    )
     with pytest.raises(DomainError, match="declared twice") as caught:
         register(declaration(items=twice), resource_id="r-1", region="370300", sequence=1)
     assert caught.value.field == "items[1].name"
@@ -79,19 +91,23 @@ def test_CAT_4_the_evidence_hash_covers_the_canonical_metadata() -> None:
     resource, event = register(declaration(), resource_id="r-1", region="370300", sequence=1)
     expected = sha256_hex(registered_metadata("r-1", "370300", declaration()))
     assert resource.evidence_hash == event.evidence_hash == expected
-    changed, _ = register(declaration(description="改动"), resource_id="r-1", region="370300",
-                          sequence=1)
+    changed, _ = register(
+        declaration(description="改动"), resource_id="r-1", region="370300", sequence=1
+    )
     assert changed.evidence_hash != resource.evidence_hash
 
 
-@given(st.integers(min_value=1, max_value=10**10 - 1), st.integers(0, 16), st.sampled_from(ALPHABET))
-def test_CAT_4_any_single_character_typo_in_a_code_is_caught(sequence: int, position: int,
-                                                             replacement: str) -> None:
+@given(
+    st.integers(min_value=1, max_value=10**10 - 1), st.integers(0, 16), st.sampled_from(ALPHABET)
+)
+def test_CAT_4_any_single_character_typo_in_a_code_is_caught(
+    sequence: int, position: int, replacement: str
+) -> None:
     code = registration_code("370300", "resource", sequence)
     assert is_valid_code(code)
     if code[position] == replacement:
         return
-    typo = code[:position] + replacement + code[position + 1:]
+    typo = code[:position] + replacement + code[position + 1 :]
     assert not is_valid_code(typo)
 
 
