@@ -10,7 +10,7 @@ import asyncio
 import os
 import resource
 
-from bench import bus, flow
+from bench import bus, flow, tokens
 from bench.harness import HEADER, Result, ferret, kafka
 
 
@@ -23,6 +23,8 @@ def main() -> None:
     results: list[Result] = []
     print(f"pdo bench: {os.cpu_count()} cores; events={args.events}, commands={args.commands}")
 
+    results.append(asyncio.run(tokens.verify_rate(args.events, reuse=False)))
+    results.append(asyncio.run(tokens.verify_rate(args.events, reuse=True)))
     embedded = asyncio.run(bus.embedded(args.events))
     results.append(embedded)
     results.append(asyncio.run(flow.embedded(args.commands)))

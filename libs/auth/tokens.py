@@ -14,6 +14,7 @@ import base64
 import json
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 import jwt
@@ -96,6 +97,7 @@ class TokenVerifier:
         region: str,
         key_name: str = SIGNING_KEY,
         leeway_seconds: int = 30,
+        cache_size: int = 20_000,
     ) -> None:
         self._secrets = secrets
         self._clock = clock
@@ -104,6 +106,8 @@ class TokenVerifier:
         self._leeway = leeway_seconds
         self._keys: dict[str, Ed25519PublicKey] = {}
         self._refreshed_at = 0.0
+        self._verified: OrderedDict[str, tuple[Principal, float, float]] = OrderedDict()
+        self._cache_size = cache_size
 
     async def _refresh(self) -> None:
         keys: dict[str, Ed25519PublicKey] = {}
@@ -123,6 +127,27 @@ class TokenVerifier:
             raise TokenError("token signed by an unknown key") from None
 
     async def verify(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            principal, not_before, expires = known
+            self._check_time(not_before, expires)
+            self._verified.move_to_end(token)
+            return principal
+        principal, not_before, expires = await self._verify_signed(token)
+        self._check_time(not_before, expires)
+        self._verified[token] = (principal, not_before, expires)
+        if len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _check_time(self, not_before: float, expires: float) -> None:
+        now = self._clock.now().timestamp()
+        if now > expires + self._leeway:
+            raise TokenError("token expired")
+        if now < not_before - self._leeway:
+            raise TokenError("token not yet valid")
+
+    async def _verify_signed(self, token: str) -> tuple[Principal, float, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -154,19 +179,14 @@ class TokenVerifier:
             raise TokenError("token issued by another authority") from None
         except jwt.PyJWTError as exc:
             raise TokenError(f"invalid token: {exc}") from None
-        now = self._clock.now().timestamp()
-        if now > float(claims["exp"]) + self._leeway:
-            raise TokenError("token expired")
-        if now < float(claims["nbf"]) - self._leeway:
-            raise TokenError("token not yet valid")
         try:
-            role = Role(claims["role"])
-            return Principal(
+            principal = Principal(
                 user_id=str(claims["sub"]),
                 org_id=str(claims["org"]),
-                role=role,
+                role=Role(claims["role"]),
                 region=str(claims["region"]),
                 scopes=frozenset(str(claims.get("scope", "")).split()),
             )
-        except (KeyError, ValueError):
+            return principal, float(claims["nbf"]), float(claims["exp"])
+        except (KeyError, ValueError, TypeError):
             raise TokenError("token lacks organization, role or region") from None

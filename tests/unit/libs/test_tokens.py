@@ -85,6 +85,7 @@ async def test_expired_and_not_yet_valid_tokens_are_refused(
 ) -> None:
     issuer, verifier = await _pair(keyring, clock)
     token = await issuer.issue(ALICE, ttl_seconds=60)
+    assert await verifier.verify(token) == ALICE  # now remembered as verified
     clock.advance(timedelta(minutes=5))
     with pytest.raises(TokenError, match="expired"):
         await verifier.verify(token)
