@@ -34,7 +34,7 @@ usage() {
 # --- building ---------------------------------------------------------------------------------
 
 # bump when the build steps below change, so cached binaries are rebuilt
-BUILD_RECIPE=1
+BUILD_RECIPE=2
 
 build_digest() {
     { echo "recipe $BUILD_RECIPE"; cat "$MODDIR/go.mod" "$MODDIR/go.sum" "$MODDIR/tools.go"; } \
@@ -73,6 +73,13 @@ build() {
         chmod -R u+w ferretdb-src
         echo "$FERRETDB_VERSION" >ferretdb-src/build/version/version.txt
         echo "pdo-source" >ferretdb-src/build/version/package.txt
+        # Let _id lookups use the unique _id index: FerretDB 1.24 indexes the expression
+        # sjson->"_id" but queries sjson->'$._id', which SQLite never matches to the index,
+        # so every get/replace by _id scanned the whole table. Same JSON value, one form.
+        meta=ferretdb-src/internal/backends/sqlite/metadata/metadata.go
+        grep -q "IDColumn = DefaultColumn + \"->'\$._id'\"" "$meta"
+        sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->'_id'\"|" "$meta"
+        grep -q "IDColumn = DefaultColumn + \"->'_id'\"" "$meta"
         go mod edit -replace github.com/FerretDB/FerretDB=./ferretdb-src
         go build -v -trimpath -o "$work/ferretdb" github.com/FerretDB/FerretDB/cmd/ferretdb
     ) >"$blog" 2>&1 &
