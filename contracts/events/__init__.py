@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Union, get_args
 
 from contracts.events.base import Event
 from contracts.events.billing import InvoiceIssued, RevenueDistributed
@@ -59,47 +59,6 @@ from contracts.events.trading_bridge import (
     TradeSettled,
 )
 
-ALL_EVENTS: tuple[type[Event], ...] = (
-    OrgRegistered,
-    DeveloperAdmitted,
-    DeveloperRemoved,
-    AgreementSigned,
-    AgreementSuspended,
-    AgreementTerminated,
-    AgreementExpired,
-    ResourceRegistered,
-    ResourceChanged,
-    ResourceWithdrawn,
-    ObjectionRaised,
-    ObjectionResolved,
-    ApplicationSubmitted,
-    ReviewRecorded,
-    GrantIssued,
-    GrantRevoked,
-    AppealFiled,
-    AppealDecided,
-    SandboxReady,
-    SandboxClosed,
-    JobFinished,
-    UsageMetered,
-    DataDeleted,
-    ExportApproved,
-    ExportRejected,
-    ProductReleased,
-    ProductWithdrawn,
-    ListingCreated,
-    ListingWithdrawn,
-    TradeExecuted,
-    TradeSettled,
-    InvoiceIssued,
-    RevenueDistributed,
-    EvaluationPublished,
-    RectificationOrdered,
-    RectificationOverdue,
-    DisclosurePublished,
-    TreeHeadSigned,
-)
-
 Payload = Union[  # noqa: UP007 - msgspec needs a runtime Union of the tagged structs
     OrgRegistered,
     DeveloperAdmitted,
@@ -140,6 +99,9 @@ Payload = Union[  # noqa: UP007 - msgspec needs a runtime Union of the tagged st
     DisclosurePublished,
     TreeHeadSigned,
 ]
+
+ALL_EVENTS: tuple[type[Event], ...] = get_args(Payload)
+"""Every event type, in the order of ``Payload``; add a new event there, once."""
 
 __all__ = [
     "ALL_EVENTS",

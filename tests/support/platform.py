@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from contracts.envelope import Role
+from contracts.topics import SERVICES
 from libs.auth.principal import Principal
 from libs.auth.tokens import TokenIssuer
 from libs.clock import SystemClock
@@ -50,17 +51,7 @@ def keyring(tmp: Path) -> LocalKeyring:
 
 
 def platform(tmp: Path, services: tuple[str, ...] | None = None, **kwargs: Any) -> Platform:
-    chosen = services or (
-        "identity",
-        "catalog",
-        "request_review",
-        "sandbox_broker",
-        "product_release",
-        "trading_bridge",
-        "billing",
-        "evaluation",
-        "disclosure",
-    )
+    chosen = services or SERVICES
     return Platform(settings(tmp, **kwargs), chosen, secrets=keyring(tmp)).build()
 
 

@@ -10,18 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
+from contracts.topics import SERVICES
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = (
-    "identity",
-    "catalog",
-    "request_review",
-    "sandbox_broker",
-    "product_release",
-    "trading_bridge",
-    "billing",
-    "evaluation",
-    "disclosure",
-)
 SECRET_KEY = re.compile(r"token|password|secret|passwd|api_?key", re.IGNORECASE)
 INTERPOLATED = re.compile(r"^\$\{[A-Z0-9_]+(:?[-?][^}]*)?\}$")
 
