@@ -6,12 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from litestar import Litestar, get
+from litestar.exceptions import TooManyRequestsException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.types import ControllerRouterHandler
 
+from libs.http.openapi import document_problems
 from libs.http.problems import EXCEPTION_HANDLERS
+from libs.http.rate_limit import (
+    UNLIMITED_PATHS,
+    on_rate_limited,
+    per_minute_from_env,
+    rate_limit_config,
+)
 from libs.service import ServiceContext
 from libs.telemetry import litestar_logging_config
 
@@ -25,8 +33,16 @@ def service_app(
     handlers: Sequence[ControllerRouterHandler],
     *,
     description: str = "",
+    rate_limit_per_minute: int | None = None,
 ) -> Litestar:
-    """A Litestar app mounted under ``/<service>`` with health, OpenAPI and problems."""
+    """A Litestar app mounted under ``/<service>`` with health, OpenAPI, problems and
+    per-client rate limits.
+
+    ``rate_limit_per_minute``: requests per minute per client (``0``: unlimited); by
+    default ``PDO_RATE_LIMIT_PER_MINUTE``, read once here (see ``libs.http.rate_limit``).
+    """
+    per_minute = per_minute_from_env() if rate_limit_per_minute is None else rate_limit_per_minute
+    throttle = rate_limit_config(per_minute)
 
     @get("/healthz", opt={"public": True}, summary="Health of this service", tags=["health"])
     async def healthz() -> dict[str, Any]:
@@ -35,7 +51,8 @@ def service_app(
 
     app = Litestar(
         route_handlers=[healthz, *handlers],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, TooManyRequestsException: on_rate_limited},
+        middleware=[throttle.middleware] if throttle else [],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title=title,
@@ -54,6 +71,7 @@ def service_app(
         logging_config=litestar_logging_config(),
         debug=False,
     )
+    document_problems(app, unlimited_paths=UNLIMITED_PATHS if throttle else None)
     app.state.verifier = ctx.verifier
     app.state.region = ctx.region
     app.state.service = ctx.name
