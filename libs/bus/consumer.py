@@ -1,8 +1,11 @@
 """Wraps an envelope handler into a bus handler: decode, skip duplicates, retry, dead-letter.
 
 Theory of operation, for one batch of records:
-1. Decode each envelope. An undecodable record goes to ``<topic>.dlq`` with the reason
-   (retrying cannot fix it) and consumption moves on.
+1. Decode each envelope. A well-formed envelope of an event type this build does not
+   know (a newer producer added it) is skipped: it cannot concern this consumer's
+   handlers, and adding event types must not break old consumers. Any other
+   undecodable record goes to ``<topic>.dlq`` with the reason (retrying cannot fix it)
+   and consumption moves on.
 2. Ask the inbox, once for the batch, which event ids were handled before (redelivery
    after a crash or a rebalance); those records, and repeats inside the batch, are skipped.
 3. Call the handler for each remaining record, in order. An exception is retried up to
@@ -25,6 +28,7 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from contracts.envelope import Envelope, decode
+from contracts.events import ALL_EVENTS
 from contracts.topics import dead_letter_topic
 from libs.bus.inbox import Inbox
 from libs.bus.port import EventBus, Message
@@ -38,6 +42,25 @@ EnvelopeHandler = Callable[[Envelope], Awaitable[None]]
 ERROR_HEADER = "pdo-error"
 ATTEMPTS_HEADER = "pdo-attempts"
 GROUP_HEADER = "pdo-consumer-group"
+
+
+class _Head(msgspec.Struct):
+    """The two envelope fields needed to tell a newer event type from a broken record."""
+
+    event_id: str
+    type: str
+
+
+_head_decoder = msgspec.json.Decoder(_Head)
+KNOWN_TYPES: frozenset[str] = frozenset(str(e.__struct_config__.tag) for e in ALL_EVENTS)
+
+
+def _newer_event_type(value: bytes) -> bool:
+    try:
+        head = _head_decoder.decode(value)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return False
+    return head.type not in KNOWN_TYPES
 
 
 class Consumer:
@@ -68,6 +91,12 @@ class Consumer:
             try:
                 decoded.append((message, decode(message.value)))
             except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
+                if _newer_event_type(message.value):
+                    log.info(
+                        "skipped an event type unknown to this build",
+                        extra={"topic": message.topic, "group": self._group},
+                    )
+                    continue
                 dead.append(self._dead_letter(message, f"undecodable event: {exc}", 0))
         done = await self._inbox.seen(str(env.event_id) for _, env in decoded)
         handled: list[str] = []

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from contracts.envelope import SYSTEM_ACTOR, Envelope, encode, new_envelope
@@ -224,6 +225,28 @@ async def test_an_undecodable_record_is_dead_lettered_and_consumption_moves_on(
         assert all(m.headers[ERROR_HEADER].startswith("undecodable event") for m in dead)
         assert {m.key for m in dead} == {"junk", "half"}
         assert dead[0].topic == f"{t}.dlq"
+    finally:
+        await bus.stop()
+
+
+async def test_an_event_type_from_a_newer_producer_is_skipped_not_dead_lettered(
+    make_bus: BusFactory, store: SqliteDocumentStore
+) -> None:
+    t = topic()
+    effects: list[str] = []
+    bus, dead = await _run_consumer(make_bus, store, t, lambda e: effects.append(e.subject))
+    try:
+        newer = msgspec.json.decode(encode(event("org-x")))
+        newer["type"] = newer["payload"]["type"] = "org.merged"  # unknown to this build
+        await bus.publish_many(
+            [
+                Message(topic=t, key="org-x", value=msgspec.json.encode(newer)),
+                Message(topic=t, key="bad", value=b'{"event_id": "1", "type": "org.registered"}'),
+                record(t, event("org-after")),
+            ]
+        )
+        await eventually(lambda: _ready(effects == ["org-after"] and len(dead) == 1))
+        assert dead[0].key == "bad"  # a known type that fails to decode is still dead-lettered
     finally:
         await bus.stop()
 

@@ -188,6 +188,18 @@ def test_compatibility_guard_catches_removed_retyped_and_required_fields() -> No
     assert "TradeSettled: schema removed" in problems
 
 
+def test_a_new_event_type_is_compatible_but_dropping_one_is_not() -> None:
+    baseline = load_baseline()
+    grown = copy.deepcopy(baseline)
+    payload = grown["Envelope"]["properties"]["payload"]
+    payload["anyOf"].append({"$ref": "#/components/schemas/SomethingNew"})
+    payload["discriminator"]["mapping"]["something.new"] = "#/components/schemas/SomethingNew"
+    assert breaking_changes(baseline, grown) == []
+    shrunk = copy.deepcopy(baseline)
+    shrunk["Envelope"]["properties"]["payload"]["anyOf"].pop()
+    assert breaking_changes(baseline, shrunk) == ["Envelope.payload: type changed"]
+
+
 def test_an_optional_new_field_is_compatible() -> None:
     baseline = load_baseline()
     current = copy.deepcopy(baseline)
