@@ -161,6 +161,8 @@ class Platform:
 
     async def stop(self) -> None:
         for running in self.running.values():
+            for hook in running.parts.on_stop:
+                await hook()
             await running.relay.stop()
         if self.bus is not None:
             await self.bus.stop()

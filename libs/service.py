@@ -44,3 +44,5 @@ class ServiceParts:
     handlers: Mapping[str, EnvelopeHandler] = field(default_factory=dict)
     outbox_collections: tuple[str, ...] = ()
     on_start: tuple[Callable[[], Awaitable[None]], ...] = ()
+    on_stop: tuple[Callable[[], Awaitable[None]], ...] = ()
+    """Run by the runtime in both modes (a mounted app's own lifespan never runs)."""

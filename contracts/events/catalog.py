@@ -42,6 +42,10 @@ class ResourceChanged(Event, frozen=True, tag="resource.changed"):
     items: list[DataItem]
     registration_code: str
     evidence_hash: str
+    withheld_items: list[str] = msgspec.field(default_factory=list)
+    """Items on the negative list (负面清单): registered, but never in a grant (CAT-2).
+    A change registration (变更登记) carries a new registration code; a change that only
+    withholds an item of a published resource keeps the current code and hash."""
 
 
 class ResourceWithdrawn(Event, frozen=True, tag="resource.withdrawn"):
@@ -49,6 +53,47 @@ class ResourceWithdrawn(Event, frozen=True, tag="resource.withdrawn"):
     provider_org_id: str
     registration_code: str
     reason: str
+    cause: str = ""
+    """``cancellation`` (注销登记, CAT-4; the code is the cancellation's own) or
+    ``negative_list`` (负面清单, CAT-2: out of the operation catalog for good)."""
+
+
+class ResourceProposed(Event, frozen=True, tag="resource.proposed"):
+    """The provider proposed its resource for the operation catalog (运营目录, CAT-3)."""
+
+    resource_id: str
+    provider_org_id: str
+    registration_code: str
+
+
+class ResourcePublished(Event, frozen=True, tag="resource.published"):
+    """The bureau approved and published the resource in the operation catalog (CAT-3).
+
+    ``items`` are the data items that entered it: those not on the negative list (CAT-2)."""
+
+    resource_id: str
+    provider_org_id: str
+    registration_code: str
+    evidence_hash: str
+    items: list[str]
+
+
+class ResourceRejected(Event, frozen=True, tag="resource.rejected"):
+    """The bureau rejected the proposal, with its reason; the provider may propose again."""
+
+    resource_id: str
+    provider_org_id: str
+    reason: str
+
+
+class ResourceNegativeListed(Event, frozen=True, tag="resource.negative_listed"):
+    """The bureau put a whole resource (``item_name`` null) or one of its data items on
+    the negative list (负面清单, CAT-2): it never enters the operation catalog or a grant."""
+
+    resource_id: str
+    provider_org_id: str
+    reason: str
+    item_name: str | None = None
 
 
 class ObjectionRaised(Event, frozen=True, tag="objection.raised"):
@@ -57,9 +102,21 @@ class ObjectionRaised(Event, frozen=True, tag="objection.raised"):
     raised_by_org_id: str
     description: str
     due_on: date
+    provider_org_id: str = ""
+    """The providing organization the objection is assigned to (CAT-5)."""
+    item_name: str | None = None
 
 
 class ObjectionResolved(Event, frozen=True, tag="objection.resolved"):
     objection_id: str
     resource_id: str
     resolution: str
+
+
+class ObjectionEscalated(Event, frozen=True, tag="objection.escalated"):
+    """The provider let the deadline pass; the objection goes to the bureau (CAT-5)."""
+
+    objection_id: str
+    resource_id: str
+    provider_org_id: str
+    due_on: date

@@ -3,7 +3,7 @@ authorization agreements (授权运营协议)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from contracts.events.base import Event
 
@@ -51,5 +51,47 @@ class AgreementTerminated(Event, frozen=True, tag="agreement.terminated"):
 
 
 class AgreementExpired(Event, frozen=True, tag="agreement.expired"):
+    agreement_id: str
+    operator_org_id: str
+
+
+class TenderPublished(Event, frozen=True, tag="tender.published"):
+    """The bureau opened the competitive selection of an operator (遴选公告, AUTH-2)."""
+
+    authorization_id: str
+    title: str
+    selection_mode: str
+    mode: str
+    domain: str = ""
+    invited_org_ids: list[str] = []
+
+
+class SelectionPublicized(Event, frozen=True, tag="selection.publicized"):
+    """The selected operator is publicized (结果公示) until ``publicity_ends_at`` (AUTH-2)."""
+
+    authorization_id: str
+    operator_org_id: str
+    publicity_ends_at: datetime
+
+
+class SelectionAnnulled(Event, frozen=True, tag="selection.annulled"):
+    """An objection was upheld: the publicized result no longer stands (AUTH-2)."""
+
+    authorization_id: str
+    operator_org_id: str
+    reason: str
+
+
+class AgreementRenewed(Event, frozen=True, tag="agreement.renewed"):
+    """The term was extended to ``ends_on`` on a renewal applied for in time (AUTH-5)."""
+
+    agreement_id: str
+    operator_org_id: str
+    ends_on: date
+
+
+class AgreementReinstated(Event, frozen=True, tag="agreement.reinstated"):
+    """The correction was accepted; permissions suspended under AUTH-6 may resume."""
+
     agreement_id: str
     operator_org_id: str

@@ -1,18 +1,43 @@
-"""Wires catalog: its HTTP app and the collections whose outbox the relay drains."""
+"""Wires catalog: its HTTP app, the search read model kept from its own resource events,
+the deadline sweep, and the collections whose outbox the relay drains."""
 
 from __future__ import annotations
 
+import msgspec
+
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
-from services.catalog.api.resources import controller
-from services.catalog.repository import RESOURCES
+from services.catalog.api import negative_list, objections, resources, settings
+from services.catalog.deadline_sweep import DeadlineSweeper
+from services.catalog.handlers.on_catalog_resources import handlers
+from services.catalog.read_model import SearchReadModel
+from services.catalog.repository import OBJECTIONS, RESOURCES
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
+    # A hit is the resource's API view, encoded once per change (not once per request).
+    search: SearchReadModel[msgspec.Raw] = SearchReadModel(ctx, resources.encoded_view)
+    sweeper = DeadlineSweeper(ctx)
     app = service_app(
         ctx,
         "catalog — 资源目录",
-        [controller(ctx)],
-        description="Resource catalog, classification and grading, registration (登记).",
+        [
+            resources.controller(ctx, search),
+            negative_list.controller(ctx, search),
+            objections.controller(ctx),
+            settings.controller(ctx),
+        ],
+        description=(
+            "Resource catalog, classification and grading, registration (登记), the "
+            "operation catalog (运营目录), the negative list (负面清单) and data-quality "
+            "objections (异议)."
+        ),
     )
-    return ServiceParts(name="catalog", app=app, outbox_collections=(RESOURCES,))
+    return ServiceParts(
+        name="catalog",
+        app=app,
+        handlers=handlers(search),
+        outbox_collections=(RESOURCES, OBJECTIONS),
+        on_start=(search.load, sweeper.start),
+        on_stop=(sweeper.stop,),
+    )

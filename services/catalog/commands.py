@@ -1,17 +1,52 @@
-"""Catalog commands: load, decide in the domain, save state and events in one write, audit."""
+"""Catalog commands on resources: load, decide in the domain, save state and events in one
+write, audit.
+
+Each update reads the resource document, lets a pure decision return the new resource
+and its events, and writes both with one ``replace`` at the version read (the pending
+events already in the document are kept: the relay may not have published them yet).
+A concurrent writer, or the relay clearing the outbox, bumps the version: the command
+then reads again and decides again.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any, cast
 
-from contracts.envelope import new_envelope
-from contracts.errors import NotFound
+from contracts.envelope import Actor, new_envelope
+from contracts.errors import Forbidden, NotFound
+from contracts.events import Event, Payload
 from libs.auth.principal import Principal
 from libs.outbox import stage
 from libs.sequences import next_value
 from libs.service import ServiceContext
-from services.catalog.domain.resource import RegisterResource, Resource, register
+from libs.store.port import VersionConflict
+from services.catalog.domain import negative_list, operation_catalog
+from services.catalog.domain.negative_list import Listing
+from services.catalog.domain.resource import RegisterResource, Resource, cancel, change, register
 from services.catalog.repository import RESOURCES, from_doc, to_doc
+
+ATTEMPTS = 5
+Decision = tuple[Resource, list[Event]]
+
+
+def audit_actor(actor: Actor) -> dict[str, str]:
+    return {"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value}
+
+
+def registration_detail(resource: Resource) -> dict[str, Any]:
+    """What the audit chain keeps of a registration act (CAT-4)."""
+    act = resource.registrations[-1] if resource.registrations else None
+    return {
+        "act": act.kind if act else "first",
+        "registration_code": resource.registration_code,
+        "evidence_hash": resource.evidence_hash,
+    }
+
+
+async def _next_code_sequence(ctx: ServiceContext) -> int:
+    return await next_value(ctx.store, f"registration:{ctx.region}:resource")
 
 
 async def register_resource(
@@ -19,29 +54,21 @@ async def register_resource(
 ) -> Resource:
     """A provider registers one of its own resources (CAT-1, CAT-4)."""
     resource_id = str(uuid.uuid4())
-    sequence = await next_value(ctx.store, f"registration:{ctx.region}:resource")
-    resource, payload = register(cmd, resource_id=resource_id, region=ctx.region, sequence=sequence)
+    sequence = await _next_code_sequence(ctx)
+    now = ctx.clock.now()
+    resource, payload = register(
+        cmd, resource_id=resource_id, region=ctx.region, sequence=sequence, at=now.isoformat()
+    )
     envelope = new_envelope(
-        payload,
-        region=ctx.region,
-        actor=principal.actor(),
-        subject=resource_id,
-        occurred_at=ctx.clock.now(),
+        payload, region=ctx.region, actor=principal.actor(), subject=resource_id, occurred_at=now
     )
     await ctx.store.insert(RESOURCES, stage(to_doc(resource), [envelope]))
     ctx.notify_outbox()
     await ctx.audit.append(
-        actor={
-            "org_id": principal.org_id,
-            "user_id": principal.user_id,
-            "role": principal.role.value,
-        },
+        actor=audit_actor(principal.actor()),
         action="resource.register",
         subject=resource_id,
-        detail={
-            "registration_code": resource.registration_code,
-            "evidence_hash": resource.evidence_hash,
-        },
+        detail=registration_detail(resource),
     )
     return resource
 
@@ -53,21 +80,174 @@ async def get_resource(ctx: ServiceContext, resource_id: str) -> Resource:
     return from_doc(doc)
 
 
-async def list_resources(
+async def update_resource(
     ctx: ServiceContext,
+    actor: Actor,
+    resource_id: str,
+    decide: Callable[[Resource], Decision],
     *,
-    category: str | None,
-    provider_org_id: str | None,
-    offset: int,
-    limit: int,
-) -> tuple[list[Resource], int]:
-    where: dict[str, str] = {}
-    if category:
-        where["category"] = category
-    if provider_org_id:
-        where["provider_org_id"] = provider_org_id
-    docs = await ctx.store.find(
-        RESOURCES, where, sort=[("registration_code", 1)], skip=offset, limit=limit
+    action: str,
+    detail: Callable[[Resource], dict[str, Any]] = lambda _: {},
+) -> Resource:
+    """Read, decide, write state and events at the version read, audit; retried on a
+    concurrent write. A decision without events writes and records nothing."""
+    for attempt in range(ATTEMPTS):
+        doc = await ctx.store.get(RESOURCES, resource_id)
+        if doc is None:
+            raise NotFound(f"no resource {resource_id}")
+        after, events = decide(from_doc(doc))
+        if not events:
+            return after
+        now = ctx.clock.now()
+        envelopes = [
+            new_envelope(
+                cast(Payload, e),
+                region=ctx.region,
+                actor=actor,
+                subject=resource_id,
+                occurred_at=now,
+            )
+            for e in events  # every domain event is a member of the Payload union
+        ]
+        new_doc = to_doc(after)
+        new_doc["_outbox"] = list(doc.get("_outbox", []))
+        try:
+            await ctx.store.replace(RESOURCES, stage(new_doc, envelopes), doc["_version"])
+        except VersionConflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        ctx.notify_outbox()
+        await ctx.audit.append(
+            actor=audit_actor(actor),
+            action=action,
+            subject=resource_id,
+            detail={"events": [e.__struct_config__.tag for e in events], **detail(after)},
+        )
+        return after
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+
+def _in_jurisdiction(principal: Principal, resource: Resource, rule: str) -> None:
+    """A bureau acts on the resources of its own region and the regions inside it."""
+    if not principal.within(resource.home_region):
+        raise Forbidden(
+            f"resource {resource.resource_id} belongs to region {resource.home_region}, "
+            f"outside the jurisdiction of {principal.region}",
+            rule=rule,
+        )
+
+
+async def change_registration(
+    ctx: ServiceContext, principal: Principal, resource_id: str, cmd: RegisterResource
+) -> Resource:
+    """Change registration (变更登记) of the provider's own resource (CAT-4)."""
+    sequence = await _next_code_sequence(ctx)
+    at = ctx.clock.now().isoformat()
+    return await update_resource(
+        ctx,
+        principal.actor(),
+        resource_id,
+        lambda r: change(r, cmd, actor_org_id=principal.org_id, sequence=sequence, at=at),
+        action="resource.change",
+        detail=registration_detail,
     )
-    total = await ctx.store.count(RESOURCES, where)
-    return [from_doc(d) for d in docs], total
+
+
+async def cancel_registration(
+    ctx: ServiceContext, principal: Principal, resource_id: str, reason: str
+) -> Resource:
+    """Cancellation registration (注销登记) of the provider's own resource (CAT-4)."""
+    sequence = await _next_code_sequence(ctx)
+    at = ctx.clock.now().isoformat()
+    return await update_resource(
+        ctx,
+        principal.actor(),
+        resource_id,
+        lambda r: cancel(r, actor_org_id=principal.org_id, reason=reason, sequence=sequence, at=at),
+        action="resource.cancel",
+        detail=registration_detail,
+    )
+
+
+async def propose(ctx: ServiceContext, principal: Principal, resource_id: str) -> Resource:
+    """The provider proposes its resource for the operation catalog (CAT-3)."""
+    return await update_resource(
+        ctx,
+        principal.actor(),
+        resource_id,
+        lambda r: operation_catalog.propose(r, actor_org_id=principal.org_id),
+        action="resource.propose",
+    )
+
+
+async def publish(ctx: ServiceContext, principal: Principal, resource_id: str) -> Resource:
+    """The bureau approves and publishes the resource in the operation catalog (CAT-3)."""
+
+    def decide(resource: Resource) -> Decision:
+        _in_jurisdiction(principal, resource, "CAT-3")
+        return operation_catalog.publish(resource)
+
+    return await update_resource(
+        ctx,
+        principal.actor(),
+        resource_id,
+        decide,
+        action="resource.publish",
+        detail=lambda r: {"items": list(r.grantable_items)},
+    )
+
+
+async def reject(
+    ctx: ServiceContext, principal: Principal, resource_id: str, reason: str
+) -> Resource:
+    """The bureau rejects the proposal with its reason (CAT-3)."""
+
+    def decide(resource: Resource) -> Decision:
+        _in_jurisdiction(principal, resource, "CAT-3")
+        return operation_catalog.reject(resource, reason=reason)
+
+    return await update_resource(
+        ctx,
+        principal.actor(),
+        resource_id,
+        decide,
+        action="resource.reject",
+        detail=lambda _: {"reason": reason},
+    )
+
+
+async def add_to_negative_list(
+    ctx: ServiceContext,
+    principal: Principal,
+    resource_id: str,
+    *,
+    reason: str,
+    item_name: str | None,
+) -> Resource:
+    """The bureau lists a resource or one of its items (CAT-2); a published resource
+    leaves the operation catalog in the same write."""
+    at = ctx.clock.now().isoformat()
+
+    def decide(resource: Resource) -> Decision:
+        _in_jurisdiction(principal, resource, "CAT-2")
+        return negative_list.add(
+            resource, reason=reason, item_name=item_name, actor_org_id=principal.org_id, at=at
+        )
+
+    return await update_resource(
+        ctx,
+        principal.actor(),
+        resource_id,
+        decide,
+        action="negative_list.add",
+        detail=lambda r: {"item_name": item_name, "reason": reason, "status": r.status},
+    )
+
+
+async def negative_list_entries(ctx: ServiceContext) -> list[tuple[Resource, Listing]]:
+    """Every entry of the negative list with its resource, in registration order. One
+    equality query on the ``negative_listed`` flag: the list is short by nature."""
+    docs = await ctx.store.find(RESOURCES, {"negative_listed": True})
+    resources = sorted((from_doc(d) for d in docs), key=lambda r: r.first_registration_code)
+    return [(r, entry) for r in resources for entry in r.negative_entries]

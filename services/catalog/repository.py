@@ -1,13 +1,21 @@
-"""Resource documents in the catalog's own database, and back."""
+"""Catalog documents in the catalog's own database, and back: resources, objections and
+the jurisdiction settings."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from libs.store.port import Document
+from services.catalog.domain.jurisdiction import CatalogSettings
+from services.catalog.domain.negative_list import Listing
+from services.catalog.domain.objection import Objection
+from services.catalog.domain.registration import RegistrationAct
 from services.catalog.domain.resource import ItemDeclaration, Resource
 
 RESOURCES = "resources"
+OBJECTIONS = "objections"
+SETTINGS = "settings"
 
 
 def to_doc(resource: Resource) -> Document:
@@ -15,6 +23,7 @@ def to_doc(resource: Resource) -> Document:
         "_id": resource.resource_id,
         "region": resource.region,
         "provider_org_id": resource.provider_org_id,
+        "provider_region": resource.provider_region,
         "name": resource.name,
         "description": resource.description,
         "category": resource.category,
@@ -27,11 +36,34 @@ def to_doc(resource: Resource) -> Document:
         "registration_code": resource.registration_code,
         "evidence_hash": resource.evidence_hash,
         "status": resource.status,
+        "registrations": [
+            {
+                "kind": a.kind,
+                "registration_code": a.registration_code,
+                "evidence_hash": a.evidence_hash,
+                "at": a.at,
+            }
+            for a in resource.registrations
+        ],
+        "negative_list": [
+            {
+                "reason": e.reason,
+                "item_name": e.item_name,
+                "listed_at": e.listed_at,
+                "listed_by_org_id": e.listed_by_org_id,
+            }
+            for e in resource.negative_entries
+        ],
+        # A top-level flag, so the negative list is one equality query (CAT-2).
+        "negative_listed": bool(resource.negative_entries),
+        "rejection_reason": resource.rejection_reason,
     }
 
 
 def from_doc(doc: Document) -> Resource:
     items: list[dict[str, Any]] = doc["items"]
+    acts: list[dict[str, Any]] = doc.get("registrations", [])
+    listed: list[dict[str, Any]] = doc.get("negative_list", [])
     return Resource(
         resource_id=doc["_id"],
         region=doc["region"],
@@ -45,4 +77,61 @@ def from_doc(doc: Document) -> Resource:
         registration_code=doc["registration_code"],
         evidence_hash=doc["evidence_hash"],
         status=doc.get("status", "registered"),
+        provider_region=doc.get("provider_region", ""),
+        registrations=tuple(RegistrationAct(**a) for a in acts),
+        negative_entries=tuple(Listing(resource_id=doc["_id"], **e) for e in listed),
+        rejection_reason=doc.get("rejection_reason", ""),
+    )
+
+
+def objection_to_doc(objection: Objection) -> Document:
+    return {
+        "_id": objection.objection_id,
+        "resource_id": objection.resource_id,
+        "provider_org_id": objection.provider_org_id,
+        "raised_by_org_id": objection.raised_by_org_id,
+        "raised_by_user_id": objection.raised_by_user_id,
+        "raised_by_role": objection.raised_by_role,
+        "description": objection.description,
+        "item_name": objection.item_name,
+        "raised_at": objection.raised_at,
+        "due_on": objection.due_on.isoformat(),
+        "status": objection.status,
+        "resolution": objection.resolution,
+        "resolved_at": objection.resolved_at,
+        "escalated_at": objection.escalated_at,
+    }
+
+
+def objection_from_doc(doc: Document) -> Objection:
+    return Objection(
+        objection_id=doc["_id"],
+        resource_id=doc["resource_id"],
+        provider_org_id=doc["provider_org_id"],
+        raised_by_org_id=doc["raised_by_org_id"],
+        raised_by_user_id=doc["raised_by_user_id"],
+        raised_by_role=doc["raised_by_role"],
+        description=doc["description"],
+        item_name=doc.get("item_name"),
+        raised_at=doc["raised_at"],
+        due_on=date.fromisoformat(doc["due_on"]),
+        status=doc["status"],
+        resolution=doc.get("resolution", ""),
+        resolved_at=doc.get("resolved_at", ""),
+        escalated_at=doc.get("escalated_at", ""),
+    )
+
+
+def settings_to_doc(settings: CatalogSettings) -> Document:
+    return {
+        "_id": settings.region,
+        "objection_deadline_days": settings.objection_deadline_days,
+    }
+
+
+def settings_from_doc(doc: Document) -> CatalogSettings:
+    return CatalogSettings(
+        region=doc["_id"],
+        objection_deadline_days=int(doc["objection_deadline_days"]),
+        defined_by=doc["_id"],
     )

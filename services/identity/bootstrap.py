@@ -1,18 +1,38 @@
-"""Wires identity: its HTTP app (health, OpenAPI and the JWKS of token keys so far)."""
+"""Wires identity: its HTTP app, the collections whose outbox the relay drains, and the
+periodic sweep of publicity periods and expiries."""
 
 from __future__ import annotations
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
+from services.identity.api import admissions, authorizations, jurisdictions, organizations, tokens
 from services.identity.api.jwks import route as jwks_route
+from services.identity.repository import OUTBOX_COLLECTIONS
+from services.identity.sweep import Sweeper
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
         ctx,
         "identity — 身份与授权",
-        [jwks_route(ctx)],
-        description="Organizations, users, tokens, operator authorization agreements and "
-        "developer admission.",
+        [
+            jwks_route(ctx),
+            tokens.route(ctx),
+            organizations.controller(ctx),
+            jurisdictions.controller(ctx),
+            authorizations.controller(ctx),
+            authorizations.sweep_route(ctx),
+            admissions.controller(ctx),
+        ],
+        description="Organizations, users and machine clients, sign-in, operator "
+        "authorization (授权运营: tender, publicity, agreement, renewal, suspension, exit) "
+        "and developer admission (入驻).",
     )
-    return ServiceParts(name="identity", app=app)
+    sweeper = Sweeper(ctx)
+    return ServiceParts(
+        name="identity",
+        app=app,
+        outbox_collections=OUTBOX_COLLECTIONS,
+        on_start=(sweeper.start,),
+        on_stop=(sweeper.stop,),
+    )

@@ -1,10 +1,19 @@
-"""``/catalog/resources``: providers register resources; signed-in users read the catalog."""
+"""``/catalog/resources``: registration (登记), the operation catalog (运营目录) and search.
+
+Providers register, change and cancel their own resources and propose them; the bureau
+publishes or rejects; signed-in users read and search. Search answers from the
+process's search read model (``read_model``), whose hits are each resource's view
+encoded once per change. A command's own change is searchable when it returns; changes
+made through other processes arrive within milliseconds (eventual consistency).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
@@ -13,13 +22,23 @@ from libs.service import ServiceContext
 from services.catalog import commands
 from services.catalog.api.schemas import (
     DataItemView,
+    NegativeEntryView,
+    ReasonBody,
     RegisterResourceBody,
+    RegistrationView,
     ResourcePage,
     ResourceView,
 )
+from services.catalog.domain.operation_catalog import State, in_operation_catalog
 from services.catalog.domain.resource import ItemDeclaration, RegisterResource, Resource
+from services.catalog.domain.search import Query
+from services.catalog.read_model import SearchReadModel
+
+_ENCODER = msgspec.json.Encoder()
 
 READERS = (Role.BUREAU, Role.PROVIDER, Role.OPERATOR, Role.DEVELOPER, Role.SUPERVISOR)
+
+Region = Annotated[str | None, QueryParameter(pattern=r"^\d{6}$")]
 
 
 def view(resource: Resource) -> ResourceView:
@@ -39,52 +58,191 @@ def view(resource: Resource) -> ResourceView:
         registration_code=resource.registration_code,
         evidence_hash=resource.evidence_hash,
         status=resource.status,
+        provider_region=resource.home_region,
+        grade=resource.grade,
+        in_operation_catalog=in_operation_catalog(resource.status),
+        grantable_items=list(resource.grantable_items),
+        registrations=[
+            RegistrationView(
+                kind=a.kind,
+                registration_code=a.registration_code,
+                evidence_hash=a.evidence_hash,
+                at=a.at,
+            )
+            for a in resource.registrations
+        ],
+        negative_list=[
+            NegativeEntryView(item_name=e.item_name, reason=e.reason, listed_at=e.listed_at)
+            for e in resource.negative_entries
+        ],
+        rejection_reason=resource.rejection_reason,
     )
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
+def encoded_view(resource: Resource) -> msgspec.Raw:
+    """The resource's view as JSON, made once per change and served by every search."""
+    return msgspec.Raw(_ENCODER.encode(view(resource)))
+
+
+class EncodedPage(msgspec.Struct, kw_only=True):
+    """A ``ResourcePage`` whose items are already encoded (same JSON on the wire)."""
+
+    items: list[msgspec.Raw]
+    total: int
+    offset: int
+    limit: int
+
+
+def declaration(request: Request[Any, Any, Any], data: RegisterResourceBody) -> RegisterResource:
+    principal = principal_of(request)
+    return RegisterResource(
+        provider_org_id=principal.org_id,
+        name=data.name,
+        description=data.description,
+        category=data.category,
+        update_frequency=data.update_frequency,
+        source_system=data.source_system,
+        items=tuple(
+            ItemDeclaration(name=i.name, type=i.type, grade=i.grade, description=i.description)
+            for i in data.items
+        ),
+        provider_region=principal.region,
+    )
+
+
+def controller(ctx: ServiceContext, search: SearchReadModel[msgspec.Raw]) -> type[Controller]:
     class ResourceController(Controller):
         path = "/resources"
         tags = ["resources"]
 
-        @post("/", guards=[roles(Role.PROVIDER)], summary="Register a data resource (登记)")
+        @post("/", guards=[roles(Role.PROVIDER)], summary="First registration (首次登记)")
         async def register(
             self, request: Request[Any, Any, Any], data: JSONBody[RegisterResourceBody]
         ) -> ResourceView:
-            principal = principal_of(request)
-            cmd = RegisterResource(
-                provider_org_id=principal.org_id,
-                name=data.name,
-                description=data.description,
-                category=data.category,
-                update_frequency=data.update_frequency,
-                source_system=data.source_system,
-                items=tuple(
-                    ItemDeclaration(
-                        name=i.name, type=i.type, grade=i.grade, description=i.description
-                    )
-                    for i in data.items
-                ),
-            )
-            return view(await commands.register_resource(ctx, principal, cmd))
+            cmd = declaration(request, data)
+            resource = await commands.register_resource(ctx, principal_of(request), cmd)
+            await search.took_effect(resource.resource_id)
+            return view(resource)
 
         @get("/{resource_id:str}", guards=[roles(*READERS)], summary="One resource")
         async def read(self, resource_id: FromPath[str]) -> ResourceView:
             return view(await commands.get_resource(ctx, resource_id))
 
-        @get("/", guards=[roles(*READERS)], summary="Browse the catalog")
+        @get(
+            "/",
+            guards=[roles(*READERS)],
+            summary="Search the catalog (目录检索)",
+            description=(
+                "All filters combine. `q`: words that must all occur in the name, "
+                "description or data items (Chinese matched by characters). `grade`: the "
+                "resource's grade, the highest of its items' (就高从严). `region`: the "
+                "provider's region or any inside it. Without `status`, cancelled resources "
+                "are left out; `status=published` is the operation catalog. Results are in "
+                "registration order. A change made through this process is searchable when "
+                "its request returns; one made elsewhere, within milliseconds."
+            ),
+            responses={200: ResponseSpec(data_container=ResourcePage, description="One page")},
+        )
         async def browse(
             self,
-            category: FromQuery[str | None] = None,
-            provider_org_id: FromQuery[str | None] = None,
+            q: Annotated[str, QueryParameter(max_length=100)] = "",
+            category: Annotated[str | None, QueryParameter(max_length=64)] = None,
+            provider_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+            grade: Annotated[int | None, QueryParameter(ge=1, le=4)] = None,
+            region: Region = None,
+            status: FromQuery[State | None] = None,
             offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
             limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        ) -> ResourcePage:
-            found, total = await commands.list_resources(
-                ctx, category=category, provider_org_id=provider_org_id, offset=offset, limit=limit
+        ) -> Response[bytes]:
+            query = Query(
+                text=q,
+                category=category,
+                provider_org_id=provider_org_id,
+                grade=grade,
+                region=region,
+                status=status.value if status is not None else None,
+                offset=offset,
+                limit=limit,
             )
-            return ResourcePage(
-                items=[view(r) for r in found], total=total, offset=offset, limit=limit
-            )
+            found, total = await search.search(query)
+            page = EncodedPage(items=found, total=total, offset=offset, limit=limit)
+            return Response(_ENCODER.encode(page), media_type=MediaType.JSON)
+
+        @put(
+            "/{resource_id:str}",
+            guards=[roles(Role.PROVIDER)],
+            summary="Change registration (变更登记) of one's own resource",
+        )
+        async def change(
+            self,
+            request: Request[Any, Any, Any],
+            resource_id: FromPath[str],
+            data: JSONBody[RegisterResourceBody],
+        ) -> ResourceView:
+            cmd = declaration(request, data)
+            principal = principal_of(request)
+            resource = await commands.change_registration(ctx, principal, resource_id, cmd)
+            await search.took_effect(resource_id)
+            return view(resource)
+
+        @post(
+            "/{resource_id:str}/cancellation",
+            guards=[roles(Role.PROVIDER)],
+            status_code=200,
+            summary="Cancellation registration (注销登记) of one's own resource",
+        )
+        async def cancel(
+            self,
+            request: Request[Any, Any, Any],
+            resource_id: FromPath[str],
+            data: JSONBody[ReasonBody],
+        ) -> ResourceView:
+            principal = principal_of(request)
+            resource = await commands.cancel_registration(ctx, principal, resource_id, data.reason)
+            await search.took_effect(resource_id)
+            return view(resource)
+
+        @post(
+            "/{resource_id:str}/proposal",
+            guards=[roles(Role.PROVIDER)],
+            status_code=200,
+            summary="Propose one's own resource for the operation catalog (编制申报)",
+        )
+        async def propose(
+            self, request: Request[Any, Any, Any], resource_id: FromPath[str]
+        ) -> ResourceView:
+            resource = await commands.propose(ctx, principal_of(request), resource_id)
+            await search.took_effect(resource_id)
+            return view(resource)
+
+        @post(
+            "/{resource_id:str}/publication",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary="Approve and publish in the operation catalog (审核发布)",
+        )
+        async def publish(
+            self, request: Request[Any, Any, Any], resource_id: FromPath[str]
+        ) -> ResourceView:
+            resource = await commands.publish(ctx, principal_of(request), resource_id)
+            await search.took_effect(resource_id)
+            return view(resource)
+
+        @post(
+            "/{resource_id:str}/rejection",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary="Reject the proposal, with the reason (驳回)",
+        )
+        async def reject(
+            self,
+            request: Request[Any, Any, Any],
+            resource_id: FromPath[str],
+            data: JSONBody[ReasonBody],
+        ) -> ResourceView:
+            principal = principal_of(request)
+            resource = await commands.reject(ctx, principal, resource_id, data.reason)
+            await search.took_effect(resource_id)
+            return view(resource)
 
     return ResourceController

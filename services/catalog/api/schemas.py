@@ -37,7 +37,25 @@ class DataItemView(msgspec.Struct, kw_only=True):
     description: str
 
 
+class RegistrationView(msgspec.Struct, kw_only=True):
+    """One registration act (登记): first, change or cancellation (CAT-4)."""
+
+    kind: str
+    registration_code: str
+    evidence_hash: str
+    at: str
+
+
+class NegativeEntryView(msgspec.Struct, kw_only=True):
+    item_name: str | None
+    reason: str
+    listed_at: str
+
+
 class ResourceView(msgspec.Struct, kw_only=True):
+    """A resource with its grade (the highest of its items'), registration history,
+    negative-list entries and its place in the operation catalog (运营目录)."""
+
     resource_id: str
     region: str
     provider_org_id: str
@@ -50,6 +68,13 @@ class ResourceView(msgspec.Struct, kw_only=True):
     registration_code: str
     evidence_hash: str
     status: str
+    provider_region: str
+    grade: int
+    in_operation_catalog: bool
+    grantable_items: list[str]
+    registrations: list[RegistrationView]
+    negative_list: list[NegativeEntryView]
+    rejection_reason: str
 
 
 class ResourcePage(msgspec.Struct, kw_only=True):
@@ -57,3 +82,91 @@ class ResourcePage(msgspec.Struct, kw_only=True):
     total: int
     offset: int
     limit: int
+
+
+Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+ResourceId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+ItemName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class ReasonBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    reason: Reason
+
+
+class NegativeListBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The bureau lists a whole resource, or one data item of it (CAT-2)."""
+
+    resource_id: ResourceId
+    reason: Reason
+    item_name: ItemName | None = None
+
+
+class NegativeListEntryView(msgspec.Struct, kw_only=True):
+    resource_id: str
+    resource_name: str
+    provider_org_id: str
+    registration_code: str
+    resource_status: str
+    item_name: str | None
+    reason: str
+    listed_at: str
+    listed_by_org_id: str
+
+
+class NegativeListPage(msgspec.Struct, kw_only=True):
+    items: list[NegativeListEntryView]
+    total: int
+    offset: int
+    limit: int
+
+
+class RaiseObjectionBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """What is wrong with a resource's data (CAT-5)."""
+
+    resource_id: ResourceId
+    description: Reason
+    item_name: ItemName | None = None
+
+
+class ResolutionBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    resolution: Reason
+
+
+class ObjectionView(msgspec.Struct, kw_only=True):
+    objection_id: str
+    resource_id: str
+    item_name: str | None
+    provider_org_id: str
+    raised_by_org_id: str
+    description: str
+    raised_at: str
+    due_on: str
+    status: str
+    resolution: str
+    resolved_at: str
+    escalated_at: str
+
+
+class ObjectionPage(msgspec.Struct, kw_only=True):
+    items: list[ObjectionView]
+    total: int
+    offset: int
+    limit: int
+
+
+class SweepReport(msgspec.Struct, kw_only=True):
+    escalated: int
+    at: str
+
+
+class SettingsBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    objection_deadline_days: Annotated[int, msgspec.Meta(ge=1, le=365)]
+
+
+class SettingsView(msgspec.Struct, kw_only=True):
+    """Jurisdiction settings in force in a region, and the region that defined them
+    (empty: the defaults)."""
+
+    region: str
+    objection_deadline_days: int
+    defined_by: str

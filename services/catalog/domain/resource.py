@@ -1,21 +1,48 @@
-"""A data resource (数据资源) in the catalog and the rules of registering one (CAT-1, CAT-4).
+"""A data resource (数据资源) in the catalog and its registration acts (CAT-1, CAT-4).
 
-``register`` is pure: it validates the provider's declaration, and returns the new
-resource and the ``resource.registered`` payload; the caller supplies id, region, the
-next registration sequence and the time.
+``register`` (首次登记), ``change`` (变更登记) and ``cancel`` (注销登记) are pure: each
+validates, and returns the resource after the act with the events to record; the caller
+supplies ids, the next registration sequence and the time. The resource document, not
+its event stream, is the source of truth, so each decision returns the new state with
+its events (a separate ``evolve`` would only repeat it); which act is allowed in which
+state is the one table of ``operation_catalog``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from contracts.errors import DomainError
-from contracts.events import DataItem, ResourceRegistered
-from services.catalog.domain.registration import evidence_hash, registration_code
+from contracts.errors import DomainError, Forbidden
+from contracts.events import (
+    DataItem,
+    Event,
+    ResourceChanged,
+    ResourceRegistered,
+    ResourceWithdrawn,
+)
+from services.catalog.domain.negative_list import Listing, NegativeList, grantable_items
+from services.catalog.domain.operation_catalog import Action, State, transition
+from services.catalog.domain.registration import (
+    CANCELLATION,
+    CHANGE,
+    FIRST,
+    RegistrationAct,
+    evidence_hash,
+    registration_code,
+)
 
 CATEGORIES: frozenset[str] = frozenset(
     {
+        "finance",  # 金融服务
+        "digital_economy",  # 数字经济
+        "commerce",  # 商贸流通
+        "urban_governance",  # 城市治理
+        "industry",  # 工业制造
+        "medical_insurance",  # 医疗保障
+        "civil_affairs",  # 民政
+        "public_security",  # 公安
+        "ecology_environment",  # 生态环境
         "credit",  # 信用
         "healthcare",  # 医疗健康
         "transport",  # 交通运输
@@ -38,7 +65,8 @@ FREQUENCIES: frozenset[str] = frozenset(
     {"realtime", "daily", "weekly", "monthly", "quarterly", "yearly", "irregular"}
 )
 GRADES = range(1, 5)
-"""Sensitivity grades 1 (public) … 4 (most sensitive); the grade drives masking (SBX-3)."""
+"""Sensitivity grades 1 (public) … 4 (most sensitive); the grade drives masking (SBX-3).
+A resource's own grade is the highest of its items' (就高从严)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +88,9 @@ class RegisterResource:
     update_frequency: str
     source_system: str
     items: tuple[ItemDeclaration, ...]
+    provider_region: str = ""
+    """The provider's GB/T 2260 region (a county's on the city platform, FED-1); empty
+    means the platform's own region."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +105,84 @@ class Resource:
     source_system: str
     items: tuple[ItemDeclaration, ...]
     registration_code: str
+    """The code of the latest registration act."""
     evidence_hash: str
-    status: str = "registered"
+    status: str = State.REGISTERED.value
+    provider_region: str = ""
+    registrations: tuple[RegistrationAct, ...] = ()
+    negative_entries: tuple[Listing, ...] = ()
+    rejection_reason: str = ""
+
+    @property
+    def home_region(self) -> str:
+        """The region whose data this is: the provider's, else the platform's."""
+        return self.provider_region or self.region
+
+    @property
+    def grade(self) -> int:
+        """The resource's grade: the highest grade of its data items (就高从严)."""
+        return max((i.grade for i in self.items), default=1)
+
+    @property
+    def negative_list(self) -> NegativeList:
+        """The negative-list entries on this resource (CAT-2)."""
+        return NegativeList(self.negative_entries)
+
+    @property
+    def barred(self) -> bool:
+        return self.negative_list.bars(self.resource_id)
+
+    @property
+    def withheld_items(self) -> tuple[str, ...]:
+        """Registered items on the negative list, in declared order."""
+        withheld = self.negative_list.withheld_items(self.resource_id)
+        return tuple(i.name for i in self.items if i.name in withheld)
+
+    @property
+    def grantable_items(self) -> tuple[str, ...]:
+        return grantable_items(self, self.negative_list)
+
+    @property
+    def first_registration_code(self) -> str:
+        return (
+            self.registrations[0].registration_code
+            if self.registrations
+            else (self.registration_code)
+        )
+
+    def declaration(self) -> RegisterResource:
+        return RegisterResource(
+            provider_org_id=self.provider_org_id,
+            name=self.name,
+            description=self.description,
+            category=self.category,
+            update_frequency=self.update_frequency,
+            source_system=self.source_system,
+            items=self.items,
+            provider_region=self.provider_region,
+        )
+
+    def changed_event(self) -> ResourceChanged:
+        """``resource.changed`` with the current metadata, code, hash and withheld items."""
+        return ResourceChanged(
+            resource_id=self.resource_id,
+            provider_org_id=self.provider_org_id,
+            name=self.name,
+            description=self.description,
+            category=self.category,
+            update_frequency=self.update_frequency,
+            source_system=self.source_system,
+            items=_data_items(self.items),
+            registration_code=self.registration_code,
+            evidence_hash=self.evidence_hash,
+            withheld_items=list(self.withheld_items),
+        )
+
+
+def _data_items(items: tuple[ItemDeclaration, ...]) -> list[DataItem]:
+    return [
+        DataItem(name=i.name, type=i.type, grade=i.grade, description=i.description) for i in items
+    ]
 
 
 def registered_metadata(resource_id: str, region: str, cmd: RegisterResource) -> dict[str, Any]:
@@ -119,6 +226,12 @@ def validate(cmd: RegisterResource) -> None:
         raise DomainError("a resource declares at least one data item", rule="CAT-1", field="items")
     seen: set[str] = set()
     for index, item in enumerate(cmd.items):
+        if not item.name.strip() or not item.type.strip():
+            raise DomainError(
+                "every data item has a name and a type",
+                rule="CAT-1",
+                field=f"items[{index}].name" if not item.name.strip() else f"items[{index}].type",
+            )
         if item.grade not in GRADES:
             raise DomainError(
                 f"data item {item.name!r}: grade must be 1 to 4",
@@ -135,7 +248,7 @@ def validate(cmd: RegisterResource) -> None:
 
 
 def register(
-    cmd: RegisterResource, *, resource_id: str, region: str, sequence: int
+    cmd: RegisterResource, *, resource_id: str, region: str, sequence: int, at: str = ""
 ) -> tuple[Resource, ResourceRegistered]:
     """First registration (首次登记): a code and an evidence hash (CAT-1, CAT-4)."""
     validate(cmd)
@@ -153,6 +266,8 @@ def register(
         items=cmd.items,
         registration_code=code,
         evidence_hash=digest,
+        provider_region=cmd.provider_region,
+        registrations=(RegistrationAct(FIRST, code, digest, at),),
     )
     event = ResourceRegistered(
         resource_id=resource_id,
@@ -162,11 +277,90 @@ def register(
         category=cmd.category,
         update_frequency=cmd.update_frequency,
         source_system=cmd.source_system,
-        items=[
-            DataItem(name=i.name, type=i.type, grade=i.grade, description=i.description)
-            for i in cmd.items
-        ],
+        items=_data_items(cmd.items),
         registration_code=code,
         evidence_hash=digest,
     )
     return resource, event
+
+
+def _own(resource: Resource, actor_org_id: str) -> None:
+    """CAT-4: a provider registers changes to, and cancels, only its own resources."""
+    if resource.provider_org_id != actor_org_id:
+        raise Forbidden(
+            f"resource {resource.resource_id} belongs to {resource.provider_org_id}; "
+            f"only its provider may change or cancel its registration",
+            rule="CAT-4",
+        )
+
+
+def change(
+    resource: Resource, cmd: RegisterResource, *, actor_org_id: str, sequence: int, at: str
+) -> tuple[Resource, list[Event]]:
+    """Change registration (变更登记): the full new declaration gets a new code and an
+    evidence hash (CAT-1, CAT-4). Declaring what is already registered changes nothing
+    and records nothing, so a retried request is harmless."""
+    _own(resource, actor_org_id)
+    state = transition(resource.status, Action.CHANGE)
+    declared = replace(cmd, provider_org_id=resource.provider_org_id)
+    validate(declared)
+    metadata = registered_metadata(resource.resource_id, resource.region, declared)
+    if metadata == registered_metadata(
+        resource.resource_id, resource.region, resource.declaration()
+    ):
+        return resource, []
+    code = registration_code(resource.region, "resource", sequence)
+    digest = evidence_hash(metadata)
+    after = replace(
+        resource,
+        name=declared.name,
+        description=declared.description,
+        category=declared.category,
+        update_frequency=declared.update_frequency,
+        source_system=declared.source_system,
+        items=declared.items,
+        registration_code=code,
+        evidence_hash=digest,
+        status=state.value,
+        registrations=(*resource.registrations, RegistrationAct(CHANGE, code, digest, at)),
+    )
+    return after, [after.changed_event()]
+
+
+def cancellation_metadata(resource: Resource, reason: str) -> dict[str, Any]:
+    """What a cancellation registration attests: the metadata it ends and why (CAT-4)."""
+    return {
+        "act": CANCELLATION,
+        "registered": registered_metadata(
+            resource.resource_id, resource.region, resource.declaration()
+        ),
+        "previous_registration_code": resource.registration_code,
+        "reason": reason,
+    }
+
+
+def cancel(
+    resource: Resource, *, actor_org_id: str, reason: str, sequence: int, at: str
+) -> tuple[Resource, list[Event]]:
+    """Cancellation registration (注销登记): the entry ends for good (CAT-4)."""
+    _own(resource, actor_org_id)
+    if not reason.strip():
+        raise DomainError("a cancellation states its reason", rule="CAT-4", field="reason")
+    state = transition(resource.status, Action.CANCEL)
+    code = registration_code(resource.region, "resource", sequence)
+    digest = evidence_hash(cancellation_metadata(resource, reason))
+    after = replace(
+        resource,
+        registration_code=code,
+        evidence_hash=digest,
+        status=state.value,
+        registrations=(*resource.registrations, RegistrationAct(CANCELLATION, code, digest, at)),
+    )
+    event = ResourceWithdrawn(
+        resource_id=resource.resource_id,
+        provider_org_id=resource.provider_org_id,
+        registration_code=code,
+        reason=reason,
+        cause=CANCELLATION,
+    )
+    return after, [event]

@@ -1,1 +1,2 @@
-"""Event handlers of catalog. It consumes no events yet: the catalog is a source of truth."""
+"""Event handlers of catalog. The catalog is a source of truth and consumes no other
+service's events; it reads its own resource events to keep its search index current."""

@@ -1,1 +1,2 @@
-"""HTTP API of identity: thin controllers; today health, OpenAPI and the JWKS."""
+"""HTTP API of identity: thin controllers over ``services.identity.commands``; domain
+refusals leave as RFC 9457 problems naming the rule."""

@@ -1,1 +1,12 @@
-"""Pure rules of product-release (state machines, decisions); no I/O, no framework imports."""
+"""Pure rules of product-release (出域审核与产品); no I/O, no framework imports.
+
+- ``outputs``: sandbox outputs as plain tables (columns with roles, rows) and models;
+- ``settings``: the jurisdiction settings of the automated checks (EXP-2);
+- ``table_checks``, ``model_checks``, ``differencing``, ``identifiers``: the checks;
+- ``check_report``: ``run_checks`` and the report with its content hash;
+- ``export_request``: the export request state machine (EXP-1, EXP-2, EXP-6, REQ-6);
+- ``product``, ``certificate``, ``product_list``: product versions, circulation
+  certificates (EXP-3), re-development (EXP-4), the published list (EXP-5);
+- ``noise``: optional Laplace noise on counts behind the ``CountNoise`` port;
+- ``events``: facts not yet in ``contracts`` (proposed there).
+"""

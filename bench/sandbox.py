@@ -1,0 +1,109 @@
+"""Sandbox benchmarks (issue 4): provisioning time for 1M and 10M rows, and p50/p99 of a
+grouped aggregate job on 10M rows, each job in its own isolated process.
+
+The source is the demo generator's market registration table (every item granted, so
+IDs are tokenized, names masked, addresses coarsened while materializing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench.harness import Result, percentiles
+from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale, generate
+from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
+from services.sandbox_broker.adapters.lockdown import Limits
+from services.sandbox_broker.domain.plan import Environment, plan_sandbox
+from services.sandbox_broker.ports import JobSpec
+from tests.unit.services.sandbox_broker.factories import demo_schemas, grant_factory, resource_id
+
+AGGREGATE = (
+    "SELECT region_code, industry_code, count(*) AS enterprises, "
+    "sum(registered_capital_fen) AS capital, avg(registered_capital_fen) AS mean "
+    "FROM market_registration GROUP BY ALL"
+)
+
+
+async def _provision(
+    rows: int, workdir: Path, root: Path
+) -> tuple[list[Result], DuckDBJobExecutor, str]:
+    source = workdir / f"demo-{rows}.duckdb"
+    started = time.perf_counter()
+    generate(source, DemoScale(enterprises=rows, persons=rows), tables=("market_registration",))
+    generated = time.perf_counter() - started
+    executor = DuckDBJobExecutor(
+        root,
+        sources={resource_id(t): SourceTable(source, t) for t in DEMO_TABLES},
+        limits=Limits(memory_mb=2048, threads=os.cpu_count() or 2, timeout_s=300),
+    )
+    plan = plan_sandbox(
+        grant_factory(grant_id=f"bench-{rows}"), demo_schemas(), Environment.PRODUCTION
+    )
+    started = time.perf_counter()
+    await executor.provision(plan, b"b" * 32)
+    provisioned = time.perf_counter() - started
+    label = f"{rows // 1_000_000}M"
+    return (
+        [
+            Result(
+                f"sandbox demo data generate, {label} rows",
+                rows,
+                generated,
+                generated * 1000,
+                generated * 1000,
+            ),
+            Result(
+                f"sandbox provision (masked), {label} rows",
+                rows,
+                provisioned,
+                provisioned * 1000,
+                provisioned * 1000,
+            ),
+        ],
+        executor,
+        plan.sandbox_id,
+    )
+
+
+async def run(sizes: tuple[int, ...] = (1_000_000, 10_000_000), jobs: int = 20) -> list[Result]:
+    """Provision each size; run ``jobs`` aggregate jobs on the largest."""
+    results: list[Result] = []
+    workdir = Path(tempfile.mkdtemp(prefix="pdo-bench-sandbox-src-"))
+    root = Path(tempfile.mkdtemp(prefix="pdo-bench-sandboxes-", dir="/tmp"))
+    os.chmod(root, 0o711)
+    try:
+        executor, sandbox_id = None, ""
+        for rows in sizes:
+            measured, executor, sandbox_id = await _provision(rows, workdir, root)
+            results += measured
+        assert executor is not None
+        latencies: list[float] = []
+        started = time.perf_counter()
+        for index in range(jobs):
+            t0 = time.perf_counter()
+            execution = await executor.run(
+                sandbox_id, JobSpec(f"agg-{index}", AGGREGATE, f"output_agg_{index}")
+            )
+            latencies.append(time.perf_counter() - t0)
+            if execution.status != "succeeded":
+                raise RuntimeError(f"aggregate job failed: {execution.error}")
+        elapsed = time.perf_counter() - started
+        p50, p99 = percentiles(latencies)
+        label = f"{sizes[-1] // 1_000_000}M"
+        results.append(
+            Result(f"sandbox grouped aggregate job, {label} rows", jobs, elapsed, p50, p99)
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+    return results
+
+
+if __name__ == "__main__":
+    for result in asyncio.run(run()):
+        print(result.row())

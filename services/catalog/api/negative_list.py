@@ -1,0 +1,73 @@
+"""``/catalog/negative-list``: the bureau's negative list (负面清单, CAT-2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.catalog import commands
+from services.catalog.api.resources import READERS
+from services.catalog.api.schemas import NegativeListBody, NegativeListEntryView, NegativeListPage
+from services.catalog.domain.negative_list import Listing
+from services.catalog.domain.resource import Resource
+from services.catalog.read_model import SearchReadModel
+
+
+def entry_view(resource: Resource, entry: Listing) -> NegativeListEntryView:
+    return NegativeListEntryView(
+        resource_id=resource.resource_id,
+        resource_name=resource.name,
+        provider_org_id=resource.provider_org_id,
+        registration_code=resource.registration_code,
+        resource_status=resource.status,
+        item_name=entry.item_name,
+        reason=entry.reason,
+        listed_at=entry.listed_at,
+        listed_by_org_id=entry.listed_by_org_id,
+    )
+
+
+def controller(ctx: ServiceContext, search: SearchReadModel[Any]) -> type[Controller]:
+    class NegativeListController(Controller):
+        path = "/negative-list"
+        tags = ["negative list"]
+
+        @post(
+            "/",
+            guards=[roles(Role.BUREAU)],
+            summary="Put a resource or one data item on the negative list (列入负面清单)",
+        )
+        async def add(
+            self, request: Request[Any, Any, Any], data: JSONBody[NegativeListBody]
+        ) -> NegativeListEntryView:
+            resource = await commands.add_to_negative_list(
+                ctx,
+                principal_of(request),
+                data.resource_id,
+                reason=data.reason,
+                item_name=data.item_name,
+            )
+            await search.took_effect(resource.resource_id)
+            return entry_view(resource, resource.negative_entries[-1])
+
+        @get("/", guards=[roles(*READERS)], summary="The negative list")
+        async def browse(
+            self,
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        ) -> NegativeListPage:
+            entries = await commands.negative_list_entries(ctx)
+            page = entries[offset : offset + limit]
+            return NegativeListPage(
+                items=[entry_view(r, e) for r, e in page],
+                total=len(entries),
+                offset=offset,
+                limit=limit,
+            )
+
+    return NegativeListController

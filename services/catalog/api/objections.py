@@ -1,0 +1,122 @@
+"""``/catalog/objections``: data-quality objections (异议, CAT-5) and their deadline sweep."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.catalog import objection_commands
+from services.catalog.api.resources import READERS
+from services.catalog.api.schemas import (
+    ObjectionPage,
+    ObjectionView,
+    RaiseObjectionBody,
+    ResolutionBody,
+    SweepReport,
+)
+from services.catalog.domain.objection import Objection, RaiseObjection, State
+
+OBJECTORS = (*READERS, Role.PUBLIC)
+"""Anyone signed in with access may object, citizens included (DESIGN §2)."""
+
+
+def view(objection: Objection) -> ObjectionView:
+    return ObjectionView(
+        objection_id=objection.objection_id,
+        resource_id=objection.resource_id,
+        item_name=objection.item_name,
+        provider_org_id=objection.provider_org_id,
+        raised_by_org_id=objection.raised_by_org_id,
+        description=objection.description,
+        raised_at=objection.raised_at,
+        due_on=objection.due_on.isoformat(),
+        status=objection.status,
+        resolution=objection.resolution,
+        resolved_at=objection.resolved_at,
+        escalated_at=objection.escalated_at,
+    )
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class ObjectionController(Controller):
+        path = "/objections"
+        tags = ["objections"]
+
+        @post("/", guards=[roles(*OBJECTORS)], summary="Raise a data-quality objection (异议)")
+        async def raise_(
+            self, request: Request[Any, Any, Any], data: JSONBody[RaiseObjectionBody]
+        ) -> ObjectionView:
+            principal = principal_of(request)
+            cmd = RaiseObjection(
+                resource_id=data.resource_id,
+                description=data.description,
+                item_name=data.item_name,
+                raised_by_org_id=principal.org_id,
+                raised_by_user_id=principal.user_id,
+                raised_by_role=principal.role.value,
+            )
+            return view(await objection_commands.raise_objection(ctx, principal, cmd))
+
+        @get("/", guards=[roles(*OBJECTORS)], summary="Objections the caller may see")
+        async def browse(
+            self,
+            request: Request[Any, Any, Any],
+            status: FromQuery[State | None] = None,
+            resource_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        ) -> ObjectionPage:
+            found, total = await objection_commands.list_objections(
+                ctx,
+                principal_of(request),
+                status=status.value if status is not None else None,
+                resource_id=resource_id,
+                offset=offset,
+                limit=limit,
+            )
+            return ObjectionPage(
+                items=[view(o) for o in found], total=total, offset=offset, limit=limit
+            )
+
+        @post(
+            "/deadline-sweep",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary="Escalate overdue objections now (also runs periodically; idempotent)",
+        )
+        async def sweep(self) -> SweepReport:
+            escalated = await objection_commands.sweep_deadlines(ctx)
+            return SweepReport(escalated=escalated, at=ctx.clock.now().isoformat())
+
+        @get("/{objection_id:str}", guards=[roles(*OBJECTORS)], summary="One objection")
+        async def read(
+            self, request: Request[Any, Any, Any], objection_id: FromPath[str]
+        ) -> ObjectionView:
+            principal = principal_of(request)
+            return view(await objection_commands.get_objection(ctx, principal, objection_id))
+
+        @post(
+            "/{objection_id:str}/resolution",
+            guards=[roles(Role.PROVIDER)],
+            status_code=200,
+            summary="The assigned provider resolves the objection (办结)",
+        )
+        async def resolve(
+            self,
+            request: Request[Any, Any, Any],
+            objection_id: FromPath[str],
+            data: JSONBody[ResolutionBody],
+        ) -> ObjectionView:
+            principal = principal_of(request)
+            return view(
+                await objection_commands.resolve_objection(
+                    ctx, principal, objection_id, data.resolution
+                )
+            )
+
+    return ObjectionController

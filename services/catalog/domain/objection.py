@@ -1,0 +1,199 @@
+"""Data-quality objections (数据异议) and their deadlines (CAT-5).
+
+Theory of operation: anyone signed in with access to the catalog may object to a
+resource (or one of its data items). The objection is assigned at once to the resource's
+provider with a deadline: the raising day plus the jurisdiction's number of days
+(``jurisdiction.CatalogSettings``), counted in China Standard Time. The provider
+resolves it by saying what was corrected. A periodic sweep escalates every open
+objection whose deadline day has passed (to the bureau); an escalated objection can still
+be resolved, late. The sweep decides from the clock alone, so running it twice changes
+nothing the second time. Allowed steps are the rows of ``TRANSITIONS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from enum import StrEnum
+
+from contracts.errors import DomainError, Forbidden, IllegalTransition
+from contracts.events import ObjectionEscalated, ObjectionRaised, ObjectionResolved
+from services.catalog.domain.operation_catalog import State as ResourceState
+from services.catalog.domain.resource import Resource
+
+MACHINE = "objection"
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+"""Deadlines are calendar days in China (UTC+8, no daylight saving)."""
+
+
+class State(StrEnum):
+    OPEN = "open"  # 待处理: assigned to the provider, deadline running
+    ESCALATED = "escalated"  # 已督办: deadline passed, the bureau follows it up
+    RESOLVED = "resolved"  # 已办结: the provider corrected and said how
+
+
+class Action(StrEnum):
+    ESCALATE = "escalate"
+    RESOLVE = "resolve"
+
+
+TRANSITIONS: dict[State, dict[Action, State]] = {
+    State.OPEN: {Action.ESCALATE: State.ESCALATED, Action.RESOLVE: State.RESOLVED},
+    State.ESCALATED: {Action.RESOLVE: State.RESOLVED},
+    State.RESOLVED: {},
+}
+TERMINAL: frozenset[State] = frozenset({State.RESOLVED})
+
+
+def transition(state: str, action: str) -> State:
+    """The state after ``action``; ``IllegalTransition`` (CAT-5) if there is none."""
+    try:
+        return TRANSITIONS[State(state)][Action(action)]
+    except (KeyError, ValueError):
+        raise IllegalTransition(MACHINE, str(state), str(action), rule="CAT-5") from None
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseObjection:
+    """Someone with access objects to a resource or one of its data items."""
+
+    resource_id: str
+    description: str
+    raised_by_org_id: str
+    raised_by_user_id: str
+    raised_by_role: str
+    item_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Objection:
+    objection_id: str
+    resource_id: str
+    provider_org_id: str
+    raised_by_org_id: str
+    raised_by_user_id: str
+    raised_by_role: str
+    description: str
+    raised_at: str
+    due_on: date
+    status: str = State.OPEN.value
+    item_name: str | None = None
+    resolution: str = ""
+    resolved_at: str = ""
+    escalated_at: str = ""
+
+
+def local_day(at: datetime) -> date:
+    """The calendar day in China at the instant ``at`` (timezone-aware)."""
+    return at.astimezone(CHINA_STANDARD_TIME).date()
+
+
+def due_on(raised_at: datetime, deadline_days: int) -> date:
+    """The last day the provider has: the raising day plus ``deadline_days`` (CAT-5)."""
+    return local_day(raised_at) + timedelta(days=deadline_days)
+
+
+def is_overdue(objection: Objection, now: datetime) -> bool:
+    """Open, and the whole deadline day has passed in China."""
+    return objection.status == State.OPEN and local_day(now) > objection.due_on
+
+
+def raise_objection(
+    cmd: RaiseObjection,
+    resource: Resource,
+    *,
+    objection_id: str,
+    now: datetime,
+    deadline_days: int,
+) -> tuple[Objection, ObjectionRaised]:
+    """CAT-5: the objection is assigned to the resource's provider, due in the
+    jurisdiction's number of days."""
+    if not cmd.description.strip():
+        raise DomainError("say what is wrong with the data", rule="CAT-5", field="description")
+    if resource.status == ResourceState.CANCELLED:
+        raise DomainError(
+            f"resource {resource.resource_id} was cancelled; there is no data to correct",
+            rule="CAT-5",
+            field="resource_id",
+        )
+    if cmd.item_name is not None and cmd.item_name not in {i.name for i in resource.items}:
+        raise DomainError(
+            f"resource {resource.resource_id} has no data item {cmd.item_name!r}",
+            rule="CAT-5",
+            field="item_name",
+        )
+    objection = Objection(
+        objection_id=objection_id,
+        resource_id=resource.resource_id,
+        provider_org_id=resource.provider_org_id,
+        raised_by_org_id=cmd.raised_by_org_id,
+        raised_by_user_id=cmd.raised_by_user_id,
+        raised_by_role=cmd.raised_by_role,
+        description=cmd.description,
+        raised_at=now.isoformat(),
+        due_on=due_on(now, deadline_days),
+        item_name=cmd.item_name,
+    )
+    event = ObjectionRaised(
+        objection_id=objection_id,
+        resource_id=resource.resource_id,
+        raised_by_org_id=cmd.raised_by_org_id,
+        description=cmd.description,
+        due_on=objection.due_on,
+        provider_org_id=resource.provider_org_id,
+        item_name=cmd.item_name,
+    )
+    return objection, event
+
+
+def resolve(
+    objection: Objection, *, actor_org_id: str, resolution: str, now: datetime
+) -> tuple[Objection, ObjectionResolved]:
+    """CAT-5: only the assigned provider resolves, saying what it corrected."""
+    if objection.provider_org_id != actor_org_id:
+        raise Forbidden(
+            f"objection {objection.objection_id} is assigned to {objection.provider_org_id}",
+            rule="CAT-5",
+        )
+    if not resolution.strip():
+        raise DomainError("say what was corrected", rule="CAT-5", field="resolution")
+    state = transition(objection.status, Action.RESOLVE)
+    resolved = replace(
+        objection, status=state.value, resolution=resolution, resolved_at=now.isoformat()
+    )
+    event = ObjectionResolved(
+        objection_id=objection.objection_id,
+        resource_id=objection.resource_id,
+        resolution=resolution,
+    )
+    return resolved, event
+
+
+def escalate_if_overdue(
+    objection: Objection, *, now: datetime
+) -> tuple[Objection, ObjectionEscalated] | None:
+    """CAT-5: the sweep's decision for one objection; None when there is nothing to do,
+    which makes a second sweep at the same time a no-op."""
+    if not is_overdue(objection, now):
+        return None
+    state = transition(objection.status, Action.ESCALATE)
+    escalated = replace(objection, status=state.value, escalated_at=now.isoformat())
+    event = ObjectionEscalated(
+        objection_id=objection.objection_id,
+        resource_id=objection.resource_id,
+        provider_org_id=objection.provider_org_id,
+        due_on=objection.due_on,
+    )
+    return escalated, event
+
+
+def visible_to(objection: Objection, *, role: str, org_id: str, user_id: str) -> bool:
+    """Who may read an objection: the bureau and supervisors, the assigned provider, and
+    whoever raised it (its organization; for the public, the person)."""
+    if role in {"bureau", "supervisor"}:
+        return True
+    if role == "provider" and objection.provider_org_id == org_id:
+        return True
+    if role == "public":
+        return objection.raised_by_user_id == user_id
+    return objection.raised_by_org_id == org_id

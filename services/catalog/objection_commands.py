@@ -1,0 +1,234 @@
+"""Catalog commands on data-quality objections (异议, CAT-5) and the jurisdiction settings
+their deadlines come from: raise, resolve, the deadline sweep, and who may read what."""
+
+from __future__ import annotations
+
+import uuid
+
+from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, new_envelope
+from contracts.errors import DomainError, Forbidden, NotFound
+from contracts.events import ObjectionEscalated, ObjectionRaised, ObjectionResolved
+from libs.auth.principal import Principal
+from libs.outbox import stage
+from libs.service import ServiceContext
+from libs.store.port import Document, DuplicateDocument, VersionConflict
+from services.catalog.commands import ATTEMPTS, audit_actor
+from services.catalog.domain import jurisdiction, objection
+from services.catalog.domain.jurisdiction import CatalogSettings
+from services.catalog.domain.objection import Objection, RaiseObjection
+from services.catalog.repository import (
+    OBJECTIONS,
+    RESOURCES,
+    SETTINGS,
+    from_doc,
+    objection_from_doc,
+    objection_to_doc,
+    settings_from_doc,
+    settings_to_doc,
+)
+
+ObjectionEvent = ObjectionRaised | ObjectionResolved | ObjectionEscalated
+
+
+async def effective_settings(ctx: ServiceContext, region: str) -> CatalogSettings:
+    """The settings in force in ``region``: its own document, else the nearest enclosing
+    region's, else the defaults. One lookup by id."""
+    lineage = list(jurisdiction.lineage(jurisdiction.check_region(region)))
+    docs = await ctx.store.find(SETTINGS, {"_id": {"$in": lineage}})
+    return jurisdiction.effective(region, {d["_id"]: settings_from_doc(d) for d in docs})
+
+
+def check_served(ctx: ServiceContext, region: str) -> None:
+    jurisdiction.check_region(region)
+    if not jurisdiction.covers(ctx.region, region):
+        raise DomainError(
+            f"region {region} is not within this platform's region {ctx.region}",
+            rule="FED-1",
+            field="region",
+        )
+
+
+async def define_settings(
+    ctx: ServiceContext, principal: Principal, region: str, *, objection_deadline_days: int
+) -> CatalogSettings:
+    """The bureau sets its region's (or an inner region's) own values."""
+    check_served(ctx, region)
+    if not principal.within(region):
+        raise Forbidden(
+            f"a bureau of region {principal.region} cannot set region {region}", rule="FED-1"
+        )
+    wanted = jurisdiction.define(region, objection_deadline_days=objection_deadline_days)
+    doc = settings_to_doc(wanted)
+    for attempt in range(ATTEMPTS):
+        current = await ctx.store.get(SETTINGS, region)
+        try:
+            if current is None:
+                await ctx.store.insert(SETTINGS, doc)
+            else:
+                await ctx.store.replace(SETTINGS, doc, current["_version"])
+            break
+        except (DuplicateDocument, VersionConflict):
+            if attempt == ATTEMPTS - 1:
+                raise
+    await ctx.audit.append(
+        actor=audit_actor(principal.actor()),
+        action="settings.define",
+        subject=f"settings:{region}",
+        detail={"objection_deadline_days": objection_deadline_days},
+    )
+    return wanted
+
+
+def _envelope(ctx: ServiceContext, actor: Actor, subject: str, event: ObjectionEvent) -> Envelope:
+    return new_envelope(
+        event, region=ctx.region, actor=actor, subject=subject, occurred_at=ctx.clock.now()
+    )
+
+
+async def raise_objection(
+    ctx: ServiceContext, principal: Principal, cmd: RaiseObjection
+) -> Objection:
+    """CAT-5: anyone with access objects; the resource's provider gets it with a deadline."""
+    resource_doc = await ctx.store.get(RESOURCES, cmd.resource_id)
+    if resource_doc is None:
+        raise DomainError(f"no resource {cmd.resource_id}", rule="CAT-5", field="resource_id")
+    resource = from_doc(resource_doc)
+    settings = await effective_settings(ctx, resource.home_region)
+    objection_id = str(uuid.uuid4())
+    raised, event = objection.raise_objection(
+        cmd,
+        resource,
+        objection_id=objection_id,
+        now=ctx.clock.now(),
+        deadline_days=settings.objection_deadline_days,
+    )
+    envelope = _envelope(ctx, principal.actor(), objection_id, event)
+    await ctx.store.insert(OBJECTIONS, stage(objection_to_doc(raised), [envelope]))
+    ctx.notify_outbox()
+    await ctx.audit.append(
+        actor=audit_actor(principal.actor()),
+        action="objection.raise",
+        subject=objection_id,
+        detail={
+            "resource_id": resource.resource_id,
+            "assigned_to": raised.provider_org_id,
+            "due_on": raised.due_on.isoformat(),
+            "deadline_days": settings.objection_deadline_days,
+        },
+    )
+    return raised
+
+
+async def _load(ctx: ServiceContext, objection_id: str) -> tuple[Document, Objection]:
+    doc = await ctx.store.get(OBJECTIONS, objection_id)
+    if doc is None:
+        raise NotFound(f"no objection {objection_id}")
+    return doc, objection_from_doc(doc)
+
+
+async def _save(ctx: ServiceContext, doc: Document, after: Objection, envelope: Envelope) -> None:
+    new_doc = objection_to_doc(after)
+    new_doc["_outbox"] = list(doc.get("_outbox", []))
+    await ctx.store.replace(OBJECTIONS, stage(new_doc, [envelope]), doc["_version"])
+    ctx.notify_outbox()
+
+
+async def get_objection(ctx: ServiceContext, principal: Principal, objection_id: str) -> Objection:
+    _, found = await _load(ctx, objection_id)
+    if not objection.visible_to(
+        found, role=principal.role.value, org_id=principal.org_id, user_id=principal.user_id
+    ):
+        raise Forbidden(f"objection {objection_id} is not yours to read", rule="CAT-5")
+    return found
+
+
+async def list_objections(
+    ctx: ServiceContext,
+    principal: Principal,
+    *,
+    status: str | None,
+    resource_id: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Objection], int]:
+    """The objections the caller may see: all for the bureau and supervisors, those
+    assigned to a provider, those raised by anyone else (equality filters only)."""
+    where: dict[str, str] = {}
+    role = principal.role.value
+    if role == "provider":
+        where["provider_org_id"] = principal.org_id
+    elif role == "public":
+        where["raised_by_user_id"] = principal.user_id
+    elif role not in {"bureau", "supervisor"}:
+        where["raised_by_org_id"] = principal.org_id
+    if status:
+        where["status"] = status
+    if resource_id:
+        where["resource_id"] = resource_id
+    docs = await ctx.store.find(
+        OBJECTIONS, where, sort=[("raised_at", 1)], skip=offset, limit=limit
+    )
+    total = await ctx.store.count(OBJECTIONS, where)
+    return [objection_from_doc(d) for d in docs], total
+
+
+async def resolve_objection(
+    ctx: ServiceContext, principal: Principal, objection_id: str, resolution: str
+) -> Objection:
+    """CAT-5: the assigned provider says what it corrected."""
+    for attempt in range(ATTEMPTS):
+        doc, current = await _load(ctx, objection_id)
+        after, event = objection.resolve(
+            current, actor_org_id=principal.org_id, resolution=resolution, now=ctx.clock.now()
+        )
+        try:
+            await _save(ctx, doc, after, _envelope(ctx, principal.actor(), objection_id, event))
+        except VersionConflict:
+            if attempt == ATTEMPTS - 1:
+                raise
+            continue
+        await ctx.audit.append(
+            actor=audit_actor(principal.actor()),
+            action="objection.resolve",
+            subject=objection_id,
+            detail={"resource_id": after.resource_id, "late": current.status == "escalated"},
+        )
+        return after
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def sweep_deadlines(ctx: ServiceContext) -> int:
+    """CAT-5: escalate every open objection past its deadline; returns how many. Safe to
+    run any number of times and on several processes: an objection already escalated
+    (or resolved) is left alone, and a write that loses a race is re-decided."""
+    now = ctx.clock.now()
+    escalated = 0
+    for doc in await ctx.store.find(OBJECTIONS, {"status": objection.State.OPEN.value}):
+        for _ in range(ATTEMPTS):
+            decided = objection.escalate_if_overdue(objection_from_doc(doc), now=now)
+            if decided is None:
+                break
+            after, event = decided
+            try:
+                await _save(
+                    ctx, doc, after, _envelope(ctx, SYSTEM_ACTOR, after.objection_id, event)
+                )
+            except VersionConflict:
+                fresh = await ctx.store.get(OBJECTIONS, doc["_id"])
+                if fresh is None:
+                    break
+                doc = fresh
+                continue
+            escalated += 1
+            await ctx.audit.append(
+                actor=audit_actor(SYSTEM_ACTOR),
+                action="objection.escalate",
+                subject=after.objection_id,
+                detail={
+                    "resource_id": after.resource_id,
+                    "provider_org_id": after.provider_org_id,
+                    "due_on": after.due_on.isoformat(),
+                },
+            )
+            break
+    return escalated

@@ -1,0 +1,132 @@
+"""``/identity/admissions``: developers apply for admission (入驻, DEV-1), the operator
+reviews and signs the development agreement, either ends it (DEV-2); the bureau reads the
+report of admissions per period."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.identity.api.bodies import (
+    AdmissionBody,
+    DevelopmentAgreementBody,
+    EndAdmissionBody,
+    ReviewBody,
+)
+from services.identity.api.guards import SIGNED_IN, bureau_only
+from services.identity.api.views import AdmissionReport, AdmissionView, as_view
+from services.identity.commands import admissions
+from services.identity.domain.admission import AdmissionRequest, State
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class AdmissionController(Controller):
+        path = "/admissions"
+        tags = ["developer admission"]
+
+        @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for admission (入驻申请)")
+        async def apply(
+            self, request: Request[Any, Any, Any], data: JSONBody[AdmissionBody]
+        ) -> AdmissionView:
+            declared = AdmissionRequest(
+                data_management_capability=data.data_management_capability,
+                security_capability=data.security_capability,
+                no_security_incident_3_years=data.no_security_incident_3_years,
+                good_standing=data.good_standing,
+            )
+            admission = await admissions.apply(
+                ctx, principal_of(request), data.operator_org_id, declared
+            )
+            return as_view(admission, AdmissionView)
+
+        @get(
+            "/",
+            guards=[roles(Role.DEVELOPER, Role.OPERATOR)],
+            summary="My admissions (as developer or operator)",
+        )
+        async def mine(self, request: Request[Any, Any, Any]) -> list[AdmissionView]:
+            found = await admissions.mine(ctx, principal_of(request))
+            return [as_view(a, AdmissionView) for a in found]
+
+        @get(
+            "/report",
+            guards=[bureau_only()],
+            summary="Admissions granted or ended in a period (报备, DEV-1)",
+        )
+        async def report(
+            self, request: Request[Any, Any, Any], first: FromQuery[date], last: FromQuery[date]
+        ) -> AdmissionReport:
+            found = await admissions.report(ctx, principal_of(request), first=first, last=last)
+            views = [as_view(a, AdmissionView) for a in found]
+            return AdmissionReport(
+                first=first,
+                last=last,
+                admitted=[v for v in views if v.admitted_at is not None],
+                ended=[v for v in views if v.state in (State.REMOVED, State.EXITED)],
+            )
+
+        @get("/{admission_id:str}", guards=[roles(*SIGNED_IN)], summary="One admission")
+        async def read(
+            self, request: Request[Any, Any, Any], admission_id: FromPath[str]
+        ) -> AdmissionView:
+            admission = await admissions.get(ctx, principal_of(request), admission_id)
+            return as_view(admission, AdmissionView)
+
+        @post(
+            "/{admission_id:str}/review",
+            guards=[roles(Role.OPERATOR)],
+            status_code=200,
+            summary="The operator approves or rejects (with a reason)",
+        )
+        async def review(
+            self,
+            request: Request[Any, Any, Any],
+            admission_id: FromPath[str],
+            data: JSONBody[ReviewBody],
+        ) -> AdmissionView:
+            admission = await admissions.review(
+                ctx, principal_of(request), admission_id, approve=data.approve, reason=data.reason
+            )
+            return as_view(admission, AdmissionView)
+
+        @post(
+            "/{admission_id:str}/agreement",
+            guards=[roles(Role.OPERATOR)],
+            status_code=200,
+            summary="Sign the development agreement (开发利用协议): the developer is admitted",
+        )
+        async def sign(
+            self,
+            request: Request[Any, Any, Any],
+            admission_id: FromPath[str],
+            data: JSONBody[DevelopmentAgreementBody],
+        ) -> AdmissionView:
+            admission = await admissions.sign_agreement(
+                ctx, principal_of(request), admission_id, terms=data.terms
+            )
+            return as_view(admission, AdmissionView)
+
+        @post(
+            "/{admission_id:str}/end",
+            guards=[roles(Role.OPERATOR, Role.DEVELOPER)],
+            status_code=200,
+            summary="The developer exits, or the operator removes it (DEV-2)",
+        )
+        async def end(
+            self,
+            request: Request[Any, Any, Any],
+            admission_id: FromPath[str],
+            data: JSONBody[EndAdmissionBody],
+        ) -> AdmissionView:
+            admission = await admissions.end(
+                ctx, principal_of(request), admission_id, reason=data.reason
+            )
+            return as_view(admission, AdmissionView)
+
+    return AdmissionController

@@ -1,0 +1,176 @@
+"""Request bodies of the identity API, validated at the edge by msgspec. Only shape is
+checked here; every business rule (credit code, region, AUTH-*, DEV-*) is the domain's,
+so its refusal names the rule."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Short = Annotated[str, msgspec.Meta(max_length=64)]
+Text = Annotated[str, msgspec.Meta(max_length=4000)]
+Secret = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+Ids = Annotated[list[Short], msgspec.Meta(max_length=200)]
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    pass
+
+
+class RegisterOrganizationBody(Body):
+    name: Name
+    role: Short
+    region: Short
+    credit_code: Short
+
+
+class CreateUserBody(Body):
+    username: Short
+    password: Secret
+    roles: Annotated[list[Short], msgspec.Meta(max_length=8)] = []
+
+
+class CreateClientBody(Body):
+    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    scopes: Annotated[list[Short], msgspec.Meta(max_length=16)] = []
+
+
+class PasswordGrant(
+    msgspec.Struct, forbid_unknown_fields=True, kw_only=True, tag_field="grant_type", tag="password"
+):
+    username: Short
+    password: Secret
+    role: Short | None = None
+
+
+class ClientCredentialsGrant(
+    msgspec.Struct,
+    forbid_unknown_fields=True,
+    kw_only=True,
+    tag_field="grant_type",
+    tag="client_credentials",
+):
+    client_id: Short
+    client_secret: Secret
+    scope: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    """Space-separated scopes to narrow the token to (RFC 6749 §3.3)."""
+
+
+class JurisdictionChange(Body):
+    max_term_years: int | msgspec.UnsetType = msgspec.UNSET
+    renewal_window_months: int | msgspec.UnsetType = msgspec.UNSET
+    publicity_days: int | msgspec.UnsetType = msgspec.UNSET
+    correction_days: int | msgspec.UnsetType = msgspec.UNSET
+
+
+class PublishTenderBody(Body):
+    title: Name
+    selection_mode: Literal["public_tender", "invited_tender", "competitive_negotiation"]
+    mode: Literal["whole", "domain", "individual"] = "whole"
+    domain: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    industry_authority_org_id: Short = ""
+    resources: Ids = []
+    invited_org_ids: Ids = []
+
+
+class ApplicationBody(Body):
+    """AUTH-9: the operator's application records and its qualification checklist."""
+
+    credit_code: Short
+    legal_representative: Text
+    security_officer: Text
+    founded_on: date
+    contact_name: Text
+    contact_phone: Short
+    organization_nature: Literal[
+        "public_institution",
+        "wholly_state_owned",
+        "state_controlled",
+        "collective",
+        "private",
+        "joint_stock",
+        "other",
+    ]
+    profile: Text
+    strengths: Text
+    operation_plan_summary: Text
+    expected_results: Text
+    qualifications: Annotated[dict[Short, bool], msgspec.Meta(max_length=32)]
+    business_term_ends_on: date | None = None
+    """营业期限 end; omitted or null for an indefinite term (长期)."""
+
+
+class ScoreBody(Body):
+    score: float
+    remarks: Text = ""
+
+
+class ObjectionBody(Body):
+    grounds: Text
+
+
+class ObjectionDecisionBody(Body):
+    uphold: bool
+    reason: Text
+
+
+class DraftBody(Body):
+    starts_on: date
+    ends_on: date
+    sections: Annotated[dict[Short, Text], msgspec.Meta(max_length=32)] = {}
+
+
+class RenewalBody(Body):
+    proposed_ends_on: date
+
+
+class RenewalDecisionBody(Body):
+    approve: bool
+    reason: Text = ""
+    ends_on: date | None = None
+
+
+class ReasonBody(Body):
+    reason: Text
+
+
+class CorrectionBody(Body):
+    report: Text
+
+
+class TerminationBody(Body):
+    ground: Literal[
+        "operator_request", "targets_missed", "penalty", "not_corrected", "correction_rejected"
+    ]
+    reason: Text
+
+
+class TransferBody(Body):
+    to_org_id: Short
+    kind: Literal["transfer", "subcontract"]
+
+
+class AdmissionBody(Body):
+    """DEV-1: capability statements and declarations of a developer applying."""
+
+    operator_org_id: Short
+    data_management_capability: Text
+    security_capability: Text
+    no_security_incident_3_years: bool
+    good_standing: bool
+
+
+class ReviewBody(Body):
+    approve: bool
+    reason: Text = ""
+
+
+class DevelopmentAgreementBody(Body):
+    terms: Text
+
+
+class EndAdmissionBody(Body):
+    reason: Text = ""

@@ -1,0 +1,95 @@
+"""``/identity/organizations``: the bureau registers organizations (机构), their users and
+the exchange's machine clients; parties read what their jurisdiction covers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.identity.api.bodies import CreateClientBody, CreateUserBody, RegisterOrganizationBody
+from services.identity.api.guards import SIGNED_IN, bureau_only
+from services.identity.api.views import (
+    ClientView,
+    OrganizationPage,
+    OrganizationView,
+    UserView,
+    as_view,
+)
+from services.identity.commands import organizations
+from services.identity.domain.organization import RegisterOrganization
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class OrganizationController(Controller):
+        path = "/organizations"
+        tags = ["organizations"]
+
+        @post("/", guards=[bureau_only()], summary="Register an organization (机构)")
+        async def register(
+            self, request: Request[Any, Any, Any], data: JSONBody[RegisterOrganizationBody]
+        ) -> OrganizationView:
+            cmd = RegisterOrganization(
+                name=data.name, role=data.role, region=data.region, credit_code=data.credit_code
+            )
+            org = await organizations.register_organization(ctx, principal_of(request), cmd)
+            return as_view(org, OrganizationView)
+
+        @get("/", guards=[roles(*SIGNED_IN)], summary="Organizations within your jurisdiction")
+        async def browse(
+            self,
+            request: Request[Any, Any, Any],
+            role: FromQuery[str | None] = None,
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        ) -> OrganizationPage:
+            found, total = await organizations.list_organizations(
+                ctx, principal_of(request), role=role, offset=offset, limit=limit
+            )
+            items = [as_view(o, OrganizationView) for o in found]
+            return OrganizationPage(items=items, total=total, offset=offset, limit=limit)
+
+        @get("/{org_id:str}", guards=[roles(*SIGNED_IN)], summary="One organization")
+        async def read(
+            self, request: Request[Any, Any, Any], org_id: FromPath[str]
+        ) -> OrganizationView:
+            org = await organizations.get_organization(ctx, principal_of(request), org_id)
+            return as_view(org, OrganizationView)
+
+        @post("/{org_id:str}/users", guards=[bureau_only()], summary="Create a user (用户)")
+        async def create_user(
+            self,
+            request: Request[Any, Any, Any],
+            org_id: FromPath[str],
+            data: JSONBody[CreateUserBody],
+        ) -> UserView:
+            user = await organizations.create_user(
+                ctx,
+                principal_of(request),
+                org_id,
+                username=data.username,
+                password=data.password,
+                roles=tuple(data.roles),
+            )
+            return as_view(user, UserView)
+
+        @post(
+            "/{org_id:str}/clients",
+            guards=[bureau_only()],
+            summary="Issue a machine client to the data exchange (secret shown once)",
+        )
+        async def create_client(
+            self,
+            request: Request[Any, Any, Any],
+            org_id: FromPath[str],
+            data: JSONBody[CreateClientBody],
+        ) -> ClientView:
+            client, secret = await organizations.create_client(
+                ctx, principal_of(request), org_id, name=data.name, scopes=tuple(data.scopes)
+            )
+            return as_view(client, ClientView, client_secret=secret)
+
+    return OrganizationController

@@ -1,0 +1,210 @@
+"""Response bodies of the identity API. Views carry the domain objects' own field names, so
+``as_view`` fills them from the domain object; secrets and hashes have no view field."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import msgspec
+
+V = TypeVar("V", bound=msgspec.Struct)
+
+
+def as_view(obj: Any, view: type[V], **extra: Any) -> V:
+    data = msgspec.to_builtins(obj)
+    assert isinstance(data, dict)
+    data.update(extra)
+    return msgspec.convert(data, view)
+
+
+class OrganizationView(msgspec.Struct, kw_only=True):
+    org_id: str
+    name: str
+    role: str
+    region: str
+    credit_code: str
+    registered_at: datetime
+
+
+class OrganizationPage(msgspec.Struct, kw_only=True):
+    items: list[OrganizationView]
+    total: int
+    offset: int
+    limit: int
+
+
+class UserView(msgspec.Struct, kw_only=True):
+    username: str
+    org_id: str
+    region: str
+    roles: list[str]
+    created_at: datetime
+
+
+class ClientView(msgspec.Struct, kw_only=True):
+    client_id: str
+    org_id: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    client_secret: str = ""
+    """Shown once, in the answer to the creation; only its hash is kept."""
+
+
+class TokenView(msgspec.Struct, kw_only=True):
+    """RFC 6749 §5.1 access token response, plus who the token speaks for."""
+
+    access_token: str
+    token_type: str = "Bearer"  # noqa: S105 - the RFC 6749 token type, not a secret
+    expires_in: int
+    org_id: str
+    role: str
+    region: str
+    scope: str = ""
+
+
+class JurisdictionView(msgspec.Struct, kw_only=True):
+    region: str
+    max_term_years: int
+    renewal_window_months: int
+    publicity_days: int
+    correction_days: int
+
+
+class ScopeView(msgspec.Struct, kw_only=True):
+    mode: str
+    domain: str
+    industry_authority_org_id: str
+    resources: list[str]
+
+
+class ApplicationRecordView(msgspec.Struct, kw_only=True):
+    credit_code: str
+    legal_representative: str
+    security_officer: str
+    founded_on: date
+    business_term_ends_on: date | None
+    contact_name: str
+    contact_phone: str
+    organization_nature: str
+    profile: str
+    strengths: str
+    operation_plan_summary: str
+    expected_results: str
+    qualifications: dict[str, bool]
+
+
+class ApplicationView(msgspec.Struct, kw_only=True):
+    application_id: str
+    org_id: str
+    submitted_at: datetime
+    record: ApplicationRecordView
+    score: float | None
+    score_remarks: str
+
+
+class ObjectionView(msgspec.Struct, kw_only=True):
+    objection_id: str
+    filed_by_org_id: str
+    grounds: str
+    filed_at: datetime
+    status: str
+    decision_reason: str
+    decided_at: datetime | None
+
+
+class AgreementView(msgspec.Struct, kw_only=True):
+    agreement_id: str
+    operator_org_id: str
+    starts_on: date
+    ends_on: date
+    sections: dict[str, str]
+    signed_at: datetime | None
+    signed_by: str
+
+
+class RenewalView(msgspec.Struct, kw_only=True):
+    applied_at: datetime
+    proposed_ends_on: date
+    decision: str
+    decision_reason: str
+
+
+class SuspensionView(msgspec.Struct, kw_only=True):
+    reason: str
+    suspended_at: datetime
+    correction_due: date
+    correction_report: str
+    reported_at: datetime | None
+
+
+class AuthorizationView(msgspec.Struct, kw_only=True):
+    authorization_id: str
+    region: str
+    bureau_org_id: str
+    title: str
+    selection_mode: str
+    scope: ScopeView
+    published_at: datetime
+    invited_org_ids: list[str]
+    state: str
+    next_steps: list[str]
+    """Events the state machine allows from here (its transition table)."""
+    applications: list[ApplicationView]
+    winner_application_id: str
+    operator_org_id: str
+    publicity_ends_at: datetime | None
+    objections: list[ObjectionView]
+    agreement: AgreementView | None
+    missing_sections: list[str]
+    """AUTH-4 sections the draft still lacks; signing is refused until this is empty."""
+    renewals: list[RenewalView]
+    suspension: SuspensionView | None
+    ended_at: datetime | None
+    end_reason: str
+
+
+class AuthorizationPage(msgspec.Struct, kw_only=True):
+    items: list[AuthorizationView]
+    total: int
+    offset: int
+    limit: int
+
+
+class SweepView(msgspec.Struct, kw_only=True):
+    publicity_closed: int
+    agreement_expired: int
+
+
+class AdmissionRequestView(msgspec.Struct, kw_only=True):
+    data_management_capability: str
+    security_capability: str
+    no_security_incident_3_years: bool
+    good_standing: bool
+
+
+class AdmissionView(msgspec.Struct, kw_only=True):
+    admission_id: str
+    region: str
+    developer_org_id: str
+    operator_org_id: str
+    request: AdmissionRequestView
+    applied_at: datetime
+    state: str
+    reviewed_at: datetime | None
+    review_reason: str
+    development_agreement_id: str
+    agreement_terms: str
+    admitted_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str
+
+
+class AdmissionReport(msgspec.Struct, kw_only=True):
+    """DEV-1: admissions granted or ended in a period, reported to the bureau (报备)."""
+
+    first: date
+    last: date
+    admitted: list[AdmissionView]
+    ended: list[AdmissionView]

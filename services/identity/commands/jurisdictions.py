@@ -1,0 +1,61 @@
+"""Jurisdiction settings (辖区设置): read the effective settings of a region, and let the
+bureau change its own."""
+
+from __future__ import annotations
+
+from contracts.errors import Forbidden
+from libs.auth.principal import Principal, covers
+from libs.service import ServiceContext
+from libs.store.port import DuplicateDocument, VersionConflict
+from services.identity.commands.common import audit
+from services.identity.domain import region as regions
+from services.identity.domain.jurisdiction import JurisdictionSettings, change, defaults_for
+from services.identity.repository import JURISDICTIONS, from_doc, to_doc
+
+
+async def effective(ctx: ServiceContext, region: str) -> JurisdictionSettings:
+    """The region's own document, else its city's (a county follows its city), else the
+    defaults of RULES.md."""
+    regions.check(region)
+    for candidate in dict.fromkeys((region, regions.city_of(region))):
+        doc = await ctx.store.get(JURISDICTIONS, candidate)
+        if doc is not None:
+            found = from_doc(doc, JurisdictionSettings)
+            return JurisdictionSettings(
+                region=region,
+                max_term_years=found.max_term_years,
+                renewal_window_months=found.renewal_window_months,
+                publicity_days=found.publicity_days,
+                correction_days=found.correction_days,
+            )
+    return defaults_for(region)
+
+
+async def read(ctx: ServiceContext, principal: Principal, region: str) -> JurisdictionSettings:
+    """A party reads the settings that govern it: its own region's, those of the regions it
+    covers, and those of the regions above it."""
+    regions.check(region)
+    if not (principal.within(region) or covers(region, principal.region)):
+        raise Forbidden(f"region {region} is outside your jurisdiction")
+    return await effective(ctx, region)
+
+
+async def update(
+    ctx: ServiceContext, principal: Principal, region: str, changes: dict[str, int]
+) -> JurisdictionSettings:
+    """The bureau of ``region`` changes its settings; a concurrent change is a 409."""
+    stored = await ctx.store.get(JURISDICTIONS, region)
+    current = from_doc(stored, JurisdictionSettings) if stored else await effective(ctx, region)
+    updated = change(
+        current, changes, actor_role=principal.role.value, actor_region=principal.region
+    )
+    doc = to_doc(updated, region)
+    if stored is None:
+        try:
+            await ctx.store.insert(JURISDICTIONS, doc)
+        except DuplicateDocument:
+            raise VersionConflict(JURISDICTIONS, region, 0) from None
+    else:
+        await ctx.store.replace(JURISDICTIONS, doc, int(stored["_version"]))
+    await audit(ctx, principal, "jurisdiction.change", region, {"changes": changes})
+    return updated

@@ -1,0 +1,495 @@
+"""Operator authorization (授权运营): from the tender to the end of the agreement, as one
+state machine.
+
+Theory of operation. The bureau publishes a tender (遴选公告) in one of the competitive
+modes of AUTH-2; operators apply (AUTH-9); the bureau closes the applications, scores
+them and publicizes the result (结果公示). During the publicity period anyone may object;
+an upheld objection voids the result and sends the tender back to evaluation, a dismissed
+one changes nothing. When the period has ended with no objection pending, the sweep
+closes the publicity; only then may the bureau draft the agreement (授权运营协议) and sign
+it (AUTH-2, AUTH-3, AUTH-4). An active agreement may be renewed inside its renewal window
+(AUTH-5), suspended for a violation with a correction deadline, reinstated after the
+correction or terminated (AUTH-6), and expires at its end.
+
+``TRANSITIONS[state][event] -> state`` is the whole machine; ``transition`` raises
+``IllegalTransition`` naming the state, the event and the rule whose order it breaks.
+``evolve`` applies an event to the aggregate; ``services.identity.domain.authorizing``
+decides which events a command causes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from contracts.errors import IllegalTransition
+from services.identity.domain.agreement import Agreement, Scope
+from services.identity.domain.application import Application
+
+MACHINE = "operator authorization"
+
+
+class State(StrEnum):
+    TENDER_PUBLISHED = "tender_published"  # 遴选公告已发布，受理申请
+    EVALUATING = "evaluating"  # 评审
+    PUBLICIZED = "publicized"  # 结果公示中
+    PUBLICITY_CLOSED = "publicity_closed"  # 公示期满
+    DRAFTED = "drafted"  # 协议拟定
+    ACTIVE = "active"  # 协议生效
+    RENEWAL_PENDING = "renewal_pending"  # 续期申请审核中
+    SUSPENDED = "suspended"  # 暂停，限期整改
+    CORRECTION_REPORTED = "correction_reported"  # 整改情况已报告
+    EXPIRED = "expired"  # 期满终止
+    TERMINATED = "terminated"  # 终止（撤销授权）
+    CANCELLED = "cancelled"  # 遴选取消
+
+
+class SelectionMode(StrEnum):
+    """AUTH-2: the competitive ways of choosing the operator."""
+
+    PUBLIC_TENDER = "public_tender"  # 公开招标
+    INVITED_TENDER = "invited_tender"  # 邀请招标
+    COMPETITIVE_NEGOTIATION = "competitive_negotiation"  # 竞争性谈判
+
+
+S = State
+TRANSITIONS: Mapping[State, Mapping[str, State]] = {
+    S.TENDER_PUBLISHED: {
+        "application_submitted": S.TENDER_PUBLISHED,
+        "applications_closed": S.EVALUATING,
+        "tender_cancelled": S.CANCELLED,
+    },
+    S.EVALUATING: {
+        "application_scored": S.EVALUATING,
+        "result_publicized": S.PUBLICIZED,
+        "tender_cancelled": S.CANCELLED,
+    },
+    S.PUBLICIZED: {
+        "objection_filed": S.PUBLICIZED,
+        "objection_dismissed": S.PUBLICIZED,
+        "objection_upheld": S.EVALUATING,
+        "publicity_closed": S.PUBLICITY_CLOSED,
+    },
+    S.PUBLICITY_CLOSED: {
+        "agreement_drafted": S.DRAFTED,
+        "tender_cancelled": S.CANCELLED,
+    },
+    S.DRAFTED: {
+        "agreement_drafted": S.DRAFTED,
+        "agreement_signed": S.ACTIVE,
+        "tender_cancelled": S.CANCELLED,
+    },
+    S.ACTIVE: {
+        "renewal_applied": S.RENEWAL_PENDING,
+        "agreement_suspended": S.SUSPENDED,
+        "agreement_terminated": S.TERMINATED,
+        "agreement_expired": S.EXPIRED,
+    },
+    S.RENEWAL_PENDING: {
+        "renewal_approved": S.ACTIVE,
+        "renewal_rejected": S.ACTIVE,
+        "agreement_suspended": S.SUSPENDED,
+        "agreement_terminated": S.TERMINATED,
+        "agreement_expired": S.EXPIRED,
+    },
+    S.SUSPENDED: {
+        "correction_reported": S.CORRECTION_REPORTED,
+        "agreement_terminated": S.TERMINATED,
+        "agreement_expired": S.EXPIRED,
+    },
+    S.CORRECTION_REPORTED: {
+        "agreement_reinstated": S.ACTIVE,
+        "agreement_terminated": S.TERMINATED,
+        "agreement_expired": S.EXPIRED,
+    },
+    S.EXPIRED: {},
+    S.TERMINATED: {},
+    S.CANCELLED: {},
+}
+TERMINAL: frozenset[State] = frozenset({S.EXPIRED, S.TERMINATED, S.CANCELLED})
+EVENTS: frozenset[str] = frozenset(e for moves in TRANSITIONS.values() for e in moves)
+
+RULE_OF_EVENT: Mapping[str, str] = {
+    **dict.fromkeys(
+        (
+            "application_submitted",
+            "applications_closed",
+            "application_scored",
+            "result_publicized",
+            "objection_filed",
+            "objection_dismissed",
+            "objection_upheld",
+            "publicity_closed",
+            "agreement_drafted",
+            "agreement_signed",
+            "tender_cancelled",
+        ),
+        "AUTH-2",
+    ),
+    **dict.fromkeys(("renewal_applied", "renewal_approved", "renewal_rejected"), "AUTH-5"),
+    **dict.fromkeys(
+        (
+            "agreement_suspended",
+            "correction_reported",
+            "agreement_reinstated",
+            "agreement_terminated",
+            "agreement_expired",
+        ),
+        "AUTH-6",
+    ),
+}
+"""The rule whose order an out-of-place event breaks (e.g. signing before the publicity
+period ends breaks AUTH-2)."""
+
+
+def transition(state: State, event: str) -> State:
+    try:
+        return TRANSITIONS[state][event]
+    except KeyError:
+        rule = RULE_OF_EVENT.get(event)
+        raise IllegalTransition(MACHINE, state.value, event, rule=rule) from None
+
+
+# -- the aggregate ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Objection:
+    """An objection (异议) to the publicized result."""
+
+    objection_id: str
+    filed_by_org_id: str
+    grounds: str
+    filed_at: datetime
+    status: str = "pending"  # pending | upheld | dismissed | superseded
+    decision_reason: str = ""
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suspension:
+    """A suspension for a violation (AUTH-6) and the operator's correction report."""
+
+    reason: str
+    suspended_at: datetime
+    correction_due: date
+    correction_report: str = ""
+    reported_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """A renewal application (续期申请, AUTH-5)."""
+
+    applied_at: datetime
+    proposed_ends_on: date
+    decision: str = "pending"  # pending | approved | rejected
+    decision_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    authorization_id: str
+    region: str
+    bureau_org_id: str
+    title: str
+    selection_mode: SelectionMode
+    scope: Scope
+    published_at: datetime
+    invited_org_ids: tuple[str, ...] = ()
+    state: State = State.TENDER_PUBLISHED
+    applications: tuple[Application, ...] = ()
+    winner_application_id: str = ""
+    publicity_ends_at: datetime | None = None
+    objections: tuple[Objection, ...] = ()
+    agreement: Agreement | None = None
+    renewals: tuple[Renewal, ...] = ()
+    suspension: Suspension | None = None
+    ended_at: datetime | None = None
+    end_reason: str = ""
+
+    @property
+    def winner(self) -> Application | None:
+        return next(
+            (a for a in self.applications if a.application_id == self.winner_application_id),
+            None,
+        )
+
+    @property
+    def operator_org_id(self) -> str:
+        """The selected operator (运营机构), once there is one."""
+        if self.agreement is not None:
+            return self.agreement.operator_org_id
+        winner = self.winner
+        return winner.org_id if winner else ""
+
+    @property
+    def pending_objections(self) -> tuple[Objection, ...]:
+        return tuple(o for o in self.objections if o.status == "pending")
+
+    def application(self, application_id: str) -> Application | None:
+        return next((a for a in self.applications if a.application_id == application_id), None)
+
+
+# -- events (past tense); ``kind`` is the key in TRANSITIONS ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TenderPublished:
+    kind: ClassVar[str] = "tender_published"
+    authorization: Authorization
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationSubmitted:
+    kind: ClassVar[str] = "application_submitted"
+    application: Application
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationsClosed:
+    kind: ClassVar[str] = "applications_closed"
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationScored:
+    kind: ClassVar[str] = "application_scored"
+    application_id: str
+    score: float
+    remarks: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResultPublicized:
+    kind: ClassVar[str] = "result_publicized"
+    winner_application_id: str
+    publicity_ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionFiled:
+    kind: ClassVar[str] = "objection_filed"
+    objection: Objection
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionDismissed:
+    kind: ClassVar[str] = "objection_dismissed"
+    objection_id: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectionUpheld:
+    kind: ClassVar[str] = "objection_upheld"
+    objection_id: str
+    reason: str
+    at: datetime
+    annulled_org_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PublicityClosed:
+    kind: ClassVar[str] = "publicity_closed"
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementDrafted:
+    kind: ClassVar[str] = "agreement_drafted"
+    agreement: Agreement
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementSigned:
+    kind: ClassVar[str] = "agreement_signed"
+    signed_at: datetime
+    signed_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalApplied:
+    kind: ClassVar[str] = "renewal_applied"
+    renewal: Renewal
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalApproved:
+    kind: ClassVar[str] = "renewal_approved"
+    ends_on: date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenewalRejected:
+    kind: ClassVar[str] = "renewal_rejected"
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementSuspended:
+    kind: ClassVar[str] = "agreement_suspended"
+    suspension: Suspension
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectionReported:
+    kind: ClassVar[str] = "correction_reported"
+    report: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementReinstated:
+    kind: ClassVar[str] = "agreement_reinstated"
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementTerminated:
+    kind: ClassVar[str] = "agreement_terminated"
+    ground: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementExpired:
+    kind: ClassVar[str] = "agreement_expired"
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TenderCancelled:
+    kind: ClassVar[str] = "tender_cancelled"
+    reason: str
+    at: datetime
+
+
+DomainEvent = (
+    TenderPublished
+    | ApplicationSubmitted
+    | ApplicationsClosed
+    | ApplicationScored
+    | ResultPublicized
+    | ObjectionFiled
+    | ObjectionDismissed
+    | ObjectionUpheld
+    | PublicityClosed
+    | AgreementDrafted
+    | AgreementSigned
+    | RenewalApplied
+    | RenewalApproved
+    | RenewalRejected
+    | AgreementSuspended
+    | CorrectionReported
+    | AgreementReinstated
+    | AgreementTerminated
+    | AgreementExpired
+    | TenderCancelled
+)
+
+
+def _decide_objection(
+    objections: tuple[Objection, ...], objection_id: str, status: str, reason: str, at: datetime
+) -> tuple[Objection, ...]:
+    return tuple(
+        replace(o, status=status, decision_reason=reason, decided_at=at)
+        if o.objection_id == objection_id
+        else o
+        for o in objections
+    )
+
+
+def _with_renewal_decided(auth: Authorization, decision: str, reason: str) -> tuple[Renewal, ...]:
+    *earlier, last = auth.renewals
+    return (*earlier, replace(last, decision=decision, decision_reason=reason))
+
+
+def evolve(auth: Authorization | None, event: DomainEvent) -> Authorization:
+    """The aggregate after ``event``; the state moves only as TRANSITIONS allows."""
+    if isinstance(event, TenderPublished):
+        if auth is not None:
+            raise IllegalTransition(MACHINE, auth.state.value, event.kind, rule="AUTH-2")
+        return event.authorization
+    if auth is None:
+        raise IllegalTransition(MACHINE, "(none)", event.kind, rule="AUTH-2")
+    moved = replace(auth, state=transition(auth.state, event.kind))
+    match event:
+        case ApplicationSubmitted(application=application):
+            return replace(moved, applications=(*auth.applications, application))
+        case ApplicationScored(application_id=app_id, score=score, remarks=remarks):
+            return replace(
+                moved,
+                applications=tuple(
+                    replace(a, score=score, score_remarks=remarks)
+                    if a.application_id == app_id
+                    else a
+                    for a in auth.applications
+                ),
+            )
+        case ResultPublicized(winner_application_id=winner, publicity_ends_at=ends):
+            return replace(moved, winner_application_id=winner, publicity_ends_at=ends)
+        case ObjectionFiled(objection=objection):
+            return replace(moved, objections=(*auth.objections, objection))
+        case ObjectionDismissed(objection_id=oid, reason=reason, at=at):
+            return replace(
+                moved, objections=_decide_objection(auth.objections, oid, "dismissed", reason, at)
+            )
+        case ObjectionUpheld(objection_id=oid, reason=reason, at=at):
+            decided = _decide_objection(auth.objections, oid, "upheld", reason, at)
+            superseded = tuple(
+                replace(o, status="superseded", decided_at=at) if o.status == "pending" else o
+                for o in decided
+            )
+            return replace(
+                moved, objections=superseded, winner_application_id="", publicity_ends_at=None
+            )
+        case AgreementDrafted(agreement=agreement):
+            return replace(moved, agreement=agreement)
+        case AgreementSigned(signed_at=at, signed_by=by):
+            assert auth.agreement is not None
+            return replace(moved, agreement=replace(auth.agreement, signed_at=at, signed_by=by))
+        case RenewalApplied(renewal=renewal):
+            return replace(moved, renewals=(*auth.renewals, renewal))
+        case RenewalApproved(ends_on=ends_on, reason=reason):
+            assert auth.agreement is not None
+            return replace(
+                moved,
+                agreement=replace(auth.agreement, ends_on=ends_on),
+                renewals=_with_renewal_decided(auth, "approved", reason),
+            )
+        case RenewalRejected(reason=reason):
+            return replace(moved, renewals=_with_renewal_decided(auth, "rejected", reason))
+        case AgreementSuspended(suspension=suspension):
+            return replace(moved, suspension=suspension)
+        case CorrectionReported(report=report, at=at):
+            assert auth.suspension is not None
+            return replace(
+                moved,
+                suspension=replace(auth.suspension, correction_report=report, reported_at=at),
+            )
+        case AgreementReinstated():
+            return replace(moved, suspension=None)
+        case AgreementTerminated(ground=ground, reason=reason, at=at):
+            return replace(moved, ended_at=at, end_reason=f"{ground}: {reason}")
+        case AgreementExpired(at=at):
+            return replace(moved, ended_at=at, end_reason="expired")
+        case TenderCancelled(reason=reason, at=at):
+            return replace(moved, ended_at=at, end_reason=f"cancelled: {reason}")
+        case ApplicationsClosed() | PublicityClosed():
+            return moved
+    raise TypeError(f"unknown event {event!r}")
+
+
+def evolve_all(auth: Authorization | None, events: list[DomainEvent]) -> Authorization:
+    for event in events:
+        auth = evolve(auth, event)
+    if auth is None:
+        raise ValueError("no events")
+    return auth

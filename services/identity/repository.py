@@ -1,0 +1,51 @@
+"""Identity's documents in its own database: one collection per aggregate, and back.
+
+Aggregates are frozen dataclasses; a document is their JSON form plus ``_id`` and a few
+top-level copies of nested values that queries filter on (the store filters top-level
+fields only). Reading drops the store's own fields and converts back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from libs.store.port import Document
+from services.identity.domain.admission import Admission
+from services.identity.domain.authorization import Authorization
+
+ORGANIZATIONS = "organizations"
+USERS = "users"
+CLIENTS = "clients"
+AUTHORIZATIONS = "authorizations"
+ADMISSIONS = "admissions"
+JURISDICTIONS = "jurisdictions"
+LOGIN_FAILURES = "login_failures"
+OUTBOX_COLLECTIONS = (ORGANIZATIONS, AUTHORIZATIONS, ADMISSIONS)
+
+T = TypeVar("T")
+
+
+def to_doc(obj: Any, doc_id: str, **top_level: Any) -> Document:
+    doc: Document = msgspec.json.decode(msgspec.json.encode(obj))
+    doc.update(top_level)
+    doc["_id"] = doc_id
+    return doc
+
+
+def from_doc(doc: Document, cls: type[T]) -> T:
+    return msgspec.convert({k: v for k, v in doc.items() if not k.startswith("_")}, cls)
+
+
+def authorization_doc(auth: Authorization) -> Document:
+    return to_doc(
+        auth,
+        auth.authorization_id,
+        operator_org_id=auth.operator_org_id,
+        applicant_org_ids=[a.org_id for a in auth.applications],
+    )
+
+
+def admission_doc(admission: Admission) -> Document:
+    return to_doc(admission, admission.admission_id)

@@ -1,0 +1,1 @@
+"""Adapters of product-release: what it needs beyond ``libs`` (OpenDP noise)."""

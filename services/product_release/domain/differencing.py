@@ -1,0 +1,643 @@
+"""Suppression that survives differencing (差分): across a table's margins and across the
+same developer's earlier exports (EXP-2).
+
+Theory of operation — the approximation, in four parts.
+
+1. **Margins, exactly.** A margin row (a dimension at the total marker) equals the sum
+   of the rows that differ from it only in that dimension. For each additive measure
+   (counts and sums) these equations are written over the suppressed cells as unknowns
+   and solved exactly (sparse Gauss–Jordan, integers and fractions, no floating point).
+   A suppressed cell is *recoverable* when the released values fix it, i.e. when its
+   unit vector lies in the row space of the equations; that also catches cells fixed
+   only through chains of margins, which the usual "one suppressed cell in a row" rule
+   misses. Non-negativity is used in one place: suppressed cells that together make up
+   a known margin form a *merged cell* whose total is known, so that merged cell must
+   itself pass the minimum count, zero, dominance and p-ratio rules (with the top-2 of
+   the merged cell taken from its members' top-2, which is exact). Bounds narrower than
+   that (tau-Argus' protection intervals) are not computed.
+
+2. **Earlier cells as margins, exactly.** Every released cell records its universe
+   (grant and data version), its measure and its population (the job's filters and the
+   row's dimension values, as constraints per attribute). An earlier cell whose
+   population is exactly the union of some rows of the new table along one of its
+   dimensions (same constraints elsewhere; the new table not filtering that dimension
+   narrower) is one more margin with a known value: it joins the equations of part 1.
+
+3. **Earlier exports, pairwise.** When a new cell and an earlier cell of the same
+   universe and measure are nested — one's constraints imply the other's — their
+   difference is an implicit cell of ``larger − smaller`` units. It must pass the
+   minimum count and, where zeros are disclosive, must not be zero. Pairs among earlier
+   exports are not judged again: each was judged when the later of the two was released.
+
+4. **Suppressed cells rebuilt from two earlier cells.** A cell suppressed now must not
+   equal the difference of two released cells whose populations agree on every
+   attribute but one, where the larger's constraint minus the smaller's is exactly the
+   suppressed cell's (a value set minus a value set, or an interval minus an interval
+   sharing an end).
+
+What it does not see: nestings that hold only in the data (every firm of a district is
+in its city) unless both constraints are declared; complements against an attribute the
+larger population leaves unconstrained, beyond parts 2 and 3; dominance of the implicit
+cells of part 3, whose largest contributors the top-2 summaries cannot tell; sums of
+three or more earlier cells that are not margins of the new table; differencing across
+developers or across data versions.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import product
+from typing import cast
+
+from services.product_release.domain.check_results import CheckResult, Offence, verdict
+from services.product_release.domain.outputs import (
+    ADDITIVE_ROLES,
+    Column,
+    Constraint,
+    Population,
+    Role,
+    Value,
+)
+from services.product_release.domain.settings import ExportCheckSettings
+from services.product_release.domain.table_checks import (
+    EXP_2,
+    TableView,
+    dominance_problems,
+    number,
+)
+
+THIS_EXPORT = "(this export)"
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasedCell:
+    """One cell of an export, kept after approval for differencing later exports."""
+
+    export_id: str
+    table: str
+    universe: str
+    measure: str
+    """``count``, or ``sum:<data item>``."""
+    population: Population
+    units: int | None
+    value: float | None = None
+    released: bool = True
+
+    def as_record(self) -> dict[str, object]:
+        return {
+            "export": self.export_id or THIS_EXPORT,
+            "table": self.table,
+            "measure": self.measure,
+            "population": [c.as_record() for c in self.population],
+        }
+
+
+def measure_of(column: Column) -> str:
+    return "count" if column.role is Role.COUNT else f"{column.role.value}:{column.item}"
+
+
+def _is_total(value: Value, marker: Value) -> bool:
+    return value == marker and type(value) is type(marker)
+
+
+def row_populations(view: TableView) -> list[Population]:
+    """Each row's population: the table's filters and the row's own dimension values."""
+    if "row_populations" not in view.memo:
+        view.memo["row_populations"] = _row_populations(view)
+    return cast(list[Population], view.memo["row_populations"])
+
+
+def _row_populations(view: TableView) -> list[Population]:
+    table = view.table
+    marker = table.total_marker
+    base = {f.attribute: f for f in table.filters}
+    dimension_items = [table.columns[p].item for p in view.shape.dimensions]
+    points: dict[tuple[str, Value], Constraint] = {}
+    populations: list[Population] = []
+    for key in view.keys:
+        attributes = dict(base)
+        for item, value in zip(dimension_items, key, strict=True):
+            if _is_total(value, marker):
+                continue
+            point = points.get((item, value))
+            if point is None:
+                point = points[(item, value)] = Constraint(item, values=frozenset({value}))
+            attributes[item] = attributes[item].intersect(point) if item in attributes else point
+        populations.append(tuple(attributes[name] for name in sorted(attributes)))
+    return populations
+
+
+def table_cells(
+    view: TableView, export_id: str = "", measures: frozenset[str] | None = None
+) -> list[ReleasedCell]:
+    """Every additive cell of the table (of ``measures``, default all) with its
+    population; suppressed ones flagged."""
+    table = view.table
+    additive = [
+        (p, measure_of(c))
+        for p, c in enumerate(table.columns)
+        if c.role in ADDITIVE_ROLES and (measures is None or measure_of(c) in measures)
+    ]
+    if not additive:
+        return []
+    cells: list[ReleasedCell] = []
+    for row, people in enumerate(row_populations(view)):
+        units = view.units[row]
+        values = table.rows[row]
+        for position, measure in additive:
+            shown = number(values[position])
+            cells.append(
+                ReleasedCell(
+                    export_id,
+                    table.name,
+                    table.universe,
+                    measure,
+                    people,
+                    units,
+                    None if shown is None else float(shown),
+                    values[position] is not None,
+                )
+            )
+    return cells
+
+
+def released_cells(view: TableView, export_id: str) -> list[ReleasedCell]:
+    """What an approved export adds to its developer's history."""
+    return [cell for cell in table_cells(view, export_id) if cell.released]
+
+
+@dataclass(frozen=True, slots=True)
+class MarginEquation:
+    """A margin equals the sum of ``children`` (row positions). The margin is a row of the
+    table (``parent``) or an earlier export's cell of known ``value`` (``source``)."""
+
+    children: tuple[int, ...]
+    parent: int | None = None
+    value: float | None = None
+    source: ReleasedCell | None = None
+
+
+def margin_equations(view: TableView) -> list[MarginEquation]:
+    """Part 1: the table's own margins (computed once per view)."""
+    if "margin_equations" not in view.memo:
+        view.memo["margin_equations"] = _margin_equations(view)
+    return cast(list[MarginEquation], view.memo["margin_equations"])
+
+
+def _solve_own(view: TableView, unknown: set[int]) -> set[int]:
+    """Cells fixed by the table's own margins alone, per suppression pattern (memoized:
+    a sum suppressed like its count, and the earlier-exports check, reuse it)."""
+    key = ("own", frozenset(unknown))
+    if key not in view.memo:
+        equations = margin_equations(view)
+        view.memo[key] = determined_unknowns(_system(equations, unknown)) if equations else set()
+    return cast(set[int], view.memo[key])
+
+
+def _margin_equations(view: TableView) -> list[MarginEquation]:
+    marker = view.table.total_marker
+    rows_by_key: dict[tuple[Value, ...], int] = {}
+    for row, key in enumerate(view.keys):
+        if key in rows_by_key:
+            return []  # repeated keys: not a grouped table (the row-level check fails it)
+        rows_by_key[key] = row
+    groups: dict[tuple[tuple[Value, ...], int], list[int]] = defaultdict(list)
+    for row, key in enumerate(view.keys):
+        for d, value in enumerate(key):
+            if not _is_total(value, marker):
+                groups[((*key[:d], marker, *key[d + 1 :]), d)].append(row)
+    equations = []
+    for (parent_key, _), children in groups.items():
+        parent = rows_by_key.get(parent_key)
+        if parent is not None:
+            equations.append(MarginEquation(tuple(children), parent=parent))
+    return equations
+
+
+RowsByRest = dict[tuple[str, Population], list[tuple[Value, int]]]
+"""(dimension item, population without it) → the rows there, with their value of it"""
+
+
+def _rows_by_rest(view: TableView, items: list[tuple[int, str]]) -> RowsByRest:
+    """Rows grouped by their population without one dimension (computed once per view)."""
+    if "rows_by_rest" in view.memo:
+        return cast(RowsByRest, view.memo["rows_by_rest"])
+    marker = view.table.total_marker
+    groups: RowsByRest = defaultdict(list)
+    for row, people in enumerate(row_populations(view)):
+        key = view.keys[row]
+        for d, item in items:
+            if not _is_total(key[d], marker):
+                rest = tuple(c for c in people if c.attribute != item)
+                groups[(item, rest)].append((key[d], row))
+    view.memo["rows_by_rest"] = groups
+    return groups
+
+
+def earlier_margin_equations(
+    view: TableView, column: Column, earlier: Sequence[ReleasedCell]
+) -> list[MarginEquation]:
+    """Part 2: earlier cells that are unions of this table's rows along one dimension."""
+    table = view.table
+    measure = measure_of(column)
+    candidates = [
+        cell
+        for cell in earlier
+        if cell.released
+        and cell.value is not None
+        and cell.universe == table.universe
+        and cell.measure == measure
+    ]
+    if not candidates or len(set(view.keys)) != len(view.keys):
+        return []
+    coverage = {f.attribute: f for f in table.filters}
+    items = [(d, table.columns[p].item) for d, p in enumerate(view.shape.dimensions)]
+    groups = _rows_by_rest(view, items)
+    equations: list[MarginEquation] = []
+    for cell in candidates:
+        for _, item in items:
+            own = next((c for c in cell.population if c.attribute == item), None)
+            cover = coverage.get(item)
+            if cover is not None and (own is None or not cover.contains(own)):
+                continue  # the table leaves out part of the earlier cell
+            rest = tuple(c for c in cell.population if c.attribute != item)
+            members = groups.get((item, rest), ())
+            children = tuple(row for value, row in members if own is None or own.holds(value))
+            if children:
+                equations.append(MarginEquation(children, value=cell.value, source=cell))
+    return equations
+
+
+def determined_unknowns(equations: Sequence[Mapping[int, int]]) -> set[int]:
+    """Unknowns whose value the equations fix, found exactly.
+
+    x_k is fixed exactly when e_k lies in the row space of the coefficients; in reduced
+    row echelon form that is a row whose only entry is its pivot k. The elimination is
+    Gauss–Jordan with Markowitz ordering (sparsest equation first, rarest unknown in it
+    as pivot), which on margin equations starts as plain peeling — a total with one
+    suppressed cell gives that cell away — and keeps fill-in small. Coefficients stay
+    integers while pivots are ±1 (always, on margins) and become fractions otherwise.
+    """
+    rows: list[dict[int, int | Fraction]] = [{k: v for k, v in eq.items() if v} for eq in equations]
+    holders: dict[int, set[int]] = defaultdict(set)
+    """unknown → equations that hold it"""
+    for index, row in enumerate(rows):
+        for unknown in row:
+            holders[unknown].add(index)
+    queue = [(len(row), index) for index, row in enumerate(rows)]
+    heapq.heapify(queue)
+    pending = set(range(len(rows)))
+    pivots: dict[int, int] = {}
+    while queue:
+        size, chosen = heapq.heappop(queue)
+        row = rows[chosen]
+        if chosen not in pending or size != len(row):
+            continue
+        pending.discard(chosen)
+        if not row:
+            continue
+        pivot = min(row, key=lambda k: (len(holders[k]), k))
+        lead = row[pivot]
+        if lead == -1:
+            for k in row:
+                row[k] = -row[k]
+        elif lead != 1:
+            for k in row:
+                row[k] = Fraction(row[k]) / lead
+        for other in list(holders[pivot]):
+            if other == chosen:
+                continue
+            target = rows[other]
+            factor = target[pivot]
+            for k, value in row.items():
+                updated = target.get(k, 0) - factor * value
+                if updated:
+                    if k not in target:
+                        holders[k].add(other)
+                    target[k] = updated
+                elif k in target:
+                    del target[k]
+                    holders[k].discard(other)
+            if other in pending:
+                heapq.heappush(queue, (len(target), other))
+        pivots[pivot] = chosen
+    return {pivot for pivot, chosen in pivots.items() if len(rows[chosen]) == 1}
+
+
+def _merged_finding(
+    view: TableView,
+    column: Column,
+    hidden: list[int],
+    together: float,
+    settings: ExportCheckSettings,
+) -> str | None:
+    """Judge suppressed cells that together equal a known amount as one merged cell."""
+    if column.role is Role.COUNT:
+        units: int | None = round(together)
+    else:
+        members = [view.units[c] for c in hidden]
+        units = None if any(u is None for u in members) else sum(u or 0 for u in members)
+    if units is not None:
+        if units == 0 and settings.zero_cells_disclosive:
+            return "the suppressed cells of this margin sum to zero: each is zero"
+        if 0 < units < settings.min_cell_count:
+            return (
+                f"the suppressed cells of this margin hold {units} units together, "
+                f"fewer than {settings.min_cell_count}"
+            )
+    if column.role is Role.SUM:
+        first, second = view.shape.top.get(column.name, (None, None))
+        if first is not None and second is not None:
+            tops: list[float] = []
+            for c in hidden:
+                values = view.table.rows[c]
+                tops += [float(number(values[first]) or 0), float(number(values[second]) or 0)]
+            tops.sort(reverse=True)
+            dominance, p_ratio = dominance_problems(together, tops[0], tops[1], settings)
+            if dominance or p_ratio:
+                return f"the suppressed cells of this margin, merged: {dominance or p_ratio}"
+    return None
+
+
+def _unknowns(view: TableView, position: int) -> set[int]:
+    return {row for row, values in enumerate(view.table.rows) if values[position] is None}
+
+
+def _system(equations: Sequence[MarginEquation], unknown: set[int]) -> list[dict[int, int]]:
+    system = []
+    for equation in equations:
+        coefficients = {equation.parent: 1} if equation.parent in unknown else {}
+        for child in equation.children:
+            if child in unknown:
+                coefficients[child] = -1
+        if coefficients:
+            system.append(coefficients)
+    return system
+
+
+def _merged_offences(
+    view: TableView,
+    column: Column,
+    position: int,
+    equations: Sequence[MarginEquation],
+    unknown: set[int],
+    fixed: set[int],
+    settings: ExportCheckSettings,
+) -> list[Offence]:
+    """Suppressed children of a known margin, judged together as one merged cell."""
+    offences: list[Offence] = []
+    rows = view.table.rows
+    for equation in equations:
+        hidden = [c for c in equation.children if c in unknown]
+        if equation.parent in unknown or len(hidden) < 2 or any(c in fixed for c in hidden):
+            continue
+        margin = (
+            equation.value if equation.parent is None else number(rows[equation.parent][position])
+        )
+        shown = [number(rows[c][position]) for c in equation.children if c not in unknown]
+        if margin is None or any(s is None for s in shown):
+            continue
+        together = float(margin) - sum(float(s or 0) for s in shown)
+        finding = _merged_finding(view, column, hidden, together, settings)
+        if finding:
+            offence: Offence = {
+                "rows": sorted((view.label(c) for c in hidden), key=repr),
+                "column": column.name,
+                "detail": finding,
+            }
+            if equation.source is not None:
+                offence["margin"] = equation.source.as_record()
+            offences.append(offence)
+    return offences
+
+
+def check_margins(view: TableView, settings: ExportCheckSettings) -> CheckResult:
+    """EXP-2: no suppressed cell is recoverable from the table's own margins."""
+    equations = margin_equations(view)
+    offences: list[Offence] = []
+    for position, column in enumerate(view.table.columns):
+        if column.role not in ADDITIVE_ROLES or not equations:
+            continue
+        unknown = _unknowns(view, position)
+        if not unknown:
+            continue
+        fixed = _solve_own(view, unknown)
+        offences += [
+            {
+                "row": view.label(row),
+                "column": column.name,
+                "detail": "recoverable exactly from the released margins",
+            }
+            for row in fixed
+        ]
+        offences += _merged_offences(view, column, position, equations, unknown, fixed, settings)
+    return verdict(
+        "differencing_margins",
+        EXP_2,
+        offences,
+        passed="no suppressed cell can be recovered from the table's margins",
+        failed="suppressed cells recoverable from the margins: suppress more (secondary)",
+    )
+
+
+def _earlier_as_margins(
+    view: TableView, earlier: Sequence[ReleasedCell], settings: ExportCheckSettings
+) -> list[Offence]:
+    """Part 2: what the table's margins alone keep hidden but earlier cells give away."""
+    offences: list[Offence] = []
+    own = margin_equations(view)
+    for position, column in enumerate(view.table.columns):
+        if column.role not in ADDITIVE_ROLES:
+            continue
+        unknown = _unknowns(view, position)
+        if not unknown:
+            continue
+        known_margins = {
+            frozenset(e.children) for e in own if e.parent is not None and e.parent not in unknown
+        }
+        extra = [
+            e
+            for e in earlier_margin_equations(view, column, earlier)
+            if unknown.intersection(e.children) and frozenset(e.children) not in known_margins
+        ]
+        if not extra:
+            continue
+        before = _solve_own(view, unknown)
+        fixed = determined_unknowns(_system([*own, *extra], unknown))
+        offences += [
+            {
+                "row": view.label(row),
+                "column": column.name,
+                "detail": "recoverable exactly from the margins with earlier exports' cells",
+            }
+            for row in fixed - before
+        ]
+        offences += _merged_offences(view, column, position, extra, unknown, fixed, settings)
+    return offences
+
+
+class _Signature:
+    """Cells of one universe and measure constraining the same attributes."""
+
+    def __init__(self, attributes: tuple[str, ...]) -> None:
+        self.attributes = attributes
+        self.cells: dict[Population, list[ReleasedCell]] = defaultdict(list)
+        self.options: dict[str, set[Constraint]] = defaultdict(set)
+        self.wider: dict[Constraint, list[Constraint]] = {}
+
+    def add(self, cell: ReleasedCell) -> None:
+        self.cells[cell.population].append(cell)
+        for constraint in cell.population:
+            self.options[constraint.attribute].add(constraint)
+
+    def containing(self, mine: dict[str, Constraint]) -> list[ReleasedCell]:
+        choices: list[list[Constraint]] = []
+        for attribute in self.attributes:
+            target = mine[attribute]
+            wider = self.wider.get(target)
+            if wider is None:
+                wider = [c for c in self.options[attribute] if c.contains(target)]
+                self.wider[target] = wider
+            if not wider:
+                return []
+            choices.append(wider)
+        found: list[ReleasedCell] = []
+        for combination in product(*choices):
+            found += self.cells.get(combination, ())
+        return found
+
+
+class _NestingIndex:
+    """Finds released cells whose population contains a given cell's."""
+
+    def __init__(self, cells: Sequence[ReleasedCell]) -> None:
+        self.groups: dict[tuple[str, str], dict[frozenset[str], _Signature]] = defaultdict(dict)
+        for cell in cells:
+            attributes = tuple(c.attribute for c in cell.population)
+            signatures = self.groups[(cell.universe, cell.measure)]
+            signature = signatures.get(frozenset(attributes))
+            if signature is None:
+                signature = signatures[frozenset(attributes)] = _Signature(attributes)
+            signature.add(cell)
+
+    def containing(self, cell: ReleasedCell) -> list[ReleasedCell]:
+        signatures = self.groups.get((cell.universe, cell.measure))
+        if not signatures:
+            return []
+        mine = {c.attribute: c for c in cell.population}
+        found: list[ReleasedCell] = []
+        for attributes, signature in signatures.items():
+            if attributes <= mine.keys():
+                found += signature.containing(mine)
+        return [other for other in found if other.population != cell.population]
+
+
+def _pair_finding(
+    larger: ReleasedCell, smaller: ReleasedCell, settings: ExportCheckSettings
+) -> Offence | None:
+    if larger.units is None or smaller.units is None:
+        return None
+    difference = larger.units - smaller.units
+    if difference < 0:
+        return None  # inconsistent counts: not the same data, no implicit cell
+    if difference == 0 and settings.zero_cells_disclosive:
+        detail = "the difference of these nested cells is zero: a zero cell"
+    elif 0 < difference < settings.min_cell_count:
+        detail = (
+            f"the difference of these nested cells holds {difference} units, "
+            f"fewer than {settings.min_cell_count}"
+        )
+    else:
+        return None
+    return {"larger": larger.as_record(), "smaller": smaller.as_record(), "detail": detail}
+
+
+def check_earlier_exports(
+    view: TableView, earlier: Sequence[ReleasedCell], settings: ExportCheckSettings
+) -> CheckResult:
+    """EXP-2: suppression survives differencing against the developer's earlier exports."""
+    if not earlier:
+        return verdict(
+            "differencing_earlier_exports",
+            EXP_2,
+            (),
+            passed="no earlier export of this developer to difference against",
+            failed="",
+        )
+    offences = _earlier_as_margins(view, earlier, settings)
+    before = [c for c in earlier if c.released and c.units is not None]
+    measures = frozenset(c.measure for c in before if c.universe == view.table.universe)
+    cells = table_cells(view, measures=measures)
+    shown = [c for c in cells if c.released and c.units is not None]
+    hidden = [c for c in cells if not c.released]
+    if before and shown:
+        old_index = _NestingIndex(before)
+        for cell in shown:
+            for larger in old_index.containing(cell):
+                finding = _pair_finding(larger, cell, settings)
+                if finding:
+                    offences.append(finding)
+        new_index = _NestingIndex(shown)
+        for cell in before:
+            for larger in new_index.containing(cell):
+                finding = _pair_finding(larger, cell, settings)
+                if finding:
+                    offences.append(finding)
+    if before and hidden:
+        offences += _rebuilt_suppressed(hidden, [*before, *shown])
+    return verdict(
+        "differencing_earlier_exports",
+        EXP_2,
+        offences,
+        passed="no cell is disclosed by differencing with the developer's earlier exports",
+        failed="cells disclosed by differencing with earlier exports of this developer",
+    )
+
+
+def _rebuilt_suppressed(
+    hidden: Sequence[ReleasedCell], released: Sequence[ReleasedCell]
+) -> list[Offence]:
+    """Part 3: suppressed cells equal to ``larger − smaller`` of two released cells.
+
+    Only a released cell with a wider-than-one-value constraint can be the larger one,
+    so only those are indexed by the rest of their population.
+    """
+    wider_by_rest: dict[tuple[str, str, str, Population], list[ReleasedCell]] = defaultdict(list)
+    for cell in released:
+        for constraint in cell.population:
+            if not constraint.is_point:
+                rest = tuple(c for c in cell.population if c is not constraint)
+                key = (cell.universe, cell.measure, constraint.attribute, rest)
+                wider_by_rest[key].append(cell)
+    if not wider_by_rest:
+        return []
+    by_population: dict[tuple[str, str, Population], list[ReleasedCell]] = defaultdict(list)
+    for cell in released:
+        by_population[(cell.universe, cell.measure, cell.population)].append(cell)
+    offences: list[Offence] = []
+    for cell in hidden:
+        for constraint in cell.population:
+            rest = tuple(c for c in cell.population if c is not constraint)
+            key = (cell.universe, cell.measure, constraint.attribute, rest)
+            for larger in wider_by_rest.get(key, ()):
+                wider = next(c for c in larger.population if c.attribute == constraint.attribute)
+                complement = wider.minus(constraint)
+                if complement is None or wider.minus(complement) != constraint:
+                    continue
+                smaller_population = tuple(sorted((*rest, complement), key=lambda c: c.attribute))
+                for smaller in by_population.get(
+                    (cell.universe, cell.measure, smaller_population), ()
+                ):
+                    offences.append(
+                        {
+                            "suppressed": cell.as_record(),
+                            "larger": larger.as_record(),
+                            "smaller": smaller.as_record(),
+                            "detail": "the suppressed cell is the difference of two released cells",
+                        }
+                    )
+    return offences

@@ -1,0 +1,333 @@
+"""Export requests (出域申请) and their review (出域审核): one transition table.
+
+Theory of operation::
+
+    requested ─checks passed─▶ checks_passed ─approved─▶ approved ▪
+        │                           └─rejected─▶ rejected ─appeal filed─▶ appealed
+        └─checks failed─▶ checks_failed ▪                                   │
+                                     re_review ◀─appeal upheld──────────────┤
+                    approved ▪ ◀─approved─┤      appeal_dismissed ▪ ◀─dismissed─┘
+       rejected_after_appeal ▪ ◀─rejected─┘                      (▪ terminal)
+
+The automated checks (EXP-2) come before any human decision, and a failed check has no
+way to ``approved``: the developer suppresses more and files a new request. A human
+review is four-eyes (EXP-6): the requester never approves, and every approval names
+its reviewer, an operator's or the bureau's user (EXP-1, 谁授权谁审核). A rejection can
+be appealed to the bureau once (REQ-6, decided in request-review); an upheld appeal
+sends the request back to a fresh review.
+
+``decide(state, command) -> events`` refuses or records; ``evolve(state, event)`` folds
+one event, moving the state only through ``transition``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition, NotFound
+from contracts.events import AppealDecided, AppealFiled, ExportApproved, ExportRejected
+from services.product_release.domain.check_report import CheckReport
+from services.product_release.domain.events import ExportChecked, ExportRequested
+
+MACHINE = "export request"
+
+
+class ExportState(StrEnum):
+    REQUESTED = "requested"
+    CHECKS_PASSED = "checks_passed"
+    CHECKS_FAILED = "checks_failed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    APPEALED = "appealed"
+    RE_REVIEW = "re_review"
+    APPEAL_DISMISSED = "appeal_dismissed"
+    REJECTED_AFTER_APPEAL = "rejected_after_appeal"
+
+
+CHECKS_PASSED = "export.checks_passed"
+CHECKS_FAILED = "export.checks_failed"
+APPROVED = "export.approved"
+REJECTED = "export.rejected"
+APPEAL_FILED = "appeal.filed"
+APPEAL_UPHELD = "appeal.upheld"
+APPEAL_DISMISSED = "appeal.dismissed"
+
+TRANSITIONS: dict[ExportState, dict[str, ExportState]] = {
+    ExportState.REQUESTED: {
+        CHECKS_PASSED: ExportState.CHECKS_PASSED,
+        CHECKS_FAILED: ExportState.CHECKS_FAILED,
+    },
+    ExportState.CHECKS_PASSED: {
+        APPROVED: ExportState.APPROVED,
+        REJECTED: ExportState.REJECTED,
+    },
+    ExportState.REJECTED: {APPEAL_FILED: ExportState.APPEALED},
+    ExportState.APPEALED: {
+        APPEAL_UPHELD: ExportState.RE_REVIEW,
+        APPEAL_DISMISSED: ExportState.APPEAL_DISMISSED,
+    },
+    ExportState.RE_REVIEW: {
+        APPROVED: ExportState.APPROVED,
+        REJECTED: ExportState.REJECTED_AFTER_APPEAL,
+    },
+}
+TERMINAL: frozenset[ExportState] = frozenset(
+    {
+        ExportState.CHECKS_FAILED,
+        ExportState.APPROVED,
+        ExportState.APPEAL_DISMISSED,
+        ExportState.REJECTED_AFTER_APPEAL,
+    }
+)
+EVENT_TYPES: tuple[str, ...] = (
+    CHECKS_PASSED,
+    CHECKS_FAILED,
+    APPROVED,
+    REJECTED,
+    APPEAL_FILED,
+    APPEAL_UPHELD,
+    APPEAL_DISMISSED,
+)
+_RULE_OF_EVENT = {
+    APPROVED: "EXP-2",
+    CHECKS_PASSED: "EXP-2",
+    CHECKS_FAILED: "EXP-2",
+    APPEAL_FILED: "REQ-6",
+    APPEAL_UPHELD: "REQ-6",
+    APPEAL_DISMISSED: "REQ-6",
+}
+REVIEWER_ROLES = frozenset({"operator", "bureau"})
+UPHELD = "upheld"
+DISMISSED = "dismissed"
+
+
+def transition(state: ExportState, event_type: str) -> ExportState:
+    """The next state, or ``IllegalTransition`` naming the state, the event and the rule."""
+    try:
+        return TRANSITIONS[state][event_type]
+    except KeyError:
+        raise IllegalTransition(
+            MACHINE, state.value, event_type, rule=_RULE_OF_EVENT.get(event_type)
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    export_id: str
+    sandbox_id: str
+    grant_id: str
+    output_name: str
+    developer_org_id: str
+    requester_user_id: str
+    state: ExportState = ExportState.REQUESTED
+    check_report_hash: str = ""
+    failed_checks: tuple[str, ...] = ()
+    reviewer_user_id: str = ""
+    rejection_reason: str = ""
+    appeal_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestExport:
+    export_id: str
+    sandbox_id: str
+    grant_id: str
+    output_name: str
+    developer_org_id: str
+    requester_user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordChecks:
+    report: CheckReport
+
+
+@dataclass(frozen=True, slots=True)
+class ApproveExport:
+    reviewer_user_id: str
+    reviewer_role: str
+
+
+@dataclass(frozen=True, slots=True)
+class RejectExport:
+    reviewer_user_id: str
+    reviewer_role: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAppeal:
+    """request-review filed an appeal (``appeal.filed``) against this export's rejection."""
+
+    appeal: AppealFiled
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAppealDecision:
+    decision: AppealDecided
+
+
+Command = (
+    RequestExport
+    | RecordChecks
+    | ApproveExport
+    | RejectExport
+    | RecordAppeal
+    | RecordAppealDecision
+)
+ExportEvent = (
+    ExportRequested | ExportChecked | ExportApproved | ExportRejected | AppealFiled | AppealDecided
+)
+
+
+def event_type(event: ExportEvent) -> str:
+    match event:
+        case ExportRequested():
+            return ExportRequested.TYPE
+        case ExportChecked(passed=passed):
+            return CHECKS_PASSED if passed else CHECKS_FAILED
+        case ExportApproved():
+            return APPROVED
+        case ExportRejected():
+            return REJECTED
+        case AppealFiled():
+            return APPEAL_FILED
+        case AppealDecided(decision=decision):
+            return APPEAL_UPHELD if decision == UPHELD else APPEAL_DISMISSED
+    raise TypeError(f"not an export request event: {event!r}")
+
+
+def _reviewer(user_id: str, role: str, request: ExportRequest, *, approving: bool) -> None:
+    if not user_id.strip():
+        raise DomainError(
+            "every export decision names its reviewer", rule="EXP-6", field="reviewer_user_id"
+        )
+    if role not in REVIEWER_ROLES:
+        raise Forbidden(
+            f"export review is the operator's or the bureau's, not the {role}'s", rule="EXP-1"
+        )
+    if approving and user_id == request.requester_user_id:
+        raise Forbidden(
+            "four eyes: whoever requested an export can never approve it",
+            rule="EXP-6",
+            field="reviewer_user_id",
+        )
+
+
+def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
+    """What happens when ``command`` meets ``state``; raises when a rule refuses it."""
+    if isinstance(command, RequestExport):
+        if state is not None:
+            raise Conflict(f"export {command.export_id} was already requested")
+        for name in ("export_id", "sandbox_id", "grant_id", "output_name", "requester_user_id"):
+            if not getattr(command, name).strip():
+                raise DomainError(f"an export request names its {name}", field=name)
+        return [
+            ExportRequested(
+                export_id=command.export_id,
+                sandbox_id=command.sandbox_id,
+                grant_id=command.grant_id,
+                output_name=command.output_name,
+                developer_org_id=command.developer_org_id,
+                requester_user_id=command.requester_user_id,
+            )
+        ]
+    if state is None:
+        raise NotFound("no such export request")
+    match command:
+        case RecordChecks(report=report):
+            checked = ExportChecked(
+                export_id=state.export_id,
+                passed=report.passed,
+                check_report_hash=report.content_hash,
+                failed_checks=report.failed_checks,
+            )
+            transition(state.state, event_type(checked))
+            if report.output_name != state.output_name:
+                raise DomainError(
+                    f"the report covers {report.output_name!r}, the request {state.output_name!r}",
+                    rule="EXP-2",
+                )
+            return [checked]
+        case ApproveExport(reviewer_user_id=user, reviewer_role=role):
+            transition(state.state, APPROVED)
+            _reviewer(user, role, state, approving=True)
+            return [
+                ExportApproved(
+                    export_id=state.export_id,
+                    sandbox_id=state.sandbox_id,
+                    output_name=state.output_name,
+                    reviewer_user_id=user,
+                    check_report_hash=state.check_report_hash,
+                )
+            ]
+        case RejectExport(reviewer_user_id=user, reviewer_role=role, reason=reason):
+            transition(state.state, REJECTED)
+            _reviewer(user, role, state, approving=False)
+            if not reason.strip():
+                raise DomainError("a rejection gives its reason", rule="EXP-1", field="reason")
+            return [
+                ExportRejected(
+                    export_id=state.export_id, sandbox_id=state.sandbox_id, reason=reason
+                )
+            ]
+        case RecordAppeal(appeal=appeal):
+            transition(state.state, APPEAL_FILED)
+            if appeal.subject_kind != "export" or appeal.subject_id != state.export_id:
+                raise DomainError("the appeal is not about this export", rule="REQ-6")
+            if appeal.appellant_org_id != state.developer_org_id:
+                raise Forbidden("only the requesting developer appeals its export", rule="REQ-6")
+            return [appeal]
+        case RecordAppealDecision(decision=decision):
+            if decision.appeal_id != state.appeal_id:
+                raise DomainError("the decision is about another appeal", rule="REQ-6")
+            if decision.decision not in (UPHELD, DISMISSED):
+                raise DomainError(
+                    f"an appeal is {UPHELD} or {DISMISSED}, not {decision.decision!r}",
+                    rule="REQ-6",
+                    field="decision",
+                )
+            transition(state.state, event_type(decision))
+            return [decision]
+    raise TypeError(f"unknown command {command!r}")
+
+
+def evolve(state: ExportRequest | None, event: ExportEvent) -> ExportRequest:
+    """The state after ``event``: only moves the transition table allows."""
+    if isinstance(event, ExportRequested):
+        if state is not None:
+            raise Conflict(f"export {event.export_id} was already requested")
+        return ExportRequest(
+            export_id=event.export_id,
+            sandbox_id=event.sandbox_id,
+            grant_id=event.grant_id,
+            output_name=event.output_name,
+            developer_org_id=event.developer_org_id,
+            requester_user_id=event.requester_user_id,
+        )
+    if state is None:
+        raise NotFound("no such export request")
+    moved = replace(state, state=transition(state.state, event_type(event)))
+    match event:
+        case ExportChecked():
+            return replace(
+                moved,
+                check_report_hash=event.check_report_hash,
+                failed_checks=event.failed_checks,
+            )
+        case ExportApproved():
+            return replace(moved, reviewer_user_id=event.reviewer_user_id)
+        case ExportRejected():
+            return replace(moved, rejection_reason=event.reason)
+        case AppealFiled():
+            return replace(moved, appeal_id=event.appeal_id)
+    return moved
+
+
+def replay(events: Iterable[ExportEvent]) -> ExportRequest | None:
+    state: ExportRequest | None = None
+    for event in events:
+        state = evolve(state, event)
+    return state

@@ -1,0 +1,332 @@
+"""Product versions (产品版本): from an approved export to a filed, released product.
+
+Theory of operation::
+
+    drafted ─certified─▶ certified ─filed─▶ filed ─released─▶ released ─withdrawn─▶ withdrawn ▪
+       ▲                     │                └──────────────withdrawn──────────────▲
+       └──filing returned────┘
+
+Only an approved export (EXP-1) becomes a version — a dataset (数据集) or a
+verification API (核验接口) that answers from a closed set of categories, never with
+the data. Its circulation certificate must be complete (EXP-3) before the bureau files
+it (备案), and only a filed version is released (EXP-1). A product derived from a
+delivered product is refused when its developer is the operator or an affiliate
+(EXP-4, 管住一级、放开二级).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition, NotFound
+from contracts.events import ProductReleased, ProductWithdrawn
+from services.product_release.domain.certificate import (
+    CirculationCertificate,
+    certificate_hash,
+    validate,
+)
+from services.product_release.domain.events import (
+    ProductCertified,
+    ProductDrafted,
+    ProductFiled,
+    ProductFilingReturned,
+)
+from services.product_release.domain.export_request import ExportRequest, ExportState
+
+MACHINE = "product version"
+KINDS = {"dataset": "数据集", "verification_api": "核验接口"}
+
+
+class ProductState(StrEnum):
+    DRAFTED = "drafted"
+    CERTIFIED = "certified"
+    FILED = "filed"
+    RELEASED = "released"
+    WITHDRAWN = "withdrawn"
+
+
+CERTIFIED = ProductCertified.TYPE
+FILED = ProductFiled.TYPE
+FILING_RETURNED = ProductFilingReturned.TYPE
+RELEASED = "product.released"
+WITHDRAWN = "product.withdrawn"
+
+TRANSITIONS: dict[ProductState, dict[str, ProductState]] = {
+    ProductState.DRAFTED: {CERTIFIED: ProductState.CERTIFIED},
+    ProductState.CERTIFIED: {
+        FILED: ProductState.FILED,
+        FILING_RETURNED: ProductState.DRAFTED,
+    },
+    ProductState.FILED: {
+        RELEASED: ProductState.RELEASED,
+        WITHDRAWN: ProductState.WITHDRAWN,
+    },
+    ProductState.RELEASED: {WITHDRAWN: ProductState.WITHDRAWN},
+}
+TERMINAL: frozenset[ProductState] = frozenset({ProductState.WITHDRAWN})
+EVENT_TYPES: tuple[str, ...] = (CERTIFIED, FILED, FILING_RETURNED, RELEASED, WITHDRAWN)
+_RULE_OF_EVENT = {FILED: "EXP-3", RELEASED: "EXP-1", CERTIFIED: "EXP-3"}
+
+
+def transition(state: ProductState, event_type: str) -> ProductState:
+    try:
+        return TRANSITIONS[state][event_type]
+    except KeyError:
+        raise IllegalTransition(
+            MACHINE, state.value, event_type, rule=_RULE_OF_EVENT.get(event_type)
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorGroup:
+    """The operator (运营机构) and its affiliates (关联方: subsidiaries, managed bodies)."""
+
+    operator_org_id: str
+    affiliate_org_ids: frozenset[str] = frozenset()
+
+    def includes(self, org_id: str) -> bool:
+        return org_id == self.operator_org_id or org_id in self.affiliate_org_ids
+
+
+@dataclass(frozen=True, slots=True)
+class ProductVersion:
+    product_id: str
+    version: int
+    export_id: str
+    name: str
+    kind: str
+    developer_org_id: str
+    derived_from: tuple[str, ...] = ()
+    verification_answers: tuple[str, ...] = ()
+    state: ProductState = ProductState.DRAFTED
+    certificate_id: str = ""
+    certificate_hash: str = ""
+    filing_number: str = ""
+    registration_code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DraftProduct:
+    product_id: str
+    version: int
+    export: ExportRequest
+    name: str
+    kind: str
+    operator: OperatorGroup
+    derived_from: tuple[str, ...] = ()
+    """Delivered products (already released) the export's job read."""
+    verification_answers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AttachCertificate:
+    certificate: CirculationCertificate
+
+
+@dataclass(frozen=True, slots=True)
+class FileProduct:
+    bureau_user_id: str
+    actor_role: str
+    filing_number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnFiling:
+    bureau_user_id: str
+    actor_role: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseProduct:
+    registration_code: str
+    """The product's registration code (登记编号, CAT-4), allocated by the caller."""
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawProduct:
+    reason: str
+
+
+Command = (
+    DraftProduct | AttachCertificate | FileProduct | ReturnFiling | ReleaseProduct | WithdrawProduct
+)
+ProductEvent = (
+    ProductDrafted
+    | ProductCertified
+    | ProductFiled
+    | ProductFilingReturned
+    | ProductReleased
+    | ProductWithdrawn
+)
+
+
+def event_type(event: ProductEvent) -> str:
+    match event:
+        case ProductDrafted() | ProductCertified() | ProductFiled() | ProductFilingReturned():
+            return event.TYPE
+        case ProductReleased():
+            return RELEASED
+        case ProductWithdrawn():
+            return WITHDRAWN
+    raise TypeError(f"not a product event: {event!r}")
+
+
+def _draft(command: DraftProduct) -> ProductDrafted:
+    export = command.export
+    if export.state is not ExportState.APPROVED:
+        raise Conflict(
+            f"export {export.export_id} is {export.state.value}: only an approved export "
+            "becomes a product",
+            rule="EXP-1",
+        )
+    developer = export.developer_org_id
+    if command.derived_from and command.operator.includes(developer):
+        raise Forbidden(
+            "the operator and its affiliates may not re-develop products delivered on the "
+            "platform (管住一级、放开二级)",
+            rule="EXP-4",
+            field="derived_from",
+        )
+    if command.kind not in KINDS:
+        raise DomainError(
+            f"a product is one of {', '.join(KINDS)}, not {command.kind!r}", field="kind"
+        )
+    answers = command.verification_answers
+    if command.kind == "verification_api" and (
+        not answers or len(set(answers)) != len(answers) or not all(a.strip() for a in answers)
+    ):
+        raise DomainError(
+            "a verification API answers from a closed set of distinct categories (一致/不一致 …)",
+            field="verification_answers",
+        )
+    if not command.name.strip() or command.version < 1:
+        raise DomainError("a product version has a name and a version from 1", field="name")
+    return ProductDrafted(
+        product_id=command.product_id,
+        version=command.version,
+        export_id=export.export_id,
+        name=command.name,
+        kind=command.kind,
+        developer_org_id=developer,
+        derived_from=command.derived_from,
+        verification_answers=answers,
+    )
+
+
+def _bureau(user_id: str, role: str) -> None:
+    if role != "bureau" or not user_id.strip():
+        raise Forbidden("products are filed by a named user of the bureau (备案)", rule="EXP-1")
+
+
+def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]:
+    if isinstance(command, DraftProduct):
+        if state is not None:
+            raise Conflict(f"product {command.product_id} v{command.version} already exists")
+        return [_draft(command)]
+    if state is None:
+        raise NotFound("no such product version")
+    match command:
+        case AttachCertificate(certificate=certificate):
+            transition(state.state, CERTIFIED)
+            if (certificate.product_id, certificate.version) != (state.product_id, state.version):
+                raise DomainError("the certificate is for another product version", rule="EXP-3")
+            validate(certificate, developer_org_id=state.developer_org_id)
+            return [
+                ProductCertified(
+                    product_id=state.product_id,
+                    version=state.version,
+                    certificate_id=certificate.certificate_id,
+                    certificate_hash=certificate_hash(certificate),
+                )
+            ]
+        case FileProduct(bureau_user_id=user, actor_role=role, filing_number=number):
+            transition(state.state, FILED)
+            _bureau(user, role)
+            if not number.strip():
+                raise DomainError("a filing has its number", rule="EXP-1", field="filing_number")
+            return [
+                ProductFiled(
+                    product_id=state.product_id,
+                    version=state.version,
+                    filing_number=number,
+                    bureau_user_id=user,
+                    certificate_hash=state.certificate_hash,
+                )
+            ]
+        case ReturnFiling(bureau_user_id=user, actor_role=role, reason=reason):
+            transition(state.state, FILING_RETURNED)
+            _bureau(user, role)
+            return [
+                ProductFilingReturned(
+                    product_id=state.product_id,
+                    version=state.version,
+                    bureau_user_id=user,
+                    reason=reason,
+                )
+            ]
+        case ReleaseProduct(registration_code=code):
+            transition(state.state, RELEASED)
+            if not code.strip():
+                raise DomainError(
+                    "a released product has its registration code",
+                    rule="CAT-4",
+                    field="registration_code",
+                )
+            return [
+                ProductReleased(
+                    product_id=state.product_id,
+                    version=state.version,
+                    name=state.name,
+                    kind=state.kind,
+                    developer_org_id=state.developer_org_id,
+                    registration_code=code,
+                    certificate_id=state.certificate_id,
+                )
+            ]
+        case WithdrawProduct(reason=reason):
+            transition(state.state, WITHDRAWN)
+            return [ProductWithdrawn(product_id=state.product_id, reason=reason)]
+    raise TypeError(f"unknown command {command!r}")
+
+
+def evolve(state: ProductVersion | None, event: ProductEvent) -> ProductVersion:
+    if isinstance(event, ProductDrafted):
+        if state is not None:
+            raise Conflict(f"product {event.product_id} v{event.version} already exists")
+        return ProductVersion(
+            product_id=event.product_id,
+            version=event.version,
+            export_id=event.export_id,
+            name=event.name,
+            kind=event.kind,
+            developer_org_id=event.developer_org_id,
+            derived_from=event.derived_from,
+            verification_answers=event.verification_answers,
+        )
+    if state is None:
+        raise NotFound("no such product version")
+    moved = replace(state, state=transition(state.state, event_type(event)))
+    match event:
+        case ProductCertified():
+            return replace(
+                moved,
+                certificate_id=event.certificate_id,
+                certificate_hash=event.certificate_hash,
+            )
+        case ProductFiled():
+            return replace(moved, filing_number=event.filing_number)
+        case ProductFilingReturned():
+            return replace(moved, certificate_id="", certificate_hash="")
+        case ProductReleased():
+            return replace(moved, registration_code=event.registration_code)
+    return moved
+
+
+def replay(events: Iterable[ProductEvent]) -> ProductVersion | None:
+    state: ProductVersion | None = None
+    for event in events:
+        state = evolve(state, event)
+    return state

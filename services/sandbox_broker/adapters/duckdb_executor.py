@@ -1,0 +1,581 @@
+"""``DuckDBJobExecutor``: the local ``JobExecutor`` — one DuckDB database per sandbox, one
+isolated OS process per job (SBX-1, SBX-2, SBX-5, SBX-7).
+
+Theory of operation. Each sandbox is a directory under the executor's root::
+
+    <sandbox_id>/            root, 0711
+      manifest.json          root only: plan digest, state, user, tables, evidence
+      jobs/<job_id>.json     root only: the execution of each job (idempotency, logs)
+      data/granted.duckdb    the granted data, masked; readable, not writable, by the job user
+      work/                  the job user's own: outputs.duckdb and one directory per job
+
+``provision`` writes ``data/granted.duckdb`` in a materialization process (network
+namespace, lockdown, the source attached read-only, the token key bound as session
+variables). ``run`` starts a job process as the sandbox's own user (a uid no other
+sandbox has), with ``work/jobs/<job_id>`` as working directory; the process attaches the
+granted data read-only and writes its result to ``work/outputs.duckdb``. Jobs of one
+sandbox run one at a time (the outputs database has one writer). ``close`` marks the
+sandbox closed and kills its running processes at once; ``delete`` hashes and removes
+every data and work file and keeps the manifest and job executions as the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from contracts.errors import Conflict
+from services.sandbox_broker.adapters import isolation
+from services.sandbox_broker.adapters.lockdown import Limits
+from services.sandbox_broker.adapters.masking_sql import quote_ident, token_pads
+from services.sandbox_broker.adapters.materialize_sql import (
+    mount_sql,
+    synthetic_seed,
+    synthetic_source,
+)
+from services.sandbox_broker.domain.plan import Environment, SandboxPlan
+from services.sandbox_broker.ports import (
+    Execution,
+    JobSpec,
+    Provisioned,
+    ProvisioningFailed,
+    Removal,
+    RemovedFile,
+)
+
+JOB_MODULE = "services.sandbox_broker.adapters.job_process"
+PLAIN_ERRORS = frozenset(
+    {
+        "ParserException",
+        "BinderException",
+        "CatalogException",
+        "PermissionException",
+        "InterruptException",
+        "OutOfMemoryException",
+    }
+)
+"""Errors raised before any row is read, or by the lockdown and limits: their messages
+name the job's own text, tables and columns, never a data value."""
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+READY, CLOSED, DELETED = "ready", "closed", "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    """Where a resource's real data lives: a DuckDB file and a table in it."""
+
+    path: Path
+    table: str
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    """Atomic and root-only: a reader sees the old or the new file, never half of one."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    partial.chmod(0o600)
+    os.replace(partial, path)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    return data
+
+
+class DuckDBJobExecutor:
+    """See the module docstring. ``require_isolation`` refuses to start on a host that
+    cannot give job processes their own network namespace and user (use it in production)."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        sources: Mapping[str, SourceTable] | None = None,
+        limits: Limits | None = None,
+        provision_limits: Limits | None = None,
+        synthetic_rows: int = 10_000,
+        require_isolation: bool = False,
+        uid_base: int = 1_610_000,
+        uid_span: int = 100_000,
+        kill_grace_s: float = 5.0,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.sources = dict(sources or {})
+        self.limits = limits or Limits()
+        self.provision_limits = provision_limits or Limits(
+            memory_mb=2048,
+            threads=os.cpu_count() or 2,
+            temp_mb=16_384,
+            timeout_s=1800,
+            output_mb=65_536,
+        )
+        self.synthetic_rows = synthetic_rows
+        self.support = isolation.supported()
+        if require_isolation and not all(self.support.values()):
+            raise isolation.IsolationError(
+                f"this host cannot isolate job processes as required: {self.support}"
+            )
+        self._uid_base, self._uid_span = uid_base, uid_span
+        self._grace = kill_grace_s
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._running: dict[str, set[asyncio.subprocess.Process]] = {}
+        self._closing: set[str] = set()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o711)
+        if self.support["separate_user"]:
+            _check_reachable(self.root)
+
+    # -- paths and ownership ----------------------------------------------------------------
+
+    def _dir(self, sandbox_id: str) -> Path:
+        if not SAFE_ID.match(sandbox_id):
+            raise ValueError(f"not a sandbox id: {sandbox_id!r}")
+        return self.root / sandbox_id
+
+    def _lock(self, sandbox_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(sandbox_id, asyncio.Lock())
+
+    def manifest(self, sandbox_id: str) -> dict[str, Any] | None:
+        return _read_json(self._dir(sandbox_id) / "manifest.json")
+
+    def _own(self, path: Path, mode: int, uid: int | None, gid: int | None) -> None:
+        if self.support["separate_user"] and uid is not None and gid is not None:
+            os.chown(path, uid, gid)
+        path.chmod(mode)
+
+    def _allocate_user(self, sandbox_id: str) -> tuple[int | None, int | None]:
+        """A uid and gid of the sandbox's own, used by no other sandbox under this root."""
+        if not self.support["separate_user"]:
+            return None, None
+        taken = set()
+        for manifest_path in self.root.glob("*/manifest.json"):
+            data = _read_json(manifest_path) or {}
+            if data.get("sandbox_id") != sandbox_id and data.get("uid") is not None:
+                taken.add(int(data["uid"]))
+        offset = int(hashlib.sha256(sandbox_id.encode()).hexdigest(), 16) % self._uid_span
+        for step in range(self._uid_span):
+            uid = self._uid_base + (offset + step) % self._uid_span
+            if uid not in taken:
+                return uid, uid
+        raise ProvisioningFailed("no free sandbox user id left")
+
+    def isolation_for(
+        self, limits: Limits, uid: int | None, gid: int | None
+    ) -> isolation.Isolation:
+        return isolation.Isolation(
+            network_namespace=self.support["network_namespace"],
+            uid=uid,
+            gid=gid,
+            address_space_mb=limits.memory_mb + limits.headroom_mb,
+            cpu_seconds=math.ceil(limits.timeout_s * limits.threads) + 5,
+            file_size_mb=limits.output_mb,
+        )
+
+    def sandbox_isolation(self, sandbox_id: str) -> isolation.Isolation:
+        """The isolation the jobs of ``sandbox_id`` run under."""
+        manifest = self.manifest(sandbox_id) or {}
+        return self.isolation_for(self.limits, manifest.get("uid"), manifest.get("gid"))
+
+    # -- processes ------------------------------------------------------------------------
+
+    async def _spawn(
+        self, sandbox_id: str, spec: dict[str, Any], cwd: Path, deadline_s: float
+    ) -> tuple[dict[str, Any] | None, int, str, bool]:
+        """Run one job process; returns (outcome, exit code, stderr, killed by deadline)."""
+        process = await asyncio.create_subprocess_exec(
+            *isolation.python_command(JOB_MODULE),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=cwd,
+            env=isolation.child_environment(cwd),
+            start_new_session=True,
+        )
+        self._running.setdefault(sandbox_id, set()).add(process)
+        timed_out = False
+        try:
+            out, err = await asyncio.wait_for(
+                process.communicate(json.dumps(spec).encode()), timeout=deadline_s
+            )
+        except TimeoutError:
+            timed_out = True
+            self._kill(process)
+            out, err = await process.communicate()
+        finally:
+            self._running.get(sandbox_id, set()).discard(process)
+        outcome = None
+        with contextlib.suppress(ValueError):
+            outcome = json.loads(out.decode()) if out.strip() else None
+        return outcome, process.returncode or 0, err.decode(errors="replace")[-2000:], timed_out
+
+    @staticmethod
+    def _kill(process: asyncio.subprocess.Process) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    # -- JobExecutor ----------------------------------------------------------------------
+
+    async def provision(self, plan: SandboxPlan, token_key: bytes) -> Provisioned:
+        sandbox_id = plan.sandbox_id
+        async with self._lock(sandbox_id):
+            manifest = self.manifest(sandbox_id)
+            if manifest is not None:
+                return self._provisioned_again(plan, manifest)
+            if sandbox_id in self._closing:
+                raise Conflict(f"sandbox {sandbox_id} was closed", rule="SBX-7")
+            home = self._dir(sandbox_id)
+            if home.exists():
+                shutil.rmtree(home)
+            try:
+                return await self._materialize(plan, token_key, home)
+            except BaseException:
+                shutil.rmtree(home, ignore_errors=True)
+                raise
+
+    def _provisioned_again(self, plan: SandboxPlan, manifest: dict[str, Any]) -> Provisioned:
+        if manifest["state"] != READY:
+            raise Conflict(
+                f"sandbox {plan.sandbox_id} is {manifest['state']}; a closed sandbox is "
+                "never reopened",
+                rule="SBX-7",
+            )
+        if manifest["plan_digest"] != plan.digest():
+            raise Conflict(
+                f"sandbox {plan.sandbox_id} already holds a different plan", rule="SBX-2"
+            )
+        return Provisioned(
+            sandbox_id=plan.sandbox_id,
+            plan_digest=manifest["plan_digest"],
+            tables=dict(manifest["tables"]),
+            data_sha256=manifest["data_sha256"],
+            seconds=float(manifest["seconds"]),
+            isolation=dict(manifest["isolation"]),
+        )
+
+    async def _materialize(self, plan: SandboxPlan, token_key: bytes, home: Path) -> Provisioned:
+        started = time.perf_counter()
+        uid, gid = self._allocate_user(plan.sandbox_id)
+        data, work, scratch = _prepare(home)
+        aliases: dict[str, str] = {}
+        tables: list[tuple[str, str]] = []
+        for mount in plan.mounts:
+            if plan.environment is Environment.DEVELOPMENT:
+                source = synthetic_source(
+                    mount,
+                    seed=synthetic_seed(plan.grant_id, mount.table),
+                    rows=self.synthetic_rows,
+                )
+            else:
+                found = self.sources.get(mount.resource_id)
+                if found is None:
+                    raise ProvisioningFailed(
+                        f"no source is registered for resource {mount.resource_id}"
+                    )
+                path = str(found.path.resolve())
+                alias = aliases.setdefault(path, f"source_{len(aliases)}")
+                source = f"{alias}.main.{quote_ident(found.table)}"
+            tables.append((mount.table, mount_sql(mount, source)))
+        ipad, opad = token_pads(token_key)
+        limits = self.provision_limits
+        spec = {
+            "mode": "materialize",
+            "target": str(data / "granted.duckdb"),
+            "sources": {alias: path for path, alias in aliases.items()},
+            "ipad": ipad.hex(),
+            "opad": opad.hex(),
+            "tables": tables,
+            "limits": limits.to_json(),
+            "work": str(scratch),
+            "isolation": self.isolation_for(limits, None, None).to_json(),
+        }
+        outcome, code, err, timed_out = await self._spawn(
+            plan.sandbox_id, spec, scratch, limits.timeout_s + self._grace
+        )
+        if plan.sandbox_id in self._closing:
+            raise Conflict(f"sandbox {plan.sandbox_id} was closed while provisioning", rule="SBX-7")
+        if outcome is None or outcome.get("status") != "succeeded":
+            why = (outcome or {}).get("error") or err.strip() or f"exit code {code}"
+            if timed_out:
+                why = f"materialization ran longer than {limits.timeout_s:.0f} s"
+            raise ProvisioningFailed(f"sandbox {plan.sandbox_id} could not be filled: {why}")
+        shutil.rmtree(scratch)
+        granted = data / "granted.duckdb"
+        self._own(data, 0o750, 0, gid)
+        self._own(granted, 0o440, 0, gid)
+        self._own(work, 0o700, uid, gid)
+        provisioned = Provisioned(
+            sandbox_id=plan.sandbox_id,
+            plan_digest=plan.digest(),
+            tables={str(k): int(v) for k, v in outcome["tables"].items()},
+            data_sha256=_sha256(granted),
+            seconds=time.perf_counter() - started,
+            isolation={**self.support, "lockdown": outcome.get("lockdown", {})},
+        )
+        _write_json(
+            home / "manifest.json",
+            {
+                "sandbox_id": plan.sandbox_id,
+                "grant_id": plan.grant_id,
+                "environment": plan.environment.value,
+                "state": READY,
+                "plan_digest": provisioned.plan_digest,
+                "uid": uid,
+                "gid": gid,
+                "tables": provisioned.tables,
+                "data_sha256": provisioned.data_sha256,
+                "seconds": provisioned.seconds,
+                "isolation": provisioned.isolation,
+            },
+        )
+        return provisioned
+
+    async def run(self, sandbox_id: str, job: JobSpec) -> Execution:
+        if not SAFE_ID.match(job.job_id):
+            raise ValueError(f"not a job id: {job.job_id!r}")
+        home = self._dir(sandbox_id)
+        done = _read_json(home / "jobs" / f"{job.job_id}.json")
+        if done is not None:
+            return _execution(done)
+        refusal = self._not_ready(sandbox_id)
+        if refusal:
+            return Execution(job_id=job.job_id, status="refused", error=refusal)
+        async with self._lock(sandbox_id):
+            refusal = self._not_ready(sandbox_id)
+            if refusal:
+                return Execution(job_id=job.job_id, status="refused", error=refusal)
+            if (home / "jobs" / f"{job.job_id}.started").exists():
+                execution = Execution(
+                    job_id=job.job_id,
+                    status="failed",
+                    error="interrupted: the broker stopped while this job ran; it is not "
+                    "run again, submit it under a new job id",
+                )
+            else:
+                (home / "jobs" / f"{job.job_id}.started").touch(mode=0o600)
+                execution = await self._run(sandbox_id, job, home)
+            _write_json(home / "jobs" / f"{job.job_id}.json", _stored(execution))
+            (home / "jobs" / f"{job.job_id}.started").unlink(missing_ok=True)
+            return execution
+
+    def _not_ready(self, sandbox_id: str) -> str:
+        manifest = self.manifest(sandbox_id)
+        if manifest is None:
+            return f"there is no sandbox {sandbox_id}"
+        if sandbox_id in self._closing or manifest["state"] != READY:
+            return f"sandbox {sandbox_id} is closed; no job runs in it (SBX-7)"
+        return ""
+
+    async def _run(self, sandbox_id: str, job: JobSpec, home: Path) -> Execution:
+        manifest = self.manifest(sandbox_id) or {}
+        uid, gid = manifest.get("uid"), manifest.get("gid")
+        job_dir = home / "work" / "jobs" / job.job_id
+        job_dir.mkdir(parents=True, exist_ok=True)
+        self._own(job_dir.parent, 0o700, uid, gid)
+        self._own(job_dir, 0o700, uid, gid)
+        limits = self.limits
+        spec = {
+            "mode": "job",
+            "outputs": str(home / "work" / "outputs.duckdb"),
+            "granted": str(home / "data" / "granted.duckdb"),
+            "query": job.query,
+            "output_table": job.output_table,
+            "replace": job.replace,
+            "preview_rows": job.preview_rows,
+            "limits": limits.to_json(),
+            "work": str(job_dir),
+            "isolation": self.isolation_for(limits, uid, gid).to_json(),
+        }
+        started = time.perf_counter()
+        outcome, code, err, timed_out = await self._spawn(
+            sandbox_id, spec, job_dir, limits.timeout_s + self._grace
+        )
+        duration_ms = round((time.perf_counter() - started) * 1000)
+        shutil.rmtree(job_dir, ignore_errors=True)
+        if sandbox_id in self._closing:
+            return Execution(
+                job_id=job.job_id,
+                status="stopped",
+                error="the sandbox was closed while the job ran; the job was killed",
+                duration_ms=duration_ms,
+            )
+        if outcome is None or timed_out:
+            return Execution(
+                job_id=job.job_id,
+                status=_status_of_exit(code, timed_out),
+                error=_error_of_exit(code, timed_out, limits, err),
+                duration_ms=duration_ms,
+            )
+        if manifest.get("environment") == Environment.PRODUCTION.value:
+            outcome = _withhold_values(outcome)
+        return _execution({**outcome, "job_id": job.job_id, "duration_ms": duration_ms})
+
+    async def close(self, sandbox_id: str) -> None:
+        self._closing.add(sandbox_id)
+        home = self._dir(sandbox_id)
+        manifest = self.manifest(sandbox_id)
+        if manifest is not None and manifest["state"] == READY:
+            _write_json(home / "manifest.json", {**manifest, "state": CLOSED})
+        running = list(self._running.get(sandbox_id, ()))
+        for process in running:
+            self._kill(process)
+        for process in running:
+            await process.wait()
+
+    async def delete(self, sandbox_id: str) -> Removal:
+        home = self._dir(sandbox_id)
+        async with self._lock(sandbox_id):
+            manifest = self.manifest(sandbox_id)
+            if manifest is None:
+                return Removal(sandbox_id=sandbox_id, files=(), verified_absent=not home.exists())
+            if manifest["state"] == DELETED:
+                return _removal(manifest["removal"])
+            if manifest["state"] != CLOSED:
+                raise Conflict(f"close sandbox {sandbox_id} before deleting it", rule="SBX-7")
+            parts = [home / "data", home / "work", home / "provision"]
+            files = tuple(
+                RemovedFile(
+                    path=str(path.relative_to(home)), size=path.stat().st_size, sha256=_sha256(path)
+                )
+                for part in parts
+                if part.exists()
+                for path in sorted(part.rglob("*"))
+                if path.is_file()
+            )
+            for part in parts:
+                shutil.rmtree(part, ignore_errors=True)
+            removal = Removal(
+                sandbox_id=sandbox_id,
+                files=files,
+                verified_absent=not any(part.exists() for part in parts),
+            )
+            _write_json(
+                home / "manifest.json",
+                {**manifest, "state": DELETED, "removal": _stored_removal(removal)},
+            )
+            return removal
+
+
+def _check_reachable(root: Path) -> None:
+    """Sandbox users must be able to pass through every directory above the root."""
+    for parent in root.parents:
+        if not parent.stat().st_mode & 0o001:
+            raise isolation.IsolationError(
+                f"sandbox root {root} cannot be reached by sandbox users: {parent} is not "
+                "searchable by others (chmod o+x, or choose another data directory)"
+            )
+
+
+def _prepare(home: Path) -> tuple[Path, Path, Path]:
+    """The directories of a new sandbox: (data, work, provisioning scratch)."""
+    data, work, scratch = home / "data", home / "work", home / "provision"
+    for path in (home, home / "jobs", data, work, scratch):
+        path.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o711)
+    (home / "jobs").chmod(0o700)
+    scratch.chmod(0o700)
+    return data, work, scratch
+
+
+def _withhold_values(outcome: dict[str, Any]) -> dict[str, Any]:
+    """A production error raised while rows were being read may quote them (a failed
+    cast, ``error(name)``): its message is withheld, so errors cannot carry data out
+    (SBX-1). The job can be reproduced on the development sandbox's synthetic data."""
+    kind = str(outcome.get("error_type", ""))
+    if not outcome.get("error") or kind in PLAIN_ERRORS or outcome.get("status") == "blocked":
+        return outcome
+    return {
+        **outcome,
+        "error": f"{kind or 'Error'} while the job ran; the message is withheld in production "
+        "because it may contain data values — run the job on the development sandbox to see it",
+    }
+
+
+def _status_of_exit(code: int, timed_out: bool) -> str:
+    if timed_out or code == -signal.SIGXCPU:
+        return "timed_out"
+    if code in (-signal.SIGKILL, -signal.SIGABRT, -signal.SIGSEGV):
+        return "out_of_memory"
+    return "failed"
+
+
+def _error_of_exit(code: int, timed_out: bool, limits: Limits, err: str) -> str:
+    if timed_out:
+        return f"the job ran longer than {limits.timeout_s:g} s and was killed"
+    if code == -signal.SIGXCPU:
+        return "the job used up its CPU time and was killed"
+    if code < 0:
+        return (
+            f"the job process ended by signal {signal.Signals(-code).name}, most often "
+            f"because it exceeded its {limits.memory_mb} MB memory limit"
+        )
+    return f"the job process failed (exit code {code}): {err.strip()[-500:]}"
+
+
+def _execution(data: dict[str, Any]) -> Execution:
+    return Execution(
+        job_id=str(data["job_id"]),
+        status=str(data["status"]),
+        error=str(data.get("error", "")),
+        duration_ms=int(data.get("duration_ms", 0)),
+        rows_touched=int(data.get("rows_touched", 0)),
+        rows_out=int(data.get("rows_out", 0)),
+        output_table=str(data.get("output_table", "")),
+        columns=tuple((str(c[0]), str(c[1])) for c in data.get("columns", ())),
+        preview=tuple(tuple(row) for row in data.get("preview", ())),
+        lockdown={str(k): str(v) for k, v in data.get("lockdown", {}).items()},
+        isolation=dict(data.get("isolation", {})),
+    )
+
+
+def _stored(execution: Execution) -> dict[str, Any]:
+    """An execution as kept on disk: everything but the preview rows (no data values)."""
+    return {
+        "job_id": execution.job_id,
+        "status": execution.status,
+        "error": execution.error,
+        "duration_ms": execution.duration_ms,
+        "rows_touched": execution.rows_touched,
+        "rows_out": execution.rows_out,
+        "output_table": execution.output_table,
+        "columns": [list(c) for c in execution.columns],
+        "lockdown": execution.lockdown,
+        "isolation": execution.isolation,
+    }
+
+
+def _stored_removal(removal: Removal) -> dict[str, Any]:
+    return {
+        "sandbox_id": removal.sandbox_id,
+        "files": [[f.path, f.size, f.sha256] for f in removal.files],
+        "verified_absent": removal.verified_absent,
+    }
+
+
+def _removal(data: dict[str, Any]) -> Removal:
+    return Removal(
+        sandbox_id=str(data["sandbox_id"]),
+        files=tuple(RemovedFile(str(p), int(s), str(h)) for p, s, h in data["files"]),
+        verified_absent=bool(data["verified_absent"]),
+    )

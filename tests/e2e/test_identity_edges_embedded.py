@@ -1,0 +1,443 @@
+"""Identity refusals at the HTTP edge in embedded mode: each is an RFC 9457 problem naming
+the rule that refused it, and nothing changes (checked by reading back over HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from contracts.envelope import Role
+from libs.auth.principal import Principal
+from libs.clock import FixedClock
+from libs.http.gateway import gateway
+from tests.e2e.test_identity_lifecycle_embedded import (
+    DEVELOPER_CODE,
+    OPERATOR_CODE,
+    PASSWORD,
+    RIVAL_CODE,
+    START,
+    IdentityDriver,
+    application_body,
+    identity_platform,
+    today,
+)
+
+COUNTY_BUREAU = Principal(
+    user_id="u-zd", org_id="org-370303-bureau", role=Role.BUREAU, region="370303"
+)
+OTHER_CITY_BUREAU = Principal(
+    user_id="u-jn", org_id="org-370100-bureau", role=Role.BUREAU, region="370100"
+)
+PROVIDER = Principal(user_id="u-tax", org_id="org-370300-tax", role=Role.PROVIDER, region="370300")
+DEVELOPER = Principal(user_id="u-dev", org_id="org-dev", role=Role.DEVELOPER, region="370300")
+
+
+@pytest.fixture
+async def d(tmp_path: Path) -> AsyncIterator[IdentityDriver]:
+    clock = FixedClock(START)
+    p = identity_platform(tmp_path, clock)
+    async with AsyncTestClient(app=gateway(p)) as client:
+        yield IdentityDriver(p, client, clock)
+
+
+async def org_count(d: IdentityDriver) -> int:
+    page = await d.call("GET", "/organizations", await d.bureau())
+    return int(page["total"])
+
+
+async def publicized(d: IdentityDriver) -> tuple[str, str, dict[str, str]]:
+    operator_org, operator = await d.party("运营公司", "operator", OPERATOR_CODE, "op.admin")
+    auth_id = await d.tender()
+    await d.apply(auth_id, operator, OPERATOR_CODE)
+    await d.select(auth_id, {operator_org: 90.0})
+    return auth_id, operator_org, operator
+
+
+async def drafted(d: IdentityDriver, **draft: Any) -> str:
+    auth_id, _, _ = await publicized(d)
+    d.clock.advance(timedelta(days=8))
+    await d.sweep()
+    await d.draft(auth_id, starts_on=today(d.clock) + timedelta(days=1), **draft)
+    return auth_id
+
+
+@pytest.mark.parametrize(
+    ("code", "named"),
+    [
+        ("91350100M000100Y4", "length must be 18"),
+        ("91350100M000100Y4O", "forbidden character 'O' at position 18"),
+        ("91350100M0001I0Y43", "forbidden character 'I'"),
+        ("91350100M000100Y53", "organization code check digit"),
+        ("91350100M000100Y44", "final check character"),
+    ],
+    ids=["length", "forbidden-O", "forbidden-I", "org-code-check-digit", "final-check-character"],
+)
+async def test_invalid_credit_code_is_refused_naming_the_failed_rule(
+    d: IdentityDriver, code: str, named: str
+) -> None:
+    body = {"name": "某公司", "role": "operator", "region": "370300", "credit_code": code}
+    problem = await d.call("POST", "/organizations", await d.bureau(), body, expect=422)
+    assert named in problem["detail"] and problem["rule"] == "GB 32100-2015"
+    assert problem["errors"][0]["field"] == "credit_code"
+    assert await org_count(d) == 0
+
+
+@pytest.mark.parametrize(
+    ("region", "named"),
+    [
+        ("379900", "not a city of 山东省"),
+        ("990000", "no province"),
+        ("37030", "six-digit"),
+        ("370399", "not a district or county of 淄博市"),
+    ],
+)
+async def test_unknown_region_is_refused(d: IdentityDriver, region: str, named: str) -> None:
+    body = {"name": "某公司", "role": "operator", "region": region, "credit_code": OPERATOR_CODE}
+    problem = await d.call("POST", "/organizations", await d.bureau(), body, expect=422)
+    assert named in problem["detail"] and problem["rule"] == "GB/T 2260"
+    assert await org_count(d) == 0
+
+
+async def test_a_county_organization_belongs_to_its_city(d: IdentityDriver) -> None:
+    county = await d.register("张店区数据公司", "developer", DEVELOPER_CODE, region="370303")
+    seen = await d.call("GET", f"/organizations/{county}", await d.bearer(COUNTY_BUREAU))
+    assert seen["region"] == "370303"
+    city_org = await d.register("市级公司", "operator", OPERATOR_CODE)
+    refused = await d.call(
+        "GET", f"/organizations/{city_org}", await d.bearer(COUNTY_BUREAU), expect=403
+    )
+    assert "jurisdiction" in refused["detail"]
+
+
+async def test_duplicate_registration_is_a_conflict(d: IdentityDriver) -> None:
+    await d.register("运营公司", "operator", OPERATOR_CODE)
+    body = {
+        "name": "同一公司",
+        "role": "operator",
+        "region": "370300",
+        "credit_code": OPERATOR_CODE,
+    }
+    await d.call("POST", "/organizations", await d.bureau(), body, expect=409)
+    assert await org_count(d) == 1
+
+
+async def test_forged_and_expired_tokens_are_401_and_change_nothing(d: IdentityDriver) -> None:
+    body = {"title": "遴选", "selection_mode": "public_tender"}
+    good = (await d.bureau())["Authorization"]
+    forged = {"Authorization": good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")}
+    problem = await d.call("POST", "/authorizations", forged, body, expect=401)
+    assert problem["type"] == "/problems/http-401"
+    short = await d.bearer(
+        Principal(user_id="u", org_id="org-370300-bureau", role=Role.BUREAU, region="370300"),
+        ttl=60,
+    )
+    d.clock.advance(timedelta(minutes=5))
+    expired = await d.call("POST", "/authorizations", short, body, expect=401)
+    assert "expired" in expired["detail"]
+    none = await d.call("POST", "/authorizations", {}, body, expect=401)
+    assert none["status"] == 401
+    assert (await d.call("GET", "/authorizations", await d.bureau()))["total"] == 0
+
+
+async def test_a_token_of_another_region_is_403(d: IdentityDriver) -> None:
+    auth_id, _, _ = await publicized(d)
+    other = await d.bearer(OTHER_CITY_BUREAU)
+    refused = await d.call("GET", f"/authorizations/{auth_id}", other, expect=403)
+    assert "370100" in refused["detail"]
+    await d.call(
+        "POST",
+        "/organizations",
+        other,
+        {"name": "x", "role": "operator", "region": "370100", "credit_code": RIVAL_CODE},
+        expect=403,
+    )
+    # a county bureau on the city platform: object-level 403 on the city's authorization
+    county = await d.bearer(COUNTY_BUREAU)
+    await d.call("GET", f"/authorizations/{auth_id}", county, expect=403)
+    await d.call("POST", f"/authorizations/{auth_id}/applications/close", county, expect=403)
+    listed = await d.call("GET", "/authorizations", county)
+    assert listed["total"] == 0
+    assert (await d.get(auth_id))["state"] == "publicized"
+
+
+async def test_a_developer_calling_a_bureau_endpoint_is_403(d: IdentityDriver) -> None:
+    developer = await d.bearer(DEVELOPER)
+    body = {"name": "x", "role": "operator", "region": "370300", "credit_code": OPERATOR_CODE}
+    problem = await d.call("POST", "/organizations", developer, body, expect=403)
+    assert "developer" in problem["detail"]
+    await d.call("POST", "/sweeps", developer, expect=403)
+    await d.call("PATCH", "/jurisdictions/370300", developer, {"max_term_years": 5}, expect=403)
+    assert await org_count(d) == 0
+
+
+async def test_AUTH_1_a_provider_cannot_authorize_an_operator(d: IdentityDriver) -> None:
+    provider = await d.bearer(PROVIDER)
+    problem = await d.call(
+        "POST",
+        "/authorizations",
+        provider,
+        {"title": "自行授权", "selection_mode": "public_tender"},
+        expect=403,
+    )
+    assert problem["rule"] == "AUTH-1" and "AUTH-1" in problem["detail"]
+    auth_id = await drafted(d)
+    provider = await d.bearer(PROVIDER)  # the clock moved a week
+    refused = await d.call(
+        "POST", f"/authorizations/{auth_id}/agreement/signature", provider, expect=403
+    )
+    assert refused["rule"] == "AUTH-1"
+    assert (await d.get(auth_id))["state"] == "drafted"
+    assert (await d.call("GET", "/authorizations", await d.bureau()))["total"] == 1
+
+
+async def test_AUTH_2_signing_during_the_publicity_period_is_refused(d: IdentityDriver) -> None:
+    auth_id, _, _ = await publicized(d)
+    problem = await d.sign(auth_id, expect=409)
+    assert problem["rule"] == "AUTH-2" and "publicized" in problem["detail"]
+    refused = await d.call(
+        "PUT",
+        f"/authorizations/{auth_id}/agreement",
+        await d.bureau(),
+        {"starts_on": "2026-04-01", "ends_on": "2029-03-31", "sections": {}},
+        expect=409,
+    )
+    assert refused["rule"] == "AUTH-2"
+    after = await d.get(auth_id)
+    assert after["state"] == "publicized" and after["agreement"] is None
+
+
+async def test_AUTH_2_objections_are_only_heard_during_publicity(d: IdentityDriver) -> None:
+    auth_id, _, operator = await publicized(d)
+    d.clock.advance(timedelta(days=7, minutes=1))
+    operator = await d.login("op.admin")
+    late = await d.call(
+        "POST",
+        f"/authorizations/{auth_id}/objections",
+        operator,
+        {"grounds": "迟到的异议"},
+        expect=422,
+    )
+    assert late["rule"] == "AUTH-2"
+    assert (await d.get(auth_id))["objections"] == []
+
+
+async def test_AUTH_2_invited_tender_refuses_an_uninvited_operator(d: IdentityDriver) -> None:
+    invited_org, invited = await d.party("受邀公司", "operator", OPERATOR_CODE, "op.admin")
+    _, outsider = await d.party("未受邀公司", "operator", RIVAL_CODE, "rival.admin")
+    auth_id = await d.tender(selection_mode="invited_tender", invited_org_ids=[invited_org])
+    refused = await d.call(
+        "POST",
+        f"/authorizations/{auth_id}/applications",
+        outsider,
+        application_body(RIVAL_CODE),
+        expect=403,
+    )
+    assert refused["rule"] == "AUTH-2"
+    await d.apply(auth_id, invited, OPERATOR_CODE)
+    assert [a["org_id"] for a in (await d.get(auth_id))["applications"]] == [invited_org]
+    no_invitees = await d.call(
+        "POST",
+        "/authorizations",
+        await d.bureau(),
+        {"title": "谈判", "selection_mode": "competitive_negotiation"},
+        expect=422,
+    )
+    assert no_invitees["rule"] == "AUTH-2"
+
+
+async def test_AUTH_3_term_longer_than_jurisdiction_max_is_refused(d: IdentityDriver) -> None:
+    auth_id = await drafted(d, years=4)
+    problem = await d.sign(auth_id, expect=422)
+    assert problem["rule"] == "AUTH-3" and "3-year maximum" in problem["detail"]
+    assert (await d.get(auth_id))["state"] == "drafted"
+    # the bureau of the region raises its maximum (as Weifang's 5 years); then it signs
+    county = await d.bearer(COUNTY_BUREAU)
+    await d.call("PATCH", "/jurisdictions/370300", county, {"max_term_years": 5}, expect=403)
+    too_long = await d.call(
+        "PATCH", "/jurisdictions/370300", await d.bureau(), {"max_term_years": 9}, expect=422
+    )
+    assert too_long["rule"] == "AUTH-3"
+    changed = await d.call(
+        "PATCH", "/jurisdictions/370300", await d.bureau(), {"max_term_years": 5}
+    )
+    assert changed["max_term_years"] == 5 and changed["renewal_window_months"] == 3
+    assert (await d.call("GET", "/jurisdictions/370303", county))["max_term_years"] == 5
+    assert (await d.sign(auth_id))["state"] == "active"
+
+
+async def test_AUTH_3_weifang_defaults_to_five_years(tmp_path: Path) -> None:
+    clock = FixedClock(START)
+    p = identity_platform(tmp_path, clock, region="370700")
+    async with AsyncTestClient(app=gateway(p)) as client:
+        weifang = IdentityDriver(p, client, clock, region="370700")
+        settings = await weifang.call("GET", "/jurisdictions/370700", await weifang.bureau())
+        assert settings["max_term_years"] == 5
+
+
+async def test_jurisdiction_settings_are_read_within_the_jurisdiction(d: IdentityDriver) -> None:
+    assert (await d.call("GET", "/jurisdictions/370300", await d.bureau()))["max_term_years"] == 3
+    county = await d.bearer(COUNTY_BUREAU)
+    assert (await d.call("GET", "/jurisdictions/370300", county))["region"] == "370300"
+    await d.call("GET", "/jurisdictions/370302", county, expect=403)  # a neighbouring district
+    await d.call("GET", "/jurisdictions/370700", await d.bureau(), expect=403)
+    unknown = await d.call("GET", "/jurisdictions/379900", await d.bureau(), expect=422)
+    assert unknown["rule"] == "GB/T 2260"
+
+
+async def test_AUTH_4_signing_is_refused_while_a_section_is_missing(d: IdentityDriver) -> None:
+    auth_id = await drafted(d, liability="", dispute_resolution="  ")
+    draft = await d.get(auth_id)
+    assert draft["missing_sections"] == ["liability", "dispute_resolution"]
+    problem = await d.sign(auth_id, expect=422)
+    assert problem["rule"] == "AUTH-4"
+    assert "liability" in problem["detail"] and "dispute_resolution" in problem["detail"]
+    assert (await d.get(auth_id))["state"] == "drafted"
+
+
+async def test_AUTH_9_application_missing_a_qualification_is_refused(d: IdentityDriver) -> None:
+    _, operator = await d.party("运营公司", "operator", OPERATOR_CODE, "op.admin")
+    auth_id = await d.tender()
+    body = application_body(OPERATOR_CODE)
+    body["qualifications"]["no_security_incident_3_years"] = False
+    problem = await d.call(
+        "POST", f"/authorizations/{auth_id}/applications", operator, body, expect=422
+    )
+    assert problem["rule"] == "AUTH-9"
+    assert problem["errors"][0]["field"] == "qualifications.no_security_incident_3_years"
+    foreign = await d.call(
+        "POST",
+        f"/authorizations/{auth_id}/applications",
+        operator,
+        application_body(RIVAL_CODE),
+        expect=422,
+    )
+    assert foreign["rule"] == "AUTH-9" and "registered" in foreign["detail"]
+    assert (await d.get(auth_id))["applications"] == []
+
+
+async def test_AUTH_10_a_second_whole_authorization_is_refused_an_individual_one_is_not(
+    d: IdentityDriver,
+) -> None:
+    operator_org, operator = await d.party("运营公司", "operator", OPERATOR_CODE, "op.admin")
+    await d.active_agreement(operator, operator_org, OPERATOR_CODE)
+    operator = await d.login("op.admin")
+    second = await d.tender()
+    await d.apply(second, operator, OPERATOR_CODE)
+    await d.select(second, {operator_org: 80.0})
+    d.clock.advance(timedelta(days=8))
+    await d.sweep()
+    await d.draft(second, starts_on=today(d.clock) + timedelta(days=1))
+    refused = await d.sign(second, expect=409)
+    assert refused["rule"] == "AUTH-10"
+    individual = await d.tender(mode="individual", resources=["企业纳税信息"])
+    operator = await d.login("op.admin")
+    await d.apply(individual, operator, OPERATOR_CODE)
+    await d.select(individual, {operator_org: 80.0})
+    d.clock.advance(timedelta(days=8))
+    await d.sweep()
+    await d.draft(individual, starts_on=today(d.clock) + timedelta(days=1))
+    assert (await d.sign(individual))["state"] == "active"
+
+
+async def test_sign_in_is_throttled_per_username_and_per_address(d: IdentityDriver) -> None:
+    org_id = await d.register("运营公司", "operator", OPERATOR_CODE)
+    await d.user(org_id, "op.admin")
+    for _ in range(5):
+        wrong = await d.call(
+            "POST",
+            "/tokens",
+            {},
+            {"grant_type": "password", "username": "op.admin", "password": "wrong-password!"},
+            expect=401,
+        )
+        assert wrong["detail"] == "the credentials are not valid"
+    response = await d.http.post(
+        "/identity/tokens",
+        json={"grant_type": "password", "username": "op.admin", "password": PASSWORD},
+    )
+    assert response.status_code == 429
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert 0 < int(response.headers["retry-after"]) <= 900
+    d.clock.advance(timedelta(minutes=15, seconds=1))
+    assert (await d.login("op.admin"))["Authorization"].startswith("Bearer ")
+    # unknown usernames answer exactly like wrong passwords, and count per address too
+    for i in range(5):
+        unknown = await d.call(
+            "POST",
+            "/tokens",
+            {},
+            {"grant_type": "password", "username": f"nobody{i}", "password": "x"},
+            expect=401,
+        )
+        assert unknown["detail"] == "the credentials are not valid"
+    blocked = await d.http.post(
+        "/identity/tokens",
+        json={"grant_type": "password", "username": "op.admin", "password": PASSWORD},
+    )
+    assert blocked.status_code == 429 and "retry-after" in blocked.headers
+
+
+async def test_user_rules_are_enforced(d: IdentityDriver) -> None:
+    org_id = await d.register("运营公司", "operator", OPERATOR_CODE)
+    bureau = await d.bureau()
+    short = await d.call(
+        "POST",
+        f"/organizations/{org_id}/users",
+        bureau,
+        {"username": "op.admin", "password": "short"},
+        expect=422,
+    )
+    assert short["errors"][0]["field"] == "password"
+    foreign = await d.call(
+        "POST",
+        f"/organizations/{org_id}/users",
+        bureau,
+        {"username": "op.admin", "password": PASSWORD, "roles": ["bureau"]},
+        expect=403,
+    )
+    assert "bureau" in foreign["detail"]
+    await d.user(org_id, "op.admin")
+    await d.call(
+        "POST",
+        f"/organizations/{org_id}/users",
+        bureau,
+        {"username": "op.admin", "password": PASSWORD},
+        expect=409,
+    )
+    token = await d.call(
+        "POST",
+        "/tokens",
+        {},
+        {"grant_type": "password", "username": "op.admin", "password": PASSWORD},
+    )
+    assert token["role"] == "operator" and token["org_id"] == org_id and token["region"] == "370300"
+
+
+async def test_DEV_1_admission_refusals(d: IdentityDriver) -> None:
+    operator_org = await d.register("运营公司", "operator", OPERATOR_CODE)
+    _, developer = await d.party("数据商", "developer", DEVELOPER_CODE, "dev.admin")
+    body = {
+        "operator_org_id": operator_org,
+        "data_management_capability": "设有数据管理部门，制度健全",
+        "security_capability": "通过等保三级测评，制度健全",
+        "no_security_incident_3_years": True,
+        "good_standing": True,
+    }
+    unauthorized = await d.call("POST", "/admissions", developer, body, expect=422)
+    assert (
+        unauthorized["rule"] == "DEV-1" and "no authorization agreement" in unauthorized["detail"]
+    )
+    incident = await d.call(
+        "POST",
+        "/admissions",
+        developer,
+        {**body, "no_security_incident_3_years": False},
+        expect=422,
+    )
+    assert incident["rule"] == "DEV-1"
+    assert await d.call("GET", "/admissions", developer) == []

@@ -1,0 +1,115 @@
+"""Factories of identity domain objects for unit tests: ``*_factory(**overrides)``, and
+``drive`` to carry an authorization through decide/evolve to a wanted state."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from contracts.envelope import SYSTEM_ACTOR, Actor, Role
+from services.identity.domain import authorizing as cmd
+from services.identity.domain.agreement import REQUIRED_SECTIONS, Scope
+from services.identity.domain.application import OperatorApplication, OrganizationNature
+from services.identity.domain.authorization import Authorization, SelectionMode, evolve_all
+from services.identity.domain.dates import add_years, local_date
+from services.identity.domain.jurisdiction import JurisdictionSettings
+
+REGION = "370300"
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+OPERATOR_CODE = "91350100M000100Y43"
+RIVAL_CODE = "91110000802100433B"
+BUREAU = Actor(org_id="org-370300-bureau", user_id="u-bureau", role=Role.BUREAU)
+PROVIDER = Actor(org_id="org-370300-tax", user_id="u-tax", role=Role.PROVIDER)
+OPERATOR = Actor(org_id="org-op", user_id="u-op", role=Role.OPERATOR)
+RIVAL = Actor(org_id="org-rival", user_id="u-rival", role=Role.OPERATOR)
+DEVELOPER = Actor(org_id="org-dev", user_id="u-dev", role=Role.DEVELOPER)
+SECTIONS = {key: f"{key} 条款" for key in REQUIRED_SECTIONS}
+QUALIFIED = {
+    "no_security_incident_3_years": True,
+    "clean_credit_record": True,
+    "no_major_violation_3_years": True,
+    "security_capability": True,
+    "operation_capability": True,
+    "no_subcontracting": True,
+}
+
+
+def settings_factory(**overrides: Any) -> JurisdictionSettings:
+    return replace(JurisdictionSettings(region=REGION), **overrides)
+
+
+def facts_factory(actor: Actor = BUREAU, now: datetime = NOW, **overrides: Any) -> cmd.Facts:
+    base: dict[str, Any] = {"now": now, "actor": actor, "settings": settings_factory()}
+    base.update(overrides)
+    return cmd.Facts(**base)
+
+
+def record_factory(**overrides: Any) -> OperatorApplication:
+    base = OperatorApplication(
+        credit_code=OPERATOR_CODE,
+        legal_representative="张三",
+        security_officer="李四",
+        founded_on=date(2015, 6, 1),
+        business_term_ends_on=None,
+        contact_name="王五",
+        contact_phone="0533-1234567",
+        organization_nature=OrganizationNature.WHOLLY_STATE_OWNED,
+        profile="市属国有数据运营企业",
+        strengths="数据治理经验",
+        operation_plan_summary="三年培育五十个场景",
+        expected_results="五十个数据产品",
+        qualifications=dict(QUALIFIED),
+    )
+    return replace(base, **overrides)
+
+
+def tender_factory(**overrides: Any) -> cmd.PublishTender:
+    base = cmd.PublishTender(
+        authorization_id="auth-1",
+        region=REGION,
+        title="淄博市公共数据授权运营机构遴选",
+        selection_mode=SelectionMode.PUBLIC_TENDER,
+        scope=Scope(),
+    )
+    return replace(base, **overrides)
+
+
+def applicant_facts(actor: Actor, code: str, now: datetime = NOW) -> cmd.Facts:
+    return facts_factory(actor, now, applicant_credit_code=code, applicant_role="operator")
+
+
+def apply(auth: Authorization | None, command: cmd.Command, facts: cmd.Facts) -> Authorization:
+    return evolve_all(auth, cmd.decide(auth, command, facts))
+
+
+def drive(until: str, *, now: datetime = NOW, **tender: Any) -> tuple[Authorization, datetime]:
+    """An authorization carried to the first moment it is in state ``until``, with one
+    applicant (the operator, scored 90); the publicity period ends 8 days later. Returns
+    it with the time of its last step."""
+    auth = apply(None, tender_factory(**tender), facts_factory(now=now))
+    later = now + timedelta(days=8)
+    starts = local_date(later) + timedelta(days=1)
+    ends = add_years(starts, 3)
+    steps: list[tuple[cmd.Command, cmd.Facts]] = [
+        (
+            cmd.SubmitApplication("app-op", record_factory()),
+            applicant_facts(OPERATOR, OPERATOR_CODE, now),
+        ),
+        (cmd.CloseApplications(), facts_factory(now=now)),
+        (cmd.ScoreApplication("app-op", 90.0), facts_factory(now=now)),
+        (cmd.PublicizeResult(), facts_factory(now=now)),
+        (cmd.ClosePublicity(), facts_factory(SYSTEM_ACTOR, later)),
+        (cmd.DraftAgreement("agr-1", starts, ends, dict(SECTIONS)), facts_factory(now=later)),
+        (cmd.SignAgreement(), facts_factory(now=later)),
+        (cmd.Suspend("未按规定报送安全日志"), facts_factory(now=later)),
+        (cmd.ReportCorrection("已补报并完善制度"), facts_factory(OPERATOR, later)),
+    ]
+    when = now
+    for command, facts in steps:
+        if auth.state.value == until:
+            return auth, when
+        auth, when = apply(auth, command, facts), facts.now
+    if auth.state.value == until:
+        return auth, when
+    raise ValueError(f"drive cannot reach {until!r}")
