@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
@@ -63,12 +64,12 @@ def cmd_up(args: argparse.Namespace) -> int:
         env["PDO_HTTP_PORT"] = str(args.port)
     if args.host:
         env["PDO_HTTP_HOST"] = args.host
-    settings = load(env, mode="embedded")
+    settings = dataclasses.replace(load(env, mode="embedded"), demo=not args.no_demo)
     print(
         f"pdo: embedded mode, region {settings.region}, data in {settings.data_dir}",
         file=sys.stderr,
     )
-    _serve(settings, SERVICES, demo=not args.no_demo)
+    _serve(settings, SERVICES, demo=settings.demo)
     return 0
 
 

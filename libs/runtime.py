@@ -128,6 +128,8 @@ class Platform:
                 clock=self.clock,
                 audit=AuditLog(store, self.clock),
                 verifier=verifier,
+                data_dir=self.settings.data_dir / name,
+                demo=self.settings.demo,
             )
             parts = load_builder(name)(ctx)
             relay = OutboxRelay(

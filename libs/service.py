@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from litestar import Litestar
 
@@ -32,6 +33,10 @@ class ServiceContext:
     clock: Clock
     audit: AuditLog
     verifier: TokenVerifier
+    data_dir: Path = field(default_factory=lambda: Path(".pdo/data"))
+    """Where the service may keep files of its own (sandbox-broker: its sandboxes)."""
+    demo: bool = False
+    """The demo city is loaded (embedded ``pdo up``): services seed their demo data."""
     notify_outbox: Callable[[], None] = field(default=lambda: None)
 
 

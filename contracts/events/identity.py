@@ -35,6 +35,10 @@ class AgreementSigned(Event, frozen=True, tag="agreement.signed"):
     starts_on: date
     ends_on: date
     resource_scope: list[str] = []
+    domain: str = ""
+    """Domain mode (分领域授权, AUTH-10): the domain authorized."""
+    industry_authority_org_id: str = ""
+    """Domain mode: the industry authority that reviews the domain's applications (REQ-3)."""
 
 
 class AgreementSuspended(Event, frozen=True, tag="agreement.suspended"):

@@ -1,8 +1,9 @@
-"""Events of request-review: applications (一场景一申请), reviews, grants and appeals (申诉)."""
+"""Events of request-review: scenarios (应用场景), applications (一场景一申请), reviews,
+risks, grants and appeals (申诉)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import msgspec
 
@@ -23,6 +24,44 @@ class GrantedResource(msgspec.Struct, frozen=True, kw_only=True):
     masking: dict[str, str] = {}
 
 
+class ScenarioFiled(Event, frozen=True, tag="scenario.filed"):
+    """The operator filed a scenario with the bureau (备案, REQ-1, REQ-8).
+
+    ``scenario_class`` is ``public_interest`` (公益) or ``commercial`` (经营性); billing
+    decides free or paid use from it (BIL-6)."""
+
+    scenario_id: str
+    operator_org_id: str
+    name: str
+    domain: str
+    purpose: str
+    expected_value: str
+    scenario_class: str
+    next_review_on: date
+
+
+class ScenarioChanged(Event, frozen=True, tag="scenario.changed"):
+    """A change to a scenario, filed with the bureau (变更备案, REQ-8)."""
+
+    scenario_id: str
+    operator_org_id: str
+    name: str
+    domain: str
+    purpose: str
+    expected_value: str
+    scenario_class: str
+    next_review_on: date
+
+
+class ScenarioReevaluated(Event, frozen=True, tag="scenario.reevaluated"):
+    """The periodic re-evaluation (动态管理, REQ-8): ``continued`` or ``retired``."""
+
+    scenario_id: str
+    outcome: str
+    note: str
+    next_review_on: date | None = None
+
+
 class ApplicationSubmitted(Event, frozen=True, tag="application.submitted"):
     application_id: str
     scenario_id: str
@@ -38,6 +77,26 @@ class ReviewRecorded(Event, frozen=True, tag="review.recorded"):
     opinion: str = ""
 
 
+class ApplicationDecided(Event, frozen=True, tag="application.decided"):
+    """Every required reviewer approved (``approved``), or one rejected (``rejected``, REQ-3)."""
+
+    application_id: str
+    scenario_id: str
+    developer_org_id: str
+    decision: str
+    reason: str = ""
+
+
+class RiskReported(Event, frozen=True, tag="risk.reported"):
+    """A risk found during review, reported to the bureau as its own record (REQ-7)."""
+
+    risk_id: str
+    application_id: str
+    reporter_org_id: str
+    severity: str
+    description: str
+
+
 class GrantIssued(Event, frozen=True, tag="grant.issued"):
     grant_id: str
     application_id: str
@@ -47,6 +106,9 @@ class GrantIssued(Event, frozen=True, tag="grant.issued"):
     resources: list[GrantedResource]
     valid_from: datetime
     valid_until: datetime
+    scenario_class: str = ""
+    """``public_interest`` or ``commercial``, from the scenario (BIL-6)."""
+    operator_org_id: str = ""
 
 
 class GrantRevoked(Event, frozen=True, tag="grant.revoked"):
@@ -64,6 +126,11 @@ class AppealFiled(Event, frozen=True, tag="appeal.filed"):
 
 
 class AppealDecided(Event, frozen=True, tag="appeal.decided"):
+    """The bureau's decision on an appeal (REQ-6): ``upheld`` or ``dismissed``."""
+
     appeal_id: str
     decision: str
     reasoning: str
+    subject_kind: str = ""
+    """``admission``, ``application`` or ``export``: which service acts on the decision."""
+    subject_id: str = ""

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
+
+import msgspec
 
 from contracts.events.base import Event
+
+FiniteFloat = Annotated[float, msgspec.Meta(ge=-1.7976931348623157e308, le=1.7976931348623157e308)]
+"""A float JSON can carry: no NaN, no infinity."""
+Cell = str | int | FiniteFloat | bool | None
+"""A plain value of a staged output cell."""
 
 
 class SandboxReady(Event, frozen=True, tag="sandbox.ready"):
@@ -43,3 +51,64 @@ class DataDeleted(Event, frozen=True, tag="data.deleted"):
     grant_id: str
     deleted_at: datetime
     evidence_hash: str
+
+
+class StagedColumn(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    type: str
+
+
+class StagedItem(msgspec.Struct, frozen=True, kw_only=True):
+    """A granted data item as mounted, with its grade, for the identifier checks."""
+
+    name: str
+    grade: int
+    resource_id: str = ""
+
+
+class ExportStaged(Event, frozen=True, tag="export.staged"):
+    """The broker read the requested output inside the sandbox and hands it to the
+    disclosure checks (EXP-2). It goes to product-release only; nothing is released
+    before the checks pass and a human approves (EXP-1). A verification export is staged
+    as the distribution of its answers, never its rows."""
+
+    export_id: str
+    sandbox_id: str
+    output_name: str
+    columns: list[StagedColumn]
+    rows: list[list[Cell]]
+    row_count: int
+    content_sha256: str
+    grant_items: list[StagedItem] = []
+
+
+class ExportUnavailable(Event, frozen=True, tag="export.unavailable"):
+    """The requested output cannot be staged (not the requester's sandbox, no such
+    output, too large, sandbox closed); the export request fails with this reason."""
+
+    export_id: str
+    sandbox_id: str
+    reason: str
+    rule: str = ""
+
+
+class ImportRequested(Event, frozen=True, tag="import.requested"):
+    """A developer uploaded its own or third-party data for a sandbox (SBX-4)."""
+
+    import_id: str
+    sandbox_id: str
+    developer_org_id: str
+    table: str
+    file_format: str
+    rows: int
+    content_sha256: str
+
+
+class ImportDecided(Event, frozen=True, tag="import.decided"):
+    """The operator approved (the table enters the sandbox) or rejected an import (SBX-4)."""
+
+    import_id: str
+    sandbox_id: str
+    decision: str
+    reviewer_user_id: str
+    reason: str = ""

@@ -19,6 +19,8 @@ from contracts.envelope import SYSTEM_ACTOR, Envelope, decode, encode, new_envel
 from contracts.events import ALL_EVENTS, Event, OrgRegistered
 from contracts.topics import SERVICES, TOPICS, dead_letter_topic, topic_for
 
+# Cells are finite floats (contracts.events.sandbox_broker.FiniteFloat): JSON has no inf/NaN.
+st.register_type_strategy(float, st.floats(allow_nan=False, allow_infinity=False))
 st.register_type_strategy(
     datetime, st.datetimes(timezones=st.just(UTC), min_value=datetime(2000, 1, 1))
 )

@@ -614,6 +614,8 @@ def published(after: Authorization, event: DomainEvent) -> contract.Event | None
                 starts_on=agreement.starts_on,
                 ends_on=agreement.ends_on,
                 resource_scope=list(after.scope.resources),
+                domain=after.scope.domain,
+                industry_authority_org_id=after.scope.industry_authority_org_id,
             )
         case RenewalApproved(ends_on=ends_on):
             assert agreement is not None
