@@ -18,15 +18,28 @@ from collections.abc import Sequence
 
 from contracts.topics import SERVICES
 from libs.config import ConfigError, Settings, check_service, load
+from libs.runtime import Platform
 
 log = logging.getLogger("pdo")
+
+
+async def load_demo(platform: Platform) -> None:
+    """The demo city, through the services' own commands; idempotent across restarts."""
+    from libs.demo import operator, zibo
+
+    if "identity" in platform.running:
+        added = await operator.load(platform.running["identity"].ctx)
+        log.info("demo parties: %s", added)
+    if "catalog" in platform.running:
+        loaded = await zibo.load(platform.running["catalog"].ctx)
+        if loaded:
+            log.info("demo city loaded: %d resources registered", loaded)
 
 
 def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
     import uvicorn
 
     from libs.http.gateway import gateway
-    from libs.runtime import Platform
     from libs.telemetry import configure_logging, setup_tracing
 
     configure_logging("pdo" if len(services) > 1 else services[0])
@@ -37,12 +50,8 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
 
     async def start() -> None:
         await platform.start()
-        if demo and "catalog" in platform.running:
-            from libs.demo.zibo import load as load_demo
-
-            loaded = await load_demo(platform.running["catalog"].ctx)
-            if loaded:
-                log.info("demo city loaded: %d resources registered", loaded)
+        if demo:
+            await load_demo(platform)
         log.info(
             "serving %d service(s) on http://%s:%d (health: /healthz)",
             len(services),

@@ -25,6 +25,9 @@ class RegisterOrganization:
     role: str
     region: str
     credit_code: str
+    org_id: str = ""
+    """Empty: derived from the credit code. Set only by loaders that keep ids known
+    elsewhere (the demo city's organizations)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,7 @@ def register(
     if not actor_covers:
         raise Forbidden(f"region {cmd.region} is outside the bureau's jurisdiction")
     org = Organization(
-        org_id=org_id_for(cmd.credit_code),
+        org_id=cmd.org_id or org_id_for(cmd.credit_code),
         name=cmd.name.strip(),
         role=cmd.role,
         region=cmd.region,
