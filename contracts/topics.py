@@ -240,6 +240,16 @@ TOPICS: tuple[TopicSpec, ...] = (
     ),
     TopicSpec(
         "billing",
+        "prices",
+        1,
+        "billing",
+        ("trading_bridge", "evaluation", "disclosure"),
+        (ev.MaxRevenueSet, ev.PriceCapSet, ev.PriceListed, ev.RevenueAlert),
+        "public",
+        "Max allowed revenue, price caps and the published price list (明码标价); revenue alerts.",
+    ),
+    TopicSpec(
+        "billing",
         "invoices",
         1,
         "billing",

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Union, get_args
 
 from contracts.events.base import Event
-from contracts.events.billing import InvoiceIssued, RevenueDistributed
+from contracts.events.billing import (
+    InvoiceIssued,
+    MaxRevenueSet,
+    PriceCapSet,
+    PriceListed,
+    PriceTier,
+    RevenueAlert,
+    RevenueDistributed,
+)
 from contracts.events.catalog import (
     DataItem,
     ObjectionEscalated,
@@ -146,6 +154,10 @@ Payload = Union[  # noqa: UP007 - msgspec needs a runtime Union of the tagged st
     ListingWithdrawn,
     TradeExecuted,
     TradeSettled,
+    MaxRevenueSet,
+    PriceCapSet,
+    PriceListed,
+    RevenueAlert,
     InvoiceIssued,
     RevenueDistributed,
     EvaluationPublished,
@@ -193,12 +205,16 @@ __all__ = [
     "JobFinished",
     "ListingCreated",
     "ListingWithdrawn",
+    "MaxRevenueSet",
     "ObjectionEscalated",
     "ObjectionRaised",
     "ObjectionResolved",
     "OrgRegistered",
     "OutputColumn",
     "Payload",
+    "PriceCapSet",
+    "PriceListed",
+    "PriceTier",
     "ProductCertified",
     "ProductDrafted",
     "ProductFiled",
@@ -215,6 +231,7 @@ __all__ = [
     "ResourceRegistered",
     "ResourceRejected",
     "ResourceWithdrawn",
+    "RevenueAlert",
     "RevenueDistributed",
     "ReviewRecorded",
     "RiskReported",
