@@ -93,6 +93,7 @@ from contracts.events.sandbox_broker import (
 from contracts.events.trading_bridge import (
     ListingCreated,
     ListingWithdrawn,
+    OrderReceived,
     TradeExecuted,
     TradeSettled,
 )
@@ -152,6 +153,7 @@ Payload = Union[  # noqa: UP007 - msgspec needs a runtime Union of the tagged st
     ProductWithdrawn,
     ListingCreated,
     ListingWithdrawn,
+    OrderReceived,
     TradeExecuted,
     TradeSettled,
     MaxRevenueSet,
@@ -209,6 +211,7 @@ __all__ = [
     "ObjectionEscalated",
     "ObjectionRaised",
     "ObjectionResolved",
+    "OrderReceived",
     "OrgRegistered",
     "OutputColumn",
     "Payload",

@@ -127,6 +127,11 @@ class ProductReleased(Event, frozen=True, tag="product.released"):
     verification: VerificationSpec | None = None
     scenario_id: str = ""
     grant_id: str = ""
+    touches: list[str] = []
+    """What the product touches among ``state_secret``, ``national_security``,
+    ``personal_privacy`` and ``third_party_rights`` (TRD-3), from its certificate."""
+    permissions: list[str] = []
+    """Those of ``touches`` for which the rights holder's permission is on file."""
 
 
 class ProductWithdrawn(Event, frozen=True, tag="product.withdrawn"):

@@ -21,6 +21,16 @@ class ListingWithdrawn(Event, frozen=True, tag="listing.withdrawn"):
     reason: str
 
 
+class OrderReceived(Event, frozen=True, tag="order.received"):
+    """The exchange passed on a buyer's order for a listing (TRD-1: the only door)."""
+
+    order_id: str
+    listing_id: str
+    product_id: str
+    buyer_org_id: str
+    quantity: int
+
+
 class TradeExecuted(Event, frozen=True, tag="trade.executed"):
     trade_id: str
     listing_id: str
