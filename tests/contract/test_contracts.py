@@ -140,6 +140,7 @@ def test_trade_events_are_on_the_exchange_facing_topic_TRD_2() -> None:
     assert {e.__struct_config__.tag for e in trades.events} == {
         "listing.created",
         "listing.withdrawn",
+        "order.received",
         "trade.executed",
         "trade.settled",
     }
