@@ -29,7 +29,11 @@ from contracts.events.catalog import (
 )
 from contracts.events.disclosure import DisclosurePublished, TreeHeadSigned
 from contracts.events.evaluation import (
+    AnnualReportFiled,
     EvaluationPublished,
+    IncidentReported,
+    InspectionRecorded,
+    RectificationCompleted,
     RectificationOrdered,
     RectificationOverdue,
 )
@@ -162,9 +166,13 @@ Payload = Union[  # noqa: UP007 - msgspec needs a runtime Union of the tagged st
     RevenueAlert,
     InvoiceIssued,
     RevenueDistributed,
+    AnnualReportFiled,
     EvaluationPublished,
     RectificationOrdered,
     RectificationOverdue,
+    RectificationCompleted,
+    IncidentReported,
+    InspectionRecorded,
     DisclosurePublished,
     TreeHeadSigned,
 ]
@@ -180,6 +188,7 @@ __all__ = [
     "AgreementSigned",
     "AgreementSuspended",
     "AgreementTerminated",
+    "AnnualReportFiled",
     "AppealDecided",
     "AppealFiled",
     "ApplicationDecided",
@@ -203,6 +212,8 @@ __all__ = [
     "GrantedResource",
     "ImportDecided",
     "ImportRequested",
+    "IncidentReported",
+    "InspectionRecorded",
     "InvoiceIssued",
     "JobFinished",
     "ListingCreated",
@@ -224,6 +235,7 @@ __all__ = [
     "ProductFilingReturned",
     "ProductReleased",
     "ProductWithdrawn",
+    "RectificationCompleted",
     "RectificationOrdered",
     "RectificationOverdue",
     "RequestedResource",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from contracts.events.base import Event
 
@@ -26,3 +26,38 @@ class RectificationOverdue(Event, frozen=True, tag="rectification.overdue"):
     order_id: str
     operator_org_id: str
     due_on: date
+
+
+class AnnualReportFiled(Event, frozen=True, tag="annual_report.filed"):
+    """The operator filed its annual report (EVA-1); the content is kept by its hash."""
+
+    report_id: str
+    operator_org_id: str
+    year: int
+    content_hash: str
+
+
+class RectificationCompleted(Event, frozen=True, tag="rectification.completed"):
+    """The bureau accepted the operator's rectification before the deadline (EVA-3)."""
+
+    order_id: str
+    operator_org_id: str
+
+
+class IncidentReported(Event, frozen=True, tag="incident.reported"):
+    """A security incident, reported to the bureau at once (SEC-2)."""
+
+    incident_id: str
+    reporter_org_id: str
+    severity: str
+    summary: str
+    occurred_at: datetime
+
+
+class InspectionRecorded(Event, frozen=True, tag="inspection.recorded"):
+    """A security inspection and how many of its findings are still open (SEC-6)."""
+
+    inspection_id: str
+    subject_org_id: str
+    findings: int
+    open_findings: int
