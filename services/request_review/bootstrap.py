@@ -1,16 +1,42 @@
-"""Wires request-review: its HTTP app (health and OpenAPI so far)."""
+"""Wires request-review: its HTTP app, its subscriptions (identity, catalog, exports),
+the start-up repairs and the collections whose outbox the relay drains."""
 
 from __future__ import annotations
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
+from services.request_review import appeal_commands, application_commands
+from services.request_review.api import appeals, applications, grants, scenarios, settings
+from services.request_review.handlers.on_upstream import handlers
+from services.request_review.repository import OUTBOX_COLLECTIONS
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
         ctx,
         "request-review — 场景申请与审核",
-        [],
-        description="Scenarios, applications, reviews, grants and appeals.",
+        [
+            scenarios.controller(ctx),
+            applications.controller(ctx),
+            applications.risk_controller(ctx),
+            grants.controller(ctx),
+            appeals.controller(ctx),
+            settings.controller(ctx),
+        ],
+        description=(
+            "Scenarios (应用场景), data-use applications (一场景一申请), multi-party reviews, "
+            "risks, grants usable only in a sandbox, and appeals (申诉)."
+        ),
     )
-    return ServiceParts(name="request_review", app=app)
+
+    async def repair() -> None:
+        await application_commands.ensure_grants(ctx)
+        await appeal_commands.ensure_reopened(ctx)
+
+    return ServiceParts(
+        name="request_review",
+        app=app,
+        handlers=handlers(ctx),
+        outbox_collections=OUTBOX_COLLECTIONS,
+        on_start=(repair,),
+    )

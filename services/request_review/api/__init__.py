@@ -1,1 +1,2 @@
-"""HTTP API of request-review: thin controllers; today only health and OpenAPI."""
+"""HTTP API of request-review: scenarios, applications and reviews, risks, grants,
+appeals and settings; thin controllers over the command modules."""

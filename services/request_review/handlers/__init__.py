@@ -1,1 +1,2 @@
-"""Event handlers of request-review, by event type; it subscribes to none until its rules land."""
+"""Event handlers of request-review, by event type: identity's developers and
+agreements, catalog's resources and product-release's rejected exports."""

@@ -1,0 +1,184 @@
+"""``/request-review/applications``: one scenario, one application (一场景一申请, REQ-1);
+reviews by every required reviewer (REQ-3) and risks found in review (REQ-7)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.request_review import application_commands
+from services.request_review.api.scenarios import Limit, Offset
+from services.request_review.api.schemas import (
+    ApplicationBody,
+    ApplicationPage,
+    ApplicationView,
+    ReviewBody,
+    RiskBody,
+    RiskPage,
+    RiskView,
+)
+from services.request_review.api.views import application_view, risk_view
+from services.request_review.domain.application import (
+    ApplyForScenario,
+    Narrowing,
+    RecordReview,
+    RequestedItem,
+    RequestLine,
+)
+
+APPLICATION_READERS = (Role.BUREAU, Role.SUPERVISOR, Role.DEVELOPER, Role.PROVIDER)
+REVIEWERS = (Role.BUREAU, Role.PROVIDER)
+"""The bureau, providers, and an industry authority (signed in as either)."""
+Status = Annotated[str | None, QueryParameter(pattern=r"^(under_review|approved|rejected)$")]
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class ApplicationController(Controller):
+        path = "/applications"
+        tags = ["applications"]
+
+        @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for one scenario (REQ-1)")
+        async def submit(
+            self, request: Request[Any, Any, Any], data: JSONBody[ApplicationBody]
+        ) -> ApplicationView:
+            principal = principal_of(request)
+            cmd = ApplyForScenario(
+                scenario_id=data.scenario_id,
+                developer_org_id=principal.org_id,
+                applicant_user_id=principal.user_id,
+                purpose=data.purpose,
+                resources=tuple(
+                    RequestLine(
+                        resource_id=r.resource_id,
+                        items=tuple(
+                            RequestedItem(name=i.name, justification=i.justification)
+                            for i in r.items
+                        ),
+                    )
+                    for r in data.resources
+                ),
+                wished_valid_until=data.wished_valid_until,
+            )
+            return application_view(await application_commands.submit(ctx, principal, cmd))
+
+        @get("/", guards=[roles(*APPLICATION_READERS)], summary="Applications the caller may see")
+        async def browse(
+            self,
+            request: Request[Any, Any, Any],
+            status: Status = None,
+            scenario_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+            offset: Offset = 0,
+            limit: Limit = 50,
+        ) -> ApplicationPage:
+            found, total = await application_commands.list_applications(
+                ctx,
+                principal_of(request),
+                status=status,
+                scenario_id=scenario_id,
+                offset=offset,
+                limit=limit,
+            )
+            return ApplicationPage(
+                items=[application_view(a) for a in found],
+                total=total,
+                offset=offset,
+                limit=limit,
+            )
+
+        @get(
+            "/{application_id:str}", guards=[roles(*APPLICATION_READERS)], summary="One application"
+        )
+        async def read(
+            self, request: Request[Any, Any, Any], application_id: FromPath[str]
+        ) -> ApplicationView:
+            return application_view(
+                await application_commands.get_application(
+                    ctx, principal_of(request), application_id
+                )
+            )
+
+        @post(
+            "/{application_id:str}/reviews",
+            guards=[roles(*REVIEWERS)],
+            status_code=200,
+            summary="Record a required reviewer's decision (REQ-3)",
+        )
+        async def review(
+            self,
+            request: Request[Any, Any, Any],
+            application_id: FromPath[str],
+            data: JSONBody[ReviewBody],
+        ) -> ApplicationView:
+            principal = principal_of(request)
+            cmd = RecordReview(
+                reviewer_org_id=principal.org_id,
+                reviewer_user_id=principal.user_id,
+                reviewer_role=principal.role.value,
+                decision=data.decision,
+                opinion=data.opinion,
+                expert_opinion=data.expert_opinion,
+                narrowing=tuple(
+                    Narrowing(
+                        resource_id=c.resource_id,
+                        items=tuple(c.items) if c.items is not None else None,
+                        row_filter=c.row_filter,
+                        masking=dict(c.masking),
+                    )
+                    for c in data.resources
+                ),
+            )
+            return application_view(
+                await application_commands.review(ctx, principal, application_id, cmd)
+            )
+
+        @post(
+            "/{application_id:str}/risks",
+            guards=[roles(*REVIEWERS)],
+            summary="Report a risk found in review to the bureau (REQ-7)",
+        )
+        async def report_risk(
+            self,
+            request: Request[Any, Any, Any],
+            application_id: FromPath[str],
+            data: JSONBody[RiskBody],
+        ) -> RiskView:
+            risk = await application_commands.report_risk(
+                ctx,
+                principal_of(request),
+                application_id,
+                severity=data.severity,
+                description=data.description,
+            )
+            return risk_view(risk)
+
+    return ApplicationController
+
+
+def risk_controller(ctx: ServiceContext) -> type[Controller]:
+    class RiskController(Controller):
+        path = "/risks"
+        tags = ["risks"]
+
+        @get("/", guards=[roles(Role.BUREAU, Role.SUPERVISOR)], summary="Risks reported (REQ-7)")
+        async def browse(
+            self,
+            application_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+            severity: Annotated[
+                str | None, QueryParameter(pattern=r"^(low|medium|high|critical)$")
+            ] = None,
+            offset: Offset = 0,
+            limit: Limit = 50,
+        ) -> RiskPage:
+            found, total = await application_commands.list_risks(
+                ctx, application_id=application_id, severity=severity, offset=offset, limit=limit
+            )
+            return RiskPage(
+                items=[risk_view(r) for r in found], total=total, offset=offset, limit=limit
+            )
+
+    return RiskController

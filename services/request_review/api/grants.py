@@ -1,0 +1,71 @@
+"""``/request-review/grants``: grants of data use (REQ-5), usable only inside a sandbox;
+the bureau revokes with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.request_review import grant_commands
+from services.request_review.api.scenarios import Limit, Offset
+from services.request_review.api.schemas import GrantPage, GrantView, RevocationBody
+from services.request_review.api.views import grant_view
+
+GRANT_READERS = (Role.BUREAU, Role.SUPERVISOR, Role.DEVELOPER, Role.OPERATOR, Role.PROVIDER)
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class GrantController(Controller):
+        path = "/grants"
+        tags = ["grants"]
+
+        @get("/", guards=[roles(*GRANT_READERS)], summary="Grants the caller may see")
+        async def browse(
+            self,
+            request: Request[Any, Any, Any],
+            status: Annotated[str | None, QueryParameter(pattern=r"^(active|revoked)$")] = None,
+            developer_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+            offset: Offset = 0,
+            limit: Limit = 50,
+        ) -> GrantPage:
+            found, total = await grant_commands.list_grants(
+                ctx,
+                principal_of(request),
+                status=status,
+                developer_org_id=developer_org_id,
+                offset=offset,
+                limit=limit,
+            )
+            now = ctx.clock.now()
+            return GrantPage(
+                items=[grant_view(g, now) for g in found], total=total, offset=offset, limit=limit
+            )
+
+        @get("/{grant_id:str}", guards=[roles(*GRANT_READERS)], summary="One grant")
+        async def read(self, request: Request[Any, Any, Any], grant_id: FromPath[str]) -> GrantView:
+            grant = await grant_commands.get_grant(ctx, principal_of(request), grant_id)
+            return grant_view(grant, ctx.clock.now())
+
+        @post(
+            "/{grant_id:str}/revocation",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary="Revoke a grant, with the reason (REQ-5)",
+        )
+        async def revoke(
+            self,
+            request: Request[Any, Any, Any],
+            grant_id: FromPath[str],
+            data: JSONBody[RevocationBody],
+        ) -> GrantView:
+            grant = await grant_commands.revoke_by_bureau(
+                ctx, principal_of(request), grant_id, data.reason
+            )
+            return grant_view(grant, ctx.clock.now())
+
+    return GrantController

@@ -1,0 +1,122 @@
+"""``/request-review/scenarios``: scenarios (应用场景) filed, changed and re-evaluated
+(REQ-1, REQ-8); ``?due=true`` lists those whose re-evaluation day has come."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.request_review import scenario_commands
+from services.request_review.api.schemas import (
+    ReevaluationBody,
+    ScenarioBody,
+    ScenarioChangeBody,
+    ScenarioPage,
+    ScenarioView,
+)
+from services.request_review.api.views import scenario_view
+from services.request_review.domain.scenario import ScenarioTerms
+
+READERS = (Role.BUREAU, Role.PROVIDER, Role.OPERATOR, Role.DEVELOPER, Role.SUPERVISOR)
+Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class ScenarioController(Controller):
+        path = "/scenarios"
+        tags = ["scenarios"]
+
+        @post("/", guards=[roles(Role.OPERATOR)], summary="File a scenario (场景备案, REQ-1)")
+        async def file(
+            self, request: Request[Any, Any, Any], data: JSONBody[ScenarioBody]
+        ) -> ScenarioView:
+            terms = ScenarioTerms(
+                name=data.name,
+                domain=data.domain,
+                purpose=data.purpose,
+                expected_value=data.expected_value,
+                scenario_class=data.scenario_class,
+            )
+            scenario = await scenario_commands.file_scenario(ctx, principal_of(request), terms)
+            return scenario_view(scenario, ctx.clock.now())
+
+        @get("/", guards=[roles(*READERS)], summary="Scenarios; due=true: due for re-evaluation")
+        async def browse(
+            self,
+            due: Annotated[bool, QueryParameter()] = False,
+            status: Annotated[str | None, QueryParameter(pattern=r"^(active|retired)$")] = None,
+            operator_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+            offset: Offset = 0,
+            limit: Limit = 50,
+        ) -> ScenarioPage:
+            found, total = await scenario_commands.list_scenarios(
+                ctx,
+                due=due,
+                status=status,
+                operator_org_id=operator_org_id,
+                offset=offset,
+                limit=limit,
+            )
+            now = ctx.clock.now()
+            return ScenarioPage(
+                items=[scenario_view(s, now) for s in found],
+                total=total,
+                offset=offset,
+                limit=limit,
+            )
+
+        @get("/{scenario_id:str}", guards=[roles(*READERS)], summary="One scenario")
+        async def read(self, scenario_id: FromPath[str]) -> ScenarioView:
+            scenario = await scenario_commands.get_scenario(ctx, scenario_id)
+            return scenario_view(scenario, ctx.clock.now())
+
+        @post(
+            "/{scenario_id:str}/changes",
+            guards=[roles(Role.OPERATOR)],
+            status_code=200,
+            summary="File a change with the bureau (变更备案, REQ-8)",
+        )
+        async def change(
+            self,
+            request: Request[Any, Any, Any],
+            scenario_id: FromPath[str],
+            data: JSONBody[ScenarioChangeBody],
+        ) -> ScenarioView:
+            changes = {
+                name: value
+                for name, value in msgspec.structs.asdict(data).items()
+                if value is not None
+            }
+            scenario = await scenario_commands.change_scenario(
+                ctx, principal_of(request), scenario_id, changes
+            )
+            return scenario_view(scenario, ctx.clock.now())
+
+        @post(
+            "/{scenario_id:str}/reevaluation",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary="Record the periodic re-evaluation: continued or retired (REQ-8)",
+        )
+        async def reevaluate(
+            self,
+            request: Request[Any, Any, Any],
+            scenario_id: FromPath[str],
+            data: JSONBody[ReevaluationBody],
+        ) -> ScenarioView:
+            scenario = await scenario_commands.reevaluate(
+                ctx,
+                principal_of(request),
+                scenario_id,
+                scenario_commands.Reevaluate(outcome=data.outcome, note=data.note),
+            )
+            return scenario_view(scenario, ctx.clock.now())
+
+    return ScenarioController
