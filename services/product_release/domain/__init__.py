@@ -8,5 +8,7 @@
 - ``product``, ``certificate``, ``product_list``: product versions, circulation
   certificates (EXP-3), re-development (EXP-4), the published list (EXP-5);
 - ``noise``: optional Laplace noise on counts behind the ``CountNoise`` port;
-- ``events``: facts not yet in ``contracts`` (proposed there).
+- ``staged_output``: a staged output under the developer's declared roles, checked.
+
+Events are the contract events of ``contracts.events.product_release``.
 """

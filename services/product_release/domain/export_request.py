@@ -3,8 +3,9 @@
 Theory of operation::
 
     requested ─checks passed─▶ checks_passed ─approved─▶ approved ▪
-        │                           └─rejected─▶ rejected ─appeal filed─▶ appealed
-        └─checks failed─▶ checks_failed ▪                                   │
+        │  │                        └─rejected─▶ rejected ─appeal filed─▶ appealed
+        │  └─checks failed─▶ checks_failed ▪                                │
+        └─output unavailable─▶ unavailable ▪                                │
                                      re_review ◀─appeal upheld──────────────┤
                     approved ▪ ◀─approved─┤      appeal_dismissed ▪ ◀─dismissed─┘
        rejected_after_appeal ▪ ◀─rejected─┘                      (▪ terminal)
@@ -17,7 +18,9 @@ be appealed to the bureau once (REQ-6, decided in request-review); an upheld app
 sends the request back to a fresh review.
 
 ``decide(state, command) -> events`` refuses or records; ``evolve(state, event)`` folds
-one event, moving the state only through ``transition``.
+one event, moving the state only through ``transition``. The broker's
+``export.unavailable`` (the output could not be staged) and request-review's appeal
+events are folded like the service's own events; only the service's own are published.
 """
 
 from __future__ import annotations
@@ -27,9 +30,17 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition, NotFound
-from contracts.events import AppealDecided, AppealFiled, ExportApproved, ExportRejected
+from contracts.events import (
+    AppealDecided,
+    AppealFiled,
+    ExportApproved,
+    ExportChecked,
+    ExportRejected,
+    ExportRequested,
+    ExportUnavailable,
+    OutputColumn,
+)
 from services.product_release.domain.check_report import CheckReport
-from services.product_release.domain.events import ExportChecked, ExportRequested
 
 MACHINE = "export request"
 
@@ -44,6 +55,7 @@ class ExportState(StrEnum):
     RE_REVIEW = "re_review"
     APPEAL_DISMISSED = "appeal_dismissed"
     REJECTED_AFTER_APPEAL = "rejected_after_appeal"
+    UNAVAILABLE = "unavailable"
 
 
 CHECKS_PASSED = "export.checks_passed"
@@ -53,11 +65,14 @@ REJECTED = "export.rejected"
 APPEAL_FILED = "appeal.filed"
 APPEAL_UPHELD = "appeal.upheld"
 APPEAL_DISMISSED = "appeal.dismissed"
+UNAVAILABLE = "export.unavailable"
+KINDS = frozenset({"table", "verification"})
 
 TRANSITIONS: dict[ExportState, dict[str, ExportState]] = {
     ExportState.REQUESTED: {
         CHECKS_PASSED: ExportState.CHECKS_PASSED,
         CHECKS_FAILED: ExportState.CHECKS_FAILED,
+        UNAVAILABLE: ExportState.UNAVAILABLE,
     },
     ExportState.CHECKS_PASSED: {
         APPROVED: ExportState.APPROVED,
@@ -79,6 +94,7 @@ TERMINAL: frozenset[ExportState] = frozenset(
         ExportState.APPROVED,
         ExportState.APPEAL_DISMISSED,
         ExportState.REJECTED_AFTER_APPEAL,
+        ExportState.UNAVAILABLE,
     }
 )
 EVENT_TYPES: tuple[str, ...] = (
@@ -89,6 +105,7 @@ EVENT_TYPES: tuple[str, ...] = (
     APPEAL_FILED,
     APPEAL_UPHELD,
     APPEAL_DISMISSED,
+    UNAVAILABLE,
 )
 _RULE_OF_EVENT = {
     APPROVED: "EXP-2",
@@ -97,6 +114,7 @@ _RULE_OF_EVENT = {
     APPEAL_FILED: "REQ-6",
     APPEAL_UPHELD: "REQ-6",
     APPEAL_DISMISSED: "REQ-6",
+    UNAVAILABLE: "SBX-1",
 }
 REVIEWER_ROLES = frozenset({"operator", "bureau"})
 UPHELD = "upheld"
@@ -121,12 +139,18 @@ class ExportRequest:
     output_name: str
     developer_org_id: str
     requester_user_id: str
+    kind: str = "table"
+    columns: tuple[OutputColumn, ...] = ()
+    universe: str = ""
+    key_column: str = ""
+    answer_column: str = ""
     state: ExportState = ExportState.REQUESTED
     check_report_hash: str = ""
     failed_checks: tuple[str, ...] = ()
     reviewer_user_id: str = ""
     rejection_reason: str = ""
     appeal_id: str = ""
+    unavailable_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +161,11 @@ class RequestExport:
     output_name: str
     developer_org_id: str
     requester_user_id: str
+    kind: str = "table"
+    columns: tuple[OutputColumn, ...] = ()
+    universe: str = ""
+    key_column: str = ""
+    answer_column: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +198,13 @@ class RecordAppealDecision:
     decision: AppealDecided
 
 
+@dataclass(frozen=True, slots=True)
+class RecordUnavailable:
+    """sandbox-broker could not stage the output (``export.unavailable``)."""
+
+    unavailable: ExportUnavailable
+
+
 Command = (
     RequestExport
     | RecordChecks
@@ -176,16 +212,23 @@ Command = (
     | RejectExport
     | RecordAppeal
     | RecordAppealDecision
+    | RecordUnavailable
 )
 ExportEvent = (
-    ExportRequested | ExportChecked | ExportApproved | ExportRejected | AppealFiled | AppealDecided
+    ExportRequested
+    | ExportChecked
+    | ExportApproved
+    | ExportRejected
+    | AppealFiled
+    | AppealDecided
+    | ExportUnavailable
 )
 
 
 def event_type(event: ExportEvent) -> str:
     match event:
         case ExportRequested():
-            return ExportRequested.TYPE
+            return "export.requested"
         case ExportChecked(passed=passed):
             return CHECKS_PASSED if passed else CHECKS_FAILED
         case ExportApproved():
@@ -196,6 +239,8 @@ def event_type(event: ExportEvent) -> str:
             return APPEAL_FILED
         case AppealDecided(decision=decision):
             return APPEAL_UPHELD if decision == UPHELD else APPEAL_DISMISSED
+        case ExportUnavailable():
+            return UNAVAILABLE
     raise TypeError(f"not an export request event: {event!r}")
 
 
@@ -216,6 +261,31 @@ def _reviewer(user_id: str, role: str, request: ExportRequest, *, approving: boo
         )
 
 
+def _check_declaration(command: RequestExport) -> None:
+    """What the developer declares about its output, before the broker stages it: the
+    kind, distinct column names, and for a verification export (核验) its key and answer
+    columns (EXP-2 checks the answers' distribution, never the rows)."""
+    if command.kind not in KINDS:
+        raise DomainError(
+            f"an export is one of {', '.join(sorted(KINDS))}, not {command.kind!r}",
+            rule="EXP-2",
+            field="kind",
+        )
+    names = [c.name for c in command.columns]
+    if len(set(names)) != len(names):
+        raise DomainError("the declared columns repeat a name", rule="EXP-2", field="columns")
+    if command.kind == "verification":
+        for name in ("key_column", "answer_column"):
+            if not getattr(command, name).strip():
+                raise DomainError(
+                    f"a verification export names its {name}", rule="EXP-2", field=name
+                )
+    elif not command.columns:
+        raise DomainError(
+            "a table export declares the role of each column", rule="EXP-2", field="columns"
+        )
+
+
 def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
     """What happens when ``command`` meets ``state``; raises when a rule refuses it."""
     if isinstance(command, RequestExport):
@@ -224,6 +294,7 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
         for name in ("export_id", "sandbox_id", "grant_id", "output_name", "requester_user_id"):
             if not getattr(command, name).strip():
                 raise DomainError(f"an export request names its {name}", field=name)
+        _check_declaration(command)
         return [
             ExportRequested(
                 export_id=command.export_id,
@@ -232,6 +303,11 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 output_name=command.output_name,
                 developer_org_id=command.developer_org_id,
                 requester_user_id=command.requester_user_id,
+                kind=command.kind,
+                columns=list(command.columns),
+                universe=command.universe,
+                key_column=command.key_column,
+                answer_column=command.answer_column,
             )
         ]
     if state is None:
@@ -242,7 +318,7 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 export_id=state.export_id,
                 passed=report.passed,
                 check_report_hash=report.content_hash,
-                failed_checks=report.failed_checks,
+                failed_checks=list(report.failed_checks),
             )
             transition(state.state, event_type(checked))
             if report.output_name != state.output_name:
@@ -291,6 +367,11 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 )
             transition(state.state, event_type(decision))
             return [decision]
+        case RecordUnavailable(unavailable=unavailable):
+            transition(state.state, UNAVAILABLE)
+            if unavailable.export_id != state.export_id:
+                raise DomainError("the notice is about another export", rule="SBX-1")
+            return [unavailable]
     raise TypeError(f"unknown command {command!r}")
 
 
@@ -306,6 +387,11 @@ def evolve(state: ExportRequest | None, event: ExportEvent) -> ExportRequest:
             output_name=event.output_name,
             developer_org_id=event.developer_org_id,
             requester_user_id=event.requester_user_id,
+            kind=event.kind,
+            columns=tuple(event.columns),
+            universe=event.universe,
+            key_column=event.key_column,
+            answer_column=event.answer_column,
         )
     if state is None:
         raise NotFound("no such export request")
@@ -315,7 +401,7 @@ def evolve(state: ExportRequest | None, event: ExportEvent) -> ExportRequest:
             return replace(
                 moved,
                 check_report_hash=event.check_report_hash,
-                failed_checks=event.failed_checks,
+                failed_checks=tuple(event.failed_checks),
             )
         case ExportApproved():
             return replace(moved, reviewer_user_id=event.reviewer_user_id)
@@ -323,6 +409,8 @@ def evolve(state: ExportRequest | None, event: ExportEvent) -> ExportRequest:
             return replace(moved, rejection_reason=event.reason)
         case AppealFiled():
             return replace(moved, appeal_id=event.appeal_id)
+        case ExportUnavailable():
+            return replace(moved, unavailable_reason=event.reason)
     return moved
 
 

@@ -11,7 +11,10 @@ verification API (核验接口) that answers from a closed set of categories, ne
 the data. Its circulation certificate must be complete (EXP-3) before the bureau files
 it (备案), and only a filed version is released (EXP-1). A product derived from a
 delivered product is refused when its developer is the operator or an affiliate
-(EXP-4, 管住一级、放开二级).
+(EXP-4, 管住一级、放开二级). A dataset is made from a table export, a verification
+product from a verification export; ``product.released`` of a verification product
+carries where its answers come from (``VerificationSpec``), which ``draft`` keeps from
+the export because ``product.drafted`` does not carry it.
 """
 
 from __future__ import annotations
@@ -21,22 +24,26 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition, NotFound
-from contracts.events import ProductReleased, ProductWithdrawn
+from contracts.events import (
+    ProductCertified,
+    ProductDrafted,
+    ProductFiled,
+    ProductFilingReturned,
+    ProductReleased,
+    ProductWithdrawn,
+    VerificationSpec,
+)
 from services.product_release.domain.certificate import (
     CirculationCertificate,
     certificate_hash,
     validate,
 )
-from services.product_release.domain.events import (
-    ProductCertified,
-    ProductDrafted,
-    ProductFiled,
-    ProductFilingReturned,
-)
 from services.product_release.domain.export_request import ExportRequest, ExportState
 
 MACHINE = "product version"
-KINDS = {"dataset": "数据集", "verification_api": "核验接口"}
+KINDS = {"dataset": "数据集", "verification": "核验接口"}
+EXPORT_KIND_OF = {"dataset": "table", "verification": "verification"}
+"""The export kind each product kind is made from."""
 
 
 class ProductState(StrEnum):
@@ -47,9 +54,10 @@ class ProductState(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-CERTIFIED = ProductCertified.TYPE
-FILED = ProductFiled.TYPE
-FILING_RETURNED = ProductFilingReturned.TYPE
+DRAFTED = "product.drafted"
+CERTIFIED = "product.certified"
+FILED = "product.filed"
+FILING_RETURNED = "product.filing_returned"
 RELEASED = "product.released"
 WITHDRAWN = "product.withdrawn"
 
@@ -105,6 +113,14 @@ class ProductVersion:
     certificate_hash: str = ""
     filing_number: str = ""
     registration_code: str = ""
+    sandbox_id: str = ""
+    grant_id: str = ""
+    output_name: str = ""
+    key_column: str = ""
+    answer_column: str = ""
+    """Where a verification product answers from (``VerificationSpec``); the draft event
+    does not carry them, so ``draft`` sets them from the approved export."""
+    filing_return_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +159,8 @@ class ReturnFiling:
 class ReleaseProduct:
     registration_code: str
     """The product's registration code (登记编号, CAT-4), allocated by the caller."""
+    scenario_id: str = ""
+    """The scenario of the grant the product was made under (一场景一申请)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +183,14 @@ ProductEvent = (
 
 def event_type(event: ProductEvent) -> str:
     match event:
-        case ProductDrafted() | ProductCertified() | ProductFiled() | ProductFilingReturned():
-            return event.TYPE
+        case ProductDrafted():
+            return DRAFTED
+        case ProductCertified():
+            return CERTIFIED
+        case ProductFiled():
+            return FILED
+        case ProductFilingReturned():
+            return FILING_RETURNED
         case ProductReleased():
             return RELEASED
         case ProductWithdrawn():
@@ -194,8 +218,15 @@ def _draft(command: DraftProduct) -> ProductDrafted:
         raise DomainError(
             f"a product is one of {', '.join(KINDS)}, not {command.kind!r}", field="kind"
         )
+    if EXPORT_KIND_OF[command.kind] != export.kind:
+        raise DomainError(
+            f"a {command.kind} product is made from a {EXPORT_KIND_OF[command.kind]} export, "
+            f"not a {export.kind} one",
+            rule="EXP-1",
+            field="kind",
+        )
     answers = command.verification_answers
-    if command.kind == "verification_api" and (
+    if command.kind == "verification" and (
         not answers or len(set(answers)) != len(answers) or not all(a.strip() for a in answers)
     ):
         raise DomainError(
@@ -211,8 +242,39 @@ def _draft(command: DraftProduct) -> ProductDrafted:
         name=command.name,
         kind=command.kind,
         developer_org_id=developer,
-        derived_from=command.derived_from,
-        verification_answers=answers,
+        derived_from=list(command.derived_from),
+    )
+
+
+def draft(command: DraftProduct) -> tuple[ProductVersion, ProductDrafted]:
+    """A new product version and its event, with what the event does not carry: the
+    verification answers and where the answers come from (the approved export)."""
+    [event] = decide(None, command)
+    assert isinstance(event, ProductDrafted)
+    export = command.export
+    version = replace(
+        evolve(None, event),
+        verification_answers=command.verification_answers,
+        sandbox_id=export.sandbox_id,
+        grant_id=export.grant_id,
+        output_name=export.output_name,
+        key_column=export.key_column,
+        answer_column=export.answer_column,
+    )
+    return version, event
+
+
+def verification_spec(state: ProductVersion) -> VerificationSpec | None:
+    """For a verification product: the production sandbox, the approved output, its key
+    and answer columns and the closed set of answers that may leave."""
+    if state.kind != "verification":
+        return None
+    return VerificationSpec(
+        sandbox_id=state.sandbox_id,
+        output_name=state.output_name,
+        key_column=state.key_column,
+        answer_column=state.answer_column,
+        answers=list(state.verification_answers),
     )
 
 
@@ -259,6 +321,10 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
         case ReturnFiling(bureau_user_id=user, actor_role=role, reason=reason):
             transition(state.state, FILING_RETURNED)
             _bureau(user, role)
+            if not reason.strip():
+                raise DomainError(
+                    "a returned filing gives its reason", rule="EXP-3", field="reason"
+                )
             return [
                 ProductFilingReturned(
                     product_id=state.product_id,
@@ -267,7 +333,7 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
                     reason=reason,
                 )
             ]
-        case ReleaseProduct(registration_code=code):
+        case ReleaseProduct(registration_code=code, scenario_id=scenario_id):
             transition(state.state, RELEASED)
             if not code.strip():
                 raise DomainError(
@@ -284,6 +350,9 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
                     developer_org_id=state.developer_org_id,
                     registration_code=code,
                     certificate_id=state.certificate_id,
+                    verification=verification_spec(state),
+                    scenario_id=scenario_id,
+                    grant_id=state.grant_id,
                 )
             ]
         case WithdrawProduct(reason=reason):
@@ -303,8 +372,7 @@ def evolve(state: ProductVersion | None, event: ProductEvent) -> ProductVersion:
             name=event.name,
             kind=event.kind,
             developer_org_id=event.developer_org_id,
-            derived_from=event.derived_from,
-            verification_answers=event.verification_answers,
+            derived_from=tuple(event.derived_from),
         )
     if state is None:
         raise NotFound("no such product version")
@@ -319,7 +387,9 @@ def evolve(state: ProductVersion | None, event: ProductEvent) -> ProductVersion:
         case ProductFiled():
             return replace(moved, filing_number=event.filing_number)
         case ProductFilingReturned():
-            return replace(moved, certificate_id="", certificate_hash="")
+            return replace(
+                moved, certificate_id="", certificate_hash="", filing_return_reason=event.reason
+            )
         case ProductReleased():
             return replace(moved, registration_code=event.registration_code)
     return moved

@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from contracts.events import ExportApproved
+from contracts.events import ExportApproved, ExportChecked, ExportRequested, OutputColumn
 from services.product_release.domain.certificate import (
     CirculationCertificate,
     DataSource,
     Interaction,
 )
-from services.product_release.domain.events import ExportChecked, ExportRequested
 from services.product_release.domain.export_request import ExportRequest, replay
 from services.product_release.domain.outputs import Column, Constraint, OutputTable, Role, Value
 from services.product_release.domain.settings import ExportCheckSettings
@@ -103,19 +102,31 @@ def among(attribute: str, *values: Value) -> Constraint:
     return Constraint(attribute, values=frozenset(values))
 
 
+DECLARED = [
+    OutputColumn(name="district", role="dimension"),
+    OutputColumn(name="industry", role="dimension"),
+    OutputColumn(name="firms", role="count"),
+]
+
+
+def export_requested(**overrides: Any) -> ExportRequested:
+    """``export.requested`` of a table export by ``DEVELOPER``'s ``REQUESTER``."""
+    fields: dict[str, Any] = {
+        "export_id": "exp-1",
+        "sandbox_id": "sbx-1",
+        "grant_id": "grant-1",
+        "output_name": "firms_by_district_industry",
+        "developer_org_id": DEVELOPER,
+        "requester_user_id": REQUESTER,
+        "kind": "table",
+        "columns": DECLARED,
+    }
+    fields.update(overrides)
+    return ExportRequested(**fields)
+
+
 def requested_export(**overrides: Any) -> ExportRequest:
-    state = replay(
-        [
-            ExportRequested(
-                export_id="exp-1",
-                sandbox_id="sbx-1",
-                grant_id="grant-1",
-                output_name="firms_by_district_industry",
-                developer_org_id=DEVELOPER,
-                requester_user_id=REQUESTER,
-            )
-        ]
-    )
+    state = replay([export_requested()])
     assert state is not None
     return replace(state, **overrides)
 
@@ -123,14 +134,7 @@ def requested_export(**overrides: Any) -> ExportRequest:
 def approved_export(developer_org_id: str = DEVELOPER) -> ExportRequest:
     state = replay(
         [
-            ExportRequested(
-                export_id="exp-1",
-                sandbox_id="sbx-1",
-                grant_id="grant-1",
-                output_name="firms_by_district_industry",
-                developer_org_id=developer_org_id,
-                requester_user_id=REQUESTER,
-            ),
+            export_requested(developer_org_id=developer_org_id),
             ExportChecked(export_id="exp-1", passed=True, check_report_hash="ab" * 32),
             ExportApproved(
                 export_id="exp-1",

@@ -10,9 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition
-from contracts.events import AppealDecided, AppealFiled, ExportApproved, ExportRejected
+from contracts.events import (
+    AppealDecided,
+    AppealFiled,
+    ExportApproved,
+    ExportChecked,
+    ExportRejected,
+)
 from services.product_release.domain.check_report import CheckReport, run_checks
-from services.product_release.domain.events import ExportChecked, ExportRequested
 from services.product_release.domain.export_request import (
     EVENT_TYPES,
     TERMINAL,
@@ -33,10 +38,12 @@ from services.product_release.domain.export_request import (
     transition,
 )
 from tests.unit.services.product_release.export_factories import (
+    DECLARED,
     DEVELOPER,
     REQUESTER,
     REVIEWER,
     count_table,
+    export_requested,
     requested_export,
     settings_factory,
 )
@@ -236,10 +243,10 @@ def test_REQ_6_a_decision_must_be_about_the_filed_appeal_and_upheld_or_dismissed
 
 
 def test_EXP_2_a_request_is_made_once_and_names_its_requester() -> None:
-    command = RequestExport("exp-1", "sbx-1", "grant-1", OUTPUT, DEVELOPER, REQUESTER)
-    assert decide(None, command) == [
-        ExportRequested("exp-1", "sbx-1", "grant-1", OUTPUT, DEVELOPER, REQUESTER)
-    ]
+    command = RequestExport(
+        "exp-1", "sbx-1", "grant-1", OUTPUT, DEVELOPER, REQUESTER, columns=tuple(DECLARED)
+    )
+    assert decide(None, command) == [export_requested()]
     with pytest.raises(Conflict):
         decide(requested_export(), command)
     with pytest.raises(DomainError):
@@ -287,7 +294,7 @@ def test_EXP_2_EXP_6_no_sequence_of_commands_approves_without_a_passing_check_an
         for event in produced:
             state = evolve(state, event)
             events.append(event)
-    requested = ExportRequested("exp-1", "sbx-1", "grant-1", OUTPUT, DEVELOPER, REQUESTER)
+    requested = export_requested()
     assert replay([requested, *events]) == state
     if state.state is ExportState.APPROVED:
         approvals = [e for e in events if isinstance(e, ExportApproved)]

@@ -10,10 +10,15 @@ from typing import Any
 import pytest
 
 from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition
-from contracts.events import ProductReleased, ProductWithdrawn
+from contracts.events import (
+    ProductDrafted,
+    ProductFiled,
+    ProductReleased,
+    ProductWithdrawn,
+    VerificationSpec,
+)
 from services.product_release.domain.certificate import Interaction, certificate_hash
-from services.product_release.domain.events import ProductFiled
-from services.product_release.domain.export_request import ExportState
+from services.product_release.domain.export_request import ExportRequest, ExportState
 from services.product_release.domain.product import (
     EVENT_TYPES,
     TERMINAL,
@@ -32,6 +37,7 @@ from services.product_release.domain.product import (
     evolve,
     transition,
 )
+from services.product_release.domain.product import draft as draft_version
 from tests.unit.services.product_release.export_factories import (
     DEVELOPER,
     OPERATOR,
@@ -204,7 +210,8 @@ def test_EXP_4_an_operator_affiliate_may_not_redevelop_a_delivered_product() -> 
 
 def test_EXP_4_an_independent_developer_may_build_on_a_delivered_product() -> None:
     [event] = decide(None, draft(derived_from=("prod-0",)))
-    assert event.derived_from == ("prod-0",)  # type: ignore[union-attr]
+    assert isinstance(event, ProductDrafted)
+    assert event.derived_from == ["prod-0"]
 
 
 def test_EXP_4_the_operator_may_deliver_first_level_products_of_its_own() -> None:
@@ -212,15 +219,63 @@ def test_EXP_4_the_operator_may_deliver_first_level_products_of_its_own() -> Non
     assert state.developer_org_id == OPERATOR
 
 
-def test_EXP_1_a_verification_api_answers_from_a_closed_set_of_categories() -> None:
+def verification_export() -> ExportRequest:
+    return replace(
+        approved_export(), kind="verification", key_column="credit_code", answer_column="status"
+    )
+
+
+def test_EXP_1_a_verification_answers_from_a_closed_set_of_categories() -> None:
+    export = verification_export()
     with pytest.raises(DomainError):
-        decide(None, draft(kind="verification_api"))
+        decide(None, draft(kind="verification", export=export))
     with pytest.raises(DomainError):
-        decide(None, draft(kind="verification_api", verification_answers=("一致", "一致")))
-    api = apply(None, draft(kind="verification_api", verification_answers=("一致", "不一致")))
-    assert api.kind == "verification_api"
+        decide(
+            None,
+            draft(kind="verification", export=export, verification_answers=("一致", "一致")),
+        )
+    api = apply(
+        None, draft(kind="verification", export=export, verification_answers=("一致", "不一致"))
+    )
+    assert api.kind == "verification"
     with pytest.raises(DomainError):
         decide(None, draft(kind="raw_table"))
+
+
+def test_EXP_1_a_product_kind_matches_the_kind_of_its_export() -> None:
+    with pytest.raises(DomainError) as caught:
+        decide(None, draft(kind="verification", verification_answers=("一致", "不一致")))
+    assert caught.value.field == "kind"
+    with pytest.raises(DomainError):
+        decide(None, draft(kind="dataset", export=verification_export()))
+
+
+def test_EXP_1_a_released_verification_product_carries_where_its_answers_come_from() -> None:
+    version, _ = draft_version(
+        draft(
+            kind="verification",
+            export=verification_export(),
+            verification_answers=("一致", "不一致"),
+        )
+    )
+    version = apply(version, AttachCertificate(certificate_factory()))
+    version = apply(version, FileProduct("user-bureau-2", "bureau", "备案-1"))
+    [released] = decide(version, ReleaseProduct(CODE, scenario_id="scn-1"))
+    assert isinstance(released, ProductReleased)
+    assert released.verification == VerificationSpec(
+        sandbox_id="sbx-1",
+        output_name="firms_by_district_industry",
+        key_column="credit_code",
+        answer_column="status",
+        answers=["一致", "不一致"],
+    )
+    assert (released.scenario_id, released.grant_id) == ("scn-1", "grant-1")
+
+
+def test_EXP_3_a_returned_filing_gives_its_reason() -> None:
+    with pytest.raises(DomainError) as caught:
+        decide(certified(), ReturnFiling("user-bureau-2", "bureau", " "))
+    assert caught.value.field == "reason"
 
 
 def test_EXP_1_withdrawal_ends_a_released_product() -> None:

@@ -1,0 +1,128 @@
+"""``/product-release/affiliations`` and ``/product-release/settings``: what the bureau
+declares for the export review — the operator's affiliates (关联方, EXP-4) and the
+region's export-check settings (辖区设置, EXP-2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, get, post, put
+from litestar.params import JSONBody, PathParameter
+
+from contracts.envelope import Role
+from contracts.errors import Forbidden
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from libs.store.port import Document, DuplicateDocument, VersionConflict
+from services.product_release import export_commands, product_commands, writes
+from services.product_release.api.schemas import (
+    AffiliationBody,
+    AffiliationView,
+    SettingsBody,
+    SettingsView,
+)
+from services.product_release.domain import settings as export_settings
+from services.product_release.domain.settings import ExportCheckSettings
+from services.product_release.repository import SETTINGS, settings_to_doc
+
+RegionPath = Annotated[str, PathParameter(pattern=r"^\d{6}$")]
+ADMINISTRATORS = (Role.BUREAU, Role.OPERATOR, Role.SUPERVISOR)
+
+
+def affiliation_view(doc: Document) -> AffiliationView:
+    return AffiliationView(
+        org_id=doc["_id"],
+        operator_org_id=doc["operator_org_id"],
+        relation=doc["relation"],
+        declared_by=doc.get("declared_by", ""),
+        declared_at=doc.get("declared_at", ""),
+    )
+
+
+def settings_view(settings: ExportCheckSettings) -> SettingsView:
+    return SettingsView(**settings.as_record())  # type: ignore[arg-type]
+
+
+async def define_settings(
+    ctx: ServiceContext, request: Request[Any, Any, Any], region: str, body: SettingsBody
+) -> ExportCheckSettings:
+    """The bureau of the region changes its export-check settings (EXP-2), within bounds."""
+    principal = principal_of(request)
+    if region != ctx.region:
+        raise Forbidden(f"this platform serves region {ctx.region}, not {region}", rule="FED-1")
+    changes = msgspec.structs.asdict(body)
+    changes = {k: v for k, v in changes.items() if v is not msgspec.UNSET}
+    for attempt in range(writes.ATTEMPTS):
+        current_doc = await ctx.store.get(SETTINGS, region)
+        current = await export_commands.effective_settings(ctx, region)
+        updated = export_settings.change(
+            current, actor_role=principal.role.value, actor_region=principal.region, **changes
+        )
+        try:
+            if current_doc is None:
+                await ctx.store.insert(SETTINGS, settings_to_doc(updated))
+            else:
+                await ctx.store.replace(SETTINGS, settings_to_doc(updated), current_doc["_version"])
+            break
+        except (DuplicateDocument, VersionConflict):
+            if attempt == writes.ATTEMPTS - 1:
+                raise
+    await ctx.audit.append(
+        actor=writes.audit_actor(principal.actor()),
+        action="settings.define",
+        subject=f"settings:{region}",
+        detail=updated.as_record(),
+    )
+    return updated
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class AdministrationController(Controller):
+        path = "/"
+        tags = ["administration"]
+
+        @post(
+            "/affiliations",
+            guards=[roles(Role.BUREAU)],
+            summary="Declare an affiliate of the operator (关联方, EXP-4)",
+            description=(
+                "Identity does not record affiliations yet; the bureau declares them here. "
+                "An affiliate may not re-develop a product delivered on the platform."
+            ),
+        )
+        async def declare(
+            self, request: Request[Any, Any, Any], data: JSONBody[AffiliationBody]
+        ) -> AffiliationView:
+            doc = await product_commands.declare_affiliation(
+                ctx,
+                principal_of(request),
+                org_id=data.org_id,
+                operator_org_id=data.operator_org_id,
+                relation=data.relation,
+            )
+            return affiliation_view(doc)
+
+        @get("/affiliations", guards=[roles(*ADMINISTRATORS)], summary="Declared affiliates")
+        async def affiliations(self) -> list[AffiliationView]:
+            return [affiliation_view(d) for d in await product_commands.affiliations(ctx)]
+
+        @get(
+            "/settings/{region:str}",
+            guards=[roles(*ADMINISTRATORS, Role.DEVELOPER)],
+            summary="Export-check settings in force in a region (EXP-2)",
+        )
+        async def read_settings(self, region: RegionPath) -> SettingsView:
+            return settings_view(await export_commands.effective_settings(ctx, region))
+
+        @put(
+            "/settings/{region:str}",
+            guards=[roles(Role.BUREAU)],
+            summary="Set the region's export-check settings (the bureau of that region)",
+        )
+        async def set_settings(
+            self, request: Request[Any, Any, Any], region: RegionPath, data: JSONBody[SettingsBody]
+        ) -> SettingsView:
+            return settings_view(await define_settings(ctx, request, region, data))
+
+    return AdministrationController

@@ -1,0 +1,142 @@
+"""``/product-release/exports``: export requests (出域申请), their automated check reports
+(EXP-2) and the human review (出域审核, EXP-1, EXP-6)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from contracts.events import OutputColumn
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from libs.store.port import Document
+from services.product_release import export_commands
+from services.product_release.api.schemas import (
+    DecisionBody,
+    ExportBody,
+    ExportPage,
+    ExportView,
+)
+from services.product_release.domain.export_request import ExportState
+
+READERS = (Role.DEVELOPER, Role.OPERATOR, Role.BUREAU, Role.SUPERVISOR)
+
+
+def view(doc: Document) -> ExportView:
+    return ExportView(
+        export_id=doc["_id"],
+        region=doc["region"],
+        sandbox_id=doc["sandbox_id"],
+        grant_id=doc["grant_id"],
+        output_name=doc["output_name"],
+        kind=doc.get("kind", "table"),
+        columns=list(doc.get("columns", [])),
+        universe=doc.get("universe", ""),
+        key_column=doc.get("key_column", ""),
+        answer_column=doc.get("answer_column", ""),
+        developer_org_id=doc["developer_org_id"],
+        requester_user_id=doc["requester_user_id"],
+        state=doc["state"],
+        check_report_hash=doc.get("check_report_hash", ""),
+        failed_checks=list(doc.get("failed_checks", [])),
+        reviewer_user_id=doc.get("reviewer_user_id", ""),
+        rejection_reason=doc.get("rejection_reason", ""),
+        appeal_id=doc.get("appeal_id", ""),
+        unavailable_reason=doc.get("unavailable_reason", ""),
+        requested_at=doc.get("requested_at", ""),
+        checked_at=doc.get("checked_at", ""),
+        decided_at=doc.get("decided_at", ""),
+    )
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class ExportController(Controller):
+        path = "/exports"
+        tags = ["exports"]
+
+        @post(
+            "/",
+            guards=[roles(Role.DEVELOPER)],
+            summary="Request an export (出域申请) from one's own production sandbox",
+        )
+        async def request_export(
+            self, request: Request[Any, Any, Any], data: JSONBody[ExportBody]
+        ) -> ExportView:
+            principal = principal_of(request)
+            state = await export_commands.request_export(
+                ctx,
+                principal,
+                sandbox_id=data.sandbox_id,
+                output_name=data.output_name,
+                kind=data.kind,
+                columns=[
+                    OutputColumn(name=c.name, role=c.role, of=c.of, source=c.source)
+                    for c in data.columns
+                ],
+                universe=data.universe,
+                key_column=data.key_column,
+                answer_column=data.answer_column,
+            )
+            return view(await export_commands.get_export(ctx, principal, state.export_id))
+
+        @get("/", guards=[roles(*READERS)], summary="Export requests one may see")
+        async def browse(
+            self,
+            request: Request[Any, Any, Any],
+            in_state: Annotated[ExportState | None, QueryParameter(name="state")] = None,
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        ) -> ExportPage:
+            docs, total = await export_commands.list_exports(
+                ctx,
+                principal_of(request),
+                state=in_state.value if in_state else None,
+                offset=offset,
+                limit=limit,
+            )
+            return ExportPage(
+                items=[view(d) for d in docs], total=total, offset=offset, limit=limit
+            )
+
+        @get("/{export_id:str}", guards=[roles(*READERS)], summary="One export request")
+        async def read(
+            self, request: Request[Any, Any, Any], export_id: FromPath[str]
+        ) -> ExportView:
+            return view(await export_commands.get_export(ctx, principal_of(request), export_id))
+
+        @get(
+            "/{export_id:str}/report",
+            guards=[roles(*READERS)],
+            summary="The automated disclosure check report (EXP-2), as stored by its hash",
+        )
+        async def report(
+            self, request: Request[Any, Any, Any], export_id: FromPath[str]
+        ) -> dict[str, Any]:
+            return await export_commands.get_report(ctx, principal_of(request), export_id)
+
+        @post(
+            "/{export_id:str}/decision",
+            guards=[roles(Role.OPERATOR, Role.BUREAU, Role.DEVELOPER)],
+            status_code=200,
+            summary="Approve or reject a checked export (出域审核; four eyes, EXP-6)",
+            description=(
+                "The grant's operator or the bureau decides. A developer reaching this "
+                "route is refused: whoever requested an export never approves it (EXP-6)."
+            ),
+        )
+        async def decide(
+            self,
+            request: Request[Any, Any, Any],
+            export_id: FromPath[str],
+            data: JSONBody[DecisionBody],
+        ) -> ExportView:
+            principal = principal_of(request)
+            await export_commands.decide_export(
+                ctx, principal, export_id, approve=data.approve, reason=data.reason
+            )
+            return view(await export_commands.get_export(ctx, principal, export_id))
+
+    return ExportController

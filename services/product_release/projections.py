@@ -1,0 +1,162 @@
+"""What product-release keeps of other services' facts: grants (request-review), sandboxes
+(sandbox-broker), operator agreements (identity) and the operator's affiliates.
+
+Each projection is an upsert keyed by the fact's own id, so a redelivered event writes
+the same document again. A revoked grant, a closed sandbox or an ended agreement stays
+so: a late ``issued`` or ``ready`` never reopens it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from contracts.envelope import Envelope
+from contracts.events import (
+    AgreementExpired,
+    AgreementSigned,
+    AgreementTerminated,
+    GrantIssued,
+    GrantRevoked,
+    SandboxClosed,
+    SandboxReady,
+)
+from libs.service import ServiceContext
+from libs.store.port import Document, DuplicateDocument, VersionConflict
+from services.product_release.repository import AFFILIATIONS, AGREEMENTS, GRANTS, SANDBOXES
+from services.product_release.writes import ATTEMPTS
+
+ENDED = frozenset({"revoked", "closed", "ended"})
+
+
+async def upsert(
+    ctx: ServiceContext, collection: str, doc_id: str, change: Callable[[Document], Document]
+) -> Document:
+    """Apply ``change`` to the stored document (or to ``{"_id": doc_id}``) and save it."""
+    for attempt in range(ATTEMPTS):
+        current = await ctx.store.get(collection, doc_id)
+        wanted = change(dict(current) if current else {"_id": doc_id})
+        wanted.pop("_outbox", None)
+        try:
+            if current is None:
+                await ctx.store.insert(collection, wanted)
+            else:
+                await ctx.store.replace(collection, wanted, current["_version"])
+            return wanted
+        except (DuplicateDocument, VersionConflict):
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _status(doc: Document, status: str) -> str:
+    """A live status never overwrites an ended one (events may arrive late)."""
+    return doc["status"] if doc.get("status") in ENDED else status
+
+
+async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
+    grant = envelope.payload
+    assert isinstance(grant, GrantIssued)
+
+    def change(doc: Document) -> Document:
+        doc.update(
+            scenario_id=grant.scenario_id,
+            developer_org_id=grant.developer_org_id,
+            operator_org_id=grant.operator_org_id,
+            valid_until=grant.valid_until.isoformat(),
+            status=_status(doc, "live"),
+        )
+        return doc
+
+    await upsert(ctx, GRANTS, grant.grant_id, change)
+
+
+async def on_grant_revoked(ctx: ServiceContext, envelope: Envelope) -> None:
+    revoked = envelope.payload
+    assert isinstance(revoked, GrantRevoked)
+
+    def change(doc: Document) -> Document:
+        doc.update(developer_org_id=revoked.developer_org_id, status="revoked")
+        return doc
+
+    await upsert(ctx, GRANTS, revoked.grant_id, change)
+
+
+async def on_sandbox_ready(ctx: ServiceContext, envelope: Envelope) -> None:
+    ready = envelope.payload
+    assert isinstance(ready, SandboxReady)
+
+    def change(doc: Document) -> Document:
+        doc.update(
+            grant_id=ready.grant_id,
+            developer_org_id=ready.developer_org_id,
+            environment=ready.environment,
+            status=_status(doc, "open"),
+        )
+        return doc
+
+    await upsert(ctx, SANDBOXES, ready.sandbox_id, change)
+
+
+async def on_sandbox_closed(ctx: ServiceContext, envelope: Envelope) -> None:
+    closed = envelope.payload
+    assert isinstance(closed, SandboxClosed)
+
+    def change(doc: Document) -> Document:
+        doc.update(grant_id=closed.grant_id, status="closed", reason=closed.reason)
+        return doc
+
+    await upsert(ctx, SANDBOXES, closed.sandbox_id, change)
+
+
+async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
+    signed = envelope.payload
+    assert isinstance(signed, AgreementSigned)
+
+    def change(doc: Document) -> Document:
+        doc.update(
+            operator_org_id=signed.operator_org_id,
+            signed_at=envelope.occurred_at.isoformat(),
+            status=_status(doc, "active"),
+        )
+        return doc
+
+    await upsert(ctx, AGREEMENTS, signed.agreement_id, change)
+
+
+async def on_agreement_ended(ctx: ServiceContext, envelope: Envelope) -> None:
+    ended = envelope.payload
+    assert isinstance(ended, AgreementTerminated | AgreementExpired)
+
+    def change(doc: Document) -> Document:
+        doc.update(operator_org_id=ended.operator_org_id, status="ended")
+        return doc
+
+    await upsert(ctx, AGREEMENTS, ended.agreement_id, change)
+
+
+async def operator_of(ctx: ServiceContext, grant: Document | None) -> str:
+    """The operator (运营机构) a grant was issued under: named by the grant, else the
+    operator of the newest active agreement; empty when none is known yet."""
+    if grant and grant.get("operator_org_id"):
+        return str(grant["operator_org_id"])
+    agreements = await ctx.store.find(AGREEMENTS, {"status": "active"})
+    if not agreements:
+        return ""
+    newest = max(agreements, key=lambda d: str(d.get("signed_at", "")))
+    return str(newest["operator_org_id"])
+
+
+async def affiliates_of(ctx: ServiceContext, operator_org_id: str) -> frozenset[str]:
+    """Organizations the bureau declared affiliated with the operator (EXP-4)."""
+    if not operator_org_id:
+        return frozenset()
+    docs = await ctx.store.find(AFFILIATIONS, {"operator_org_id": operator_org_id})
+    return frozenset(str(d["_id"]) for d in docs)
+
+
+def grant_live(grant: Document | None, now: datetime) -> bool:
+    if grant is None or grant.get("status") != "live":
+        return False
+    until = grant.get("valid_until")
+    return not until or datetime.fromisoformat(str(until)) > now

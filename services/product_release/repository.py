@@ -1,0 +1,201 @@
+"""product-release documents in the service's own database, and back: export requests,
+check reports, product versions, the released cells of the differencing history,
+jurisdiction settings, and the projections of other services' facts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.events import OutputColumn
+from libs.store.port import Document
+from services.product_release.domain.differencing import ReleasedCell
+from services.product_release.domain.export_request import ExportRequest, ExportState
+from services.product_release.domain.outputs import Constraint
+from services.product_release.domain.product import ProductState, ProductVersion
+from services.product_release.domain.settings import ExportCheckSettings
+
+EXPORTS = "exports"
+REPORTS = "check_reports"
+PRODUCTS = "products"
+SETTINGS = "settings"
+GRANTS = "grants"
+SANDBOXES = "sandboxes"
+AGREEMENTS = "agreements"
+AFFILIATIONS = "affiliations"
+
+
+def export_to_doc(export: ExportRequest, *, region: str, extra: Document | None = None) -> Document:
+    doc: Document = {
+        "_id": export.export_id,
+        "region": region,
+        "sandbox_id": export.sandbox_id,
+        "grant_id": export.grant_id,
+        "output_name": export.output_name,
+        "developer_org_id": export.developer_org_id,
+        "requester_user_id": export.requester_user_id,
+        "kind": export.kind,
+        "columns": [
+            {"name": c.name, "role": c.role, "of": c.of, "source": c.source} for c in export.columns
+        ],
+        "universe": export.universe,
+        "key_column": export.key_column,
+        "answer_column": export.answer_column,
+        "state": export.state.value,
+        "check_report_hash": export.check_report_hash,
+        "failed_checks": list(export.failed_checks),
+        "reviewer_user_id": export.reviewer_user_id,
+        "rejection_reason": export.rejection_reason,
+        "appeal_id": export.appeal_id,
+        "unavailable_reason": export.unavailable_reason,
+    }
+    if extra:
+        doc.update(extra)
+    return doc
+
+
+EXPORT_EXTRA = ("requested_at", "checked_at", "decided_at", "cells")
+"""Fields of an export document the domain state does not hold (kept across writes)."""
+
+
+def export_from_doc(doc: Document) -> ExportRequest:
+    columns: list[dict[str, str]] = doc.get("columns", [])
+    return ExportRequest(
+        export_id=doc["_id"],
+        sandbox_id=doc["sandbox_id"],
+        grant_id=doc["grant_id"],
+        output_name=doc["output_name"],
+        developer_org_id=doc["developer_org_id"],
+        requester_user_id=doc["requester_user_id"],
+        kind=doc.get("kind", "table"),
+        columns=tuple(OutputColumn(**c) for c in columns),
+        universe=doc.get("universe", ""),
+        key_column=doc.get("key_column", ""),
+        answer_column=doc.get("answer_column", ""),
+        state=ExportState(doc["state"]),
+        check_report_hash=doc.get("check_report_hash", ""),
+        failed_checks=tuple(doc.get("failed_checks", [])),
+        reviewer_user_id=doc.get("reviewer_user_id", ""),
+        rejection_reason=doc.get("rejection_reason", ""),
+        appeal_id=doc.get("appeal_id", ""),
+        unavailable_reason=doc.get("unavailable_reason", ""),
+    )
+
+
+def _constraint_to_doc(constraint: Constraint) -> dict[str, Any]:
+    values = None if constraint.values is None else list(constraint.values)
+    return {
+        "attribute": constraint.attribute,
+        "values": values,
+        "low": constraint.low,
+        "high": constraint.high,
+    }
+
+
+def _constraint_from_doc(doc: dict[str, Any]) -> Constraint:
+    values = doc.get("values")
+    return Constraint(
+        doc["attribute"],
+        values=None if values is None else frozenset(values),
+        low=doc.get("low"),
+        high=doc.get("high"),
+    )
+
+
+def cell_to_doc(cell: ReleasedCell) -> dict[str, Any]:
+    return {
+        "export_id": cell.export_id,
+        "table": cell.table,
+        "universe": cell.universe,
+        "measure": cell.measure,
+        "population": [_constraint_to_doc(c) for c in cell.population],
+        "units": cell.units,
+        "value": cell.value,
+    }
+
+
+def cell_from_doc(doc: dict[str, Any]) -> ReleasedCell:
+    population: list[dict[str, Any]] = doc["population"]
+    return ReleasedCell(
+        export_id=doc["export_id"],
+        table=doc["table"],
+        universe=doc["universe"],
+        measure=doc["measure"],
+        population=tuple(_constraint_from_doc(c) for c in population),
+        units=doc.get("units"),
+        value=doc.get("value"),
+    )
+
+
+def product_to_doc(
+    product: ProductVersion, *, region: str, extra: Document | None = None
+) -> Document:
+    doc: Document = {
+        "_id": product.product_id,
+        "region": region,
+        "version": product.version,
+        "export_id": product.export_id,
+        "name": product.name,
+        "kind": product.kind,
+        "developer_org_id": product.developer_org_id,
+        "derived_from": list(product.derived_from),
+        "verification_answers": list(product.verification_answers),
+        "state": product.state.value,
+        "certificate_id": product.certificate_id,
+        "certificate_hash": product.certificate_hash,
+        "filing_number": product.filing_number,
+        "registration_code": product.registration_code,
+        "sandbox_id": product.sandbox_id,
+        "grant_id": product.grant_id,
+        "output_name": product.output_name,
+        "key_column": product.key_column,
+        "answer_column": product.answer_column,
+        "filing_return_reason": product.filing_return_reason,
+    }
+    if extra:
+        doc.update(extra)
+    return doc
+
+
+PRODUCT_EXTRA = ("description", "drafted_at", "certificate", "released_at", "scenario_id")
+
+
+def product_from_doc(doc: Document) -> ProductVersion:
+    return ProductVersion(
+        product_id=doc["_id"],
+        version=int(doc["version"]),
+        export_id=doc["export_id"],
+        name=doc["name"],
+        kind=doc["kind"],
+        developer_org_id=doc["developer_org_id"],
+        derived_from=tuple(doc.get("derived_from", [])),
+        verification_answers=tuple(doc.get("verification_answers", [])),
+        state=ProductState(doc["state"]),
+        certificate_id=doc.get("certificate_id", ""),
+        certificate_hash=doc.get("certificate_hash", ""),
+        filing_number=doc.get("filing_number", ""),
+        registration_code=doc.get("registration_code", ""),
+        sandbox_id=doc.get("sandbox_id", ""),
+        grant_id=doc.get("grant_id", ""),
+        output_name=doc.get("output_name", ""),
+        key_column=doc.get("key_column", ""),
+        answer_column=doc.get("answer_column", ""),
+        filing_return_reason=doc.get("filing_return_reason", ""),
+    )
+
+
+def settings_to_doc(settings: ExportCheckSettings) -> Document:
+    doc = settings.as_record()
+    doc["_id"] = doc.pop("region")
+    return doc
+
+
+def settings_from_doc(doc: Document) -> ExportCheckSettings:
+    return ExportCheckSettings(
+        region=doc["_id"],
+        min_cell_count=int(doc["min_cell_count"]),
+        zero_cells_disclosive=bool(doc["zero_cells_disclosive"]),
+        dominance_largest_percent=int(doc["dominance_largest_percent"]),
+        dominance_top_two_percent=int(doc["dominance_top_two_percent"]),
+        p_ratio_percent=int(doc["p_ratio_percent"]),
+        min_residual_dof=int(doc["min_residual_dof"]),
+    )
