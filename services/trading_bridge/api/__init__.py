@@ -1,1 +1,2 @@
-"""HTTP API of trading-bridge: thin controllers; today only health and OpenAPI."""
+"""HTTP API of trading-bridge: thin controllers for listings (the operator's) and for the
+exchange's orders, executions and settlements (the only door to a trade, TRD-1)."""

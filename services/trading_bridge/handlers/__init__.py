@@ -1,1 +1,32 @@
-"""Event handlers of trading-bridge, by event type; it subscribes to none until its rules land."""
+"""Event handlers of trading-bridge, by event type: ``product.released`` and
+``product.withdrawn`` (``pdo.<region>.product.products.v1``), ``price.listed``
+(``…billing.prices.v1``) and ``org.registered`` (``…identity.organizations.v1``). Each is
+thin: it hands the envelope to ``services.trading_bridge.projections``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from contracts.envelope import Envelope
+from libs.bus.consumer import EnvelopeHandler
+from libs.service import ServiceContext
+from services.trading_bridge import projections
+
+_ROUTES: dict[str, Callable[[ServiceContext, Envelope], Awaitable[None]]] = {
+    "product.released": projections.on_product_released,
+    "product.withdrawn": projections.on_product_withdrawn,
+    "price.listed": projections.on_price_listed,
+    "org.registered": projections.on_org_registered,
+}
+
+
+def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
+    """Every consumed event type, bound to this service's context."""
+
+    def bind(route: Callable[[ServiceContext, Envelope], Awaitable[None]]) -> EnvelopeHandler:
+        async def handle(envelope: Envelope) -> None:
+            await route(ctx, envelope)
+
+        return handle
+
+    return {event_type: bind(route) for event_type, route in _ROUTES.items()}

@@ -1,0 +1,142 @@
+"""The exchange's door (TRD-1): orders, executions (成交) and settlements (结算) reported by
+the licensed data exchange, a machine client with a client-credential token
+(``orders:write`` for orders and executions, ``settlements:write`` for settlements).
+
+These are the only routes that create trades; nothing else on the platform does. Every
+POST is idempotent by the exchange's own id: the same request sent again answers the
+first result (201, header ``Idempotent-Replayed: true``) and publishes nothing; the same
+id with other content is a 409. An exchange acts only on its own listings, orders and
+trades (403). The trades are read by the operator, the bureau and supervisors, and by an
+exchange for its own.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.trading_bridge import commands
+from services.trading_bridge.api.schemas import (
+    ExecutionBody,
+    Id,
+    OrderBody,
+    OrderView,
+    SettlementBody,
+    TradePage,
+    TradeView,
+)
+from services.trading_bridge.api.views import order_view, trade_view
+from services.trading_bridge.domain.trade import ExecuteTrade, PlaceOrder, SettleTrade
+
+READERS = (Role.OPERATOR, Role.BUREAU, Role.SUPERVISOR, Role.EXCHANGE)
+REPLAYED = "Idempotent-Replayed"
+
+
+def _answer(view: Any, fresh: bool) -> Response[Any]:
+    return Response(view, status_code=201, headers={REPLAYED: "false" if fresh else "true"})
+
+
+def controller(ctx: ServiceContext) -> list[type[Controller]]:
+    class OrderController(Controller):
+        path = "/orders"
+        tags = ["exchange"]
+
+        @post(
+            "/",
+            guards=[roles(Role.EXCHANGE)],
+            summary="The exchange passes on an order for its own listing → order.received",
+        )
+        async def receive(
+            self, request: Request[Any, Any, Any], data: JSONBody[OrderBody]
+        ) -> Response[OrderView]:
+            cmd = PlaceOrder(
+                order_id=data.order_id,
+                listing_id=data.listing_id,
+                buyer_org_id=data.buyer_org_id,
+                quantity=data.quantity,
+            )
+            order, fresh = await commands.place_order(ctx, principal_of(request), cmd)
+            return _answer(order_view(order), fresh)
+
+    class TradeController(Controller):
+        path = "/trades"
+        tags = ["exchange"]
+
+        @post(
+            "/",
+            guards=[roles(Role.EXCHANGE)],
+            summary="The exchange reports an order's execution → trade.executed",
+            description="`amount_fen` must be the listing's published price of `quantity`, "
+            "progressive tiers applied (BIL-5); one trade per order, for at most its "
+            "quantity.",
+        )
+        async def execute(
+            self, request: Request[Any, Any, Any], data: JSONBody[ExecutionBody]
+        ) -> Response[TradeView]:
+            cmd = ExecuteTrade(
+                trade_id=data.trade_id,
+                order_id=data.order_id,
+                quantity=data.quantity,
+                amount_fen=data.amount_fen,
+            )
+            trade, fresh = await commands.execute_trade(ctx, principal_of(request), cmd)
+            return _answer(trade_view(trade), fresh)
+
+        @get(
+            "/",
+            guards=[roles(*READERS)],
+            summary="Trades (an exchange sees its own)",
+        )
+        async def browse(
+            self,
+            request: Request[Any, Any, Any],
+            listing_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
+            product_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        ) -> TradePage:
+            where: dict[str, Any] = {}
+            if listing_id is not None:
+                where["listing_id"] = listing_id
+            if product_id is not None:
+                where["product_id"] = product_id
+            found, total = await commands.trades(
+                ctx, principal_of(request), where, offset=offset, limit=limit
+            )
+            return TradePage(
+                items=[trade_view(t) for t in found], total=total, offset=offset, limit=limit
+            )
+
+        @get("/{trade_id:str}", guards=[roles(*READERS)], summary="One trade")
+        async def read(self, request: Request[Any, Any, Any], trade_id: FromPath[str]) -> TradeView:
+            return trade_view(await commands.get_trade(ctx, principal_of(request), trade_id))
+
+    class SettlementController(Controller):
+        path = "/settlements"
+        tags = ["exchange"]
+
+        @post(
+            "/",
+            guards=[roles(Role.EXCHANGE)],
+            summary="The exchange reports a trade's settlement → trade.settled",
+            description="Once per trade, for exactly the trade's amount (BIL-5); "
+            "`settled_at` defaults to the time received.",
+        )
+        async def settle(
+            self, request: Request[Any, Any, Any], data: JSONBody[SettlementBody]
+        ) -> Response[TradeView]:
+            cmd = SettleTrade(
+                settlement_id=data.settlement_id,
+                trade_id=data.trade_id,
+                amount_fen=data.amount_fen,
+                settled_at=data.settled_at,
+            )
+            trade, fresh = await commands.settle_trade(ctx, principal_of(request), cmd)
+            return _answer(trade_view(trade), fresh)
+
+    return [OrderController, TradeController, SettlementController]

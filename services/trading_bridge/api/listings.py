@@ -1,0 +1,107 @@
+"""``/trading_bridge/listings``: the operator lists released products on a licensed
+exchange at their published price and withdraws them (TRD-1, TRD-3, BIL-5); every
+signed-in party reads them. (Routes without a token are disclosure's alone; it publishes
+the listings from the exchange-facing topic.)"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.trading_bridge import commands
+from services.trading_bridge.api.schemas import (
+    Id,
+    ListingBody,
+    ListingPage,
+    ListingView,
+    WithdrawalBody,
+)
+from services.trading_bridge.api.views import listing_view
+from services.trading_bridge.domain.listing import ListProduct
+
+READERS = tuple(r for r in Role if r is not Role.SYSTEM)
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class ListingController(Controller):
+        path = "/listings"
+        tags = ["listings"]
+
+        @post(
+            "/",
+            guards=[roles(Role.OPERATOR)],
+            summary="List a released product on a licensed exchange (挂牌)",
+            description=(
+                "Refused (422, naming the rule) for an exchange not registered with the "
+                "role `exchange` (TRD-1), a product not released or withdrawn (TRD-1), a "
+                "product touching state secrets or national security, or personal privacy "
+                "or others' rights without the holder's permission (TRD-3), a product "
+                "without a published price per `unit`, or a `price_fen` other than the "
+                "published one (BIL-5). 409 when the product is already listed per that "
+                "unit on that exchange. Emits `listing.created` on the exchange-facing "
+                "topic `pdo.<region>.trading.trades.v1`."
+            ),
+        )
+        async def create(
+            self, request: Request[Any, Any, Any], data: JSONBody[ListingBody]
+        ) -> ListingView:
+            cmd = ListProduct(
+                product_id=data.product_id,
+                exchange_org_id=data.exchange_org_id,
+                unit=data.unit,
+                price_fen=data.price_fen,
+            )
+            return listing_view(await commands.list_product(ctx, principal_of(request), cmd))
+
+        @post(
+            "/{listing_id:str}/withdrawal",
+            guards=[roles(Role.OPERATOR)],
+            status_code=200,
+            summary="Withdraw a listing (摘牌) → listing.withdrawn",
+        )
+        async def withdraw(
+            self,
+            request: Request[Any, Any, Any],
+            listing_id: FromPath[str],
+            data: JSONBody[WithdrawalBody],
+        ) -> ListingView:
+            actor = principal_of(request).actor()
+            return listing_view(
+                await commands.withdraw_listing(ctx, actor, listing_id, data.reason)
+            )
+
+        @get(
+            "/",
+            guards=[roles(*READERS)],
+            summary="Listings; active ones unless `state` says otherwise",
+        )
+        async def browse(
+            self,
+            product_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
+            exchange_org_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
+            in_state: Annotated[
+                Literal["active", "withdrawn"], QueryParameter(name="state")
+            ] = "active",
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        ) -> ListingPage:
+            where: dict[str, str] = {"state": in_state}
+            if product_id is not None:
+                where["product_id"] = product_id
+            if exchange_org_id is not None:
+                where["exchange_org_id"] = exchange_org_id
+            found, total = await commands.listings(ctx, where, offset=offset, limit=limit)
+            return ListingPage(
+                items=[listing_view(x) for x in found], total=total, offset=offset, limit=limit
+            )
+
+        @get("/{listing_id:str}", guards=[roles(*READERS)], summary="One listing")
+        async def read(self, listing_id: FromPath[str]) -> ListingView:
+            return listing_view(await commands.get_listing(ctx, listing_id))
+
+    return ListingController
