@@ -165,7 +165,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "grants",
         1,
         "request_review",
-        ("sandbox_broker", "product_release", "billing", "disclosure"),
+        ("sandbox_broker", "product_release", "billing", "evaluation", "disclosure"),
         (ev.GrantIssued, ev.GrantRevoked),
         "internal",
         "Grants of data use, usable only inside a sandbox.",

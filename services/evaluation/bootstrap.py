@@ -1,16 +1,39 @@
-"""Wires evaluation: its HTTP app (health and OpenAPI so far)."""
+"""Wires evaluation: its HTTP app, the projections of other services' events, the
+rectification deadline sweep, and the collections whose outbox the relay drains."""
 
 from __future__ import annotations
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
+from services.evaluation.api import evaluations, rectifications, security, supply
+from services.evaluation.handlers import handlers
+from services.evaluation.repository import OUTBOX_COLLECTIONS
+from services.evaluation.sweep import RectificationSweeper
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
+    sweeper = RectificationSweeper(ctx)
     app = service_app(
         ctx,
         "evaluation — 运营评估",
-        [],
-        description="Annual evaluation, provider supply evaluation and rectification orders.",
+        [
+            *evaluations.controllers(ctx),
+            rectifications.controller(ctx),
+            *security.controllers(ctx),
+            supply.controller(ctx),
+        ],
+        description=(
+            "The operator's annual report (年度报告) and evaluation (年度评估) with weighted "
+            "indicators and targets, rectification orders (整改) with deadlines, provider "
+            "supply and resource contribution evaluation, security incidents, emergency "
+            "plans (一授权一预案) and inspections."
+        ),
     )
-    return ServiceParts(name="evaluation", app=app)
+    return ServiceParts(
+        name="evaluation",
+        app=app,
+        handlers=handlers(ctx),
+        outbox_collections=OUTBOX_COLLECTIONS,
+        on_start=(sweeper.start,),
+        on_stop=(sweeper.stop,),
+    )

@@ -7,6 +7,7 @@ from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.identity.api import admissions, authorizations, jurisdictions, organizations, tokens
 from services.identity.api.jwks import route as jwks_route
+from services.identity.handlers.on_rectification_overdue import handlers as overdue_handlers
 from services.identity.repository import OUTBOX_COLLECTIONS
 from services.identity.sweep import Sweeper
 
@@ -32,6 +33,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(
         name="identity",
         app=app,
+        handlers=overdue_handlers(ctx),
         outbox_collections=OUTBOX_COLLECTIONS,
         on_start=(sweeper.start,),
         on_stop=(sweeper.stop,),

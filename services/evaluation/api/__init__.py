@@ -1,1 +1,1 @@
-"""HTTP API of evaluation: thin controllers; today only health and OpenAPI."""
+"""HTTP API of evaluation under ``/evaluation``: thin controllers, every route guarded."""

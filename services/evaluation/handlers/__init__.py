@@ -1,1 +1,6 @@
-"""Event handlers of evaluation, by event type; it subscribes to none until its rules land."""
+"""Event handlers of evaluation, by event type: every consumed event becomes a fact in
+evaluation's own store (``services.evaluation.projections``), idempotent by event id."""
+
+from services.evaluation.projections import handlers
+
+__all__ = ["handlers"]

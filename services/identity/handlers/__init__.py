@@ -1,2 +1,2 @@
-"""Event handlers of identity, by event type; it subscribes to none yet (evaluation's
-rectification orders will feed AUTH-6 later)."""
+"""Event handlers of identity, by event type: evaluation's ``rectification.overdue``
+suspends, then terminates, the operator's agreement (EVA-3 → AUTH-6)."""

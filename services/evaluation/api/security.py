@@ -1,0 +1,165 @@
+"""``/evaluation/incidents``, ``/evaluation/emergency-plans`` and ``/evaluation/inspections``:
+incident reports to the bureau, one emergency plan per authorization with its drills
+(SEC-2), and inspections whose findings are tracked to closure (SEC-6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post, put
+from litestar.params import FromPath, JSONBody, PathParameter
+
+from contracts.envelope import Role
+from contracts.errors import DomainError
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.evaluation import security_commands as sec
+from services.evaluation.api import schemas as s
+from services.evaluation.api import views
+
+REPORTERS = (Role.OPERATOR, Role.DEVELOPER, Role.PROVIDER, Role.SUPERVISOR)
+"""SEC-2: those who run, develop on, supply or oversee the platform report incidents."""
+INCIDENT_READERS = (Role.BUREAU, *REPORTERS)
+PLAN_READERS = (Role.BUREAU, Role.SUPERVISOR, Role.OPERATOR)
+INSPECTION_READERS = (Role.BUREAU, Role.SUPERVISOR, Role.OPERATOR, Role.DEVELOPER, Role.PROVIDER)
+
+
+def instant(text: str) -> datetime:
+    """The body's pattern admits only RFC 3339 with an offset; a value out of range
+    (month 13) is still refused here, as invalid input."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise DomainError(
+            f"{text!r} is not a valid instant", rule="SEC-2", field="occurred_at"
+        ) from None
+
+
+FindingIndex = Annotated[int, PathParameter(ge=0, le=99)]
+
+
+def controllers(ctx: ServiceContext) -> list[type[Controller]]:
+    class IncidentController(Controller):
+        path = "/incidents"
+        tags = ["security"]
+
+        @post("/", guards=[roles(*REPORTERS)], summary="Report a security incident (SEC-2)")
+        async def report(
+            self, request: Request[Any, Any, Any], data: JSONBody[s.IncidentBody]
+        ) -> s.IncidentView:
+            made = await sec.report_incident(
+                ctx,
+                principal_of(request),
+                severity=data.severity,
+                summary=data.summary,
+                occurred_at=instant(data.occurred_at),
+            )
+            return views.incident(made)
+
+        @get("/", guards=[roles(*INCIDENT_READERS)], summary="Incidents the caller may see")
+        async def browse(self, request: Request[Any, Any, Any]) -> list[s.IncidentView]:
+            return [views.incident(i) for i in await sec.list_incidents(ctx, principal_of(request))]
+
+        @get("/{incident_id:str}", guards=[roles(*INCIDENT_READERS)], summary="One incident")
+        async def read(
+            self, request: Request[Any, Any, Any], incident_id: FromPath[str]
+        ) -> s.IncidentView:
+            return views.incident(await sec.get_incident(ctx, principal_of(request), incident_id))
+
+    class PlanController(Controller):
+        path = "/emergency-plans"
+        tags = ["security"]
+
+        @put(
+            "/{agreement_id:str}",
+            guards=[roles(Role.OPERATOR)],
+            summary="File the agreement's emergency plan; filing again versions it (一授权一预案)",
+        )
+        async def file(
+            self,
+            request: Request[Any, Any, Any],
+            agreement_id: FromPath[str],
+            data: JSONBody[s.PlanBody],
+        ) -> s.PlanView:
+            plan = await sec.file_plan(
+                ctx, principal_of(request), agreement_id, title=data.title, content=data.content
+            )
+            return views.plan(plan)
+
+        @get("/{agreement_id:str}", guards=[roles(*PLAN_READERS)], summary="The plan in force")
+        async def read(
+            self, request: Request[Any, Any, Any], agreement_id: FromPath[str]
+        ) -> s.PlanView:
+            return views.plan(await sec.get_plan(ctx, principal_of(request), agreement_id))
+
+        @post(
+            "/{agreement_id:str}/drills",
+            guards=[roles(Role.OPERATOR)],
+            summary="Record a drill of the plan (SEC-2)",
+        )
+        async def drill(
+            self,
+            request: Request[Any, Any, Any],
+            agreement_id: FromPath[str],
+            data: JSONBody[s.DrillBody],
+        ) -> s.PlanView:
+            plan = await sec.record_drill(
+                ctx,
+                principal_of(request),
+                agreement_id,
+                held_on=data.held_on,
+                scenario=data.scenario,
+                participants=data.participants,
+                lessons=data.lessons,
+            )
+            return views.plan(plan)
+
+    class InspectionController(Controller):
+        path = "/inspections"
+        tags = ["security"]
+
+        @post("/", guards=[roles(Role.BUREAU)], summary="Record a security inspection (SEC-6)")
+        async def record(
+            self, request: Request[Any, Any, Any], data: JSONBody[s.InspectionBody]
+        ) -> s.InspectionView:
+            made = await sec.record_inspection(
+                ctx,
+                principal_of(request),
+                subject_org_id=data.subject_org_id,
+                inspected_on=data.inspected_on,
+                findings=tuple(data.findings),
+            )
+            return views.inspection(made)
+
+        @get("/", guards=[roles(*INSPECTION_READERS)], summary="Inspections the caller may see")
+        async def browse(self, request: Request[Any, Any, Any]) -> list[s.InspectionView]:
+            found = await sec.list_inspections(ctx, principal_of(request))
+            return [views.inspection(i) for i in found]
+
+        @get("/{inspection_id:str}", guards=[roles(*INSPECTION_READERS)], summary="One inspection")
+        async def read(
+            self, request: Request[Any, Any, Any], inspection_id: FromPath[str]
+        ) -> s.InspectionView:
+            principal = principal_of(request)
+            return views.inspection(await sec.get_inspection(ctx, principal, inspection_id))
+
+        @post(
+            "/{inspection_id:str}/findings/{index:int}/closure",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary="Close a finding once rectified (SEC-6)",
+        )
+        async def close(
+            self,
+            request: Request[Any, Any, Any],
+            inspection_id: FromPath[str],
+            index: FindingIndex,
+            data: JSONBody[s.ClosureBody],
+        ) -> s.InspectionView:
+            after = await sec.close_finding(
+                ctx, principal_of(request), inspection_id, index, data.note
+            )
+            return views.inspection(after)
+
+    return [IncidentController, PlanController, InspectionController]

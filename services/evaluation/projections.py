@@ -1,0 +1,102 @@
+"""Projections of other services' events into evaluation's own store (the facts).
+
+Each consumed event becomes one fact document keyed by its event id, so a redelivered
+event is the same insert refused as a duplicate: counts never double. The fact keeps
+the payload, the evaluation year of the event (local date, UTC+8) and top-level copies
+of the ids the counts filter on. Counting happens when a figure is asked for
+(``services.evaluation.figures``), so late or reordered events converge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from contracts.envelope import Envelope
+from libs.bus.consumer import EnvelopeHandler
+from libs.service import ServiceContext
+from libs.store.port import Document, DuplicateDocument
+from services.evaluation.domain.calendar import year_of
+from services.evaluation.repository import FACTS
+
+CONSUMED: tuple[str, ...] = (
+    # identity: agreement execution (EVA-2)
+    "agreement.signed",
+    "agreement.suspended",
+    "agreement.reinstated",
+    "agreement.renewed",
+    "agreement.terminated",
+    "agreement.expired",
+    # catalog: provider supply (EVA-4)
+    "resource.registered",
+    "resource.published",
+    "resource.withdrawn",
+    "objection.raised",
+    "objection.resolved",
+    "objection.escalated",
+    # request-review: scenarios and approved applications (EVA-5, EVA-6)
+    "scenario.filed",
+    "scenario.reevaluated",
+    "application.submitted",
+    "application.decided",
+    # sandbox-broker: usage
+    "job.finished",
+    "usage.metered",
+    # product-release: products (EVA-5, EVA-6)
+    "product.released",
+    "product.withdrawn",
+    # trading-bridge and billing: market operation and revenue
+    "trade.executed",
+    "invoice.issued",
+    "revenue.distributed",
+)
+
+KEYS: tuple[str, ...] = (
+    "operator_org_id",
+    "provider_org_id",
+    "resource_id",
+    "scenario_id",
+    "product_id",
+    "objection_id",
+    "application_id",
+    "agreement_id",
+)
+"""Payload fields copied to the top level of a fact, for equality filters."""
+
+
+def fact_of(envelope: Envelope) -> Document:
+    payload: dict[str, Any] = msgspec.to_builtins(envelope.payload)
+    year = year_of(envelope.occurred_at)
+    period = str(payload.get("period", ""))
+    if envelope.type in {"invoice.issued", "revenue.distributed"} and period[:4].isdigit():
+        year = int(period[:4])  # billing periods name their own year (e.g. 2026-03)
+    fact: Document = {
+        "_id": str(envelope.event_id),
+        "kind": envelope.type,
+        "year": year,
+        "region": envelope.region,
+        "at": envelope.occurred_at.isoformat(),
+        "payload": payload,
+    }
+    for key in KEYS:
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            fact[key] = value
+    return fact
+
+
+async def record(ctx: ServiceContext, envelope: Envelope) -> None:
+    """Idempotent: keyed by the event id."""
+    try:
+        await ctx.store.insert(FACTS, fact_of(envelope))
+    except DuplicateDocument:
+        return
+
+
+def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
+    async def on_event(envelope: Envelope) -> None:
+        await record(ctx, envelope)
+
+    return dict.fromkeys(CONSUMED, on_event)
