@@ -58,6 +58,7 @@ from services.product_release.repository import (
     cell_to_doc,
     export_from_doc,
     export_to_doc,
+    grant_items_to_doc,
     settings_from_doc,
 )
 
@@ -190,7 +191,11 @@ async def on_staged(ctx: ServiceContext, envelope: Envelope) -> None:
         if table is not None and report.passed
         else []
     )
-    extra = {"checked_at": ctx.clock.now().isoformat(), "cells": cells}
+    extra = {
+        "checked_at": ctx.clock.now().isoformat(),
+        "cells": cells,
+        "grant_items": grant_items_to_doc(staged.grant_items),  # the TRD-3 floor of a product
+    }
     await writes.update(
         ctx,
         EXPORTS,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from contracts.envelope import Role
@@ -20,7 +21,6 @@ from services.product_release import projections, writes
 from services.product_release.domain import product
 from services.product_release.domain.certificate import CirculationCertificate
 from services.product_release.domain.product import (
-    AttachCertificate,
     Command,
     DraftProduct,
     FileProduct,
@@ -30,7 +30,7 @@ from services.product_release.domain.product import (
     ReturnFiling,
     WithdrawProduct,
 )
-from services.product_release.domain.product_list import ListedProduct
+from services.product_release.domain.product_list import ListedProduct, release_date
 from services.product_release.export_commands import READERS_OF_ALL
 from services.product_release.repository import (
     AFFILIATIONS,
@@ -39,6 +39,7 @@ from services.product_release.repository import (
     PRODUCT_EXTRA,
     PRODUCTS,
     export_from_doc,
+    grant_items_from_doc,
     product_from_doc,
     product_to_doc,
 )
@@ -97,6 +98,7 @@ async def draft_product(
         operator=await operator_group(ctx, grant),
         derived_from=sources,
         verification_answers=tuple(answers),
+        grant_items=grant_items_from_doc(export_doc),
     )
     version, event = product.draft(command)
     doc = product_to_doc(
@@ -159,21 +161,34 @@ async def _act(
 async def certify(
     ctx: ServiceContext, principal: Principal, product_id: str, certificate: CirculationCertificate
 ) -> Document:
-    """EXP-3: the developer attaches the product's complete circulation certificate."""
+    """EXP-3: the developer attaches the product's complete circulation certificate; it
+    is kept as filed, raised to the floor of what the product touches (TRD-3)."""
     doc = await _load(ctx, product_id)
     if doc["developer_org_id"] != principal.org_id:
         raise Forbidden(
             f"product {product_id} is not a product of {principal.org_id}", rule="EXP-3"
         )
-    return await _act(
-        ctx,
-        principal,
-        product_id,
-        AttachCertificate(certificate),
-        action="product.certify",
+
+    def attach(current: Document) -> tuple[Document, list[product.ProductEvent]]:
+        version, event, filed = product.certify(product_from_doc(current), certificate)
+        kept = writes.kept(current, PRODUCT_EXTRA)
         # JSON text: the record nests arrays, which a document store may refuse
-        extra={"certificate": json.dumps(certificate.as_record(), ensure_ascii=False)},
-        detail={"certificate_id": certificate.certificate_id},
+        kept["certificate"] = json.dumps(filed.as_record(), ensure_ascii=False)
+        return product_to_doc(version, region=current["region"], extra=kept), [event]
+
+    return await writes.update(
+        ctx,
+        PRODUCTS,
+        product_id,
+        attach,
+        actor=principal.actor(),
+        action="product.certify",
+        detail=lambda d: {
+            "state": d["state"],
+            "certificate_id": certificate.certificate_id,
+            "touches": d["touches"],
+            "permissions": d["permissions"],
+        },
     )
 
 
@@ -291,13 +306,22 @@ def listed(doc: Document) -> ListedProduct:
         version=int(doc["version"]),
         registration_code=doc["registration_code"],
         certificate_id=doc["certificate_id"],
+        released_on=release_date(
+            datetime.fromisoformat(doc["released_at"]) if doc.get("released_at") else None
+        ),
     )
 
 
-async def published_list(ctx: ServiceContext) -> list[ListedProduct]:
-    """EXP-5: the product and service list (产品和服务清单), by registration code."""
-    docs = await ctx.store.find(PRODUCTS, {"state": ProductState.RELEASED.value})
-    return sorted((listed(d) for d in docs), key=lambda p: (p.registration_code, p.product_id))
+async def published_list(
+    ctx: ServiceContext, *, offset: int, limit: int
+) -> tuple[list[ListedProduct], int]:
+    """EXP-5: one page of the product and service list (产品和服务清单), by registration
+    code, and how many products it lists in all."""
+    where = {"state": ProductState.RELEASED.value}
+    docs = await ctx.store.find(
+        PRODUCTS, where, sort=[("registration_code", 1), ("_id", 1)], skip=offset, limit=limit
+    )
+    return [listed(d) for d in docs], await ctx.store.count(PRODUCTS, where)
 
 
 async def declare_affiliation(

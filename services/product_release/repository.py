@@ -4,13 +4,14 @@ jurisdiction settings, and the projections of other services' facts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from contracts.events import OutputColumn
+from contracts.events import OutputColumn, StagedItem
 from libs.store.port import Document
 from services.product_release.domain.differencing import ReleasedCell
 from services.product_release.domain.export_request import ExportRequest, ExportState
-from services.product_release.domain.outputs import Constraint
+from services.product_release.domain.outputs import Constraint, GrantItem
 from services.product_release.domain.product import ProductState, ProductVersion
 from services.product_release.domain.settings import ExportCheckSettings
 
@@ -53,8 +54,21 @@ def export_to_doc(export: ExportRequest, *, region: str, extra: Document | None 
     return doc
 
 
-EXPORT_EXTRA = ("requested_at", "checked_at", "decided_at", "cells")
-"""Fields of an export document the domain state does not hold (kept across writes)."""
+EXPORT_EXTRA = ("requested_at", "checked_at", "decided_at", "cells", "grant_items")
+"""Fields of an export document the domain state does not hold (kept across writes);
+``grant_items`` are the granted data items as staged, with their grades (the TRD-3 floor
+of a product made from the export)."""
+
+
+def grant_items_to_doc(items: Iterable[StagedItem]) -> list[dict[str, Any]]:
+    return [{"name": i.name, "grade": i.grade, "resource_id": i.resource_id} for i in items]
+
+
+def grant_items_from_doc(doc: Document) -> tuple[GrantItem, ...]:
+    """The granted data items an export document keeps; none for one staged before
+    the document kept them."""
+    items: list[dict[str, Any]] = doc.get("grant_items", [])
+    return tuple(GrantItem(i["name"], int(i["grade"]), i.get("resource_id", "")) for i in items)
 
 
 def export_from_doc(doc: Document) -> ExportRequest:
@@ -150,6 +164,9 @@ def product_to_doc(
         "key_column": product.key_column,
         "answer_column": product.answer_column,
         "filing_return_reason": product.filing_return_reason,
+        "touches_floor": list(product.touches_floor),
+        "touches": list(product.touches),
+        "permissions": list(product.permissions),
     }
     if extra:
         doc.update(extra)
@@ -180,6 +197,9 @@ def product_from_doc(doc: Document) -> ProductVersion:
         key_column=doc.get("key_column", ""),
         answer_column=doc.get("answer_column", ""),
         filing_return_reason=doc.get("filing_return_reason", ""),
+        touches_floor=tuple(doc.get("touches_floor", [])),
+        touches=tuple(doc.get("touches", [])),
+        permissions=tuple(doc.get("permissions", [])),
     )
 
 

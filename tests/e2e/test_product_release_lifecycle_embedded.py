@@ -7,6 +7,7 @@ its spec; a redelivered staging checks once."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from litestar.testing import AsyncTestClient
 
 from contracts.registration_code import is_valid_code
 from libs.runtime import Platform
+from services.product_release.domain.product_list import release_date
 from tests.support.platform import eventually, platform, token
 from tests.support.product_release import (
     BUREAU,
@@ -115,7 +117,8 @@ async def test_EXP_1_EXP_2_EXP_3_EXP_5_CAT_4_a_passing_table_becomes_a_listed_pr
     assert filed.json()["state"] == "filed" and filed.json()["filing_number"].startswith("备案-")
 
     before = await client.get("/products/list")
-    assert before.status_code == 200 and before.json() == []
+    assert before.status_code == 200
+    assert before.json() == {"items": [], "total": 0, "offset": 0, "limit": 50}
 
     released = await client.post(f"/products/{product_id}/release", headers=op)
     assert released.status_code == 200, released.text
@@ -125,7 +128,9 @@ async def test_EXP_1_EXP_2_EXP_3_EXP_5_CAT_4_a_passing_table_becomes_a_listed_pr
 
     public = await client.get("/products/list")  # no token: the list is public
     assert public.status_code == 200
-    assert public.json() == [
+    doc = await stored(p, "products", product_id)
+    assert doc is not None
+    assert public.json()["items"] == [
         {
             "product_id": product_id,
             "name": "区县行业企业数",
@@ -134,14 +139,16 @@ async def test_EXP_1_EXP_2_EXP_3_EXP_5_CAT_4_a_passing_table_becomes_a_listed_pr
             "version": 1,
             "registration_code": code,
             "certificate_id": again.json()["certificate_id"],
+            "released_on": release_date(datetime.fromisoformat(doc["released_at"])),
         }
     ]
+    assert public.json()["total"] == 1
 
     withdrawn = await client.post(
         f"/products/{product_id}/withdrawal", json={"reason": "数据源停更"}, headers=bureau
     )
     assert withdrawn.json()["state"] == "withdrawn"
-    assert (await client.get("/products/list")).json() == []
+    assert (await client.get("/products/list")).json()["items"] == []
 
     actions = await audit_actions(p)
     for action in ("export.request", "export.check", "export.approve", "product.release"):

@@ -14,7 +14,15 @@ from typing import Any, TypeVar
 from litestar.testing import AsyncTestClient
 
 from contracts.canonical import sha256_hex
-from contracts.envelope import SYSTEM_ACTOR, Actor, Role, encode, new_envelope
+from contracts.envelope import (
+    SYSTEM_ACTOR,
+    Actor,
+    Envelope,
+    Role,
+    decode,
+    encode,
+    new_envelope,
+)
 from contracts.events import (
     AgreementSigned,
     AppealDecided,
@@ -32,6 +40,7 @@ from contracts.events import (
 )
 from contracts.topics import topic_for
 from libs.auth.principal import Principal
+from libs.bus.embedded import EmbeddedBus
 from libs.bus.port import Message
 from libs.http.gateway import gateway
 from libs.runtime import Platform
@@ -360,6 +369,56 @@ async def approved_export(
     )
     assert decided.status_code == 200, decided.text
     return dict(decided.json())
+
+
+async def released_product(
+    p: Platform,
+    client: AsyncTestClient[Any],
+    grant_id: str,
+    certificate: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A dataset of an approved table export, certified, filed and released."""
+    dev, op, bureau = [await token(p, w) for w in (DEVELOPER, OPERATOR, BUREAU)]
+    output_name = "firms_" + grant_id.replace("-", "_")
+    export = await approved_export(p, client, grant_id, output_name=output_name)
+    drafted = await client.post(
+        "/products/",
+        json={"export_id": export["export_id"], "name": f"企业数 {grant_id}", "kind": "dataset"},
+        headers=dev,
+    )
+    assert drafted.status_code == 201, drafted.text
+    product_id = drafted.json()["product_id"]
+    certified = await client.post(
+        f"/products/{product_id}/certificate",
+        json=certificate or certificate_body(),
+        headers=dev,
+    )
+    assert certified.status_code == 200, certified.text
+    filed = await client.post(
+        f"/products/{product_id}/filing", json={"accept": True}, headers=bureau
+    )
+    assert filed.status_code == 200, filed.text
+    released = await client.post(f"/products/{product_id}/release", headers=op)
+    assert released.status_code == 200, released.text
+    return dict(released.json())
+
+
+async def published(p: Platform, event_type: str, count: int = 1) -> list[Envelope]:
+    """Events of one type published on the embedded bus, in log order, once the relay
+    has published at least ``count`` of them (read on the app's loop)."""
+    bus = p.bus
+    assert isinstance(bus, EmbeddedBus)
+    topic = topic_for(event_type).name(REGION)
+
+    async def read() -> list[Envelope]:
+        envelopes = (decode(m.value) for m in bus.read_topic(topic))
+        return [e for e in envelopes if e.type == event_type]
+
+    async def probe() -> list[Envelope] | None:
+        found = await on_app(p, read)
+        return found if len(found) >= count else None
+
+    return await eventually(probe)
 
 
 async def audit_actions(p: Platform) -> list[str]:

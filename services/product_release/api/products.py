@@ -19,6 +19,7 @@ from services.product_release.api.exports import READERS
 from services.product_release.api.schemas import (
     CertificateBody,
     FilingBody,
+    ListedProductPage,
     ListedProductView,
     ProductBody,
     ProductPage,
@@ -56,6 +57,8 @@ def view(doc: Document) -> ProductView:
         registration_code=doc.get("registration_code", ""),
         grant_id=doc.get("grant_id", ""),
         scenario_id=doc.get("scenario_id", ""),
+        touches=list(doc.get("touches", [])),
+        permissions=list(doc.get("permissions", [])),
         verification=(
             VerificationView(
                 sandbox_id=spec.sandbox_id,
@@ -88,6 +91,8 @@ def certificate_of(
         interaction_flow=tuple(
             Interaction(i.from_org_id, i.to_org_id, i.action) for i in body.interaction_flow
         ),
+        touches=tuple(body.touches),
+        permissions=tuple(body.permissions),
     )
 
 
@@ -137,11 +142,18 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             tags=["public"],
             summary="The product and service list (产品和服务清单), public (EXP-5)",
         )
-        async def published(self) -> list[ListedProductView]:
-            return [
-                ListedProductView(**p.as_record())  # type: ignore[arg-type]
-                for p in await product_commands.published_list(ctx)
-            ]
+        async def published(
+            self,
+            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        ) -> ListedProductPage:
+            listed, total = await product_commands.published_list(ctx, offset=offset, limit=limit)
+            return ListedProductPage(
+                items=[ListedProductView(**p.as_record()) for p in listed],  # type: ignore[arg-type]
+                total=total,
+                offset=offset,
+                limit=limit,
+            )
 
         @get("/{product_id:str}", guards=[roles(*READERS)], summary="One product version")
         async def read(

@@ -16,6 +16,8 @@ OptionalIdentifier = Annotated[
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Required = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+Sensitivity = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
+"""One of what a product may touch (TRD-3); the domain names the allowed values (EXP-3)."""
 ColumnRole = Literal[
     "dimension", "count", "sum", "mean", "statistic", "identifier", "units", "top1", "top2"
 ]
@@ -121,6 +123,11 @@ class CertificateBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     governance_rules: Required
     cryptographic_agreement: Required
     interaction_flow: Annotated[list[InteractionBody], msgspec.Meta(min_length=1, max_length=100)]
+    touches: Annotated[list[Sensitivity], msgspec.Meta(max_length=20)] = []
+    """Governance (TRD-3): what the product touches among state_secret, national_security,
+    personal_privacy, third_party_rights; personal_privacy is added when the grant shows it."""
+    permissions: Annotated[list[Sensitivity], msgspec.Meta(max_length=20)] = []
+    """Those of ``touches`` whose rights holder's permission is on file."""
 
 
 class FilingBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -162,6 +169,9 @@ class ProductView(msgspec.Struct, kw_only=True):
     grant_id: str
     scenario_id: str
     verification: VerificationView | None
+    touches: list[str]
+    """What the certified product touches (TRD-3), the floor from its grant included."""
+    permissions: list[str]
 
 
 class ProductPage(msgspec.Struct, kw_only=True):
@@ -181,6 +191,17 @@ class ListedProductView(msgspec.Struct, kw_only=True):
     version: int
     registration_code: str
     certificate_id: str
+    released_on: str
+    """The release date (ISO 8601), the calendar day in China (UTC+8)."""
+
+
+class ListedProductPage(msgspec.Struct, kw_only=True):
+    """One page of the published product and service list (EXP-5)."""
+
+    items: list[ListedProductView]
+    total: int
+    offset: int
+    limit: int
 
 
 class AffiliationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

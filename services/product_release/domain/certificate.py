@@ -7,16 +7,44 @@ agreement that binds it (how content is hashed and signed), and the interaction 
 among the rights holders — every data provider (资源持有权) and the developer
 (加工使用权、产品经营权) take part. It must be complete before the bureau files the
 product, and its hash is what the filing names.
+
+Its governance section also states what the product touches among state secrets,
+national security, personal privacy and others' rights (TRD-3), and for which of these
+the rights holder's permission is on file; ``product.released`` carries both to the
+trading bridge. The developer declares them, but cannot lower the floor ``touches_floor``
+derives from the grant: a grade-4 data item (个人敏感) or a verification key that is a
+personal identifier means the product touches personal privacy, declared or not.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from contracts.canonical import sha256_hex
 from contracts.errors import DomainError
+from services.product_release.domain.outputs import GrantItem
 
 RULE = "EXP-3"
+PERSONAL_PRIVACY = "personal_privacy"
+TOUCHES: tuple[str, ...] = (
+    "state_secret",
+    "national_security",
+    PERSONAL_PRIVACY,
+    "third_party_rights",
+)
+"""What a product may touch (TRD-3): 国家秘密, 国家安全, 个人隐私, 他人知识产权和商业秘密."""
+PERSONAL_GRADE = 4
+"""The grade of personal sensitive data items (个人敏感, CAT-1 grades 1–4)."""
+_PERSONAL_IDENTIFIER = re.compile(
+    r"(身份证|居民身份|公民身份|护照|手机|电话|resident_id|person_id|id_number|id_card|idcard"
+    r"|legal_rep_id|passport|phone|mobile)",
+    re.IGNORECASE,
+)
+"""Column names that denote a personal identifier: resident ID numbers as sandbox-broker
+recognises them, and passport and mobile numbers. A false match only errs on the safe
+side (the product then needs the holder's permission on file to be traded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +75,10 @@ class CirculationCertificate:
     governance_rules: str
     cryptographic_agreement: str
     interaction_flow: tuple[Interaction, ...]
+    touches: tuple[str, ...] = ()
+    """Governance (TRD-3): what the product touches, among ``TOUCHES``."""
+    permissions: tuple[str, ...] = ()
+    """Governance (TRD-3): those of ``touches`` whose rights holder's permission is on file."""
 
     def as_record(self) -> dict[str, object]:
         return {
@@ -63,6 +95,8 @@ class CirculationCertificate:
             "interaction_flow": [
                 [i.from_org_id, i.to_org_id, i.action] for i in self.interaction_flow
             ],
+            "touches": list(self.touches),
+            "permissions": list(self.permissions),
         }
 
 
@@ -74,8 +108,52 @@ def _missing(field: str, what: str) -> DomainError:
     return DomainError(f"the circulation certificate lacks {what}", rule=RULE, field=field)
 
 
+def touches_floor(grant_items: Iterable[GrantItem], *, key_column: str = "") -> tuple[str, ...]:
+    """TRD-3: what a product touches whatever its developer declares. Personal privacy
+    when any granted data item of its export is grade 4 (个人敏感), or when it is a
+    verification product whose key column (``key_column``) is a personal identifier."""
+    personal = any(item.grade >= PERSONAL_GRADE for item in grant_items) or bool(
+        key_column and _PERSONAL_IDENTIFIER.search(key_column)
+    )
+    return (PERSONAL_PRIVACY,) if personal else ()
+
+
+def with_floor(certificate: CirculationCertificate, floor: Iterable[str]) -> CirculationCertificate:
+    """The certificate with every entry of ``floor`` among its ``touches`` (appended
+    after the declared ones, which are kept as declared so ``validate`` still sees them)."""
+    added = tuple(t for t in dict.fromkeys(floor) if t not in certificate.touches)
+    return replace(certificate, touches=certificate.touches + added) if added else certificate
+
+
+def _check_governance(certificate: CirculationCertificate) -> None:
+    """EXP-3 (for TRD-3): known values, no repeats, permissions only for what is touched."""
+    for name in ("touches", "permissions"):
+        values: tuple[str, ...] = getattr(certificate, name)
+        unknown = [v for v in values if v not in TOUCHES]
+        if unknown:
+            raise DomainError(
+                f"{name} are among {', '.join(TOUCHES)}; not {', '.join(map(repr, unknown))}",
+                rule=RULE,
+                field=name,
+            )
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise DomainError(
+                f"{name} name {', '.join(repeated)} more than once", rule=RULE, field=name
+            )
+    beyond = [p for p in certificate.permissions if p not in certificate.touches]
+    if beyond:
+        raise DomainError(
+            "a permission is on file only for what the product touches; not for "
+            + ", ".join(beyond),
+            rule=RULE,
+            field="permissions",
+        )
+
+
 def validate(certificate: CirculationCertificate, *, developer_org_id: str) -> None:
-    """EXP-3: every part present, and every rights holder in the interaction flow."""
+    """EXP-3: every part present, every rights holder in the interaction flow, and the
+    governance section's touches and permissions well formed (TRD-3)."""
     if not certificate.certificate_id.strip():
         raise _missing("certificate_id", "an id")
     if not certificate.data_sources:
@@ -110,3 +188,4 @@ def validate(certificate: CirculationCertificate, *, developer_org_id: str) -> N
             rule=RULE,
             field="interaction_flow",
         )
+    _check_governance(certificate)

@@ -15,6 +15,12 @@ delivered product is refused when its developer is the operator or an affiliate
 product from a verification export; ``product.released`` of a verification product
 carries where its answers come from (``VerificationSpec``), which ``draft`` keeps from
 the export because ``product.drafted`` does not carry it.
+
+``product.released`` also carries what the product touches and the permissions on file
+(TRD-3), from its certificate's governance section. ``draft`` derives the floor of
+``touches`` from the export's granted data items; ``certify`` raises the certificate to
+that floor, and keeps both lists on the version, because ``product.certified`` carries
+only the certificate's id and hash.
 """
 
 from __future__ import annotations
@@ -36,9 +42,12 @@ from contracts.events import (
 from services.product_release.domain.certificate import (
     CirculationCertificate,
     certificate_hash,
+    touches_floor,
     validate,
+    with_floor,
 )
 from services.product_release.domain.export_request import ExportRequest, ExportState
+from services.product_release.domain.outputs import GrantItem
 
 MACHINE = "product version"
 KINDS = {"dataset": "数据集", "verification": "核验接口"}
@@ -121,6 +130,11 @@ class ProductVersion:
     """Where a verification product answers from (``VerificationSpec``); the draft event
     does not carry them, so ``draft`` sets them from the approved export."""
     filing_return_reason: str = ""
+    touches_floor: tuple[str, ...] = ()
+    """What the product touches whatever its certificate declares (TRD-3), set by ``draft``."""
+    touches: tuple[str, ...] = ()
+    permissions: tuple[str, ...] = ()
+    """The certificate's touches and permissions (TRD-3), set by ``certify``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +148,8 @@ class DraftProduct:
     derived_from: tuple[str, ...] = ()
     """Delivered products (already released) the export's job read."""
     verification_answers: tuple[str, ...] = ()
+    grant_items: tuple[GrantItem, ...] = ()
+    """The granted data items of the export as staged, with their grades (TRD-3 floor)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,10 +264,12 @@ def _draft(command: DraftProduct) -> ProductDrafted:
 
 def draft(command: DraftProduct) -> tuple[ProductVersion, ProductDrafted]:
     """A new product version and its event, with what the event does not carry: the
-    verification answers and where the answers come from (the approved export)."""
+    verification answers, where the answers come from (the approved export) and the
+    floor of what the product touches (TRD-3)."""
     [event] = decide(None, command)
     assert isinstance(event, ProductDrafted)
     export = command.export
+    key = export.key_column if command.kind == "verification" else ""
     version = replace(
         evolve(None, event),
         verification_answers=command.verification_answers,
@@ -260,8 +278,24 @@ def draft(command: DraftProduct) -> tuple[ProductVersion, ProductDrafted]:
         output_name=export.output_name,
         key_column=export.key_column,
         answer_column=export.answer_column,
+        touches_floor=touches_floor(command.grant_items, key_column=key),
     )
     return version, event
+
+
+def certify(
+    state: ProductVersion | None, certificate: CirculationCertificate
+) -> tuple[ProductVersion, ProductCertified, CirculationCertificate]:
+    """EXP-3 and TRD-3: the version certified, its event, and the certificate as it is
+    filed — raised to the version's floor of ``touches`` whatever the developer declared.
+    The version keeps the certificate's touches and permissions for ``product.released``."""
+    if state is None:
+        raise NotFound("no such product version")
+    filed = with_floor(certificate, state.touches_floor)
+    [event] = decide(state, AttachCertificate(filed))
+    assert isinstance(event, ProductCertified)
+    version = replace(evolve(state, event), touches=filed.touches, permissions=filed.permissions)
+    return version, event, filed
 
 
 def verification_spec(state: ProductVersion) -> VerificationSpec | None:
@@ -296,6 +330,14 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
             if (certificate.product_id, certificate.version) != (state.product_id, state.version):
                 raise DomainError("the certificate is for another product version", rule="EXP-3")
             validate(certificate, developer_org_id=state.developer_org_id)
+            lowered = [t for t in state.touches_floor if t not in certificate.touches]
+            if lowered:
+                raise DomainError(
+                    "the certificate cannot leave out what the grant shows the product "
+                    "touches: " + ", ".join(lowered),
+                    rule="TRD-3",
+                    field="touches",
+                )
             return [
                 ProductCertified(
                     product_id=state.product_id,
@@ -353,6 +395,8 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
                     verification=verification_spec(state),
                     scenario_id=scenario_id,
                     grant_id=state.grant_id,
+                    touches=list(state.touches),
+                    permissions=list(state.permissions),
                 )
             ]
         case WithdrawProduct(reason=reason):
@@ -388,7 +432,12 @@ def evolve(state: ProductVersion | None, event: ProductEvent) -> ProductVersion:
             return replace(moved, filing_number=event.filing_number)
         case ProductFilingReturned():
             return replace(
-                moved, certificate_id="", certificate_hash="", filing_return_reason=event.reason
+                moved,
+                certificate_id="",
+                certificate_hash="",
+                filing_return_reason=event.reason,
+                touches=(),
+                permissions=(),
             )
         case ProductReleased():
             return replace(moved, registration_code=event.registration_code)

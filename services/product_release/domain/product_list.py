@@ -2,13 +2,16 @@
 
 Folded from ``product.released`` and ``product.withdrawn`` alone, so disclosure or any
 reader rebuilds the same list from the event stream: each released product appears
-once, at its newest released version, until it is withdrawn.
+once, at its newest released version, until it is withdrawn. The release date is not in
+the event: a reader passes the envelope's ``occurred_at``, shown as the calendar day in
+China (UTC+8).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta, timezone
 
 from contracts.events import Event, ProductReleased, ProductWithdrawn
 
@@ -22,16 +25,31 @@ class ListedProduct:
     version: int
     registration_code: str
     certificate_id: str
+    released_on: str = ""
+    """The release date (ISO 8601), the calendar day in China (UTC+8)."""
 
     def as_record(self) -> dict[str, object]:
         return asdict(self)
 
 
 ProductList = Mapping[str, ListedProduct]
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 
-def project(listing: ProductList, event: Event) -> dict[str, ListedProduct]:
-    """The list after one event; events of other kinds leave it unchanged."""
+def release_date(released_at: datetime | None) -> str:
+    """The calendar day of a release in China (UTC+8, ISO 8601); a naive time is UTC."""
+    if released_at is None:
+        return ""
+    if released_at.tzinfo is None:
+        released_at = released_at.replace(tzinfo=UTC)
+    return released_at.astimezone(CHINA_STANDARD_TIME).date().isoformat()
+
+
+def project(
+    listing: ProductList, event: Event, *, released_at: datetime | None = None
+) -> dict[str, ListedProduct]:
+    """The list after one event; events of other kinds leave it unchanged.
+    ``released_at`` is when a ``product.released`` occurred (its envelope's time)."""
     updated = dict(listing)
     match event:
         case ProductReleased():
@@ -45,6 +63,7 @@ def project(listing: ProductList, event: Event) -> dict[str, ListedProduct]:
                     version=event.version,
                     registration_code=event.registration_code,
                     certificate_id=event.certificate_id,
+                    released_on=release_date(released_at),
                 )
         case ProductWithdrawn():
             updated.pop(event.product_id, None)
