@@ -1,6 +1,6 @@
 """Runs every benchmark and prints one table with the ratios the issues set as targets.
 
-python -m bench [--events N] [--skip-kafka]
+python -m bench [--events N] [--skip-kafka] [--skip-log]
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import asyncio
 import os
 import resource
 
-from bench import bus, catalog, flow, sandbox, tokens
+from bench import bus, catalog, flow, sandbox, tokens, transparency_log
 from bench.harness import HEADER, Result, ferret, kafka
 
 
@@ -23,6 +23,9 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=200, help="HTTP commands per flow run")
     parser.add_argument("--skip-kafka", action="store_true", help="embedded measures only")
     parser.add_argument("--skip-sandbox", action="store_true", help="skip the 1M/10M-row sandbox")
+    parser.add_argument(
+        "--skip-log", action="store_true", help="skip the 1M-leaf transparency log (~3 min)"
+    )
     args = parser.parse_args()
     results: list[Result] = []
     print(f"pdo bench: {os.cpu_count()} cores; events={args.events}, commands={args.commands}")
@@ -31,6 +34,8 @@ def main() -> None:
     results.append(asyncio.run(tokens.verify_rate(args.events, reuse=True)))
     if not args.skip_sandbox:
         results += asyncio.run(sandbox.run())
+    if not args.skip_log:
+        results += asyncio.run(transparency_log.run())
     searches = asyncio.run(catalog.run())
     results += searches
     bare, search = searches[0], searches[1]

@@ -4,6 +4,7 @@ pdo up                 all nine services in one process (embedded), demo city lo
 pdo serve <service>    one service in distributed mode, configured by environment
 pdo contracts [--check] regenerate (or check) contracts/asyncapi.json and schemas
 pdo token --org ID     an access token for a demo organization (embedded mode only)
+pdo verify ...         check a disclosed record and the transparency log offline (DIS-3)
 """
 
 from __future__ import annotations
@@ -129,6 +130,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from services.disclosure import verify
+
+    return verify.run(args)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="pdo", description="公共数据资源授权运营平台")
     sub = top.add_subparsers(dest="command", required=True)
@@ -149,6 +156,17 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.add_argument("--data-dir", default=None)
     token.set_defaults(func=cmd_token)
+    from services.disclosure.verify import add_arguments as verify_arguments
+
+    check = sub.add_parser(
+        "verify",
+        help="check a disclosed record, signed tree heads and the log's consistency offline",
+        description="Checks files downloaded from /disclosure/log without contacting the "
+        "platform: tree-head signatures, a record's inclusion, the log's consistency. "
+        "Exit 0 valid, 1 a check failed, 2 unreadable input, 3 split view (alarm).",
+    )
+    verify_arguments(check)
+    check.set_defaults(func=cmd_verify)
     return top
 
 

@@ -1,1 +1,2 @@
-"""Pure disclosure rules: what of each event the public may see. No I/O here."""
+"""Pure disclosure rules: what of each event the public may see, the transparency log's
+Merkle tree and its signed tree heads. No I/O here."""

@@ -1,0 +1,93 @@
+"""``/disclosure/records``: the public disclosure records (公开记录, DIS-1), newest last,
+each with its place in the transparency log so it can be verified (DIS-3)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import FromPath, QueryParameter
+
+from contracts.errors import NotFound
+from libs.service import ServiceContext
+from services.disclosure.api.log import bad_parameter
+from services.disclosure.domain.public_record import KINDS
+from services.disclosure.log_repository import LogEntry, StoredLog
+
+
+class RecordView(msgspec.Struct, kw_only=True):
+    record_id: str
+    kind: str
+    title: str
+    published_at: str
+    leaf_index: int
+    leaf_hash: str
+    record: dict[str, Any]
+    """The record exactly as logged: its canonical JSON is the leaf (``pdo verify``)."""
+
+
+class RecordPage(msgspec.Struct, kw_only=True):
+    items: list[RecordView]
+    total: int
+    offset: int
+    limit: int
+    kinds: dict[str, str]
+
+
+def record_view(entry: LogEntry) -> RecordView:
+    return RecordView(
+        record_id=entry.record_id,
+        kind=entry.kind,
+        title=str(entry.record.get("title", "")),
+        published_at=str(entry.record.get("published_at", "")),
+        leaf_index=entry.index,
+        leaf_hash=entry.leaf_hash.hex(),
+        record=entry.record,
+    )
+
+
+def controller(ctx: ServiceContext, stored: StoredLog) -> type[Controller]:
+    class PublicRecords(Controller):
+        path = "/records"
+        tags = ["public"]
+        opt = {"public": True}
+        security = []
+
+        @get("/", summary="Public disclosure records (公开记录), in log order")
+        async def browse(
+            self,
+            kind: Annotated[str | None, QueryParameter(max_length=40)] = None,
+            offset: Annotated[int, QueryParameter(ge=0, le=10**12)] = 0,
+            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        ) -> RecordPage:
+            if kind is not None and kind not in KINDS:
+                raise bad_parameter("kind", "one of " + ", ".join(sorted(KINDS)))
+            counts = await stored.counts()
+            total = counts.get(kind, 0) if kind else sum(counts.values())
+            if kind is None:
+                # Without a filter the page is a range of leaf ids: no scan, any log size.
+                size = await stored.size()
+                entries = [
+                    e
+                    for i in range(offset, min(offset + limit, size))
+                    if (e := await stored.entry(i)) is not None
+                ]
+            else:
+                entries = await stored.entries(kind=kind, offset=offset, limit=limit)
+            return RecordPage(
+                items=[record_view(e) for e in entries],
+                total=total,
+                offset=offset,
+                limit=limit,
+                kinds=KINDS,
+            )
+
+        @get("/{record_id:str}", summary="One public record with its log position")
+        async def read(self, record_id: FromPath[str]) -> RecordView:
+            entry = await stored.entry_by_record(record_id)
+            if entry is None:
+                raise NotFound(f"no public record {record_id}")
+            return record_view(entry)
+
+    return PublicRecords
