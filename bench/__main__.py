@@ -10,7 +10,7 @@ import asyncio
 import os
 import resource
 
-from bench import bus, catalog, flow, sandbox, tokens, transparency_log
+from bench import billing, bus, catalog, flow, sandbox, tokens, transparency_log, verification
 from bench.harness import HEADER, Result, ferret, kafka
 
 
@@ -34,6 +34,7 @@ def main() -> None:
     results.append(asyncio.run(tokens.verify_rate(args.events, reuse=True)))
     if not args.skip_sandbox:
         results += asyncio.run(sandbox.run())
+        results += asyncio.run(verification.run())
     if not args.skip_log:
         results += asyncio.run(transparency_log.run())
     searches = asyncio.run(catalog.run())
@@ -42,10 +43,13 @@ def main() -> None:
     embedded = asyncio.run(bus.embedded(args.events))
     results.append(embedded)
     results.append(asyncio.run(flow.embedded(args.commands)))
+    billed = asyncio.run(billing.run(args.events))
+    results += billed
     ratios: list[str] = [
         f"embedded bus: {embedded.rate:,.0f} events/s (target ≥ 20,000)",
         f"catalog search / bare Litestar throughput: {search.rate / bare.rate:.2f}× "
         "(target ≥ 0.3×)",
+        f"billing exactly once / embedded bus: {billed[0].rate / embedded.rate:.2f}×",
     ]
     if not args.skip_kafka:
         with kafka() as broker, ferret() as mongo:

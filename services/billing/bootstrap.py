@@ -1,16 +1,30 @@
-"""Wires billing: its HTTP app (health and OpenAPI so far)."""
+"""Wires billing: its HTTP app, its event handlers (metering and projections), the
+periodic monthly close and the collections whose outbox the relay drains."""
 
 from __future__ import annotations
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
+from services.billing.api import invoices, prices
+from services.billing.handlers import handlers
+from services.billing.monthly_close import MonthlyClose
+from services.billing.repository import OUTBOX_COLLECTIONS
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
         ctx,
         "billing — 计费与收益分配",
-        [],
-        description="Price caps, prices, metering, invoices and revenue distribution.",
+        [prices.controller(ctx), invoices.controller(ctx)],
+        description="Price caps (上限收费标准), the published price list (明码标价), free use, "
+        "metering, monthly invoices, revenue distribution (收益分配) and revenue alerts.",
     )
-    return ServiceParts(name="billing", app=app)
+    monthly = MonthlyClose(ctx)
+    return ServiceParts(
+        name="billing",
+        app=app,
+        handlers=handlers(ctx),
+        outbox_collections=OUTBOX_COLLECTIONS,
+        on_start=(monthly.start,),
+        on_stop=(monthly.stop,),
+    )

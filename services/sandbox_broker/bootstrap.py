@@ -1,36 +1,118 @@
-"""Wires sandbox-broker: its HTTP app (health and OpenAPI so far) and its job executor."""
+"""Wires sandbox-broker: the source map (and the demo source in demo mode), the job
+executor, the service layer, its HTTP app, its event handlers and the expiry sweep.
+
+Configuration (environment): ``PDO_SANDBOX_SOURCES`` — JSON file mapping
+``"<provider_org_id>/<resource name>"`` to ``{"path", "table"}`` of the real data;
+``PDO_SANDBOX_ROOT`` — where sandboxes live (default ``<data_dir>/sandboxes``; every
+directory above it must be traversable by the sandbox users when running as root);
+``PDO_DEMO_ROWS`` — scale of the generated demo source (demo mode only).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
+from services.sandbox_broker.adapters.isolation import IsolationError
+from services.sandbox_broker.api import imports as imports_api
+from services.sandbox_broker.api import sandboxes, verifications
+from services.sandbox_broker.commands import SandboxService
+from services.sandbox_broker.expiry_sweep import ExpirySweeper
+from services.sandbox_broker.export_staging import ExportStager
+from services.sandbox_broker.handlers.on_events import handlers
+from services.sandbox_broker.import_commands import Imports
+from services.sandbox_broker.repository import OUTBOX_COLLECTIONS
+from services.sandbox_broker.sources import (
+    ROOT_ENV,
+    demo_scale,
+    demo_source_map,
+    ensure_demo_source,
+    load_source_map,
+)
+from services.sandbox_broker.verification import Verifications
+
+log = logging.getLogger(__name__)
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
+    source_map = load_source_map()
+    demo_path = ctx.data_dir / "demo-source" / "zibo-demo.duckdb"
+    if ctx.demo:
+        source_map = {**demo_source_map(demo_path), **source_map}
+    root = Path(os.environ.get(ROOT_ENV) or ctx.data_dir / "sandboxes")
+    executor: DuckDBJobExecutor | None = None
+    problem = ""
+    try:
+        executor = build_executor(root)
+    except (IsolationError, OSError) as exc:
+        # The service still serves its records; provisioning and jobs answer why not.
+        problem = str(exc)
+        log.error("sandbox executor unavailable", extra={"reason": problem})
+    service = SandboxService(ctx, executor, source_map=source_map, executor_problem=problem)
+    stager = ExportStager(service)
+    verifier = Verifications(service)
+    imports = Imports(service)
+    sweeper = ExpirySweeper(service)
+
+    async def prepare_sources() -> None:
+        if ctx.demo:
+            await ensure_demo_source(demo_path.parent, demo_scale())
+        service.sources_ready.set()
+
+    async def start() -> None:
+        if ctx.demo:
+            # Generating a million rows takes a while: provisioning of production
+            # sandboxes waits for it, nothing else does.
+            service.background = asyncio.create_task(prepare_sources(), name="demo-source")
+        else:
+            service.sources_ready.set()
+        await sweeper.start()
+
+    async def stop() -> None:
+        await sweeper.stop()
+        if service.background is not None:
+            service.background.cancel()
+        verifier.close()
+
     app = service_app(
         ctx,
         "sandbox-broker — 授权运营空间",
-        [],
-        description="Sandboxes, masked dataset mounts, jobs and recorded deletion.",
+        [
+            sandboxes.controller(service),
+            imports_api.controller(imports),
+            verifications.controller(verifier),
+        ],
+        description=(
+            "Sandboxes (授权运营空间) with masked dataset mounts, guarded and recorded jobs, "
+            "own-data imports, export staging, verification calls (核验), closing and "
+            "recorded deletion. Job records are kept at least 183 days."
+        ),
     )
-    return ServiceParts(name="sandbox_broker", app=app)
+    return ServiceParts(
+        name="sandbox_broker",
+        app=app,
+        handlers=handlers(service, stager, verifier),
+        outbox_collections=OUTBOX_COLLECTIONS,
+        on_start=(start,),
+        on_stop=(stop,),
+    )
 
 
 def build_executor(
-    data_dir: Path,
+    root: Path,
     sources: Mapping[str, SourceTable] | None = None,
     *,
     require_isolation: bool = False,
 ) -> DuckDBJobExecutor:
-    """The local job executor, with its sandboxes under ``<data_dir>/sandboxes``.
+    """The local job executor with its sandboxes under ``root``.
 
     ``sources`` maps a catalog resource id to the DuckDB table holding its real data;
     ``require_isolation`` (for production hosts) refuses to start without a network
     namespace and a separate user for job processes."""
-    return DuckDBJobExecutor(
-        data_dir / "sandboxes", sources=sources, require_isolation=require_isolation
-    )
+    return DuckDBJobExecutor(root, sources=sources, require_isolation=require_isolation)

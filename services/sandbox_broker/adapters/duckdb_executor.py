@@ -17,6 +17,11 @@ granted data read-only and writes its result to ``work/outputs.duckdb``. Jobs of
 sandbox run one at a time (the outputs database has one writer). ``close`` marks the
 sandbox closed and kills its running processes at once; ``delete`` hashes and removes
 every data and work file and keeps the manifest and job executions as the record.
+
+Beyond the port: ``load_import`` loads an approved import (SBX-4) in a job process under
+the same lockdown and user; ``read_output`` reads one output inside the broker, read-only,
+for export staging; ``snapshot_output`` freezes a released verification product's key and
+answer columns into ``products/<product_id>.duckdb``, which ``open_snapshot`` serves.
 """
 
 from __future__ import annotations
@@ -36,10 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contracts.errors import Conflict
+from contracts.errors import Conflict, NotFound
 from services.sandbox_broker.adapters import isolation
-from services.sandbox_broker.adapters.lockdown import Limits
-from services.sandbox_broker.adapters.masking_sql import quote_ident, token_pads
+from services.sandbox_broker.adapters.lockdown import STARTUP, Limits
+from services.sandbox_broker.adapters.masking_sql import quote_ident, quote_literal, token_pads
 from services.sandbox_broker.adapters.materialize_sql import (
     mount_sql,
     synthetic_seed,
@@ -453,7 +458,7 @@ class DuckDBJobExecutor:
                 return _removal(manifest["removal"])
             if manifest["state"] != CLOSED:
                 raise Conflict(f"close sandbox {sandbox_id} before deleting it", rule="SBX-7")
-            parts = [home / "data", home / "work", home / "provision"]
+            parts = [home / "data", home / "work", home / "provision", home / "products"]
             files = tuple(
                 RemovedFile(
                     path=str(path.relative_to(home)), size=path.stat().st_size, sha256=_sha256(path)
@@ -475,6 +480,189 @@ class DuckDBJobExecutor:
                 {**manifest, "state": DELETED, "removal": _stored_removal(removal)},
             )
             return removal
+
+    # -- beyond the port: imports, staged outputs, verification snapshots -------------------
+
+    async def load_import(
+        self, sandbox_id: str, import_id: str, table: str, file_format: str, source: Path
+    ) -> Execution:
+        """Load an approved import file as ``table`` of the sandbox (SBX-4), in a job process
+        under the sandbox's user and lockdown, the file being the one path it may read.
+        Idempotent by ``import_id``."""
+        home = self._dir(sandbox_id)
+        done = _read_json(home / "jobs" / f"import-{import_id}.json")
+        if done is not None:
+            return _execution(done)
+        async with self._lock(sandbox_id):
+            refusal = self._not_ready(sandbox_id)
+            if refusal:
+                return Execution(job_id=import_id, status="refused", error=refusal)
+            manifest = self.manifest(sandbox_id) or {}
+            uid, gid = manifest.get("uid"), manifest.get("gid")
+            job_dir = home / "work" / "jobs" / f"import-{import_id}"
+            job_dir.mkdir(parents=True, exist_ok=True)
+            self._own(job_dir.parent, 0o700, uid, gid)
+            self._own(job_dir, 0o700, uid, gid)
+            copy = job_dir / f"import.{file_format}"
+            shutil.copyfile(source, copy)
+            self._own(copy, 0o400, uid, gid)
+            limits = self.limits
+            spec = {
+                "mode": "import",
+                "outputs": str(home / "work" / "outputs.duckdb"),
+                "table": table,
+                "format": file_format,
+                "file": str(copy),
+                "limits": limits.to_json(),
+                "work": str(job_dir),
+                "isolation": self.isolation_for(limits, uid, gid).to_json(),
+            }
+            started = time.perf_counter()
+            outcome, code, err, timed_out = await self._spawn(
+                sandbox_id, spec, job_dir, limits.timeout_s + self._grace
+            )
+            duration_ms = round((time.perf_counter() - started) * 1000)
+            shutil.rmtree(job_dir, ignore_errors=True)
+            if outcome is None or timed_out:
+                execution = Execution(
+                    job_id=import_id,
+                    status=_status_of_exit(code, timed_out),
+                    error=_error_of_exit(code, timed_out, limits, err),
+                    duration_ms=duration_ms,
+                )
+            else:
+                execution = _execution({**outcome, "job_id": import_id, "duration_ms": duration_ms})
+            _write_json(home / "jobs" / f"import-{import_id}.json", _stored(execution))
+            return execution
+
+    async def read_output(
+        self,
+        sandbox_id: str,
+        table: str,
+        *,
+        answer_column: str = "",
+        key_column: str = "",
+        max_rows: int = 10_000,
+    ) -> StagedOutput:
+        """Read output ``table`` of a ready sandbox, read-only: its rows (at most
+        ``max_rows`` + 1, so the caller sees it is too large), or with ``answer_column``
+        only the distribution of that column's values (``answer``, ``count``)."""
+        home = self._dir(sandbox_id)
+        async with self._lock(sandbox_id):
+            refusal = self._not_ready(sandbox_id)
+            if refusal:
+                raise Conflict(refusal, rule="SBX-7")
+            path = home / "work" / "outputs.duckdb"
+            return await asyncio.to_thread(
+                _read_output, path, table, (key_column, answer_column), max_rows
+            )
+
+    async def snapshot_output(
+        self, sandbox_id: str, table: str, key_column: str, answer_column: str, product_id: str
+    ) -> Path:
+        """Freeze ``key_column`` and ``answer_column`` of output ``table`` for a released
+        verification product (核验), indexed by key; idempotent by ``product_id``."""
+        if not SAFE_ID.match(product_id):
+            raise ValueError(f"not a product id: {product_id!r}")
+        home = self._dir(sandbox_id)
+        target = home / "products" / f"{product_id}.duckdb"
+        async with self._lock(sandbox_id):
+            if target.exists():
+                return target
+            refusal = self._not_ready(sandbox_id)
+            if refusal:
+                raise Conflict(refusal, rule="SBX-7")
+            target.parent.mkdir(mode=0o700, exist_ok=True)
+            source = home / "work" / "outputs.duckdb"
+            await asyncio.to_thread(_snapshot, source, table, key_column, answer_column, target)
+            return target
+
+
+@dataclass(frozen=True, slots=True)
+class StagedOutput:
+    """An output as read inside the sandbox: typed columns and plain rows."""
+
+    columns: tuple[tuple[str, str], ...]
+    rows: list[tuple[Any, ...]]
+    total_rows: int
+
+
+_READ_ONLY = {**STARTUP, "enable_external_access": "false"}
+
+
+def _output_exists(con: Any, table: str, database: str = "") -> bool:
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ? "
+        "AND (? = '' OR database_name = ?)",
+        [table, database, database],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def _read_output(
+    path: Path, table: str, key_and_answer: tuple[str, str], max_rows: int
+) -> StagedOutput:
+    import duckdb
+
+    if not path.exists():
+        raise NotFound(
+            f"there is no output {table}: no job has written an output yet", rule="SBX-1"
+        )
+    con = duckdb.connect(str(path), read_only=True, config=dict(_READ_ONLY))
+    try:
+        if not _output_exists(con, table):
+            raise NotFound(f"there is no output {table} in this sandbox", rule="SBX-1")
+        name = quote_ident(table)
+        columns = tuple(
+            (str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE main.{name}").fetchall()
+        )
+        total = con.execute(f"SELECT count(*) FROM main.{name}").fetchone()  # noqa: S608
+        key_column, answer_column = key_and_answer
+        if answer_column:
+            for wanted in (key_column, answer_column):
+                if wanted and wanted not in {c for c, _ in columns}:
+                    raise NotFound(f"output {table} has no column {wanted}", rule="SBX-6")
+            answer = quote_ident(answer_column)
+            rows = con.execute(
+                f"SELECT CAST({answer} AS VARCHAR) AS answer, count(*) AS count "  # noqa: S608
+                f"FROM main.{name} GROUP BY 1 ORDER BY 1 NULLS LAST LIMIT ?",
+                [max_rows + 1],
+            ).fetchall()
+            return StagedOutput((("answer", "VARCHAR"), ("count", "BIGINT")), rows, len(rows))
+        rows = con.execute(f"SELECT * FROM main.{name} LIMIT ?", [max_rows + 1]).fetchall()  # noqa: S608
+        return StagedOutput(columns, rows, int(total[0]) if total else 0)
+    finally:
+        con.close()
+
+
+def _snapshot(source: Path, table: str, key: str, answer: str, target: Path) -> None:
+    import duckdb
+
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    con = duckdb.connect(str(partial), config=dict(STARTUP))
+    try:
+        con.execute(f"ATTACH {quote_literal(str(source))} AS src (READ_ONLY)")
+        if not _output_exists(con, table, "src"):
+            raise NotFound(f"there is no output {table} in this sandbox")
+        con.execute(
+            f"CREATE TABLE answers AS SELECT CAST({quote_ident(key)} AS VARCHAR) AS k, "  # noqa: S608
+            f"CAST({quote_ident(answer)} AS VARCHAR) AS a FROM src.main.{quote_ident(table)}"
+        )
+        con.execute("CREATE INDEX answers_k ON answers (k)")
+        con.execute("DETACH src")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    partial.chmod(0o600)
+    os.replace(partial, target)
+
+
+def open_snapshot(path: Path) -> Any:
+    """A read-only connection on a verification snapshot, external access off."""
+    import duckdb
+
+    return duckdb.connect(str(path), read_only=True, config=dict(_READ_ONLY))
 
 
 def _check_reachable(root: Path) -> None:

@@ -14,6 +14,9 @@ attached read-only as ``granted``; the query's result becomes the output table.
 ``materialize`` mode: the new granted database is the main database, each source is
 attached read-only (``source_0``, ``source_1`` …), the token key pads are bound as session
 variables, and the given ``CREATE TABLE`` statements run.
+``import`` mode (SBX-4): the outputs database is the main database; the approved file is
+the one path the lockdown allows (``allowed_paths``), read as CSV or Parquet into a new
+table of the sandbox.
 """
 
 from __future__ import annotations
@@ -151,6 +154,45 @@ def materialize(spec: dict[str, Any]) -> dict[str, Any]:
     return outcome
 
 
+IMPORT_READERS = {
+    "csv": "read_csv(?, header = true, auto_detect = true, sample_size = -1)",
+    "parquet": "read_parquet(?)",
+}
+
+
+def import_file(spec: dict[str, Any]) -> dict[str, Any]:
+    limits = lockdown.Limits.from_json(spec["limits"])
+    work = Path(spec["work"])
+    name, path = spec["table"], spec["file"]
+    outcome: dict[str, Any] = {"status": "failed", "output_table": name}
+    reader = IMPORT_READERS.get(spec["format"])
+    if reader is None or not re.match(r"^[a-z][a-z0-9_]{0,62}$", name):
+        return {**outcome, "error": "not an importable table name or format"}
+    con = duckdb.connect(spec["outputs"], config=dict(lockdown.STARTUP))
+    try:
+        con.execute(f"SET allowed_paths = [{_quote(path)}]")
+        outcome["lockdown"] = _lock_down(con, limits, work, "")
+        timer = _timer(con, limits.timeout_s)
+        try:
+            con.execute(f'CREATE TABLE main."{name}" AS SELECT * FROM {reader}', [path])  # noqa: S608 — name checked above
+        finally:
+            timer.cancel()
+        count = con.execute(f'SELECT count(*) FROM main."{name}"').fetchone()  # noqa: S608
+        outcome["rows_out"] = int(count[0]) if count else 0
+        outcome["columns"] = [
+            [str(row[0]), str(row[1])] for row in con.execute(f'DESCRIBE main."{name}"').fetchall()
+        ]
+        outcome["status"] = "succeeded"
+    except (duckdb.Error, MemoryError, RuntimeError) as exc:
+        outcome.update(status=_classify(exc), error=_error(exc), error_type=type(exc).__name__)
+    finally:
+        con.close()
+    return outcome
+
+
+MODES = {"materialize": materialize, "job": run_job, "import": import_file}
+
+
 def main() -> int:
     started = time.perf_counter()
     spec = json.loads(sys.stdin.buffer.read())
@@ -159,7 +201,7 @@ def main() -> int:
     except isolation.IsolationError as exc:
         sys.stdout.write(json.dumps({"status": "failed", "error": str(exc)}))
         return 3
-    outcome = materialize(spec) if spec["mode"] == "materialize" else run_job(spec)
+    outcome = MODES[spec["mode"]](spec)
     outcome["isolation"] = report
     outcome["seconds"] = time.perf_counter() - started
     sys.stdout.write(json.dumps(outcome))

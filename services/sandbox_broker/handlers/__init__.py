@@ -1,1 +1,1 @@
-"""Event handlers of sandbox-broker, by event type; it subscribes to none until its rules land."""
+"""Event handlers of sandbox-broker (``handlers.on_events``)."""

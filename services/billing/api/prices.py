@@ -1,0 +1,220 @@
+"""``/billing/prices``, ``/billing/caps``, ``/billing/max-revenue``, ``/billing/key-scenarios``,
+``/billing/settings`` and ``/billing/cultivation-period``: the price model (BIL-1..BIL-5)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from libs.store.port import Document
+from services.billing import commands
+from services.billing.api.schemas import (
+    CapBody,
+    CapView,
+    CultivationView,
+    KeyScenarioBody,
+    KeyScenarioView,
+    MaxRevenueBody,
+    PriceBody,
+    PriceView,
+    RevenueYearView,
+    SettingsBody,
+    SettingsView,
+    TierView,
+)
+from services.billing.domain.invoice import CHINA
+from services.billing.domain.price_model import PriceVersion, Tier
+
+SIGNED_IN = (
+    Role.BUREAU,
+    Role.PROVIDER,
+    Role.OPERATOR,
+    Role.DEVELOPER,
+    Role.SUPERVISOR,
+    Role.EXCHANGE,
+    Role.PUBLIC,
+)
+
+
+def price_view(price: PriceVersion, cap_fen: int | None, in_force: bool) -> PriceView:
+    return PriceView(
+        price_id=price.price_id,
+        product_id=price.product_id,
+        unit=price.unit.value,
+        unit_price_fen=price.unit_price_fen,
+        tiers=[
+            TierView(from_quantity=t.from_quantity, unit_price_fen=t.unit_price_fen)
+            for t in price.tiers
+        ],
+        key_scenario_discount_percent=price.key_scenario_discount_percent,
+        effective_from=price.effective_from.isoformat(),
+        in_force=in_force,
+        cap_fen=cap_fen,
+        government_guided=cap_fen is not None,
+    )
+
+
+def cap_view(doc: Document) -> CapView:
+    return CapView(
+        product_id=doc["product_id"],
+        unit=doc["unit"],
+        cap_fen=int(doc["cap_fen"]),
+        set_at=doc["set_at"],
+    )
+
+
+def revenue_view(doc: Document) -> RevenueYearView:
+    ceiling = doc.get("max_revenue_fen")
+    return RevenueYearView(
+        operator_org_id=doc["operator_org_id"],
+        year=int(doc["year"]),
+        max_revenue_fen=None if ceiling is None else int(ceiling),
+        revenue_fen=int(doc.get("revenue_fen", 0)),
+        alerted_percent=[int(t) for t in doc.get("alerted", [])],
+        invoice_ids=[b["invoice_id"] for b in doc.get("booked", [])],
+    )
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class PriceController(Controller):
+        path = "/"
+        tags = ["prices"]
+
+        @get(
+            "/prices",
+            opt={"public": True},
+            tags=["public"],
+            summary="The published price list (明码标价, BIL-5): what billing charges; no sign-in",
+        )
+        async def price_list(self) -> list[PriceView]:
+            return [
+                price_view(p.price, p.cap_fen, p.in_force) for p in await commands.price_list(ctx)
+            ]
+
+        @post(
+            "/prices",
+            guards=[roles(Role.OPERATOR)],
+            summary="The authorized operator lists a price, at most the cap (BIL-2, BIL-3)",
+        )
+        async def list_price(
+            self, request: Request[Any, Any, Any], data: JSONBody[PriceBody]
+        ) -> PriceView:
+            price = await commands.list_price(
+                ctx,
+                principal_of(request),
+                product_id=data.product_id,
+                unit=data.unit,
+                unit_price_fen=data.unit_price_fen,
+                tiers=[Tier(t.from_quantity, t.unit_price_fen) for t in data.tiers],
+                key_scenario_discount_percent=data.key_scenario_discount_percent,
+                effective_from=data.effective_from,
+            )
+            listed = {p.price.price_id: p for p in await commands.price_list(ctx)}
+            entry = listed.get(price.price_id)
+            cap = entry.cap_fen if entry else None
+            return price_view(price, cap, entry.in_force if entry else False)
+
+        @get(
+            "/caps",
+            opt={"public": True},
+            tags=["public"],
+            summary="Price caps (上限收费标准) set by the bureau, public (BIL-2, DIS-2)",
+        )
+        async def caps(self) -> list[CapView]:
+            return [cap_view(d) for d in await commands.caps(ctx)]
+
+        @put(
+            "/caps/{product_id:str}/{unit:str}",
+            guards=[roles(Role.BUREAU)],
+            summary="The bureau sets the cap of a product and unit (BIL-2)",
+        )
+        async def set_cap(
+            self,
+            request: Request[Any, Any, Any],
+            product_id: FromPath[str],
+            unit: FromPath[str],
+            data: JSONBody[CapBody],
+        ) -> CapView:
+            return cap_view(
+                await commands.set_cap(ctx, principal_of(request), product_id, unit, data.cap_fen)
+            )
+
+        @put(
+            "/max-revenue/{year:int}",
+            guards=[roles(Role.BUREAU)],
+            summary="The bureau sets the operator's max allowed revenue of a year (BIL-2)",
+        )
+        async def set_max_revenue(
+            self,
+            request: Request[Any, Any, Any],
+            year: FromPath[int],
+            data: JSONBody[MaxRevenueBody],
+        ) -> RevenueYearView:
+            doc = await commands.set_max_revenue(
+                ctx, principal_of(request), year, data.operator_org_id, data.max_revenue_fen
+            )
+            return revenue_view(doc)
+
+        @put(
+            "/key-scenarios/{scenario_id:str}",
+            guards=[roles(Role.BUREAU)],
+            summary="The bureau names a key supported scenario (重点支持场景, BIL-3)",
+        )
+        async def key_scenario(
+            self,
+            request: Request[Any, Any, Any],
+            scenario_id: FromPath[str],
+            data: JSONBody[KeyScenarioBody],
+        ) -> KeyScenarioView:
+            key = await commands.set_key_scenario(
+                ctx, principal_of(request), scenario_id, key=data.key
+            )
+            return KeyScenarioView(scenario_id=scenario_id, key=key)
+
+        @get(
+            "/settings", guards=[roles(*SIGNED_IN)], summary="Billing settings of the jurisdiction"
+        )
+        async def settings(self) -> SettingsView:
+            return SettingsView(
+                region=ctx.region, cultivation_years=await commands.cultivation_years(ctx)
+            )
+
+        @put(
+            "/settings",
+            guards=[roles(Role.BUREAU)],
+            summary="The bureau sets the cultivation period in years (培育期, BIL-4)",
+        )
+        async def define(
+            self, request: Request[Any, Any, Any], data: JSONBody[SettingsBody]
+        ) -> SettingsView:
+            years = await commands.set_cultivation_years(
+                ctx, principal_of(request), data.cultivation_years
+            )
+            return SettingsView(region=ctx.region, cultivation_years=years)
+
+        @get(
+            "/cultivation-period",
+            guards=[roles(*SIGNED_IN)],
+            summary="The cultivation period (BIL-4) and whether a date lies inside it",
+        )
+        async def cultivation(
+            self, on: Annotated[date | None, QueryParameter(required=False)] = None
+        ) -> CultivationView:
+            day = on or ctx.clock.now().astimezone(CHINA).date()
+            period = await commands.cultivation(ctx)
+            return CultivationView(
+                on=day.isoformat(),
+                years=await commands.cultivation_years(ctx),
+                operator_org_id=period.operator_org_id if period else None,
+                starts_on=period.starts_on.isoformat() if period else None,
+                ends_before=period.ends_before.isoformat() if period else None,
+                inside=period.covers(day) if period else False,
+            )
+
+    return PriceController

@@ -1,0 +1,218 @@
+"""What billing keeps of other services' facts, and metering (计量).
+
+Projections (scenario classes, grants, products, resources' providers, operator
+agreements) are upserts keyed by the fact's own id: a redelivered event writes the same
+document again. Metering stores each ``usage.metered`` and ``trade.executed`` once under
+its event id (``insert``; a duplicate id means already metered), so a redelivered event
+never bills twice even when the consumer's inbox write was lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from contracts.envelope import Envelope
+from contracts.events import (
+    AgreementSigned,
+    GrantIssued,
+    ProductReleased,
+    ResourceRegistered,
+    ScenarioChanged,
+    ScenarioFiled,
+    TradeExecuted,
+    TradeSettled,
+    UsageMetered,
+)
+from libs.service import ServiceContext
+from libs.store.port import Document, DuplicateDocument, VersionConflict
+from services.billing.domain.invoice import invoice_id, next_period, period_of
+from services.billing.domain.price_model import Unit
+from services.billing.repository import (
+    AGREEMENTS,
+    GRANTS,
+    INVOICES,
+    PRODUCTS,
+    RESOURCES,
+    SCENARIOS,
+    SETTLEMENTS,
+    USES,
+)
+
+ATTEMPTS = 5
+
+
+async def upsert(
+    ctx: ServiceContext, collection: str, doc_id: str, change: Callable[[Document], Document]
+) -> Document:
+    """Apply ``change`` to the stored document (or to ``{"_id": doc_id}``) and save it."""
+    for attempt in range(ATTEMPTS):
+        current = await ctx.store.get(collection, doc_id)
+        wanted = change(dict(current) if current else {"_id": doc_id})
+        wanted.pop("_outbox", None)
+        try:
+            if current is None:
+                await ctx.store.insert(collection, wanted)
+            else:
+                await ctx.store.replace(collection, wanted, current["_version"])
+            return wanted
+        except (DuplicateDocument, VersionConflict):
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _set(**fields: object) -> Callable[[Document], Document]:
+    def change(doc: Document) -> Document:
+        doc.update(fields)
+        return doc
+
+    return change
+
+
+async def on_scenario(ctx: ServiceContext, envelope: Envelope) -> None:
+    """A scenario's class decides free or paid use (BIL-1)."""
+    s = envelope.payload
+    assert isinstance(s, ScenarioFiled | ScenarioChanged)
+    await upsert(ctx, SCENARIOS, s.scenario_id, _set(scenario_class=s.scenario_class))
+
+
+async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
+    g = envelope.payload
+    assert isinstance(g, GrantIssued)
+    await upsert(
+        ctx,
+        GRANTS,
+        g.grant_id,
+        _set(
+            scenario_id=g.scenario_id,
+            developer_org_id=g.developer_org_id,
+            resource_ids=[r.resource_id for r in g.resources],
+        ),
+    )
+    if g.scenario_class:
+        await upsert(ctx, SCENARIOS, g.scenario_id, _set(scenario_class=g.scenario_class))
+
+
+async def on_product_released(ctx: ServiceContext, envelope: Envelope) -> None:
+    """The product's merchant (BIL-7) and its grant, hence its providers (BIL-6)."""
+    p = envelope.payload
+    assert isinstance(p, ProductReleased)
+    await upsert(
+        ctx,
+        PRODUCTS,
+        p.product_id,
+        _set(developer_org_id=p.developer_org_id, grant_id=p.grant_id, scenario_id=p.scenario_id),
+    )
+
+
+async def on_resource_registered(ctx: ServiceContext, envelope: Envelope) -> None:
+    r = envelope.payload
+    assert isinstance(r, ResourceRegistered)
+    await upsert(ctx, RESOURCES, r.resource_id, _set(provider_org_id=r.provider_org_id))
+
+
+async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
+    """The operator and the launch date the cultivation period runs from (BIL-4)."""
+    a = envelope.payload
+    assert isinstance(a, AgreementSigned)
+    await upsert(
+        ctx,
+        AGREEMENTS,
+        a.agreement_id,
+        _set(
+            operator_org_id=a.operator_org_id,
+            starts_on=a.starts_on.isoformat(),
+            ends_on=a.ends_on.isoformat(),
+        ),
+    )
+
+
+async def _open_period(ctx: ServiceContext, customer_org_id: str, at: datetime) -> str:
+    """The month of the use, or the first month after it whose invoice is not issued
+    yet: a use that arrives after its month was invoiced goes on the next invoice."""
+    period = period_of(at)
+    while await ctx.store.get(INVOICES, invoice_id(customer_org_id, period)) is not None:
+        period = next_period(period)
+    return period
+
+
+async def meter(
+    ctx: ServiceContext,
+    envelope: Envelope,
+    *,
+    customer_org_id: str,
+    product_id: str,
+    unit: str,
+    quantity: int,
+    scenario_id: str = "",
+    extra: dict[str, object] | None = None,
+) -> bool:
+    """Store one metered use under its event id; False if it was metered before (the
+    insert meets the id: one write, no read-then-write window)."""
+    event_id = str(envelope.event_id)
+    doc: Document = {
+        "_id": event_id,
+        "customer_org_id": customer_org_id,
+        "product_id": product_id,
+        "unit": unit,
+        "quantity": quantity,
+        "scenario_id": scenario_id,
+        "occurred_at": envelope.occurred_at.isoformat(),
+        "period": await _open_period(ctx, customer_org_id, envelope.occurred_at),
+        **(extra or {}),
+    }
+    try:
+        await ctx.store.insert(USES, doc)
+    except DuplicateDocument:
+        return False
+    return True
+
+
+async def on_usage_metered(ctx: ServiceContext, envelope: Envelope) -> None:
+    u = envelope.payload
+    assert isinstance(u, UsageMetered)
+    if u.quantity < 0:
+        raise ValueError(f"usage {u.usage_id} has a negative quantity")
+    await meter(
+        ctx,
+        envelope,
+        customer_org_id=u.customer_org_id,
+        product_id=u.product_id,
+        unit=u.unit,
+        quantity=u.quantity,
+        scenario_id=u.scenario_id,
+        extra={"kind": "usage", "usage_id": u.usage_id},
+    )
+
+
+async def on_trade_executed(ctx: ServiceContext, envelope: Envelope) -> None:
+    """A trade through the exchange is a use of the product, charged per product at the
+    published price; the exchange's amount is kept beside it for reconciliation."""
+    t = envelope.payload
+    assert isinstance(t, TradeExecuted)
+    await meter(
+        ctx,
+        envelope,
+        customer_org_id=t.buyer_org_id,
+        product_id=t.product_id,
+        unit=Unit.PRODUCT.value,
+        quantity=t.quantity,
+        extra={"kind": "trade", "trade_id": t.trade_id, "exchange_amount_fen": t.amount_fen},
+    )
+
+
+async def on_trade_settled(ctx: ServiceContext, envelope: Envelope) -> None:
+    t = envelope.payload
+    assert isinstance(t, TradeSettled)
+    await upsert(
+        ctx,
+        SETTLEMENTS,
+        t.trade_id,
+        _set(
+            settlement_id=t.settlement_id,
+            amount_fen=t.amount_fen,
+            settled_at=t.settled_at.isoformat(),
+            event_id=str(envelope.event_id),
+        ),
+    )

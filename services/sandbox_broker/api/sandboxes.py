@@ -1,0 +1,121 @@
+"""``/sandbox_broker/sandboxes``: sandboxes (授权运营空间), their jobs and outputs, and the
+expiry sweep.
+
+A developer sees and works only in its own sandboxes (SBX-2); the operator, the bureau
+and supervisors see every sandbox and every job record (有记录、可审查, SBX-5). A job is
+answered with its record — a refused job is a record with status ``refused``, its reason
+and rule — except a job in another organization's sandbox, which is recorded and
+answered 403 (SBX-2). A production job never returns rows (可用不可见).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from contracts.envelope import Role
+from libs.auth.guard import principal_of, roles
+from services.sandbox_broker.api.schemas import (
+    JobBody,
+    JobView,
+    OutputView,
+    SandboxView,
+    SweepView,
+    job_doc_view,
+    job_view,
+    sandbox_view,
+)
+from services.sandbox_broker.commands import SandboxService
+from services.sandbox_broker.repository import JOBS
+
+READERS = (Role.DEVELOPER, Role.OPERATOR, Role.BUREAU, Role.SUPERVISOR)
+
+
+def controller(service: SandboxService) -> type[Controller]:
+    store = service.ctx.store
+
+    class SandboxController(Controller):
+        path = "/"
+        tags = ["sandboxes"]
+
+        @get(
+            "/sandboxes", guards=[roles(*READERS)], summary="Sandboxes (own, or all for overseers)"
+        )
+        async def list_sandboxes(self, request: Request[Any, Any, Any]) -> list[SandboxView]:
+            return [sandbox_view(d) for d in await service.listed(principal_of(request))]
+
+        @get("/sandboxes/{sandbox_id:str}", guards=[roles(*READERS)], summary="One sandbox")
+        async def read(
+            self, request: Request[Any, Any, Any], sandbox_id: FromPath[str]
+        ) -> SandboxView:
+            return sandbox_view(await service.readable(principal_of(request), sandbox_id))
+
+        @post(
+            "/sandboxes/{sandbox_id:str}/jobs",
+            guards=[roles(Role.DEVELOPER)],
+            summary="Run a job (SQL) in one's own sandbox",
+            description=(
+                "One query, or `CREATE TABLE output_<name> AS <query>`; the result stays "
+                "inside as an output. The answer is the job record (`status` succeeded, "
+                "failed, refused, blocked, timed_out …, with `reason` and `rule`); the "
+                "development sandbox adds a preview of the result, production never."
+            ),
+        )
+        async def submit(
+            self,
+            request: Request[Any, Any, Any],
+            sandbox_id: FromPath[str],
+            data: JSONBody[JobBody],
+        ) -> JobView:
+            result = await service.submit_job(principal_of(request), sandbox_id, data.sql)
+            return job_view(result.record, result.preview)
+
+        @get(
+            "/sandboxes/{sandbox_id:str}/jobs",
+            guards=[roles(*READERS)],
+            summary="Job records (SBX-5)",
+        )
+        async def jobs(
+            self, request: Request[Any, Any, Any], sandbox_id: FromPath[str]
+        ) -> list[JobView]:
+            await service.readable(principal_of(request), sandbox_id)
+            docs = await store.find(JOBS, {"sandbox_id": sandbox_id}, sort=[("submitted_at", 1)])
+            return [job_doc_view(d) for d in docs]
+
+        @get(
+            "/sandboxes/{sandbox_id:str}/outputs",
+            guards=[roles(*READERS)],
+            summary="Outputs kept inside: names, columns and row counts, never contents",
+        )
+        async def outputs(
+            self, request: Request[Any, Any, Any], sandbox_id: FromPath[str]
+        ) -> list[OutputView]:
+            await service.readable(principal_of(request), sandbox_id)
+            docs = await store.find(
+                JOBS, {"sandbox_id": sandbox_id, "status": "succeeded"}, sort=[("finished_at", 1)]
+            )
+            latest: dict[str, OutputView] = {}
+            for d in docs:
+                if d["output_table"]:
+                    latest[d["output_table"]] = OutputView(
+                        name=d["output_table"],
+                        columns=[[c["name"], c["type"]] for c in d["columns"]],
+                        rows=int(d["rows_out"]),
+                        job_id=d["_id"],
+                        written_at=d["finished_at"],
+                    )
+            return sorted(latest.values(), key=lambda o: o.name)
+
+        @post(
+            "/expiry-sweep",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary="Close every sandbox whose grant expired (SBX-7)",
+        )
+        async def sweep(self, request: Request[Any, Any, Any]) -> SweepView:
+            actor = principal_of(request).actor()
+            return SweepView(closed=await service.sweep_expired(actor))
+
+    return SandboxController

@@ -1,0 +1,190 @@
+"""Request bodies and response views of sandbox-broker's HTTP API (msgspec, checked at
+the edge)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from services.sandbox_broker.domain.job import JobRecord
+from services.sandbox_broker.repository import job_from_doc
+
+Sql = Annotated[str, msgspec.Meta(min_length=1, max_length=100_000)]
+Key = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Reason = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class JobBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    sql: Sql
+
+
+class DecisionBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    approve: bool
+    reason: Reason = ""
+
+
+class VerificationBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    key: Key
+
+
+class MountedColumnView(msgspec.Struct, frozen=True, kw_only=True):
+    table: str
+    name: str
+    type: str
+    method: str
+    grade: int
+
+
+class SandboxView(msgspec.Struct, frozen=True, kw_only=True):
+    sandbox_id: str
+    grant_id: str
+    developer_org_id: str
+    operator_org_id: str
+    scenario_id: str
+    environment: str
+    state: str
+    valid_from: str
+    valid_until: str
+    plan_digest: str
+    tables: dict[str, int]
+    columns: list[MountedColumnView]
+    closed_reason: str = ""
+    failure_reason: str = ""
+    failure_rule: str = ""
+    deletion_evidence_hash: str = ""
+
+
+class JobView(msgspec.Struct, frozen=True, kw_only=True):
+    job_id: str
+    sandbox_id: str
+    grant_id: str
+    environment: str
+    caller_org_id: str
+    caller_user_id: str
+    sql: str
+    sql_sha256: str
+    submitted_at: str
+    finished_at: str
+    status: str
+    duration_ms: int
+    rows_touched: int
+    rows_out: int
+    output_table: str
+    columns: list[list[str]]
+    reason: str
+    rule: str
+    preview: list[list[str | None]] = []
+    """The first rows of the result — development sandbox only (synthetic data)."""
+
+
+class OutputView(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    columns: list[list[str]]
+    rows: int
+    job_id: str
+    written_at: str
+
+
+class ImportView(msgspec.Struct, frozen=True, kw_only=True):
+    import_id: str
+    sandbox_id: str
+    developer_org_id: str
+    table: str
+    file_format: str
+    size: int
+    rows: int
+    columns: list[str]
+    content_sha256: str
+    state: str
+    reason: str
+    reviewer_user_id: str
+    requested_at: str
+    decided_at: str
+
+
+class VerificationAnswer(msgspec.Struct, frozen=True, kw_only=True):
+    product_id: str
+    answer: str
+
+
+class SweepView(msgspec.Struct, frozen=True, kw_only=True):
+    closed: list[str]
+
+
+def sandbox_view(doc: dict[str, Any]) -> SandboxView:
+    return SandboxView(
+        sandbox_id=doc["_id"],
+        grant_id=doc["grant_id"],
+        developer_org_id=doc["developer_org_id"],
+        operator_org_id=doc.get("operator_org_id", ""),
+        scenario_id=doc.get("scenario_id", ""),
+        environment=doc["environment"],
+        state=doc["state"],
+        valid_from=doc["valid_from"],
+        valid_until=doc["valid_until"],
+        plan_digest=doc.get("plan_digest", ""),
+        tables=dict(doc.get("tables", {})),
+        columns=[
+            MountedColumnView(
+                table=m["table"],
+                name=c["name"],
+                type=c["type"],
+                method=c["method"],
+                grade=c["grade"],
+            )
+            for m in doc.get("mounts", [])
+            for c in m["columns"]
+        ],
+        closed_reason=doc.get("closed_reason", ""),
+        failure_reason=doc.get("failure_reason", ""),
+        failure_rule=doc.get("failure_rule", ""),
+        deletion_evidence_hash=(doc.get("deletion") or {}).get("evidence_hash", ""),
+    )
+
+
+def job_view(record: JobRecord, preview: tuple[tuple[str | None, ...], ...] = ()) -> JobView:
+    return JobView(
+        job_id=record.job_id,
+        sandbox_id=record.sandbox_id,
+        grant_id=record.grant_id,
+        environment=record.environment,
+        caller_org_id=record.caller.org_id,
+        caller_user_id=record.caller.user_id,
+        sql=record.sql,
+        sql_sha256=record.sql_sha256,
+        submitted_at=record.submitted_at.isoformat(),
+        finished_at=record.finished_at.isoformat(),
+        status=record.status.value,
+        duration_ms=record.duration_ms,
+        rows_touched=record.rows_touched,
+        rows_out=record.rows_out,
+        output_table=record.output_table,
+        columns=[list(c) for c in record.columns],
+        reason=record.reason,
+        rule=record.rule,
+        preview=[list(row) for row in preview],
+    )
+
+
+def job_doc_view(doc: dict[str, Any]) -> JobView:
+    return job_view(job_from_doc(doc))
+
+
+def import_view(doc: dict[str, Any]) -> ImportView:
+    return ImportView(
+        import_id=doc["_id"],
+        sandbox_id=doc["sandbox_id"],
+        developer_org_id=doc["developer_org_id"],
+        table=doc["table"],
+        file_format=doc["file_format"],
+        size=int(doc["size"]),
+        rows=int(doc["rows"]),
+        columns=list(doc.get("columns", [])),
+        content_sha256=doc["content_sha256"],
+        state=doc["state"],
+        reason=doc.get("reason", ""),
+        reviewer_user_id=doc.get("reviewer_user_id", ""),
+        requested_at=doc["requested_at"],
+        decided_at=doc.get("decided_at", ""),
+    )

@@ -1,0 +1,447 @@
+"""sandbox-broker commands: resource schemas, provisioning, closing and deletion, jobs.
+
+Every change of a sandbox is one write of its document with the events it causes (the
+outbox) at the version read, retried on a concurrent write, and one audit entry. Work on
+the data itself goes through ``SandboxBroker`` and the executor, whose operations are
+idempotent, so an event redelivered after a crash repeats nothing that was recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, cast
+
+from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, new_envelope
+from contracts.errors import Conflict, DomainError, Forbidden, NotFound
+from contracts.events import (
+    Event,
+    GrantIssued,
+    Payload,
+    ResourceChanged,
+    ResourceNegativeListed,
+    ResourceRegistered,
+    ResourceWithdrawn,
+    SandboxClosed,
+    SandboxReady,
+)
+from libs.auth.principal import Principal
+from libs.outbox import stage
+from libs.service import ServiceContext
+from libs.store.port import Document, DuplicateDocument, VersionConflict
+from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
+from services.sandbox_broker.adapters.sql_guard import DuckDBSqlGuard
+from services.sandbox_broker.broker import JobResult, SandboxBroker
+from services.sandbox_broker.domain.job import Caller
+from services.sandbox_broker.domain.plan import (
+    TABLE_NAME,
+    Environment,
+    ResourceSchema,
+    plan_sandbox,
+    sandbox_id_for,
+)
+from services.sandbox_broker.domain.sandbox import SandboxState
+from services.sandbox_broker.job_log import StoreJobLog
+from services.sandbox_broker.repository import (
+    SANDBOXES,
+    SCHEMAS,
+    items_to_doc,
+    plan_to_doc,
+    sandbox_from_doc,
+    schema_from_doc,
+    upsert,
+)
+from services.sandbox_broker.sources import source_key
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 8
+LIVE = (SandboxState.PROVISIONING.value, SandboxState.READY.value, SandboxState.FAILED.value)
+OVERSEERS = frozenset({"operator", "bureau", "supervisor"})
+"""Roles that see every sandbox and every job record (有记录、可审查, SBX-5)."""
+
+
+def audit_actor(actor: Actor) -> dict[str, str]:
+    return {"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value}
+
+
+class ExecutorUnavailable(DomainError):
+    kind = "conflict"
+
+
+class SandboxService:
+    """The service layer: owns the broker, the guard and the executor of this process."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        executor: DuckDBJobExecutor | None,
+        *,
+        source_map: dict[str, SourceTable],
+        executor_problem: str = "",
+    ) -> None:
+        self.ctx = ctx
+        self.executor = executor
+        self.executor_problem = executor_problem
+        self.source_map = dict(source_map)
+        self.guard = DuckDBSqlGuard()
+        self.sources_ready = asyncio.Event()
+        self.background: asyncio.Task[None] | None = None
+        self.on_sandbox_closed: list[Callable[[str], None]] = []
+        self._broker = (
+            SandboxBroker(executor, self.guard, ctx.secrets, ctx.clock, StoreJobLog(ctx))
+            if executor is not None
+            else None
+        )
+
+    @property
+    def broker(self) -> SandboxBroker:
+        if self._broker is None:
+            raise ExecutorUnavailable(
+                f"the sandbox executor is not available on this host: {self.executor_problem}",
+                rule="SBX-2",
+            )
+        return self._broker
+
+    @property
+    def runner(self) -> DuckDBJobExecutor:
+        """The executor, for what goes beyond the port (imports, staging, snapshots)."""
+        if self.executor is None:
+            raise ExecutorUnavailable(
+                f"the sandbox executor is not available on this host: {self.executor_problem}",
+                rule="SBX-2",
+            )
+        return self.executor
+
+    def close(self) -> None:
+        self.guard.close()
+
+    # -- resource schemas (from catalog events) -----------------------------------------------
+
+    def _table_for(self, resource_id: str, key: str) -> str:
+        """The table a resource has inside a sandbox: its source table's name when mapped
+        and plain, else one derived from the resource id."""
+        found = self.source_map.get(key)
+        if (
+            found is not None
+            and TABLE_NAME.match(found.table)
+            and not found.table.startswith("output_")
+        ):
+            return found.table
+        return "res_" + re.sub(r"[^a-z0-9]", "", resource_id.lower())[:24]
+
+    async def on_resource_event(self, envelope: Envelope) -> None:
+        event = envelope.payload
+        store = self.ctx.store
+        if isinstance(event, ResourceRegistered | ResourceChanged):
+            key = source_key(event.provider_org_id, event.name)
+            withheld = list(getattr(event, "withheld_items", []))
+
+            def registered(doc: Document | None) -> Document:
+                base = doc or {"negative_listed": False, "withdrawn": False}
+                return {
+                    **base,
+                    "provider_org_id": event.provider_org_id,
+                    "name": event.name,
+                    "source_key": key,
+                    "table": self._table_for(event.resource_id, key),
+                    "items": items_to_doc(event.items),
+                    "withheld": sorted(set(withheld) | set(base.get("withheld", []))),
+                }
+
+            await upsert(store, SCHEMAS, event.resource_id, registered)
+        elif isinstance(event, ResourceNegativeListed):
+
+            def listed(doc: Document | None) -> Document:
+                if doc is None:
+                    raise NotFound(f"resource {event.resource_id} is not known yet")
+                if event.item_name is None:
+                    return {**doc, "negative_listed": True}
+                return {**doc, "withheld": sorted({*doc.get("withheld", []), event.item_name})}
+
+            if await store.get(SCHEMAS, event.resource_id) is not None:
+                await upsert(store, SCHEMAS, event.resource_id, listed)
+        elif (
+            isinstance(event, ResourceWithdrawn)
+            and await store.get(SCHEMAS, event.resource_id) is not None
+        ):
+            await upsert(
+                store, SCHEMAS, event.resource_id, lambda d: {**(d or {}), "withdrawn": True}
+            )
+
+    async def schemas_of(self, grant: GrantIssued) -> dict[str, ResourceSchema]:
+        """The schemas of the grant's resources; withdrawn ones are unknown (REQ-5)."""
+        found: dict[str, ResourceSchema] = {}
+        for granted in grant.resources:
+            doc = await self.ctx.store.get(SCHEMAS, granted.resource_id)
+            if doc is not None and not doc.get("withdrawn"):
+                found[granted.resource_id] = schema_from_doc(doc)
+                source = self.source_map.get(str(doc.get("source_key", "")))
+                if source is not None and self.executor is not None:
+                    self.executor.sources[granted.resource_id] = source
+        return found
+
+    # -- sandboxes --------------------------------------------------------------------------------
+
+    async def get(self, sandbox_id: str) -> Document:
+        doc = await self.ctx.store.get(SANDBOXES, sandbox_id)
+        if doc is None:
+            raise NotFound(f"there is no sandbox {sandbox_id}")
+        return doc
+
+    async def readable(self, principal: Principal, sandbox_id: str) -> Document:
+        """A developer sees its own sandboxes only (SBX-2); overseers see all."""
+        doc = await self.get(sandbox_id)
+        if principal.role.value not in OVERSEERS and doc["developer_org_id"] != principal.org_id:
+            raise Forbidden(f"sandbox {sandbox_id} belongs to another organization", rule="SBX-2")
+        return doc
+
+    async def listed(self, principal: Principal) -> list[Document]:
+        where = (
+            None if principal.role.value in OVERSEERS else {"developer_org_id": principal.org_id}
+        )
+        return await self.ctx.store.find(SANDBOXES, where, sort=[("_id", 1)])
+
+    async def _update(
+        self,
+        sandbox_id: str,
+        decide: Callable[[Document], tuple[Document, list[Event]] | None],
+        *,
+        actor: Actor,
+        action: str,
+        cause: Envelope | None = None,
+    ) -> Document | None:
+        """Read, decide, write state and events at the version read (retried), audit.
+        ``decide`` returns ``None`` when there is nothing to change."""
+        for _ in range(ATTEMPTS):
+            doc = await self.get(sandbox_id)
+            decided = decide(doc)
+            if decided is None:
+                return None
+            new, events = decided
+            now = self.ctx.clock.now()
+            envelopes = [
+                new_envelope(
+                    cast(Payload, e),
+                    region=self.ctx.region,
+                    actor=actor,
+                    subject=sandbox_id,
+                    occurred_at=now,
+                    causation=cause,
+                )
+                for e in events
+            ]
+            try:
+                saved = await self.ctx.store.replace(
+                    SANDBOXES, stage(new, envelopes), doc["_version"]
+                )
+            except VersionConflict:
+                continue
+            self.ctx.notify_outbox()
+            await self.ctx.audit.append(
+                actor=audit_actor(actor),
+                action=action,
+                subject=sandbox_id,
+                detail={
+                    "events": [e.__struct_config__.tag for e in events],
+                    "state": new["state"],
+                    "reason": new.get("closed_reason") or new.get("failure_reason", ""),
+                },
+            )
+            return saved
+        raise VersionConflict(SANDBOXES, sandbox_id, -1)
+
+    async def provision_grant(self, envelope: Envelope) -> None:
+        """A grant was issued: its development and production sandboxes (DESIGN §8)."""
+        grant = envelope.payload
+        assert isinstance(grant, GrantIssued)
+        for environment in (Environment.DEVELOPMENT, Environment.PRODUCTION):
+            await self._provision(grant, environment, envelope)
+
+    def _new_doc(self, grant: GrantIssued, environment: Environment) -> Document:
+        return {
+            "_id": sandbox_id_for(grant.grant_id, environment),
+            "grant_id": grant.grant_id,
+            "developer_org_id": grant.developer_org_id,
+            "operator_org_id": grant.operator_org_id,
+            "scenario_id": grant.scenario_id,
+            "environment": environment.value,
+            "valid_from": grant.valid_from.isoformat(),
+            "valid_until": grant.valid_until.isoformat(),
+            "state": SandboxState.PROVISIONING.value,
+            "closed_reason": "",
+            "failure_reason": "",
+            "failure_rule": "",
+            "plan_digest": "",
+            "mounts": [],
+            "tables": {},
+            "data_sha256": "",
+            "created_at": self.ctx.clock.now().isoformat(),
+        }
+
+    async def _provision(
+        self, grant: GrantIssued, environment: Environment, cause: Envelope
+    ) -> None:
+        store = self.ctx.store
+        sandbox_id = sandbox_id_for(grant.grant_id, environment)
+        existing = await store.get(SANDBOXES, sandbox_id)
+        if existing is not None and existing["state"] != SandboxState.PROVISIONING.value:
+            return  # provisioned (or failed, or closed) before: a redelivery does nothing
+        if existing is None:
+            with contextlib.suppress(DuplicateDocument):  # a concurrent delivery inserted it
+                await store.insert(SANDBOXES, self._new_doc(grant, environment))
+        try:
+            plan = plan_sandbox(grant, await self.schemas_of(grant), environment)
+        except DomainError as exc:
+            await self._failed(sandbox_id, exc.detail, exc.rule or "", cause)
+            return
+        if environment is Environment.PRODUCTION:
+            await self.sources_ready.wait()  # the demo source may still be generating
+        try:
+            sandbox, provisioned, why = await self.broker.provision(plan)
+        except Conflict:
+            return  # closed while provisioning (SBX-7): the close already recorded it
+        except DomainError as exc:
+            await self._failed(sandbox_id, exc.detail, exc.rule or "", cause)
+            return
+        if provisioned is None:
+            await self._failed(sandbox_id, why, "SBX-1", cause)
+            return
+
+        def ready(doc: Document) -> tuple[Document, list[Event]] | None:
+            if doc["state"] != SandboxState.PROVISIONING.value:
+                return None
+            new = {
+                **doc,
+                "state": sandbox.state.value,
+                "plan_digest": provisioned.plan_digest,
+                "mounts": plan_to_doc(plan),
+                "tables": dict(provisioned.tables),
+                "data_sha256": provisioned.data_sha256,
+                "isolation": provisioned.isolation,
+            }
+            event = SandboxReady(
+                sandbox_id=sandbox_id,
+                grant_id=grant.grant_id,
+                developer_org_id=grant.developer_org_id,
+                environment=environment.value,
+            )
+            return new, [event]
+
+        await self._update(
+            sandbox_id, ready, actor=SYSTEM_ACTOR, action="sandbox.provision", cause=cause
+        )
+
+    async def _failed(self, sandbox_id: str, reason: str, rule: str, cause: Envelope) -> None:
+        log.warning(
+            "sandbox provisioning failed", extra={"sandbox_id": sandbox_id, "reason": reason}
+        )
+
+        def failed(doc: Document) -> tuple[Document, list[Event]] | None:
+            if doc["state"] != SandboxState.PROVISIONING.value:
+                return None
+            return {
+                **doc,
+                "state": SandboxState.FAILED.value,
+                "failure_reason": reason,
+                "failure_rule": rule,
+            }, []
+
+        await self._update(
+            sandbox_id, failed, actor=SYSTEM_ACTOR, action="sandbox.provision_failed", cause=cause
+        )
+
+    async def close_sandbox(
+        self,
+        sandbox_id: str,
+        reason: str,
+        *,
+        delete: bool = False,
+        actor: Actor = SYSTEM_ACTOR,
+        cause: Envelope | None = None,
+    ) -> None:
+        """Close at once, running jobs killed (SBX-7, AUTH-7); with ``delete`` (exit) also
+        delete the data and record the deletion with its evidence hash."""
+        doc = await self.ctx.store.get(SANDBOXES, sandbox_id)
+        if doc is None or doc["state"] == SandboxState.DELETED.value:
+            return
+        if doc["state"] == SandboxState.CLOSED.value and not delete:
+            return
+        sandbox = sandbox_from_doc(doc)
+        for forget in self.on_sandbox_closed:
+            forget(sandbox_id)
+        if sandbox.state is not SandboxState.CLOSED:
+            sandbox = await self.broker.close(sandbox, reason)
+        deletion: dict[str, Any] | None = None
+        deleted_event: Event | None = None
+        if delete:
+            sandbox, record = await self.broker.delete(sandbox, reason)
+            deleted_event = record.deleted_event()
+            deletion = {**record.evidence(), "evidence_hash": record.evidence_hash}
+
+        def decide(current: Document) -> tuple[Document, list[Event]] | None:
+            events: list[Event] = []
+            new = dict(current)
+            if current["state"] not in (SandboxState.CLOSED.value, SandboxState.DELETED.value):
+                events.append(
+                    SandboxClosed(sandbox_id=sandbox_id, grant_id=sandbox.grant_id, reason=reason)
+                )
+                new.update(state=SandboxState.CLOSED.value, closed_reason=reason)
+            if deleted_event is not None and current["state"] != SandboxState.DELETED.value:
+                events.append(deleted_event)
+                new.update(state=SandboxState.DELETED.value, deletion=deletion)
+            return (new, events) if events else None
+
+        await self._update(
+            sandbox_id,
+            decide,
+            actor=actor,
+            action="sandbox.delete" if delete else "sandbox.close",
+            cause=cause,
+        )
+
+    async def close_grant(
+        self, grant_id: str, reason: str, *, delete: bool, cause: Envelope | None = None
+    ) -> None:
+        for environment in Environment:
+            await self.close_sandbox(
+                sandbox_id_for(grant_id, environment), reason, delete=delete, cause=cause
+            )
+
+    async def close_operator(
+        self, operator_org_id: str, reason: str, *, delete: bool, cause: Envelope
+    ) -> int:
+        """Every sandbox under grants of this operator's agreement (AUTH-6, AUTH-7)."""
+        docs = await self.ctx.store.find(SANDBOXES, {"operator_org_id": operator_org_id})
+        for doc in docs:
+            await self.close_sandbox(doc["_id"], reason, delete=delete, cause=cause)
+        return len(docs)
+
+    async def sweep_expired(self, actor: Actor = SYSTEM_ACTOR) -> list[str]:
+        """Close every live sandbox whose grant has expired (SBX-7)."""
+        now = self.ctx.clock.now()
+        closed: list[str] = []
+        for doc in await self.ctx.store.find(SANDBOXES, {"state": {"$in": list(LIVE)}}):
+            sandbox = sandbox_from_doc(doc)
+            if now >= sandbox.valid_until:
+                reason = f"the grant expired at {sandbox.valid_until.isoformat()}"
+                await self.close_sandbox(sandbox.sandbox_id, reason, actor=actor)
+                closed.append(sandbox.sandbox_id)
+        return closed
+
+    # -- jobs -------------------------------------------------------------------------------------
+
+    async def submit_job(self, principal: Principal, sandbox_id: str, sql: str) -> JobResult:
+        """Admit, guard, run and record (SBX-1, SBX-2, SBX-5, SBX-7). A job in another
+        organization's sandbox is recorded, then refused with 403 (SBX-2)."""
+        sandbox = sandbox_from_doc(await self.get(sandbox_id))
+        caller = Caller(
+            org_id=principal.org_id, user_id=principal.user_id, role=principal.role.value
+        )
+        result = await self.broker.submit_job(sandbox, caller, sql)
+        if result.record.rule == "SBX-2" and sandbox.developer_org_id != principal.org_id:
+            raise Forbidden(result.record.reason, rule="SBX-2")
+        return result

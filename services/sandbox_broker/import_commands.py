@@ -1,0 +1,212 @@
+"""Own-data imports (SBX-4): the developer's upload is kept outside the sandbox until the
+operator decides; only an approved import is loaded, by the executor, under the lockdown.
+
+The uploaded file lives in ``<data_dir>/imports/<import_id>.<format>`` (root only) until
+the decision, and is removed after it: a loaded file is inside the sandbox, a rejected one
+never enters. The import document keeps its digest, size and the decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from contracts.envelope import new_envelope
+from contracts.errors import Conflict, DomainError, Forbidden, NotFound
+from contracts.events import ImportDecided, ImportRequested
+from libs.auth.principal import Principal
+from libs.outbox import stage
+from libs.store.port import Document, VersionConflict
+from services.sandbox_broker.adapters.masking_sql import quote_literal
+from services.sandbox_broker.commands import OVERSEERS, SandboxService, audit_actor
+from services.sandbox_broker.domain.imports import (
+    ImportState,
+    check_table_name,
+    inspect_file,
+    transition,
+)
+from services.sandbox_broker.domain.sandbox import SandboxState
+from services.sandbox_broker.repository import IMPORTS
+
+
+def _parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file, read from its footer by an in-memory DuckDB that can open
+    only this one file."""
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"},
+    )
+    try:
+        con.execute(f"SET allowed_paths = [{quote_literal(str(path))}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        row = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
+        return int(row[0]) if row else 0
+    except duckdb.Error as exc:
+        raise DomainError(
+            f"the file is not a readable Parquet file: {str(exc).splitlines()[0][:200]}",
+            rule="SBX-4",
+            field="body",
+        ) from None
+    finally:
+        con.close()
+
+
+def _keep(path: Path, content: bytes) -> None:
+    """Store an uploaded file outside every sandbox, readable by the broker only."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_bytes(content)
+    path.chmod(0o600)
+
+
+class Imports:
+    def __init__(self, service: SandboxService) -> None:
+        self.service = service
+        self.ctx = service.ctx
+        self.directory = self.ctx.data_dir / "imports"
+
+    async def request(
+        self, principal: Principal, sandbox_id: str, table: str, file_format: str, content: bytes
+    ) -> Document:
+        """The developer asks to import a file into its own ready sandbox (SBX-4)."""
+        sandbox = await self.service.get(sandbox_id)
+        if sandbox["developer_org_id"] != principal.org_id:
+            raise Forbidden(f"sandbox {sandbox_id} belongs to another organization", rule="SBX-2")
+        if sandbox["state"] != SandboxState.READY.value:
+            raise Conflict(f"sandbox {sandbox_id} is {sandbox['state']}, not ready", rule="SBX-7")
+        others = await self.ctx.store.find(IMPORTS, {"sandbox_id": sandbox_id})
+        taken = frozenset(sandbox.get("tables", {})) | frozenset(
+            d["table"] for d in others if d["state"] in (ImportState.PENDING, ImportState.LOADED)
+        )
+        check_table_name(table, taken)
+        facts = inspect_file(content, file_format)
+        import_id = uuid.uuid4().hex
+        path = self.directory / f"{import_id}.{file_format}"
+        await asyncio.to_thread(_keep, path, content)
+        rows = facts.rows
+        try:
+            if rows < 0:
+                rows = await asyncio.to_thread(_parquet_rows, path)
+        except DomainError:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            raise
+        digest = hashlib.sha256(content).hexdigest()
+        now = self.ctx.clock.now()
+        doc: Document = {
+            "_id": import_id,
+            "sandbox_id": sandbox_id,
+            "developer_org_id": principal.org_id,
+            "requester_user_id": principal.user_id,
+            "table": table,
+            "file_format": file_format,
+            "size": len(content),
+            "rows": rows,
+            "columns": list(facts.columns),
+            "content_sha256": digest,
+            "file": str(path),
+            "state": ImportState.PENDING.value,
+            "reason": "",
+            "reviewer_user_id": "",
+            "requested_at": now.isoformat(),
+            "decided_at": "",
+        }
+        event = ImportRequested(
+            import_id=import_id,
+            sandbox_id=sandbox_id,
+            developer_org_id=principal.org_id,
+            table=table,
+            file_format=file_format,
+            rows=rows,
+            content_sha256=digest,
+        )
+        envelope = new_envelope(
+            event,
+            region=self.ctx.region,
+            actor=principal.actor(),
+            subject=sandbox_id,
+            occurred_at=now,
+        )
+        saved = await self.ctx.store.insert(IMPORTS, stage(doc, [envelope]))
+        self.ctx.notify_outbox()
+        await self.ctx.audit.append(
+            actor=audit_actor(principal.actor()),
+            action="import.request",
+            subject=sandbox_id,
+            detail={"import_id": import_id, "table": table, "sha256": digest, "rows": rows},
+        )
+        return saved
+
+    async def listed(self, principal: Principal) -> list[Document]:
+        where = (
+            None if principal.role.value in OVERSEERS else {"developer_org_id": principal.org_id}
+        )
+        return await self.ctx.store.find(IMPORTS, where, sort=[("requested_at", 1)])
+
+    async def decide(
+        self, principal: Principal, import_id: str, *, approve: bool, reason: str
+    ) -> Document:
+        """The operator approves (the file is loaded as a table) or rejects (SBX-4)."""
+        doc = await self.ctx.store.get(IMPORTS, import_id)
+        if doc is None:
+            raise NotFound(f"there is no import {import_id}")
+        state = ImportState(doc["state"])
+        if state is not ImportState.PENDING:
+            raise Conflict(f"import {import_id} was already decided ({state.value})", rule="SBX-4")
+        if not approve and not reason.strip():
+            raise DomainError("a rejection states its reason", rule="SBX-4", field="reason")
+        outcome, why = "rejected", reason
+        extra: dict[str, Any] = {}
+        if approve:
+            execution = await self.service.runner.load_import(
+                doc["sandbox_id"], import_id, doc["table"], doc["file_format"], Path(doc["file"])
+            )
+            if execution.status == "succeeded":
+                outcome = "loaded"
+                extra = {"rows": execution.rows_out, "columns": [c for c, _ in execution.columns]}
+            else:
+                outcome, why = (
+                    "failed",
+                    f"approved, but the file could not be loaded: {execution.error}",
+                )
+        new_state = transition(state, outcome)
+        now = self.ctx.clock.now()
+        event = ImportDecided(
+            import_id=import_id,
+            sandbox_id=doc["sandbox_id"],
+            decision="approved" if approve else "rejected",
+            reviewer_user_id=principal.user_id,
+            reason=why,
+        )
+        envelope = new_envelope(
+            event,
+            region=self.ctx.region,
+            actor=principal.actor(),
+            subject=doc["sandbox_id"],
+            occurred_at=now,
+        )
+        new = {
+            **doc,
+            **extra,
+            "state": new_state.value,
+            "reason": why,
+            "reviewer_user_id": principal.user_id,
+            "decided_at": now.isoformat(),
+        }
+        try:
+            saved = await self.ctx.store.replace(IMPORTS, stage(new, [envelope]), doc["_version"])
+        except VersionConflict:
+            raise Conflict(f"import {import_id} was decided concurrently", rule="SBX-4") from None
+        await asyncio.to_thread(Path(doc["file"]).unlink, missing_ok=True)
+        self.ctx.notify_outbox()
+        await self.ctx.audit.append(
+            actor=audit_actor(principal.actor()),
+            action="import.decide",
+            subject=doc["sandbox_id"],
+            detail={"import_id": import_id, "state": new_state.value, "reason": why},
+        )
+        return saved

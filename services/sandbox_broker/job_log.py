@@ -1,0 +1,78 @@
+"""``StoreJobLog``: the ``JobLog`` port on the service's own store (SBX-5).
+
+Each job record is one document written together with its events — ``job.finished`` and,
+for a job that ran, ``usage.metered`` for compute (``compute_ms``) and rows read
+(``rows``), billed to the developer under the grant's scenario — and appended to the
+audit chain. Idempotent by job id. Records are kept ≥ 183 days (``repository``).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from contracts.envelope import Actor, Role, new_envelope
+from contracts.events import Event, Payload, UsageMetered
+from libs.outbox import stage
+from libs.service import ServiceContext
+from libs.store.port import DuplicateDocument
+from services.sandbox_broker.domain.job import JobRecord, JobStatus
+from services.sandbox_broker.repository import JOBS, SANDBOXES, job_to_doc
+
+
+def caller_actor(record: JobRecord) -> Actor:
+    try:
+        role = Role(record.caller.role)
+    except ValueError:
+        role = Role.DEVELOPER
+    return Actor(org_id=record.caller.org_id, user_id=record.caller.user_id, role=role)
+
+
+class StoreJobLog:
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    async def record(self, record: JobRecord) -> None:
+        ctx = self._ctx
+        sandbox = await ctx.store.get(SANDBOXES, record.sandbox_id)
+        scenario_id = str(sandbox.get("scenario_id", "")) if sandbox else ""
+        actor = caller_actor(record)
+        now = ctx.clock.now()
+        events: list[Event] = [record.finished_event()]
+        if record.status is not JobStatus.REFUSED and sandbox is not None:
+            # Only the owner's jobs run, so the customer is the developer (BIL-2 units).
+            for unit, quantity in (
+                ("compute_ms", record.duration_ms),
+                ("rows", record.rows_touched),
+            ):
+                events.append(
+                    UsageMetered(
+                        usage_id=f"{record.job_id}:{unit}",
+                        customer_org_id=record.caller.org_id,
+                        unit=unit,
+                        quantity=quantity,
+                        scenario_id=scenario_id,
+                    )
+                )
+        envelopes = [
+            new_envelope(
+                cast(Payload, e),
+                region=ctx.region,
+                actor=actor,
+                subject=record.sandbox_id,
+                occurred_at=now,
+            )
+            for e in events
+        ]
+        try:
+            await ctx.store.insert(
+                JOBS, stage(job_to_doc(record, scenario_id=scenario_id), envelopes)
+            )
+        except DuplicateDocument:
+            return
+        ctx.notify_outbox()
+        await ctx.audit.append(
+            actor={"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value},
+            action="job." + record.status.value,
+            subject=record.sandbox_id,
+            detail=record.audit_detail(),
+        )

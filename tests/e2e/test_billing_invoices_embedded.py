@@ -1,0 +1,351 @@
+"""billing's metering and monthly invoices through events and HTTP (embedded): exactly
+once under redelivery, a second consumer group and a restart; free uses kept at 0 with
+their reason (BIL-1, BIL-4, BIL-6); tiers and the key-scenario discount (BIL-3); lines
+that name their source events; customers who see only their own invoices."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from contracts.topics import topic_for
+from libs.bus.consumer import Consumer
+from libs.bus.embedded import EmbeddedBus
+from libs.bus.inbox import Inbox
+from libs.clock import FixedClock
+from libs.http.gateway import gateway
+from libs.runtime import Platform, dispatcher
+from tests.support.billing import (
+    BUREAU,
+    DEV_A,
+    DEV_B,
+    OPERATOR,
+    OPERATOR_ORG,
+    PUBLIC,
+    START,
+    SUPERVISOR,
+    TAX,
+    auth,
+    billing_platform,
+    clock_of,
+    market,
+    metered,
+    publish,
+    published,
+    trade_executed,
+    usage,
+)
+from tests.support.platform import REGION, eventually
+
+Client = AsyncTestClient[Any]
+MARCH = "2026-03"
+IN_MARCH = START + timedelta(days=1)
+APRIL_9 = START + timedelta(days=30)
+REPLAY = "billing-replay"
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[tuple[Platform, Client]]:
+    p = billing_platform(tmp_path, FixedClock(START))
+    async with AsyncTestClient(app=gateway(p)) as client:
+        await market(p, client)
+        yield p, client
+
+
+async def close_march(p: Platform, client: Client, **body: Any) -> list[dict[str, Any]]:
+    clock_of(p).set(APRIL_9)
+    r = await client.post(
+        "/billing/invoices", json={"period": MARCH, **body}, headers=await auth(p, OPERATOR)
+    )
+    assert r.status_code == 200, r.text
+    found: list[dict[str, Any]] = r.json()
+    return found
+
+
+async def until_metered(p: Platform, n: int) -> None:
+    async def probe() -> bool:
+        return await metered(p) == n
+
+    await eventually(probe)
+
+
+async def test_BIL_1_a_redelivered_usage_event_never_bills_twice(tmp_path: Path) -> None:
+    p = billing_platform(tmp_path, FixedClock(START))
+    billing = p.running["billing"]
+    assert isinstance(p.bus, EmbeddedBus)
+    # A second consumer group of billing's handlers reads every event as well.
+    replay = Consumer(
+        bus=p.bus,
+        group=REPLAY,
+        inbox=Inbox(billing.store, REPLAY),
+        handler=dispatcher("billing", billing.parts.handlers),
+    )
+    p.bus.subscribe([topic_for("usage.metered").name(REGION)], REPLAY, replay)
+    async with AsyncTestClient(app=gateway(p)) as client:
+        await market(p, client)
+        once = usage(DEV_A.org_id, 7, at=IN_MARCH)
+        await publish(p, once)
+        await publish(p, once)  # the same envelope, delivered again
+        other = usage(DEV_A.org_id, 1, at=IN_MARCH)
+        await publish(p, other)
+        await until_metered(p, 2)
+        # The inbox write lost: the handler itself sees the event again.
+        await billing.parts.handlers["usage.metered"](once)
+        bus = p.bus
+
+        async def drained() -> bool:
+            return bus.lag(REPLAY) == 0 and bus.lag("billing") == 0
+
+        await eventually(drained)
+        assert await metered(p) == 2
+        (invoice,) = await close_march(p, client)
+        (line,) = invoice["lines"]
+        assert (line["quantity"], line["unit_price_fen"], line["amount_fen"]) == (8, 20, 160)
+        assert sorted(line["source_event_ids"]) == sorted([str(once.event_id), str(other.event_id)])
+
+
+async def test_BIL_1_metering_stays_exactly_once_across_a_restart(tmp_path: Path) -> None:
+    first = billing_platform(tmp_path, FixedClock(START))
+    event = usage(DEV_A.org_id, 3, at=IN_MARCH)
+    async with AsyncTestClient(app=gateway(first)) as client:
+        await market(first, client)
+        await publish(first, event)
+        await until_metered(first, 1)
+    second = billing_platform(tmp_path, FixedClock(START))
+    async with AsyncTestClient(app=gateway(second)) as client:
+        await publish(second, event)  # redelivered after the restart
+        await second.running["billing"].parts.handlers["usage.metered"](event)
+        await publish(second, usage(DEV_A.org_id, 2, at=IN_MARCH))
+        await until_metered(second, 2)
+        (invoice,) = await close_march(second, client)
+        assert invoice["total_fen"] == 5 * 20
+
+
+async def test_BIL_1_public_interest_use_is_free_and_the_line_is_kept_with_the_reason(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    free = usage(DEV_A.org_id, 1000, at=IN_MARCH, scenario_id="sc-public")
+    paid = usage(DEV_A.org_id, 10, at=IN_MARCH, scenario_id="sc-plain")
+    await publish(p, free)
+    await publish(p, paid)
+    await until_metered(p, 2)
+    (invoice,) = await close_march(p, client)
+    lines = {line["free_reason"]: line for line in invoice["lines"]}
+    kept = lines["public_interest"]
+    assert (kept["quantity"], kept["unit_price_fen"], kept["amount_fen"]) == (1000, 0, 0)
+    assert kept["source_event_ids"] == [str(free.event_id)]
+    assert "BIL-1" in kept["free_reason_text"]
+    assert lines[""]["amount_fen"] == 200
+    assert invoice["total_fen"] == 200
+
+
+async def test_BIL_6_a_providers_own_use_of_results_from_its_data_is_free(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    await publish(p, usage(TAX.org_id, 50, at=IN_MARCH))
+    await publish(p, usage(DEV_A.org_id, 50, at=IN_MARCH))
+    await until_metered(p, 2)
+    invoices = {i["customer_org_id"]: i for i in await close_march(p, client)}
+    (own,) = invoices[TAX.org_id]["lines"]
+    assert (own["free_reason"], own["amount_fen"], own["quantity"]) == ("provider_own_use", 0, 50)
+    assert invoices[TAX.org_id]["total_fen"] == 0
+    assert invoices[DEV_A.org_id]["total_fen"] == 50 * 20
+
+
+async def test_BIL_4_the_operators_use_inside_the_cultivation_period_is_free(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    await publish(p, usage(OPERATOR_ORG, 40, at=IN_MARCH))
+    await until_metered(p, 1)
+    (invoice,) = await close_march(p, client)
+    (line,) = invoice["lines"]
+    assert (line["free_reason"], line["amount_fen"]) == ("cultivation_period", 0)
+    # With no cultivation period at all, the same use is charged.
+    assert (
+        await client.put(
+            "/billing/settings", json={"cultivation_years": 0}, headers=await auth(p, BUREAU)
+        )
+    ).status_code == 200
+    await publish(p, usage(OPERATOR_ORG, 40, at=APRIL_9))
+    await until_metered(p, 2)
+    clock_of(p).set(APRIL_9 + timedelta(days=30))
+    r = await client.post(
+        "/billing/invoices", json={"period": "2026-04"}, headers=await auth(p, OPERATOR)
+    )
+    assert r.json()[0]["total_fen"] == 40 * 20
+
+
+async def test_BIL_3_tiers_by_cumulative_volume_and_the_key_scenario_discount(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    bureau = await auth(p, BUREAU)
+    await client.put("/billing/caps/prod-credit/row", json={"cap_fen": 10}, headers=bureau)
+    await client.put("/billing/key-scenarios/sc-key", json={"key": True}, headers=bureau)
+    r = await client.post(
+        "/billing/prices",
+        json={
+            "product_id": "prod-credit",
+            "unit": "row",
+            "unit_price_fen": 10,
+            "tiers": [
+                {"from_quantity": 1000, "unit_price_fen": 8},
+                {"from_quantity": 5000, "unit_price_fen": 5},
+            ],
+            "key_scenario_discount_percent": 25,
+        },
+        headers=await auth(p, OPERATOR),
+    )
+    assert r.status_code == 201
+    a = usage(DEV_A.org_id, 800, at=IN_MARCH, unit="row")
+    b = usage(DEV_A.org_id, 700, at=IN_MARCH + timedelta(hours=1), unit="row")
+    c = usage(
+        DEV_A.org_id, 4000, at=IN_MARCH + timedelta(hours=2), unit="row", scenario_id="sc-key"
+    )
+    for env_ in (c, a, b):  # arrival order does not matter: time order decides the tiers
+        await publish(p, env_)
+    await until_metered(p, 3)
+    (invoice,) = await close_march(p, client)
+    got = sorted(
+        (
+            line["tier_from"],
+            line["quantity"],
+            line["unit_price_fen"],
+            line["discount_percent"],
+            line["amount_fen"],
+        )
+        for line in invoice["lines"]
+    )
+    assert got == [
+        (0, 1000, 10, 0, 10_000),  # a 800 + b 200
+        (1000, 500, 8, 0, 4_000),  # b's other 500
+        (1000, 3500, 8, 25, 21_000),  # c up to 5000, key scenario: 28,000 less 25 %
+        (5000, 500, 5, 25, 1_875),  # c's last 500: 2,500 less 25 %
+    ]
+    assert invoice["total_fen"] == 10_000 + 4_000 + 21_000 + 1_875
+
+
+async def test_BIL_5_use_without_a_published_price_is_not_charged(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    await publish(p, usage(DEV_A.org_id, 9, at=IN_MARCH, product_id="prod-unpriced"))
+    await until_metered(p, 1)
+    (invoice,) = await close_march(p, client)
+    (line,) = invoice["lines"]
+    assert (line["free_reason"], line["amount_fen"]) == ("no_published_price", 0)
+
+
+async def test_BIL_1_trades_are_billed_per_product_at_the_listed_price(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    bureau = await auth(p, BUREAU)
+    await client.put("/billing/caps/prod-credit/product", json={"cap_fen": 500_000}, headers=bureau)
+    await client.post(
+        "/billing/prices",
+        json={"product_id": "prod-credit", "unit": "product", "unit_price_fen": 300_000},
+        headers=await auth(p, OPERATOR),
+    )
+    trade = trade_executed(DEV_A.org_id, "prod-credit", 2, 600_000, at=IN_MARCH)
+    await publish(p, trade)
+    await publish(p, trade)
+    await until_metered(p, 1)
+    (invoice,) = await close_march(p, client)
+    (line,) = invoice["lines"]
+    assert (line["unit"], line["quantity"], line["amount_fen"]) == ("product", 2, 600_000)
+    assert line["merchant_org_id"] == DEV_B.org_id
+    assert line["source_event_ids"] == [str(trade.event_id)]
+
+
+async def test_an_invoice_is_issued_once_per_customer_and_period_with_its_event(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    await publish(p, usage(DEV_A.org_id, 2, at=IN_MARCH))
+    await until_metered(p, 1)
+    clock_of(p).set(START + timedelta(days=5))
+    early = await client.post(
+        "/billing/invoices", json={"period": MARCH}, headers=await auth(p, OPERATOR)
+    )
+    assert early.status_code == 422  # March has not ended
+    first = await close_march(p, client)
+    again = await close_march(p, client)
+    assert [i["invoice_id"] for i in first] == [i["invoice_id"] for i in again]
+    assert first[0]["issued_at"] == again[0]["issued_at"]
+
+    async def issued() -> list[Any]:
+        return published(p, "invoice.issued")
+
+    (event,) = await eventually(issued)
+    assert event.payload.total_fen == 40
+    assert event.payload.customer_org_id == DEV_A.org_id
+    # A use of March that arrives after March was invoiced goes on April's invoice.
+    late = usage(DEV_A.org_id, 1, at=IN_MARCH)
+    await publish(p, late)
+    await until_metered(p, 2)
+    clock_of(p).set(APRIL_9 + timedelta(days=30))
+    april = await client.post(
+        "/billing/invoices", json={"period": "2026-04"}, headers=await auth(p, OPERATOR)
+    )
+    (invoice,) = april.json()
+    assert invoice["lines"][0]["source_event_ids"] == [str(late.event_id)]
+
+
+async def test_customers_see_only_their_own_invoices(env: tuple[Platform, Client]) -> None:
+    p, client = env
+    await publish(p, usage(DEV_A.org_id, 2, at=IN_MARCH))
+    await publish(p, usage(DEV_B.org_id, 3, at=IN_MARCH))
+    await until_metered(p, 2)
+    issued = await close_march(p, client)
+    ids = {i["customer_org_id"]: i["invoice_id"] for i in issued}
+    mine = await client.get("/billing/invoices", headers=await auth(p, DEV_A))
+    assert [i["invoice_id"] for i in mine.json()] == [ids[DEV_A.org_id]]
+    own = await client.get(f"/billing/invoices/{ids[DEV_A.org_id]}", headers=await auth(p, DEV_A))
+    assert own.status_code == 200
+    theirs = await client.get(
+        f"/billing/invoices/{ids[DEV_B.org_id]}", headers=await auth(p, DEV_A)
+    )
+    assert theirs.status_code == 403
+    snoop = await client.get(
+        f"/billing/invoices?customer_org_id={DEV_B.org_id}", headers=await auth(p, DEV_A)
+    )
+    assert snoop.status_code == 403
+    assert (await client.get("/billing/invoices", headers=await auth(p, PUBLIC))).status_code == 403
+    assert (await client.get("/billing/invoices")).status_code == 401
+    for overseer in (BUREAU, SUPERVISOR, OPERATOR):
+        everything = await client.get("/billing/invoices", headers=await auth(p, overseer))
+        assert len(everything.json()) == 2
+    refused = await client.post(
+        "/billing/invoices", json={"period": MARCH}, headers=await auth(p, DEV_A)
+    )
+    assert refused.status_code == 403
+
+
+async def test_the_monthly_close_issues_last_months_invoices_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    first = billing_platform(tmp_path, FixedClock(START))
+    async with AsyncTestClient(app=gateway(first)) as client:
+        await market(first, client)
+        await publish(first, usage(DEV_A.org_id, 6, at=IN_MARCH))
+        await until_metered(first, 1)
+    # Down over the month's end; back on 3 April, the close catches up at start.
+    second = billing_platform(tmp_path, FixedClock(START + timedelta(days=24)))
+    async with AsyncTestClient(app=gateway(second)) as client:
+        headers = await auth(second, BUREAU)
+
+        async def closed() -> list[Any]:
+            found: list[Any] = (await client.get("/billing/invoices", headers=headers)).json()
+            return found
+
+        (invoice,) = await eventually(closed)
+        assert (invoice["period"], invoice["total_fen"]) == (MARCH, 6 * 20)

@@ -1,0 +1,63 @@
+"""Own-data imports (SBX-4): what may be imported, checked before anything is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from contracts.errors import DomainError, IllegalTransition
+from services.sandbox_broker.domain.imports import (
+    MAX_IMPORT_BYTES,
+    ImportState,
+    check_table_name,
+    inspect_file,
+    transition,
+)
+
+
+def test_SBX_4_a_csv_with_a_header_and_even_rows_is_read() -> None:
+    facts = inspect_file("名称,金额\n甲,1\n乙,2\n".encode(), "csv")
+    assert (facts.rows, facts.columns) == (2, ("名称", "金额"))
+
+
+@pytest.mark.parametrize(
+    ("content", "fmt", "says"),
+    [
+        (b"\x7fELF\x00\x01", "csv", "NUL"),
+        ("a,b\n".encode("utf-16"), "csv", "not a CSV"),
+        (b"a,b\n1,2,3\n", "csv", "line 2"),
+        (b"a,a\n1,2\n", "csv", "distinct"),
+        (b"", "csv", "empty"),
+        (b"a,b\n1,2\n", "parquet", "PAR1"),
+        (b"PAR1....", "parquet", "PAR1"),
+        (b"a,b\n", "xlsx", "cannot be imported"),
+    ],
+)
+def test_SBX_4_anything_but_a_real_csv_or_parquet_file_is_refused(
+    content: bytes, fmt: str, says: str
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        inspect_file(content, fmt)
+    assert says in refused.value.detail and refused.value.rule == "SBX-4"
+
+
+def test_SBX_4_a_file_over_the_limit_is_refused() -> None:
+    with pytest.raises(DomainError, match="MiB"):
+        inspect_file(b"a\n" + b"1\n" * (MAX_IMPORT_BYTES // 2), "csv")
+
+
+def test_SBX_4_a_parquet_file_is_recognised_by_its_magic() -> None:
+    assert inspect_file(b"PAR1" + bytes(16) + b"PAR1", "parquet").rows == -1
+
+
+@pytest.mark.parametrize("table", ["Bad", "1x", "output_x", "market_registration", "a;b", ""])
+def test_SBX_4_an_import_never_shadows_a_sandbox_table_or_an_output(table: str) -> None:
+    with pytest.raises(DomainError):
+        check_table_name(table, frozenset({"market_registration"}))
+
+
+def test_SBX_4_only_a_pending_import_is_decided() -> None:
+    assert transition(ImportState.PENDING, "loaded") is ImportState.LOADED
+    assert transition(ImportState.PENDING, "rejected") is ImportState.REJECTED
+    for state in (ImportState.LOADED, ImportState.REJECTED, ImportState.FAILED):
+        with pytest.raises(IllegalTransition):
+            transition(state, "loaded")
