@@ -79,6 +79,7 @@ class OutboxRelay:
         self._interval = interval
         self._batch = batch
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._tracer = tracer(service)
         self._service = service
@@ -119,7 +120,7 @@ class OutboxRelay:
         return len(entries)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.drain()
@@ -129,15 +130,20 @@ class OutboxRelay:
                 log.warning("outbox relay: store unavailable", extra={"service": self._service})
             except Exception:
                 log.exception("outbox relay failed; will retry", extra={"service": self._service})
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that lands as the wake-up completes, and stop() would then wait forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+                async with asyncio.timeout(self._interval):
+                    await self._wake.wait()
 
     def start(self) -> None:
         if self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._run(), name=f"outbox:{self._service}")
 
     async def stop(self) -> None:
         if self._task is not None:
+            self._stopping = True
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
