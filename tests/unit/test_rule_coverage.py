@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT.parent / "shared" / "domain" / "RULES.md"
-FINISHED = ("AUTH", "CAT", "DEV", "REQ", "SBX", "EXP")
+FINISHED = ("AUTH", "CAT", "DEV", "REQ", "SBX", "EXP", "TRD", "BIL", "EVA", "DIS")
 """Rule families whose issues are done; a family is added here when its issue is."""
 
 

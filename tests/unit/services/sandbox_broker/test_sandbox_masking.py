@@ -216,3 +216,15 @@ def test_SBX_3_apply_never_lets_a_raw_id_through_unless_as_is(number: str, key: 
         out = masking.apply(method, ValueKind.RESIDENT_ID, number, key)
         assert out is None or number not in str(out)
     assert masking.apply(Method.AS_IS, ValueKind.RESIDENT_ID, number, key) == number
+
+
+def test_SEC_1_protection_follows_the_grade_and_grade_4_is_never_as_is() -> None:
+    """Higher grades never get weaker default protection; grade 4 (important or personal
+    sensitive data) gets extra protection that no grant can lift."""
+    strengths = [
+        masking.STRENGTH[rule_for(item_factory(name="note", type="string", grade=g))]
+        for g in (1, 2, 3, 4)
+    ]
+    assert strengths == sorted(strengths) and strengths[0] < strengths[-1]
+    with pytest.raises(DomainError, match="never released as is"):
+        rule_for(item_factory(name="person_id", grade=4, description="身份证号"), "as_is")
