@@ -7,7 +7,7 @@ from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.billing.api import invoices, prices
 from services.billing.handlers import handlers
-from services.billing.monthly_close import MonthlyClose
+from services.billing.monthly_close import monthly_close
 from services.billing.repository import OUTBOX_COLLECTIONS
 
 
@@ -19,7 +19,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
         description="Price caps (上限收费标准), the published price list (明码标价), free use, "
         "metering, monthly invoices, revenue distribution (收益分配) and revenue alerts.",
     )
-    monthly = MonthlyClose(ctx)
+    monthly = monthly_close(ctx)
     return ServiceParts(
         name="billing",
         app=app,

@@ -8,7 +8,7 @@ import msgspec
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.catalog.api import negative_list, objections, resources, settings
-from services.catalog.deadline_sweep import DeadlineSweeper
+from services.catalog.deadline_sweep import deadline_sweeper
 from services.catalog.handlers.on_catalog_resources import handlers
 from services.catalog.read_model import SearchReadModel
 from services.catalog.repository import OBJECTIONS, RESOURCES
@@ -17,7 +17,7 @@ from services.catalog.repository import OBJECTIONS, RESOURCES
 def build(ctx: ServiceContext) -> ServiceParts:
     # A hit is the resource's API view, encoded once per change (not once per request).
     search: SearchReadModel[msgspec.Raw] = SearchReadModel(ctx, resources.encoded_view)
-    sweeper = DeadlineSweeper(ctx)
+    sweeper = deadline_sweeper(ctx)
     app = service_app(
         ctx,
         "catalog — 资源目录",

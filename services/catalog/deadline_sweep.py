@@ -8,46 +8,17 @@ instead of waiting. The sweep is idempotent, so several replicas may run it.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+from functools import partial
 
+from libs.periodic import Periodic
 from libs.service import ServiceContext
-from libs.store.port import StoreUnavailable
 from services.catalog.objection_commands import sweep_deadlines
-
-log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS = 300.0
 
 
-class DeadlineSweeper:
-    """Runs ``sweep_deadlines`` periodically in the background."""
-
-    def __init__(self, ctx: ServiceContext, *, interval: float = DEFAULT_INTERVAL_SECONDS) -> None:
-        self._ctx = ctx
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="catalog:deadline-sweep")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                escalated = await sweep_deadlines(self._ctx)
-                if escalated:
-                    log.info("objections escalated", extra={"count": escalated})
-            except StoreUnavailable:
-                log.warning("deadline sweep: store unavailable; will retry")
-            except Exception:
-                log.exception("deadline sweep failed; will retry")
-            await asyncio.sleep(self._interval)
+def deadline_sweeper(
+    ctx: ServiceContext, *, interval: float = DEFAULT_INTERVAL_SECONDS
+) -> Periodic:
+    """Escalates overdue objections in the background (``sweep_deadlines``)."""
+    return Periodic("catalog:deadline-sweep", partial(sweep_deadlines, ctx), interval=interval)

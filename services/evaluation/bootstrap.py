@@ -8,11 +8,11 @@ from libs.service import ServiceContext, ServiceParts
 from services.evaluation.api import evaluations, rectifications, security, supply
 from services.evaluation.handlers import handlers
 from services.evaluation.repository import OUTBOX_COLLECTIONS
-from services.evaluation.sweep import RectificationSweeper
+from services.evaluation.sweep import rectification_sweeper
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
-    sweeper = RectificationSweeper(ctx)
+    sweeper = rectification_sweeper(ctx)
     app = service_app(
         ctx,
         "evaluation — 运营评估",

@@ -5,44 +5,17 @@ trigger (``POST /evaluation/rectifications/deadline-sweep``) may all run it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+from functools import partial
 
+from libs.periodic import Periodic
 from libs.service import ServiceContext
-from libs.store.port import StoreUnavailable
 from services.evaluation.rectification_commands import sweep_deadlines
-
-log = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL_SECONDS = 300.0
 
 
-class RectificationSweeper:
-    def __init__(self, ctx: ServiceContext, *, interval: float = DEFAULT_INTERVAL_SECONDS) -> None:
-        self._ctx = ctx
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="evaluation:deadline-sweep")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                marked = await sweep_deadlines(self._ctx)
-                if marked:
-                    log.info("rectification orders overdue", extra={"count": marked})
-            except StoreUnavailable:
-                log.warning("rectification sweep: store unavailable; will retry")
-            except Exception:
-                log.exception("rectification sweep failed; will retry")
-            await asyncio.sleep(self._interval)
+def rectification_sweeper(
+    ctx: ServiceContext, *, interval: float = DEFAULT_INTERVAL_SECONDS
+) -> Periodic:
+    """Marks overdue rectification orders in the background (``sweep_deadlines``)."""
+    return Periodic("evaluation:deadline-sweep", partial(sweep_deadlines, ctx), interval=interval)

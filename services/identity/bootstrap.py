@@ -9,7 +9,7 @@ from services.identity.api import admissions, authorizations, jurisdictions, org
 from services.identity.api.jwks import route as jwks_route
 from services.identity.handlers.on_rectification_overdue import handlers as overdue_handlers
 from services.identity.repository import OUTBOX_COLLECTIONS
-from services.identity.sweep import Sweeper
+from services.identity.sweep import authorization_sweeper
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
@@ -29,7 +29,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
         "authorization (授权运营: tender, publicity, agreement, renewal, suspension, exit) "
         "and developer admission (入驻).",
     )
-    sweeper = Sweeper(ctx)
+    sweeper = authorization_sweeper(ctx)
     return ServiceParts(
         name="identity",
         app=app,

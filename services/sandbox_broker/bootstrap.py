@@ -23,7 +23,7 @@ from services.sandbox_broker.adapters.isolation import IsolationError
 from services.sandbox_broker.api import imports as imports_api
 from services.sandbox_broker.api import sandboxes, verifications
 from services.sandbox_broker.commands import SandboxService
-from services.sandbox_broker.expiry_sweep import ExpirySweeper
+from services.sandbox_broker.expiry_sweep import expiry_sweeper
 from services.sandbox_broker.export_staging import ExportStager
 from services.sandbox_broker.handlers.on_events import handlers
 from services.sandbox_broker.import_commands import Imports
@@ -58,7 +58,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     stager = ExportStager(service)
     verifier = Verifications(service)
     imports = Imports(service)
-    sweeper = ExpirySweeper(service)
+    sweeper = expiry_sweeper(service)
 
     async def prepare_sources() -> None:
         if ctx.demo:

@@ -1,0 +1,18 @@
+"""Trading-bridge is the only door (TRD-1): no route but the exchange's creates a trade.
+(Domain purity and docstrings of every service: ``tests/unit/test_domain_purity.py``.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SERVICE = Path(__file__).resolve().parents[4] / "services" / "trading_bridge"
+
+
+def test_TRD_1_no_route_but_the_exchange_door_creates_a_trade() -> None:
+    """Only ``commands.execute_trade`` writes a trade, and only the exchange's route calls it."""
+    writers = [
+        str(path.relative_to(SERVICE))
+        for path in SERVICE.rglob("*.py")
+        if "execute_trade(" in path.read_text(encoding="utf-8")
+    ]
+    assert sorted(writers) == ["api/exchange.py", "commands.py"]
