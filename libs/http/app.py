@@ -20,6 +20,7 @@ from libs.http.rate_limit import (
     per_minute_from_env,
     rate_limit_config,
 )
+from libs.http.refusals import refusal_recorder
 from libs.service import ServiceContext
 from libs.telemetry import litestar_logging_config
 
@@ -52,6 +53,7 @@ def service_app(
     app = Litestar(
         route_handlers=[healthz, *handlers],
         exception_handlers={**EXCEPTION_HANDLERS, TooManyRequestsException: on_rate_limited},
+        after_exception=[refusal_recorder(ctx)],
         middleware=[throttle.middleware] if throttle else [],
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(

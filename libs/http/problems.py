@@ -14,7 +14,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import ExceptionHandlersMap
+from litestar.types import ExceptionHandlersMap, Scope
 from opentelemetry import trace
 
 from contracts.errors import DomainError
@@ -70,12 +70,16 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _full_path(request: Request[Any, Any, Any]) -> str:
+def sent_path(scope: Scope) -> str:
     """The path as the client sent it, including the ``/<service>`` mount prefix."""
-    raw = request.scope.get("raw_path")
+    raw = scope.get("raw_path")
     if isinstance(raw, bytes) and raw:
         return raw.decode("latin-1")
-    return request.url.path
+    return str(scope.get("path", ""))
+
+
+def _full_path(request: Request[Any, Any, Any]) -> str:
+    return sent_path(request.scope) or request.url.path
 
 
 def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
