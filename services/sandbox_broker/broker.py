@@ -183,6 +183,7 @@ class SandboxBroker:
             reason = f"refused by the sandbox lockdown: {reason}"
         elif status is JobStatus.FAILED and "not found" in reason and "column" in reason.lower():
             reason += _NOT_GRANTED_HINT
+            rule = "REQ-2"
         finished = self.clock.now()
         return JobRecord(
             job_id=job_id,

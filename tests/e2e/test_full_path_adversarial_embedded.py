@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from libs.clock import FixedClock
+from libs.audit import AuditEntry, AuditLog
+from libs.clock import FixedClock, SystemClock
 from libs.http.gateway import gateway
 from libs.runtime import Platform
+from libs.store.sqlite import SqliteDocumentStore
 from tests.support.full_path import (
     INDUSTRY_TAX_COLUMNS,
     INDUSTRY_TAX_SQL,
@@ -67,6 +69,12 @@ async def staged(w: FullPath, sandbox: str, sql: str, output: str) -> None:
     ran = await w.job(sandbox, sql)
     assert ran["status"] == "succeeded", ran
     assert ran["preview"] == [] and ran["output_table"] == output, ran
+
+
+async def refusals(w: FullPath, service: str) -> list[AuditEntry]:
+    """The ``refused`` entries on one service's audit chain (embedded: its SQLite file)."""
+    store = SqliteDocumentStore(w.platform.settings.data_dir / f"{service}.sqlite")
+    return [e for e in await AuditLog(store, SystemClock()).entries() if e.action == "refused"]
 
 
 async def test_EXP_2_SBX_6_select_star_of_a_personal_table_fails_the_checks_and_cannot_be_approved(
@@ -192,10 +200,10 @@ async def test_REQ_2_SBX_1_a_column_outside_the_grant_fails_with_the_grant_named
         assert "entity_name" not in {c["name"] for c in view["columns"]}, view["columns"]
         record = await w.job(sandbox, sql)
         assert record["status"] in ("failed", "refused"), record
-        assert "REQ-2" in record["reason"] and "entity_name" in record["reason"], record
+        assert record["rule"] == "REQ-2" and "entity_name" in record["reason"], record
         assert record["preview"] == [] and record["rows_out"] == 0, record
         listed = recorded(await job_records(w, sandbox), record)
-        assert listed["reason"] == record["reason"]
+        assert (listed["reason"], listed["rule"]) == (record["reason"], "REQ-2")
 
 
 async def test_SBX_1_SBX_2_SEC_5_escape_attempts_are_refused_with_their_rule_and_recorded(
@@ -270,6 +278,14 @@ async def test_SBX_2_another_developer_reading_or_running_in_a_sandbox_is_refuse
 
     theirs = [r for r in await job_records(w, prod) if r["caller_org_id"] == other]
     assert len(theirs) == 1, theirs
+    # The refused reads are on the broker's audit chain too, with who and why (SBX-5).
+    reads = [e for e in await refusals(w, "sandbox_broker") if e.actor["org_id"] == other]
+    assert {e.subject.split()[1] for e in reads} >= {
+        f"/sandbox_broker/sandboxes/{prod}",
+        f"/sandbox_broker/sandboxes/{prod}/jobs",
+        f"/sandbox_broker/sandboxes/{prod}/outputs",
+    }
+    assert {e.detail["rule"] for e in reads} == {"SBX-2"}
     assert (theirs[0]["status"], theirs[0]["rule"], theirs[0]["sql"]) == ("refused", "SBX-2", sql)
     assert theirs[0]["rows_touched"] == 0 and theirs[0]["preview"] == []
 
@@ -340,6 +356,10 @@ async def test_EXP_4_an_operator_affiliate_may_not_re_develop_a_delivered_produc
     assert problem["rule"] == "EXP-4" and "管住一级" in problem["detail"], problem
     mine = await w.call("GET", "/product_release/products/", "water.admin")
     assert mine["items"] == [], mine
+    on_chain = [e for e in await refusals(w, "product_release") if e.actor["org_id"] == other]
+    assert [(e.subject, e.detail["rule"]) for e in on_chain] == [
+        ("POST /product_release/products/", "EXP-4")
+    ]
 
     # The unaffiliated first developer may build on the delivered product.
     await staged(w, prod, LATEST_GRADE_SQL, "output_latest_grade")
