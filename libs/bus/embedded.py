@@ -16,6 +16,7 @@ import contextlib
 import json
 import logging
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,9 @@ class EmbeddedBus:
         self._db: sqlite3.Connection | None = None
         self._subs: list[_Subscription] = []
         self._running = False
+        # One connection, possibly used from two threads (a test client runs the app on
+        # its own loop): a transaction must never interleave with another statement.
+        self._guard = threading.RLock()
 
     # -- lifecycle -------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -107,13 +111,14 @@ class EmbeddedBus:
             return
         db = self._connect()
         rows = [(m.topic, m.key, m.value, json.dumps(dict(m.headers))) for m in messages]
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.executemany("INSERT INTO log(topic, key, value, headers) VALUES (?,?,?,?)", rows)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        with self._guard:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("INSERT INTO log(topic, key, value, headers) VALUES (?,?,?,?)", rows)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
         topics = {m.topic for m in messages}
         for sub in self._subs:
             if topics.intersection(sub.topics):
@@ -121,15 +126,18 @@ class EmbeddedBus:
 
     # -- consuming -------------------------------------------------------------------
     def _cursor(self, group: str) -> int:
-        row = self._connect().execute("SELECT offset FROM cursors WHERE grp=?", (group,)).fetchone()
+        with self._guard:
+            db = self._connect()
+            row = db.execute("SELECT offset FROM cursors WHERE grp=?", (group,)).fetchone()
         return int(row[0]) if row else 0
 
     def _commit(self, group: str, offset: int) -> None:
-        self._connect().execute(
-            "INSERT INTO cursors(grp, offset) VALUES (?, ?) "
-            "ON CONFLICT(grp) DO UPDATE SET offset=excluded.offset",
-            (group, offset),
-        )
+        with self._guard:
+            self._connect().execute(
+                "INSERT INTO cursors(grp, offset) VALUES (?, ?) "
+                "ON CONFLICT(grp) DO UPDATE SET offset=excluded.offset",
+                (group, offset),
+            )
 
     def _fetch(self, sub: _Subscription, after: int) -> list[tuple[int, str, str, bytes, str]]:
         marks = ",".join("?" for _ in sub.topics)
@@ -137,7 +145,8 @@ class EmbeddedBus:
             f"SELECT offset, topic, key, value, headers FROM log "  # noqa: S608 - placeholders only
             f"WHERE offset > ? AND topic IN ({marks}) ORDER BY offset LIMIT ?"
         )
-        return self._connect().execute(query, (after, *sub.topics, self._batch)).fetchall()
+        with self._guard:
+            return self._connect().execute(query, (after, *sub.topics, self._batch)).fetchall()
 
     async def _consume(self, sub: _Subscription) -> None:
         cursor = self._cursor(sub.group)
@@ -173,22 +182,25 @@ class EmbeddedBus:
         if sub is None:
             raise KeyError(group)
         marks = ",".join("?" for _ in sub.topics)
-        row = (
-            self._connect()
-            .execute(
-                f"SELECT COUNT(*) FROM log WHERE offset > ? AND topic IN ({marks})",  # noqa: S608
-                (self._cursor(group), *sub.topics),
+        with self._guard:
+            row = (
+                self._connect()
+                .execute(
+                    f"SELECT COUNT(*) FROM log WHERE offset > ? AND topic IN ({marks})",  # noqa: S608
+                    (self._cursor(group), *sub.topics),
+                )
+                .fetchone()
             )
-            .fetchone()
-        )
         return int(row[0])
 
     def read_topic(self, topic: str) -> list[Message]:
-        rows = (
-            self._connect()
-            .execute(
-                "SELECT topic, key, value, headers FROM log WHERE topic=? ORDER BY offset", (topic,)
+        with self._guard:
+            rows = (
+                self._connect()
+                .execute(
+                    "SELECT topic, key, value, headers FROM log WHERE topic=? ORDER BY offset",
+                    (topic,),
+                )
+                .fetchall()
             )
-            .fetchall()
-        )
         return [Message(topic=t, key=k, value=v, headers=json.loads(h)) for t, k, v, h in rows]
