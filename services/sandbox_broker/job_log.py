@@ -39,10 +39,11 @@ class StoreJobLog:
         now = ctx.clock.now()
         events: list[Event] = [record.finished_event()]
         if record.status is not JobStatus.REFUSED and sandbox is not None:
-            # Only the owner's jobs run, so the customer is the developer (BIL-2 units).
+            # Only the owner's jobs run, so the customer is the developer; ``row`` is the
+            # data-volume unit billing prices (BIL-2); compute time is metered, not priced.
             for unit, quantity in (
                 ("compute_ms", record.duration_ms),
-                ("rows", record.rows_touched),
+                ("row", record.rows_touched),
             ):
                 events.append(
                     UsageMetered(

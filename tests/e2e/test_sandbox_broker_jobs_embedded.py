@@ -205,13 +205,13 @@ async def test_SBX_5_jobs_are_recorded_with_usage_metered_to_the_developer(
 
     async def metered() -> list[Any]:
         found: list[Any] = await seen(
-            client, p, "usage.metered", usage_id=f"{record['job_id']}:rows"
+            client, p, "usage.metered", usage_id=f"{record['job_id']}:row"
         )
         return found
 
     usage = (await eventually(metered))[0]
     assert usage.customer_org_id == DEV_A.org_id and usage.scenario_id == f"scn-{GRANT}"
-    assert usage.quantity == record["rows_touched"] > 0
+    assert usage.unit == "row" and usage.quantity == record["rows_touched"] > 0
     compute = await seen(client, p, "usage.metered", usage_id=f"{record['job_id']}:compute_ms")
     assert compute[0].unit == "compute_ms" and compute[0].quantity == record["duration_ms"]
     finished = await seen(client, p, "job.finished", job_id=record["job_id"])
