@@ -14,9 +14,11 @@ import re
 import secrets
 import stat
 import struct
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -119,7 +121,9 @@ class LocalKeyring:
         self._lock_path = self._path.with_name(self._path.name + ".lock")
         self._passphrase = passphrase.encode() if isinstance(passphrase, str) else passphrase
         self._new_log2_n = scrypt_log2_n
-        self._lock = asyncio.Lock()
+        # A thread lock taken inside the worker thread, not an asyncio.Lock: it serializes
+        # callers on any event loop (a test client runs the app on a loop of its own).
+        self._guard = threading.Lock()
         self._state: _State | None = None
         self._header: bytes = b""
         self._file_id: tuple[int, int, int] | None = None
@@ -136,8 +140,7 @@ class LocalKeyring:
     async def unlock(self) -> None:
         """Open the keyring now (it is otherwise opened on first use), so a wrong passphrase
         or a damaged file fails at start-up; raises :class:`KeyringLocked`."""
-        async with self._lock:
-            await asyncio.to_thread(self._refresh)
+        await asyncio.to_thread(self._guarded, self._refresh)
 
     # -- SecretStore ------------------------------------------------------------------
 
@@ -240,15 +243,17 @@ class LocalKeyring:
             raise SecretNotFound(name)
         return key
 
-    async def _current(self) -> _State:
-        async with self._lock:
-            await asyncio.to_thread(self._refresh)
+    def _guarded(self, work: Callable[[], None]) -> _State:
+        with self._guard:
+            work()
             assert self._state is not None
             return self._state
 
+    async def _current(self) -> _State:
+        return await asyncio.to_thread(self._guarded, self._refresh)
+
     async def _mutate(self, change: Callable[[_State], bool]) -> None:
-        async with self._lock:
-            await asyncio.to_thread(self._mutate_sync, change)
+        await asyncio.to_thread(self._guarded, partial(self._mutate_sync, change))
 
     def _mutate_sync(self, change: Callable[[_State], bool]) -> None:
         with self._file_lock():
