@@ -1,5 +1,6 @@
-"""Sandbox benchmarks (issue 4): provisioning time for 1M and 10M rows, and p50/p99 of a
-grouped aggregate job on 10M rows, each job in its own isolated process.
+"""Sandbox benchmarks (issue 4): provisioning time for 1M and 10M rows, p50/p99 of a
+grouped aggregate job on 10M rows (each job in its own isolated process), and the
+automated disclosure checks on that job's own output.
 
 The source is the demo generator's market registration table (every item granted, so
 IDs are tokenized, names masked, addresses coarsened while materializing).
@@ -13,8 +14,12 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.harness import Result, percentiles
+from services.product_release.domain.check_report import run_checks
+from services.product_release.domain.outputs import Column, OutputTable, Role
+from services.product_release.domain.settings import ExportCheckSettings
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale, generate
 from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
 from services.sandbox_broker.adapters.lockdown import Limits
@@ -70,6 +75,30 @@ async def _provision(
     )
 
 
+AGGREGATE_COLUMNS = (
+    Column("region_code", Role.DIMENSION),
+    Column("industry_code", Role.DIMENSION),
+    Column("enterprises", Role.COUNT),
+    Column("capital", Role.SUM, source="registered_capital_fen"),
+    Column("mean", Role.MEAN, source="registered_capital_fen"),
+)
+
+
+def checks_on(rows: list[tuple[Any, ...]], label: str, repeats: int = 20) -> Result:
+    """The automated disclosure checks (EXP-2) on the aggregate job's own output, as the
+    export review would run them; their cost is set against the job's in the ratios."""
+    output = OutputTable("output_agg_0", AGGREGATE_COLUMNS, tuple(tuple(r) for r in rows))
+    settings = ExportCheckSettings(region="370300")
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        run_checks(output, settings=settings)
+        latencies.append(time.perf_counter() - t0)
+    p50, p99 = percentiles(latencies)
+    return Result(f"{label}, {len(rows)} cells", repeats, time.perf_counter() - started, p50, p99)
+
+
 async def run(sizes: tuple[int, ...] = (1_000_000, 10_000_000), jobs: int = 20) -> list[Result]:
     """Provision each size; run ``jobs`` aggregate jobs on the largest."""
     results: list[Result] = []
@@ -98,6 +127,8 @@ async def run(sizes: tuple[int, ...] = (1_000_000, 10_000_000), jobs: int = 20) 
         results.append(
             Result(f"sandbox grouped aggregate job, {label} rows", jobs, elapsed, p50, p99)
         )
+        staged = await executor.read_output(sandbox_id, "output_agg_0")
+        results.append(checks_on(staged.rows, f"export checks on that job's output ({label})"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
