@@ -39,7 +39,12 @@ def refusal_recorder(ctx: ServiceContext) -> AfterException:
         if not isinstance(principal, Principal):
             return
         if isinstance(exc, DomainError):
-            detail = {"kind": exc.kind, "rule": exc.rule, "field": exc.field, "why": exc.detail}
+            detail = {
+                "kind": exc.kind,
+                "rule": exc.rule or "",
+                "field": exc.field or "",
+                "why": exc.detail,
+            }
         else:
             detail = {"kind": "forbidden", "rule": "", "field": "", "why": str(exc.detail)}
         try:

@@ -1,5 +1,6 @@
 """Refusals at the catalog's HTTP edge: each an RFC 9457 problem naming the rule, and
-nothing changed — not the resource, not its events, not the audit chain."""
+nothing changed — not the resource, not its events; the audit chain gains only the
+record of the refusal itself (``refused``, SBX-5/SEC-4)."""
 
 from __future__ import annotations
 
@@ -31,12 +32,13 @@ class Scene:
         self.p, self.client, self.rid = p, client, rid
 
     async def snapshot(self) -> tuple[Any, ...]:
-        """The resource document, and the audit chain's length: what a refusal must not touch."""
+        """The resource document, and the audit chain apart from recorded refusals: what a
+        refusal must not touch."""
         doc = await self.p.running["catalog"].store.get(RESOURCES, self.rid)
         assert doc is not None
         state = {k: v for k, v in doc.items() if k not in {"_outbox", "_version"}}
         entries = await self.p.running["catalog"].ctx.audit.entries()
-        return state, len(entries)
+        return state, len([e for e in entries if e.action != "refused"])
 
 
 @pytest.fixture
@@ -191,6 +193,8 @@ async def test_refusals_are_problems_and_change_nothing(
     before = await scene.snapshot()
     is_problem(await call(scene), status, rule)
     assert await scene.snapshot() == before
+    last = (await scene.p.running["catalog"].ctx.audit.entries())[-1]
+    assert last.action == "refused" and last.detail["rule"] == (rule or ""), last
 
 
 async def test_CAT_4_illegal_transitions_after_cancellation_are_409_and_change_nothing(

@@ -73,8 +73,8 @@ async def test_SBX_5_a_refused_job_is_recorded_and_never_reaches_the_executor(
         (
             Execution("x", "failed", 'Binder Error: Referenced column "salary" not found'),
             JobStatus.FAILED,
-            "",
             "REQ-2",
+            "only the granted data items",
         ),
     ],
 )
