@@ -62,6 +62,20 @@ async def test_SBX_5_a_refused_job_is_recorded_and_never_reaches_the_executor(
     assert record.finished_at == NOW and record.duration_ms == 0
 
 
+async def test_SEC_3_every_job_record_names_the_organization_that_submitted_it(
+    guard: DuckDBSqlGuard, tmp_path: Path
+) -> None:
+    broker, _, log = broker_factory(guard, tmp_path, Execution("x", "blocked", "Permission"))
+    sandbox = await ready(broker, Environment.PRODUCTION)
+    own = caller_factory(user_id="dev:li")
+    stranger = caller_factory(org_id="org-370300-other-dev", user_id="org-370300-other-dev:wang")
+    ran = (await broker.submit_job(sandbox, own, "SELECT 1")).record
+    refused = (await broker.submit_job(sandbox, stranger, "SELECT 1")).record
+    assert (ran.status, refused.status) == (JobStatus.BLOCKED, JobStatus.REFUSED)
+    assert log.records[ran.job_id].caller == own
+    assert log.records[refused.job_id].caller.org_id == "org-370300-other-dev"
+
+
 @pytest.mark.parametrize(
     ("execution", "status", "rule", "says"),
     [
