@@ -62,6 +62,14 @@ PROBLEM_SCHEMA = Schema(
             description="Each offending field and what is wrong with it",
         ),
         "rule": Schema(type=OpenAPIType.STRING, description="The rule id, e.g. CAT-1"),
+        "rule_title": Schema(
+            type=OpenAPIType.STRING, description="The rule's title in Chinese (规则名称)"
+        ),
+        "rule_url": Schema(
+            type=OpenAPIType.STRING,
+            pattern="^/rules/[A-Z]+-[0-9]+$",
+            description="The rule's public page, e.g. /rules/CAT-1",
+        ),
         "trace_id": Schema(type=OpenAPIType.STRING, pattern="^[0-9a-f]{32}$"),
     },
 )

@@ -2,7 +2,9 @@
 
 Domain errors, validation errors, oversized bodies, auth failures and an unreachable
 database all leave as one shape: ``type``, ``title``, ``status``, ``detail``,
-``instance``, plus ``errors`` (each naming the offending field) and ``rule``.
+``instance``, plus ``errors`` (each naming the offending field) and ``rule``. A problem
+that names a rule also carries its Chinese title (``rule_title``) and the link to its
+public page (``rule_url``, ``/rules/<id>``) from the rule catalogue (``contracts.rules``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap, Scope
 from opentelemetry import trace
 
+from contracts import rules
 from contracts.errors import DomainError
 from libs.store.port import StoreUnavailable, VersionConflict
 
@@ -64,6 +67,10 @@ def problem(
         body["errors"] = errors
     if rule:
         body["rule"] = rule
+        known = rules.rule(rule)
+        if known is not None:
+            body["rule_title"] = known.title_zh
+            body["rule_url"] = known.url
     span = trace.get_current_span().get_span_context()
     if span.is_valid:
         body["trace_id"] = format(span.trace_id, "032x")

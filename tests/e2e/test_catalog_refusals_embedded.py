@@ -12,6 +12,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from contracts.envelope import Role
+from contracts.rules import rule as catalogue_rule
 from libs.auth.principal import Principal
 from libs.http.gateway import gateway
 from libs.runtime import Platform
@@ -59,6 +60,13 @@ def is_problem(response: Any, status: int, rule: str | None = None) -> dict[str,
     assert body["status"] == status and body["detail"]
     if rule is not None:
         assert body.get("rule") == rule, body
+    named = body.get("rule")
+    if named:  # every problem naming a rule links to its page in the catalogue
+        known = catalogue_rule(named)
+        assert known is not None, f"{named} is not in the rule catalogue"
+        assert (body["rule_title"], body["rule_url"]) == (known.title_zh, f"/rules/{named}")
+    else:
+        assert "rule_title" not in body and "rule_url" not in body
     return body
 
 
