@@ -25,15 +25,15 @@ CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-u
 STATUS_LABELS = {"enforced": "已在平台中执行", "planned": "计划中"}
 
 SERVICE_LABELS = {
-    "identity": "身份与授权(identity)",
-    "catalog": "资源目录(catalog)",
-    "request_review": "申请审核(request_review)",
-    "sandbox_broker": "授权运营空间(sandbox_broker)",
-    "product_release": "出域与产品(product_release)",
-    "trading_bridge": "交易对接(trading_bridge)",
-    "billing": "计费(billing)",
-    "evaluation": "评估(evaluation)",
-    "disclosure": "信息公开(disclosure)",
+    "identity": "身份与授权（identity）",
+    "catalog": "资源目录（catalog）",
+    "request_review": "申请审核（request_review）",
+    "sandbox_broker": "授权运营空间（sandbox_broker）",
+    "product_release": "出域与产品（product_release）",
+    "trading_bridge": "交易对接（trading_bridge）",
+    "billing": "计费（billing）",
+    "evaluation": "评估（evaluation）",
+    "disclosure": "信息公开（disclosure）",
 }
 
 _STYLE = (
@@ -62,7 +62,7 @@ def _layout(title: str, body: str) -> str:
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
-        '<nav><a href="/rules/">全部规则</a><a href="/rules.json">规则目录(JSON)</a></nav>'
+        '<nav><a href="/rules/">全部规则</a><a href="/rules.json">规则目录（JSON）</a></nav>'
         f"{body}</body></html>"
     )
 
@@ -70,7 +70,7 @@ def _layout(title: str, body: str) -> str:
 def _region_name(book: Catalogue, region: str) -> str:
     for document in book.documents.values():
         if document.region == region:
-            return f"{document.short[:2]}({region})"
+            return f"{document.short[:2]}（{region}）"
     return region
 
 
@@ -79,12 +79,12 @@ def render_rule(book: Catalogue, item: Rule, region: str) -> str:
     here = lineage(region)
     sources = "".join(
         f"<li>{_e(book.documents[s.doc].short)} {_e(s.article)}"
-        f'<span class="muted">({_e(book.documents[s.doc].title)})</span></li>'
+        f'<span class="muted">（{_e(book.documents[s.doc].title)}）</span></li>'
         for s in item.sources
     )
     status = STATUS_LABELS[item.status]
     if item.issue is not None:
-        status += f"(议题 {item.issue})"
+        status += f"（议题 {item.issue}）"
     services = "、".join(_e(SERVICE_LABELS.get(s, s)) for s in item.services)
     modules = "".join(f"<li><code>{_e(m)}</code></li>" for m in item.modules)
     parts = [
@@ -96,17 +96,17 @@ def render_rule(book: Catalogue, item: Rule, region: str) -> str:
         "<h2>辖区设置</h2>",
         _settings(book, item, here, region),
         "<h2>执行</h2>",
-        f"<p>状态:{_e(status)}。执行服务:{services or '—'}。</p>",
+        f"<p>状态：{_e(status)}。执行服务：{services or '—'}。</p>",
         f"<ul>{modules}</ul>" if modules else "",
-        f'<p class="muted">本实例区划代码:{_e(region)}。'
-        f"规则族:{_e(item.family)} {_e(book.families[item.family])}。</p>",
+        f'<p class="muted">本实例区划代码：{_e(region)}。'
+        f"规则族：{_e(item.family)} {_e(book.families[item.family])}。</p>",
     ]
     return _layout(f"{item.id} {item.title_zh}", "".join(parts))
 
 
 def _settings(book: Catalogue, item: Rule, here: tuple[str, ...], region: str) -> str:
     if not item.settings:
-        return "<p>本规则不是辖区设置,各地一致适用。</p>"
+        return "<p>本规则不是辖区设置，各地一致适用。</p>"
     blocks: list[str] = []
     for setting in item.settings:
         rows = []
@@ -116,9 +116,9 @@ def _settings(book: Catalogue, item: Rule, here: tuple[str, ...], region: str) -
             rows.append(f"<tr{mark}><td>{_e(label)}</td><td>{_e(value)}</td></tr>")
         applies = next((setting.values[c] for c in here if c in setting.values), None)
         note = (
-            f"本辖区({_e(region)})依据文本:{_e(applies)}"
+            f"本辖区（{_e(region)}）依据文本：{_e(applies)}"
             if applies is not None
-            else f"本辖区({_e(region)})的文本未规定,适用平台默认值:{_e(setting.default)}"
+            else f"本辖区（{_e(region)}）的文本未规定，适用平台默认值：{_e(setting.default)}"
         )
         table = (
             "<table><thead><tr><th>地区</th><th>文本规定</th></tr></thead>"
@@ -128,7 +128,7 @@ def _settings(book: Catalogue, item: Rule, here: tuple[str, ...], region: str) -
         )
         blocks.append(
             f"<h3>{_e(setting.title)} <code>{_e(setting.name)}</code></h3>"
-            f"<p>{note}。平台默认值:{_e(setting.default)}。</p>{table}"
+            f"<p>{note}。平台默认值：{_e(setting.default)}。</p>{table}"
         )
     return "".join(blocks)
 
@@ -149,7 +149,7 @@ def render_index(book: Catalogue, region: str) -> str:
         )
     intro = (
         f"<h1>平台规则目录</h1><p>共 {len(book.rules)} 条规则。每次拒绝都写明所依据的规则"
-        f"编号,并链接到这里。本实例区划代码:{_e(region)}。</p>"
+        f"编号，并链接到这里。本实例区划代码：{_e(region)}。</p>"
     )
     return _layout("平台规则目录", intro + "".join(sections))
 

@@ -43,7 +43,7 @@ async def test_CAT_1_a_refusal_names_the_rule_title_and_links_to_its_page(
     assert "default-src 'none'" in page.headers["content-security-policy"]
     assert "CAT-1 目录条目的内容与一数一源" in page.text
     assert "淄博实施方案 §4.1" in page.text and "潍坊办法 第七条" in page.text
-    assert "资源目录(catalog)" in page.text
+    assert "资源目录（catalog）" in page.text
 
 
 async def test_AUTH_3_the_page_shows_each_text_value_and_highlights_this_region(
@@ -51,17 +51,17 @@ async def test_AUTH_3_the_page_shows_each_text_value_and_highlights_this_region(
 ) -> None:
     _, client = zibo
     page = (await client.get("/rules/AUTH-3")).text
-    assert '<tr class="here"><td>淄博(370300) · 本辖区</td><td>固定3年</td></tr>' in page
-    assert "<tr><td>潍坊(370700)</td><td>原则上最长不超过5年</td></tr>" in page
-    assert "本辖区(370300)依据文本:固定3年" in page
+    assert '<tr class="here"><td>淄博（370300） · 本辖区</td><td>固定3年</td></tr>' in page
+    assert "<tr><td>潍坊（370700）</td><td>原则上最长不超过5年</td></tr>" in page
+    assert "本辖区（370300）依据文本：固定3年" in page
 
 
 async def test_a_county_sees_its_city_text_highlighted(tmp_path: Path) -> None:
     p = platform(tmp_path, ("catalog",), region="370703")  # a district of Weifang
     async with AsyncTestClient(app=gateway(p)) as client:
         page = (await client.get("/rules/AUTH-3")).text
-    assert '<tr class="here"><td>潍坊(370700) · 本辖区</td>' in page
-    assert "<tr><td>淄博(370300)</td>" in page
+    assert '<tr class="here"><td>潍坊（370700） · 本辖区</td>' in page
+    assert "<tr><td>淄博（370300）</td>" in page
 
 
 async def test_a_region_no_text_speaks_for_gets_the_platform_default(tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ async def test_a_region_no_text_speaks_for_gets_the_platform_default(tmp_path: P
     async with AsyncTestClient(app=gateway(p)) as client:
         page = (await client.get("/rules/AUTH-3")).text
     assert 'class="here"' not in page
-    assert "本辖区(110000)的文本未规定,适用平台默认值:3" in page
+    assert "本辖区（110000）的文本未规定，适用平台默认值：3" in page
 
 
 async def test_the_index_lists_every_rule_and_the_json_publishes_the_catalogue(
@@ -104,4 +104,4 @@ async def test_the_pages_need_no_sign_in_and_planned_rules_say_so(
     _, client = zibo
     page = await client.get("/rules/AUTH-11")
     assert page.status_code == 200
-    assert "计划中(议题 18)" in page.text
+    assert "计划中（议题 18）" in page.text
