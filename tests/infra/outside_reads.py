@@ -87,8 +87,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     paths = sorted(set(SESSION.seen))
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(
-            f"tests read {len(paths)} path(s) outside the repository {REPO}:", red=True
+        reporter.ensure_newline()
+        reporter.write_sep(
+            "=", f"tests read {len(paths)} path(s) outside the repository {REPO}", red=True
         )
         for path in paths:
             reporter.write_line(f"  {path}", red=True)
