@@ -1,7 +1,8 @@
 """Rule violations as typed errors, raised by every service's pure domain.
 
 The HTTP layer turns them into RFC 9457 problem responses (``libs.http.problems``); no
-HTTP type is raised below ``api/``. ``rule`` names the RULES.md id that was enforced.
+HTTP type is raised below ``api/``. ``rule`` names the id of the rule that was enforced,
+as the rule catalogue (``contracts.rules``) lists it; the problem links to its page.
 """
 
 from __future__ import annotations
