@@ -4,27 +4,18 @@ demo city, ``pdo token`` signs in a demo organization, ``pdo contracts --check``
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
 from libs.demo.zibo import RESOURCES
+from tests.infra.pdo_up import PDO, REPO
+from tests.infra.pdo_up import pdo_env as _env
 from tests.infra.servers import free_port
 from tests.support.platform import resource_body
-
-PDO = [sys.executable, "-m", "libs.cli"]
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PDO_")}
-    env.update(extra)
-    return env
 
 
 def test_pdo_up_serves_nine_services_and_the_demo_city(tmp_path: Path) -> None:

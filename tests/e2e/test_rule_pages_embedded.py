@@ -1,5 +1,8 @@
 """The public rule pages at the gateway's root: ``/rules/``, ``/rules/<id>``,
-``/rules.json``; a refusal's problem links to the page of the rule it names."""
+``/rules.json``; a refusal's problem links to the page of the rule it names.
+
+The platform here runs one service (catalog), as ``pdo serve catalog`` does; the browser
+test (``tests/browser``) reaches the same pages on a real ``pdo up``."""
 
 from __future__ import annotations
 

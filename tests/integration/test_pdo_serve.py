@@ -86,6 +86,10 @@ def test_two_services_started_with_pdo_serve_cooperate_over_kafka(
         # Each process serves only its own service.
         assert httpx.get(f"{catalog_url}/disclosure/resources/").status_code == 404
         assert httpx.get(f"{catalog_url}/healthz").json()["services"] == {"catalog": "up"}
+        # The rule pages answer at the root of a service started alone, too.
+        page = httpx.get(f"{catalog_url}/rules/CAT-2", timeout=5)
+        assert page.status_code == 200 and "CAT-2 负面清单资源不得授权运营" in page.text
+        assert httpx.get(f"{disclosure_url}/rules.json", timeout=5).json()["rules"]
     finally:
         for child in (catalog, disclosure):
             child.send_signal(signal.SIGTERM)
