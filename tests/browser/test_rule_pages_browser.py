@@ -1,13 +1,13 @@
 """A refusal links to its rule, and the rule's page renders in Chromium (issue 17).
 
-Against a real ``pdo up``: a provider registers a resource with an unknown category; the
-problem names CAT-1 with its Chinese title and the link ``/rules/CAT-1``; Chromium opens
-that link and shows the rule's title, its sources and Zibo's highlighted values.
+Against a real ``pdo up``: from a page in Chromium, a provider registers a resource with
+an unknown category; the problem names CAT-1 with its Chinese title and the link
+``/rules/CAT-1``; Chromium opens that link and shows the rule's title and sources, and the
+AUTH-3 page highlights Zibo's value.
 """
 
 from __future__ import annotations
 
-import httpx
 from playwright.sync_api import Page
 
 from contracts.rules import rule
@@ -19,14 +19,21 @@ from tests.support.platform import resource_body
 def test_CAT_1_a_refusal_links_to_its_rule_page_and_chromium_renders_it(
     page: Page, pdo: PdoUp, screenshot: Screenshot
 ) -> None:
-    refused = httpx.post(
-        pdo.url("/catalog/resources/"),
-        json=resource_body(category="astrology"),
-        headers={"Authorization": f"Bearer {pdo.token('org-370300-tax')}"},
-        timeout=10,
+    page.goto(pdo.url("/healthz"))  # same origin, so the page may call the API
+    answer = page.evaluate(
+        """async ([token, body]) => {
+            const r = await fetch("/catalog/resources/", {
+                method: "POST",
+                headers: {"Authorization": "Bearer " + token, "Content-Type": "application/json"},
+                body: JSON.stringify(body),
+            });
+            return {status: r.status, type: r.headers.get("content-type"), body: await r.json()};
+        }""",
+        [pdo.token("org-370300-tax"), resource_body(category="astrology")],
     )
-    assert refused.status_code == 422, refused.text
-    problem = refused.json()
+    assert answer["status"] == 422, answer
+    assert answer["type"].startswith("application/problem+json")
+    problem = answer["body"]
     expected = rule("CAT-1")
     assert expected is not None
     assert (problem["rule"], problem["rule_title"], problem["rule_url"]) == (
