@@ -107,3 +107,13 @@ def test_a_planned_rule_is_not_yet_named_in_production_code(rule: Rule) -> None:
         f"{rule.id} is 'planned' (issue {rule.issue}) but code names it at {where}: "
         "mark it enforced in contracts/rules/catalogue.toml with its modules"
     )
+
+
+def test_the_scan_sees_rule_ids_in_arguments_docstrings_and_comments() -> None:
+    source = (
+        'raise DomainError("x", rule="AUTH-13")\n'
+        '"""Enforces SEC-7 and FED-1."""\n'
+        "# see EXP-2; not SHA-256, UTF-8 or GB-32100\n"
+    )
+    assert MENTION.findall(source) == ["AUTH-13", "SEC-7", "FED-1", "EXP-2"]
+    assert {"AUTH-13", "SEC-7"}.isdisjoint(CATALOGUE.ids())
