@@ -129,9 +129,16 @@ TOPICS: tuple[TopicSpec, ...] = (
         1,
         "catalog",
         ("evaluation",),
-        (ev.ObjectionRaised, ev.ObjectionResolved, ev.ObjectionEscalated),
+        (
+            ev.ObjectionRaised,
+            ev.ObjectionResolved,
+            ev.ObjectionEscalated,
+            ev.ObjectionCorrected,
+            ev.ObjectionReturned,
+        ),
         "internal",
-        "Data-quality objections (异议), their resolution and escalation when overdue.",
+        "Data-quality objections (异议): raised, the provider's correction, the bureau's "
+        "verification (closed and the objector told, or returned) and escalation when overdue.",
     ),
     TopicSpec(
         "request",

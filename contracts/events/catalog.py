@@ -107,10 +107,43 @@ class ObjectionRaised(Event, frozen=True, tag="objection.raised"):
     item_name: str | None = None
 
 
+class ObjectionCorrected(Event, frozen=True, tag="objection.corrected"):
+    """The provider reports its correction (整改); the bureau verifies it before the
+    objection closes (CAT-5)."""
+
+    objection_id: str
+    resource_id: str
+    provider_org_id: str
+    correction: str
+    due_on: date
+
+
+class ObjectionReturned(Event, frozen=True, tag="objection.returned"):
+    """The bureau found the reported correction wanting: back to the provider, whose
+    deadline still runs (CAT-5)."""
+
+    objection_id: str
+    resource_id: str
+    provider_org_id: str
+    reason: str
+    verified_by_org_id: str
+
+
 class ObjectionResolved(Event, frozen=True, tag="objection.resolved"):
+    """The objection is closed: the bureau verified the provider's correction (核实,
+    校核确认) and the objector is told (CAT-5)."""
+
     objection_id: str
     resource_id: str
     resolution: str
+    """What the provider corrected."""
+    verified_by_org_id: str = ""
+    """The bureau that verified the correction."""
+    verification: str = ""
+    """The bureau's finding."""
+    raised_by_org_id: str = ""
+    """The objector told of the outcome."""
+    provider_org_id: str = ""
 
 
 class ObjectionEscalated(Event, frozen=True, tag="objection.escalated"):

@@ -28,11 +28,14 @@ from libs.sequences import next_value
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument, VersionConflict
 from services.billing.domain import distribution as dist
+from services.billing.domain import jurisdiction
 from services.billing.domain.free_use import (
-    DEFAULT_CULTIVATION_YEARS,
+    Confirmation,
     CultivationPeriod,
     FreeUseFacts,
-    check_cultivation_years,
+    OperatorTerm,
+    Supply,
+    check_confirmation,
     cultivation_period,
 )
 from services.billing.domain.invoice import (
@@ -41,6 +44,7 @@ from services.billing.domain.invoice import (
     invoice_id,
     price_uses,
 )
+from services.billing.domain.jurisdiction import BillingSettings, Maker
 from services.billing.domain.price_model import (
     PriceVersion,
     Tier,
@@ -62,6 +66,7 @@ from services.billing.repository import (
     KEY_SCENARIOS,
     PRICES,
     PRODUCTS,
+    PUBLIC_INTEREST,
     RESOURCES,
     REVENUE_YEARS,
     SCENARIOS,
@@ -172,31 +177,57 @@ def operator_on(signed: Sequence[Agreement], on: date) -> str:
     return chosen[-1].operator_org_id if chosen else ""
 
 
-async def cultivation_years(ctx: ServiceContext) -> int:
-    doc = await ctx.store.get(SETTINGS, ctx.region)
-    return int(doc["cultivation_years"]) if doc else DEFAULT_CULTIVATION_YEARS
+async def jurisdiction_settings(ctx: ServiceContext) -> BillingSettings:
+    """The pricing regime (BIL-1) and cultivation period (BIL-4) of this platform's region:
+    the source text's values with whatever the bureau recorded on top."""
+    return jurisdiction.apply(
+        jurisdiction.from_sources(ctx.region), await ctx.store.get(SETTINGS, ctx.region)
+    )
 
 
 async def cultivation(ctx: ServiceContext) -> CultivationPeriod | None:
-    """BIL-4: from the launch (the first agreement's start) for the jurisdiction's years."""
-    signed = await agreements(ctx)
-    if not signed:
-        return None
-    first = signed[0]
-    return cultivation_period(first.operator_org_id, first.starts_on, await cultivation_years(ctx))
+    """BIL-4: from the implementation plan's publication (a jurisdiction date, 自方案发布起)
+    for the jurisdiction's years — not from any agreement."""
+    settings = await jurisdiction_settings(ctx)
+    return cultivation_period(settings.cultivation_starts_on, settings.cultivation_years)
 
 
-async def set_cultivation_years(ctx: ServiceContext, principal: Principal, years: int) -> int:
-    """The bureau records the jurisdiction's cultivation period (BIL-4)."""
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """What the bureau records; a field left None keeps its value. ``clear_cultivation``
+    records that the jurisdiction has no cultivation period."""
+
+    pricing_regime: str | None = None
+    cultivation_starts_on: date | None = None
+    clear_cultivation: bool = False
+    cultivation_years: int | None = None
+
+
+async def define_settings(
+    ctx: ServiceContext, principal: Principal, change: SettingsChange
+) -> BillingSettings:
+    """The bureau records its jurisdiction's pricing regime (BIL-1), the day its plan was
+    published and the cultivation years (BIL-4), over the source values."""
     require_jurisdiction(ctx, principal, "BIL-4")
-    check_cultivation_years(years)
+    recorded: dict[str, Any] = {}
+    if change.pricing_regime is not None:
+        recorded["pricing_regime"] = jurisdiction.check_regime(change.pricing_regime).value
+    if change.clear_cultivation:
+        recorded["cultivation_starts_on"] = jurisdiction.UNSET_DAY
+    elif change.cultivation_starts_on is not None:
+        recorded["cultivation_starts_on"] = change.cultivation_starts_on.isoformat()
+    if change.cultivation_years is not None:
+        recorded["cultivation_years"] = jurisdiction.check_cultivation_years(
+            change.cultivation_years
+        )
 
     def decide(doc: Document | None) -> tuple[Document, list[Payload]]:
-        return {"cultivation_years": years, "set_by_org_id": principal.org_id}, []
+        kept = {k: v for k, v in (doc or {}).items() if not k.startswith("_")}
+        return {**kept, **recorded, "set_by_org_id": principal.org_id}, []
 
     await _save(ctx, SETTINGS, ctx.region, decide, principal.actor())
-    await _audit(ctx, principal.actor(), "settings.cultivation", ctx.region, {"years": years})
-    return years
+    await _audit(ctx, principal.actor(), "settings.define", ctx.region, recorded)
+    return await jurisdiction_settings(ctx)
 
 
 # -- caps, prices, key scenarios -----------------------------------------------------------
@@ -244,6 +275,16 @@ async def set_cap(
     return saved
 
 
+async def _maker(ctx: ServiceContext, product_id: str) -> Maker:
+    """Who made the product (BIL-1, 004): an operator holding an agreement, a developer
+    (开发利用机构, re-developing), or unknown when billing has not seen it released."""
+    product = await ctx.store.get(PRODUCTS, product_id)
+    if product is None:
+        return Maker.UNKNOWN
+    operators = {a.operator_org_id for a in await agreements(ctx)}
+    return Maker.OPERATOR if product.get("developer_org_id") in operators else Maker.DEVELOPER
+
+
 async def _require_authorized_operator(ctx: ServiceContext, principal: Principal) -> None:
     signed = await agreements(ctx)
     if principal.org_id not in {a.operator_org_id for a in signed}:
@@ -272,6 +313,13 @@ async def list_price(
     starts = effective_from or now
     check_effective_from(starts, now)
     cap = await ctx.store.get(CAPS, cap_id(product_id, unit_))
+    jurisdiction.check_priced_under_regime(
+        await jurisdiction_settings(ctx),
+        await _maker(ctx, product_id),
+        product_id=product_id,
+        unit=unit_.value,
+        cap_fen=None if cap is None else int(cap["cap_fen"]),
+    )
     validate_price(
         unit_price_fen=unit_price_fen,
         tiers=tiers,
@@ -445,21 +493,77 @@ async def _facts(ctx: ServiceContext) -> tuple[FreeUseFacts, frozenset[str], dic
     classes = {d["_id"]: d["scenario_class"] for d in await ctx.store.find(SCENARIOS)}
     grants = {d["_id"]: d for d in await ctx.store.find(GRANTS)}
     providers = {d["_id"]: d["provider_org_id"] for d in await ctx.store.find(RESOURCES)}
-    product_providers: dict[str, frozenset[str]] = {}
+    supply: dict[str, Supply] = {}
     merchants: dict[str, str] = {}
     for product in await ctx.store.find(PRODUCTS):
         merchants[product["_id"]] = product.get("developer_org_id", "")
         grant = grants.get(product.get("grant_id", ""), {})
-        product_providers[product["_id"]] = frozenset(
-            providers[r] for r in grant.get("resource_ids", []) if r in providers
+        issued_on = grant.get("issued_on")
+        supply[product["_id"]] = Supply(
+            providers=frozenset(
+                providers[r] for r in grant.get("resource_ids", []) if r in providers
+            ),
+            supplied_on=date.fromisoformat(issued_on) if issued_on else None,
         )
     keys = frozenset(d["_id"] for d in await ctx.store.find(KEY_SCENARIOS, {"key": True}))
     facts = FreeUseFacts(
         scenario_classes=classes,
-        product_providers=product_providers,
+        confirmations={
+            d["_id"]: confirmations_from_doc(d) for d in await ctx.store.find(PUBLIC_INTEREST)
+        },
+        product_supply=supply,
+        operators=tuple(
+            OperatorTerm(a.operator_org_id, a.starts_on, a.ends_on) for a in await agreements(ctx)
+        ),
         cultivation=await cultivation(ctx),
     )
     return facts, keys, merchants
+
+
+# -- public-interest conditions (有条件无偿) ---------------------------------------------------
+
+
+def confirmations_from_doc(doc: Document) -> tuple[Confirmation, ...]:
+    return tuple(
+        Confirmation(
+            at=datetime.fromisoformat(h["at"]),
+            confirmed=bool(h["confirmed"]),
+            conditions=h["conditions"],
+            by_org_id=h["by_org_id"],
+        )
+        for h in doc.get("history", [])
+    )
+
+
+async def confirm_public_interest(
+    ctx: ServiceContext, principal: Principal, scenario_id: str, *, confirmed: bool, conditions: str
+) -> Document:
+    """BIL-1: the bureau confirms (or withdraws) the conditions on which a public-interest
+    scenario's uses are free (有条件无偿), from now on; the decision is kept in order."""
+    require_jurisdiction(ctx, principal, "BIL-1")
+    scenario = await ctx.store.get(SCENARIOS, scenario_id)
+    check_confirmation(
+        None if scenario is None else str(scenario["scenario_class"]), conditions, confirmed
+    )
+    now = ctx.clock.now()
+    entry = {
+        "at": now.isoformat(),
+        "confirmed": confirmed,
+        "conditions": conditions,
+        "by_org_id": principal.org_id,
+    }
+
+    def decide(doc: Document | None) -> tuple[Document, list[Payload]]:
+        history = list((doc or {}).get("history", []))
+        return {"scenario_id": scenario_id, "history": [*history, entry]}, []
+
+    saved = await _save(ctx, PUBLIC_INTEREST, scenario_id, decide, principal.actor())
+    await _audit(ctx, principal.actor(), "public_interest.confirm", scenario_id, entry)
+    return saved
+
+
+async def public_interest_decisions(ctx: ServiceContext) -> list[Document]:
+    return await ctx.store.find(PUBLIC_INTEREST, sort=[("_id", 1)])
 
 
 async def issue_invoices(

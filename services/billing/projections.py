@@ -10,7 +10,7 @@ never bills twice even when the consumer's inbox write was lost.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from contracts.envelope import Envelope
 from contracts.events import (
@@ -26,7 +26,7 @@ from contracts.events import (
 )
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument, VersionConflict
-from services.billing.domain.invoice import invoice_id, next_period, period_of
+from services.billing.domain.invoice import CHINA, invoice_id, next_period, period_of
 from services.billing.domain.price_model import Unit
 from services.billing.repository import (
     AGREEMENTS,
@@ -62,6 +62,11 @@ async def upsert(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def period_day(at: datetime) -> date:
+    """The day of ``at`` in China (billing's calendar)."""
+    return at.astimezone(CHINA).date()
+
+
 def _set(**fields: object) -> Callable[[Document], Document]:
     def change(doc: Document) -> Document:
         doc.update(fields)
@@ -78,6 +83,8 @@ async def on_scenario(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
+    """The grant's resources (hence the providers of products made under it) and the day
+    their data was supplied: free inside the cultivation period or not (BIL-6)."""
     g = envelope.payload
     assert isinstance(g, GrantIssued)
     await upsert(
@@ -88,6 +95,7 @@ async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
             scenario_id=g.scenario_id,
             developer_org_id=g.developer_org_id,
             resource_ids=[r.resource_id for r in g.resources],
+            issued_on=period_day(envelope.occurred_at).isoformat(),
         ),
     )
     if g.scenario_class:
@@ -113,7 +121,8 @@ async def on_resource_registered(ctx: ServiceContext, envelope: Envelope) -> Non
 
 
 async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
-    """The operator and the launch date the cultivation period runs from (BIL-4)."""
+    """The operator and its term: who is supplied free in the cultivation period (BIL-4)
+    and who makes the operator's own products (BIL-1)."""
     a = envelope.payload
     assert isinstance(a, AgreementSigned)
     await upsert(

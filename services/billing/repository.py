@@ -25,6 +25,8 @@ GRANTS = "grants"
 PRODUCTS = "products"
 RESOURCES = "resources"
 AGREEMENTS = "agreements"
+PUBLIC_INTEREST = "public_interest_confirmations"
+"""The bureau's confirmations of public-interest scenarios' conditions (BIL-1)."""
 
 OUTBOX_COLLECTIONS = (CAPS, PRICES, REVENUE_YEARS, INVOICES, DISTRIBUTIONS)
 

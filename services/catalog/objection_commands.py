@@ -1,13 +1,21 @@
 """Catalog commands on data-quality objections (异议, CAT-5) and the jurisdiction settings
-their deadlines come from: raise, resolve, the deadline sweep, and who may read what."""
+their deadlines come from: raise, the provider's correction, the bureau's verification,
+the deadline sweep, and who may read what."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, new_envelope
 from contracts.errors import DomainError, Forbidden, NotFound
-from contracts.events import ObjectionEscalated, ObjectionRaised, ObjectionResolved
+from contracts.events import (
+    ObjectionCorrected,
+    ObjectionEscalated,
+    ObjectionRaised,
+    ObjectionResolved,
+    ObjectionReturned,
+)
 from libs.auth.principal import Principal
 from libs.outbox import stage
 from libs.service import ServiceContext
@@ -27,7 +35,13 @@ from services.catalog.repository import (
     settings_to_doc,
 )
 
-ObjectionEvent = ObjectionRaised | ObjectionResolved | ObjectionEscalated
+ObjectionEvent = (
+    ObjectionRaised
+    | ObjectionResolved
+    | ObjectionEscalated
+    | ObjectionCorrected
+    | ObjectionReturned
+)
 
 
 async def effective_settings(ctx: ServiceContext, region: str) -> CatalogSettings:
@@ -172,15 +186,18 @@ async def list_objections(
     return [objection_from_doc(d) for d in docs], total
 
 
-async def resolve_objection(
-    ctx: ServiceContext, principal: Principal, objection_id: str, resolution: str
-) -> Objection:
-    """CAT-5: the assigned provider says what it corrected."""
+async def _decide(
+    ctx: ServiceContext,
+    principal: Principal,
+    objection_id: str,
+    decide: Callable[[Objection], tuple[Objection, ObjectionEvent]],
+    action: str,
+) -> tuple[Objection, Objection]:
+    """Load, decide, save with the event in the outbox (re-deciding on a lost race),
+    audit; returns the objection before and after."""
     for attempt in range(ATTEMPTS):
         doc, current = await _load(ctx, objection_id)
-        after, event = objection.resolve(
-            current, actor_org_id=principal.org_id, resolution=resolution, now=ctx.clock.now()
-        )
+        after, event = decide(current)
         try:
             await _save(ctx, doc, after, _envelope(ctx, principal.actor(), objection_id, event))
         except VersionConflict:
@@ -189,12 +206,56 @@ async def resolve_objection(
             continue
         await ctx.audit.append(
             actor=audit_actor(principal.actor()),
-            action="objection.resolve",
+            action=action,
             subject=objection_id,
-            detail={"resource_id": after.resource_id, "late": current.status == "escalated"},
+            detail={
+                "resource_id": after.resource_id,
+                "status": after.status,
+                "late": current.status == objection.State.ESCALATED,
+            },
         )
-        return after
+        return current, after
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def report_correction(
+    ctx: ServiceContext, principal: Principal, objection_id: str, correction: str
+) -> Objection:
+    """CAT-5: the assigned provider reports what it corrected; the bureau verifies next."""
+    now = ctx.clock.now()
+    _, after = await _decide(
+        ctx,
+        principal,
+        objection_id,
+        lambda current: objection.report_correction(
+            current, actor_org_id=principal.org_id, correction=correction, now=now
+        ),
+        "objection.correct",
+    )
+    return after
+
+
+async def verify_correction(
+    ctx: ServiceContext, principal: Principal, objection_id: str, *, verified: bool, finding: str
+) -> Objection:
+    """CAT-5: the bureau verifies the correction (核实, 校核确认): the objection closes and
+    the objector is told, or it goes back to the provider."""
+    now = ctx.clock.now()
+    _, after = await _decide(
+        ctx,
+        principal,
+        objection_id,
+        lambda current: objection.verify(
+            current,
+            actor_org_id=principal.org_id,
+            actor_region=principal.region,
+            verified=verified,
+            finding=finding,
+            now=now,
+        ),
+        "objection.verify" if verified else "objection.return",
+    )
+    return after
 
 
 async def sweep_deadlines(ctx: ServiceContext) -> int:

@@ -100,6 +100,11 @@ def objection_to_doc(objection: Objection) -> Document:
         "resolution": objection.resolution,
         "resolved_at": objection.resolved_at,
         "escalated_at": objection.escalated_at,
+        "corrected_at": objection.corrected_at,
+        "home_region": objection.home_region,
+        "verified_by_org_id": objection.verified_by_org_id,
+        "verification": objection.verification,
+        "objector_notice": objection.objector_notice,
     }
 
 
@@ -119,6 +124,11 @@ def objection_from_doc(doc: Document) -> Objection:
         resolution=doc.get("resolution", ""),
         resolved_at=doc.get("resolved_at", ""),
         escalated_at=doc.get("escalated_at", ""),
+        corrected_at=doc.get("corrected_at", ""),
+        home_region=doc.get("home_region", ""),
+        verified_by_org_id=doc.get("verified_by_org_id", ""),
+        verification=doc.get("verification", ""),
+        objector_notice=doc.get("objector_notice", ""),
     )
 
 

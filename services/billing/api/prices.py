@@ -1,5 +1,6 @@
 """``/billing/prices``, ``/billing/caps``, ``/billing/max-revenue``, ``/billing/key-scenarios``,
-``/billing/settings`` and ``/billing/cultivation-period``: the price model (BIL-1..BIL-5)."""
+``/billing/settings``, ``/billing/cultivation-period`` and ``/billing/public-interest``: the
+price model (BIL-1..BIL-5)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter
+from msgspec import UNSET
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
@@ -17,18 +19,22 @@ from services.billing import commands
 from services.billing.api.schemas import (
     CapBody,
     CapView,
+    ConfirmationBody,
+    ConfirmationEntryView,
     CultivationView,
     KeyScenarioBody,
     KeyScenarioView,
     MaxRevenueBody,
     PriceBody,
     PriceView,
+    PublicInterestView,
     RevenueYearView,
     SettingsBody,
     SettingsView,
     TierView,
 )
 from services.billing.domain.invoice import CHINA
+from services.billing.domain.jurisdiction import BillingSettings
 from services.billing.domain.price_model import PriceVersion, Tier
 
 SIGNED_IN = (
@@ -78,6 +84,35 @@ def revenue_view(doc: Document) -> RevenueYearView:
         revenue_fen=int(doc.get("revenue_fen", 0)),
         alerted_percent=[int(t) for t in doc.get("alerted", [])],
         invoice_ids=[b["invoice_id"] for b in doc.get("booked", [])],
+    )
+
+
+def settings_view(settings: BillingSettings) -> SettingsView:
+    starts = settings.cultivation_starts_on
+    return SettingsView(
+        region=settings.region,
+        pricing_regime=settings.pricing_regime.value,
+        cultivation_starts_on=starts.isoformat() if starts else None,
+        cultivation_years=settings.cultivation_years,
+        source=settings.source,
+        defined_by=settings.defined_by,
+    )
+
+
+def public_interest_view(doc: Document) -> PublicInterestView:
+    history = commands.confirmations_from_doc(doc)
+    return PublicInterestView(
+        scenario_id=doc["_id"],
+        confirmed=bool(history) and history[-1].confirmed,
+        history=[
+            ConfirmationEntryView(
+                at=h.at.isoformat(),
+                confirmed=h.confirmed,
+                conditions=h.conditions,
+                by_org_id=h.by_org_id,
+            )
+            for h in history
+        ],
     )
 
 
@@ -181,22 +216,29 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             "/settings", guards=[roles(*SIGNED_IN)], summary="Billing settings of the jurisdiction"
         )
         async def settings(self) -> SettingsView:
-            return SettingsView(
-                region=ctx.region, cultivation_years=await commands.cultivation_years(ctx)
-            )
+            return settings_view(await commands.jurisdiction_settings(ctx))
 
         @put(
             "/settings",
             guards=[roles(Role.BUREAU)],
-            summary="The bureau sets the cultivation period in years (培育期, BIL-4)",
+            summary=(
+                "The bureau records its pricing regime (BIL-1), its plan's publication day and "
+                "the cultivation years (培育期, BIL-4)"
+            ),
         )
         async def define(
             self, request: Request[Any, Any, Any], data: JSONBody[SettingsBody]
         ) -> SettingsView:
-            years = await commands.set_cultivation_years(
-                ctx, principal_of(request), data.cultivation_years
+            starts = data.cultivation_starts_on
+            change = commands.SettingsChange(
+                pricing_regime=None if data.pricing_regime is UNSET else data.pricing_regime,
+                cultivation_starts_on=starts if isinstance(starts, date) else None,
+                clear_cultivation=starts is None,
+                cultivation_years=(
+                    None if data.cultivation_years is UNSET else data.cultivation_years
+                ),
             )
-            return SettingsView(region=ctx.region, cultivation_years=years)
+            return settings_view(await commands.define_settings(ctx, principal_of(request), change))
 
         @get(
             "/cultivation-period",
@@ -208,13 +250,44 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         ) -> CultivationView:
             day = on or ctx.clock.now().astimezone(CHINA).date()
             period = await commands.cultivation(ctx)
+            settings = await commands.jurisdiction_settings(ctx)
             return CultivationView(
                 on=day.isoformat(),
-                years=await commands.cultivation_years(ctx),
-                operator_org_id=period.operator_org_id if period else None,
+                years=settings.cultivation_years,
                 starts_on=period.starts_on.isoformat() if period else None,
                 ends_before=period.ends_before.isoformat() if period else None,
                 inside=period.covers(day) if period else False,
             )
+
+        @get(
+            "/public-interest",
+            guards=[roles(*SIGNED_IN)],
+            summary="Public-interest scenarios the bureau decided on (有条件无偿, BIL-1)",
+        )
+        async def public_interest(self) -> list[PublicInterestView]:
+            return [public_interest_view(d) for d in await commands.public_interest_decisions(ctx)]
+
+        @put(
+            "/public-interest/{scenario_id:str}",
+            guards=[roles(Role.BUREAU)],
+            summary=(
+                "The bureau confirms or withdraws the conditions of a public-interest scenario: "
+                "its uses are free from then on (BIL-1)"
+            ),
+        )
+        async def confirm(
+            self,
+            request: Request[Any, Any, Any],
+            scenario_id: FromPath[str],
+            data: JSONBody[ConfirmationBody],
+        ) -> PublicInterestView:
+            doc = await commands.confirm_public_interest(
+                ctx,
+                principal_of(request),
+                scenario_id,
+                confirmed=data.confirmed,
+                conditions=data.conditions,
+            )
+            return public_interest_view(doc)
 
     return PriceController

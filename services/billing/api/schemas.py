@@ -93,12 +93,24 @@ class KeyScenarioView(msgspec.Struct, kw_only=True):
 
 
 class SettingsBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    cultivation_years: Annotated[int, msgspec.Meta(ge=0, le=10)]
+    """What the bureau records over its source text's values (BIL-1, BIL-4); a field left
+    out keeps its value; ``cultivation_starts_on: null`` records that there is none."""
+
+    pricing_regime: str | msgspec.UnsetType = msgspec.UNSET
+    cultivation_starts_on: date | msgspec.UnsetType | None = msgspec.UNSET
+    cultivation_years: Annotated[int, msgspec.Meta(ge=0, le=10)] | msgspec.UnsetType = msgspec.UNSET
 
 
 class SettingsView(msgspec.Struct, kw_only=True):
+    """The jurisdiction's pricing regime (BIL-1) and cultivation period (BIL-4)."""
+
     region: str
+    pricing_regime: str
+    cultivation_starts_on: str | None
+    """The implementation plan's publication (自方案发布起, BIL-4)."""
     cultivation_years: int
+    source: str
+    defined_by: str
 
 
 class CultivationView(msgspec.Struct, kw_only=True):
@@ -106,10 +118,31 @@ class CultivationView(msgspec.Struct, kw_only=True):
 
     on: str
     years: int
-    operator_org_id: str | None
     starts_on: str | None
     ends_before: str | None
     inside: bool
+
+
+class ConfirmationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The bureau confirms (or withdraws) a public-interest scenario's conditions (BIL-1)."""
+
+    confirmed: bool
+    conditions: Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class ConfirmationEntryView(msgspec.Struct, kw_only=True):
+    at: str
+    confirmed: bool
+    conditions: str
+    by_org_id: str
+
+
+class PublicInterestView(msgspec.Struct, kw_only=True):
+    """A public-interest scenario: free from the bureau's confirmation on (有条件无偿)."""
+
+    scenario_id: str
+    confirmed: bool
+    history: list[ConfirmationEntryView]
 
 
 class InvoiceRunBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

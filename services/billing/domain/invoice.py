@@ -130,7 +130,7 @@ def price_uses(
             customer_org_id=use.customer_org_id,
             product_id=use.product_id,
             scenario_id=use.scenario_id,
-            on=use.occurred_at.astimezone(CHINA).date(),
+            at=use.occurred_at.astimezone(CHINA),
         )
         price = None if reason else in_force(prices, use.product_id, use.unit, use.occurred_at)
         if reason is None and price is None:

@@ -1,4 +1,5 @@
-"""``/catalog/objections``: data-quality objections (异议, CAT-5) and their deadline sweep."""
+"""``/catalog/objections``: data-quality objections (异议, CAT-5): raised, corrected by the
+provider, verified by the bureau (the objector is told), and their deadline sweep."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from services.catalog.api.schemas import (
     RaiseObjectionBody,
     ResolutionBody,
     SweepReport,
+    VerificationBody,
 )
 from services.catalog.domain.objection import Objection, RaiseObjection, State
 
@@ -37,8 +39,12 @@ def view(objection: Objection) -> ObjectionView:
         due_on=objection.due_on.isoformat(),
         status=objection.status,
         resolution=objection.resolution,
+        corrected_at=objection.corrected_at,
         resolved_at=objection.resolved_at,
         escalated_at=objection.escalated_at,
+        verified_by_org_id=objection.verified_by_org_id,
+        verification=objection.verification,
+        objector_notice=objection.objector_notice,
     )
 
 
@@ -101,12 +107,12 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             return view(await objection_commands.get_objection(ctx, principal, objection_id))
 
         @post(
-            "/{objection_id:str}/resolution",
+            "/{objection_id:str}/correction",
             guards=[roles(Role.PROVIDER)],
             status_code=200,
-            summary="The assigned provider resolves the objection (办结)",
+            summary="The assigned provider reports its correction (整改); the bureau verifies",
         )
-        async def resolve(
+        async def correct(
             self,
             request: Request[Any, Any, Any],
             objection_id: FromPath[str],
@@ -114,8 +120,30 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         ) -> ObjectionView:
             principal = principal_of(request)
             return view(
-                await objection_commands.resolve_objection(
+                await objection_commands.report_correction(
                     ctx, principal, objection_id, data.resolution
+                )
+            )
+
+        @post(
+            "/{objection_id:str}/verification",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary=(
+                "The bureau verifies the correction (核实): closed and the objector told, or "
+                "returned to the provider"
+            ),
+        )
+        async def verify(
+            self,
+            request: Request[Any, Any, Any],
+            objection_id: FromPath[str],
+            data: JSONBody[VerificationBody],
+        ) -> ObjectionView:
+            principal = principal_of(request)
+            return view(
+                await objection_commands.verify_correction(
+                    ctx, principal, objection_id, verified=data.verified, finding=data.finding
                 )
             )
 

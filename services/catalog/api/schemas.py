@@ -129,7 +129,16 @@ class RaiseObjectionBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=Tru
 
 
 class ResolutionBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The provider's report of what it corrected (CAT-5)."""
+
     resolution: Reason
+
+
+class VerificationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """The bureau's verification of a reported correction (核实, 校核确认, CAT-5)."""
+
+    verified: bool
+    finding: Reason
 
 
 class ObjectionView(msgspec.Struct, kw_only=True):
@@ -143,8 +152,15 @@ class ObjectionView(msgspec.Struct, kw_only=True):
     due_on: str
     status: str
     resolution: str
+    """What the provider reports it corrected."""
+    corrected_at: str
     resolved_at: str
+    """When the bureau verified the correction and the objection closed."""
     escalated_at: str
+    verified_by_org_id: str
+    verification: str
+    objector_notice: str
+    """What the objector is told when the objection closes (告知)."""
 
 
 class ObjectionPage(msgspec.Struct, kw_only=True):

@@ -21,6 +21,8 @@ from services.disclosure.domain.annual_report import (
     CLASS_LABELS,
     KIND_LABELS,
     MODE_LABELS,
+    SELECTION_MODE_LABELS,
+    SELECTION_STATUS_LABELS,
     STATUS_LABELS,
     UNIT_LABELS,
     local_day,
@@ -128,7 +130,34 @@ def render_products(lists: Mapping[str, Any]) -> str:
     return layout("公共数据资源产品和服务清单", body)
 
 
+def _selection_result(s: Mapping[str, Any]) -> str:
+    if s["status"] == "publicized":
+        return (
+            f"{_e(s['operator_name'] or s['operator_org_id'])}<br>"
+            f"公示日期 {_e(s['publicized_on'])}，公示期至 {_e(s['publicity_ends_at'])}"
+        )
+    if s["status"] == "annulled":
+        return (
+            f"{_e(s['operator_name'] or s['operator_org_id'])}<br>"
+            f"{_e(s['annulled_on'])} 撤销：{_e(s['annul_reason'])}"
+        )
+    return "—"
+
+
 def render_authorizations(lists: Mapping[str, Any]) -> str:
+    """DIS-1: the authorization process — tenders, selection results and their publicity —
+    then the agreements and the approved scenarios."""
+    selections = [
+        (
+            _e(s["title"]),
+            _e(_label(SELECTION_MODE_LABELS, s["selection_mode"])),
+            _e(_label(MODE_LABELS, s["mode"]) + (f"（{s['domain']}）" if s["domain"] else "")),
+            _e(s["tendered_on"]),
+            _e(_label(SELECTION_STATUS_LABELS, s["status"])),
+            _selection_result(s),
+        )
+        for s in lists["selections"]
+    ]
     agreements = [
         (
             _e(a["operator_name"] or a["operator_org_id"]),
@@ -151,7 +180,14 @@ def render_authorizations(lists: Mapping[str, Any]) -> str:
         for s in lists["scenarios"]
     ]
     body = (
-        f'<p class="muted">截至 {_e(lists["as_of"])}</p><h2>授权运营协议</h2>'
+        f'<p class="muted">截至 {_e(lists["as_of"])}</p>'
+        "<h2>运营机构遴选（招标公告、遴选结果及公示）</h2>"
+        + _table(
+            ("遴选公告", "遴选方式", "授权方式", "公告日期", "状态", "遴选结果及公示"),
+            selections,
+            empty="暂无运营机构遴选。",
+        )
+        + "<h2>授权运营协议</h2>"
         + _table(
             ("运营机构", "授权方式", "授权范围", "授权期限", "签订日期", "状态"),
             agreements,

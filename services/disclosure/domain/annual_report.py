@@ -50,6 +50,9 @@ from contracts.events import (
     ResourceWithdrawn,
     ScenarioChanged,
     ScenarioFiled,
+    SelectionAnnulled,
+    SelectionPublicized,
+    TenderPublished,
 )
 
 CHINA_TIME = timezone(timedelta(hours=8), "CST")
@@ -88,9 +91,22 @@ KIND_LABELS: Mapping[str, str] = {
     "api": "接口服务",
 }
 CLASS_LABELS: Mapping[str, str] = {"public_interest": "公益", "commercial": "经营性"}
+SELECTION_MODE_LABELS: Mapping[str, str] = {
+    "public_tender": "公开招标",
+    "invited_tender": "邀请招标",
+    "competitive_negotiation": "竞争性谈判",
+}
+SELECTION_STATUS_LABELS: Mapping[str, str] = {
+    "tendered": "遴选中",
+    "publicized": "结果公示",
+    "annulled": "结果已撤销",
+}
 
 FACT_EVENT_TYPES: tuple[str, ...] = (
     "org.registered",
+    "tender.published",
+    "selection.publicized",
+    "selection.annulled",
     "agreement.signed",
     "agreement.renewed",
     "agreement.suspended",
@@ -110,7 +126,8 @@ FACT_EVENT_TYPES: tuple[str, ...] = (
     "price.listed",
     "revenue.max_set",
 )
-"""The event types the annual report is built from (disclosure's subscriptions for DIS-2)."""
+"""The event types the annual report and the public pages are built from (disclosure's
+subscriptions for DIS-2; the selection events feed the authorization page, DIS-1)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +171,26 @@ def fact_from(envelope: Envelope) -> Fact | None:
                 "role": p.role,
                 "region": p.region,
                 "credit_code": p.credit_code,
+            }
+        case TenderPublished():
+            data = {
+                "authorization_id": p.authorization_id,
+                "title": p.title,
+                "selection_mode": p.selection_mode,
+                "mode": p.mode,
+                "domain": p.domain,
+            }
+        case SelectionPublicized():
+            data = {
+                "authorization_id": p.authorization_id,
+                "operator_org_id": p.operator_org_id,
+                "publicity_ends_at": p.publicity_ends_at.isoformat(),
+            }
+        case SelectionAnnulled():
+            data = {
+                "authorization_id": p.authorization_id,
+                "operator_org_id": p.operator_org_id,
+                "reason": p.reason,
             }
         case AgreementSigned():
             data = {
@@ -271,6 +308,24 @@ class AgreementState:
 
 
 @dataclass(slots=True)
+class SelectionState:
+    """One operator selection (遴选, AUTH-2) as the public sees it (DIS-1)."""
+
+    authorization_id: str
+    title: str
+    selection_mode: str
+    mode: str
+    domain: str
+    tendered_on: date
+    status: str = "tendered"
+    operator_org_id: str = ""
+    publicized_on: date | None = None
+    publicity_ends_at: str = ""
+    annulled_on: date | None = None
+    annul_reason: str = ""
+
+
+@dataclass(slots=True)
 class ResourceState:
     resource_id: str
     provider_org_id: str = ""
@@ -340,6 +395,7 @@ class Ledger:
     until: date
     orgs: dict[str, Org] = field(default_factory=dict)
     agreements: dict[str, AgreementState] = field(default_factory=dict)
+    selections: dict[str, SelectionState] = field(default_factory=dict)
     resources: dict[str, ResourceState] = field(default_factory=dict)
     scenarios: dict[str, ScenarioState] = field(default_factory=dict)
     products: dict[str, ProductState] = field(default_factory=dict)
@@ -385,6 +441,27 @@ def _apply(ledger: Ledger, fact: Fact) -> None:
         ledger.orgs[d["org_id"]] = Org(
             d["org_id"], d["name"], d["role"], d["region"], d["credit_code"]
         )
+    elif kind == "tender.published":
+        ledger.selections[d["authorization_id"]] = SelectionState(
+            authorization_id=d["authorization_id"],
+            title=d["title"],
+            selection_mode=d["selection_mode"],
+            mode=d["mode"],
+            domain=d.get("domain", ""),
+            tendered_on=day,
+        )
+    elif kind in ("selection.publicized", "selection.annulled"):
+        selection = ledger.selections.get(d["authorization_id"])
+        if selection is not None:
+            selection.operator_org_id = d["operator_org_id"]
+            if kind == "selection.publicized":
+                selection.status = "publicized"
+                selection.publicized_on = day
+                selection.publicity_ends_at = d["publicity_ends_at"]
+            else:
+                selection.status = "annulled"
+                selection.annulled_on = day
+                selection.annul_reason = d["reason"]
     elif kind == "agreement.signed":
         ledger.agreements[d["agreement_id"]] = AgreementState(
             agreement_id=d["agreement_id"],
@@ -513,6 +590,14 @@ def _listed_during(since: date | None, until: date | None, first: date) -> bool:
 
 def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
+
+
+def _local_minute(instant: str) -> str:
+    """An ISO instant as China Standard Time to the minute, e.g. ``2026-03-09 24:00`` is
+    shown as ``2026-03-10 00:00``; empty stays empty."""
+    if not instant:
+        return ""
+    return datetime.fromisoformat(instant).astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def _org_info(ledger: Ledger, org_id: str) -> dict[str, Any]:
@@ -765,8 +850,9 @@ def build_report(
 
 
 def public_lists(facts: Iterable[Fact], *, region: str, at: datetime) -> dict[str, Any]:
-    """What the public pages show on the day of ``at`` (DIS-1, EXP-5, BIL-5): every
-    authorization with its present status, the approved scenarios, and the products still
+    """What the public pages show on the day of ``at`` (DIS-1, EXP-5, BIL-5): every operator
+    selection (tender, result, publicity or annulment), every authorization with its
+    present status, the approved scenarios, and the products still
     released with their published prices and caps."""
     ledger = fold(facts, region=region, until=local_day(at))
     prices: dict[str, list[dict[str, Any]]] = {}
@@ -784,6 +870,26 @@ def public_lists(facts: Iterable[Fact], *, region: str, at: datetime) -> dict[st
         )
     return {
         "as_of": ledger.until.isoformat(),
+        "selections": [
+            {
+                "authorization_id": s.authorization_id,
+                "title": s.title,
+                "selection_mode": s.selection_mode,
+                "mode": s.mode,
+                "domain": s.domain,
+                "tendered_on": s.tendered_on.isoformat(),
+                "status": s.status,
+                "operator_org_id": s.operator_org_id,
+                "operator_name": ledger.org_name(s.operator_org_id),
+                "publicized_on": _day(s.publicized_on),
+                "publicity_ends_at": _local_minute(s.publicity_ends_at),
+                "annulled_on": _day(s.annulled_on),
+                "annul_reason": s.annul_reason,
+            }
+            for s in sorted(
+                ledger.selections.values(), key=lambda s: (s.tendered_on, s.authorization_id)
+            )
+        ],
         "authorizations": [
             {
                 "agreement_id": a.agreement_id,

@@ -1,7 +1,9 @@
 """Public disclosure records (公开记录, DIS-1) made from the platform's events.
 
 Each event the public is entitled to know about becomes one record: the authorization
-(agreements: party, scope, term — 授权对象、内容、范围、时限), scenario solicitation
+process — the tender (招标公告), the selection result and its publicity period (遴选结果
+公示) or its annulment — and the agreements (party, scope, term — 授权对象、内容、范围、
+时限), scenario solicitation
 (场景征集) and approval, grants (resources and data items, never row filters or
 masking), released products and services (产品和服务清单) with their registration code,
 prices and fee caps (明码标价), and resource usage in the operation catalog (运营目录).
@@ -37,11 +39,15 @@ from contracts.events import (
     ScenarioChanged,
     ScenarioFiled,
     ScenarioReevaluated,
+    SelectionAnnulled,
+    SelectionPublicized,
+    TenderPublished,
 )
 
 RECORD_FORMAT = "pdo-disclosure-record/1"
 
 KINDS: dict[str, str] = {
+    "selection": "运营机构遴选 (tenders, selection results and their publicity)",
     "authorization": "授权运营协议 (authorization agreements)",
     "scenario": "应用场景征集 (scenario solicitation)",
     "scenario_approval": "场景审核结果 (scenarios approved)",
@@ -92,6 +98,44 @@ def _day(value: date | datetime) -> str:
 def _content(payload: Any) -> tuple[str, str, dict[str, Any]] | None:
     """(kind, title, public content) of a payload, or None if it is not disclosed."""
     match payload:
+        case TenderPublished():
+            # DIS-1: the authorization process is disclosed from its first step; who was
+            # invited to an invited tender is part of the tender (邀请招标).
+            return (
+                "selection",
+                f"运营机构遴选公告：{payload.title}",
+                {
+                    "action": "tender_published",
+                    "authorization_id": payload.authorization_id,
+                    "title": payload.title,
+                    "selection_mode": payload.selection_mode,
+                    "mode": payload.mode,
+                    "domain": payload.domain,
+                    "invited_org_ids": sorted(payload.invited_org_ids),
+                },
+            )
+        case SelectionPublicized():
+            return (
+                "selection",
+                f"遴选结果公示 {payload.authorization_id}",
+                {
+                    "action": "selection_publicized",
+                    "authorization_id": payload.authorization_id,
+                    "operator_org_id": payload.operator_org_id,
+                    "publicity_ends_at": payload.publicity_ends_at.isoformat(),
+                },
+            )
+        case SelectionAnnulled():
+            return (
+                "selection",
+                f"遴选结果撤销 {payload.authorization_id}",
+                {
+                    "action": "selection_annulled",
+                    "authorization_id": payload.authorization_id,
+                    "operator_org_id": payload.operator_org_id,
+                    "reason": payload.reason,
+                },
+            )
         case AgreementSigned():
             return (
                 "authorization",
@@ -308,6 +352,9 @@ def record_from(envelope: Envelope) -> PublicRecord | None:
 
 
 DISCLOSED_EVENT_TYPES: tuple[str, ...] = (
+    "tender.published",
+    "selection.publicized",
+    "selection.annulled",
     "agreement.signed",
     "agreement.renewed",
     "agreement.suspended",
