@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts.errors import DomainError
-from services.billing.domain.free_use import FreeUseFacts
+from services.billing.domain.free_use import Confirmation, FreeUseFacts
 from services.billing.domain.invoice import (
     check_period_over,
     closable_period,
@@ -22,7 +22,13 @@ from services.billing.domain.invoice import (
 )
 from tests.unit.services.billing.factories import T0, price_factory, use_factory
 
-PUBLIC = FreeUseFacts(scenario_classes={"sc-pub": "public_interest"})
+PUBLIC = FreeUseFacts(
+    scenario_classes={"sc-pub": "public_interest"},
+    confirmations={
+        "sc-pub": (Confirmation(T0 - timedelta(days=1), True, "仅用于公共治理", "org-bureau"),)
+    },
+)
+"""A public-interest scenario whose conditions the bureau confirmed before T0 (BIL-1)."""
 
 
 def test_periods_are_months_of_china_standard_time() -> None:

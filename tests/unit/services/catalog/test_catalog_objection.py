@@ -1,5 +1,5 @@
 """Data-quality objections (异议, CAT-5): assignment, deadlines in China's calendar, the
-provider's resolution, and the idempotent escalation of overdue ones. Pure, no I/O."""
+provider's correction, the bureau's verification, and the idempotent escalation of overdue ones. Pure, no I/O."""
 
 from __future__ import annotations
 
@@ -11,7 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.errors import DomainError, Forbidden, IllegalTransition
-from contracts.events import ObjectionEscalated, ObjectionResolved
+from contracts.events import (
+    ObjectionCorrected,
+    ObjectionEscalated,
+    ObjectionResolved,
+    ObjectionReturned,
+)
 from services.catalog.domain import jurisdiction, objection
 from services.catalog.domain.jurisdiction import CatalogSettings
 from services.catalog.domain.objection import (
@@ -81,21 +86,106 @@ def test_CAT_5_an_objection_says_what_is_wrong_about_a_live_resource_and_a_real_
         assert (caught.value.rule, caught.value.field) == ("CAT-5", field)
 
 
-def test_CAT_5_only_the_assigned_provider_resolves_and_says_how() -> None:
+def test_CAT_5_only_the_assigned_provider_reports_a_correction_and_says_how() -> None:
     open_one = raised()
     with pytest.raises(Forbidden) as caught:
-        objection.resolve(open_one, actor_org_id="org-other", resolution="x", now=RAISED_AT)
+        objection.report_correction(
+            open_one, actor_org_id="org-other", correction="x", now=RAISED_AT
+        )
     assert caught.value.rule == "CAT-5"
     with pytest.raises(DomainError) as refused:
-        objection.resolve(open_one, actor_org_id=PROVIDER, resolution=" ", now=RAISED_AT)
+        objection.report_correction(open_one, actor_org_id=PROVIDER, correction=" ", now=RAISED_AT)
     assert refused.value.field == "resolution"
-    done, event = objection.resolve(
-        open_one, actor_org_id=PROVIDER, resolution="已更正并同步", now=RAISED_AT
+
+
+def corrected(days: int = 15) -> Objection:
+    found, _ = objection.report_correction(
+        raised(days), actor_org_id=PROVIDER, correction="已按完税证明更正并重新汇聚", now=RAISED_AT
     )
-    assert done.status == State.RESOLVED and isinstance(event, ObjectionResolved)
-    with pytest.raises(IllegalTransition) as illegal:
-        objection.resolve(done, actor_org_id=PROVIDER, resolution="again", now=RAISED_AT)
-    assert illegal.value.rule == "CAT-5"
+    return found
+
+
+def test_CAT_5_the_providers_correction_does_not_close_the_objection() -> None:
+    """潍坊 001 第8条：“实施单位应建立数据质量监测和评价、问题数据纠错、异议核实处理的工作规范，
+    对公共数据资源进行校核确认，并督促公共数据资源提供单位在规定期限内完成问题数据的整改。”
+    The provider reports its correction; the objection waits for the bureau's verification."""
+    done, event = objection.report_correction(
+        raised(), actor_org_id=PROVIDER, correction="已更正并同步", now=RAISED_AT
+    )
+    assert done.status == State.CORRECTED != State.RESOLVED
+    assert done.status not in TERMINAL and done.resolved_at == ""
+    assert isinstance(event, ObjectionCorrected) and event.correction == "已更正并同步"
+    with pytest.raises(IllegalTransition) as twice:
+        objection.report_correction(done, actor_org_id=PROVIDER, correction="再次", now=RAISED_AT)
+    assert twice.value.rule == "CAT-5"
+    # No deadline sweep escalates an objection waiting for the bureau.
+    assert objection.escalate_if_overdue(done, now=RAISED_AT + timedelta(days=60)) is None
+
+
+def test_CAT_5_the_bureau_verifies_before_the_objection_closes_and_the_objector_is_told() -> None:
+    """潍坊 001 第8条：“实施单位应建立……异议核实处理的工作规范，对公共数据资源进行校核确认”；
+    银川 003：“健全常态化公共数据供需对接和异议处理机制……实现问题数据可反馈可追溯可定责”."""
+    waiting = corrected()
+    with pytest.raises(Forbidden) as neighbour:
+        objection.verify(
+            waiting,
+            actor_org_id="org-370100-bureau",
+            actor_region="370100",
+            verified=True,
+            finding="已核",
+            now=RAISED_AT,
+        )
+    assert neighbour.value.rule == "CAT-5"
+    with pytest.raises(DomainError) as silent:
+        objection.verify(
+            waiting,
+            actor_org_id="org-370300-bureau",
+            actor_region="370300",
+            verified=True,
+            finding=" ",
+            now=RAISED_AT,
+        )
+    assert silent.value.field == "finding"
+    done, event = objection.verify(
+        waiting,
+        actor_org_id="org-370300-bureau",
+        actor_region="370300",
+        verified=True,
+        finding="抽查20条记录与完税证明一致",
+        now=RAISED_AT + timedelta(days=2),
+    )
+    assert done.status == State.RESOLVED and done.verified_by_org_id == "org-370300-bureau"
+    assert isinstance(event, ObjectionResolved)
+    assert (event.raised_by_org_id, event.verified_by_org_id) == ("org-dev-1", "org-370300-bureau")
+    assert event.resolution == "已按完税证明更正并重新汇聚"
+    assert "已办结" in done.objector_notice and "核实确认" in done.objector_notice
+    assert "抽查20条记录与完税证明一致" in done.objector_notice
+    with pytest.raises(IllegalTransition):
+        objection.verify(
+            raised(),
+            actor_org_id="org-370300-bureau",
+            actor_region="370300",
+            verified=True,
+            finding="未经更正",
+            now=RAISED_AT,
+        )
+
+
+def test_CAT_5_a_correction_the_bureau_does_not_verify_goes_back_to_the_provider() -> None:
+    """潍坊 001 第8条：“……并督促公共数据资源提供单位在规定期限内完成问题数据的整改。”
+    Returned, the objection is the provider's again and its deadline still runs."""
+    returned, event = objection.verify(
+        corrected(days=1),
+        actor_org_id="org-370300-bureau",
+        actor_region="370300",
+        verified=False,
+        finding="仍有3户纳税额与完税证明不符",
+        now=RAISED_AT,
+    )
+    assert returned.status == State.OPEN and returned.objector_notice == ""
+    assert isinstance(event, ObjectionReturned) and event.reason == "仍有3户纳税额与完税证明不符"
+    decided = objection.escalate_if_overdue(returned, now=RAISED_AT + timedelta(days=3))
+    assert decided is not None and decided[0].status == State.ESCALATED
 
 
 def test_CAT_5_an_objection_is_escalated_only_after_its_whole_deadline_day() -> None:
@@ -118,13 +208,13 @@ def test_CAT_5_the_sweep_decision_is_idempotent(minutes: int) -> None:
     assert (first is not None) == (objection.local_day(now) > date(2026, 3, 16))
 
 
-def test_CAT_5_a_late_provider_can_still_resolve_an_escalated_objection() -> None:
+def test_CAT_5_a_late_provider_can_still_correct_an_escalated_objection() -> None:
     decided = objection.escalate_if_overdue(raised(days=1), now=RAISED_AT + timedelta(days=3))
     assert decided is not None
-    done, _ = objection.resolve(
-        decided[0], actor_org_id=PROVIDER, resolution="已更正", now=RAISED_AT
+    done, _ = objection.report_correction(
+        decided[0], actor_org_id=PROVIDER, correction="已更正", now=RAISED_AT
     )
-    assert done.status == State.RESOLVED
+    assert done.status == State.CORRECTED and done.escalated_at
 
 
 @given(st.sampled_from([(s, a) for s in State for a in Action]))
@@ -135,7 +225,7 @@ def test_CAT_5_every_pair_outside_the_objection_table_raises(pair: tuple[State, 
         return
     with pytest.raises(IllegalTransition):
         objection.transition(state, action)
-    assert state in TERMINAL or state == State.ESCALATED
+    assert state in TERMINAL or TRANSITIONS[state]
 
 
 def test_CAT_5_who_may_read_an_objection() -> None:

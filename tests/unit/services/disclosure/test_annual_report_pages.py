@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from contracts.envelope import Envelope
-from contracts.events import ProductWithdrawn
+from contracts.events import (
+    ProductWithdrawn,
+    SelectionAnnulled,
+    SelectionPublicized,
+    TenderPublished,
+)
 from libs.store.sqlite import SqliteDocumentStore
 from services.disclosure import annual, annual_facts
 from services.disclosure.api.pages import (
@@ -19,7 +24,9 @@ from services.disclosure.api.pages import (
 )
 from services.disclosure.domain.annual_report import build_report, public_lists
 from tests.support.disclosure_annual import (
+    BUREAU,
     OPERATOR,
+    OPERATOR_ORG,
     Happened,
     at,
     city_year,
@@ -115,6 +122,82 @@ def test_DIS_1_the_authorization_page_shows_agreements_and_approved_scenarios() 
     page = render_authorizations(lists)
     assert "整体授权" in page and "暂停" in page and "2026-01-15 至 2029-01-14" in page
     assert "普惠金融信用评估" in page and "经营性" in page
+
+
+def selection_story() -> list[Happened]:
+    """Two selections: one publicized until 24:00 on 9 March, one annulled."""
+    return [
+        *city_year(),
+        Happened(
+            TenderPublished(
+                authorization_id="auth-1",
+                title="淄博市公共数据资源授权运营机构招标公告",
+                selection_mode="public_tender",
+                mode="whole",
+            ),
+            "auth-1",
+            at(2025, 12, 5),
+            BUREAU,
+        ),
+        Happened(
+            SelectionPublicized(
+                authorization_id="auth-1",
+                operator_org_id=OPERATOR_ORG,
+                publicity_ends_at=datetime(2026, 1, 9, 16, 0, tzinfo=UTC),
+            ),
+            "auth-1",
+            at(2026, 1, 2),
+            BUREAU,
+        ),
+        Happened(
+            TenderPublished(
+                authorization_id="auth-2",
+                title=f"医疗健康领域授权运营遴选{SCRIPT}",
+                selection_mode="competitive_negotiation",
+                mode="domain",
+                domain="health",
+            ),
+            "auth-2",
+            at(2026, 5, 1),
+            BUREAU,
+        ),
+        Happened(
+            SelectionPublicized(
+                authorization_id="auth-2",
+                operator_org_id=OPERATOR_ORG,
+                publicity_ends_at=datetime(2026, 5, 20, 16, 0, tzinfo=UTC),
+            ),
+            "auth-2",
+            at(2026, 5, 12),
+            BUREAU,
+        ),
+        Happened(
+            SelectionAnnulled(
+                authorization_id="auth-2", operator_org_id=OPERATOR_ORG, reason="公示期内异议成立"
+            ),
+            "auth-2",
+            at(2026, 5, 18),
+            BUREAU,
+        ),
+    ]
+
+
+def test_DIS_1_the_authorization_page_shows_tenders_selection_results_and_their_publicity() -> None:
+    """潍坊 001 第二十五条：“定期向社会披露授权流程、场景的公开征集和结果，授权对象、内容、范围、
+    时限……”；第十二条（四）：“实施单位向社会公示中标结果，公示无异议后，由实施单位与运营单位
+    签订公共数据资源授权运营协议”."""
+    lists = public_lists(facts_of(selection_story()), region=REGION, at=NOW)
+    first, second = lists["selections"]
+    assert (first["status"], first["operator_name"]) == ("publicized", "淄博数据运营有限公司")
+    assert (first["tendered_on"], first["publicized_on"]) == ("2025-12-05", "2026-01-02")
+    assert first["publicity_ends_at"] == "2026-01-10 00:00"
+    assert (second["status"], second["annul_reason"]) == ("annulled", "公示期内异议成立")
+    page = render_authorizations(lists)
+    assert "运营机构遴选" in page and "淄博市公共数据资源授权运营机构招标公告" in page
+    assert "公开招标" in page and "竞争性谈判" in page and "分领域授权（health）" in page
+    assert "公示期至 2026-01-10 00:00" in page and "结果已撤销" in page
+    assert "公示期内异议成立" in page
+    assert_no_markup_from_data(page)
 
 
 def test_DIS_1_the_index_links_every_page_and_has_no_script() -> None:

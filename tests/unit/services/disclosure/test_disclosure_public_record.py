@@ -17,6 +17,9 @@ from contracts.events import (
     PriceCapSet,
     ScenarioChanged,
     ScenarioReevaluated,
+    SelectionAnnulled,
+    SelectionPublicized,
+    TenderPublished,
 )
 from services.disclosure.domain.public_record import (
     DISCLOSED_EVENT_TYPES,
@@ -58,6 +61,25 @@ def extra_events() -> list[Payload]:
         ),
         ScenarioReevaluated(scenario_id="scn-1", outcome="retired", note="到期"),
         PriceCapSet(product_id="prod-1", unit="call", cap_fen=100),
+        *selection_events(),
+    ]
+
+
+def selection_events() -> list[Payload]:
+    return [
+        TenderPublished(
+            authorization_id="auth-1",
+            title="淄博市公共数据资源授权运营机构遴选",
+            selection_mode="invited_tender",
+            mode="whole",
+            invited_org_ids=["org-b", "org-a"],
+        ),
+        SelectionPublicized(
+            authorization_id="auth-1",
+            operator_org_id="org-op",
+            publicity_ends_at=datetime(2026, 3, 9, 16, 0, tzinfo=UTC),
+        ),
+        SelectionAnnulled(authorization_id="auth-1", operator_org_id="org-op", reason="异议成立"),
     ]
 
 
@@ -67,6 +89,35 @@ def test_DIS_1_every_disclosed_event_type_makes_a_record_of_a_known_kind() -> No
     assert all(m is not None and m.kind in KINDS for m in made)
     covered = {m.event_type for m in made if m is not None}
     assert covered == set(DISCLOSED_EVENT_TYPES)
+
+
+def test_DIS_1_tenders_selection_results_and_their_publicity_are_public_records() -> None:
+    """潍坊 001 第二十五条：“建立公共数据资源授权运营情况的披露机制，定期向社会披露授权流程、
+    场景的公开征集和结果……”；第十二条（四）：“实施单位向社会公示中标结果”；咸宁 002 四（一）：
+    “市政數局通過公開招標、邀請招標、競爭性談判等方式確定運營機構，并向社會公示”."""
+    tender, publicized, annulled = (record(p, "auth-1") for p in selection_events())
+    assert tender is not None and tender.kind == "selection"
+    assert tender.content == {
+        "action": "tender_published",
+        "authorization_id": "auth-1",
+        "title": "淄博市公共数据资源授权运营机构遴选",
+        "selection_mode": "invited_tender",
+        "mode": "whole",
+        "domain": "",
+        "invited_org_ids": ["org-a", "org-b"],
+    }
+    assert publicized is not None and publicized.kind == "selection"
+    assert publicized.content == {
+        "action": "selection_publicized",
+        "authorization_id": "auth-1",
+        "operator_org_id": "org-op",
+        "publicity_ends_at": "2026-03-09T16:00:00+00:00",
+    }
+    assert annulled is not None and annulled.content["action"] == "selection_annulled"
+    assert annulled.content["reason"] == "异议成立"
+    assert {"tender.published", "selection.publicized", "selection.annulled"} <= set(
+        DISCLOSED_EVENT_TYPES
+    )
 
 
 def test_DIS_1_agreements_show_party_scope_and_term() -> None:
