@@ -6,7 +6,7 @@ that name their source events; customers who see only their own invoices."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,12 @@ from tests.support.billing import (
     DEV_B,
     OPERATOR,
     OPERATOR_ORG,
+    OTHER_OPERATOR,
     PUBLIC,
     START,
     SUPERVISOR,
     TAX,
+    agreement_signed,
     auth,
     billing_platform,
     clock_of,
@@ -126,28 +128,61 @@ async def test_BIL_1_metering_stays_exactly_once_across_a_restart(tmp_path: Path
         assert invoice["total_fen"] == 5 * 20
 
 
-async def test_BIL_1_public_interest_use_is_free_and_the_line_is_kept_with_the_reason(
+async def test_BIL_1_public_interest_use_is_free_only_once_the_bureau_confirms_its_conditions(
     env: tuple[Platform, Client],
 ) -> None:
+    """潍坊 001 第二十一条（一）：“用于公共治理、公益事业的公共数据资源产品和服务，实行有条件
+    无偿使用”；淄博 000 四（七）：“市大数据局指导推动用于公共治理、公益事业的公共数据产品和服务
+    有条件无偿使用”. Before the bureau confirms the conditions the use is charged; from the
+    confirmation on it is free, and the line keeps its reason."""
     p, client = env
-    free = usage(DEV_A.org_id, 1000, at=IN_MARCH, scenario_id="sc-public")
-    paid = usage(DEV_A.org_id, 10, at=IN_MARCH, scenario_id="sc-plain")
+    unconfirmed = usage(DEV_A.org_id, 5, at=IN_MARCH, scenario_id="sc-public")
+    await publish(p, unconfirmed)
+    await until_metered(p, 1)
+    refused = await client.put(
+        "/billing/public-interest/sc-plain",
+        json={"confirmed": True, "conditions": "看起来有公益性"},
+        headers=await auth(p, BUREAU),
+    )
+    assert refused.status_code == 422 and refused.json()["rule"] == "BIL-1"
+    not_bureau = await client.put(
+        "/billing/public-interest/sc-public",
+        json={"confirmed": True, "conditions": "x"},
+        headers=await auth(p, OPERATOR),
+    )
+    assert not_bureau.status_code == 403
+    clock_of(p).set(IN_MARCH + timedelta(hours=2))
+    confirmed = await client.put(
+        "/billing/public-interest/sc-public",
+        json={"confirmed": True, "conditions": "仅用于社会救助对象核查，不对外提供"},
+        headers=await auth(p, BUREAU),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["confirmed"] and len(confirmed.json()["history"]) == 1
+    free = usage(DEV_A.org_id, 1000, at=IN_MARCH + timedelta(hours=3), scenario_id="sc-public")
+    paid = usage(DEV_A.org_id, 10, at=IN_MARCH + timedelta(hours=3), scenario_id="sc-plain")
     await publish(p, free)
     await publish(p, paid)
-    await until_metered(p, 2)
+    await until_metered(p, 3)
     (invoice,) = await close_march(p, client)
     lines = {line["free_reason"]: line for line in invoice["lines"]}
     kept = lines["public_interest"]
     assert (kept["quantity"], kept["unit_price_fen"], kept["amount_fen"]) == (1000, 0, 0)
     assert kept["source_event_ids"] == [str(free.event_id)]
     assert "BIL-1" in kept["free_reason_text"]
-    assert lines[""]["amount_fen"] == 200
-    assert invoice["total_fen"] == 200
+    assert lines[""]["quantity"] == 15 and lines[""]["amount_fen"] == 15 * 20
+    assert str(unconfirmed.event_id) in lines[""]["source_event_ids"]
+    assert invoice["total_fen"] == 300
+    listed = await client.get("/billing/public-interest", headers=await auth(p, SUPERVISOR))
+    assert [d["scenario_id"] for d in listed.json()] == ["sc-public"]
 
 
 async def test_BIL_6_a_providers_own_use_of_results_from_its_data_is_free(
     env: tuple[Platform, Client],
 ) -> None:
+    """淄博 000 四（七）：“运营机构通过无偿使用公共数据所产生的数据治理成果、数据产品和服务，
+    其公共数据提供单位有权无偿使用”. The grant supplied the tax bureau's data in March 2026,
+    inside the cultivation period (from 1 July 2025)."""
     p, client = env
     await publish(p, usage(TAX.org_id, 50, at=IN_MARCH))
     await publish(p, usage(DEV_A.org_id, 50, at=IN_MARCH))
@@ -159,9 +194,31 @@ async def test_BIL_6_a_providers_own_use_of_results_from_its_data_is_free(
     assert invoices[DEV_A.org_id]["total_fen"] == 50 * 20
 
 
+async def test_BIL_6_a_provider_pays_for_results_of_data_not_supplied_free(
+    env: tuple[Platform, Client],
+) -> None:
+    """淄博 000 四（七）：“运营机构通过无偿使用公共数据所产生的数据治理成果、数据产品和服务，
+    其公共数据提供单位有权无偿使用”: only what was produced from data used free. Here the
+    bureau records a plan published in 2022, so the period ended before the grant of March
+    2026 supplied the data: not free, and the provider pays."""
+    p, client = env
+    recorded = await client.put(
+        "/billing/settings",
+        json={"cultivation_starts_on": "2022-01-01"},
+        headers=await auth(p, BUREAU),
+    )
+    assert recorded.status_code == 200, recorded.text
+    await publish(p, usage(TAX.org_id, 50, at=IN_MARCH))
+    await until_metered(p, 1)
+    (invoice,) = await close_march(p, client)
+    (line,) = invoice["lines"]
+    assert (line["free_reason"], line["amount_fen"]) == ("", 50 * 20)
+
+
 async def test_BIL_4_the_operators_use_inside_the_cultivation_period_is_free(
     env: tuple[Platform, Client],
 ) -> None:
+    """淄博 000 四（七）：“培育期内，政府无偿向运营机构提供公共数据”."""
     p, client = env
     await publish(p, usage(OPERATOR_ORG, 40, at=IN_MARCH))
     await until_metered(p, 1)
@@ -181,6 +238,26 @@ async def test_BIL_4_the_operators_use_inside_the_cultivation_period_is_free(
         "/billing/invoices", json={"period": "2026-04"}, headers=await auth(p, OPERATOR)
     )
     assert r.json()[0]["total_fen"] == 40 * 20
+
+
+async def test_BIL_4_a_replacement_operator_is_inside_the_cultivation_period_too(
+    env: tuple[Platform, Client],
+) -> None:
+    """淄博 000 四（七）：“自方案发布起3年内为数据要素型企业培育期。培育期内，政府无偿向运营
+    机构提供公共数据”: the period belongs to the plan, not to the first operator; an operator
+    authorized later within it is supplied free as well."""
+    p, client = env
+    await publish(p, agreement_signed(date(2026, 3, 1), operator=OTHER_OPERATOR.org_id))
+
+    async def both() -> bool:
+        return await p.running["billing"].store.count("agreements") == 2
+
+    await eventually(both)
+    await publish(p, usage(OTHER_OPERATOR.org_id, 40, at=IN_MARCH))
+    await until_metered(p, 1)
+    (invoice,) = await close_march(p, client)
+    (line,) = invoice["lines"]
+    assert (line["free_reason"], line["amount_fen"]) == ("cultivation_period", 0)
 
 
 async def test_BIL_3_tiers_by_cumulative_volume_and_the_key_scenario_discount(

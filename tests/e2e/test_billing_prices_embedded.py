@@ -262,30 +262,61 @@ async def _metered(p: Platform, n: int) -> bool:
     return await p.running["billing"].store.count("metered_uses") == n
 
 
-async def test_BIL_4_the_cultivation_period_is_a_setting_from_the_launch(
+async def test_BIL_4_the_cultivation_period_runs_from_the_plans_publication_not_an_agreement(
     env: tuple[Platform, Client],
 ) -> None:
+    """淄博 000 四（七）：“自方案发布起3年内为数据要素型企业培育期。培育期内，政府无偿向运营
+    机构提供公共数据”. The operator's agreement starts on 1 January 2026; the period runs from
+    the plan (in force 1 July 2025, 本方案自2025年7月1日起施行) until the bureau records the
+    day the plan was published."""
     p, client = env
     headers = await auth(p, DEV_A)
-    inside = (await client.get("/billing/cultivation-period?on=2028-12-31", headers=headers)).json()
+    inside = (await client.get("/billing/cultivation-period?on=2028-06-30", headers=headers)).json()
     assert inside == {
-        "on": "2028-12-31",
+        "on": "2028-06-30",
         "years": 3,
-        "operator_org_id": OPERATOR_ORG,
-        "starts_on": "2026-01-01",
-        "ends_before": "2029-01-01",
+        "starts_on": "2025-07-01",
+        "ends_before": "2028-07-01",
         "inside": True,
     }
-    outside = await client.get("/billing/cultivation-period?on=2029-01-01", headers=headers)
+    outside = await client.get("/billing/cultivation-period?on=2028-07-01", headers=headers)
     assert outside.json()["inside"] is False
+    shown = (await client.get("/billing/settings", headers=headers)).json()
+    assert shown["pricing_regime"] == "guided_or_market" and "000" in shown["source"]
+    assert (shown["cultivation_starts_on"], shown["defined_by"]) == ("2025-07-01", "")
     refused = await client.put(
-        "/billing/settings", json={"cultivation_years": 2}, headers=await auth(p, OPERATOR)
+        "/billing/settings",
+        json={"cultivation_starts_on": "2025-06-20"},
+        headers=await auth(p, OPERATOR),
     )
     assert refused.status_code == 403
     changed = await client.put(
+        "/billing/settings",
+        json={"cultivation_starts_on": "2025-06-20"},
+        headers=await auth(p, BUREAU),
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["cultivation_starts_on"] == "2025-06-20"
+    assert changed.json()["defined_by"] == "370300"
+    moved = (await client.get("/billing/cultivation-period?on=2028-06-19", headers=headers)).json()
+    assert (moved["inside"], moved["ends_before"]) == (True, "2028-06-20")
+    shorter = await client.put(
         "/billing/settings", json={"cultivation_years": 2}, headers=await auth(p, BUREAU)
     )
-    assert changed.json() == {"region": "370300", "cultivation_years": 2}
-    shorter = await client.get("/billing/cultivation-period?on=2028-06-01", headers=headers)
-    assert shorter.json()["inside"] is False
-    assert shorter.json()["ends_before"] == "2028-01-01"
+    assert shorter.json()["cultivation_starts_on"] == "2025-06-20"  # kept
+    after = await client.get("/billing/cultivation-period?on=2027-06-20", headers=headers)
+    assert after.json()["inside"] is False
+
+
+async def test_BIL_1_zibo_lists_a_market_price_where_no_guided_price_is_set(
+    env: tuple[Platform, Client],
+) -> None:
+    """淄博 000 四（七）：“以政府指导价收取……费用。无政府指导价的，以市场调节价收取。”"""
+    p, client = env
+    r = await client.post(
+        "/billing/prices",
+        json={"product_id": "prod-market", "unit": "call", "unit_price_fen": 99},
+        headers=await auth(p, OPERATOR),
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["cap_fen"], r.json()["government_guided"]) == (None, False)

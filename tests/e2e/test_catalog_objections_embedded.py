@@ -1,7 +1,7 @@
 """Data-quality objections (异议, CAT-5) in embedded mode through HTTP, on a clock the
-test moves: raised and assigned with the jurisdiction's deadline, resolved by the
-provider, escalated by the deadline sweep once overdue — and a second sweep changes
-nothing."""
+test moves: raised and assigned with the jurisdiction's deadline, corrected by the
+provider, verified by the bureau before it closes (the objector told), escalated by the
+deadline sweep once overdue — and a second sweep changes nothing."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from contracts.envelope import Role
+from contracts.envelope import Envelope, Role, decode
+from contracts.events import ObjectionResolved
+from contracts.topics import topic_for
 from libs.auth.principal import Principal
 from libs.auth.tokens import TokenIssuer
+from libs.bus.embedded import EmbeddedBus
 from libs.clock import FixedClock
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from services.catalog.repository import OBJECTIONS
-from tests.support.platform import MARKET, TAX, keyring, resource_body, settings
+from tests.support.platform import MARKET, TAX, eventually, keyring, resource_body, settings
 
 BUREAU = Principal(
     user_id="u-bureau-1", org_id="org-370300-bureau", role=Role.BUREAU, region="370300"
@@ -66,6 +69,32 @@ class Desk:
         raised: dict[str, Any] = r.json()
         return raised
 
+    async def correct(self, oid: str, who: Principal = TAX) -> dict[str, Any]:
+        r = await self.client.post(
+            f"/catalog/objections/{oid}/correction",
+            json={"resolution": "已按完税证明更正并重新汇聚"},
+            headers=await self.as_(who),
+        )
+        assert r.status_code == 200, r.text
+        found: dict[str, Any] = r.json()
+        return found
+
+    async def verify(self, oid: str, *, verified: bool = True) -> dict[str, Any]:
+        r = await self.client.post(
+            f"/catalog/objections/{oid}/verification",
+            json={"verified": verified, "finding": "抽查20条记录与完税证明一致"},
+            headers=await self.as_(BUREAU),
+        )
+        assert r.status_code == 200, r.text
+        found: dict[str, Any] = r.json()
+        return found
+
+    def published(self) -> list[Envelope]:
+        """Every event on catalog's objection topic, in order."""
+        assert isinstance(self.p.bus, EmbeddedBus)
+        topic = topic_for("objection.raised").name("370300")
+        return [decode(m.value) for m in self.p.bus.read_topic(topic)]
+
     async def sweep(self) -> int:
         r = await self.client.post(
             "/catalog/objections/deadline-sweep", headers=await self.as_(BUREAU)
@@ -99,21 +128,91 @@ async def test_CAT_5_an_objection_is_assigned_to_the_provider_and_resolved_by_it
     assert others["total"] == 0
 
     refused = await desk.client.post(
-        f"/catalog/objections/{raised['objection_id']}/resolution",
+        f"/catalog/objections/{raised['objection_id']}/correction",
         json={"resolution": "不是我的"},
         headers=await desk.as_(MARKET),
     )
     assert refused.status_code == 403 and refused.json()["rule"] == "CAT-5"
 
     desk.clock.advance(timedelta(days=3))
-    resolved = await desk.client.post(
-        f"/catalog/objections/{raised['objection_id']}/resolution",
-        json={"resolution": "已按完税证明更正并重新汇聚"},
+    corrected = await desk.correct(raised["objection_id"])
+    assert corrected["status"] == "corrected" and corrected["resolved_at"] == ""
+    assert await desk.sweep() == 0
+
+
+async def test_CAT_5_the_bureau_verifies_the_correction_before_the_objection_closes(
+    desk: Desk,
+) -> None:
+    """潍坊 001 第8条：“实施单位应建立数据质量监测和评价、问题数据纠错、异议核实处理的工作规范，
+    对公共数据资源进行校核确认，并督促公共数据资源提供单位在规定期限内完成问题数据的整改。”
+    The provider's correction leaves the objection open; only the bureau's verification
+    closes it, and the objector can then read what was done."""
+    rid = await desk.register()
+    raised = await desk.object_to(rid, who=CITIZEN)
+    oid = raised["objection_id"]
+    path = f"/catalog/objections/{oid}"
+    # The provider cannot close it, neither by its correction nor by verifying itself.
+    await desk.correct(oid)
+    self_verified = await desk.client.post(
+        f"{path}/verification",
+        json={"verified": True, "finding": "我已核实"},
         headers=await desk.as_(TAX),
     )
-    assert resolved.status_code == 200, resolved.text
-    assert resolved.json()["status"] == "resolved"
-    assert await desk.sweep() == 0
+    assert self_verified.status_code == 403
+    citizen = await desk.as_(CITIZEN)
+    waiting = (await desk.client.get(path, headers=citizen)).json()
+    assert waiting["status"] == "corrected" and waiting["objector_notice"] == ""
+
+    # Found wanting: back to the provider, with the bureau's reason.
+    returned = await desk.client.post(
+        f"{path}/verification",
+        json={"verified": False, "finding": "仍有3户纳税额不符"},
+        headers=await desk.as_(BUREAU),
+    )
+    assert returned.json()["status"] == "open" and returned.json()["verification"] == (
+        "仍有3户纳税额不符"
+    )
+    too_early = await desk.client.post(
+        f"{path}/verification",
+        json={"verified": True, "finding": "已核"},
+        headers=await desk.as_(BUREAU),
+    )
+    assert too_early.status_code == 409 and too_early.json()["rule"] == "CAT-5"
+
+    await desk.correct(oid)
+    closed = await desk.verify(oid)
+    assert closed["status"] == "resolved" and closed["verified_by_org_id"] == BUREAU.org_id
+    told = (await desk.client.get(path, headers=citizen)).json()
+    assert "已办结" in told["objector_notice"] and "核实确认" in told["objector_notice"]
+    assert "抽查20条记录与完税证明一致" in told["objector_notice"]
+
+    audit = await desk.p.running["catalog"].ctx.audit.entries(subject=oid)
+    assert [e.action for e in audit] == [
+        "objection.raise",
+        "objection.correct",
+        "objection.return",
+        "objection.correct",
+        "objection.verify",
+    ]
+
+    async def told_on_the_bus() -> list[Envelope] | None:
+        mine = [e for e in desk.published() if e.subject == oid]
+        return mine if any(e.type == "objection.resolved" for e in mine) else None
+
+    events = await eventually(told_on_the_bus)
+    assert [e.type for e in events] == [
+        "objection.raised",
+        "objection.corrected",
+        "objection.returned",
+        "objection.corrected",
+        "objection.resolved",
+    ]
+    resolved = events[-1].payload
+    assert isinstance(resolved, ObjectionResolved)
+    assert (resolved.raised_by_org_id, resolved.verified_by_org_id) == (
+        CITIZEN.org_id,
+        BUREAU.org_id,
+    )
 
 
 async def test_CAT_5_the_sweep_escalates_overdue_objections_once(desk: Desk) -> None:
@@ -147,13 +246,10 @@ async def test_CAT_5_the_sweep_escalates_overdue_objections_once(desk: Desk) -> 
     stored = await desk.p.running["catalog"].store.get(OBJECTIONS, overdue["objection_id"])
     assert stored is not None and stored["status"] == "escalated"
 
-    # Late, but the provider can still resolve it.
-    late = await desk.client.post(
-        f"/catalog/objections/{overdue['objection_id']}/resolution",
-        json={"resolution": "已更正"},
-        headers=await desk.as_(TAX),
-    )
-    assert late.json()["status"] == "resolved"
+    # Late, but the provider can still correct it; the bureau verifies and it closes.
+    late = await desk.correct(overdue["objection_id"])
+    assert late["status"] == "corrected" and late["escalated_at"]
+    assert (await desk.verify(overdue["objection_id"]))["status"] == "resolved"
 
 
 async def test_CAT_5_the_deadline_follows_the_jurisdiction_setting_of_the_providers_region(
