@@ -146,9 +146,16 @@ async def test_CAT_5_objections_and_the_deadline_sweep_on_mongo(node: Node) -> N
         assert sweeps == [1, 0]
         read = await client.get(f"/catalog/objections/{objection['objection_id']}", headers=bureau)
         assert read.json()["status"] == "escalated"
-        resolved = await client.post(
-            f"/catalog/objections/{objection['objection_id']}/resolution",
+        corrected = await client.post(
+            f"/catalog/objections/{objection['objection_id']}/correction",
             json={"resolution": "已更正"},
             headers=await node.as_(node.provider),
         )
-        assert resolved.json()["status"] == "resolved"
+        assert corrected.json()["status"] == "corrected"
+        verified = await client.post(
+            f"/catalog/objections/{objection['objection_id']}/verification",
+            json={"verified": True, "finding": "已核实"},
+            headers=await node.as_(node.bureau),
+        )
+        assert verified.json()["status"] == "resolved", verified.text
+        assert "已办结" in verified.json()["objector_notice"]

@@ -1,5 +1,6 @@
 """Data-quality objections (异议, CAT-5): assignment, deadlines in China's calendar, the
-provider's correction, the bureau's verification, and the idempotent escalation of overdue ones. Pure, no I/O."""
+provider's correction, the bureau's verification, and the idempotent escalation of
+overdue ones. Pure, no I/O."""
 
 from __future__ import annotations
 
