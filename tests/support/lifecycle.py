@@ -50,6 +50,8 @@ BUYER_CODE = "11370300004228328F"
 """The buyer: 淄博市人力资源和社会保障局, no provider of the product's resources."""
 EXCHANGE_SCOPES = "orders:write settlements:write"
 YEAR = 2026
+PLAN_PUBLISHED = "2025-07-01"
+"""Zibo's plan is in force from 1 July 2025 (000: 本方案自2025年7月1日起施行)."""
 PERIOD = "2026-03"
 MONTH_CLOSED = datetime(2026, 4, 2, 2, 0, tzinfo=UTC)
 """10:00 on 2 April in Beijing: March has ended."""
@@ -200,6 +202,12 @@ class Lifecycle:
         BIL-7: shares agreed by the bureau."""
         product = self.ids["product"]
         operator = self.ids["operator"]
+        # BIL-4: the bureau records the day its implementation plan was published (自方案
+        # 发布起3年内); the test regions on Kafka are not Zibo's, so the day is recorded here.
+        recorded = await self.call(
+            "PUT", "/billing/settings", "bureau", {"cultivation_starts_on": PLAN_PUBLISHED}
+        )
+        assert recorded["cultivation_starts_on"] == PLAN_PUBLISHED, recorded
         ceiling = await self.call(
             "PUT",
             f"/billing/max-revenue/{YEAR}",
