@@ -218,4 +218,5 @@ def settings_from_doc(doc: Document) -> ExportCheckSettings:
         dominance_top_two_percent=int(doc["dominance_top_two_percent"]),
         p_ratio_percent=int(doc["p_ratio_percent"]),
         min_residual_dof=int(doc["min_residual_dof"]),
+        shared_zero_disclosive=bool(doc.get("shared_zero_disclosive", True)),
     )

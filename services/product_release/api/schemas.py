@@ -19,7 +19,17 @@ Required = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 Sensitivity = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 """One of what a product may touch (TRD-3); the domain names the allowed values (EXP-3)."""
 ColumnRole = Literal[
-    "dimension", "count", "sum", "mean", "statistic", "identifier", "units", "top1", "top2"
+    "dimension",
+    "count",
+    "sum",
+    "mean",
+    "statistic",
+    "identifier",
+    "units",
+    "top1",
+    "top2",
+    "min",
+    "abs_total",
 ]
 
 
@@ -229,6 +239,7 @@ class SettingsBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omi
     dominance_top_two_percent: int | msgspec.UnsetType = msgspec.UNSET
     p_ratio_percent: int | msgspec.UnsetType = msgspec.UNSET
     min_residual_dof: int | msgspec.UnsetType = msgspec.UNSET
+    shared_zero_disclosive: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class SettingsView(msgspec.Struct, kw_only=True):
@@ -239,3 +250,4 @@ class SettingsView(msgspec.Struct, kw_only=True):
     dominance_top_two_percent: int
     p_ratio_percent: int
     min_residual_dof: int
+    shared_zero_disclosive: bool

@@ -3,7 +3,7 @@
 Offences are plain JSON-ready records that name cells by their dimension values, never
 by row position, so a report does not change when the sandbox returns rows in another
 order. At most ``MAX_LISTED`` are kept (the first in canonical order); the count says
-how many there were.
+how many there were. A *notice* passes but lists cells the human reviewer must look at.
 """
 
 from __future__ import annotations
@@ -55,6 +55,29 @@ def verdict(
         rules,
         False,
         failed,
+        offending=tuple(ordered[:MAX_LISTED]),
+        offending_count=len(ordered),
+    )
+
+
+def notice(
+    name: str,
+    rules: tuple[str, ...],
+    findings: Iterable[Offence],
+    *,
+    none: str,
+    found: str,
+) -> CheckResult:
+    """A finding for the human reviewer that does not fail the report by itself: it
+    passes, and lists the cells it found with the reason (sorted and capped as above)."""
+    ordered = sorted(findings, key=canonical_json)
+    if not ordered:
+        return CheckResult(name, rules, True, none)
+    return CheckResult(
+        name,
+        rules,
+        True,
+        f"{len(ordered)} {found}",
         offending=tuple(ordered[:MAX_LISTED]),
         offending_count=len(ordered),
     )

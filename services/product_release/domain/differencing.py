@@ -65,9 +65,12 @@ from services.product_release.domain.outputs import (
 from services.product_release.domain.settings import ExportCheckSettings
 from services.product_release.domain.table_checks import (
     EXP_2,
+    Exact,
     TableView,
     dominance_problems,
+    exact,
     number,
+    size_of,
 )
 
 THIS_EXPORT = "(this export)"
@@ -332,7 +335,7 @@ def _merged_finding(
     view: TableView,
     column: Column,
     hidden: list[int],
-    together: float,
+    together: Exact,
     settings: ExportCheckSettings,
 ) -> str | None:
     """Judge suppressed cells that together equal a known amount as one merged cell."""
@@ -352,10 +355,10 @@ def _merged_finding(
     if column.role is Role.SUM:
         first, second = view.shape.top.get(column.name, (None, None))
         if first is not None and second is not None:
-            tops: list[float] = []
+            tops: list[Exact] = []
             for c in hidden:
                 values = view.table.rows[c]
-                tops += [float(number(values[first]) or 0), float(number(values[second]) or 0)]
+                tops += [size_of(exact(values[first]) or 0), size_of(exact(values[second]) or 0)]
             tops.sort(reverse=True)
             dominance, p_ratio = dominance_problems(together, tops[0], tops[1], settings)
             if dominance or p_ratio:
@@ -395,13 +398,13 @@ def _merged_offences(
         hidden = [c for c in equation.children if c in unknown]
         if equation.parent in unknown or len(hidden) < 2 or any(c in fixed for c in hidden):
             continue
-        margin = (
-            equation.value if equation.parent is None else number(rows[equation.parent][position])
+        margin = exact(
+            equation.value if equation.parent is None else rows[equation.parent][position]
         )
-        shown = [number(rows[c][position]) for c in equation.children if c not in unknown]
+        shown = [exact(rows[c][position]) for c in equation.children if c not in unknown]
         if margin is None or any(s is None for s in shown):
             continue
-        together = float(margin) - sum(float(s or 0) for s in shown)
+        together: Exact = margin - sum((s or 0 for s in shown), start=0)
         finding = _merged_finding(view, column, hidden, together, settings)
         if finding:
             offence: Offence = {

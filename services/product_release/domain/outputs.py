@@ -6,7 +6,9 @@ role, and rows of plain values; a **model artefact** is a description of a fitte
 Besides the released columns a table carries *hidden* columns the checks need and that
 never leave: the number of distinct units (persons or firms) behind each row, and for
 each magnitude column its two largest contributions (top-2 values; with the cell total
-that is all the dominance and p-ratio rules need, so contributor lists stay inside).
+that is all the dominance and p-ratio rules need, so contributor lists stay inside) and,
+where contributions can be negative or all alike, the smallest contribution and the sum
+of absolute contributions.
 
 A released cell is a value in a released measure column; ``None`` there means the
 developer suppressed the cell (primary or secondary suppression). A dimension value
@@ -47,12 +49,21 @@ class Role(StrEnum):
     UNITS = "units"
     """Hidden: distinct units behind the row."""
     TOP1 = "top1"
-    """Hidden: the largest single contribution to the magnitude column ``of``."""
+    """Hidden: the largest single contribution to the magnitude column ``of``, by size
+    (absolute value) where contributions can be negative."""
     TOP2 = "top2"
-    """Hidden: the second largest contribution to the magnitude column ``of``."""
+    """Hidden: the second largest contribution to the magnitude column ``of``, by size."""
+    MIN = "min"
+    """Hidden: the smallest single contribution (signed) to the magnitude column ``of``:
+    shows negative contributions and cells whose contributors all hold one value."""
+    ABS_TOTAL = "abs_total"
+    """Hidden: the sum of the absolute values of the contributions to ``of`` (what
+    dominance is judged against when a contribution is negative)."""
 
 
-HIDDEN_ROLES = frozenset({Role.UNITS, Role.TOP1, Role.TOP2})
+HIDDEN_ROLES = frozenset({Role.UNITS, Role.TOP1, Role.TOP2, Role.MIN, Role.ABS_TOTAL})
+CONTRIBUTION_ROLES = frozenset({Role.TOP1, Role.TOP2, Role.MIN, Role.ABS_TOTAL})
+"""Hidden summaries of one magnitude column's contributions (``of`` names the column)."""
 MEASURE_ROLES = frozenset({Role.COUNT, Role.SUM, Role.MEAN, Role.STATISTIC})
 MAGNITUDE_ROLES = frozenset({Role.SUM, Role.MEAN})
 ADDITIVE_ROLES = frozenset({Role.COUNT, Role.SUM})
@@ -64,7 +75,7 @@ class Column:
     name: str
     role: Role
     of: str = ""
-    """For TOP1/TOP2: the SUM or MEAN column the contribution belongs to."""
+    """For TOP1/TOP2/MIN/ABS_TOTAL: the SUM or MEAN column the contributions belong to."""
     source: str = ""
     """The data item the column shows or summarizes (e.g. ``tax_paid``); default: name."""
 
@@ -246,6 +257,8 @@ class TableShape:
     count: int | None
     top: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     identifiers: tuple[int, ...] = ()
+    summaries: dict[str, dict[Role, int]] = field(default_factory=dict)
+    """For each magnitude column, the positions of its hidden contribution summaries."""
 
 
 def shape_of(table: OutputTable) -> TableShape:
@@ -262,14 +275,23 @@ def shape_of(table: OutputTable) -> TableShape:
             )
     roles = {c.name: c.role for c in table.columns}
     top: dict[str, list[int | None]] = {}
+    summaries: dict[str, dict[Role, int]] = {}
     for position, column in enumerate(table.columns):
-        if column.role in (Role.TOP1, Role.TOP2):
+        if column.role in CONTRIBUTION_ROLES:
             if roles.get(column.of) not in MAGNITUDE_ROLES:
                 raise DomainError(
                     f"column {column.name!r} summarizes {column.of!r}, which is not a sum or mean",
                     rule="EXP-2",
                     field=column.name,
                 )
+            if column.role in summaries.setdefault(column.of, {}):
+                raise DomainError(
+                    f"column {column.of!r} has two {column.role.value} summaries",
+                    rule="EXP-2",
+                    field=column.name,
+                )
+            summaries[column.of][column.role] = position
+        if column.role in (Role.TOP1, Role.TOP2):
             slot = top.setdefault(column.of, [None, None])
             slot[0 if column.role is Role.TOP1 else 1] = position
     by_role: dict[Role, list[int]] = {}
@@ -282,4 +304,5 @@ def shape_of(table: OutputTable) -> TableShape:
         count=by_role[Role.COUNT][0] if Role.COUNT in by_role else None,
         top={name: (slot[0], slot[1]) for name, slot in top.items()},
         identifiers=tuple(by_role.get(Role.IDENTIFIER, ())),
+        summaries=summaries,
     )

@@ -5,7 +5,11 @@ research environments: a cell needs at least 10 units and a zero cell is disclos
 magnitude cell is dominated when its largest contributor holds more than 85% of it or
 its two largest more than 90% (the (n,k) rule); it fails the p-ratio when what is left
 after the two largest is less than 10% of the largest; a model keeps at least 10
-residual degrees of freedom. The bureau of a region may move each within ``BOUNDS``.
+residual degrees of freedom. A magnitude cell whose contributors all hold the same
+value tells each of them what the others hold (group disclosure) and fails; where a
+jurisdiction decides that a shared zero (every contributor zero) is not sensitive, it
+sets ``shared_zero_disclosive`` to false. The bureau of a region may move each numeric
+setting within ``BOUNDS``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ class ExportCheckSettings:
     dominance_top_two_percent: int = 90
     p_ratio_percent: int = 10
     min_residual_dof: int = 10
+    shared_zero_disclosive: bool = True
+    """A magnitude cell whose contributors all hold zero discloses each of them (EXP-2)."""
 
     def as_record(self) -> dict[str, object]:
         """The settings a check report states it applied (part of its content hash)."""
@@ -39,6 +45,10 @@ BOUNDS: dict[str, tuple[int, int]] = {
 }
 """Allowed range of each numeric setting. A cell threshold below 3 would release
 near-singletons, which no trusted research environment allows."""
+
+
+SWITCHES = ("zero_cells_disclosive", "shared_zero_disclosive")
+"""Settings that are true or false."""
 
 
 def defaults_for(region: str) -> ExportCheckSettings:
@@ -59,7 +69,7 @@ def change(
             rule="EXP-2",
         )
     for name, value in changes.items():
-        if name == "zero_cells_disclosive":
+        if name in SWITCHES:
             if not isinstance(value, bool):
                 raise DomainError(f"{name} is true or false", rule="EXP-2", field=name)
             continue

@@ -11,21 +11,35 @@
   catalog item, no value that is a resident ID, phone number or credit code;
 - row-level data: one row per person or firm is an extract, not a statistic (SBX-6).
 
-Contributions are taken as non-negative, as the sandbox hands them over (top-2 values
-of each magnitude cell, by size).
+Besides the released values the sandbox hands over, per magnitude cell, its two
+largest contributions by size and — where contributions can be negative or alike — the
+smallest contribution and the sum of absolute contributions, all computed per
+contributing unit (firm, person), not per record. Three edges (EXP-2):
+
+- negative contributions (refunds, corrections): a cell holding one is judged on
+  absolute values — dominance and p-ratio against the sum of absolute contributions,
+  or the least that sum can be when it is not handed over — and listed for the human
+  reviewer with the reason (``negative_contributions``);
+- exact boundaries: integers stay integers and decimals are compared as rationals,
+  never binary floats, so a cell exactly at 85% / 90% / 10% passes ("more than");
+- group disclosure: a cell whose contributors all hold one value tells each of them
+  the others' values and fails, a shared zero only where the jurisdiction allows it.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
-from services.product_release.domain.check_results import CheckResult, Offence, verdict
+from services.product_release.domain.check_results import CheckResult, Offence, notice, verdict
 from services.product_release.domain.identifiers import identifier_kinds
 from services.product_release.domain.outputs import (
     HIDDEN_ROLES,
     MAGNITUDE_ROLES,
+    Column,
     GrantItem,
     OutputTable,
     Role,
@@ -40,10 +54,38 @@ REDACTED = "(redacted)"
 EXP_2 = ("EXP-2",)
 
 
+Exact = int | Fraction
+"""A number compared without rounding: an integer, or a rational."""
+Number = int | float | Fraction
+
+
 def number(value: Value) -> float | int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return value
+
+
+def exact(value: Value | Fraction) -> Exact | None:
+    """A cell value as an exact number (EXP-2 boundaries): integers (fen, counts) as
+    they are; a float as the decimal it prints as — the shortest decimal that reads
+    back as it, i.e. the decimal the sandbox's DECIMAL column or JSON held — never its
+    binary expansion; anything else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | Fraction):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return int(value) if value.is_integer() else Fraction(repr(value))
+    return None
+
+
+def as_exact(value: Number) -> Exact:
+    found = exact(value)
+    if found is None:
+        raise ValueError(f"not a finite number: {value!r}")
+    return found
 
 
 def whole(value: Value) -> int | None:
@@ -152,38 +194,168 @@ def check_cell_counts(view: TableView, settings: ExportCheckSettings) -> list[Ch
 
 
 def dominance_problems(
-    total: float, largest: float, second: float, settings: ExportCheckSettings
+    total: Number, largest: Number, second: Number, settings: ExportCheckSettings
 ) -> tuple[str | None, str | None]:
-    """(dominance, p-ratio) findings for one magnitude cell, ``None`` where it is safe."""
+    """(dominance, p-ratio) findings for one magnitude cell, ``None`` where it is safe.
+
+    Decided in exact arithmetic (EXP-2): the rules say "more than" 85% / 90% and "less
+    than" 10%, so a cell exactly on a limit passes, whatever binary floats would say."""
+    exact_total, top, runner_up = as_exact(total), as_exact(largest), as_exact(second)
     dominance: str | None = None
-    if largest * 100 > settings.dominance_largest_percent * total:
+    if top * 100 > settings.dominance_largest_percent * exact_total:
         dominance = (
             f"largest contribution exceeds {settings.dominance_largest_percent}% of the cell"
-            + (f" ({100 * largest / total:.1f}%)" if total > 0 else "")
+            + _share(top, exact_total)
         )
-    elif (largest + second) * 100 > settings.dominance_top_two_percent * total:
+    elif (top + runner_up) * 100 > settings.dominance_top_two_percent * exact_total:
         dominance = (
             f"two largest contributions exceed {settings.dominance_top_two_percent}% of the cell"
-            + (f" ({100 * (largest + second) / total:.1f}%)" if total > 0 else "")
+            + _share(top + runner_up, exact_total)
         )
     p_ratio: str | None = None
-    if (total - largest - second) * 100 < settings.p_ratio_percent * largest:
+    if (exact_total - top - runner_up) * 100 < settings.p_ratio_percent * top:
         p_ratio = (
             f"the rest after the two largest is under {settings.p_ratio_percent}% of the largest"
         )
     return dominance, p_ratio
 
 
+def _share(part: Exact, whole_cell: Exact) -> str:
+    return f" ({float(100 * Fraction(part) / whole_cell):.1f}%)" if whole_cell > 0 else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Contributions:
+    """What the sandbox handed over of one magnitude cell's contributions, exactly."""
+
+    units: int | None
+    total: Exact
+    """The cell total (a mean times its units)."""
+    first: Exact
+    second: Exact
+    smallest: Exact | None = None
+    absolute: Exact | None = None
+    """The sum of absolute contributions, where handed over."""
+
+    def negative(self) -> str | None:
+        """Why the cell holds a negative contribution, or ``None`` when none is seen (EXP-2).
+
+        Seen from the smallest contribution, a negative top-2 value, or a total below
+        the two largest contributions (only negative ones can pull it under them)."""
+        if self.smallest is not None and self.smallest < 0:
+            return f"the smallest contribution is negative ({_shown(self.smallest)})"
+        if self.first < 0 or self.second < 0:
+            return "one of the two largest contributions is negative"
+        if self.total < self.first + self.second:
+            return (
+                f"the cell total ({_shown(self.total)}) is below its two largest "
+                "contributions: some contributions are negative"
+            )
+        return None
+
+    def by_size(self) -> tuple[Exact, Exact]:
+        """The two largest contributions by absolute value, from those handed over.
+
+        The smallest contribution counts as a further contributor unless it is one of
+        the top two as handed over; so the answer is exact when the top two are given
+        by absolute value (with their sign) or by signed value."""
+        sizes = [size_of(self.first), size_of(self.second)]
+        if self.smallest is not None and self.smallest not in (self.first, self.second):
+            sizes.append(size_of(self.smallest))
+        sizes.sort(reverse=True)
+        return sizes[0], sizes[1]
+
+    def absolute_total(self) -> tuple[Exact, bool]:
+        """The sum of absolute contributions and whether it is exact; otherwise the least
+        it can be, which judges dominance and p-ratio on the safe side (shares only
+        grow as the total shrinks). With signed total T = P − N and absolute total
+        P + N: P + N = T + 2N = 2P − T, where N and P are at least the negative and
+        positive contributions handed over."""
+        if self.absolute is not None:
+            return self.absolute, True
+        seen = [self.first, self.second]
+        if self.smallest is not None and self.smallest not in seen:
+            seen.append(self.smallest)
+        negatives: Exact = sum((size_of(v) for v in seen if v < 0), start=0)
+        positives: Exact = sum((v for v in seen if v > 0), start=0)
+        largest, second = self.by_size()
+        least: list[Exact] = [
+            size_of(self.total),
+            largest + second,
+            self.total + 2 * negatives,
+            2 * positives - self.total,
+        ]
+        return max(least), False
+
+    def all_alike(self) -> Exact | None:
+        """The one value every contributor holds, or ``None`` when they differ or it
+        cannot be told (EXP-2 group disclosure). Exact: with every contribution at most
+        the largest (or at least the smallest), a total of units × that value means
+        each contribution is that value."""
+        if self.units is None or self.units < 2:
+            return None
+        if self.negative() is None and self.total == self.units * self.first:
+            return self.first
+        if self.smallest is not None and self.total == self.units * self.smallest:
+            return self.smallest
+        return None
+
+
+def size_of(value: Exact) -> Exact:
+    """The absolute value, typed as exact."""
+    return -value if value < 0 else value
+
+
+def _shown(value: Exact) -> str:
+    return str(value) if isinstance(value, int) or value.denominator == 1 else str(float(value))
+
+
+def cell_contributions(
+    view: TableView, row: int, column: Column, summaries: dict[Role, int]
+) -> Contributions | None:
+    """The contributions of one released magnitude cell, ``None`` when it is suppressed
+    or a mean without units (the minimum-count check fails that one)."""
+    values = view.table.rows[row]
+    shown = exact(values[view.table.index(column.name)])
+    if shown is None:
+        return None
+    units = view.units[row]
+    if column.role is Role.MEAN:
+        if units is None:
+            return None
+        total: Exact = shown * units
+    else:
+        total = shown
+
+    def hidden(role: Role) -> Exact | None:
+        position = summaries.get(role)
+        return None if position is None else exact(values[position])
+
+    return Contributions(
+        units=units,
+        total=total,
+        first=hidden(Role.TOP1) or 0,
+        second=hidden(Role.TOP2) or 0,
+        smallest=hidden(Role.MIN),
+        absolute=hidden(Role.ABS_TOTAL),
+    )
+
+
 def check_dominance(view: TableView, settings: ExportCheckSettings) -> list[CheckResult]:
-    """EXP-2 (n,k) dominance and p-ratio over every released magnitude cell."""
+    """EXP-2 (n,k) dominance and p-ratio over every released magnitude cell; a cell
+    with a negative contribution is judged on absolute values and marked for the
+    reviewer (``negative_contributions``); a cell whose contributors all hold one value
+    fails ``group_disclosure`` (a shared zero only where the jurisdiction says so)."""
     dominated: list[Offence] = []
     p_failed: list[Offence] = []
+    negatives: list[Offence] = []
+    alike: list[Offence] = []
     table = view.table
     for position, column in enumerate(table.columns):
         if column.role not in MAGNITUDE_ROLES:
             continue
-        first, second = view.shape.top.get(column.name, (None, None))
-        if first is None or second is None:
+        summaries = view.shape.summaries.get(column.name, {})
+        if Role.TOP1 not in summaries or Role.TOP2 not in summaries:
             if all(values[position] is None for values in table.rows):
                 continue
             missing: Offence = {
@@ -193,26 +365,46 @@ def check_dominance(view: TableView, settings: ExportCheckSettings) -> list[Chec
             dominated.append(missing)
             p_failed.append(missing)
             continue
-        for row, values in enumerate(table.rows):
-            shown = number(values[position])
-            if shown is None:
+        for row in range(len(table.rows)):
+            cell = cell_contributions(view, row, column, summaries)
+            if cell is None:
                 continue
-            units = view.units[row]
-            if column.role is Role.MEAN:
-                if units is None:
-                    continue  # the minimum-count check already fails a cell without units
-                total = float(shown) * units
-            else:
-                total = float(shown)
-            largest = float(number(values[first]) or 0)
-            runner_up = float(number(values[second]) or 0)
-            dominance, p_ratio = dominance_problems(total, largest, runner_up, settings)
-            if dominance:
-                dominated.append(
-                    {"row": view.label(row), "column": column.name, "detail": dominance}
+            where: Offence = {"row": view.label(row), "column": column.name}
+            negative = cell.negative()
+            if negative is None:
+                dominance, p_ratio = dominance_problems(
+                    cell.total, cell.first, cell.second, settings
                 )
+            else:
+                largest, second = cell.by_size()
+                absolute, known = cell.absolute_total()
+                dominance, p_ratio = dominance_problems(absolute, largest, second, settings)
+                negatives.append(
+                    where
+                    | {
+                        "detail": f"{negative}: dominance and p-ratio judged on absolute values"
+                        + ("" if known else ", against the least absolute total possible")
+                        + "; the reviewer judges whether the cell reveals it"
+                    }
+                )
+                if dominance:
+                    dominance += " (absolute values)"
+                if p_ratio:
+                    p_ratio += " (absolute values)"
+            if dominance:
+                dominated.append(where | {"detail": dominance})
             if p_ratio:
-                p_failed.append({"row": view.label(row), "column": column.name, "detail": p_ratio})
+                p_failed.append(where | {"detail": p_ratio})
+            value = cell.all_alike()
+            if value is not None and (value != 0 or settings.shared_zero_disclosive):
+                alike.append(
+                    where
+                    | {
+                        "units": cell.units,
+                        "detail": f"all {cell.units} contributors hold the same value: "
+                        "each learns every other's",
+                    }
+                )
     return [
         verdict(
             "dominance",
@@ -227,6 +419,23 @@ def check_dominance(view: TableView, settings: ExportCheckSettings) -> list[Chec
             p_failed,
             passed="in every magnitude cell the others mask the largest contributor",
             failed="the second largest contributor could estimate the largest: suppress them",
+        ),
+        notice(
+            "negative_contributions",
+            EXP_2,
+            negatives,
+            none="no magnitude cell holds a negative contribution",
+            found="cells with negative contributions, judged on absolute values: "
+            "for the reviewer to look at",
+        ),
+        verdict(
+            "group_disclosure",
+            EXP_2,
+            alike,
+            passed="no magnitude cell has contributors that all hold one value"
+            + ("" if settings.shared_zero_disclosive else " (a shared zero allowed by setting)"),
+            failed="a cell whose contributors all hold one value tells each their value: "
+            "suppress it",
         ),
     ]
 

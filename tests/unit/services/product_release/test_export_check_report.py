@@ -28,6 +28,8 @@ TABLE_CHECKS = [
     "zero_cells",
     "dominance",
     "p_ratio",
+    "negative_contributions",
+    "group_disclosure",
     "direct_identifiers",
     "row_level_data",
     "differencing_margins",
