@@ -253,19 +253,27 @@ class Contributions:
             )
         return None
 
-    def by_size(self) -> tuple[Exact, Exact]:
-        """The two largest contributions by absolute value, from those handed over.
+    def by_size(self) -> tuple[Exact, Exact] | str:
+        """The two largest contributions by absolute value, or why they cannot be told.
 
-        The smallest contribution counts as a further contributor unless it is one of
-        the top two as handed over; so the answer is exact when the top two are given
-        by absolute value (with their sign) or by signed value."""
-        sizes = [size_of(self.first), size_of(self.second)]
-        if self.smallest is not None and self.smallest not in (self.first, self.second):
-            sizes.append(size_of(self.smallest))
-        sizes.sort(reverse=True)
-        return sizes[0], sizes[1]
+        The sandbox hands over the top two by size (with their sign), and with a negative
+        contribution also the smallest one: without it the negative contributions' size
+        is unknown; and a smallest contribution larger in size than the second and not
+        one of the two shows the top two were not taken by size."""
+        if self.smallest is None:
+            return (
+                "a negative contribution, and no smallest contribution (min) handed over: "
+                "dominance on absolute values cannot be judged"
+            )
+        first, second = size_of(self.first), size_of(self.second)
+        if self.smallest not in (self.first, self.second) and size_of(self.smallest) > second:
+            return (
+                "the smallest contribution is larger in size than the second largest handed "
+                "over: the top two are not the largest by absolute value"
+            )
+        return (first, second) if first >= second else (second, first)
 
-    def absolute_total(self) -> tuple[Exact, bool]:
+    def absolute_total(self, largest: Exact, second: Exact) -> tuple[Exact, bool]:
         """The sum of absolute contributions and whether it is exact; otherwise the least
         it can be, which judges dominance and p-ratio on the safe side (shares only
         grow as the total shrinks). With signed total T = P − N and absolute total
@@ -278,7 +286,6 @@ class Contributions:
             seen.append(self.smallest)
         negatives: Exact = sum((size_of(v) for v in seen if v < 0), start=0)
         positives: Exact = sum((v for v in seen if v > 0), start=0)
-        largest, second = self.by_size()
         least: list[Exact] = [
             size_of(self.total),
             largest + second,
@@ -376,21 +383,25 @@ def check_dominance(view: TableView, settings: ExportCheckSettings) -> list[Chec
                     cell.total, cell.first, cell.second, settings
                 )
             else:
-                largest, second = cell.by_size()
-                absolute, known = cell.absolute_total()
-                dominance, p_ratio = dominance_problems(absolute, largest, second, settings)
+                sizes = cell.by_size()
+                if isinstance(sizes, str):
+                    dominance = p_ratio = sizes
+                    judged = "not judged: " + sizes
+                else:
+                    absolute, known = cell.absolute_total(*sizes)
+                    dominance, p_ratio = dominance_problems(absolute, *sizes, settings)
+                    judged = "dominance and p-ratio judged on absolute values" + (
+                        "" if known else ", against the least absolute total possible"
+                    )
+                    dominance = dominance and dominance + " (absolute values)"
+                    p_ratio = p_ratio and p_ratio + " (absolute values)"
                 negatives.append(
                     where
                     | {
-                        "detail": f"{negative}: dominance and p-ratio judged on absolute values"
-                        + ("" if known else ", against the least absolute total possible")
-                        + "; the reviewer judges whether the cell reveals it"
+                        "detail": f"{negative}; {judged}; "
+                        "the reviewer judges whether the cell reveals it"
                     }
                 )
-                if dominance:
-                    dominance += " (absolute values)"
-                if p_ratio:
-                    p_ratio += " (absolute values)"
             if dominance:
                 dominated.append(where | {"detail": dominance})
             if p_ratio:

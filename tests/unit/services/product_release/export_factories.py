@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 from contracts.events import ExportApproved, ExportChecked, ExportRequested, OutputColumn
@@ -36,6 +37,45 @@ MAGNITUDE_COLUMNS = (
     Column("tax_top1", Role.TOP1, of="tax_paid"),
     Column("tax_top2", Role.TOP2, of="tax_paid"),
 )
+
+
+EDGE_COLUMNS = (
+    Column("district", Role.DIMENSION),
+    Column("firms", Role.COUNT),
+    Column("tax_paid", Role.SUM, source="tax_paid"),
+    Column("tax_top1", Role.TOP1, of="tax_paid"),
+    Column("tax_top2", Role.TOP2, of="tax_paid"),
+    Column("tax_min", Role.MIN, of="tax_paid"),
+    Column("tax_abs_total", Role.ABS_TOTAL, of="tax_paid"),
+)
+"""A magnitude table with every hidden summary the sandbox can hand over."""
+
+
+def summarised(contributions: Sequence[int | float]) -> tuple[Value, ...]:
+    """(units, total, top1, top2, min, abs_total) of one cell of per-unit contributions,
+    as the sandbox hands them over: decimals summed exactly (a DECIMAL column), the top
+    two by size with their sign; integers stay integers, decimals come back as floats."""
+    exact = [Fraction(repr(v)) if isinstance(v, float) else Fraction(v) for v in contributions]
+    integral = all(isinstance(v, int) for v in contributions)
+
+    def plain(value: Fraction) -> Value:
+        return int(value) if integral else float(value)
+
+    by_size = [*sorted(exact, key=abs, reverse=True), Fraction(0), Fraction(0)]
+    return (
+        len(exact),
+        plain(sum(exact, Fraction(0))),
+        plain(by_size[0]),
+        plain(by_size[1]),
+        plain(min(exact)),
+        plain(sum((abs(v) for v in exact), Fraction(0))),
+    )
+
+
+def edge_table(*cells: Sequence[int | float], **overrides: Any) -> OutputTable:
+    """One district per list of contributions, every hidden summary handed over."""
+    rows = tuple((f"d{n}", *summarised(c)) for n, c in enumerate(cells))
+    return replace(OutputTable("tax_by_district", EDGE_COLUMNS, rows, universe="u"), **overrides)
 
 
 def settings_factory(**overrides: Any) -> ExportCheckSettings:
