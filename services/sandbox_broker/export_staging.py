@@ -3,7 +3,9 @@ production sandbox and hands it to product-release's disclosure checks (EXP-2) a
 ``export.staged`` — or says why it cannot as ``export.unavailable`` (SBX-1, SBX-2, SBX-6).
 
 Only the requesting developer's own ready production sandbox is read; a verification
-export (核验) is staged as the distribution of its answers only, never its rows. One
+export (核验) is staged as the distribution of its answers only, never its rows; a
+per-unit export (``contracts.per_unit``) is aggregated here, per contributing unit, with
+the hidden summaries the checks rely on (EXP-2). One
 document per export request keeps what was staged (digest and size, not the rows) and
 is written before the event is published; a redelivered request stages nothing twice.
 """
@@ -24,6 +26,7 @@ from contracts.events import (
 )
 from libs.outbox import to_message
 from libs.store.port import Document, DuplicateDocument, StoreUnavailable
+from services.sandbox_broker.adapters.per_unit_sql import per_unit_read
 from services.sandbox_broker.commands import SandboxService
 from services.sandbox_broker.domain.plan import Environment
 from services.sandbox_broker.domain.sandbox import SandboxState
@@ -164,6 +167,7 @@ class ExportStager:
             answer_column=request.answer_column if verification else "",
             key_column=request.key_column if verification else "",
             max_rows=MAX_STAGED_ROWS,
+            per_unit=None if verification else per_unit_read(request.columns),
         )
         columns = [[name, kind] for name, kind in output.columns]
         rows = plain_rows(output.rows)

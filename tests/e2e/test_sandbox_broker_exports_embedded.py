@@ -1,7 +1,8 @@
 """Export staging (出域暂存) and verification calls (核验) of sandbox-broker, embedded: an
 output is read inside the production sandbox and staged for the disclosure checks, or
 refused with a reason; a released verification product answers keys, metered per call
-(SBX-1, SBX-2, SBX-3, SBX-6, BIL-2)."""
+(SBX-1, SBX-2, SBX-3, SBX-6, BIL-2); a per-unit export is aggregated per firm, not per
+record, before product-release's checks see it (EXP-2)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from litestar.testing import AsyncTestClient
 from contracts.events import ExportRequested, OutputColumn, ProductReleased, VerificationSpec
 from libs.http.gateway import gateway
 from libs.runtime import Platform
+from services.product_release.domain.export_request import replay
+from services.product_release.domain.settings import defaults_for
+from services.product_release.domain.staged_output import check_staged
 from services.sandbox_broker.domain.staging import content_sha256
 from tests.support.platform import eventually
 from tests.support.sandbox_broker import (
@@ -265,3 +269,120 @@ async def test_SBX_6_an_answer_outside_the_declared_answers_never_leaves(
 
     r = await eventually(refused)
     assert r.json()["rule"] == "SBX-6" and "B" not in r.json()["detail"]
+
+
+# --- per-unit exports: the sandbox counts contributing units, not records (EXP-2) --------
+
+FIRM_RECORDS = [
+    # industry C, the issue's case: firm A files 3 records of 30; 7 more firms, 10 in all
+    *[("C", "firm-A", 30)] * 3,
+    *[("C", f"firm-C{n}", tax) for n, tax in enumerate([2, 2, 2, 1, 1, 1, 1])],
+    # industry F: 13 firms, so the count passes; firm B's 3 records of 300 dominate it
+    *[("F", "firm-B", 300)] * 3,
+    *[("F", f"firm-F{n}", 10) for n in range(12)],
+    # industry I: 12 firms with two records each, a refund among them (decimals, exact)
+    *[("I", f"firm-I{n}", tax) for n in range(12) for tax in (0.6, 0.1)],
+    ("I", "firm-I0", -0.3),
+]
+PER_UNIT_COLUMNS = [
+    OutputColumn(name="industry", role="dimension"),
+    OutputColumn(name="firm", role="unit_id"),
+    OutputColumn(name="firms", role="count"),
+    OutputColumn(name="tax", role="sum", source="tax_paid_fen"),
+]
+
+
+async def run_in_production(client: Client, p: Platform, sql: str) -> None:
+    r = await client.post(
+        f"/sandbox_broker/sandboxes/{PRO}/jobs",
+        json={"sql": sql},
+        headers=await auth(client, p, DEV_A),
+    )
+    assert r.json()["status"] == "succeeded", r.text
+
+
+def records_sql() -> str:
+    values = ", ".join(f"('{i}', '{f}', {t}::DECIMAL(12, 2))" for i, f, t in FIRM_RECORDS)
+    return (
+        "CREATE OR REPLACE TABLE output_firm_records AS "
+        f"SELECT * FROM (VALUES {values}) AS r(industry, firm, tax)"
+    )
+
+
+def checked(export: ExportRequested, staged: Any) -> dict[str, Any]:
+    """product-release's automated checks on what the broker staged (EXP-2)."""
+    state = replay([export])
+    assert state is not None
+    report, _ = check_staged(state, staged, settings=defaults_for("370300"))
+    return {c.name: c for c in report.checks}
+
+
+async def test_EXP_2_a_per_unit_export_counts_firms_not_records_and_fails_dominance(
+    env: tuple[Platform, Client, Path],
+) -> None:
+    p, client, _ = env
+    await run_in_production(client, p, records_sql())
+    export = request("output_firm_records", columns=PER_UNIT_COLUMNS)
+    staged = await answer_of(client, p, export)
+    assert staged.__struct_config__.tag == "export.staged", staged
+    assert [c.name for c in staged.columns] == [
+        "industry",
+        "firms",
+        "tax",
+        "tax_top1",
+        "tax_top2",
+        "tax_min",
+        "tax_abs_total",
+    ]
+    rows = {r[0]: r[1:] for r in staged.rows}
+    # per firm: A's three records are one contribution of 90 among 8 firms
+    assert rows["C"] == [8, 100, 90, 2, 1, 100]
+    assert rows["F"] == [13, 1020, 900, 10, 10, 1020]
+    # firm I0 nets 0.4 after its refund; the sums are exact decimals
+    assert rows["I"] == [12, 8.1, 0.7, 0.7, 0.4, 8.1]
+    found = checked(export, staged)
+    assert not found["dominance"].passed
+    dominated = {o["row"]["industry"] for o in found["dominance"].offending}  # type: ignore[index]
+    assert dominated == {"C", "F"}
+    assert [o["row"] for o in found["minimum_cell_count"].offending] == [{"industry": "C"}]
+    assert "firm" not in [c.name for c in staged.columns]  # the unit never leaves
+
+
+async def test_EXP_2_the_same_records_summarised_per_record_would_hide_the_dominant_firm(
+    env: tuple[Platform, Client, Path],
+) -> None:
+    # what the per-unit export prevents: a job that counts records passes both cells
+    p, client, _ = env
+    await run_in_production(client, p, records_sql())
+    await run_in_production(
+        client,
+        p,
+        "CREATE OR REPLACE TABLE output_per_record AS SELECT industry, count(*) AS firms, "
+        "sum(tax) AS tax, max(tax) AS tax_top1, list_sort(list(tax), 'DESC')[2] AS tax_top2 "
+        "FROM output_firm_records WHERE industry <> 'I' GROUP BY 1",
+    )
+    columns = [
+        OutputColumn(name="industry", role="dimension"),
+        OutputColumn(name="firms", role="count"),
+        OutputColumn(name="tax", role="sum"),
+        OutputColumn(name="tax_top1", role="top1", of="tax"),
+        OutputColumn(name="tax_top2", role="top2", of="tax"),
+    ]
+    export = request("output_per_record", columns=columns)
+    found = checked(export, await answer_of(client, p, export))
+    assert found["dominance"].passed and found["minimum_cell_count"].passed
+
+
+async def test_EXP_2_a_per_unit_export_with_records_of_no_unit_is_unavailable(
+    env: tuple[Platform, Client, Path],
+) -> None:
+    p, client, _ = env
+    await run_in_production(
+        client,
+        p,
+        "CREATE OR REPLACE TABLE output_orphans AS SELECT * FROM (VALUES "
+        "('C', 'firm-A', 1), ('C', NULL, 2)) AS r(industry, firm, tax)",
+    )
+    answer = await answer_of(client, p, request("output_orphans", columns=PER_UNIT_COLUMNS))
+    assert answer.__struct_config__.tag == "export.unavailable", answer
+    assert answer.rule == "EXP-2" and "name no unit" in answer.reason

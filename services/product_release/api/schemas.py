@@ -30,6 +30,7 @@ ColumnRole = Literal[
     "top2",
     "min",
     "abs_total",
+    "unit_id",
 ]
 
 

@@ -40,6 +40,7 @@ from contracts.events import (
     ExportUnavailable,
     OutputColumn,
 )
+from contracts.per_unit import per_unit_columns, unit_column
 from services.product_release.domain.check_report import CheckReport
 
 MACHINE = "export request"
@@ -284,6 +285,8 @@ def _check_declaration(command: RequestExport) -> None:
         raise DomainError(
             "a table export declares the role of each column", rule="EXP-2", field="columns"
         )
+    elif unit_column(command.columns):
+        per_unit_columns(command.columns)  # what the sandbox cannot aggregate is refused now
 
 
 def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:

@@ -20,6 +20,7 @@ from dataclasses import replace
 from contracts.canonical import sha256_hex
 from contracts.errors import DomainError
 from contracts.events import ExportStaged
+from contracts.per_unit import per_unit_columns, unit_column
 from services.product_release.domain.check_report import CheckReport, run_checks
 from services.product_release.domain.check_results import CheckResult
 from services.product_release.domain.differencing import ReleasedCell
@@ -49,10 +50,12 @@ def _role(name: str, value: str) -> Role:
 
 
 def declared_roles(request: ExportRequest) -> tuple[Column, ...]:
-    """The declared columns of a table export, in declaration order (roles validated)."""
-    return tuple(
-        Column(c.name, _role(c.name, c.role), of=c.of, source=c.source) for c in request.columns
-    )
+    """The declared columns of a table export, in declaration order (roles validated);
+    of a per-unit export, the columns the sandbox stages for it (EXP-2)."""
+    declared = request.columns
+    if unit_column(declared):
+        declared = tuple(per_unit_columns(declared))
+    return tuple(Column(c.name, _role(c.name, c.role), of=c.of, source=c.source) for c in declared)
 
 
 def output_table(request: ExportRequest, staged: ExportStaged) -> OutputTable:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contracts.errors import Conflict, NotFound
+from contracts.errors import Conflict, DomainError, NotFound
 from services.sandbox_broker.adapters import isolation
 from services.sandbox_broker.adapters.lockdown import STARTUP, Limits
 from services.sandbox_broker.adapters.masking_sql import quote_ident, quote_literal, token_pads
@@ -50,6 +50,7 @@ from services.sandbox_broker.adapters.materialize_sql import (
     synthetic_seed,
     synthetic_source,
 )
+from services.sandbox_broker.adapters.per_unit_sql import PerUnitRead, per_unit_sql
 from services.sandbox_broker.domain.plan import Environment, SandboxPlan
 from services.sandbox_broker.ports import (
     Execution,
@@ -543,10 +544,12 @@ class DuckDBJobExecutor:
         answer_column: str = "",
         key_column: str = "",
         max_rows: int = 10_000,
+        per_unit: PerUnitRead | None = None,
     ) -> StagedOutput:
         """Read output ``table`` of a ready sandbox, read-only: its rows (at most
         ``max_rows`` + 1, so the caller sees it is too large), or with ``answer_column``
-        only the distribution of that column's values (``answer``, ``count``)."""
+        only the distribution of that column's values (``answer``, ``count``), or with
+        ``per_unit`` its records aggregated per contributing unit (EXP-2)."""
         home = self._dir(sandbox_id)
         async with self._lock(sandbox_id):
             refusal = self._not_ready(sandbox_id)
@@ -554,7 +557,7 @@ class DuckDBJobExecutor:
                 raise Conflict(refusal, rule="SBX-7")
             path = home / "work" / "outputs.duckdb"
             return await asyncio.to_thread(
-                _read_output, path, table, (key_column, answer_column), max_rows
+                _read_output, path, table, (key_column, answer_column), max_rows, per_unit
             )
 
     async def snapshot_output(
@@ -600,7 +603,11 @@ def _output_exists(con: Any, table: str, database: str = "") -> bool:
 
 
 def _read_output(
-    path: Path, table: str, key_and_answer: tuple[str, str], max_rows: int
+    path: Path,
+    table: str,
+    key_and_answer: tuple[str, str],
+    max_rows: int,
+    per_unit: PerUnitRead | None = None,
 ) -> StagedOutput:
     import duckdb
 
@@ -629,10 +636,36 @@ def _read_output(
                 [max_rows + 1],
             ).fetchall()
             return StagedOutput((("answer", "VARCHAR"), ("count", "BIGINT")), rows, len(rows))
+        if per_unit is not None:
+            return _read_per_unit(con, table, dict(columns), per_unit, max_rows)
         rows = con.execute(f"SELECT * FROM main.{name} LIMIT ?", [max_rows + 1]).fetchall()  # noqa: S608
         return StagedOutput(columns, rows, int(total[0]) if total else 0)
     finally:
         con.close()
+
+
+def _read_per_unit(
+    con: Any, table: str, types: dict[str, str], read: PerUnitRead, max_rows: int
+) -> StagedOutput:
+    """The output's records aggregated per contributing unit, then per cell (EXP-2)."""
+    for wanted in read.record_columns:
+        if wanted not in types:
+            raise NotFound(f"output {table} has no column {wanted}", rule="EXP-2")
+    unit = quote_ident(read.unit)
+    orphans = con.execute(
+        f"SELECT count(*) FROM main.{quote_ident(table)} WHERE {unit} IS NULL"  # noqa: S608
+    ).fetchone()
+    if orphans and orphans[0]:
+        raise DomainError(
+            f"{orphans[0]} records of {table} name no unit in {read.unit}: every record of a "
+            "per-unit export names the firm or person it belongs to",
+            rule="EXP-2",
+        )
+    sql = per_unit_sql(table, read, types)
+    described = tuple((str(r[0]), str(r[1])) for r in con.execute(f"DESCRIBE {sql}").fetchall())
+    rows = con.execute(f"{sql} LIMIT ?", [max_rows + 1]).fetchall()
+    total = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()  # noqa: S608
+    return StagedOutput(described, rows, int(total[0]) if total else 0)
 
 
 def _snapshot(source: Path, table: str, key: str, answer: str, target: Path) -> None:

@@ -24,12 +24,16 @@ Cell = str | int | float | bool | None
 
 
 def plain(value: Any) -> Cell:
-    """A cell as a plain JSON value: dates as ISO text, decimals as floats, NaN as null."""
+    """A cell as a plain JSON value: dates as ISO text, NaN as null, a whole decimal as an
+    integer (fen stay exact however large), another decimal as the float that prints as
+    it (the checks read it back as that decimal, EXP-2)."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value():
+            return int(value)
         number = float(value)
         return number if math.isfinite(number) else None
     if isinstance(value, datetime | date | time):

@@ -196,3 +196,54 @@ def test_CAT_4_mod_37_36_check_character_known_answers() -> None:
     assert check_character("0") == "2"
     # "00": second step s = (35 + 0) mod 36 = 35 → p = 70 mod 37 = 33 → (37 - 33) mod 36 = 4.
     assert check_character("00") == "4"
+
+
+PER_UNIT = (
+    OutputColumn(name="district", role="dimension"),
+    OutputColumn(name="firm", role="unit_id"),
+    OutputColumn(name="tax", role="sum"),
+)
+
+
+def test_EXP_2_a_per_unit_export_is_checked_under_the_columns_the_sandbox_computes() -> None:
+    columns = [
+        ("district", "VARCHAR"),
+        ("units", "BIGINT"),
+        ("tax", "HUGEINT"),
+        ("tax_top1", "HUGEINT"),
+        ("tax_top2", "HUGEINT"),
+        ("tax_min", "HUGEINT"),
+        ("tax_abs_total", "HUGEINT"),
+    ]
+    rows: list[list[Cell]] = [
+        ["张店区", 8, 100, 90, 2, 1, 100],
+        ["淄川区", 13, 1020, 900, 10, 10, 1020],
+    ]
+    request = requested_export(columns=PER_UNIT)
+    report, table = check_staged(
+        request, staged_factory(columns, rows), settings=settings_factory()
+    )
+    assert table is not None
+    assert [c.role for c in table.columns] == [
+        Role.DIMENSION,
+        Role.UNITS,
+        Role.SUM,
+        Role.TOP1,
+        Role.TOP2,
+        Role.MIN,
+        Role.ABS_TOTAL,
+    ]
+    assert {"minimum_cell_count", "dominance"} <= set(report.failed_checks)
+    # staged as the developer's own rows instead, the declaration does not match
+    refused, none = check_staged(request, staged_factory(), settings=settings_factory())
+    assert none is None and refused.failed_checks == (DECLARATION_CHECK,)
+
+
+def test_EXP_2_a_per_unit_export_the_sandbox_cannot_aggregate_is_refused_when_requested() -> None:
+    base = RequestExport(
+        "exp-1", "sbx-1", "grant-1", OUTPUT, DEVELOPER, REQUESTER, columns=PER_UNIT
+    )
+    assert decide(None, base)
+    with pytest.raises(DomainError) as caught:
+        decide(None, replace(base, columns=(*PER_UNIT, OutputColumn(name="m", role="mean"))))
+    assert caught.value.field == "columns" and caught.value.rule == "EXP-2"
