@@ -38,6 +38,7 @@ from services.product_release.domain.table_checks import (
     check_dominance,
     check_identifiers,
     check_row_level,
+    check_summaries_per_unit,
     view_of,
 )
 
@@ -96,13 +97,16 @@ def table_results(
     settings: ExportCheckSettings,
     grant_items: Sequence[GrantItem],
     earlier: Sequence[ReleasedCell],
+    per_unit: bool | None = None,
 ) -> list[CheckResult]:
     shape_of(table)  # a malformed output is refused before any check runs
     identifiers, flagged = check_identifiers(table, grant_items)
     view = view_of(table, redacted=flagged)
+    provenance = [] if per_unit is None else [check_summaries_per_unit(view, per_unit)]
     return [
         *check_cell_counts(view, settings),
         *check_dominance(view, settings),
+        *provenance,
         identifiers,
         check_row_level(view),
         check_margins(view, settings),
@@ -116,11 +120,15 @@ def run_checks(
     settings: ExportCheckSettings,
     grant_items: Sequence[GrantItem] = (),
     earlier: Sequence[ReleasedCell] = (),
+    per_unit: bool | None = None,
 ) -> CheckReport:
-    """Run every automated check on ``output``; ``earlier`` is the developer's history."""
+    """Run every automated check on ``output``; ``earlier`` is the developer's history;
+    ``per_unit`` says whether the sandbox computed the hidden units and contributions
+    per contributing unit (a per-unit export) or the developer's job did (``None``:
+    not known, as for an output checked outside an export request)."""
     if isinstance(output, OutputTable):
         kind, digest = "table", table_digest(output)
-        results = table_results(output, settings, grant_items, earlier)
+        results = table_results(output, settings, grant_items, earlier, per_unit)
     else:
         kind, digest = "model", model_digest(output)
         results = [

@@ -132,7 +132,13 @@ def check_staged(
     items = [GrantItem(i.name, i.grade, i.resource_id) for i in staged.grant_items]
     try:
         table = output_table(request, staged)
-        report = run_checks(table, settings=settings, grant_items=items, earlier=earlier)
+        report = run_checks(
+            table,
+            settings=settings,
+            grant_items=items,
+            earlier=earlier,
+            per_unit=request.kind == "table" and bool(unit_column(request.columns)),
+        )
     except DomainError as refused:
         return refused_report(
             request.output_name, staged.content_sha256, settings, refused.detail

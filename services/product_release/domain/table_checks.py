@@ -451,6 +451,48 @@ def check_dominance(view: TableView, settings: ExportCheckSettings) -> list[Chec
     ]
 
 
+def check_summaries_per_unit(view: TableView, per_unit: bool) -> CheckResult:
+    """EXP-2: who computed the hidden units and contributions the cell rules relied on.
+
+    A notice for the reviewer: in a per-unit export the sandbox summed the records per
+    firm or person itself; otherwise the developer's job computed them, and a job that
+    counts records instead of units (a firm filing three returns counted three times)
+    would hide a dominant contributor, so the reviewer confirms the job's SQL does."""
+    name, rules = "contributions_per_unit", EXP_2
+    if per_unit:
+        return CheckResult(
+            name, rules, True, "units and contributions computed by the sandbox, per unit"
+        )
+    table, shape = view.table, view.shape
+    findings: list[Offence] = []
+    source = shape.units if shape.units is not None else shape.count
+    if source is not None and any(view.released(row) for row in range(len(table.rows))):
+        findings.append(
+            {
+                "column": table.columns[source].name,
+                "detail": "units per cell computed by the developer's job: confirm it counts "
+                "distinct firms or persons, not records",
+            }
+        )
+    for position, column in enumerate(table.columns):
+        if column.role in MAGNITUDE_ROLES and any(row[position] is not None for row in table.rows):
+            findings.append(
+                {
+                    "column": column.name,
+                    "detail": "top contributions computed by the developer's job: confirm "
+                    "they are per firm or person, not per record",
+                }
+            )
+    return notice(
+        name,
+        rules,
+        findings,
+        none="nothing released rests on units or contributions the developer computed",
+        found="columns whose hidden units or contributions the developer's job computed: "
+        "for the reviewer to confirm (a unit_id column has the sandbox compute them)",
+    )
+
+
 def check_identifiers(
     table: OutputTable, grant_items: Sequence[GrantItem]
 ) -> tuple[CheckResult, frozenset[int]]:

@@ -247,3 +247,18 @@ def test_EXP_2_a_per_unit_export_the_sandbox_cannot_aggregate_is_refused_when_re
     with pytest.raises(DomainError) as caught:
         decide(None, replace(base, columns=(*PER_UNIT, OutputColumn(name="m", role="mean"))))
     assert caught.value.field == "columns" and caught.value.rule == "EXP-2"
+
+
+def test_EXP_2_the_report_tells_the_reviewer_who_computed_the_units_and_contributions() -> None:
+    report, _ = check_staged(requested_export(), staged_factory(), settings=settings_factory())
+    [own] = [c for c in report.checks if c.name == "contributions_per_unit"]
+    assert own.passed and [o["column"] for o in own.offending] == ["firms"]
+    assert "not records" in str(own.offending[0]["detail"])
+    columns = [("district", "VARCHAR"), ("units", "BIGINT"), ("tax", "HUGEINT")]
+    columns += [(f"tax_{s}", "HUGEINT") for s in ("top1", "top2", "min", "abs_total")]
+    rows: list[list[Cell]] = [["张店区", 12, 1200, 110, 109, 90, 1200]]
+    per_unit = requested_export(columns=PER_UNIT)
+    report, _ = check_staged(per_unit, staged_factory(columns, rows), settings=settings_factory())
+    [sandbox] = [c for c in report.checks if c.name == "contributions_per_unit"]
+    assert sandbox.passed and sandbox.offending == ()
+    assert sandbox.reason == "units and contributions computed by the sandbox, per unit"
