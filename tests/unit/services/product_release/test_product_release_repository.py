@@ -74,3 +74,11 @@ def test_EXP_3_a_product_version_round_trips() -> None:
 def test_EXP_2_settings_round_trip() -> None:
     settings = ExportCheckSettings(region="370300", min_cell_count=20, zero_cells_disclosive=False)
     assert settings_from_doc(settings_to_doc(settings)) == settings
+    allowed = ExportCheckSettings(region="370300", shared_zero_disclosive=False)
+    assert settings_from_doc(settings_to_doc(allowed)) == allowed
+
+
+def test_EXP_2_group_disclosure_settings_stored_before_the_shared_zero_switch_flag_it() -> None:
+    doc = settings_to_doc(ExportCheckSettings(region="370300"))
+    del doc["shared_zero_disclosive"]
+    assert settings_from_doc(doc).shared_zero_disclosive is True
