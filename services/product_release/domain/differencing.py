@@ -46,6 +46,7 @@ developers or across data versions.
 from __future__ import annotations
 
 import heapq
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -66,9 +67,10 @@ from services.product_release.domain.settings import ExportCheckSettings
 from services.product_release.domain.table_checks import (
     EXP_2,
     Exact,
+    Number,
     TableView,
+    as_exact,
     dominance_problems,
-    exact,
     number,
     size_of,
 )
@@ -331,16 +333,47 @@ def determined_unknowns(equations: Sequence[Mapping[int, int]]) -> set[int]:
     return {pivot for pivot, chosen in pivots.items() if len(rows[chosen]) == 1}
 
 
+def _exact_rest(margin: Number, shown: Sequence[Number]) -> Exact:
+    """The margin less the released cells, exactly (decimals as written, EXP-2)."""
+    if isinstance(margin, int) and all(isinstance(v, int) for v in shown):
+        return margin - sum(cast(Sequence[int], shown))
+    return as_exact(margin) - sum((as_exact(v) for v in shown), start=0)
+
+
+def _clearly_undominated(
+    known: tuple[Number, Sequence[Number]],
+    largest: Number,
+    second: Number,
+    settings: ExportCheckSettings,
+) -> bool:
+    """The merged cell passes dominance and p-ratio whatever the rounding of its float
+    total: judged against the least the exact total can be."""
+    margin, shown = known
+    if isinstance(margin, int) and all(isinstance(v, int) for v in shown):
+        return False  # integers are exact and cheap: decide exactly
+    spread = 1e-12 * (abs(float(margin)) + math.fsum(abs(float(v)) for v in shown))
+    approx = float(margin) - math.fsum(float(v) for v in shown)
+    low, top, runner_up = approx - spread, float(largest), float(second)
+    slack = 1 + 1e-9
+    return (
+        top * 100 * slack < settings.dominance_largest_percent * low
+        and (top + runner_up) * 100 * slack < settings.dominance_top_two_percent * low
+        and (low - top * slack - runner_up * slack) * 100 > settings.p_ratio_percent * top * slack
+    )
+
+
 def _merged_finding(
     view: TableView,
     column: Column,
     hidden: list[int],
-    together: Exact,
+    known: tuple[Number, Sequence[Number]],
     settings: ExportCheckSettings,
 ) -> str | None:
-    """Judge suppressed cells that together equal a known amount as one merged cell."""
+    """Judge suppressed cells that together equal a known amount — the margin less the
+    released cells, ``known`` — as one merged cell."""
+    margin, shown = known
     if column.role is Role.COUNT:
-        units: int | None = round(together)
+        units: int | None = round(_exact_rest(margin, shown))
     else:
         members = [view.units[c] for c in hidden]
         units = None if any(u is None for u in members) else sum(u or 0 for u in members)
@@ -355,11 +388,16 @@ def _merged_finding(
     if column.role is Role.SUM:
         first, second = view.shape.top.get(column.name, (None, None))
         if first is not None and second is not None:
-            tops: list[Exact] = []
-            for c in hidden:
-                values = view.table.rows[c]
-                tops += [size_of(exact(values[first]) or 0), size_of(exact(values[second]) or 0)]
-            tops.sort(reverse=True)
+            candidates = [
+                number(view.table.rows[c][p]) or 0 for c in hidden for p in (first, second)
+            ]
+            # floats keep the order of the decimals they stand for: only the two largest
+            # by size are read exactly, and the merged total only near a limit
+            largest, runner_up = heapq.nlargest(2, candidates, key=abs)
+            if _clearly_undominated(known, abs(largest), abs(runner_up), settings):
+                return None
+            tops = [size_of(as_exact(largest)), size_of(as_exact(runner_up))]
+            together = _exact_rest(margin, shown)
             dominance, p_ratio = dominance_problems(together, tops[0], tops[1], settings)
             if dominance or p_ratio:
                 return f"the suppressed cells of this margin, merged: {dominance or p_ratio}"
@@ -398,14 +436,14 @@ def _merged_offences(
         hidden = [c for c in equation.children if c in unknown]
         if equation.parent in unknown or len(hidden) < 2 or any(c in fixed for c in hidden):
             continue
-        margin = exact(
+        margin = number(
             equation.value if equation.parent is None else rows[equation.parent][position]
         )
-        shown = [exact(rows[c][position]) for c in equation.children if c not in unknown]
+        shown = [number(rows[c][position]) for c in equation.children if c not in unknown]
         if margin is None or any(s is None for s in shown):
             continue
-        together: Exact = margin - sum((s or 0 for s in shown), start=0)
-        finding = _merged_finding(view, column, hidden, together, settings)
+        known = (margin, [s for s in shown if s is not None])
+        finding = _merged_finding(view, column, hidden, known, settings)
         if finding:
             offence: Offence = {
                 "rows": sorted((view.label(c) for c in hidden), key=repr),

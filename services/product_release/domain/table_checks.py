@@ -299,12 +299,12 @@ class Contributions:
         cannot be told (EXP-2 group disclosure). Exact: with every contribution at most
         the largest (or at least the smallest), a total of units × that value means
         each contribution is that value."""
-        if self.units is None or self.units < 2:
-            return None
+        if self.units is None or self.units < 2 or self.first != self.second:
+            return None  # all alike, the two largest are the same value
         if self.negative() is None and self.total == self.units * self.first:
             return self.first
-        if self.smallest is not None and self.total == self.units * self.smallest:
-            return self.smallest
+        if self.smallest == self.first and self.total == self.units * self.first:
+            return self.first
         return None
 
 
@@ -315,6 +315,61 @@ def size_of(value: Exact) -> Exact:
 
 def _shown(value: Exact) -> str:
     return str(value) if isinstance(value, int) or value.denominator == 1 else str(float(value))
+
+
+_MARGIN = 1e-9
+"""Relative gap beyond which a float comparison of cell values decides as the exact one
+would: a decimal read as a float is off by at most half a unit in the 16th digit."""
+
+
+def _apart(left: float, right: float) -> bool:
+    return abs(left - right) > _MARGIN * (abs(left) + abs(right))
+
+
+def clearly_safe(
+    values: tuple[Value, ...],
+    position: int,
+    column: Column,
+    units: int | None,
+    summaries: dict[Role, int],
+    settings: ExportCheckSettings,
+) -> bool:
+    """A float cell that is safe whatever the rounding: no negative contribution, its
+    two largest differing, and every rule decided far from its limit. Only a shortcut
+    past the exact arithmetic of ``cell_contributions``: anything near a limit, any
+    integer-only cell and any finding take the exact way (EXP-2)."""
+    shown = values[position]
+    if not isinstance(shown, float) or not math.isfinite(shown):
+        return False
+    if column.role is Role.MEAN:
+        if units is None:
+            return False
+        shown *= units
+    tops: list[float] = []
+    for role in (Role.TOP1, Role.TOP2):
+        found = values[summaries[role]]
+        if found is None:
+            found = 0.0
+        if isinstance(found, bool) or not isinstance(found, int | float) or found < 0:
+            return False
+        tops.append(float(found))
+    smallest = values[summaries[Role.MIN]] if Role.MIN in summaries else None
+    if smallest is not None and (not isinstance(smallest, int | float) or smallest < 0):
+        return False
+    first, second = tops
+    rest = shown - first - second
+    return (
+        first != second
+        and math.isfinite(rest)
+        and rest > 0
+        and _apart(shown, first + second)
+        and first * 100 < settings.dominance_largest_percent * shown
+        and _apart(first * 100, settings.dominance_largest_percent * shown)
+        and (first + second) * 100 < settings.dominance_top_two_percent * shown
+        and _apart((first + second) * 100, settings.dominance_top_two_percent * shown)
+        and rest * 100 > settings.p_ratio_percent * first
+        and _apart(rest * 100, settings.p_ratio_percent * first)
+    )
 
 
 def cell_contributions(
@@ -372,7 +427,11 @@ def check_dominance(view: TableView, settings: ExportCheckSettings) -> list[Chec
             dominated.append(missing)
             p_failed.append(missing)
             continue
-        for row in range(len(table.rows)):
+        for row, values in enumerate(table.rows):
+            if values[position] is None or clearly_safe(
+                values, position, column, view.units[row], summaries, settings
+            ):
+                continue
             cell = cell_contributions(view, row, column, summaries)
             if cell is None:
                 continue

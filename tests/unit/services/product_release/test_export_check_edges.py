@@ -151,6 +151,9 @@ def test_EXP_2_group_disclosure_is_seen_from_the_top_two_alone() -> None:
     table = magnitude_table([("d0", 12, 0, 0, 0), ("d1", 12, 6000, 500, 500)])  # type: ignore[list-item]
     found = checks(table)
     assert found["group_disclosure"].offending_count == 2
+    # a total of units × the largest with a smaller second largest is not a shared value
+    inconsistent = magnitude_table([("d2", 10, 5000, 500, 250)])  # type: ignore[list-item]
+    assert checks(inconsistent)["group_disclosure"].passed
 
 
 def test_EXP_2_group_disclosure_of_an_equal_non_zero_value_fails_even_where_zero_is_allowed() -> (
