@@ -281,3 +281,23 @@ def test_EXP_2_edge_columns_are_hidden_and_summarise_their_magnitude() -> None:
     bad = (Column("d", Role.DIMENSION), Column("n", Role.COUNT), Column("m", Role.MIN, of="n"))
     with pytest.raises(DomainError):
         run_checks(OutputTable("t", bad, (("a", 12, 1),)), settings=settings_factory())
+
+
+def merged(b_top1: float) -> OutputTable:
+    """Districts b and c suppressed under a released total: merged, 7.0 with top two
+    ``b_top1`` + 3.1."""
+    rows = [
+        ("a", 12, 100.0, 10.0, 9.0),
+        ("b", 12, None, b_top1, 0.3),
+        ("c", 12, None, 3.1, 0.2),
+        (None, 36, 107.0, 10.0, 9.0),
+    ]
+    return magnitude_table(rows)  # type: ignore[arg-type]
+
+
+def test_EXP_2_exact_merged_suppressed_cells_at_exactly_90_percent_pass() -> None:
+    # as floats 107.0 - 100.0 = 7.0 but 3.2 + 3.1 = 6.300000000000001 > 90% of it
+    assert checks(merged(3.2))["differencing_margins"].passed
+    over = checks(merged(3.21))["differencing_margins"]
+    assert not over.passed
+    assert "merged: two largest contributions exceed 90%" in details(over)[0]
