@@ -85,6 +85,7 @@ TOPICS: tuple[TopicSpec, ...] = (
             "request_review",
             "sandbox_broker",
             "product_release",
+            "trading_bridge",
             "billing",
             "evaluation",
             "disclosure",
@@ -173,9 +174,16 @@ TOPICS: tuple[TopicSpec, ...] = (
         1,
         "request_review",
         ("sandbox_broker", "product_release", "billing", "evaluation", "disclosure"),
-        (ev.GrantIssued, ev.GrantRevoked),
+        (
+            ev.GrantIssued,
+            ev.GrantRevoked,
+            ev.GrantSuspended,
+            ev.GrantReinstated,
+            ev.GrantNarrowed,
+        ),
         "internal",
-        "Grants of data use, usable only inside a sandbox.",
+        "Grants of data use, usable only inside a sandbox: issued, narrowed (CAT-2), "
+        "suspended and reinstated (AUTH-6), revoked.",
     ),
     TopicSpec(
         "sandbox",
@@ -186,6 +194,9 @@ TOPICS: tuple[TopicSpec, ...] = (
         (
             ev.SandboxReady,
             ev.SandboxClosed,
+            ev.SandboxSuspended,
+            ev.SandboxReinstated,
+            ev.SandboxNarrowed,
             ev.JobFinished,
             ev.DataDeleted,
             ev.ImportRequested,

@@ -137,3 +137,7 @@ class ProductReleased(Event, frozen=True, tag="product.released"):
 class ProductWithdrawn(Event, frozen=True, tag="product.withdrawn"):
     product_id: str
     reason: str
+    rule: str = ""
+    """The rule that ended it when not the operator's own choice: ``AUTH-7`` when the
+    operator's authorization ended (termination, revocation, expiry); the product then
+    stays on the published list with that status."""

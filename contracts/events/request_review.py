@@ -109,11 +109,47 @@ class GrantIssued(Event, frozen=True, tag="grant.issued"):
     scenario_class: str = ""
     """``public_interest`` or ``commercial``, from the scenario (BIL-6)."""
     operator_org_id: str = ""
+    agreement_id: str = ""
+    """The operator's authorization agreement the grant was issued under (EXP-1: its
+    mode says who reviews exports, 谁授权、谁审核)."""
 
 
 class GrantRevoked(Event, frozen=True, tag="grant.revoked"):
     grant_id: str
     developer_org_id: str
+    reason: str
+
+
+class GrantSuspended(Event, frozen=True, tag="grant.suspended"):
+    """The grant's data-use permission is closed for now (暂时关闭, AUTH-6): the operator's
+    agreement was suspended pending correction. Not an end: ``grant.reinstated`` restores
+    it as it was."""
+
+    grant_id: str
+    developer_org_id: str
+    reason: str
+
+
+class GrantReinstated(Event, frozen=True, tag="grant.reinstated"):
+    """The correction was accepted: the suspended grant is in force again, with the scope
+    and validity it had (AUTH-6)."""
+
+    grant_id: str
+    developer_org_id: str
+    reason: str
+
+
+class GrantNarrowed(Event, frozen=True, tag="grant.narrowed"):
+    """A later negative listing or withdrawal from the operation catalog reached an issued
+    grant (CAT-2): ``resources`` is what remains of it; ``resource_id`` and
+    ``removed_items`` what was taken out (all items: the whole resource), and why. When
+    nothing remains the grant is revoked instead (``grant.revoked``)."""
+
+    grant_id: str
+    developer_org_id: str
+    resource_id: str
+    removed_items: list[str]
+    resources: list[GrantedResource]
     reason: str
 
 

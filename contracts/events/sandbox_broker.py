@@ -28,6 +28,38 @@ class SandboxClosed(Event, frozen=True, tag="sandbox.closed"):
     reason: str
 
 
+class SandboxSuspended(Event, frozen=True, tag="sandbox.suspended"):
+    """Closed for now (暂时关闭, AUTH-6): running jobs were stopped, no job, import or
+    verification call is admitted, the data stays until reinstatement or exit."""
+
+    sandbox_id: str
+    grant_id: str
+    reason: str
+    jobs_stopped: int = 0
+
+
+class SandboxReinstated(Event, frozen=True, tag="sandbox.reinstated"):
+    """The suspension ended with the correction accepted: ready again as it was (AUTH-6)."""
+
+    sandbox_id: str
+    grant_id: str
+    reason: str
+
+
+class SandboxNarrowed(Event, frozen=True, tag="sandbox.narrowed"):
+    """Mounted data was removed from a sandbox because it left the grant (CAT-2: negative
+    listing or withdrawal from the operation catalog): ``items`` of ``resource_id`` (all
+    of its items when ``whole``), the running jobs stopped, and why."""
+
+    sandbox_id: str
+    grant_id: str
+    resource_id: str
+    items: list[str]
+    whole: bool
+    reason: str
+    jobs_stopped: int = 0
+
+
 class JobFinished(Event, frozen=True, tag="job.finished"):
     job_id: str
     sandbox_id: str

@@ -35,6 +35,7 @@ from services.product_release.domain.differencing import ReleasedCell, released_
 from services.product_release.domain.export_request import (
     ApproveExport,
     Command,
+    ExportAuthority,
     ExportRequest,
     ExportState,
     RecordAppeal,
@@ -43,6 +44,7 @@ from services.product_release.domain.export_request import (
     RecordUnavailable,
     RejectExport,
     RequestExport,
+    reviewer_party,
 )
 from services.product_release.domain.settings import ExportCheckSettings, defaults_for
 from services.product_release.domain.staged_output import check_staged
@@ -280,22 +282,39 @@ async def on_appeal_decided(ctx: ServiceContext, envelope: Envelope) -> None:
     )
 
 
-async def _check_reviewer(ctx: ServiceContext, principal: Principal, doc: Document) -> None:
-    """EXP-1 (谁授权谁审核): the grant's operator, or the bureau of the region."""
-    if principal.role.value == "bureau":
-        if not principal.within(doc["region"]):
-            raise Forbidden(
-                f"export {doc['_id']} is in region {doc['region']}, outside {principal.region}",
-                rule="EXP-1",
-            )
-        return
-    if principal.role.value == "operator":
-        operator = await projections.operator_of(ctx, await ctx.store.get(GRANTS, doc["grant_id"]))
-        if operator and operator != principal.org_id:
-            raise Forbidden(
-                f"export {doc['_id']} is reviewed by its grant's operator {operator}",
-                rule="EXP-1",
-            )
+async def authority_of(ctx: ServiceContext, grant_id: str) -> ExportAuthority | None:
+    """Who stands behind a grant (EXP-1): its operator, as the grant names it, and the
+    authorization its agreement holds. ``None`` when the grant or its operator is not
+    known to this service — never a guess from another agreement."""
+    grant = await ctx.store.get(GRANTS, grant_id)
+    if grant is None or not grant.get("operator_org_id"):
+        return None
+    operator = str(grant["operator_org_id"])
+    agreement = await projections.agreement_of(ctx, grant)
+    if agreement is None:
+        return ExportAuthority(operator_org_id=operator)
+    return ExportAuthority(
+        operator_org_id=operator,
+        mode=str(agreement.get("mode", "") or "whole"),
+        industry_authority_org_id=str(agreement.get("industry_authority_org_id", "")),
+    )
+
+
+async def _check_reviewer(ctx: ServiceContext, principal: Principal, doc: Document) -> str:
+    """EXP-1 (谁授权、谁审核): the party the caller reviews as — the grant's operator, or the
+    authorizing body (the bureau of the region, or the industry authority in its place
+    under domain authorization); refused when the grant's operator is unknown."""
+    if principal.role.value == "bureau" and not principal.within(doc["region"]):
+        raise Forbidden(
+            f"export {doc['_id']} is in region {doc['region']}, outside {principal.region}",
+            rule="EXP-1",
+        )
+    return reviewer_party(
+        doc["_id"],
+        role=principal.role.value,
+        org_id=principal.org_id,
+        authority=await authority_of(ctx, doc["grant_id"]),
+    )
 
 
 async def decide_export(
@@ -308,11 +327,11 @@ async def decide_export(
         raise NotFound(f"no export request {export_id}")
     if approve and principal.user_id == doc["requester_user_id"]:
         raise Forbidden("four eyes: whoever requested an export can never approve it", rule="EXP-6")
-    await _check_reviewer(ctx, principal, doc)
+    party = await _check_reviewer(ctx, principal, doc)
     command: Command = (
-        ApproveExport(principal.user_id, principal.role.value)
+        ApproveExport(principal.user_id, party)
         if approve
-        else RejectExport(principal.user_id, principal.role.value, reason)
+        else RejectExport(principal.user_id, party, reason)
     )
     saved = await writes.update(
         ctx,
@@ -336,11 +355,15 @@ def _may_read(principal: Principal, doc: Document) -> bool:
     return principal.role.value == "developer" and doc["developer_org_id"] == principal.org_id
 
 
-async def get_export(ctx: ServiceContext, principal: Principal, export_id: str) -> Document:
+async def get_export(
+    ctx: ServiceContext, principal: Principal, export_id: str, *, decided: bool = False
+) -> Document:
+    """One export request, for those who may read it; ``decided``: the caller has just
+    decided it (an industry authority reads what it reviewed, EXP-1)."""
     doc = await ctx.store.get(EXPORTS, export_id)
     if doc is None:
         raise NotFound(f"no export request {export_id}")
-    if not _may_read(principal, doc):
+    if not decided and not _may_read(principal, doc):
         raise Forbidden(f"export {export_id} is not yours to read", rule="EXP-1")
     return doc
 

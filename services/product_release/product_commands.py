@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import Role
+from contracts.envelope import SYSTEM_ACTOR, Envelope, Role
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
+from contracts.events import AgreementExpired, AgreementTerminated
 from contracts.registration_code import registration_code
 from libs.auth.principal import Principal
 from libs.sequences import next_value
@@ -30,7 +31,12 @@ from services.product_release.domain.product import (
     ReturnFiling,
     WithdrawProduct,
 )
-from services.product_release.domain.product_list import ListedProduct, release_date
+from services.product_release.domain.product_list import (
+    ENDS_WITH_AUTHORIZATION,
+    ListedProduct,
+    ended,
+    release_date,
+)
 from services.product_release.export_commands import READERS_OF_ALL
 from services.product_release.repository import (
     AFFILIATIONS,
@@ -271,6 +277,7 @@ async def withdraw(
         product_id,
         WithdrawProduct(reason),
         action="product.withdraw",
+        extra={"withdrawn_reason": reason},
         detail={"reason": reason},
     )
 
@@ -298,7 +305,7 @@ async def list_products(
 
 
 def listed(doc: Document) -> ListedProduct:
-    return ListedProduct(
+    entry = ListedProduct(
         product_id=doc["_id"],
         name=doc["name"],
         kind=doc["kind"],
@@ -310,18 +317,74 @@ def listed(doc: Document) -> ListedProduct:
             datetime.fromisoformat(doc["released_at"]) if doc.get("released_at") else None
         ),
     )
+    if doc["state"] == ProductState.WITHDRAWN.value:
+        return ended(entry, str(doc.get("withdrawn_reason", "")))
+    return entry
+
+
+def _on_list(doc: Document) -> bool:
+    """Released, or withdrawn because the operator's authorization ended (AUTH-7)."""
+    return doc["state"] == ProductState.RELEASED.value or (
+        doc.get("withdrawn_rule") == ENDS_WITH_AUTHORIZATION and bool(doc.get("registration_code"))
+    )
 
 
 async def published_list(
     ctx: ServiceContext, *, offset: int, limit: int
 ) -> tuple[list[ListedProduct], int]:
     """EXP-5: one page of the product and service list (产品和服务清单), by registration
-    code, and how many products it lists in all."""
-    where = {"state": ProductState.RELEASED.value}
-    docs = await ctx.store.find(
-        PRODUCTS, where, sort=[("registration_code", 1), ("_id", 1)], skip=offset, limit=limit
+    code, and how many products it lists in all; a product whose operator's
+    authorization ended shows that status (AUTH-7)."""
+    where = {"state": {"$in": [ProductState.RELEASED.value, ProductState.WITHDRAWN.value]}}
+    docs = await ctx.store.find(PRODUCTS, where, sort=[("registration_code", 1), ("_id", 1)])
+    shown = [listed(d) for d in docs if _on_list(d)]
+    return shown[offset : offset + limit], len(shown)
+
+
+async def end_with_agreement(ctx: ServiceContext, envelope: Envelope) -> list[str]:
+    """AUTH-7: the operator's authorization ended (terminated, revoked or expired). What
+    the seeds end at once ends here: every released or filed product made under a grant
+    of that agreement is withdrawn with the rule and reason — which withdraws its
+    exchange listings (trading-bridge) and stops its verification calls (sandbox-broker)
+    — and stays on the published list as ``authorization_ended``. What is not the
+    platform's to end is left as it is: the records, certificates and registration codes,
+    whose ownership is settled by the agreement's asset-ownership section (资产权属,
+    000 §3.2(3)), and trades already executed."""
+    ended_event = envelope.payload
+    assert isinstance(ended_event, AgreementTerminated | AgreementExpired)
+    how = "terminated" if isinstance(ended_event, AgreementTerminated) else "expired"
+    why = getattr(ended_event, "reason", "") or "term ended"
+    reason = (
+        f"the operator's authorization ended (agreement {ended_event.agreement_id} {how}: "
+        f"{why}); the product is no longer offered (AUTH-7)"
     )
-    return [listed(d) for d in docs], await ctx.store.count(PRODUCTS, where)
+    live = [ProductState.RELEASED.value, ProductState.FILED.value]
+    withdrawn: list[str] = []
+    for doc in await ctx.store.find(PRODUCTS, {"state": {"$in": live}}):
+        grant = await ctx.store.get(GRANTS, str(doc.get("grant_id", "")))
+        if grant is None:
+            continue
+        named = str(grant.get("agreement_id", ""))
+        if named != ended_event.agreement_id and (
+            named or grant.get("operator_org_id") != ended_event.operator_org_id
+        ):
+            continue
+        await writes.update(
+            ctx,
+            PRODUCTS,
+            doc["_id"],
+            lambda d: _decided(
+                d,
+                WithdrawProduct(reason, rule=ENDS_WITH_AUTHORIZATION),
+                {"withdrawn_reason": reason, "withdrawn_rule": ENDS_WITH_AUTHORIZATION},
+            ),
+            actor=SYSTEM_ACTOR,
+            action="product.withdraw",
+            detail=lambda _: {"reason": reason, "rule": ENDS_WITH_AUTHORIZATION},
+            causation=envelope,
+        )
+        withdrawn.append(doc["_id"])
+    return withdrawn
 
 
 async def declare_affiliation(

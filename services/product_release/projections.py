@@ -17,7 +17,9 @@ from contracts.events import (
     AgreementSigned,
     AgreementTerminated,
     GrantIssued,
+    GrantReinstated,
     GrantRevoked,
+    GrantSuspended,
     SandboxClosed,
     SandboxReady,
 )
@@ -63,6 +65,7 @@ async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
             scenario_id=grant.scenario_id,
             developer_org_id=grant.developer_org_id,
             operator_org_id=grant.operator_org_id,
+            agreement_id=grant.agreement_id,
             valid_until=grant.valid_until.isoformat(),
             status=_status(doc, "live"),
         )
@@ -80,6 +83,20 @@ async def on_grant_revoked(ctx: ServiceContext, envelope: Envelope) -> None:
         return doc
 
     await upsert(ctx, GRANTS, revoked.grant_id, change)
+
+
+async def on_grant_suspension(ctx: ServiceContext, envelope: Envelope) -> None:
+    """AUTH-6: a suspended grant exports nothing until it is reinstated (``live`` again);
+    a revoked one stays revoked."""
+    event = envelope.payload
+    assert isinstance(event, GrantSuspended | GrantReinstated)
+    status = "suspended" if isinstance(event, GrantSuspended) else "live"
+
+    def change(doc: Document) -> Document:
+        doc.update(developer_org_id=event.developer_org_id, status=_status(doc, status))
+        return doc
+
+    await upsert(ctx, GRANTS, event.grant_id, change)
 
 
 async def on_sandbox_ready(ctx: ServiceContext, envelope: Envelope) -> None:
@@ -116,6 +133,8 @@ async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
     def change(doc: Document) -> Document:
         doc.update(
             operator_org_id=signed.operator_org_id,
+            mode=signed.mode,
+            industry_authority_org_id=signed.industry_authority_org_id,
             signed_at=envelope.occurred_at.isoformat(),
             status=_status(doc, "active"),
         )
@@ -145,6 +164,19 @@ async def operator_of(ctx: ServiceContext, grant: Document | None) -> str:
         return ""
     newest = max(agreements, key=lambda d: str(d.get("signed_at", "")))
     return str(newest["operator_org_id"])
+
+
+async def agreement_of(ctx: ServiceContext, grant: Document) -> Document | None:
+    """The agreement a grant was issued under: the one it names, else the newest signed
+    with the grant's operator (grants issued before ``agreement_id`` was carried)."""
+    if grant.get("agreement_id"):
+        return await ctx.store.get(AGREEMENTS, str(grant["agreement_id"]))
+    if not grant.get("operator_org_id"):
+        return None
+    signed = await ctx.store.find(AGREEMENTS, {"operator_org_id": grant["operator_org_id"]})
+    if not signed:
+        return None
+    return max(signed, key=lambda d: str(d.get("signed_at", "")))
 
 
 async def affiliates_of(ctx: ServiceContext, operator_org_id: str) -> frozenset[str]:

@@ -173,7 +173,15 @@ def product_to_doc(
     return doc
 
 
-PRODUCT_EXTRA = ("description", "drafted_at", "certificate", "released_at", "scenario_id")
+PRODUCT_EXTRA = (
+    "description",
+    "drafted_at",
+    "certificate",
+    "released_at",
+    "scenario_id",
+    "withdrawn_reason",
+    "withdrawn_rule",
+)
 
 
 def product_from_doc(doc: Document) -> ProductVersion:

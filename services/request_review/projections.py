@@ -1,6 +1,8 @@
 """The read models request-review keeps from other services' events (developers,
-agreements, the operation catalog, rejected exports), and the revocations those events
-cause (AUTH-6, AUTH-7, DEV-2).
+agreements, the operation catalog, rejected exports), and what those events do to the
+grants already issued: revoked on exit (AUTH-7) or the developer's removal (DEV-2),
+suspended and reinstated with the agreement (暂时关闭, AUTH-6), narrowed or revoked when
+data leaves the operation catalog (CAT-2).
 
 Each write folds the event into the stored record with a pure ``apply_*`` and saves it
 at the version read (insert when new), retrying on a concurrent write; the folds
@@ -15,11 +17,15 @@ from typing import TypeVar
 from contracts.envelope import Envelope
 from contracts.events import (
     AgreementExpired,
+    AgreementReinstated,
     AgreementSuspended,
     AgreementTerminated,
     DeveloperAdmitted,
     DeveloperRemoved,
     ExportRejected,
+    ResourceChanged,
+    ResourceNegativeListed,
+    ResourceWithdrawn,
 )
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument, VersionConflict
@@ -83,15 +89,15 @@ async def on_developer(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 _AGREEMENT_ENDS: dict[type, str] = {
-    AgreementSuspended: "agreement suspended (AUTH-6)",
     AgreementTerminated: "agreement terminated (AUTH-7)",
     AgreementExpired: "agreement expired (AUTH-5)",
 }
 
 
 async def on_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
-    """AUTH-6, AUTH-7: suspension, termination or expiry revokes every grant under the
-    agreement at once."""
+    """AUTH-7: termination or expiry revokes every grant under the agreement at once.
+    AUTH-6: suspension closes them for now (暂时关闭) and reinstatement restores them as
+    they were."""
     event = envelope.payload
     assert isinstance(event, AgreementEvent)
     await _fold(
@@ -102,9 +108,20 @@ async def on_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
         lambda r: standing.apply_agreement(r, event, envelope.occurred_at),
         repo.agreement_to_doc,
     )
+    reason = getattr(event, "reason", "")
+    if isinstance(event, AgreementSuspended):
+        why = "agreement suspended pending correction (AUTH-6)"
+        await grant_commands.suspend_all(
+            ctx, event.agreement_id, f"{why}: {reason}" if reason else why, envelope
+        )
+        return
+    if isinstance(event, AgreementReinstated):
+        await grant_commands.reinstate_all(
+            ctx, event.agreement_id, "agreement reinstated, correction accepted (AUTH-6)", envelope
+        )
+        return
     cause = _AGREEMENT_ENDS.get(type(event))
     if cause is not None:
-        reason = getattr(event, "reason", "")
         await grant_commands.revoke_all(
             ctx,
             {"agreement_id": event.agreement_id},
@@ -113,8 +130,28 @@ async def on_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
         )
 
 
+def leaving_catalog(event: ResourceEvent) -> tuple[frozenset[str] | None, str] | None:
+    """CAT-2: what of a resource leaves the operation catalog with this event — ``None``
+    items for the whole resource — and why; ``None`` when nothing does."""
+    if isinstance(event, ResourceNegativeListed):
+        if event.item_name is None:
+            return None, f"resource negative-listed (负面清单, CAT-2): {event.reason}"
+        return (
+            frozenset({event.item_name}),
+            f"data item {event.item_name} negative-listed (负面清单, CAT-2): {event.reason}",
+        )
+    if isinstance(event, ResourceWithdrawn):
+        return None, f"resource withdrawn from the operation catalog (CAT-2): {event.reason}"
+    if isinstance(event, ResourceChanged) and event.withheld_items:
+        items = frozenset(event.withheld_items)
+        return items, f"data items {', '.join(sorted(items))} withheld (负面清单, CAT-2)"
+    return None
+
+
 async def on_resource(ctx: ServiceContext, envelope: Envelope) -> None:
-    """CAT-2, CAT-3: what is in the operation catalog, and which items are withheld."""
+    """CAT-2, CAT-3: what is in the operation catalog, and which items are withheld; what
+    leaves it after grants were issued leaves those grants too (narrowed, or revoked when
+    nothing remains), with the reason recorded."""
     event = envelope.payload
     assert isinstance(event, ResourceEvent)
     await _fold(
@@ -125,6 +162,10 @@ async def on_resource(ctx: ServiceContext, envelope: Envelope) -> None:
         lambda r: standing.apply_resource(r, event, envelope.occurred_at),
         repo.resource_to_doc,
     )
+    leaving = leaving_catalog(event)
+    if leaving is not None:
+        items, reason = leaving
+        await grant_commands.narrow_all(ctx, event.resource_id, items, reason, envelope)
 
 
 async def on_export_rejected(ctx: ServiceContext, envelope: Envelope) -> None:

@@ -84,6 +84,7 @@ def grant_to_doc(grant: Grant) -> Document:
         grant,
         grant.grant_id,
         provider_org_ids=sorted({s.provider_org_id for s in grant.resources}),
+        resource_ids=sorted({s.resource_id for s in grant.resources}),
         issued_key=grant.valid_from.isoformat(),
     )
 

@@ -203,6 +203,7 @@ class SandboxBroker:
             columns=execution.columns,
             reason=reason,
             rule=rule,
+            stderr=execution.stderr,
         )
 
     async def close(self, sandbox: Sandbox, reason: str) -> Sandbox:

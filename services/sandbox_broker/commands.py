@@ -13,6 +13,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, cast
 
 from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, new_envelope
@@ -26,7 +27,10 @@ from contracts.events import (
     ResourceRegistered,
     ResourceWithdrawn,
     SandboxClosed,
+    SandboxNarrowed,
     SandboxReady,
+    SandboxReinstated,
+    SandboxSuspended,
 )
 from libs.auth.principal import Principal
 from libs.outbox import stage
@@ -43,9 +47,12 @@ from services.sandbox_broker.domain.plan import (
     plan_sandbox,
     sandbox_id_for,
 )
-from services.sandbox_broker.domain.sandbox import SandboxState
+from services.sandbox_broker.domain.retention import check_purgeable, retained_until
+from services.sandbox_broker.domain.sandbox import SandboxEvent, SandboxState
 from services.sandbox_broker.job_log import StoreJobLog
 from services.sandbox_broker.repository import (
+    IMPORTS,
+    JOBS,
     SANDBOXES,
     SCHEMAS,
     items_to_doc,
@@ -59,7 +66,12 @@ from services.sandbox_broker.sources import source_key
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 8
-LIVE = (SandboxState.PROVISIONING.value, SandboxState.READY.value, SandboxState.FAILED.value)
+LIVE = (
+    SandboxState.PROVISIONING.value,
+    SandboxState.READY.value,
+    SandboxState.SUSPENDED.value,
+    SandboxState.FAILED.value,
+)
 OVERSEERS = frozenset({"operator", "bureau", "supervisor"})
 """Roles that see every sandbox and every job record (有记录、可审查, SBX-5)."""
 
@@ -414,11 +426,254 @@ class SandboxService:
     async def close_operator(
         self, operator_org_id: str, reason: str, *, delete: bool, cause: Envelope
     ) -> int:
-        """Every sandbox under grants of this operator's agreement (AUTH-6, AUTH-7)."""
+        """Every sandbox under grants of this operator's agreement (AUTH-7). On exit
+        (``delete``) the retention of their logs starts, counted from the exit."""
         docs = await self.ctx.store.find(SANDBOXES, {"operator_org_id": operator_org_id})
         for doc in docs:
             await self.close_sandbox(doc["_id"], reason, delete=delete, cause=cause)
+        if delete:
+            await self.start_log_retention(operator_org_id, exit_at=cause.occurred_at)
         return len(docs)
+
+    async def start_log_retention(self, operator_org_id: str, *, exit_at: datetime) -> int:
+        """AUTH-7: the operator's authorization ended at ``exit_at``; every log of its
+        sandboxes — the sandbox record, job records with their stderr, import decisions —
+        is kept six calendar months from then (``retention.retained_until``). A sandbox
+        whose retention already started (an earlier exit) keeps its date."""
+        until = retained_until(exit_at).isoformat()
+        started = 0
+        for doc in await self.ctx.store.find(SANDBOXES, {"operator_org_id": operator_org_id}):
+            if doc.get("retain_logs_until"):
+                continue
+            sandbox_id = doc["_id"]
+
+            def decide(current: Document) -> tuple[Document, list[Event]] | None:
+                if current.get("retain_logs_until"):
+                    return None
+                return {
+                    **current,
+                    "exit_at": exit_at.isoformat(),
+                    "retain_logs_until": until,
+                }, []
+
+            await self._update(
+                sandbox_id, decide, actor=SYSTEM_ACTOR, action="logs.retain", cause=None
+            )
+            for collection in (JOBS, IMPORTS):
+                for record in await self.ctx.store.find(collection, {"sandbox_id": sandbox_id}):
+                    if not record.get("retain_until"):
+                        await upsert(
+                            self.ctx.store,
+                            collection,
+                            record["_id"],
+                            lambda d: {**(d or {}), "retain_until": until},
+                        )
+            started += 1
+        return started
+
+    async def purge_logs(self, sandbox_id: str, actor: Actor = SYSTEM_ACTOR) -> dict[str, int]:
+        """AUTH-7: after the retention, purge the logs of one deleted sandbox — its job
+        records, import decisions and the executor's record on disk; the audit chain is
+        never purged. Refused (and nothing removed) before the retention ends, or while
+        the authorization lives."""
+        doc = await self.get(sandbox_id)
+        until = doc.get("retain_logs_until") or ""
+        check_purgeable(
+            f"sandbox {sandbox_id}",
+            retain_until=datetime.fromisoformat(until) if until else None,
+            now=self.ctx.clock.now(),
+        )
+        if doc["state"] != SandboxState.DELETED.value:
+            raise Conflict(
+                f"sandbox {sandbox_id} is {doc['state']}; its data is deleted before its logs",
+                rule="AUTH-7",
+            )
+        removed: dict[str, int] = {}
+        now = self.ctx.clock.now().isoformat()
+        for collection in (JOBS, IMPORTS):
+            records = await self.ctx.store.find(collection, {"sandbox_id": sandbox_id})
+            for record in records:
+                if record.get("purged_at"):
+                    continue
+                # the store port has no delete: the record's content goes, a tombstone
+                # saying when it was purged stays (with any event still to be relayed)
+                await upsert(
+                    self.ctx.store,
+                    collection,
+                    record["_id"],
+                    lambda d: {
+                        **{k: v for k, v in (d or {}).items() if k == "_outbox"},
+                        "sandbox_id": sandbox_id,
+                        "purged_at": now,
+                    },
+                )
+            removed[collection] = len(records)
+        if self.executor is not None:
+            removed["executor_record"] = int(await self.executor.purge_record(sandbox_id))
+
+        def purged(current: Document) -> tuple[Document, list[Event]] | None:
+            return {**current, "logs_purged_at": now, "logs_purged": removed}, []
+
+        await self._update(sandbox_id, purged, actor=actor, action="logs.purge")
+        return removed
+
+    async def purge_due_logs(self, actor: Actor = SYSTEM_ACTOR) -> list[str]:
+        """Purge the logs of every deleted sandbox whose retention has ended (AUTH-7)."""
+        now = self.ctx.clock.now()
+        purged: list[str] = []
+        where = {"state": SandboxState.DELETED.value}
+        for doc in await self.ctx.store.find(SANDBOXES, where):
+            until = doc.get("retain_logs_until") or ""
+            if doc.get("logs_purged_at") or not until:
+                continue
+            if now >= datetime.fromisoformat(until):
+                await self.purge_logs(doc["_id"], actor)
+                purged.append(doc["_id"])
+        return purged
+
+    async def suspend_operator(
+        self, operator_org_id: str, reason: str, *, cause: Envelope
+    ) -> list[str]:
+        """AUTH-6 (暂时关闭): every ready sandbox under this operator's grants is suspended —
+        running jobs stopped, nothing admitted, the data kept for reinstatement."""
+        suspended: list[str] = []
+        docs = await self.ctx.store.find(
+            SANDBOXES,
+            {"operator_org_id": operator_org_id, "state": SandboxState.READY.value},
+        )
+        for doc in docs:
+            sandbox_id = doc["_id"]
+            for forget in self.on_sandbox_closed:
+                forget(sandbox_id)
+            stopped = await self.runner.suspend(sandbox_id)
+
+            def decide(
+                current: Document, stopped: int = stopped
+            ) -> tuple[Document, list[Event]] | None:
+                if current["state"] != SandboxState.READY.value:
+                    return None
+                after = sandbox_from_doc(current).evolve(SandboxEvent.SUSPENDED, reason=reason)
+                new = {**current, "state": after.state.value, "suspended_reason": reason}
+                event = SandboxSuspended(
+                    sandbox_id=current["_id"],
+                    grant_id=current["grant_id"],
+                    reason=reason,
+                    jobs_stopped=stopped,
+                )
+                return new, [event]
+
+            if await self._update(
+                sandbox_id, decide, actor=SYSTEM_ACTOR, action="sandbox.suspend", cause=cause
+            ):
+                suspended.append(sandbox_id)
+        return suspended
+
+    async def reinstate_operator(
+        self, operator_org_id: str, reason: str, *, cause: Envelope
+    ) -> list[str]:
+        """AUTH-6: the correction accepted, every suspended sandbox of this operator's
+        grants is ready again as it was (same data, same outputs)."""
+        reinstated: list[str] = []
+        docs = await self.ctx.store.find(
+            SANDBOXES,
+            {"operator_org_id": operator_org_id, "state": SandboxState.SUSPENDED.value},
+        )
+        for doc in docs:
+            sandbox_id = doc["_id"]
+            await self.runner.reinstate(sandbox_id)
+
+            def decide(current: Document) -> tuple[Document, list[Event]] | None:
+                if current["state"] != SandboxState.SUSPENDED.value:
+                    return None
+                after = sandbox_from_doc(current).evolve(SandboxEvent.REINSTATED)
+                new = {**current, "state": after.state.value, "suspended_reason": ""}
+                event = SandboxReinstated(
+                    sandbox_id=current["_id"], grant_id=current["grant_id"], reason=reason
+                )
+                return new, [event]
+
+            if await self._update(
+                sandbox_id, decide, actor=SYSTEM_ACTOR, action="sandbox.reinstate", cause=cause
+            ):
+                reinstated.append(sandbox_id)
+        return reinstated
+
+    async def narrow_resource(
+        self, resource_id: str, items: frozenset[str] | None, reason: str, *, cause: Envelope
+    ) -> list[str]:
+        """CAT-2: what left the operation catalog (``items`` of ``resource_id``, or all of
+        it when ``None``) leaves every sandbox it is mounted in: running jobs stopped, the
+        columns or the table removed from the granted data, the mount updated, and the
+        reason recorded (``sandbox.narrowed``). A sandbox left with no mount is closed."""
+        narrowed: list[str] = []
+        live = [SandboxState.READY.value, SandboxState.SUSPENDED.value]
+        for doc in await self.ctx.store.find(SANDBOXES, {"state": {"$in": live}}):
+            mounts = [m for m in doc.get("mounts", []) if m.get("resource_id") == resource_id]
+            if not mounts:
+                continue
+            mount = mounts[0]
+            mounted = [str(c["name"]) for c in mount.get("columns", [])]
+            gone = [c for c in mounted if items is None or c in items]
+            if not gone:
+                continue
+            whole = len(gone) == len(mounted)
+            sandbox_id = doc["_id"]
+            table = str(mount["table"])
+            stopped = await self.runner.unmount(
+                sandbox_id, table, None if whole else frozenset(gone)
+            )
+
+            def decide(
+                current: Document,
+                gone: list[str] = gone,
+                whole: bool = whole,
+                stopped: int = stopped,
+                table: str = table,
+            ) -> tuple[Document, list[Event]] | None:
+                mounts_now = []
+                changed = False
+                for m in current.get("mounts", []):
+                    if m.get("resource_id") != resource_id:
+                        mounts_now.append(m)
+                        continue
+                    changed = True
+                    if whole:
+                        continue
+                    kept = [c for c in m.get("columns", []) if c["name"] not in gone]
+                    mounts_now.append({**m, "columns": kept})
+                if not changed:
+                    return None
+                tables = dict(current.get("tables", {}))
+                if whole:
+                    tables.pop(table, None)
+                line = f"{resource_id}: {', '.join(gone)} — {reason}"
+                new = {
+                    **current,
+                    "mounts": mounts_now,
+                    "tables": tables,
+                    "narrowings": [*current.get("narrowings", []), line],
+                }
+                event = SandboxNarrowed(
+                    sandbox_id=current["_id"],
+                    grant_id=current["grant_id"],
+                    resource_id=resource_id,
+                    items=gone,
+                    whole=whole,
+                    reason=reason,
+                    jobs_stopped=stopped,
+                )
+                return new, [event]
+
+            saved = await self._update(
+                sandbox_id, decide, actor=SYSTEM_ACTOR, action="sandbox.narrow", cause=cause
+            )
+            if saved is not None:
+                narrowed.append(sandbox_id)
+                if not saved.get("mounts"):
+                    await self.close_sandbox(
+                        sandbox_id, f"no granted data remains: {reason}", cause=cause
+                    )
+        return narrowed
 
     async def sweep_expired(self, actor: Actor = SYSTEM_ACTOR) -> list[str]:
         """Close every live sandbox whose grant has expired (SBX-7)."""

@@ -1,5 +1,7 @@
 """Own-data imports (SBX-4): the developer's upload is kept outside the sandbox until the
-operator decides; only an approved import is loaded, by the executor, under the lockdown.
+operator holding that grant's authorization decides — no other operator, and nobody when
+the grant's operator is unknown; only an approved import is loaded, by the executor,
+under the lockdown. An operator lists only the imports into its own grants' sandboxes.
 
 The uploaded file lives in ``<data_dir>/imports/<import_id>.<format>`` (root only) until
 the decision, and is removed after it: a loaded file is inside the sandbox, a rejected one
@@ -26,12 +28,13 @@ from services.sandbox_broker.adapters.masking_sql import quote_literal
 from services.sandbox_broker.commands import OVERSEERS, SandboxService, audit_actor
 from services.sandbox_broker.domain.imports import (
     ImportState,
+    check_decider,
     check_table_name,
     inspect_file,
     transition,
 )
 from services.sandbox_broker.domain.sandbox import SandboxState
-from services.sandbox_broker.repository import IMPORTS
+from services.sandbox_broker.repository import IMPORTS, SANDBOXES
 
 
 def _parquet_rows(path: Path) -> int:
@@ -101,6 +104,7 @@ class Imports:
             "_id": import_id,
             "sandbox_id": sandbox_id,
             "developer_org_id": principal.org_id,
+            "operator_org_id": str(sandbox.get("operator_org_id", "")),
             "requester_user_id": principal.user_id,
             "table": table,
             "file_format": file_format,
@@ -141,19 +145,39 @@ class Imports:
         )
         return saved
 
+    async def _operator_of(self, doc: Document) -> str:
+        """The operator holding the authorization of the import's grant, from the sandbox
+        (which took it from ``grant.issued``); empty when unknown."""
+        sandbox = await self.ctx.store.get(SANDBOXES, doc["sandbox_id"])
+        return str((sandbox or {}).get("operator_org_id", "") or doc.get("operator_org_id", ""))
+
     async def listed(self, principal: Principal) -> list[Document]:
-        where = (
-            None if principal.role.value in OVERSEERS else {"developer_org_id": principal.org_id}
-        )
-        return await self.ctx.store.find(IMPORTS, where, sort=[("requested_at", 1)])
+        """The developer's own; an operator's only those into its own grants' sandboxes
+        (SBX-4); every import for the bureau and supervisors."""
+        role = principal.role.value
+        if role == "operator":
+            own = await self.ctx.store.find(SANDBOXES, {"operator_org_id": principal.org_id})
+            sandbox_ids = [d["_id"] for d in own]
+            if not sandbox_ids:
+                return []
+            where: dict[str, Any] | None = {"sandbox_id": {"$in": sandbox_ids}}
+        elif role in OVERSEERS:
+            where = None
+        else:
+            where = {"developer_org_id": principal.org_id}
+        found = await self.ctx.store.find(IMPORTS, where, sort=[("requested_at", 1)])
+        return [d for d in found if not d.get("purged_at")]  # tombstones after AUTH-7
 
     async def decide(
         self, principal: Principal, import_id: str, *, approve: bool, reason: str
     ) -> Document:
-        """The operator approves (the file is loaded as a table) or rejects (SBX-4)."""
+        """The grant's operator approves (the file is loaded as a table) or rejects (SBX-4)."""
         doc = await self.ctx.store.get(IMPORTS, import_id)
         if doc is None:
             raise NotFound(f"there is no import {import_id}")
+        check_decider(
+            import_id, principal.org_id, grant_operator_org_id=await self._operator_of(doc)
+        )
         state = ImportState(doc["state"])
         if state is not ImportState.PENDING:
             raise Conflict(f"import {import_id} was already decided ({state.value})", rule="SBX-4")

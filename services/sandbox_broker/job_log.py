@@ -3,7 +3,8 @@
 Each job record is one document written together with its events — ``job.finished`` and,
 for a job that ran, ``usage.metered`` for compute (``compute_ms``) and rows read
 (``rows``), billed to the developer under the grant's scenario — and appended to the
-audit chain. Idempotent by job id. Records are kept ≥ 183 days (``repository``).
+audit chain. Idempotent by job id. Records are kept while the authorization lives and
+six calendar months after its exit (AUTH-7, ``domain.retention``).
 """
 
 from __future__ import annotations
@@ -66,7 +67,15 @@ class StoreJobLog:
         ]
         try:
             await ctx.store.insert(
-                JOBS, stage(job_to_doc(record, scenario_id=scenario_id), envelopes)
+                JOBS,
+                stage(
+                    job_to_doc(
+                        record,
+                        scenario_id=scenario_id,
+                        retain_until=str((sandbox or {}).get("retain_logs_until", "")),
+                    ),
+                    envelopes,
+                ),
             )
         except DuplicateDocument:
             return

@@ -59,6 +59,8 @@ class Execution:
     lockdown: dict[str, str] = field(default_factory=dict)
     """The DuckDB settings in force while the job ran, read back from the connection."""
     isolation: dict[str, Any] = field(default_factory=dict)
+    stderr: str = ""
+    """The tail of the job process's stderr, kept with the record as a log (AUTH-7)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,15 @@
 """sandbox-broker documents in its own database, and back: resource schemas, sandboxes,
 job records, imports, staged exports, verification products and metered usage.
 
-Job records (作业记录, SBX-5) are kept at least 183 days (six months, AUTH-7: logs are
-kept ≥ 6 months after exit); nothing in this service deletes them, and each carries the
-date before which it must not be deleted (``retain_until``).
+Job records (作业记录, SBX-5) and every other log kind are kept while the operator's
+authorization lives and six calendar months after its exit (AUTH-7,
+``domain.retention``): each record carries ``retain_until``, empty until the exit sets
+it; only ``SandboxService.purge_logs`` deletes them, and only after that instant.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from contracts.events import DataItem
@@ -25,9 +26,6 @@ EXPORTS = "exports"
 PRODUCTS = "verification_products"
 USAGE = "usage"
 OUTBOX_COLLECTIONS = (SANDBOXES, JOBS, IMPORTS, USAGE)
-
-LOG_RETENTION = timedelta(days=183)
-"""Job records are kept at least six months (AUTH-7, SBX-5)."""
 
 
 # -- resource schemas ------------------------------------------------------------------------
@@ -100,6 +98,7 @@ def sandbox_from_doc(doc: Document) -> Sandbox:
         valid_until=datetime.fromisoformat(doc["valid_until"]),
         state=SandboxState(doc["state"]),
         closed_reason=doc.get("closed_reason", ""),
+        suspended_reason=doc.get("suspended_reason", ""),
     )
 
 
@@ -110,7 +109,9 @@ def sandbox_state_to_doc(doc: Document, sandbox: Sandbox) -> Document:
 # -- job records -------------------------------------------------------------------------------
 
 
-def job_to_doc(record: JobRecord, *, scenario_id: str) -> Document:
+def job_to_doc(record: JobRecord, *, scenario_id: str, retain_until: str = "") -> Document:
+    """``retain_until``: empty while the authorization lives (kept, never purged); set at
+    its exit to six calendar months later (AUTH-7)."""
     return {
         "_id": record.job_id,
         "sandbox_id": record.sandbox_id,
@@ -135,7 +136,8 @@ def job_to_doc(record: JobRecord, *, scenario_id: str) -> Document:
         "columns": [{"name": n, "type": t} for n, t in record.columns],
         "reason": record.reason,
         "rule": record.rule,
-        "retain_until": (record.finished_at + LOG_RETENTION).isoformat(),
+        "stderr": record.stderr,
+        "retain_until": retain_until,
     }
 
 
@@ -158,4 +160,5 @@ def job_from_doc(doc: Document) -> JobRecord:
         columns=tuple((str(c["name"]), str(c["type"])) for c in doc["columns"]),
         reason=doc["reason"],
         rule=doc["rule"],
+        stderr=str(doc.get("stderr", "")),
     )

@@ -100,6 +100,7 @@ async def list_product(ctx: ServiceContext, principal: Principal, cmd: ListProdu
         already_listed=listed > 0,
         operator_org_id=principal.org_id,
         at=ctx.clock.now(),
+        operator_agreements=await operator_agreements(ctx, principal.org_id),
     )
     actor = principal.actor()
     envelope = _envelope(ctx, event, actor, listing.listing_id)
@@ -120,6 +121,12 @@ async def list_product(ctx: ServiceContext, principal: Principal, cmd: ListProdu
     return await _recheck(ctx, listing)
 
 
+async def operator_agreements(ctx: ServiceContext, operator_org_id: str) -> dict[str, str]:
+    """Each agreement of the operator the bridge has seen, ``active`` or ``ended``."""
+    docs = await ctx.store.find(repo.AGREEMENTS, {"operator_org_id": operator_org_id})
+    return {str(d["_id"]): str(d["state"]) for d in docs}
+
+
 async def _recheck(ctx: ServiceContext, listing: Listing) -> Listing:
     """Facts read before the insert may have changed meanwhile. The handlers withdraw
     what they find listed after folding a change; this second read after the insert
@@ -131,8 +138,11 @@ async def _recheck(ctx: ServiceContext, listing: Listing) -> Listing:
         repo.price_id_of(listing.product_id, listing.terms.unit),
         repo.terms_from_doc,
     )
+    agreements = await operator_agreements(ctx, listing.listed_by_org_id)
     reason = ""
-    if product is None or product.state != "released":
+    if agreements and all(state == "ended" for state in agreements.values()):
+        reason = "the operator's authorization ended while it was being listed (AUTH-7)"
+    elif product is None or product.state != "released":
         reason = "product withdrawn while it was being listed (TRD-1)"
     elif price is None or listing_rules.stale_price(listing, price):
         reason = "the published price changed while it was being listed (BIL-5)"

@@ -6,6 +6,10 @@
 - ``price.listed`` (billing): the published price per product and unit (明码标价); a
   listing whose price no longer is the published one is withdrawn (BIL-5).
 - ``org.registered`` (identity): the licensed exchanges (role ``exchange``).
+- ``agreement.signed`` / ``agreement.renewed`` / ``agreement.terminated`` /
+  ``agreement.expired`` (identity): the operators' authorizations. When one ends
+  (termination or revocation, expiry) every active listing of that operator is withdrawn
+  at once on the exchange-facing topic, and it lists nothing more (AUTH-7).
 
 Each write folds the event into the stored record at the version read (insert when
 new) and retries on a concurrent write; the inbox drops redelivered events, and the
@@ -18,7 +22,16 @@ from collections.abc import Callable
 
 from contracts.envelope import SYSTEM_ACTOR, Envelope
 from contracts.errors import DomainError
-from contracts.events import OrgRegistered, PriceListed, ProductReleased, ProductWithdrawn
+from contracts.events import (
+    AgreementExpired,
+    AgreementRenewed,
+    AgreementSigned,
+    AgreementTerminated,
+    OrgRegistered,
+    PriceListed,
+    ProductReleased,
+    ProductWithdrawn,
+)
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument, VersionConflict
 from services.trading_bridge import commands
@@ -124,3 +137,37 @@ async def on_org_registered(ctx: ServiceContext, envelope: Envelope) -> None:
     if exchange is None:
         return
     await _put(ctx, repo.EXCHANGES, exchange.org_id, lambda _: repo.exchange_to_doc(exchange))
+
+
+async def on_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
+    """AUTH-7: keep each operator agreement as ``active`` or ``ended`` (an end is sticky);
+    an end withdraws every active listing of the operator at once, with the reason, on
+    the exchange-facing topic (``listing.withdrawn``)."""
+    event = envelope.payload
+    assert isinstance(
+        event, AgreementSigned | AgreementRenewed | AgreementTerminated | AgreementExpired
+    )
+    ends = isinstance(event, AgreementTerminated | AgreementExpired)
+
+    def fold(doc: Document | None) -> Document:
+        state = "ended" if ends or (doc or {}).get("state") == "ended" else "active"
+        return {
+            **(doc or {}),
+            "_id": event.agreement_id,
+            "operator_org_id": event.operator_org_id,
+            "state": state,
+        }
+
+    await _put(ctx, repo.AGREEMENTS, event.agreement_id, fold)
+    if not ends:
+        return
+    if isinstance(event, AgreementTerminated):
+        why = f"agreement {event.agreement_id} terminated: {event.reason}"
+    else:
+        why = f"agreement {event.agreement_id} expired"
+    await _withdraw_active(
+        ctx,
+        envelope,
+        f"the operator's authorization ended (AUTH-7): {why}",
+        where={"listed_by_org_id": event.operator_org_id},
+    )

@@ -19,6 +19,9 @@ TRADES = "trades"
 PRODUCTS = "products"
 PRICES = "prices"
 EXCHANGES = "exchanges"
+AGREEMENTS = "agreements"
+"""Operators' authorization agreements as identity announced them: ``active`` or
+``ended`` (AUTH-7)."""
 
 
 def _time(value: datetime | None) -> str:

@@ -113,6 +113,63 @@ async def test_EXP_6_the_requester_can_never_approve(running: tuple[Platform, Cl
     assert approved.json()["reviewer_user_id"] == OPERATOR.user_id != DEVELOPER.user_id
 
 
+async def test_EXP_1_under_domain_authorization_the_industry_authority_decides_not_the_bureau(
+    running: tuple[Platform, Client],
+) -> None:
+    """004 (四): "规定数据产品和服务按照'谁授权、谁审核'的原则进行'出域'的安全性审核"。 Under
+    domain authorization (分领域授权) the industry authority reviews in the bureau's place;
+    002 §5: "須經運營機構出域合規審核" — the grant's operator, and an operator the service
+    does not know for the grant is a refusal, not a pass."""
+    from datetime import date
+
+    from contracts.events import AgreementSigned
+    from tests.support.product_release import publish
+
+    p, client = running
+    health = Principal(
+        user_id="u-health-1", org_id="org-370300-health", role=Role.PROVIDER, region="370300"
+    )
+    await publish(
+        p,
+        AgreementSigned(
+            agreement_id="agr-health",
+            operator_org_id=OPERATOR_ORG,
+            mode="domain",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2028, 12, 31),
+            domain="医疗健康",
+            industry_authority_org_id=health.org_id,
+        ),
+        subject="agr-health",
+    )
+    export = await checked_export(p, client, "grant-health", agreement_id="agr-health")
+    path = f"/exports/{export['export_id']}/decision"
+
+    async def bureau_refused() -> Any:
+        r = await client.post(path, json={"approve": True}, headers=await token(p, BUREAU))
+        return r if r.status_code == 403 else None
+
+    by_bureau = await eventually(bureau_refused)
+    assert by_bureau.json()["rule"] == "EXP-1" and health.org_id in by_bureau.json()["detail"]
+    by_authority = await client.post(
+        path, json={"approve": True, "reason": "领域审核通过"}, headers=await token(p, health)
+    )
+    assert by_authority.status_code == 200, by_authority.text
+    assert by_authority.json()["state"] == "approved"
+    assert by_authority.json()["reviewer_user_id"] == health.user_id
+
+    unknown = await checked_export(p, client, "grant-no-operator", operator_org_id="")
+    refused = await decide(p, client, unknown["export_id"], True)
+    assert refused.status_code == 409 and refused.json()["rule"] == "EXP-1", refused.text
+    assert "not known" in refused.json()["detail"]
+    by_bureau_unknown = await client.post(
+        f"/exports/{unknown['export_id']}/decision",
+        json={"approve": True},
+        headers=await token(p, BUREAU),
+    )
+    assert by_bureau_unknown.status_code == 409
+
+
 async def test_REQ_6_a_rejection_appealed_and_upheld_goes_back_to_review_and_is_approved(
     running: tuple[Platform, Client],
 ) -> None:

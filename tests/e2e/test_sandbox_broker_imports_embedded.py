@@ -13,9 +13,11 @@ import duckdb
 import pytest
 from litestar.testing import AsyncTestClient
 
+from contracts.envelope import Role
+from libs.auth.principal import Principal
 from libs.http.gateway import gateway
 from libs.runtime import Platform
-from tests.support.platform import eventually
+from tests.support.platform import REGION, eventually
 from tests.support.sandbox_broker import (
     DEV_A,
     DEV_B,
@@ -32,6 +34,10 @@ from tests.support.sandbox_broker import (
 Client = AsyncTestClient[Any]
 GRANT = "g-e2e-imports"
 DEV = f"sbx-dev-{GRANT}"
+UNKNOWN_OP_GRANT = "g-e2e-imports-no-operator"
+OTHER_OPERATOR = Principal(
+    user_id="u-op-other", org_id="org-370300-operator-2", role=Role.OPERATOR, region=REGION
+)
 CSV = b"credit_code,bank_rating\n91370300MA3C5ABC12,AA\n91370300MA3C5ABD21,B\n"
 
 
@@ -42,32 +48,46 @@ async def env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[P
         async with AsyncTestClient(app=gateway(p)) as client:
             await register_demo_resources(client, p)
             await send(client, p, grant_issued(GRANT), subject=GRANT)
+            unknown = grant_issued(UNKNOWN_OP_GRANT, operator_org_id="")
+            await send(client, p, unknown, subject=UNKNOWN_OP_GRANT)
 
             async def ready() -> bool:
-                r = await client.get(
-                    f"/sandbox_broker/sandboxes/{DEV}", headers=await auth(client, p, DEV_A)
-                )
-                return r.status_code == 200 and r.json()["state"] == "ready"
+                for sandbox in (DEV, f"sbx-dev-{UNKNOWN_OP_GRANT}"):
+                    r = await client.get(
+                        f"/sandbox_broker/sandboxes/{sandbox}",
+                        headers=await auth(client, p, DEV_A),
+                    )
+                    if r.status_code != 200 or r.json()["state"] != "ready":
+                        return False
+                return True
 
             await eventually(ready, timeout=60)
             yield p, client
 
 
 async def upload(
-    p: Platform, client: Client, table: str, body: bytes, fmt: str = "csv", who: Any = DEV_A
+    p: Platform,
+    client: Client,
+    table: str,
+    body: bytes,
+    fmt: str = "csv",
+    who: Any = DEV_A,
+    sandbox: str = DEV,
 ) -> Any:
     return await client.post(
-        f"/sandbox_broker/sandboxes/{DEV}/imports?table={table}&format={fmt}",
+        f"/sandbox_broker/sandboxes/{sandbox}/imports?table={table}&format={fmt}",
         content=body,
         headers={**await auth(client, p, who), "Content-Type": "application/octet-stream"},
     )
 
 
-async def decide(p: Platform, client: Client, import_id: str, approve: bool) -> Any:
+async def decide(
+    p: Platform, client: Client, import_id: str, approve: bool, who: Principal = OPERATOR
+) -> Any:
     return await client.post(
         f"/sandbox_broker/imports/{import_id}/decision",
         json={"approve": approve, "reason": "" if approve else "来源不明"},
-        headers=await auth(client, p, OPERATOR),
+        headers=await auth(client, p, who),
     )
 
 
@@ -167,3 +187,33 @@ async def test_SBX_4_a_parquet_import_is_loaded_after_approval(
     assert (await decide(p, client, asked["import_id"], True)).json()["state"] == "loaded"
     counted = await job(p, client, "SELECT count(*) AS n FROM labels")
     assert counted["preview"] == [["50"]]
+
+
+async def test_SBX_4_only_the_grants_operator_approves_an_import_and_lists_it(
+    env: tuple[Platform, Client],
+) -> None:
+    """001 art.26(三): "运营单位 … 不得在未经审查通过的情况下,导入其他数据"; RULES SBX-4: the
+    approval is given by the operator holding that grant's authorization — no other
+    operator approves it, sees it in its list, and an unknown grant operator is a refusal."""
+    p, client = env
+    asked = (await upload(p, client, "other_ops", CSV)).json()
+    other = await decide(p, client, asked["import_id"], True, who=OTHER_OPERATOR)
+    assert other.status_code == 403 and other.json()["rule"] == "SBX-4", other.text
+    listed_by_other = await client.get(
+        "/sandbox_broker/imports", headers=await auth(client, p, OTHER_OPERATOR)
+    )
+    assert listed_by_other.status_code == 200 and listed_by_other.json() == []
+    listed_by_own = await client.get(
+        "/sandbox_broker/imports", headers=await auth(client, p, OPERATOR)
+    )
+    assert asked["import_id"] in [i["import_id"] for i in listed_by_own.json()]
+    still = await client.get("/sandbox_broker/imports", headers=await auth(client, p, DEV_A))
+    pending = {i["import_id"]: i["state"] for i in still.json()}
+    assert pending[asked["import_id"]] == "pending"  # the other operator changed nothing
+    own = await decide(p, client, asked["import_id"], False)
+    assert own.status_code == 200 and own.json()["state"] == "rejected"
+    # a grant whose operator the broker does not know: nobody decides its imports
+    orphan = (await upload(p, client, "orphan", CSV, sandbox=f"sbx-dev-{UNKNOWN_OP_GRANT}")).json()
+    refused = await decide(p, client, orphan["import_id"], True)
+    assert refused.status_code == 409 and refused.json()["rule"] == "SBX-4", refused.text
+    assert "not known" in refused.json()["detail"]

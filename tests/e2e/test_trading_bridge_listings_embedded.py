@@ -45,24 +45,27 @@ async def refusal(p: Platform, client: Client, body: dict[str, Any], expect: int
     return response.json()
 
 
-@pytest.mark.parametrize("touch", ["state_secret", "national_security"])
-async def test_TRD_3_a_product_touching_state_secrets_or_national_security_is_never_listed(
+@pytest.mark.parametrize("touch", ["state_secret", "national_security", "personal_privacy"])
+async def test_TRD_3_a_product_touching_state_secrets_national_security_or_privacy_is_never_listed(
     running: tuple[Platform, Client], touch: str
 ) -> None:
+    """000 §5.2: "涉及国家秘密、国家安全和个人隐私信息等受法律保护的数据 … 禁止进行数据交易。"
+    Even with a "permission" on file: these are never traded."""
     p, client = running
-    # even with a "permission" on file: these are never traded
     await market(p, f"prod-{touch}", touches=[touch], permissions=[touch])
     problem = await refusal(p, client, listing_body(f"prod-{touch}"))
     assert problem["rule"] == "TRD-3" and "never be traded" in problem["detail"]
     assert problem["errors"][0]["field"] == "product_id"
 
 
-@pytest.mark.parametrize("touch", ["personal_privacy", "third_party_rights"])
-async def test_TRD_3_a_product_touching_personal_privacy_without_permission_is_never_listed(
-    running: tuple[Platform, Client], touch: str
+async def test_TRD_3_others_rights_are_listed_only_with_the_holders_permission(
+    running: tuple[Platform, Client],
 ) -> None:
+    """000 §5.2: "涉及他人知识产权、商业秘密等权利的数据(取得权利人明确许可授权的除外)禁止
+    进行数据交易。" """
     p, client = running
-    await market(p, f"prod-{touch}", touches=[touch, "personal_privacy"], permissions=[])
+    touch = "third_party_rights"
+    await market(p, f"prod-{touch}", touches=[touch], permissions=[])
     problem = await refusal(p, client, listing_body(f"prod-{touch}"))
     assert problem["rule"] == "TRD-3" and "permission" in problem["detail"]
     # with the holder's permission on file, the product may be listed

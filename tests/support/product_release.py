@@ -102,7 +102,12 @@ async def publish(
 
 
 async def grant_with_sandboxes(
-    p: Platform, grant_id: str, developer_org_id: str = DEVELOPER.org_id
+    p: Platform,
+    grant_id: str,
+    developer_org_id: str = DEVELOPER.org_id,
+    *,
+    operator_org_id: str = OPERATOR_ORG,
+    agreement_id: str = "",
 ) -> str:
     """A live grant with its development and production sandboxes; the production id."""
     from datetime import UTC, datetime, timedelta
@@ -119,7 +124,8 @@ async def grant_with_sandboxes(
             resources=[GrantedResource(resource_id="res-1", items=["district", "industry"])],
             valid_from=now - timedelta(days=1),
             valid_until=now + timedelta(days=365),
-            operator_org_id=OPERATOR_ORG,
+            operator_org_id=operator_org_id,
+            agreement_id=agreement_id,
         ),
         subject=grant_id,
     )
@@ -330,10 +336,12 @@ async def checked_export(
     grant_id: str,
     developer: Principal = DEVELOPER,
     rows: list[list[Cell]] | None = None,
+    **grant: str,
 ) -> dict[str, Any]:
-    """A table export of ``developer``'s production sandbox, staged and checked."""
+    """A table export of ``developer``'s production sandbox, staged and checked
+    (``grant``: the grant's ``operator_org_id`` and ``agreement_id``)."""
     dev = await token(p, developer)
-    sandbox = await grant_with_sandboxes(p, grant_id, developer.org_id)
+    sandbox = await grant_with_sandboxes(p, grant_id, developer.org_id, **grant)
     export = await request_export(client, dev, table_request(sandbox))
     await stage_output(p, export, TABLE_STAGED, PASSING_ROWS if rows is None else rows)
     state = "checks_passed" if rows is None else "checks_failed"

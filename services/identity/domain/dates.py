@@ -6,8 +6,11 @@ is the local date of the UTC instant the clock gives, not the UTC date.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date, datetime, timedelta, timezone
+
+from contracts.calendar import add_months
+
+__all__ = ["CHINA", "add_months", "add_years", "local_date"]
 
 CHINA = timezone(timedelta(hours=8), "CST")
 
@@ -16,14 +19,6 @@ def local_date(at: datetime) -> date:
     if at.tzinfo is None:
         raise ValueError("a timezone-aware instant is needed")
     return at.astimezone(CHINA).date()
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day of month ``months`` later (or earlier), clamped to the month's last day."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
 
 
 def add_years(day: date, years: int) -> date:

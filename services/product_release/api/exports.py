@@ -119,12 +119,14 @@ def controller(ctx: ServiceContext) -> type[Controller]:
 
         @post(
             "/{export_id:str}/decision",
-            guards=[roles(Role.OPERATOR, Role.BUREAU, Role.DEVELOPER)],
+            guards=[roles(Role.OPERATOR, Role.BUREAU, Role.PROVIDER, Role.DEVELOPER)],
             status_code=200,
             summary="Approve or reject a checked export (出域审核; four eyes, EXP-6)",
             description=(
-                "The grant's operator or the bureau decides. A developer reaching this "
-                "route is refused: whoever requested an export never approves it (EXP-6)."
+                "The grant's operator or the authorizing body decides (谁授权、谁审核, "
+                "EXP-1): the bureau, or under domain authorization the industry authority "
+                "in its place. A developer reaching this route is refused: whoever "
+                "requested an export never approves it (EXP-6)."
             ),
         )
         async def decide(
@@ -137,6 +139,6 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             await export_commands.decide_export(
                 ctx, principal, export_id, approve=data.approve, reason=data.reason
             )
-            return view(await export_commands.get_export(ctx, principal, export_id))
+            return view(await export_commands.get_export(ctx, principal, export_id, decided=True))
 
     return ExportController

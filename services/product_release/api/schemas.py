@@ -204,6 +204,10 @@ class ListedProductView(msgspec.Struct, kw_only=True):
     certificate_id: str
     released_on: str
     """The release date (ISO 8601), the calendar day in China (UTC+8)."""
+    status: str = "released"
+    """``released``, or ``authorization_ended`` when the operator's authorization ended
+    (AUTH-7): the product is no longer offered, traded or answered."""
+    status_reason: str = ""
 
 
 class ListedProductPage(msgspec.Struct, kw_only=True):

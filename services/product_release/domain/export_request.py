@@ -13,7 +13,10 @@ Theory of operation::
 The automated checks (EXP-2) come before any human decision, and a failed check has no
 way to ``approved``: the developer suppresses more and files a new request. A human
 review is four-eyes (EXP-6): the requester never approves, and every approval names
-its reviewer, an operator's or the bureau's user (EXP-1, 谁授权谁审核). A rejection can
+its reviewer (EXP-1, 谁授权谁审核): a user of the grant's operator (出域合规审核), or of the
+authorizing body — the bureau under whole authorization, the industry authority in the
+bureau's place under domain authorization (``reviewer_party``). An operator the service
+does not know for the grant is a refusal, never a pass. A rejection can
 be appealed to the bureau once (REQ-6, decided in request-review); an upheld appeal
 sends the request back to a fresh review.
 
@@ -117,7 +120,65 @@ _RULE_OF_EVENT = {
     APPEAL_DISMISSED: "REQ-6",
     UNAVAILABLE: "SBX-1",
 }
-REVIEWER_ROLES = frozenset({"operator", "bureau"})
+REVIEWER_ROLES = frozenset({"operator", "bureau", "industry_authority"})
+"""The parties that decide an export (EXP-1): the grant's operator and the authorizing
+body (the bureau, or under domain authorization the industry authority)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportAuthority:
+    """Who stands behind an export's grant: its operator and the authorization it holds
+    (``mode``: whole, domain or individual; under domain authorization the industry
+    authority, 行业主管部门, that authorized it)."""
+
+    operator_org_id: str
+    mode: str = "whole"
+    industry_authority_org_id: str = ""
+
+    @property
+    def by_domain(self) -> bool:
+        return self.mode == "domain" and bool(self.industry_authority_org_id)
+
+
+def reviewer_party(
+    export_id: str, *, role: str, org_id: str, authority: ExportAuthority | None
+) -> str:
+    """EXP-1 (谁授权、谁审核, 004; 须经运营机构出域合规审核, 002 §5): which party the caller
+    reviews an export as, or why it may not. The grant's operator reviews; the authorizing
+    body reviews — the bureau under whole or individual authorization, the industry
+    authority in the bureau's place under domain authorization. No operator other than the
+    grant's decides, and when the grant's operator is unknown nobody does."""
+    if authority is None or not authority.operator_org_id:
+        raise Conflict(
+            f"the operator of export {export_id}'s grant is not known to product-release; "
+            "the export cannot be decided until it is",
+            rule="EXP-1",
+        )
+    if authority.by_domain and org_id == authority.industry_authority_org_id:
+        return "industry_authority"
+    if role == "operator":
+        if org_id != authority.operator_org_id:
+            raise Forbidden(
+                f"export {export_id} is reviewed by its grant's operator "
+                f"{authority.operator_org_id}, not by {org_id}",
+                rule="EXP-1",
+            )
+        return "operator"
+    if role == "bureau":
+        if authority.by_domain:
+            raise Forbidden(
+                f"export {export_id} is under domain authorization (分领域授权): its industry "
+                f"authority {authority.industry_authority_org_id} reviews it in the bureau's "
+                "place (谁授权、谁审核)",
+                rule="EXP-1",
+            )
+        return "bureau"
+    raise Forbidden(
+        f"export review is the grant's operator's or the authorizing body's, not the {role}'s",
+        rule="EXP-1",
+    )
+
+
 UPHELD = "upheld"
 DISMISSED = "dismissed"
 
@@ -252,7 +313,8 @@ def _reviewer(user_id: str, role: str, request: ExportRequest, *, approving: boo
         )
     if role not in REVIEWER_ROLES:
         raise Forbidden(
-            f"export review is the operator's or the bureau's, not the {role}'s", rule="EXP-1"
+            f"export review is the grant's operator's or the authorizing body's, not the {role}'s",
+            rule="EXP-1",
         )
     if approving and user_id == request.requester_user_id:
         raise Forbidden(

@@ -182,6 +182,8 @@ class ReleaseProduct:
 @dataclass(frozen=True, slots=True)
 class WithdrawProduct:
     reason: str
+    rule: str = ""
+    """``AUTH-7`` when the operator's authorization ended, not the operator's choice."""
 
 
 Command = (
@@ -399,9 +401,9 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
                     permissions=list(state.permissions),
                 )
             ]
-        case WithdrawProduct(reason=reason):
+        case WithdrawProduct(reason=reason, rule=rule):
             transition(state.state, WITHDRAWN)
-            return [ProductWithdrawn(product_id=state.product_id, reason=reason)]
+            return [ProductWithdrawn(product_id=state.product_id, reason=reason, rule=rule)]
     raise TypeError(f"unknown command {command!r}")
 
 

@@ -2,7 +2,10 @@
 
 Folded from ``product.released`` and ``product.withdrawn`` alone, so disclosure or any
 reader rebuilds the same list from the event stream: each released product appears
-once, at its newest released version, until it is withdrawn. The release date is not in
+once, at its newest released version, until the operator withdraws it. A product whose
+operator's authorization ended (AUTH-7: termination, revocation, expiry) stays on the
+list with the status ``authorization_ended`` and the reason, so the public sees that it
+is no longer offered and why. The release date is not in
 the event: a reader passes the envelope's ``occurred_at``, shown as the calendar day in
 China (UTC+8).
 """
@@ -10,7 +13,7 @@ China (UTC+8).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from contracts.events import Event, ProductReleased, ProductWithdrawn
@@ -27,12 +30,26 @@ class ListedProduct:
     certificate_id: str
     released_on: str = ""
     """The release date (ISO 8601), the calendar day in China (UTC+8)."""
+    status: str = "released"
+    """``released`` (offered), or ``authorization_ended`` (AUTH-7: no longer offered)."""
+    status_reason: str = ""
 
     def as_record(self) -> dict[str, object]:
         return asdict(self)
 
 
 ProductList = Mapping[str, ListedProduct]
+RELEASED = "released"
+AUTHORIZATION_ENDED = "authorization_ended"
+ENDS_WITH_AUTHORIZATION = "AUTH-7"
+"""The rule of a withdrawal that keeps the product on the list with its status."""
+
+
+def ended(product: ListedProduct, reason: str) -> ListedProduct:
+    """AUTH-7: the entry as shown once the operator's authorization ended."""
+    return replace(product, status=AUTHORIZATION_ENDED, status_reason=reason)
+
+
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
 
 
@@ -66,7 +83,9 @@ def project(
                     released_on=release_date(released_at),
                 )
         case ProductWithdrawn():
-            updated.pop(event.product_id, None)
+            current = updated.pop(event.product_id, None)
+            if current is not None and event.rule == ENDS_WITH_AUTHORIZATION:
+                updated[event.product_id] = ended(current, event.reason)
     return updated
 
 

@@ -9,9 +9,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from contracts.envelope import Envelope
 from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
-from services.product_release import export_commands, projections
+from services.product_release import export_commands, product_commands, projections
 
 Step = Callable[[ServiceContext, Envelope], Awaitable[None]]
+
+
+async def on_agreement_ended(ctx: ServiceContext, envelope: Envelope) -> None:
+    """The agreement ended (AUTH-7): kept as ended, and its products stop at once."""
+    await projections.on_agreement_ended(ctx, envelope)
+    await product_commands.end_with_agreement(ctx, envelope)
+
 
 STEPS: dict[str, Step] = {
     "export.staged": export_commands.on_staged,
@@ -20,11 +27,13 @@ STEPS: dict[str, Step] = {
     "appeal.decided": export_commands.on_appeal_decided,
     "grant.issued": projections.on_grant_issued,
     "grant.revoked": projections.on_grant_revoked,
+    "grant.suspended": projections.on_grant_suspension,
+    "grant.reinstated": projections.on_grant_suspension,
     "sandbox.ready": projections.on_sandbox_ready,
     "sandbox.closed": projections.on_sandbox_closed,
     "agreement.signed": projections.on_agreement_signed,
-    "agreement.terminated": projections.on_agreement_ended,
-    "agreement.expired": projections.on_agreement_ended,
+    "agreement.terminated": on_agreement_ended,
+    "agreement.expired": on_agreement_ended,
 }
 
 

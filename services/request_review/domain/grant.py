@@ -5,9 +5,12 @@ Theory of operation: the last approval of an application issues one grant with t
 scope the reviewers left (never more than requested, REQ-2). It is valid from the
 decision until the wished day's end or, without a wish, the jurisdiction's default
 number of days — and never past the end of the operator's agreement (capped). A grant is
-revoked by the bureau with a reason, or at once when the agreement is suspended,
-terminated or expires, or the developer is removed (AUTH-6, AUTH-7, DEV-2); revoked is
-terminal. Allowed steps are the rows of ``TRANSITIONS``.
+revoked by the bureau with a reason, or at once when the agreement is terminated or
+expires, or the developer is removed (AUTH-7, DEV-2); revoked is terminal. A suspended
+agreement closes the grant's permission only for now (暂时关闭, AUTH-6): the grant is
+``suspended`` and the agreement's reinstatement restores it as it was. A later negative
+listing or withdrawal from the operation catalog narrows the grant to what remains, or
+revokes it when nothing does (CAT-2). Allowed steps are the rows of ``TRANSITIONS``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from contracts.errors import Conflict, DomainError
-from contracts.events import GrantedResource, GrantIssued, GrantRevoked
+from contracts.events import (
+    GrantedResource,
+    GrantIssued,
+    GrantNarrowed,
+    GrantReinstated,
+    GrantRevoked,
+    GrantSuspended,
+)
 from services.request_review.domain.application import Application, ResourceScope
 from services.request_review.domain.calendar import end_of_day
 from services.request_review.domain.machine import step
@@ -31,17 +41,31 @@ _GRANT_NAMESPACE = uuid.UUID("6f1c1a52-3c0e-4a8e-9a59-7b0f3c1d2e11")
 
 class State(StrEnum):
     ACTIVE = "active"  # 有效
+    SUSPENDED = "suspended"  # 暂时关闭 (AUTH-6)
     REVOKED = "revoked"  # 已撤销
 
 
 class Action(StrEnum):
     REVOKE = "revoke"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    NARROW = "narrow"
 
 
 TRANSITIONS: dict[State, dict[Action, State]] = {
-    State.ACTIVE: {Action.REVOKE: State.REVOKED},
+    State.ACTIVE: {
+        Action.REVOKE: State.REVOKED,
+        Action.SUSPEND: State.SUSPENDED,
+        Action.NARROW: State.ACTIVE,
+    },
+    State.SUSPENDED: {
+        Action.REVOKE: State.REVOKED,
+        Action.REINSTATE: State.ACTIVE,
+        Action.NARROW: State.SUSPENDED,
+    },
     State.REVOKED: {},
 }
+
 TERMINAL: frozenset[State] = frozenset({State.REVOKED})
 
 
@@ -66,6 +90,10 @@ class Grant:
     status: str = State.ACTIVE.value
     revoked_at: datetime | None = None
     revocation_reason: str = ""
+    suspended_at: datetime | None = None
+    suspension_reason: str = ""
+    narrowings: tuple[str, ...] = ()
+    """Why the scope shrank after issue, one line per narrowing (CAT-2)."""
 
     def in_force(self, now: datetime) -> bool:
         return self.status == State.ACTIVE.value and self.valid_from <= now < self.valid_until
@@ -146,6 +174,7 @@ def issued_event(grant: Grant) -> GrantIssued:
         valid_until=grant.valid_until,
         scenario_class=grant.scenario_class,
         operator_org_id=grant.operator_org_id,
+        agreement_id=grant.agreement_id,
     )
 
 
@@ -157,6 +186,64 @@ def revoke(grant: Grant, *, reason: str, now: datetime) -> tuple[Grant, GrantRev
     after = replace(grant, status=state.value, revoked_at=now, revocation_reason=reason)
     return after, GrantRevoked(
         grant_id=grant.grant_id, developer_org_id=grant.developer_org_id, reason=reason
+    )
+
+
+def suspend(grant: Grant, *, reason: str, now: datetime) -> tuple[Grant, GrantSuspended]:
+    """AUTH-6: the permission is closed for now (暂时关闭), scope and validity kept."""
+    state = transition(grant.status, Action.SUSPEND)
+    after = replace(grant, status=state.value, suspended_at=now, suspension_reason=reason)
+    return after, GrantSuspended(
+        grant_id=grant.grant_id, developer_org_id=grant.developer_org_id, reason=reason
+    )
+
+
+def reinstate(grant: Grant, *, reason: str) -> tuple[Grant, GrantReinstated]:
+    """AUTH-6: the correction was accepted; the grant is as it was before suspension (its
+    validity was never extended: a grant that ran out meanwhile is not in force)."""
+    state = transition(grant.status, Action.REINSTATE)
+    after = replace(grant, status=state.value, suspended_at=None, suspension_reason="")
+    return after, GrantReinstated(
+        grant_id=grant.grant_id, developer_org_id=grant.developer_org_id, reason=reason
+    )
+
+
+def narrow(
+    grant: Grant, *, resource_id: str, items: frozenset[str] | None, reason: str, now: datetime
+) -> tuple[Grant, GrantNarrowed | GrantRevoked] | None:
+    """CAT-2: a later negative listing (负面清单) or withdrawal from the operation catalog
+    reaches the issued grant: ``items`` of ``resource_id`` (``None``: the whole resource)
+    leave its scope. When nothing of the grant remains it is revoked with the reason;
+    ``None`` when the grant never held them (nothing to change)."""
+    removed: list[str] = []
+    kept: list[ResourceScope] = []
+    for scope in grant.resources:
+        if scope.resource_id != resource_id:
+            kept.append(scope)
+            continue
+        gone = [i for i in scope.items if items is None or i in items]
+        removed.extend(gone)
+        left = tuple(i for i in scope.items if i not in gone)
+        if left:
+            masking = {k: v for k, v in scope.masking.items() if k in left}
+            kept.append(replace(scope, items=left, masking=masking))
+    if not removed:
+        return None
+    if not kept:
+        return revoke(grant, reason=reason, now=now)
+    state = transition(grant.status, Action.NARROW)
+    line = f"{now.isoformat()} {resource_id}: {', '.join(removed)} — {reason}"
+    after = replace(
+        grant, status=state.value, resources=tuple(kept), narrowings=(*grant.narrowings, line)
+    )
+    issued = issued_event(after)
+    return after, GrantNarrowed(
+        grant_id=grant.grant_id,
+        developer_org_id=grant.developer_org_id,
+        resource_id=resource_id,
+        removed_items=removed,
+        resources=issued.resources,
+        reason=reason,
     )
 
 

@@ -17,6 +17,9 @@ granted data read-only and writes its result to ``work/outputs.duckdb``. Jobs of
 sandbox run one at a time (the outputs database has one writer). ``close`` marks the
 sandbox closed and kills its running processes at once; ``delete`` hashes and removes
 every data and work file and keeps the manifest and job executions as the record.
+``suspend`` (AUTH-6, 暂时关闭) kills the running processes and admits nothing until
+``reinstate``, keeping every file; ``unmount`` (CAT-2) kills the running processes and
+rewrites ``data/granted.duckdb`` without the columns or tables that left the grant.
 
 Beyond the port: ``load_import`` loads an approved import (SBX-4) in a job process under
 the same lockdown and user; ``read_output`` reads one output inside the broker, read-only,
@@ -41,6 +44,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from contracts.errors import Conflict, DomainError, NotFound
 from services.sandbox_broker.adapters import isolation
 from services.sandbox_broker.adapters.lockdown import STARTUP, Limits
@@ -51,7 +56,7 @@ from services.sandbox_broker.adapters.materialize_sql import (
     synthetic_source,
 )
 from services.sandbox_broker.adapters.per_unit_sql import PerUnitRead, per_unit_sql
-from services.sandbox_broker.domain.plan import Environment, SandboxPlan
+from services.sandbox_broker.domain.plan import TABLE_NAME, Environment, SandboxPlan
 from services.sandbox_broker.ports import (
     Execution,
     JobSpec,
@@ -75,7 +80,7 @@ PLAIN_ERRORS = frozenset(
 """Errors raised before any row is read, or by the lockdown and limits: their messages
 name the job's own text, tables and columns, never a data value."""
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
-READY, CLOSED, DELETED = "ready", "closed", "deleted"
+READY, CLOSED, DELETED, SUSPENDED = "ready", "closed", "deleted", "suspended"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,50 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     partial.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True))
     partial.chmod(0o600)
     os.replace(partial, path)
+
+
+def _rewrite_without(granted: Path, table: str, columns: frozenset[str] | None) -> None:
+    """Copy the granted database without ``table`` (or without its ``columns``) into a
+    new file with the same mode and owner, and put it in place atomically."""
+    fresh = granted.with_name(granted.name + ".narrowed")
+    fresh.unlink(missing_ok=True)
+    info = granted.stat()
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"},
+    )
+    try:
+        con.execute(f"ATTACH {quote_literal(str(granted))} AS old (READ_ONLY)")
+        con.execute(f"ATTACH {quote_literal(str(fresh))} AS new")
+        rows = con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old'"
+        ).fetchall()
+        for (name,) in rows:
+            if name == table and columns is None:
+                continue
+            keep = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() "
+                    "WHERE database_name = 'old' AND table_name = ? ORDER BY column_index",
+                    [name],
+                ).fetchall()
+                if not (name == table and columns is not None and c in columns)
+            ]
+            if not keep:
+                continue
+            listed = ", ".join(quote_ident(c) for c in keep)
+            target, source = f"new.{quote_ident(name)}", f"old.{quote_ident(name)}"
+            # names are the database's own, quoted; no value of the data is in the text
+            con.execute(f"CREATE TABLE {target} AS SELECT {listed} FROM {source}")  # noqa: S608
+        con.execute("DETACH new")
+    finally:
+        con.close()
+    os.chmod(fresh, info.st_mode & 0o777)
+    with contextlib.suppress(PermissionError):
+        os.chown(fresh, info.st_uid, info.st_gid)
+    os.replace(fresh, granted)
+    granted.with_name(granted.name + ".narrowed.wal").unlink(missing_ok=True)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -148,6 +197,9 @@ class DuckDBJobExecutor:
         self._locks: dict[str, asyncio.Lock] = {}
         self._running: dict[str, set[asyncio.subprocess.Process]] = {}
         self._closing: set[str] = set()
+        self._stopping: set[str] = set()
+        """Sandboxes whose running jobs are being stopped while the sandbox lives on
+        (suspension, unmounting): a job killed meanwhile reports ``stopped``."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o711)
         if self.support["separate_user"]:
@@ -389,8 +441,12 @@ class DuckDBJobExecutor:
         manifest = self.manifest(sandbox_id)
         if manifest is None:
             return f"there is no sandbox {sandbox_id}"
+        if manifest["state"] == SUSPENDED:
+            return f"sandbox {sandbox_id} is suspended (暂时关闭); no job runs in it (AUTH-6)"
         if sandbox_id in self._closing or manifest["state"] != READY:
             return f"sandbox {sandbox_id} is closed; no job runs in it (SBX-7)"
+        if sandbox_id in self._stopping:
+            return f"data is being removed from sandbox {sandbox_id} (CAT-2); submit the job again"
         return ""
 
     async def _run(self, sandbox_id: str, job: JobSpec, home: Path) -> Execution:
@@ -419,12 +475,14 @@ class DuckDBJobExecutor:
         )
         duration_ms = round((time.perf_counter() - started) * 1000)
         shutil.rmtree(job_dir, ignore_errors=True)
-        if sandbox_id in self._closing:
+        if sandbox_id in self._closing or sandbox_id in self._stopping:
             return Execution(
                 job_id=job.job_id,
                 status="stopped",
-                error="the sandbox was closed while the job ran; the job was killed",
+                error="the sandbox was closed, suspended or narrowed while the job ran; "
+                "the job was killed",
                 duration_ms=duration_ms,
+                stderr=err,
             )
         if outcome is None or timed_out:
             return Execution(
@@ -432,22 +490,93 @@ class DuckDBJobExecutor:
                 status=_status_of_exit(code, timed_out),
                 error=_error_of_exit(code, timed_out, limits, err),
                 duration_ms=duration_ms,
+                stderr=err,
             )
         if manifest.get("environment") == Environment.PRODUCTION.value:
             outcome = _withhold_values(outcome)
-        return _execution({**outcome, "job_id": job.job_id, "duration_ms": duration_ms})
+        return _execution(
+            {**outcome, "job_id": job.job_id, "duration_ms": duration_ms, "stderr": err}
+        )
 
     async def close(self, sandbox_id: str) -> None:
         self._closing.add(sandbox_id)
         home = self._dir(sandbox_id)
         manifest = self.manifest(sandbox_id)
-        if manifest is not None and manifest["state"] == READY:
+        if manifest is not None and manifest["state"] in (READY, SUSPENDED):
             _write_json(home / "manifest.json", {**manifest, "state": CLOSED})
+        await self._kill_running(sandbox_id)
+
+    async def _kill_running(self, sandbox_id: str) -> int:
+        """Kill every running job process of the sandbox at once; how many there were."""
         running = list(self._running.get(sandbox_id, ()))
         for process in running:
             self._kill(process)
         for process in running:
             await process.wait()
+        return len(running)
+
+    async def suspend(self, sandbox_id: str) -> int:
+        """AUTH-6 (暂时关闭): admit nothing and stop the running jobs, keeping every file,
+        until ``reinstate``. Returns the number of jobs stopped."""
+        home = self._dir(sandbox_id)
+        self._stopping.add(sandbox_id)
+        manifest = self.manifest(sandbox_id)
+        if manifest is not None and manifest["state"] == READY:
+            _write_json(home / "manifest.json", {**manifest, "state": SUSPENDED})
+        return await self._kill_running(sandbox_id)
+
+    async def reinstate(self, sandbox_id: str) -> None:
+        """AUTH-6: a suspended sandbox is ready again, as it was."""
+        async with self._lock(sandbox_id):
+            manifest = self.manifest(sandbox_id)
+            if manifest is not None and manifest["state"] == SUSPENDED:
+                _write_json(self._dir(sandbox_id) / "manifest.json", {**manifest, "state": READY})
+            self._stopping.discard(sandbox_id)
+
+    async def unmount(self, sandbox_id: str, table: str, columns: frozenset[str] | None) -> int:
+        """CAT-2: remove ``columns`` of the mounted ``table`` (the whole table when
+        ``None``) from the granted data, after stopping the running jobs. The database file
+        is rewritten without them (a dropped column's pages would otherwise stay in the
+        file). Returns the number of jobs stopped; idempotent."""
+        if not TABLE_NAME.match(table):
+            raise ValueError(f"not a mounted table: {table!r}")
+        self._stopping.add(sandbox_id)
+        try:
+            stopped = await self._kill_running(sandbox_id)
+            async with self._lock(sandbox_id):
+                manifest = self.manifest(sandbox_id)
+                granted = self._dir(sandbox_id) / "data" / "granted.duckdb"
+                if manifest is None or manifest["state"] == DELETED or not granted.exists():
+                    return stopped
+                await asyncio.to_thread(_rewrite_without, granted, table, columns)
+                tables = dict(manifest.get("tables", {}))
+                if columns is None:
+                    tables.pop(table, None)
+                _write_json(
+                    self._dir(sandbox_id) / "manifest.json",
+                    {**manifest, "tables": tables, "data_sha256": _sha256(granted)},
+                )
+            return stopped
+        finally:
+            if (self.manifest(sandbox_id) or {}).get("state") != SUSPENDED:
+                self._stopping.discard(sandbox_id)
+
+    async def purge_record(self, sandbox_id: str) -> bool:
+        """AUTH-7: after the retention, remove what ``delete`` kept of a deleted sandbox —
+        its manifest (the isolation record) and its job executions (with stderr). Refused
+        for a sandbox not deleted; returns whether anything was there."""
+        home = self._dir(sandbox_id)
+        async with self._lock(sandbox_id):
+            manifest = self.manifest(sandbox_id)
+            if manifest is not None and manifest["state"] != DELETED:
+                raise Conflict(
+                    f"sandbox {sandbox_id} is {manifest['state']}; only a deleted sandbox's "
+                    "record is purged",
+                    rule="AUTH-7",
+                )
+            existed = home.exists()
+            await asyncio.to_thread(shutil.rmtree, home, True)
+            return existed
 
     async def delete(self, sandbox_id: str) -> Removal:
         home = self._dir(sandbox_id)
@@ -767,6 +896,7 @@ def _execution(data: dict[str, Any]) -> Execution:
         preview=tuple(tuple(row) for row in data.get("preview", ())),
         lockdown={str(k): str(v) for k, v in data.get("lockdown", {}).items()},
         isolation=dict(data.get("isolation", {})),
+        stderr=str(data.get("stderr", "")),
     )
 
 
@@ -783,6 +913,7 @@ def _stored(execution: Execution) -> dict[str, Any]:
         "columns": [list(c) for c in execution.columns],
         "lockdown": execution.lockdown,
         "isolation": execution.isolation,
+        "stderr": execution.stderr,
     }
 
 

@@ -82,7 +82,8 @@ def controller(service: SandboxService) -> type[Controller]:
         ) -> list[JobView]:
             await service.readable(principal_of(request), sandbox_id)
             docs = await store.find(JOBS, {"sandbox_id": sandbox_id}, sort=[("submitted_at", 1)])
-            return [job_doc_view(d) for d in docs]
+            # a record purged after its retention (AUTH-7) is a tombstone, not a job
+            return [job_doc_view(d) for d in docs if not d.get("purged_at")]
 
         @get(
             "/sandboxes/{sandbox_id:str}/outputs",

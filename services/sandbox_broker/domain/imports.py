@@ -1,7 +1,9 @@
 """Own-data imports (自有数据导入, SBX-4): what may be imported, and the import's life.
 
 A developer uploads a CSV or Parquet file for one of its sandboxes; it is kept outside
-the sandbox until the operator decides. Only an approved import is loaded, as a new table
+the sandbox until the operator holding that grant's authorization decides (001 art.26(三):
+不得在未经审查通过的情况下,导入其他数据) — no other operator, and when the grant's
+operator is unknown nobody (``check_decider``). Only an approved import is loaded, as a new table
 of the sandbox; a rejected one never enters. The file must really be what it says: a
 CSV is UTF-8 text with a header and rows of equal width, a Parquet file starts and ends
 with its magic bytes; anything else is refused with the reason.
@@ -15,7 +17,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from contracts.errors import DomainError, IllegalTransition
+from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 """50 MiB per import: own data for a scenario, not a second data lake."""
@@ -45,6 +47,23 @@ def transition(state: ImportState, outcome: str) -> ImportState:
         return TRANSITIONS[state][outcome]
     except KeyError:
         raise IllegalTransition("import", state.value, outcome, rule="SBX-4") from None
+
+
+def check_decider(import_id: str, decider_org_id: str, *, grant_operator_org_id: str) -> None:
+    """SBX-4: only the operator holding the grant's authorization decides an import. An
+    operator the broker does not know for that grant is a refusal, not a pass."""
+    if not grant_operator_org_id:
+        raise Conflict(
+            f"the operator holding the authorization of import {import_id}'s grant is not "
+            "known to the sandbox broker; no operator can decide it",
+            rule="SBX-4",
+        )
+    if decider_org_id != grant_operator_org_id:
+        raise Forbidden(
+            f"import {import_id} is decided by the operator holding its grant's authorization "
+            f"({grant_operator_org_id}), not by {decider_org_id}",
+            rule="SBX-4",
+        )
 
 
 @dataclass(frozen=True, slots=True)

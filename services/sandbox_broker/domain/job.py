@@ -64,6 +64,8 @@ class JobRecord:
     columns: tuple[tuple[str, str], ...] = ()
     reason: str = ""
     rule: str = ""
+    stderr: str = ""
+    """The tail of the job process's stderr, kept as a log (AUTH-7), never shown."""
 
     def audit_detail(self) -> dict[str, Any]:
         """What the audit log keeps of the job (no data values)."""

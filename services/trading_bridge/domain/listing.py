@@ -6,8 +6,9 @@ price; ``list_product`` checks, in order, that the exchange is licensed (TRD-1),
 product is released and not withdrawn (TRD-1), that it may be traded at all (TRD-3), and
 that the price is exactly the published one (BIL-5), and returns the listing with its
 ``listing.created`` event. A listing ends by ``withdraw`` — by the operator, on the
-product's withdrawal, or when billing publishes a different price — with
-``listing.withdrawn``. The transitions are the table ``TRANSITIONS``.
+product's withdrawal, when billing publishes a different price, or at once when the
+operator's authorization ends (AUTH-7) — with ``listing.withdrawn``; an operator whose
+authorization ended lists nothing more. The transitions are the table ``TRANSITIONS``.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ TRANSITIONS: dict[str, dict[str, ListingState]] = {
 }
 TERMINAL: frozenset[str] = frozenset({"withdrawn"})
 
-NEVER_TRADED: frozenset[str] = frozenset({"state_secret", "national_security"})
-"""Touching these, a product is never traded, whatever permission is on file (TRD-3)."""
-NEEDS_PERMISSION: frozenset[str] = frozenset({"personal_privacy", "third_party_rights"})
-"""Touching these, a product is traded only with the rights holder's permission (TRD-3)."""
+NEVER_TRADED: frozenset[str] = frozenset({"state_secret", "national_security", "personal_privacy"})
+"""Touching these, a product is never traded, whatever permission is on file (TRD-3:
+涉及国家秘密、国家安全和个人隐私信息等受法律保护的数据 … 禁止进行数据交易, 000 §5.2)."""
+NEEDS_PERMISSION: frozenset[str] = frozenset({"third_party_rights"})
+"""Touching these, a product is traded only with the rights holder's permission (TRD-3:
+涉及他人知识产权、商业秘密等权利的数据(取得权利人明确许可授权的除外), 000 §5.2). The
+exception covers others' IP and trade secrets only, never personal privacy."""
 
 _NAMES = {
     "state_secret": "state secrets (国家秘密)",
@@ -78,9 +82,10 @@ class Listing:
 
 
 def check_tradable(product: Product) -> None:
-    """TRD-3: never state secrets or national security; personal privacy and others'
-    rights only with the holder's permission on file. An unknown kind of sensitivity is
-    refused too: the bridge cannot judge what it does not know."""
+    """TRD-3: never state secrets, national security or personal privacy, with no
+    exception; others' IP and trade secrets only with the holder's permission on file.
+    An unknown kind of sensitivity is refused too: the bridge cannot judge what it does
+    not know."""
     touched = set(product.touches)
     forbidden = sorted(touched & NEVER_TRADED)
     if forbidden:
@@ -106,6 +111,21 @@ def check_tradable(product: Product) -> None:
             f"product {product.product_id} touches {', '.join(unknown)}, which the bridge "
             "does not know how to judge; it is not traded",
             rule="TRD-3",
+            field="product_id",
+        )
+
+
+def check_operator_authorized(operator_org_id: str, agreements: dict[str, str]) -> None:
+    """AUTH-7: once the operator's authorization ended (every agreement the bridge knows
+    of it terminated, revoked or expired) it lists nothing more: 001 art.24 及时撤销授权运营
+    单位的公共数据使用权限; 002 §4(五) 應當及時關閉運營機構在市運營平臺中的相關權限.
+    ``agreements`` maps each known agreement of the operator to ``active`` or ``ended``;
+    an operator with no agreement known yet is not judged here."""
+    if agreements and all(state == "ended" for state in agreements.values()):
+        raise DomainError(
+            f"the authorization of operator {operator_org_id} has ended "
+            f"({', '.join(sorted(agreements))}); it lists no product",
+            rule="AUTH-7",
             field="product_id",
         )
 
@@ -156,8 +176,10 @@ def list_product(
     already_listed: bool,
     operator_org_id: str,
     at: datetime,
+    operator_agreements: dict[str, str] | None = None,
 ) -> tuple[Listing, ListingCreated]:
-    """Decide a listing (TRD-1, TRD-3, BIL-5); raises the first rule it breaks."""
+    """Decide a listing (AUTH-7, TRD-1, TRD-3, BIL-5); raises the first rule it breaks."""
+    check_operator_authorized(operator_org_id, operator_agreements or {})
     if exchange is None:
         raise DomainError(
             f"{cmd.exchange_org_id} is not a licensed data exchange known to the platform",

@@ -1,6 +1,7 @@
 """Event handlers of trading-bridge, by event type: ``product.released`` and
 ``product.withdrawn`` (``pdo.<region>.product.products.v1``), ``price.listed``
-(``…billing.prices.v1``) and ``org.registered`` (``…identity.organizations.v1``). Each is
+(``…billing.prices.v1``), ``org.registered`` (``…identity.organizations.v1``) and the
+operators' agreements (``…identity.agreements.v1``, AUTH-7). Each is
 thin: it hands the envelope to ``services.trading_bridge.projections``."""
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ _ROUTES: dict[str, Callable[[ServiceContext, Envelope], Awaitable[None]]] = {
     "product.withdrawn": projections.on_product_withdrawn,
     "price.listed": projections.on_price_listed,
     "org.registered": projections.on_org_registered,
+    "agreement.signed": projections.on_agreement,
+    "agreement.renewed": projections.on_agreement,
+    "agreement.terminated": projections.on_agreement,
+    "agreement.expired": projections.on_agreement,
 }
 
 

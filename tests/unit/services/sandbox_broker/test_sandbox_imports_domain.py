@@ -61,3 +61,19 @@ def test_SBX_4_only_a_pending_import_is_decided() -> None:
     for state in (ImportState.LOADED, ImportState.REJECTED, ImportState.FAILED):
         with pytest.raises(IllegalTransition):
             transition(state, "loaded")
+
+
+def test_SBX_4_only_the_operator_holding_the_grants_authorization_decides_an_import() -> None:
+    """001 art.26(三): "运营单位 … 不得在未经审查通过的情况下,导入其他数据"; RULES SBX-4: the
+    approval is the operator's that holds that grant's authorization, no other operator's;
+    an operator the broker does not know for the grant is a refusal, not a pass."""
+    from contracts.errors import Conflict, Forbidden
+    from services.sandbox_broker.domain.imports import check_decider
+
+    check_decider("imp-1", "org-op-a", grant_operator_org_id="org-op-a")
+    with pytest.raises(Forbidden) as other:
+        check_decider("imp-1", "org-op-b", grant_operator_org_id="org-op-a")
+    assert other.value.rule == "SBX-4" and "org-op-a" in other.value.detail
+    with pytest.raises(Conflict) as unknown:
+        check_decider("imp-1", "org-op-a", grant_operator_org_id="")
+    assert unknown.value.rule == "SBX-4" and "not known" in unknown.value.detail

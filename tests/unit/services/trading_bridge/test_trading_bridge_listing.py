@@ -59,30 +59,42 @@ def test_TRD_1_a_released_product_is_listed_at_its_published_price() -> None:
     )
 
 
-@pytest.mark.parametrize("touch", ["state_secret", "national_security"])
-def test_TRD_3_state_secrets_and_national_security_are_never_traded_even_with_permission(
+@pytest.mark.parametrize("touch", ["state_secret", "national_security", "personal_privacy"])
+def test_TRD_3_secrets_security_and_personal_privacy_are_never_traded_even_with_permission(
     touch: str,
 ) -> None:
+    """000 §5.2: "涉及国家秘密、国家安全和个人隐私信息等受法律保护的数据和涉及他人知识产权、
+    商业秘密等权利的数据(取得权利人明确许可授权的除外)禁止进行数据交易。" The exception in
+    brackets belongs to the rights of others (IP, trade secrets): no permission on file makes
+    personal privacy tradable."""
     error = refused(product=product_factory(touches=(touch,), permissions=(touch,)))
     assert error.rule == "TRD-3" and "never be traded" in error.detail
 
 
-@pytest.mark.parametrize("touch", ["personal_privacy", "third_party_rights"])
-def test_TRD_3_a_product_touching_personal_privacy_without_permission_is_never_listed(
-    touch: str,
-) -> None:
-    error = refused(product=product_factory(touches=(touch,)))
+def test_TRD_3_others_ip_and_trade_secrets_are_traded_only_with_the_holders_permission() -> None:
+    """000 §5.2: "涉及他人知识产权、商业秘密等权利的数据(取得权利人明确许可授权的除外)禁止
+    进行数据交易。" Without the holder's permission on file: refused; with it: listed."""
+    error = refused(product=product_factory(touches=("third_party_rights",)))
     assert error.rule == "TRD-3" and "permission" in error.detail
-    made, _ = decide(product=product_factory(touches=(touch,), permissions=(touch,)))
+    made, _ = decide(
+        product=product_factory(
+            touches=("third_party_rights",), permissions=("third_party_rights",)
+        )
+    )
     assert made.active
 
 
-def test_TRD_3_every_touch_needs_its_own_permission() -> None:
+def test_TRD_3_a_permission_on_file_for_personal_privacy_changes_nothing() -> None:
+    """000 §5.2: "涉及国家秘密、国家安全和个人隐私信息等受法律保护的数据 … 禁止进行数据交易"
+    — the permission exception covers only others' IP and trade secrets."""
     product = product_factory(
-        touches=("personal_privacy", "third_party_rights"), permissions=("personal_privacy",)
+        touches=("personal_privacy", "third_party_rights"),
+        permissions=("personal_privacy", "third_party_rights"),
     )
     error = refused(product=product)
-    assert error.rule == "TRD-3" and "知识产权" in error.detail
+    assert (
+        error.rule == "TRD-3" and "个人隐私" in error.detail and "never be traded" in error.detail
+    )
 
 
 def test_TRD_3_an_unknown_kind_of_sensitivity_is_refused() -> None:

@@ -51,10 +51,15 @@ def test_TRD_2_the_bridge_emits_only_events_of_its_topic() -> None:
     }
 
 
-def test_TRD_1_the_bridge_follows_products_prices_and_exchanges() -> None:
+def test_TRD_1_the_bridge_follows_products_prices_exchanges_and_agreements() -> None:
+    """The agreements too (AUTH-7): an operator whose authorization ended lists nothing."""
     assert set(_ROUTES) == {
         "product.released",
         "product.withdrawn",
         "price.listed",
         "org.registered",
+        "agreement.signed",
+        "agreement.renewed",
+        "agreement.terminated",
+        "agreement.expired",
     }
