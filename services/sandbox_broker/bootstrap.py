@@ -91,7 +91,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
         description=(
             "Sandboxes (授权运营空间) with masked dataset mounts, guarded and recorded jobs, "
             "own-data imports, export staging, verification calls (核验), closing and "
-            "recorded deletion. Job records are kept at least 183 days."
+            "recorded deletion, suspension and reinstatement. Logs are kept while the "
+            "operator's authorization lives and six calendar months after its exit."
         ),
     )
     return ServiceParts(

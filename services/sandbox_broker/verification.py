@@ -6,7 +6,9 @@ answer columns into an indexed snapshot inside the sandbox's directory and remem
 spec. A call looks the caller's key up there — tokenized with the grant's key first when
 the key column was tokenized by masking (SBX-3), so the caller's plain key still finds
 its row — and returns the answer only if it is one of the declared answers. Every answered
-call is metered (``usage.metered``, unit ``call``) to the calling organization. One
+call is metered (``usage.metered``, unit ``call``) to the calling organization. A call is
+refused naming the rule while the sandbox is suspended (AUTH-6), and once the operator's
+authorization ended (AUTH-7: the product withdrawn with that rule, the data deleted). One
 read-only connection per product is kept open, so a call costs one index lookup.
 """
 
@@ -99,7 +101,12 @@ class Verifications:
             self.ctx.store,
             PRODUCTS,
             withdrawn.product_id,
-            lambda d: {**(d or {}), "withdrawn": True, "reason": withdrawn.reason},
+            lambda d: {
+                **(d or {}),
+                "withdrawn": True,
+                "reason": withdrawn.reason,
+                "rule": withdrawn.rule,
+            },
         )
 
     def forget(self, product_id: str) -> None:
@@ -122,9 +129,26 @@ class Verifications:
         if found is not None:
             return found
         doc = await self.ctx.store.get(PRODUCTS, product_id)
+        if doc is not None and doc.get("withdrawn") and doc.get("rule"):
+            raise Conflict(
+                f"verification product {product_id} no longer answers: {doc.get('reason')}",
+                rule=str(doc["rule"]),
+            )
         if doc is None or doc.get("withdrawn"):
             raise NotFound(f"there is no released verification product {product_id}")
         sandbox = await self.ctx.store.get(SANDBOXES, doc["sandbox_id"])
+        if sandbox is not None and sandbox["state"] == SandboxState.SUSPENDED.value:
+            raise Conflict(
+                f"verification product {product_id} answers nothing while its sandbox is "
+                f"suspended (暂时关闭): {sandbox.get('suspended_reason', '')}",
+                rule="AUTH-6",
+            )
+        if sandbox is not None and sandbox.get("exit_at"):
+            raise Conflict(
+                f"verification product {product_id} no longer answers: the operator's "
+                f"authorization ended at {sandbox['exit_at']} and its data was deleted",
+                rule="AUTH-7",
+            )
         if (
             not doc.get("available")
             or sandbox is None

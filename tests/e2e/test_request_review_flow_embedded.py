@@ -182,10 +182,11 @@ async def test_REQ_5_a_crash_between_approval_and_grant_is_repaired_at_start(
     assert {e.payload.grant_id for e in issued} == {done["grant_id"], grant_id_for("app-crashed")}  # type: ignore[union-attr]
 
 
-async def test_REQ_5_a_suspension_handled_twice_revokes_once(
+async def test_AUTH_6_a_suspension_handled_twice_suspends_once(
     desk: tuple[Desk, Observer],
 ) -> None:
-    """Bypassing the inbox: the handler itself is idempotent (AUTH-6)."""
+    """Bypassing the inbox: the handler itself is idempotent. 000 §3.4(3): "暂时关闭其数据
+    使用权限" — suspended, once, not revoked."""
     d, seen = desk
     scenario = await d.file_scenario()
     app = await d.apply(
@@ -198,10 +199,11 @@ async def test_REQ_5_a_suspension_handled_twice_revokes_once(
     ctx = d.p.running["request_review"].ctx
     await projections.on_agreement(ctx, envelope)
     await projections.on_agreement(ctx, envelope)
-    revoked = await seen.wait_for("grant.revoked")
-    assert revoked[0].payload.grant_id == done["grant_id"]  # type: ignore[union-attr]
-    assert revoked[0].causation_id == envelope.event_id
+    paused = await seen.wait_for("grant.suspended")
+    assert paused[0].payload.grant_id == done["grant_id"]  # type: ignore[union-attr]
+    assert paused[0].causation_id == envelope.event_id
+    assert len(seen.of("grant.suspended")) == 1 and seen.of("grant.revoked") == []
     grant = await d.p.running["request_review"].store.get(GRANTS, done["grant_id"])
-    assert grant is not None and grant["status"] == "revoked"
+    assert grant is not None and grant["status"] == "suspended"
     trail = [e.action for e in await ctx.audit.entries(subject=done["grant_id"])]
-    assert trail == ["grant.issue", "grant.revoke"]
+    assert trail == ["grant.issue", "grant.suspended"]

@@ -60,21 +60,45 @@ async def grant_status(d: Desk, grant_id: str) -> str:
     return status
 
 
-async def test_REQ_5_suspending_the_agreement_revokes_its_grants(
+async def test_AUTH_6_suspending_the_agreement_suspends_its_grants_and_reinstatement_restores_them(
     desk: tuple[Desk, Observer],
 ) -> None:
+    """000 §3.4(3): "运营机构违反授权运营协议的,市大数据局按照协议约定要求其改正,并暂时关闭
+    其数据使用权限;运营机构应当在约定期限内改正,并反馈改正情况;未按照要求改正的,取消其相关
+    公共数据资源的授权"。 Suspension closes the permissions for now, not for good: the grants
+    are suspended (not revoked) and reinstatement restores them as they were."""
     d, seen = desk
     first, second = await granted(d), await granted(d, OTHER_DEVELOPER)
+    before = (await d.get(f"/grants/{first}", BUREAU)).json()
     await upstream(d.p, suspended())
-    assert await grant_status(d, first) == "revoked"
-    assert await grant_status(d, second) == "revoked"
-    revoked = await seen.wait_for("grant.revoked", 2)
-    assert {e.payload.grant_id for e in revoked} == {first, second}  # type: ignore[union-attr]
-    assert "suspended" in revoked[0].payload.reason  # type: ignore[union-attr]
-    # Reinstatement restores no grant (revoked is terminal), but new ones can be issued.
+    assert await grant_status(d, first) == "suspended"
+    assert await grant_status(d, second) == "suspended"
+    paused = (await d.get(f"/grants/{first}", BUREAU)).json()
+    assert paused["in_force"] is False and "AUTH-6" in paused["suspension_reason"]
+    events = await seen.wait_for("grant.suspended", 2)
+    assert {e.payload.grant_id for e in events} == {first, second}  # type: ignore[union-attr]
+    assert seen.of("grant.revoked") == []
     await upstream(d.p, reinstated())
-    assert await grant_status(d, first) == "revoked"
-    assert await grant_status(d, await granted(d)) == "active"
+    assert await grant_status(d, first) == "active"
+    after = (await d.get(f"/grants/{first}", BUREAU)).json()
+    assert after["in_force"] is True and after["suspension_reason"] == ""
+    for field in ("resources", "valid_from", "valid_until", "purpose"):
+        assert after[field] == before[field]  # as it was
+    await seen.wait_for("grant.reinstated", 2)
+
+
+async def test_AUTH_7_terminating_a_suspended_agreement_revokes_its_grants(
+    desk: tuple[Desk, Observer],
+) -> None:
+    """001 art.27(二): "运营单位违反相关协议规定,且整改不力或拒不整改的" — exit; 001 art.24:
+    "及时撤销授权运营单位的公共数据使用权限"。 Not corrected, the suspended grants end for good."""
+    d, seen = desk
+    grant_id = await granted(d)
+    await upstream(d.p, suspended())
+    assert await grant_status(d, grant_id) == "suspended"
+    await upstream(d.p, terminated())
+    assert await grant_status(d, grant_id) == "revoked"
+    await seen.wait_for("grant.revoked")
 
 
 async def test_REQ_5_terminating_the_agreement_revokes_its_grants_once(
@@ -307,3 +331,48 @@ async def test_REQ_8_the_reevaluation_interval_is_a_setting(desk: tuple[Desk, Ob
     assert r.status_code == 200, r.text
     scenario = await d.file_scenario()
     assert scenario["next_review_on"] == "2026-08-29"
+
+
+async def test_CAT_2_a_later_negative_listing_narrows_issued_grants_or_revokes_them(
+    desk: tuple[Desk, Observer],
+) -> None:
+    """002 §2: "禁止開放的公共數據資源不得用於授權運營"; 003 §3(七): "禁止开放的公共数据不得
+    授权运营"。 Put on the negative list after a grant was issued, the data leaves that
+    grant too: an item is taken out of it (narrowed, the reason recorded), and a grant left
+    with nothing is revoked."""
+    from contracts.events import ResourceNegativeListed
+
+    d, seen = desk
+    scenario = await d.file_scenario()
+    app = await d.apply(
+        scenario["scenario_id"],
+        resources=[request_line(TAX_RESOURCE, "credit_code", "tax_paid_fen")],
+    )
+    await d.review(app["application_id"], TAX)
+    grant_id = (await d.review(app["application_id"], BUREAU))["grant_id"]
+    only_code = await granted(d)
+
+    item = ResourceNegativeListed(
+        resource_id=TAX_RESOURCE,
+        provider_org_id=TAX.org_id,
+        reason="涉及纳税人隐私",
+        item_name="tax_paid_fen",
+    )
+    await upstream(d.p, (item, TAX_RESOURCE))
+    narrowed = (await d.get(f"/grants/{grant_id}", BUREAU)).json()
+    assert narrowed["status"] == "active"
+    assert [r["items"] for r in narrowed["resources"]] == [["credit_code"]]
+    assert "tax_paid_fen" in narrowed["narrowings"][0]
+    assert "涉及纳税人隐私" in narrowed["narrowings"][0]
+    [event] = await seen.wait_for("grant.narrowed")
+    assert event.payload.removed_items == ["tax_paid_fen"]  # type: ignore[union-attr]
+    assert await grant_status(d, only_code) == "active"  # it never held the item
+
+    whole = ResourceNegativeListed(
+        resource_id=TAX_RESOURCE, provider_org_id=TAX.org_id, reason="整体禁止开放"
+    )
+    await upstream(d.p, (whole, TAX_RESOURCE))
+    for gone in (grant_id, only_code):
+        revoked = (await d.get(f"/grants/{gone}", BUREAU)).json()
+        assert revoked["status"] == "revoked" and "CAT-2" in revoked["revocation_reason"]
+    await seen.wait_for("grant.revoked", 2)

@@ -214,6 +214,11 @@ class GrantView(msgspec.Struct, kw_only=True):
     usable_only_in: str
     revoked_at: dt.datetime | None
     revocation_reason: str
+    suspended_at: dt.datetime | None = None
+    """Closed for now (暂时关闭, AUTH-6) since then, until the agreement is reinstated."""
+    suspension_reason: str = ""
+    narrowings: list[str] = []
+    """What left the grant after issue, and why (CAT-2), one line each."""
 
 
 class GrantPage(msgspec.Struct, kw_only=True):

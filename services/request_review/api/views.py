@@ -127,6 +127,9 @@ def grant_view(grant: Grant, now: datetime) -> GrantView:
         usable_only_in=grants.USABLE_ONLY_IN,
         revoked_at=grant.revoked_at,
         revocation_reason=grant.revocation_reason,
+        suspended_at=grant.suspended_at,
+        suspension_reason=grant.suspension_reason,
+        narrowings=list(grant.narrowings),
     )
 
 

@@ -21,6 +21,7 @@ from services.sandbox_broker.api.schemas import (
     JobBody,
     JobView,
     OutputView,
+    PurgeView,
     SandboxView,
     SweepView,
     job_doc_view,
@@ -118,5 +119,24 @@ def controller(service: SandboxService) -> type[Controller]:
         async def sweep(self, request: Request[Any, Any, Any]) -> SweepView:
             actor = principal_of(request).actor()
             return SweepView(closed=await service.sweep_expired(actor))
+
+        @post(
+            "/sandboxes/{sandbox_id:str}/logs/purge",
+            guards=[roles(Role.BUREAU)],
+            status_code=200,
+            summary="Purge a deleted sandbox's logs once their retention ended (AUTH-7)",
+            description=(
+                "Job records with their stderr, import decisions and the executor's record "
+                "(isolation, executions) are kept six calendar months after the operator's "
+                "authorization ended; before that, or while it lives, the purge is refused "
+                "(409, AUTH-7) and nothing is removed. The audit chain is never purged."
+            ),
+        )
+        async def purge(
+            self, request: Request[Any, Any, Any], sandbox_id: FromPath[str]
+        ) -> PurgeView:
+            actor = principal_of(request).actor()
+            removed = await service.purge_logs(sandbox_id, actor)
+            return PurgeView(sandbox_id=sandbox_id, removed=removed)
 
     return SandboxController

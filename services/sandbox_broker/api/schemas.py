@@ -53,6 +53,15 @@ class SandboxView(msgspec.Struct, frozen=True, kw_only=True):
     failure_reason: str = ""
     failure_rule: str = ""
     deletion_evidence_hash: str = ""
+    suspended_reason: str = ""
+    """Why the sandbox is closed for now (暂时关闭, AUTH-6)."""
+    narrowings: list[str] = []
+    """What was removed from its mounted data after provisioning, and why (CAT-2)."""
+    exit_at: str = ""
+    """When the operator's authorization ended (AUTH-7); empty while it lives."""
+    retain_logs_until: str = ""
+    """Until when every log of the sandbox is kept: six calendar months after the exit."""
+    logs_purged_at: str = ""
 
 
 class JobView(msgspec.Struct, frozen=True, kw_only=True):
@@ -112,6 +121,13 @@ class SweepView(msgspec.Struct, frozen=True, kw_only=True):
     closed: list[str]
 
 
+class PurgeView(msgspec.Struct, frozen=True, kw_only=True):
+    """What a purge of a sandbox's logs removed after their retention (AUTH-7)."""
+
+    sandbox_id: str
+    removed: dict[str, int]
+
+
 def sandbox_view(doc: dict[str, Any]) -> SandboxView:
     return SandboxView(
         sandbox_id=doc["_id"],
@@ -140,6 +156,11 @@ def sandbox_view(doc: dict[str, Any]) -> SandboxView:
         failure_reason=doc.get("failure_reason", ""),
         failure_rule=doc.get("failure_rule", ""),
         deletion_evidence_hash=(doc.get("deletion") or {}).get("evidence_hash", ""),
+        suspended_reason=doc.get("suspended_reason", ""),
+        narrowings=list(doc.get("narrowings", [])),
+        exit_at=doc.get("exit_at", ""),
+        retain_logs_until=doc.get("retain_logs_until", ""),
+        logs_purged_at=doc.get("logs_purged_at", ""),
     )
 
 
