@@ -140,6 +140,8 @@ async def test_EXP_1_EXP_2_EXP_3_EXP_5_CAT_4_a_passing_table_becomes_a_listed_pr
             "registration_code": code,
             "certificate_id": again.json()["certificate_id"],
             "released_on": release_date(datetime.fromisoformat(doc["released_at"])),
+            "status": "released",
+            "status_reason": "",
         }
     ]
     assert public.json()["total"] == 1

@@ -255,3 +255,57 @@ async def test_BIL_5_a_price_changed_while_listing_is_caught_by_the_second_read(
     assert (await commands._recheck(ctx, after)).state == "withdrawn"  # nothing twice
     events = await events_of(p, 2)
     assert [e.type for e in events] == ["listing.created", "listing.withdrawn"]
+
+
+async def test_AUTH_7_the_operators_listings_end_with_its_authorization(
+    running: tuple[Platform, Client],
+) -> None:
+    """001 art.24: "决定终止或撤销运营协议的,应当及时撤销授权运营单位的公共数据使用权限";
+    002 §4(五): "符合退出情形之一的,應當及時關閉運營機構在市運營平臺中的相關權限"。 The bridge
+    hears the agreement's end itself: every active listing of that operator is withdrawn at
+    once on the exchange-facing topic, naming the rule, and it lists nothing more. Another
+    operator's listings stay. (Our reading of what continues: see
+    ``test_product_release_authorization_end_embedded``.)"""
+    from datetime import date
+
+    from contracts.envelope import Role
+    from contracts.events import AgreementSigned, AgreementTerminated
+    from libs.auth.principal import Principal
+
+    p, client = running
+    other = Principal(
+        user_id="u-op-9", org_id="org-370300-operator-9", role=Role.OPERATOR, region="370300"
+    )
+    for agreement_id, operator in (("agr-a", OPERATOR.org_id), ("agr-b", other.org_id)):
+        signed = AgreementSigned(
+            agreement_id=agreement_id,
+            operator_org_id=operator,
+            mode="whole",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2028, 12, 31),
+        )
+        await publish(p, signed, subject=agreement_id)
+    await market(p, "prod-end")
+    await market(p, "prod-stays")
+    mine = (await list_when_known(p, client, listing_body("prod-end"))).json()
+    theirs = await list_when_known(p, client, listing_body("prod-stays"), who=other)
+    assert theirs.status_code == 201, theirs.text
+
+    ended = AgreementTerminated(
+        agreement_id="agr-a", operator_org_id=OPERATOR.org_id, reason="取消授权"
+    )
+    await publish(p, ended, subject="agr-a")
+    gone = await _ended(p, client, mine["listing_id"])
+    assert "AUTH-7" in gone["withdrawn_reason"] and "取消授权" in gone["withdrawn_reason"]
+    events = await events_of(p, 3)
+    withdrawn = [e for e in events if isinstance(e.payload, ListingWithdrawn)]
+    assert [e.payload.listing_id for e in withdrawn] == [mine["listing_id"]]  # type: ignore[union-attr]
+    assert withdrawn[0].causation_id is not None  # caused by agreement.terminated
+
+    await market(p, "prod-new")
+    problem = await refusal(p, client, listing_body("prod-new"))
+    assert problem["rule"] == "AUTH-7" and "has ended" in problem["detail"]
+    still = (
+        await client.get(f"/listings/{theirs.json()['listing_id']}", headers=await token(p, other))
+    ).json()
+    assert still["state"] == "active"

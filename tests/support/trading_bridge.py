@@ -157,11 +157,16 @@ def listing_body(product_id: str, price_fen: int = 50_000, **overrides: Any) -> 
 
 
 async def list_when_known(
-    p: Platform, client: Client, body: dict[str, Any], *, expect: int = 201
+    p: Platform,
+    client: Client,
+    body: dict[str, Any],
+    *,
+    expect: int = 201,
+    who: Principal = OPERATOR,
 ) -> Any:
     """POST /listings once the bridge has folded the published facts (they arrive by the
     bus): retried while the answer is a refusal other than the one expected."""
-    headers = await token(p, OPERATOR)
+    headers = await token(p, who)
 
     async def attempt() -> Any:
         response = await client.post("/listings/", json=body, headers=headers)
