@@ -35,6 +35,10 @@ TOUCHES: tuple[str, ...] = (
     "third_party_rights",
 )
 """What a product may touch (TRD-3): 国家秘密, 国家安全, 个人隐私, 他人知识产权和商业秘密."""
+PERMITTABLE: tuple[str, ...] = ("third_party_rights",)
+"""What a rights holder's permission can make tradable (TRD-3, 000 §5.2: 取得权利人明确许可
+授权的除外 covers others' IP and trade secrets only): no permission is ever on file for
+state secrets, national security or personal privacy."""
 PERSONAL_GRADE = 4
 """The grade of personal sensitive data items (个人敏感, CAT-1 grades 1–4)."""
 _PERSONAL_IDENTIFIER = re.compile(
@@ -147,6 +151,15 @@ def _check_governance(certificate: CirculationCertificate) -> None:
             "a permission is on file only for what the product touches; not for "
             + ", ".join(beyond),
             rule=RULE,
+            field="permissions",
+        )
+    never = [p for p in certificate.permissions if p not in PERMITTABLE]
+    if never:
+        raise DomainError(
+            "no rights holder's permission makes "
+            + ", ".join(never)
+            + " tradable; a permission is on file only for others' IP and trade secrets",
+            rule="TRD-3",
             field="permissions",
         )
 

@@ -132,6 +132,21 @@ def test_EXP_3_touches_and_permissions_name_each_value_once(field: str) -> None:
     assert (caught.value.rule, caught.value.field) == ("EXP-3", field)
 
 
+def test_TRD_3_no_permission_is_on_file_for_personal_privacy_or_state_secrets() -> None:
+    """000 §5.2: "涉及国家秘密、国家安全和个人隐私信息等受法律保护的数据和涉及他人知识产权、
+    商业秘密等权利的数据(取得权利人明确许可授权的除外)禁止进行数据交易。" The permission
+    exception covers others' IP and trade secrets only."""
+    for touch in ("personal_privacy", "state_secret", "national_security"):
+        certificate = certificate_factory(touches=(touch,), permissions=(touch,))
+        with pytest.raises(DomainError) as caught:
+            decide(drafted(), AttachCertificate(certificate))
+        assert (caught.value.rule, caught.value.field) == ("TRD-3", "permissions")
+    allowed = certificate_factory(
+        touches=("third_party_rights",), permissions=("third_party_rights",)
+    )
+    decide(drafted(), AttachCertificate(allowed))
+
+
 def test_EXP_3_a_permission_is_on_file_only_for_what_the_product_touches() -> None:
     beyond = certificate_factory(
         touches=("personal_privacy",), permissions=("personal_privacy", "third_party_rights")
