@@ -112,6 +112,8 @@ async def test_EXP_5_the_public_list_is_paged_within_bounds(
         "registration_code",
         "certificate_id",
         "released_on",
+        "status",  # released, or authorization_ended (AUTH-7)
+        "status_reason",
     }
     assert len(entry["released_on"]) == 10 and entry["released_on"][4] == "-"
 
