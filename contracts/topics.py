@@ -311,9 +311,10 @@ TOPICS: tuple[TopicSpec, ...] = (
         1,
         "evaluation",
         ("identity", "disclosure"),
-        (ev.IncidentReported, ev.InspectionRecorded),
+        (ev.IncidentReported, ev.InspectionRecorded, ev.EmergencyPlanAdopted, ev.DrillRecorded),
         "internal",
-        "Security incidents reported to the bureau and inspections (SEC-2, SEC-6).",
+        "Security incidents reported to the bureau, inspections (SEC-2, SEC-6), and the "
+        "emergency plan of each authorization with its drills (一授权一预案, SEC-2).",
     ),
     TopicSpec(
         "disclosure",

@@ -32,6 +32,8 @@ from contracts.events.catalog import (
 from contracts.events.disclosure import DisclosurePublished, TreeHeadSigned
 from contracts.events.evaluation import (
     AnnualReportFiled,
+    DrillRecorded,
+    EmergencyPlanAdopted,
     EvaluationPublished,
     IncidentReported,
     InspectionRecorded,
@@ -189,6 +191,8 @@ Payload = Union[  # noqa: UP007 - msgspec needs a runtime Union of the tagged st
     RectificationCompleted,
     IncidentReported,
     InspectionRecorded,
+    EmergencyPlanAdopted,
+    DrillRecorded,
     DisclosurePublished,
     TreeHeadSigned,
 ]
@@ -215,6 +219,8 @@ __all__ = [
     "DeveloperAdmitted",
     "DeveloperRemoved",
     "DisclosurePublished",
+    "DrillRecorded",
+    "EmergencyPlanAdopted",
     "EvaluationPublished",
     "Event",
     "ExportApproved",

@@ -61,3 +61,26 @@ class InspectionRecorded(Event, frozen=True, tag="inspection.recorded"):
     subject_org_id: str
     findings: int
     open_findings: int
+
+
+class EmergencyPlanAdopted(Event, frozen=True, tag="emergency_plan.adopted"):
+    """The bureau drew up (or revised) the emergency plan of one authorization with the
+    departments concerned (一授权一预案, SEC-2); identity signs no agreement without it."""
+
+    authorization_id: str
+    version: int
+    bureau_org_id: str
+    departments: list[str] = []
+    operator_org_id: str = ""
+    region: str = ""
+
+
+class DrillRecorded(Event, frozen=True, tag="emergency_drill.recorded"):
+    """A drill of an authorization's emergency plan, organized by the bureau with the
+    operator taking part (SEC-2)."""
+
+    authorization_id: str
+    held_on: date
+    organized_by_org_id: str
+    operator_took_part: bool
+    participants: int

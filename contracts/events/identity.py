@@ -39,19 +39,30 @@ class AgreementSigned(Event, frozen=True, tag="agreement.signed"):
     """Domain mode (分领域授权, AUTH-10): the domain authorized."""
     industry_authority_org_id: str = ""
     """Domain mode: the industry authority that reviews the domain's applications (REQ-3)."""
+    authorization_id: str = ""
+    """The authorization (tender to agreement) this agreement concludes; the emergency plan
+    (一授权一预案, SEC-2) is kept under it."""
 
 
 class AgreementSuspended(Event, frozen=True, tag="agreement.suspended"):
+    """AUTH-6: data-use permissions closed temporarily (暂时关闭) until the correction is
+    accepted (``agreement.reinstated``) or the agreement ends."""
+
     agreement_id: str
     operator_org_id: str
     reason: str
     correction_due: date
+    suspended_at: datetime | None = None
+    """When the permissions were closed; ``agreement.reinstated`` names the same instant."""
 
 
 class AgreementTerminated(Event, frozen=True, tag="agreement.terminated"):
     agreement_id: str
     operator_org_id: str
     reason: str
+    ground: str = ""
+    """The AUTH-6 ground (operator_request, penalty, other_violation, rectification_overdue,
+    not_corrected, correction_rejected, targets_missed)."""
 
 
 class AgreementExpired(Event, frozen=True, tag="agreement.expired"):
@@ -68,6 +79,8 @@ class TenderPublished(Event, frozen=True, tag="tender.published"):
     mode: str
     domain: str = ""
     invited_org_ids: list[str] = []
+    region: str = ""
+    """The region of the bureau that authorizes (a county's under FED-1 where allowed)."""
 
 
 class SelectionPublicized(Event, frozen=True, tag="selection.publicized"):
@@ -95,7 +108,15 @@ class AgreementRenewed(Event, frozen=True, tag="agreement.renewed"):
 
 
 class AgreementReinstated(Event, frozen=True, tag="agreement.reinstated"):
-    """The correction was accepted; permissions suspended under AUTH-6 may resume."""
+    """The correction was accepted; the permissions closed temporarily by the suspension
+    are restored as they were (AUTH-6: 暂时关闭, then 恢复). ``suspended_at`` names the
+    suspension that ended (the ``suspended_at`` of its ``agreement.suspended``): what was
+    closed because of it — grants, sandboxes — reopens, unless it expired meanwhile
+    (``ends_on``) or was closed for another reason."""
 
     agreement_id: str
     operator_org_id: str
+    suspended_at: datetime | None = None
+    suspension_reason: str = ""
+    ends_on: date | None = None
+    """The agreement's last day: nothing restored outlives it (REQ-5)."""

@@ -22,6 +22,10 @@ from services.evaluation.domain.calendar import year_of
 from services.evaluation.repository import FACTS
 
 CONSUMED: tuple[str, ...] = (
+    # identity: the authorizations an emergency plan is drawn up for (SEC-2)
+    "tender.published",
+    "selection.publicized",
+    "selection.annulled",
     # identity: agreement execution (EVA-2)
     "agreement.signed",
     "agreement.suspended",
@@ -62,6 +66,7 @@ KEYS: tuple[str, ...] = (
     "objection_id",
     "application_id",
     "agreement_id",
+    "authorization_id",
 )
 """Payload fields copied to the top level of a fact, for equality filters."""
 

@@ -1,12 +1,19 @@
 """Security commands (SEC-2, SEC-6): incident reports that reach the bureau at once, the
-emergency plan of each authorization and its drills, inspections and their findings."""
+emergency plan the bureau draws up for each authorization and the drills it organizes
+(announced to identity, which signs no agreement without its plan), inspections and
+their findings."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from contracts.errors import DomainError, Forbidden, NotFound
-from contracts.events import IncidentReported, InspectionRecorded
+from contracts.events import (
+    DrillRecorded,
+    EmergencyPlanAdopted,
+    IncidentReported,
+    InspectionRecorded,
+)
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import DuplicateDocument, VersionConflict
@@ -81,57 +88,93 @@ async def get_incident(ctx: ServiceContext, principal: Principal, incident_id: s
 # -- emergency plans (应急预案, SEC-2) ----------------------------------------------------
 
 
-async def _agreement_operator(ctx: ServiceContext, agreement_id: str) -> str:
-    signed = await ctx.store.find(
-        FACTS, {"kind": "agreement.signed", "agreement_id": agreement_id}, limit=1
+async def authorization_parties(ctx: ServiceContext, authorization_id: str) -> tuple[str, str]:
+    """The region of an authorization identity announced (``tender.published``) and its
+    operator once selected (the last ``selection.publicized`` not annulled since, or the
+    ``agreement.signed`` naming the authorization); the operator is "" until then."""
+    tenders = await ctx.store.find(
+        FACTS, {"kind": "tender.published", "authorization_id": authorization_id}, limit=1
     )
-    if not signed:
+    if not tenders:
         raise DomainError(
-            f"no signed agreement {agreement_id} is known", rule="SEC-2", field="agreement_id"
+            f"no authorization {authorization_id} is known (identity's tender.published)",
+            rule="SEC-2",
+            field="authorization_id",
         )
-    operator: str = signed[0]["operator_org_id"]
-    return operator
+    region = str(tenders[0]["payload"].get("region") or tenders[0]["region"])
+    operator = ""
+    facts = await ctx.store.find(FACTS, {"authorization_id": authorization_id}, sort=[("at", 1)])
+    for fact in facts:
+        if fact["kind"] in ("selection.publicized", "agreement.signed"):
+            operator = str(fact["payload"]["operator_org_id"])
+        elif fact["kind"] == "selection.annulled":
+            operator = ""
+    return region, operator
 
 
-async def file_plan(
-    ctx: ServiceContext, principal: Principal, agreement_id: str, *, title: str, content: str
+def _adopted(plan: EmergencyPlan) -> EmergencyPlanAdopted:
+    return EmergencyPlanAdopted(
+        authorization_id=plan.authorization_id,
+        version=plan.current.version,
+        bureau_org_id=plan.bureau_org_id,
+        departments=list(plan.current.departments),
+        operator_org_id=plan.operator_org_id,
+        region=plan.region,
+    )
+
+
+async def draw_up_plan(
+    ctx: ServiceContext,
+    principal: Principal,
+    authorization_id: str,
+    *,
+    title: str,
+    content: str,
+    departments: tuple[str, ...],
 ) -> EmergencyPlan:
-    """一授权一预案: one document per agreement; filing again versions it."""
-    operator = await _agreement_operator(ctx, agreement_id)
+    """一授权一预案: the bureau draws up the plan of one authorization, before its agreement
+    is signed; ``emergency_plan.adopted`` tells identity, which signs nothing without it."""
+    region, operator = await authorization_parties(ctx, authorization_id)
     for attempt in range(ATTEMPTS):
-        current = await ctx.store.get(PLANS, agreement_id)
+        current = await ctx.store.get(PLANS, authorization_id)
         existing = from_doc(current, EmergencyPlan) if current else None
-        plan = security.file_plan(
+        plan = security.draw_up_plan(
             existing,
-            agreement_id=agreement_id,
-            region=ctx.region,
-            operator_org_id=principal.org_id,
-            agreement_operator_org_id=operator,
+            authorization_id=authorization_id,
+            region=region,
+            actor_role=principal.role.value,
+            actor_org_id=principal.org_id,
+            actor_within_region=principal.within(region),
+            operator_org_id=operator,
             title=title,
             content=content,
+            departments=departments,
             now=ctx.clock.now(),
         )
-        doc = to_doc(plan, agreement_id, operator_org_id=plan.operator_org_id)
+        doc = to_doc(plan, authorization_id, operator_org_id=plan.operator_org_id)
         try:
-            if current is None:
-                await ctx.store.insert(PLANS, doc)
-            else:
-                await ctx.store.replace(PLANS, doc, current["_version"])
+            await save(ctx, PLANS, doc, [_adopted(plan)], actor=principal.actor(), previous=current)
         except (DuplicateDocument, VersionConflict):
             if attempt == ATTEMPTS - 1:
                 raise
             continue
         await audit(
-            ctx, principal, "emergency_plan.file", agreement_id, {"version": plan.current.version}
+            ctx,
+            principal,
+            "emergency_plan.draw_up",
+            authorization_id,
+            {"version": plan.current.version, "departments": list(plan.current.departments)},
         )
         return plan
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def get_plan(ctx: ServiceContext, principal: Principal, agreement_id: str) -> EmergencyPlan:
-    doc = await ctx.store.get(PLANS, agreement_id)
+async def get_plan(
+    ctx: ServiceContext, principal: Principal, authorization_id: str
+) -> EmergencyPlan:
+    doc = await ctx.store.get(PLANS, authorization_id)
     if doc is None:
-        raise NotFound(f"no emergency plan for agreement {agreement_id}")
+        raise NotFound(f"no emergency plan for authorization {authorization_id}")
     plan = from_doc(doc, EmergencyPlan)
     check_reader(principal, plan.operator_org_id, plan.region, "this plan", "SEC-2")
     return plan
@@ -140,39 +183,54 @@ async def get_plan(ctx: ServiceContext, principal: Principal, agreement_id: str)
 async def record_drill(
     ctx: ServiceContext,
     principal: Principal,
-    agreement_id: str,
+    authorization_id: str,
     *,
     held_on: date,
     scenario: str,
     participants: int,
+    participating_org_ids: tuple[str, ...],
     lessons: str,
 ) -> EmergencyPlan:
+    """SEC-2: the bureau records a drill it organized, with the operator taking part."""
+    _, operator = await authorization_parties(ctx, authorization_id)
     for attempt in range(ATTEMPTS):
-        doc = await ctx.store.get(PLANS, agreement_id)
+        doc = await ctx.store.get(PLANS, authorization_id)
         if doc is None:
-            raise NotFound(f"no emergency plan for agreement {agreement_id}")
+            raise NotFound(f"no emergency plan for authorization {authorization_id}")
         now = ctx.clock.now()
+        current = from_doc(doc, EmergencyPlan)
         plan = security.record_drill(
-            from_doc(doc, EmergencyPlan),
-            by_org_id=principal.org_id,
+            current,
+            actor_role=principal.role.value,
+            actor_org_id=principal.org_id,
+            actor_within_region=principal.within(current.region),
+            operator_org_id=operator,
             held_on=held_on,
             scenario=scenario,
             participants=participants,
+            participating_org_ids=participating_org_ids,
             lessons=lessons,
             today=local_date(now),
             now=now,
         )
+        drill = plan.drills[-1]
+        event = DrillRecorded(
+            authorization_id=authorization_id,
+            held_on=drill.held_on,
+            organized_by_org_id=drill.organized_by_org_id,
+            operator_took_part=drill.operator_took_part,
+            participants=drill.participants,
+        )
+        new_doc = to_doc(plan, authorization_id, operator_org_id=plan.operator_org_id)
         try:
-            await ctx.store.replace(
-                PLANS,
-                to_doc(plan, agreement_id, operator_org_id=plan.operator_org_id),
-                doc["_version"],
-            )
+            await save(ctx, PLANS, new_doc, [event], actor=principal.actor(), previous=doc)
         except VersionConflict:
             if attempt == ATTEMPTS - 1:
                 raise
             continue
-        await audit(ctx, principal, "emergency_plan.drill", agreement_id, {"held_on": str(held_on)})
+        await audit(
+            ctx, principal, "emergency_plan.drill", authorization_id, {"held_on": str(held_on)}
+        )
         return plan
     raise AssertionError("unreachable")  # pragma: no cover
 

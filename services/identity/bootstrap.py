@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
-from services.identity.api import admissions, authorizations, jurisdictions, organizations, tokens
+from services.identity.api import (
+    admissions,
+    authorizations,
+    implementation_plans,
+    jurisdictions,
+    organizations,
+    tokens,
+)
 from services.identity.api.jwks import route as jwks_route
+from services.identity.handlers.on_emergency_plan_adopted import handlers as plan_handlers
 from services.identity.handlers.on_rectification_overdue import handlers as overdue_handlers
 from services.identity.repository import OUTBOX_COLLECTIONS
 from services.identity.sweep import authorization_sweeper
@@ -21,6 +29,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             tokens.route(ctx),
             organizations.controller(ctx),
             jurisdictions.controller(ctx),
+            implementation_plans.controller(ctx),
             authorizations.controller(ctx),
             authorizations.sweep_route(ctx),
             admissions.controller(ctx),
@@ -33,7 +42,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(
         name="identity",
         app=app,
-        handlers=overdue_handlers(ctx),
+        handlers={**overdue_handlers(ctx), **plan_handlers(ctx)},
         outbox_collections=OUTBOX_COLLECTIONS,
         on_start=(sweeper.start,),
         on_stop=(sweeper.stop,),

@@ -22,6 +22,14 @@ AUTHORIZATIONS = "authorizations"
 ADMISSIONS = "admissions"
 JURISDICTIONS = "jurisdictions"
 LOGIN_FAILURES = "login_failures"
+EMERGENCY_PLANS = "emergency_plans"
+"""Read model: the emergency plan evaluation announced per authorization (SEC-2)."""
+IMPLEMENTATION_PLANS = "implementation_plans"
+"""The implementation plan (实施方案, AUTH-12) of each region, keyed by region."""
+COOPERATION_FILINGS = "cooperation_filings"
+"""Cooperation agreements with data merchants filed with the bureau (DEV-3)."""
+COMPETITION_COMPLAINTS = "competition_complaints"
+"""Complaints of data merchants about an operator abusing a dominant position (DEV-3)."""
 OUTBOX_COLLECTIONS = (ORGANIZATIONS, AUTHORIZATIONS, ADMISSIONS)
 
 T = TypeVar("T")

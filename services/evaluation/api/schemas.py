@@ -129,14 +129,20 @@ class IncidentView(msgspec.Struct, kw_only=True):
 
 
 class PlanBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """SEC-2: the bureau's plan, drawn up with the departments concerned (会同有关部门)."""
+
     title: Short
     content: LongText
+    departments: Annotated[list[Short], msgspec.Meta(min_length=1, max_length=50)]
 
 
 class DrillBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """SEC-2: a drill the bureau organized; the operator is among the organizations."""
+
     held_on: date
     scenario: Text
     participants: Annotated[int, msgspec.Meta(ge=1, le=100_000)]
+    participating_org_ids: Annotated[list[OrgId], msgspec.Meta(min_length=1, max_length=50)]
     lessons: Annotated[str, msgspec.Meta(max_length=4000)] = ""
 
 
@@ -144,7 +150,9 @@ class PlanVersionView(msgspec.Struct, kw_only=True):
     version: int
     title: str
     content: str
+    departments: list[str]
     filed_at: datetime
+    drawn_up_by_org_id: str
     superseded_at: datetime | None
 
 
@@ -153,12 +161,16 @@ class DrillView(msgspec.Struct, kw_only=True):
     scenario: str
     participants: int
     lessons: str
+    organized_by_org_id: str
+    participating_org_ids: list[str]
+    operator_took_part: bool
 
 
 class PlanView(msgspec.Struct, kw_only=True):
     """一授权一预案: ``current`` is the one plan in force; ``versions`` its history."""
 
-    agreement_id: str
+    authorization_id: str
+    bureau_org_id: str
     operator_org_id: str
     current: PlanVersionView
     versions: list[PlanVersionView]

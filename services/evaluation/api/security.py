@@ -72,45 +72,52 @@ def controllers(ctx: ServiceContext) -> list[type[Controller]]:
         tags = ["security"]
 
         @put(
-            "/{agreement_id:str}",
-            guards=[roles(Role.OPERATOR)],
-            summary="File the agreement's emergency plan; filing again versions it (一授权一预案)",
+            "/{authorization_id:str}",
+            guards=[roles(Role.BUREAU)],
+            summary="Draw up the authorization's emergency plan with the departments concerned; "
+            "drawing up again versions it (一授权一预案, SEC-2)",
         )
-        async def file(
+        async def draw_up(
             self,
             request: Request[Any, Any, Any],
-            agreement_id: FromPath[str],
+            authorization_id: FromPath[str],
             data: JSONBody[s.PlanBody],
         ) -> s.PlanView:
-            plan = await sec.file_plan(
-                ctx, principal_of(request), agreement_id, title=data.title, content=data.content
+            plan = await sec.draw_up_plan(
+                ctx,
+                principal_of(request),
+                authorization_id,
+                title=data.title,
+                content=data.content,
+                departments=tuple(data.departments),
             )
             return views.plan(plan)
 
-        @get("/{agreement_id:str}", guards=[roles(*PLAN_READERS)], summary="The plan in force")
+        @get("/{authorization_id:str}", guards=[roles(*PLAN_READERS)], summary="The plan in force")
         async def read(
-            self, request: Request[Any, Any, Any], agreement_id: FromPath[str]
+            self, request: Request[Any, Any, Any], authorization_id: FromPath[str]
         ) -> s.PlanView:
-            return views.plan(await sec.get_plan(ctx, principal_of(request), agreement_id))
+            return views.plan(await sec.get_plan(ctx, principal_of(request), authorization_id))
 
         @post(
-            "/{agreement_id:str}/drills",
-            guards=[roles(Role.OPERATOR)],
-            summary="Record a drill of the plan (SEC-2)",
+            "/{authorization_id:str}/drills",
+            guards=[roles(Role.BUREAU)],
+            summary="Record a drill the bureau organized, the operator taking part (SEC-2)",
         )
         async def drill(
             self,
             request: Request[Any, Any, Any],
-            agreement_id: FromPath[str],
+            authorization_id: FromPath[str],
             data: JSONBody[s.DrillBody],
         ) -> s.PlanView:
             plan = await sec.record_drill(
                 ctx,
                 principal_of(request),
-                agreement_id,
+                authorization_id,
                 held_on=data.held_on,
                 scenario=data.scenario,
                 participants=data.participants,
+                participating_org_ids=tuple(data.participating_org_ids),
                 lessons=data.lessons,
             )
             return views.plan(plan)

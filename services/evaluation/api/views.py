@@ -75,14 +75,17 @@ def _version(v: PlanVersion) -> s.PlanVersionView:
         version=v.version,
         title=v.title,
         content=v.content,
+        departments=list(v.departments),
         filed_at=v.filed_at,
+        drawn_up_by_org_id=v.drawn_up_by_org_id,
         superseded_at=v.superseded_at,
     )
 
 
 def plan(p: EmergencyPlan) -> s.PlanView:
     return s.PlanView(
-        agreement_id=p.agreement_id,
+        authorization_id=p.authorization_id,
+        bureau_org_id=p.bureau_org_id,
         operator_org_id=p.operator_org_id,
         current=_version(p.current),
         versions=[_version(v) for v in p.versions],
@@ -92,6 +95,9 @@ def plan(p: EmergencyPlan) -> s.PlanView:
                 scenario=d.scenario,
                 participants=d.participants,
                 lessons=d.lessons,
+                organized_by_org_id=d.organized_by_org_id,
+                participating_org_ids=list(d.participating_org_ids),
+                operator_took_part=d.operator_took_part,
             )
             for d in p.drills
         ],

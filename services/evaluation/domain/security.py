@@ -1,6 +1,7 @@
 """Security oversight (安全管理, SEC-2, SEC-6): incident reports (事件报告) that reach the
-bureau at once, one emergency plan per authorization (一授权一预案) with its drills, and
-inspections (安全检查) whose findings are tracked to closure."""
+bureau at once, one emergency plan per authorization (一授权一预案) drawn up by the bureau
+with the departments concerned, its drills organized by the bureau with the operator
+taking part, and inspections (安全检查) whose findings are tracked to closure."""
 
 from __future__ import annotations
 
@@ -69,7 +70,10 @@ class PlanVersion:
     version: int
     title: str
     content: str
+    departments: tuple[str, ...]
+    """The departments concerned the bureau drew the plan up with (会同有关部门)."""
     filed_at: datetime
+    drawn_up_by_org_id: str = ""
     superseded_at: datetime | None = None
 
 
@@ -80,17 +84,23 @@ class Drill:
     participants: int
     lessons: str
     recorded_at: datetime
+    organized_by_org_id: str = ""
+    participating_org_ids: tuple[str, ...] = ()
+    operator_took_part: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class EmergencyPlan:
-    """The one plan of one authorization agreement (一授权一预案, SEC-2): filing again
-    versions it; only the latest version is in force."""
+    """The one plan of one authorization (一授权一预案, SEC-2), drawn up by the bureau with
+    the departments concerned before the agreement is signed: revising it versions it;
+    only the latest version is in force. ``operator_org_id`` is the selected operator once
+    known (it takes part in the drills)."""
 
-    agreement_id: str
+    authorization_id: str
     region: str
-    operator_org_id: str
+    bureau_org_id: str
     versions: tuple[PlanVersion, ...]
+    operator_org_id: str = ""
     drills: tuple[Drill, ...] = ()
 
     @property
@@ -98,55 +108,100 @@ class EmergencyPlan:
         return self.versions[-1]
 
 
-def file_plan(
+def draw_up_plan(
     existing: EmergencyPlan | None,
     *,
-    agreement_id: str,
+    authorization_id: str,
     region: str,
+    actor_role: str,
+    actor_org_id: str,
+    actor_within_region: bool,
     operator_org_id: str,
-    agreement_operator_org_id: str,
     title: str,
     content: str,
+    departments: tuple[str, ...],
     now: datetime,
 ) -> EmergencyPlan:
-    """SEC-2: the agreement's own operator files its plan; a second filing supersedes the
-    first (never two in force)."""
-    if operator_org_id != agreement_operator_org_id:
-        raise Forbidden(f"agreement {agreement_id} is not yours", rule="SEC-2")
+    """SEC-2: the bureau (实施单位) draws up the plan with the departments concerned — 001
+    art.32: 实施单位应会同有关部门制定安全事件应急预案; 003 §4(三): 按照“一授权一预案”要求 —
+    not the operator. A second drawing-up supersedes the first (never two in force)."""
+    if actor_role != "bureau" or not actor_within_region:
+        raise Forbidden(
+            "the bureau with jurisdiction over the authorization draws up its emergency plan "
+            "(实施单位应会同有关部门制定安全事件应急预案); the operator takes part in drills",
+            rule="SEC-2",
+        )
     if not title.strip() or not content.strip():
         raise DomainError("a plan has a title and content", rule="SEC-2", field="content")
-    if existing is None:
-        version = PlanVersion(version=1, title=title.strip(), content=content.strip(), filed_at=now)
-        return EmergencyPlan(
-            agreement_id=agreement_id,
-            region=region,
-            operator_org_id=operator_org_id,
-            versions=(version,),
+    concerned = tuple(dict.fromkeys(d.strip() for d in departments if d.strip()))
+    if not concerned:
+        raise DomainError(
+            "name the departments concerned the plan was drawn up with (会同有关部门)",
+            rule="SEC-2",
+            field="departments",
         )
-    superseded = replace(existing.current, superseded_at=now)
+    number = existing.current.version + 1 if existing else 1
     version = PlanVersion(
-        version=existing.current.version + 1,
+        version=number,
         title=title.strip(),
         content=content.strip(),
+        departments=concerned,
         filed_at=now,
+        drawn_up_by_org_id=actor_org_id,
     )
-    return replace(existing, versions=(*existing.versions[:-1], superseded, version))
+    if existing is None:
+        return EmergencyPlan(
+            authorization_id=authorization_id,
+            region=region,
+            bureau_org_id=actor_org_id,
+            versions=(version,),
+            operator_org_id=operator_org_id,
+        )
+    superseded = replace(existing.current, superseded_at=now)
+    return replace(
+        existing,
+        versions=(*existing.versions[:-1], superseded, version),
+        operator_org_id=operator_org_id or existing.operator_org_id,
+    )
 
 
 def record_drill(
     plan: EmergencyPlan,
     *,
-    by_org_id: str,
+    actor_role: str,
+    actor_org_id: str,
+    actor_within_region: bool,
+    operator_org_id: str,
     held_on: date,
     scenario: str,
     participants: int,
+    participating_org_ids: tuple[str, ...],
     lessons: str,
     today: date,
     now: datetime,
 ) -> EmergencyPlan:
-    """SEC-2: drills of the plan are recorded by its operator, after they were held."""
-    if by_org_id != plan.operator_org_id:
-        raise Forbidden(f"the plan of agreement {plan.agreement_id} is not yours", rule="SEC-2")
+    """SEC-2: the bureau organizes drills of the plan and the operator takes part (001
+    art.32: 并组织运营单位开展应急演练); each is recorded once held, naming who took part."""
+    if actor_role != "bureau" or not actor_within_region:
+        raise Forbidden(
+            "the bureau organizes the drills of the plan (组织运营单位开展应急演练)",
+            rule="SEC-2",
+        )
+    operator = operator_org_id or plan.operator_org_id
+    if not operator:
+        raise DomainError(
+            f"no operator is selected for authorization {plan.authorization_id} yet; a drill "
+            "is held with the operator taking part",
+            rule="SEC-2",
+            field="participating_org_ids",
+        )
+    taking_part = tuple(dict.fromkeys(o.strip() for o in participating_org_ids if o.strip()))
+    if operator not in taking_part:
+        raise DomainError(
+            f"the operator {operator} takes part in the drill (组织运营单位开展应急演练)",
+            rule="SEC-2",
+            field="participating_org_ids",
+        )
     if held_on > today:
         raise DomainError("record a drill once it was held", rule="SEC-2", field="held_on")
     if not scenario.strip() or participants < 1:
@@ -157,8 +212,11 @@ def record_drill(
         participants=participants,
         lessons=lessons.strip(),
         recorded_at=now,
+        organized_by_org_id=actor_org_id,
+        participating_org_ids=taking_part,
+        operator_took_part=True,
     )
-    return replace(plan, drills=(*plan.drills, drill))
+    return replace(plan, operator_org_id=operator, drills=(*plan.drills, drill))
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,10 @@ from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.identity.api.bodies import (
     ApplicationBody,
+    CollectiveDecisionBody,
     CorrectionBody,
     DraftBody,
+    FinanceOpinionBody,
     ObjectionBody,
     ObjectionDecisionBody,
     PublishTenderBody,
@@ -36,12 +38,15 @@ from services.identity.domain import authorizing as cmd
 from services.identity.domain.agreement import AuthorizationMode, Scope, missing_sections
 from services.identity.domain.application import OperatorApplication, OrganizationNature
 from services.identity.domain.authorization import TRANSITIONS, Authorization, SelectionMode
+from services.identity.handlers.on_emergency_plan_adopted import plan_version
 
 AUTHORIZES = bureau_only(rule="AUTH-1")
 OBJECTORS = tuple(r for r in SIGNED_IN if r is not Role.BUREAU)
 
 
-def view(auth: Authorization, principal: Principal | None = None) -> AuthorizationView:
+def view(
+    auth: Authorization, principal: Principal | None = None, emergency_plan_version: int = 0
+) -> AuthorizationView:
     """The whole record for the bureau and supervisors with jurisdiction; applicants and
     others see only their own application (competitors' records stay private)."""
     full = principal is None or (
@@ -58,6 +63,7 @@ def view(auth: Authorization, principal: Principal | None = None) -> Authorizati
         operator_org_id=auth.operator_org_id,
         next_steps=sorted(TRANSITIONS[auth.state]),
         missing_sections=missing_sections(sections) if auth.agreement else [],
+        emergency_plan_version=emergency_plan_version,
     )
 
 
@@ -66,7 +72,8 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         request: Request[Any, Any, Any], auth_id: str, command: cmd.Command
     ) -> AuthorizationView:
         principal = principal_of(request)
-        return view(await commands.execute(ctx, principal, auth_id, command), principal)
+        after = await commands.execute(ctx, principal, auth_id, command)
+        return view(after, principal, await plan_version(ctx, auth_id))
 
     class AuthorizationController(Controller):
         path = "/authorizations"
@@ -111,7 +118,8 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             self, request: Request[Any, Any, Any], auth_id: FromPath[str]
         ) -> AuthorizationView:
             principal = principal_of(request)
-            return view(await commands.get(ctx, principal, auth_id), principal)
+            found = await commands.get(ctx, principal, auth_id)
+            return view(found, principal, await plan_version(ctx, auth_id))
 
         @post(
             "/{auth_id:str}/applications",
@@ -211,12 +219,38 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             )
             return await run(request, auth_id, command)
 
+        @post("/{auth_id:str}/agreement/collective-decision", guards=[AUTHORIZES], status_code=200)
+        async def collective_decision(
+            self,
+            request: Request[Any, Any, Any],
+            auth_id: FromPath[str],
+            data: JSONBody[CollectiveDecisionBody],
+        ) -> AuthorizationView:
+            """Record the bureau's collective decision (三重一大) on the draft (AUTH-11)."""
+            command = cmd.RecordCollectiveDecision(
+                data.meeting, data.decided_on, data.approved, data.body
+            )
+            return await run(request, auth_id, command)
+
+        @post("/{auth_id:str}/agreement/finance-opinion", guards=[AUTHORIZES], status_code=200)
+        async def finance_opinion(
+            self,
+            request: Request[Any, Any, Any],
+            auth_id: FromPath[str],
+            data: JSONBody[FinanceOpinionBody],
+        ) -> AuthorizationView:
+            """Record the finance department's opinion on revenue sharing (AUTH-11)."""
+            command = cmd.RecordFinanceOpinion(data.department, data.opinion, data.given_on)
+            return await run(request, auth_id, command)
+
         @post("/{auth_id:str}/agreement/signature", guards=[AUTHORIZES], status_code=200)
         async def sign(
             self, request: Request[Any, Any, Any], auth_id: FromPath[str]
         ) -> AuthorizationView:
             """Sign the agreement: only after publicity closed (AUTH-2), with every section
-            (AUTH-4) and a term within the maximum (AUTH-3); exclusivity per AUTH-10."""
+            (AUTH-4), a term within the jurisdiction's (AUTH-3), exclusivity per AUTH-10, the
+            collective decision and the finance opinion (AUTH-11), the approved
+            implementation plan (AUTH-12) and the bureau's emergency plan (SEC-2)."""
             return await run(request, auth_id, cmd.SignAgreement())
 
         @post("/{auth_id:str}/renewal", guards=[roles(Role.OPERATOR)], status_code=200)

@@ -64,6 +64,14 @@ class JurisdictionChange(Body):
     renewal_window_months: int | msgspec.UnsetType = msgspec.UNSET
     publicity_days: int | msgspec.UnsetType = msgspec.UNSET
     correction_days: int | msgspec.UnsetType = msgspec.UNSET
+    selection_modes: (
+        Annotated[
+            list[Literal["public_tender", "invited_tender", "competitive_negotiation"]],
+            msgspec.Meta(max_length=3),
+        ]
+        | msgspec.UnsetType
+    ) = msgspec.UNSET
+    """AUTH-2: narrow the allowed selection modes (never beyond the source's)."""
 
 
 class PublishTenderBody(Body):
@@ -123,6 +131,43 @@ class DraftBody(Body):
     sections: Annotated[dict[Short, Text], msgspec.Meta(max_length=32)] = {}
 
 
+class CollectiveDecisionBody(Body):
+    """AUTH-11: the bureau's collective decision (三重一大) on the drafted agreement."""
+
+    meeting: Name
+    decided_on: date
+    approved: bool
+    body: Name = "三重一大决策会议"
+
+
+class FinanceOpinionBody(Body):
+    """AUTH-11: the same-level finance department's opinion on revenue sharing."""
+
+    department: Name
+    opinion: Text
+    given_on: date
+
+
+class PlanBody(Body):
+    """AUTH-12: one version of the implementation plan (实施方案)."""
+
+    mode: Literal["whole", "domain", "individual"]
+    revenue_sharing: Text
+    summary: Text
+    resources: Ids = []
+    """Resources the plan authorizes; empty: the whole operation catalog."""
+
+
+class PlanApprovalBody(Body):
+    meeting: Name
+    decided_on: date
+
+
+class PlanFilingBody(Body):
+    filed_on: date
+    reference: Name
+
+
 class RenewalBody(Body):
     proposed_ends_on: date
 
@@ -143,8 +188,14 @@ class CorrectionBody(Body):
 
 class TerminationBody(Body):
     ground: Literal[
-        "operator_request", "targets_missed", "penalty", "not_corrected", "correction_rejected"
+        "operator_request",
+        "targets_missed",
+        "penalty",
+        "other_violation",
+        "not_corrected",
+        "correction_rejected",
     ]
+    """AUTH-6; ``rectification_overdue`` is evaluation's (EVA-3), never a request's."""
     reason: Text
 
 

@@ -65,11 +65,18 @@ class TokenView(msgspec.Struct, kw_only=True):
 
 
 class JurisdictionView(msgspec.Struct, kw_only=True):
+    """The settings in force; ``fixed_term``: ``max_term_years`` is the exact term (AUTH-3)."""
+
     region: str
     max_term_years: int
+    fixed_term: bool
     renewal_window_months: int
     publicity_days: int
     correction_days: int
+    selection_modes: list[str]
+    counties_may_authorize: bool
+    plan_filing_working_days: int
+    holidays: list[date]
 
 
 class ScopeView(msgspec.Struct, kw_only=True):
@@ -139,6 +146,22 @@ class SuspensionView(msgspec.Struct, kw_only=True):
     reported_at: datetime | None
 
 
+class CollectiveDecisionView(msgspec.Struct, kw_only=True):
+    body: str
+    meeting: str
+    decided_on: date
+    approved: bool
+    recorded_at: datetime
+    recorded_by: str
+
+
+class FinanceOpinionView(msgspec.Struct, kw_only=True):
+    department: str
+    opinion: str
+    given_on: date
+    recorded_at: datetime
+
+
 class AuthorizationView(msgspec.Struct, kw_only=True):
     authorization_id: str
     region: str
@@ -159,6 +182,12 @@ class AuthorizationView(msgspec.Struct, kw_only=True):
     agreement: AgreementView | None
     missing_sections: list[str]
     """AUTH-4 sections the draft still lacks; signing is refused until this is empty."""
+    collective_decision: CollectiveDecisionView | None = None
+    """AUTH-11: the bureau's collective decision (三重一大) on the current draft."""
+    finance_opinion: FinanceOpinionView | None = None
+    """AUTH-11: the finance department's opinion on the revenue-sharing clauses."""
+    emergency_plan_version: int = 0
+    """SEC-2: the version of the bureau's emergency plan identity knows of; 0: none yet."""
     renewals: list[RenewalView]
     suspension: SuspensionView | None
     ended_at: datetime | None
@@ -208,3 +237,29 @@ class AdmissionReport(msgspec.Struct, kw_only=True):
     last: date
     admitted: list[AdmissionView]
     ended: list[AdmissionView]
+
+
+class PlanVersionView(msgspec.Struct, kw_only=True):
+    version: int
+    mode: str
+    resources: list[str]
+    revenue_sharing: str
+    summary: str
+    drafted_at: datetime
+    needs_approval: bool
+    approved_on: date | None
+    approval_meeting: str
+    filed_on: date | None
+    filing_reference: str
+
+
+class ImplementationPlanView(msgspec.Struct, kw_only=True):
+    """AUTH-12: the versions, which one governs authorizations, whether a change awaits
+    approval, and the provincial filing deadline of the version in force."""
+
+    region: str
+    versions: list[PlanVersionView]
+    approved_version: int | None
+    pending_approval: bool
+    filing_due_on: date | None
+    filing_overdue: bool

@@ -10,7 +10,7 @@ from contracts.errors import DomainError, Forbidden, NotFound
 from libs.auth.principal import Principal, covers
 from libs.service import ServiceContext
 from libs.store.port import Document, VersionConflict
-from services.identity.commands import jurisdictions
+from services.identity.commands import implementation_plans, jurisdictions
 from services.identity.commands.common import actor_of, audit, new_id, retrying, save
 from services.identity.commands.organizations import find_organization
 from services.identity.domain.agreement import ActiveAgreement, Scope
@@ -27,6 +27,7 @@ from services.identity.domain.authorizing import (
     due,
     published,
 )
+from services.identity.handlers.on_emergency_plan_adopted import plan_version
 from services.identity.repository import AUTHORIZATIONS, authorization_doc, from_doc
 
 IN_FORCE = (State.ACTIVE, State.RENEWAL_PENDING, State.SUSPENDED, State.CORRECTION_REPORTED)
@@ -90,6 +91,8 @@ async def _facts(
         extra["applicant_role"] = org.role if org else ""
     if isinstance(cmd, SignAgreement):
         extra["other_active"] = await active_in(ctx, auth.region)
+        extra["implementation_plan"] = await implementation_plans.find(ctx, auth.region)
+        extra["emergency_plan_version"] = await plan_version(ctx, auth.authorization_id)
     return Facts(
         now=ctx.clock.now(),
         actor=actor_of(principal),

@@ -3,32 +3,36 @@ bureau change its own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from contracts.errors import Forbidden
 from libs.auth.principal import Principal, covers
 from libs.service import ServiceContext
 from libs.store.port import DuplicateDocument, VersionConflict
 from services.identity.commands.common import audit
 from services.identity.domain import region as regions
-from services.identity.domain.jurisdiction import JurisdictionSettings, change, defaults_for
+from services.identity.domain.jurisdiction import (
+    CHANGEABLE,
+    JurisdictionSettings,
+    change,
+    source_of,
+)
 from services.identity.repository import JURISDICTIONS, from_doc, to_doc
 
 
 async def effective(ctx: ServiceContext, region: str) -> JurisdictionSettings:
-    """The region's own document, else its city's (a county follows its city), else the
-    defaults of RULES.md."""
+    """The source text's settings of the region (``source_of``), with what the bureau
+    changed in its own document, else in its city's (a county follows its city). Only the
+    changeable settings come from a document: the source's fixed term and FED-1 stand."""
     regions.check(region)
+    source = source_of(region)
     for candidate in dict.fromkeys((region, regions.city_of(region))):
         doc = await ctx.store.get(JURISDICTIONS, candidate)
         if doc is not None:
             found = from_doc(doc, JurisdictionSettings)
-            return JurisdictionSettings(
-                region=region,
-                max_term_years=found.max_term_years,
-                renewal_window_months=found.renewal_window_months,
-                publicity_days=found.publicity_days,
-                correction_days=found.correction_days,
-            )
-    return defaults_for(region)
+            changed = {name: getattr(found, name) for name in CHANGEABLE}
+            return replace(source, **changed)
+    return source
 
 
 async def read(ctx: ServiceContext, principal: Principal, region: str) -> JurisdictionSettings:
@@ -41,11 +45,11 @@ async def read(ctx: ServiceContext, principal: Principal, region: str) -> Jurisd
 
 
 async def update(
-    ctx: ServiceContext, principal: Principal, region: str, changes: dict[str, int]
+    ctx: ServiceContext, principal: Principal, region: str, changes: dict[str, object]
 ) -> JurisdictionSettings:
     """The bureau of ``region`` changes its settings; a concurrent change is a 409."""
     stored = await ctx.store.get(JURISDICTIONS, region)
-    current = from_doc(stored, JurisdictionSettings) if stored else await effective(ctx, region)
+    current = await effective(ctx, region) if stored is None else _own(stored, region)
     updated = change(
         current, changes, actor_role=principal.role.value, actor_region=principal.region
     )
@@ -59,3 +63,8 @@ async def update(
         await ctx.store.replace(JURISDICTIONS, doc, int(stored["_version"]))
     await audit(ctx, principal, "jurisdiction.change", region, {"changes": changes})
     return updated
+
+
+def _own(stored: dict[str, object], region: str) -> JurisdictionSettings:
+    found = from_doc(stored, JurisdictionSettings)
+    return replace(source_of(region), **{name: getattr(found, name) for name in CHANGEABLE})

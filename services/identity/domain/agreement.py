@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from contracts.errors import Conflict, DomainError
@@ -117,14 +117,26 @@ def latest_end(starts_on: date, settings: JurisdictionSettings) -> date:
 
 
 def check_term(starts_on: date, ends_on: date, settings: JurisdictionSettings) -> None:
-    """AUTH-3: the term ends after it starts and no later than the jurisdiction maximum."""
+    """AUTH-3: the term ends after it starts and no later than the jurisdiction maximum;
+    where the source fixes the term (Zibo 有效期为3年, 000 §3.2) it is exactly that long:
+    it ends on the day before the anniversary of its start, or on the anniversary when the
+    first day is not counted (Civil Code art. 201)."""
     if ends_on <= starts_on:
         raise DomainError("the term must end after it starts", rule="AUTH-3", field="ends_on")
     limit = latest_end(starts_on, settings)
+    if settings.fixed_term and ends_on < limit - timedelta(days=1):
+        raise DomainError(
+            f"region {settings.region} fixes the term at {settings.max_term_years} years: a "
+            f"term from {starts_on} ends on {limit - timedelta(days=1)} (or {limit}), not "
+            f"{ends_on}",
+            rule="AUTH-3",
+            field="ends_on",
+        )
     if ends_on > limit:
+        kind = "fixed term" if settings.fixed_term else "maximum"
         raise DomainError(
             f"a term from {starts_on} to {ends_on} exceeds the {settings.max_term_years}-year "
-            f"maximum of region {settings.region} (latest end {limit})",
+            f"{kind} of region {settings.region} (latest end {limit})",
             rule="AUTH-3",
             field="ends_on",
         )

@@ -79,6 +79,8 @@ TRANSITIONS: Mapping[State, Mapping[str, State]] = {
     },
     S.DRAFTED: {
         "agreement_drafted": S.DRAFTED,
+        "collective_decision_recorded": S.DRAFTED,
+        "finance_opinion_recorded": S.DRAFTED,
         "agreement_signed": S.ACTIVE,
         "tender_cancelled": S.CANCELLED,
     },
@@ -129,6 +131,7 @@ RULE_OF_EVENT: Mapping[str, str] = {
         ),
         "AUTH-2",
     ),
+    **dict.fromkeys(("collective_decision_recorded", "finance_opinion_recorded"), "AUTH-11"),
     **dict.fromkeys(("renewal_applied", "renewal_approved", "renewal_rejected"), "AUTH-5"),
     **dict.fromkeys(
         (
@@ -181,6 +184,30 @@ class Suspension:
 
 
 @dataclass(frozen=True, slots=True)
+class CollectiveDecision:
+    """AUTH-11: the bureau's collective decision (“三重一大”决策机制) on the drafted agreement
+    (000 §3.2: 经市大数据局“三重一大”决策机制审议通过; 001 art.12(四))."""
+
+    body: str
+    meeting: str
+    decided_on: date
+    approved: bool
+    recorded_at: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class FinanceOpinion:
+    """AUTH-11: the same-level finance department's opinion (同级财政部门的意见) on the
+    revenue-sharing clauses (001 art.15)."""
+
+    department: str
+    opinion: str
+    given_on: date
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Renewal:
     """A renewal application (续期申请, AUTH-5)."""
 
@@ -206,6 +233,8 @@ class Authorization:
     publicity_ends_at: datetime | None = None
     objections: tuple[Objection, ...] = ()
     agreement: Agreement | None = None
+    collective_decision: CollectiveDecision | None = None
+    finance_opinion: FinanceOpinion | None = None
     renewals: tuple[Renewal, ...] = ()
     suspension: Suspension | None = None
     ended_at: datetime | None = None
@@ -306,6 +335,18 @@ class AgreementDrafted:
 
 
 @dataclass(frozen=True, slots=True)
+class CollectiveDecisionRecorded:
+    kind: ClassVar[str] = "collective_decision_recorded"
+    decision: CollectiveDecision
+
+
+@dataclass(frozen=True, slots=True)
+class FinanceOpinionRecorded:
+    kind: ClassVar[str] = "finance_opinion_recorded"
+    opinion: FinanceOpinion
+
+
+@dataclass(frozen=True, slots=True)
 class AgreementSigned:
     kind: ClassVar[str] = "agreement_signed"
     signed_at: datetime
@@ -346,8 +387,13 @@ class CorrectionReported:
 
 @dataclass(frozen=True, slots=True)
 class AgreementReinstated:
+    """AUTH-6: the correction accepted; the suspension it ends travels with it, so the
+    permissions closed temporarily (暂时关闭) by that suspension are restored as they were."""
+
     kind: ClassVar[str] = "agreement_reinstated"
     at: datetime
+    suspended_at: datetime | None = None
+    suspension_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +428,8 @@ DomainEvent = (
     | ObjectionUpheld
     | PublicityClosed
     | AgreementDrafted
+    | CollectiveDecisionRecorded
+    | FinanceOpinionRecorded
     | AgreementSigned
     | RenewalApplied
     | RenewalApproved
@@ -409,6 +457,18 @@ def _decide_objection(
 def _with_renewal_decided(auth: Authorization, decision: str, reason: str) -> tuple[Renewal, ...]:
     *earlier, last = auth.renewals
     return (*earlier, replace(last, decision=decision, decision_reason=reason))
+
+
+def _agreement(auth: Authorization) -> Agreement:
+    if auth.agreement is None:
+        raise IllegalTransition(MACHINE, auth.state.value, "(no agreement drafted)", rule="AUTH-4")
+    return auth.agreement
+
+
+def _suspension(auth: Authorization) -> Suspension:
+    if auth.suspension is None:
+        raise IllegalTransition(MACHINE, auth.state.value, "(not suspended)", rule="AUTH-6")
+    return auth.suspension
 
 
 def evolve(auth: Authorization | None, event: DomainEvent) -> Authorization:
@@ -451,17 +511,23 @@ def evolve(auth: Authorization | None, event: DomainEvent) -> Authorization:
                 moved, objections=superseded, winner_application_id="", publicity_ends_at=None
             )
         case AgreementDrafted(agreement=agreement):
-            return replace(moved, agreement=agreement)
+            # AUTH-11: a decision and an opinion were on the earlier draft; a redraft
+            # goes back to the collective decision and the finance department.
+            return replace(
+                moved, agreement=agreement, collective_decision=None, finance_opinion=None
+            )
+        case CollectiveDecisionRecorded(decision=decision):
+            return replace(moved, collective_decision=decision)
+        case FinanceOpinionRecorded(opinion=opinion):
+            return replace(moved, finance_opinion=opinion)
         case AgreementSigned(signed_at=at, signed_by=by):
-            assert auth.agreement is not None
-            return replace(moved, agreement=replace(auth.agreement, signed_at=at, signed_by=by))
+            return replace(moved, agreement=replace(_agreement(auth), signed_at=at, signed_by=by))
         case RenewalApplied(renewal=renewal):
             return replace(moved, renewals=(*auth.renewals, renewal))
         case RenewalApproved(ends_on=ends_on, reason=reason):
-            assert auth.agreement is not None
             return replace(
                 moved,
-                agreement=replace(auth.agreement, ends_on=ends_on),
+                agreement=replace(_agreement(auth), ends_on=ends_on),
                 renewals=_with_renewal_decided(auth, "approved", reason),
             )
         case RenewalRejected(reason=reason):
@@ -469,10 +535,9 @@ def evolve(auth: Authorization | None, event: DomainEvent) -> Authorization:
         case AgreementSuspended(suspension=suspension):
             return replace(moved, suspension=suspension)
         case CorrectionReported(report=report, at=at):
-            assert auth.suspension is not None
             return replace(
                 moved,
-                suspension=replace(auth.suspension, correction_report=report, reported_at=at),
+                suspension=replace(_suspension(auth), correction_report=report, reported_at=at),
             )
         case AgreementReinstated():
             return replace(moved, suspension=None)

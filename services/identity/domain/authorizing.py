@@ -15,6 +15,7 @@ from contracts import events as contract
 from contracts.envelope import Actor, Role
 from contracts.errors import Conflict, DomainError, Forbidden
 from services.identity.domain import application as applications
+from services.identity.domain import implementation_plan as plans
 from services.identity.domain.agreement import (
     ActiveAgreement,
     Agreement,
@@ -39,8 +40,12 @@ from services.identity.domain.authorization import (
     ApplicationScored,
     ApplicationSubmitted,
     Authorization,
+    CollectiveDecision,
+    CollectiveDecisionRecorded,
     CorrectionReported,
     DomainEvent,
+    FinanceOpinion,
+    FinanceOpinionRecorded,
     Objection,
     ObjectionDismissed,
     ObjectionFiled,
@@ -58,21 +63,36 @@ from services.identity.domain.authorization import (
     TenderPublished,
     transition,
 )
-from services.identity.domain.dates import local_date
-from services.identity.domain.jurisdiction import JurisdictionSettings
+from services.identity.domain.dates import end_of_period_in_days, local_date
+from services.identity.domain.implementation_plan import ImplementationPlan
+from services.identity.domain.jurisdiction import (
+    JurisdictionSettings,
+    check_county_may_authorize,
+    check_selection_mode,
+)
 
 INVITATION_MODES = frozenset({SelectionMode.INVITED_TENDER, SelectionMode.COMPETITIVE_NEGOTIATION})
 
+IN_FORCE_GROUNDS = frozenset(
+    {"operator_request", "penalty", "other_violation", "rectification_overdue"}
+)
 TERMINATION_GROUNDS: dict[State, frozenset[str]] = {
-    State.ACTIVE: frozenset({"operator_request", "targets_missed", "penalty"}),
-    State.RENEWAL_PENDING: frozenset({"operator_request", "targets_missed", "penalty"}),
-    State.SUSPENDED: frozenset({"not_corrected", "penalty"}),
-    State.CORRECTION_REPORTED: frozenset({"correction_rejected", "penalty"}),
+    State.ACTIVE: IN_FORCE_GROUNDS,
+    State.RENEWAL_PENDING: IN_FORCE_GROUNDS,
+    State.SUSPENDED: IN_FORCE_GROUNDS | {"not_corrected", "targets_missed"},
+    State.CORRECTION_REPORTED: IN_FORCE_GROUNDS | {"correction_rejected", "targets_missed"},
 }
 """AUTH-6 exits other than expiry: early termination at the operator's request (with
-liability), business targets missed and not rectified, an administrative or criminal
-penalty restricting data business, and a violation not corrected (after the deadline) or
-whose correction the bureau rejects."""
+liability); an administrative or criminal penalty restricting data business (001
+art.27(三)); other violations of laws and regulations (其他违反法律法规的情形, 000 §3.4(4),
+002 §4(五)); a rectification order of the evaluation not rectified by its deadline (EVA-3,
+``rectification_overdue``, set only by evaluation's ``rectification.overdue``); and, after
+a suspension ordering correction, a violation not corrected by the deadline, a correction
+the bureau rejects, or business targets missed and not rectified. A missed target alone
+is never a ground from an agreement in force: it is first a rectification order (002
+§4(五): 未達到協議約定的經營目標且未按照要求整改)."""
+CORRECTION_OVERDUE_GROUNDS = frozenset({"not_corrected", "targets_missed"})
+"""Grounds that need the suspension's correction deadline to have passed (in SUSPENDED)."""
 
 
 # -- commands (imperative) -------------------------------------------------------------
@@ -135,6 +155,25 @@ class DraftAgreement:
     starts_on: date
     ends_on: date
     sections: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCollectiveDecision:
+    """AUTH-11: the bureau's collective decision (三重一大) on the drafted agreement."""
+
+    meeting: str
+    decided_on: date
+    approved: bool
+    body: str = "三重一大决策会议"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFinanceOpinion:
+    """AUTH-11: the same-level finance department's opinion on revenue sharing."""
+
+    department: str
+    opinion: str
+    given_on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +242,8 @@ Command = (
     | DecideObjection
     | ClosePublicity
     | DraftAgreement
+    | RecordCollectiveDecision
+    | RecordFinanceOpinion
     | SignAgreement
     | ApplyForRenewal
     | DecideRenewal
@@ -220,7 +261,9 @@ Command = (
 class Facts:
     """What a decision needs beyond the aggregate: the time, who acts, the jurisdiction's
     settings, and facts the caller looked up (the applicant's registered credit code, the
-    other agreements in force in the region)."""
+    other agreements in force in the region, the region's implementation plan (AUTH-12),
+    and the version of the authorization's emergency plan evaluation announced (SEC-2),
+    0 when none)."""
 
     now: datetime
     actor: Actor
@@ -228,6 +271,8 @@ class Facts:
     applicant_credit_code: str = ""
     applicant_role: str = ""
     other_active: tuple[ActiveAgreement, ...] = ()
+    implementation_plan: ImplementationPlan | None = None
+    emergency_plan_version: int = 0
 
     @property
     def today(self) -> date:
@@ -259,6 +304,24 @@ def _the_operator(auth: Authorization, facts: Facts, what: str) -> None:
 
 def _allowed(auth: Authorization, kind: str) -> None:
     transition(auth.state, kind)
+
+
+def _agreement_of(auth: Authorization) -> Agreement:
+    if auth.agreement is None:
+        raise DomainError("no agreement is drafted", rule="AUTH-4")
+    return auth.agreement
+
+
+def _publicity_end(auth: Authorization) -> datetime:
+    if auth.publicity_ends_at is None:
+        raise DomainError("no result is publicized", rule="AUTH-2")
+    return auth.publicity_ends_at
+
+
+def _suspension_of(auth: Authorization) -> Suspension:
+    if auth.suspension is None:
+        raise DomainError("the agreement is not suspended", rule="AUTH-6")
+    return auth.suspension
 
 
 def _text(value: str, name: str, rule: str) -> str:
@@ -301,11 +364,10 @@ def decide(auth: Authorization | None, cmd: Command, facts: Facts) -> list[Domai
             if facts.actor.role is Role.BUREAU:
                 raise Forbidden("the bureau decides objections; it does not file them")
             _allowed(auth, ObjectionFiled.kind)
-            assert auth.publicity_ends_at is not None
-            if now >= auth.publicity_ends_at:
+            ends = _publicity_end(auth)
+            if now >= ends:
                 raise DomainError(
-                    f"the publicity period ended at {auth.publicity_ends_at.isoformat()}",
-                    rule="AUTH-2",
+                    f"the publicity period ended at {ends.isoformat()}", rule="AUTH-2"
                 )
             objection = Objection(
                 objection_id=oid,
@@ -335,22 +397,25 @@ def decide(auth: Authorization | None, cmd: Command, facts: Facts) -> list[Domai
         case ClosePublicity():
             _system(facts, "closing the publicity period")
             _allowed(auth, PublicityClosed.kind)
-            assert auth.publicity_ends_at is not None
-            if now < auth.publicity_ends_at:
+            if now < _publicity_end(auth):
                 raise DomainError("the publicity period has not ended", rule="AUTH-2")
             if auth.pending_objections:
                 raise DomainError("objections are still pending", rule="AUTH-2")
             return [PublicityClosed(at=now)]
         case DraftAgreement():
             return [_draft(auth, cmd, facts)]
+        case RecordCollectiveDecision():
+            return [_collective_decision(auth, cmd, facts)]
+        case RecordFinanceOpinion():
+            return [_finance_opinion(auth, cmd, facts)]
         case SignAgreement():
             return [_sign(auth, facts)]
         case ApplyForRenewal(proposed_ends_on=proposed):
             _the_operator(auth, facts, "apply for renewal")
             _allowed(auth, RenewalApplied.kind)
-            assert auth.agreement is not None
-            check_renewal_window(facts.today, auth.agreement.ends_on, facts.settings)
-            check_term(auth.agreement.ends_on, proposed, facts.settings)
+            agreement = _agreement_of(auth)
+            check_renewal_window(facts.today, agreement.ends_on, facts.settings)
+            check_term(agreement.ends_on, proposed, facts.settings)
             return [RenewalApplied(renewal=Renewal(applied_at=now, proposed_ends_on=proposed))]
         case DecideRenewal(approve=approve, reason=reason, ends_on=ends_on):
             _bureau(facts, "decide renewals")
@@ -358,9 +423,8 @@ def decide(auth: Authorization | None, cmd: Command, facts: Facts) -> list[Domai
                 _allowed(auth, RenewalRejected.kind)
                 return [RenewalRejected(reason=_text(reason, "reason", "AUTH-5"))]
             _allowed(auth, RenewalApproved.kind)
-            assert auth.agreement is not None
             new_end = ends_on or auth.renewals[-1].proposed_ends_on
-            check_term(auth.agreement.ends_on, new_end, facts.settings)
+            check_term(_agreement_of(auth).ends_on, new_end, facts.settings)
             return [RenewalApproved(ends_on=new_end, reason=reason.strip())]
         case Suspend(reason=reason):
             _bureau(facts, "suspend an agreement")
@@ -374,25 +438,29 @@ def decide(auth: Authorization | None, cmd: Command, facts: Facts) -> list[Domai
         case ReportCorrection(report=report):
             _the_operator(auth, facts, "report its correction")
             _allowed(auth, CorrectionReported.kind)
-            assert auth.suspension is not None
-            if facts.today > auth.suspension.correction_due:
-                raise DomainError(
-                    f"the correction deadline {auth.suspension.correction_due} has passed",
-                    rule="AUTH-6",
-                )
+            due_on = _suspension_of(auth).correction_due
+            if facts.today > due_on:
+                raise DomainError(f"the correction deadline {due_on} has passed", rule="AUTH-6")
             return [CorrectionReported(report=_text(report, "report", "AUTH-6"), at=now)]
         case Reinstate():
             _bureau(facts, "reinstate an agreement")
             _allowed(auth, AgreementReinstated.kind)
-            return [AgreementReinstated(at=now)]
+            suspension = _suspension_of(auth)
+            return [
+                AgreementReinstated(
+                    at=now,
+                    suspended_at=suspension.suspended_at,
+                    suspension_reason=suspension.reason,
+                )
+            ]
         case Terminate(ground=ground, reason=reason):
             return [_terminate(auth, ground, reason, facts)]
         case Expire():
             _system(facts, "expiry")
             _allowed(auth, AgreementExpired.kind)
-            assert auth.agreement is not None
-            if facts.today <= auth.agreement.ends_on:
-                raise DomainError(f"the agreement runs until {auth.agreement.ends_on}")
+            last_day = _agreement_of(auth).ends_on
+            if facts.today <= last_day:
+                raise DomainError(f"the agreement runs until {last_day}")
             return [AgreementExpired(at=now)]
         case CancelTender(reason=reason):
             _bureau(facts, "cancel a tender")
@@ -403,6 +471,8 @@ def decide(auth: Authorization | None, cmd: Command, facts: Facts) -> list[Domai
 
 def _publish(auth: Authorization | None, cmd: PublishTender, facts: Facts) -> TenderPublished:
     _bureau(facts, "publish a tender for the operator")
+    check_county_may_authorize(cmd.region, facts.settings, "publish a tender for the operator")
+    check_selection_mode(cmd.selection_mode.value, facts.settings)
     if auth is not None:
         raise Conflict(f"authorization {cmd.authorization_id} exists already")
     title = _text(cmd.title, "title", "AUTH-2")
@@ -478,7 +548,7 @@ def _publicize(auth: Authorization, facts: Facts) -> ResultPublicized:
         )
     return ResultPublicized(
         winner_application_id=leaders[0].application_id,
-        publicity_ends_at=facts.now + timedelta(days=facts.settings.publicity_days),
+        publicity_ends_at=end_of_period_in_days(facts.now, facts.settings.publicity_days),
     )
 
 
@@ -499,20 +569,93 @@ def _draft(auth: Authorization, cmd: DraftAgreement, facts: Facts) -> AgreementD
     )
 
 
+def _collective_decision(
+    auth: Authorization, cmd: RecordCollectiveDecision, facts: Facts
+) -> CollectiveDecisionRecorded:
+    """AUTH-11: the decision on the agreement as drafted now (a redraft clears it)."""
+    _bureau(facts, "record the collective decision")
+    _allowed(auth, CollectiveDecisionRecorded.kind)
+    if cmd.decided_on > facts.today:
+        raise DomainError("record a decision once taken", rule="AUTH-11", field="decided_on")
+    _agreement_of(auth)
+    if auth.collective_decision is not None and auth.collective_decision.approved:
+        raise Conflict("the collective decision on this draft is recorded", rule="AUTH-11")
+    return CollectiveDecisionRecorded(
+        decision=CollectiveDecision(
+            body=_text(cmd.body, "body", "AUTH-11"),
+            meeting=_text(cmd.meeting, "meeting", "AUTH-11"),
+            decided_on=cmd.decided_on,
+            approved=cmd.approved,
+            recorded_at=facts.now,
+            recorded_by=facts.actor.user_id,
+        )
+    )
+
+
+def _finance_opinion(
+    auth: Authorization, cmd: RecordFinanceOpinion, facts: Facts
+) -> FinanceOpinionRecorded:
+    """AUTH-11: the finance department's opinion on the revenue-sharing clauses."""
+    _bureau(facts, "record the finance department's opinion")
+    _allowed(auth, FinanceOpinionRecorded.kind)
+    if cmd.given_on > facts.today:
+        raise DomainError("record an opinion once given", rule="AUTH-11", field="given_on")
+    return FinanceOpinionRecorded(
+        opinion=FinanceOpinion(
+            department=_text(cmd.department, "department", "AUTH-11"),
+            opinion=_text(cmd.opinion, "opinion", "AUTH-11"),
+            given_on=cmd.given_on,
+            recorded_at=facts.now,
+        )
+    )
+
+
+def check_before_signing(auth: Authorization, facts: Facts) -> None:
+    """AUTH-11, AUTH-12, SEC-2 and FED-1: what must be on record before the signature."""
+    check_county_may_authorize(auth.region, facts.settings, "sign an authorization")
+    decision = auth.collective_decision
+    if decision is None or not decision.approved:
+        raise DomainError(
+            "the agreement is signed only after the bureau's collective decision "
+            "(“三重一大”决策机制) approves it; "
+            + ("it did not approve this draft" if decision else "none is recorded")
+            + " (AUTH-11)",
+            rule="AUTH-11",
+            field="collective_decision",
+        )
+    if auth.finance_opinion is None:
+        raise DomainError(
+            "the revenue-sharing clauses need the same-level finance department's opinion "
+            "(涉及收益分配的内容，需征求同级财政部门的意见); none is recorded (AUTH-11)",
+            rule="AUTH-11",
+            field="finance_opinion",
+        )
+    plans.check_authorization(facts.implementation_plan, auth.scope)
+    if facts.emergency_plan_version < 1:
+        raise DomainError(
+            "no emergency plan (一授权一预案) drawn up by the bureau for this authorization is "
+            "known; no agreement becomes active without its plan (SEC-2)",
+            rule="SEC-2",
+            field="emergency_plan",
+        )
+
+
 def _sign(auth: Authorization, facts: Facts) -> AgreementSigned:
     """AUTH-2 (only after publicity closed: the table), AUTH-4 (sections), AUTH-3 (term),
-    AUTH-10 (exclusivity of whole and domain authorizations)."""
+    AUTH-10 (exclusivity of whole and domain authorizations), and what must be on record
+    first (``check_before_signing``: AUTH-11, AUTH-12, SEC-2, FED-1)."""
     _bureau(facts, "sign an authorization agreement")
     _allowed(auth, AgreementSigned.kind)
-    assert auth.agreement is not None
-    check_sections_complete(auth.agreement.sections)
-    check_term(auth.agreement.starts_on, auth.agreement.ends_on, facts.settings)
-    if auth.agreement.starts_on < facts.today:
+    agreement = _agreement_of(auth)
+    check_sections_complete(agreement.sections)
+    check_term(agreement.starts_on, agreement.ends_on, facts.settings)
+    if agreement.starts_on < facts.today:
         raise DomainError(
-            f"the term starts on {auth.agreement.starts_on}, before today; redraft it",
+            f"the term starts on {agreement.starts_on}, before today; redraft it",
             rule="AUTH-3",
             field="starts_on",
         )
+    check_before_signing(auth, facts)
     check_exclusive(
         auth.scope, (o for o in facts.other_active if o.authorization_id != auth.authorization_id)
     )
@@ -523,6 +666,13 @@ def _terminate(auth: Authorization, ground: str, reason: str, facts: Facts) -> A
     _bureau(facts, "terminate an agreement")
     _allowed(auth, AgreementTerminated.kind)
     allowed = TERMINATION_GROUNDS[auth.state]
+    if ground == "targets_missed" and ground not in allowed:
+        raise DomainError(
+            "a missed business target is first a rectification order with a deadline; the "
+            "agreement ends only when it is not rectified (002 §4(五), AUTH-6)",
+            rule="AUTH-6",
+            field="ground",
+        )
     if ground not in allowed:
         raise DomainError(
             f"in state {auth.state.value} an agreement is terminated for: "
@@ -530,13 +680,10 @@ def _terminate(auth: Authorization, ground: str, reason: str, facts: Facts) -> A
             rule="AUTH-6",
             field="ground",
         )
-    if ground == "not_corrected":
-        assert auth.suspension is not None
-        if facts.today <= auth.suspension.correction_due:
-            raise DomainError(
-                f"the correction deadline {auth.suspension.correction_due} has not passed",
-                rule="AUTH-6",
-            )
+    if ground in CORRECTION_OVERDUE_GROUNDS and auth.state is State.SUSPENDED:
+        due_on = _suspension_of(auth).correction_due
+        if facts.today <= due_on:
+            raise DomainError(f"the correction deadline {due_on} has not passed", rule="AUTH-6")
     why = _text(reason, "reason", "AUTH-6")
     return AgreementTerminated(ground=ground, reason=why, at=facts.now)
 
@@ -581,8 +728,8 @@ def due(auth: Authorization, now: datetime) -> ClosePublicity | Expire | None:
 
 def published(after: Authorization, event: DomainEvent) -> contract.Event | None:
     """The contract event other services see for a domain event, if any (AUTH-7: they act
-    on suspension, termination and expiry)."""
-    agreement = after.agreement
+    on suspension, termination and expiry; AUTH-6: on reinstatement they restore what the
+    suspension closed)."""
     match event:
         case TenderPublished():
             return contract.TenderPublished(
@@ -592,13 +739,12 @@ def published(after: Authorization, event: DomainEvent) -> contract.Event | None
                 mode=after.scope.mode.value,
                 domain=after.scope.domain,
                 invited_org_ids=list(after.invited_org_ids),
+                region=after.region,
             )
         case ResultPublicized(publicity_ends_at=ends):
-            winner = after.winner
-            assert winner is not None
             return contract.SelectionPublicized(
                 authorization_id=after.authorization_id,
-                operator_org_id=winner.org_id,
+                operator_org_id=after.operator_org_id,
                 publicity_ends_at=ends,
             )
         case ObjectionUpheld(reason=reason, annulled_org_id=annulled):
@@ -606,7 +752,7 @@ def published(after: Authorization, event: DomainEvent) -> contract.Event | None
                 authorization_id=after.authorization_id, operator_org_id=annulled, reason=reason
             )
         case AgreementSigned():
-            assert agreement is not None
+            agreement = _agreement_of(after)
             return contract.AgreementSigned(
                 agreement_id=agreement.agreement_id,
                 operator_org_id=agreement.operator_org_id,
@@ -616,36 +762,43 @@ def published(after: Authorization, event: DomainEvent) -> contract.Event | None
                 resource_scope=list(after.scope.resources),
                 domain=after.scope.domain,
                 industry_authority_org_id=after.scope.industry_authority_org_id,
+                authorization_id=after.authorization_id,
             )
         case RenewalApproved(ends_on=ends_on):
-            assert agreement is not None
+            agreement = _agreement_of(after)
             return contract.AgreementRenewed(
                 agreement_id=agreement.agreement_id,
                 operator_org_id=agreement.operator_org_id,
                 ends_on=ends_on,
             )
         case AgreementSuspended(suspension=suspension):
-            assert agreement is not None
+            agreement = _agreement_of(after)
             return contract.AgreementSuspended(
                 agreement_id=agreement.agreement_id,
                 operator_org_id=agreement.operator_org_id,
                 reason=suspension.reason,
                 correction_due=suspension.correction_due,
+                suspended_at=suspension.suspended_at,
             )
-        case AgreementReinstated():
-            assert agreement is not None
+        case AgreementReinstated(suspended_at=suspended_at, suspension_reason=why):
+            agreement = _agreement_of(after)
             return contract.AgreementReinstated(
-                agreement_id=agreement.agreement_id, operator_org_id=agreement.operator_org_id
+                agreement_id=agreement.agreement_id,
+                operator_org_id=agreement.operator_org_id,
+                suspended_at=suspended_at,
+                suspension_reason=why,
+                ends_on=agreement.ends_on,
             )
         case AgreementTerminated(ground=ground, reason=reason):
-            assert agreement is not None
+            agreement = _agreement_of(after)
             return contract.AgreementTerminated(
                 agreement_id=agreement.agreement_id,
                 operator_org_id=agreement.operator_org_id,
                 reason=f"{ground}: {reason}",
+                ground=ground,
             )
         case AgreementExpired():
-            assert agreement is not None
+            agreement = _agreement_of(after)
             return contract.AgreementExpired(
                 agreement_id=agreement.agreement_id, operator_org_id=agreement.operator_org_id
             )

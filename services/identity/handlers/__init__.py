@@ -1,2 +1,3 @@
 """Event handlers of identity, by event type: evaluation's ``rectification.overdue``
-suspends, then terminates, the operator's agreement (EVA-3 → AUTH-6)."""
+terminates the operator's agreement (EVA-3 → AUTH-6); ``emergency_plan.adopted`` feeds the
+read model signing consults (SEC-2)."""

@@ -1,15 +1,17 @@
 """``rectification.overdue`` from evaluation (EVA-3) → AUTH-6 on the operator's agreement.
 
-An evaluation finding left unrectified past its deadline is a violation: the bureau's
-standing order suspends the agreement's data-use permissions at once. If the agreement
-is already suspended and its own correction deadline has passed too, it was not
-corrected: the authorization is revoked and the agreement terminated (``not_corrected``).
+001 art.24: 运营单位应对评估中发现的问题进行限期整改，若整改不到位，终止运营单位授权运营期
+内公共数据资源运营资格. A rectification order not rectified by its deadline ends the
+operation qualification: the authorization is revoked and the agreement terminated at
+once (ground ``rectification_overdue``), whatever state it is in — active, renewal
+pending, suspended or with a correction under review. There is no second grace period:
+no suspension, no new correction deadline.
 
 The change goes through identity's own command path (``authorizations.execute``) acting
-for the agreement's bureau (AUTH-1: only the bureau suspends or terminates), so the
-aggregate, its events and the audit log are exactly what a bureau official's command
-would give. Idempotent under redelivery: the suspension's reason names the order, and
-an agreement already suspended for this order is left alone.
+for the agreement's bureau (AUTH-1: only the bureau terminates), so the aggregate, its
+events and the audit log are exactly what a bureau official's command would give.
+Idempotent under redelivery: a terminated agreement is no longer in force, so a second
+delivery finds nothing to end.
 """
 
 from __future__ import annotations
@@ -23,10 +25,8 @@ from libs.auth.principal import Principal, covers
 from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
 from services.identity.commands import authorizations
-from services.identity.commands.common import audit
-from services.identity.domain.authorization import Authorization, State
-from services.identity.domain.authorizing import Suspend, Terminate
-from services.identity.domain.dates import local_date
+from services.identity.domain.authorization import Authorization
+from services.identity.domain.authorizing import Terminate
 from services.identity.repository import AUTHORIZATIONS, from_doc
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def acting_bureau(auth: Authorization) -> Principal:
 def reason_for(event: RectificationOverdue) -> str:
     return (
         f"整改逾期: rectification order {event.order_id} was not rectified by "
-        f"{event.due_on.isoformat()} (EVA-3, AUTH-6)"
+        f"{event.due_on.isoformat()}; operation qualification terminated (EVA-3, AUTH-6)"
     )
 
 
@@ -61,40 +61,16 @@ async def _agreements_of(ctx: ServiceContext, operator_org_id: str) -> list[Auth
 
 
 async def apply_overdue(ctx: ServiceContext, envelope: Envelope) -> None:
-    """EVA-3 → AUTH-6 for every agreement of the operator in force in this region."""
+    """EVA-3 → AUTH-6: terminate every agreement of the operator in force in this region."""
     event = envelope.payload
-    assert isinstance(event, RectificationOverdue)
+    if not isinstance(event, RectificationOverdue):
+        raise TypeError(f"expected rectification.overdue, got {envelope.type}")
     reason = reason_for(event)
     for auth in await _agreements_of(ctx, event.operator_org_id):
         if not covers(envelope.region, auth.region):
             continue
-        bureau = acting_bureau(auth)
-        if auth.state in (State.ACTIVE, State.RENEWAL_PENDING):
-            await authorizations.execute(ctx, bureau, auth.authorization_id, Suspend(reason))
-            continue
-        suspension = auth.suspension
-        if suspension is not None and event.order_id in suspension.reason:
-            continue  # this order's suspension is in place already (redelivery)
-        today = local_date(ctx.clock.now())
-        not_corrected = (
-            auth.state is State.SUSPENDED
-            and suspension is not None
-            and today > suspension.correction_due
-        )
-        if not_corrected:
-            await authorizations.execute(
-                ctx, bureau, auth.authorization_id, Terminate("not_corrected", reason)
-            )
-            continue
-        # Suspended with its correction period still running, or a correction reported
-        # and under review: AUTH-6 leaves the next step to the bureau; record the order.
-        await audit(
-            ctx,
-            bureau,
-            "authorization.rectification_overdue_noted",
-            auth.authorization_id,
-            {"order_id": event.order_id, "state": auth.state.value},
-        )
+        command = Terminate("rectification_overdue", reason)
+        await authorizations.execute(ctx, acting_bureau(auth), auth.authorization_id, command)
 
 
 def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:

@@ -1,0 +1,65 @@
+"""``emergency_plan.adopted`` from evaluation (SEC-2) → identity's read model of emergency
+plans, one document per authorization (一授权一预案).
+
+Choreography: the bureau draws up the plan in evaluation; identity learns of it from the
+event and never asks evaluation. Signing an agreement (``SignAgreement``) looks the plan
+up here: no agreement becomes active without its plan. Idempotent and order-proof: a
+document keeps the highest version seen, so a redelivered or late older version changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from contracts.envelope import Envelope
+from contracts.events import EmergencyPlanAdopted
+from libs.bus.consumer import EnvelopeHandler
+from libs.service import ServiceContext
+from libs.store.port import DuplicateDocument, VersionConflict
+from services.identity.repository import EMERGENCY_PLANS
+
+ATTEMPTS = 5
+
+
+async def record_plan(ctx: ServiceContext, envelope: Envelope) -> None:
+    """Keep the highest version of the authorization's plan (SEC-2)."""
+    event = envelope.payload
+    if not isinstance(event, EmergencyPlanAdopted):
+        raise TypeError(f"expected emergency_plan.adopted, got {envelope.type}")
+    doc = {
+        "_id": event.authorization_id,
+        "authorization_id": event.authorization_id,
+        "version": event.version,
+        "bureau_org_id": event.bureau_org_id,
+        "departments": list(event.departments),
+        "region": event.region or envelope.region,
+        "adopted_at": envelope.occurred_at.isoformat(),
+        "event_id": str(envelope.event_id),
+    }
+    for attempt in range(ATTEMPTS):
+        current = await ctx.store.get(EMERGENCY_PLANS, event.authorization_id)
+        if current is not None and int(current["version"]) >= event.version:
+            return
+        try:
+            if current is None:
+                await ctx.store.insert(EMERGENCY_PLANS, doc)
+            else:
+                await ctx.store.replace(EMERGENCY_PLANS, doc, int(current["_version"]))
+            return
+        except (DuplicateDocument, VersionConflict):
+            if attempt == ATTEMPTS - 1:
+                raise
+
+
+async def plan_version(ctx: ServiceContext, authorization_id: str) -> int:
+    """The version of the authorization's emergency plan identity knows of; 0: none."""
+    doc = await ctx.store.get(EMERGENCY_PLANS, authorization_id)
+    return int(doc["version"]) if doc is not None else 0
+
+
+def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
+    async def on_adopted(envelope: Envelope) -> None:
+        await record_plan(ctx, envelope)
+
+    return {"emergency_plan.adopted": on_adopted}
