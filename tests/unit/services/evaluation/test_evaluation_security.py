@@ -12,63 +12,93 @@ from services.evaluation.domain import security as sec
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-def plan(existing: sec.EmergencyPlan | None = None, content: str = "分级响应") -> sec.EmergencyPlan:
-    return sec.file_plan(
+def plan(
+    existing: sec.EmergencyPlan | None = None,
+    content: str = "分级响应",
+    *,
+    role: str = "bureau",
+    within: bool = True,
+    operator: str = "org-op",
+    departments: tuple[str, ...] = ("市委网信办", "市公安局"),
+) -> sec.EmergencyPlan:
+    return sec.draw_up_plan(
         existing,
-        agreement_id="agr-1",
+        authorization_id="auth-1",
         region="370300",
-        operator_org_id="org-op",
-        agreement_operator_org_id="org-op",
+        actor_role=role,
+        actor_org_id="org-370300-bureau" if role == "bureau" else "org-op",
+        actor_within_region=within,
+        operator_org_id=operator,
         title="应急预案",
         content=content,
+        departments=departments,
         now=NOW,
     )
 
 
-def test_SEC_2_one_plan_per_authorization_a_second_filing_supersedes() -> None:
-    first = plan()
-    second = plan(first, "增加勒索软件处置")
-    assert second.current.version == 2 and second.current.content == "增加勒索软件处置"
-    assert [v.superseded_at is None for v in second.versions] == [False, True]
-
-
-def test_SEC_2_only_the_agreements_operator_files_its_plan() -> None:
-    with pytest.raises(Forbidden):
-        sec.file_plan(
-            None,
-            agreement_id="agr-1",
-            region="370300",
-            operator_org_id="org-x",
-            agreement_operator_org_id="org-op",
-            title="t",
-            content="c",
-            now=NOW,
-        )
-
-
-def test_SEC_2_drills_are_recorded_once_held() -> None:
-    drilled = sec.record_drill(
-        plan(),
-        by_org_id="org-op",
-        held_on=date(2026, 3, 1),
+def drill(
+    p: sec.EmergencyPlan,
+    *,
+    role: str = "bureau",
+    taking_part: tuple[str, ...] = ("org-op", "org-370300-bureau"),
+    held_on: date = date(2026, 3, 1),
+) -> sec.EmergencyPlan:
+    return sec.record_drill(
+        p,
+        actor_role=role,
+        actor_org_id="org-370300-bureau" if role == "bureau" else "org-op",
+        actor_within_region=True,
+        operator_org_id="",
+        held_on=held_on,
         scenario="泄露演练",
         participants=12,
+        participating_org_ids=taking_part,
         lessons="",
         today=date(2026, 3, 2),
         now=NOW,
     )
-    assert len(drilled.drills) == 1
+
+
+def test_SEC_2_one_plan_per_authorization_a_second_drawing_up_supersedes() -> None:
+    first = plan()
+    second = plan(first, "增加勒索软件处置")
+    assert second.current.version == 2 and second.current.content == "增加勒索软件处置"
+    assert [v.superseded_at is None for v in second.versions] == [False, True]
+    assert second.authorization_id == "auth-1" and second.bureau_org_id == "org-370300-bureau"
+
+
+def test_SEC_2_the_bureau_draws_up_the_plan_with_the_departments_concerned() -> None:
+    """001 art.32: “实施单位应会同有关部门制定安全事件应急预案” — the bureau, not the
+    operator, and with the departments concerned; 003 §4(三): “一授权一预案”."""
+    with pytest.raises(Forbidden) as operator:
+        plan(role="operator")
+    assert operator.value.rule == "SEC-2"
+    with pytest.raises(Forbidden):
+        plan(within=False)  # another region's bureau
+    with pytest.raises(DomainError) as alone:
+        plan(departments=(" ",))
+    assert alone.value.rule == "SEC-2" and alone.value.field == "departments"
+    assert plan().current.departments == ("市委网信办", "市公安局")
+
+
+def test_SEC_2_the_bureau_organizes_drills_and_the_operator_takes_part() -> None:
+    """001 art.32: “并组织运营单位开展应急演练”; 003 §4(三): “协同数据主管部门组织平台运营
+    主体、授权运营主体开展应急演练”."""
+    drilled = drill(plan())
+    [held] = drilled.drills
+    assert held.organized_by_org_id == "org-370300-bureau" and held.operator_took_part
+    assert "org-op" in held.participating_org_ids
+    with pytest.raises(Forbidden) as by_operator:
+        drill(plan(), role="operator")
+    assert by_operator.value.rule == "SEC-2"
+    with pytest.raises(DomainError) as without:
+        drill(plan(), taking_part=("org-370300-bureau",))
+    assert without.value.field == "participating_org_ids"
+    with pytest.raises(DomainError) as no_operator:
+        drill(plan(operator=""))
+    assert no_operator.value.rule == "SEC-2"
     with pytest.raises(DomainError):
-        sec.record_drill(
-            plan(),
-            by_org_id="org-op",
-            held_on=date(2026, 3, 3),
-            scenario="s",
-            participants=1,
-            lessons="",
-            today=date(2026, 3, 2),
-            now=NOW,
-        )
+        drill(plan(), held_on=date(2026, 3, 3))
 
 
 def incident(role: str, occurred_at: datetime) -> sec.Incident:

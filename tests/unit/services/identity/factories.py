@@ -9,10 +9,12 @@ from typing import Any
 
 from contracts.envelope import SYSTEM_ACTOR, Actor, Role
 from services.identity.domain import authorizing as cmd
+from services.identity.domain import implementation_plan as plans
 from services.identity.domain.agreement import REQUIRED_SECTIONS, Scope
 from services.identity.domain.application import OperatorApplication, OrganizationNature
 from services.identity.domain.authorization import Authorization, SelectionMode, evolve_all
 from services.identity.domain.dates import add_years, local_date
+from services.identity.domain.implementation_plan import ImplementationPlan
 from services.identity.domain.jurisdiction import JurisdictionSettings
 
 REGION = "370300"
@@ -39,8 +41,39 @@ def settings_factory(**overrides: Any) -> JurisdictionSettings:
     return replace(JurisdictionSettings(region=REGION), **overrides)
 
 
+def plan_factory(mode: str = "whole", resources: tuple[str, ...] = ()) -> ImplementationPlan:
+    """AUTH-12: an implementation plan approved by the government's decision."""
+    drafted = plans.draft(
+        None,
+        region=REGION,
+        mode=mode,
+        resources=resources,
+        revenue_sharing="政府、运营机构、数据商按约定比例分配",
+        summary="整体授权，公开招标选择运营机构",
+        actor_role="bureau",
+        actor_region=REGION,
+        now=NOW - timedelta(days=60),
+    )
+    return plans.approve(
+        drafted,
+        meeting="市政府常务会议",
+        decided_on=local_date(NOW) - timedelta(days=50),
+        today=local_date(NOW),
+        actor_role="bureau",
+        actor_region=REGION,
+    )
+
+
 def facts_factory(actor: Actor = BUREAU, now: datetime = NOW, **overrides: Any) -> cmd.Facts:
-    base: dict[str, Any] = {"now": now, "actor": actor, "settings": settings_factory()}
+    """Facts with an approved whole-authorization implementation plan (AUTH-12) and the
+    bureau's emergency plan announced (SEC-2), unless overridden."""
+    base: dict[str, Any] = {
+        "now": now,
+        "actor": actor,
+        "settings": settings_factory(),
+        "implementation_plan": plan_factory(),
+        "emergency_plan_version": 1,
+    }
     base.update(overrides)
     return cmd.Facts(**base)
 
@@ -85,8 +118,9 @@ def apply(auth: Authorization | None, command: cmd.Command, facts: cmd.Facts) ->
 
 def drive(until: str, *, now: datetime = NOW, **tender: Any) -> tuple[Authorization, datetime]:
     """An authorization carried to the first moment it is in state ``until``, with one
-    applicant (the operator, scored 90); the publicity period ends 8 days later. Returns
-    it with the time of its last step."""
+    applicant (the operator, scored 90); the publicity period ends 8 days later. A draft
+    comes with the collective decision and the finance opinion on record (AUTH-11).
+    Returns it with the time of its last step."""
     auth = apply(None, tender_factory(**tender), facts_factory(now=now))
     later = now + timedelta(days=8)
     starts = local_date(later) + timedelta(days=1)
@@ -101,13 +135,22 @@ def drive(until: str, *, now: datetime = NOW, **tender: Any) -> tuple[Authorizat
         (cmd.PublicizeResult(), facts_factory(now=now)),
         (cmd.ClosePublicity(), facts_factory(SYSTEM_ACTOR, later)),
         (cmd.DraftAgreement("agr-1", starts, ends, dict(SECTIONS)), facts_factory(now=later)),
+        (
+            cmd.RecordCollectiveDecision("局党组会议", local_date(later), approved=True),
+            facts_factory(now=later),
+        ),
+        (
+            cmd.RecordFinanceOpinion("市财政局", "收益分配条款无异议", local_date(later)),
+            facts_factory(now=later),
+        ),
         (cmd.SignAgreement(), facts_factory(now=later)),
         (cmd.Suspend("未按规定报送安全日志"), facts_factory(now=later)),
         (cmd.ReportCorrection("已补报并完善制度"), facts_factory(OPERATOR, later)),
     ]
     when = now
+    on_record = (cmd.RecordCollectiveDecision, cmd.RecordFinanceOpinion)
     for command, facts in steps:
-        if auth.state.value == until:
+        if auth.state.value == until and not isinstance(command, on_record):
             return auth, when
         auth, when = apply(auth, command, facts), facts.now
     if auth.state.value == until:

@@ -105,13 +105,21 @@ def test_calendar_arithmetic_clamps_to_the_end_of_the_month() -> None:
 
 
 def test_AUTH_3_only_the_bureau_of_the_region_changes_its_settings_within_bounds() -> None:
+    """AUTH-3: a bureau cannot raise its own jurisdiction's term beyond its source. 000 §3.2
+    (淄博): “授权运营协议有效期为3年”; 001 art.12(四) (潍坊): “运营期限原则上最长不超过5年”."""
+    zibo = defaults_for("370300")
+    with pytest.raises(DomainError) as fixed:
+        change(zibo, {"max_term_years": 5}, actor_role="bureau", actor_region="370300")
+    assert fixed.value.rule == "AUTH-3" and fixed.value.field == "max_term_years"
+    assert "fixed at 3 years" in fixed.value.detail
+    weifang = defaults_for("370700")
+    narrowed = change(weifang, {"max_term_years": 4}, actor_role="bureau", actor_region="370700")
+    assert narrowed.max_term_years == 4 and narrowed.publicity_days == weifang.publicity_days
     current = JurisdictionSettings(region="370300")
-    changed = change(current, {"max_term_years": 5}, actor_role="bureau", actor_region="370300")
-    assert changed.max_term_years == 5 and changed.publicity_days == current.publicity_days
     with pytest.raises(Forbidden):
-        change(current, {"max_term_years": 5}, actor_role="bureau", actor_region="370303")
+        change(current, {"max_term_years": 3}, actor_role="bureau", actor_region="370303")
     with pytest.raises(Forbidden):
-        change(current, {"max_term_years": 5}, actor_role="provider", actor_region="370300")
+        change(current, {"max_term_years": 3}, actor_role="provider", actor_region="370300")
     for name, value, rule in (
         ("max_term_years", 6, "AUTH-3"),
         ("renewal_window_months", 0, "AUTH-5"),

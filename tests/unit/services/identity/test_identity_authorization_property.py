@@ -64,7 +64,7 @@ def _renewal(data: st.DataObject, auth: Authorization, now: datetime) -> Move:
 def _terminate(data: st.DataObject, auth: Authorization, now: datetime) -> Move:
     everything = {g for grounds in cmd.TERMINATION_GROUNDS.values() for g in grounds}
     ground = data.draw(st.sampled_from(sorted(cmd.TERMINATION_GROUNDS.get(auth.state, everything))))
-    if ground == "not_corrected" and auth.suspension is not None:
+    if ground in cmd.CORRECTION_OVERDUE_GROUNDS and auth.suspension is not None:
         now = max(now, at_day(auth.suspension.correction_due + timedelta(days=1)))
     return cmd.Terminate(ground, "理由"), BUREAU, now
 
@@ -103,6 +103,16 @@ GUIDES: dict[str, Guide] = {
         max(n, a.publicity_ends_at or n),
     ),
     "agreement_drafted": _draft,
+    "collective_decision_recorded": lambda d, a, n: (
+        cmd.RecordCollectiveDecision("局党组会议", local_date(n), d.draw(st.booleans())),
+        BUREAU,
+        n,
+    ),
+    "finance_opinion_recorded": lambda d, a, n: (
+        cmd.RecordFinanceOpinion("市财政局", "无异议", local_date(n)),
+        BUREAU,
+        n,
+    ),
     "agreement_signed": lambda d, a, n: (cmd.SignAgreement(), BUREAU, n),
     "renewal_applied": _renewal,
     "renewal_approved": lambda d, a, n: (cmd.DecideRenewal(True, "理由"), BUREAU, n),

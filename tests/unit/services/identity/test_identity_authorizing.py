@@ -4,7 +4,7 @@ events, evolve, and the contract events other services receive."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import msgspec
 import pytest
@@ -35,6 +35,7 @@ from tests.unit.services.identity.factories import (
     apply,
     drive,
     facts_factory,
+    plan_factory,
     record_factory,
     settings_factory,
     tender_factory,
@@ -126,7 +127,7 @@ def test_AUTH_2_signing_during_the_publicity_period_is_refused() -> None:
 
 def test_AUTH_2_publicity_closes_only_after_its_period_and_with_no_objection_pending() -> None:
     auth, now = drive("publicized")
-    assert auth.publicity_ends_at == now + timedelta(days=7)
+    assert auth.publicity_ends_at == datetime(2026, 3, 9, 16, 0, tzinfo=UTC)  # 24:00 in Beijing
     assert cmd.due(auth, now + timedelta(days=6)) is None
     with pytest.raises(DomainError, match="has not ended"):
         cmd.decide(auth, cmd.ClosePublicity(), facts_factory(SYSTEM_ACTOR, now))
@@ -169,7 +170,9 @@ def test_AUTH_2_objections_are_filed_only_during_the_period_and_not_by_the_burea
     auth, now = drive("publicized")
     with pytest.raises(DomainError) as late:
         cmd.decide(
-            auth, cmd.FileObjection("o", "晚了"), facts_factory(RIVAL, now + timedelta(days=7))
+            auth,
+            cmd.FileObjection("o", "晚了"),
+            facts_factory(RIVAL, now + timedelta(days=7, hours=15)),
         )
     assert late.value.rule == "AUTH-2"
     with pytest.raises(Forbidden):
@@ -469,7 +472,11 @@ def test_AUTH_10_whole_and_domain_are_exclusive_individual_is_not(
     mine: Scope, other: Scope, refused: bool
 ) -> None:
     auth, now = drive("drafted", scope=mine)
-    facts = facts_factory(now=now, other_active=(ActiveAgreement("auth-other", other),))
+    facts = facts_factory(
+        now=now,
+        other_active=(ActiveAgreement("auth-other", other),),
+        implementation_plan=plan_factory(mine.mode.value),
+    )
     if refused:
         with pytest.raises(Conflict) as conflict:
             cmd.decide(auth, cmd.SignAgreement(), facts)
