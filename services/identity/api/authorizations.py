@@ -16,6 +16,7 @@ from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.identity.api.bodies import (
     ApplicationBody,
+    AttachmentBody,
     CollectiveDecisionBody,
     CorrectionBody,
     DraftBody,
@@ -36,7 +37,12 @@ from services.identity.commands import authorizations as commands
 from services.identity.commands.common import new_id
 from services.identity.domain import authorizing as cmd
 from services.identity.domain.agreement import AuthorizationMode, Scope, missing_sections
-from services.identity.domain.application import OperatorApplication, OrganizationNature
+from services.identity.domain.application import (
+    Attachment,
+    OperatorApplication,
+    OrganizationNature,
+    Shareholder,
+)
 from services.identity.domain.authorization import TRANSITIONS, Authorization, SelectionMode
 from services.identity.handlers.on_emergency_plan_adopted import plan_version
 
@@ -65,6 +71,10 @@ def view(
         missing_sections=missing_sections(sections) if auth.agreement else [],
         emergency_plan_version=emergency_plan_version,
     )
+
+
+def _attachment(body: AttachmentBody | None) -> Attachment | None:
+    return None if body is None else msgspec.convert(msgspec.to_builtins(body), Attachment)
 
 
 def controller(ctx: ServiceContext) -> type[Controller]:
@@ -146,6 +156,15 @@ def controller(ctx: ServiceContext) -> type[Controller]:
                 operation_plan_summary=data.operation_plan_summary,
                 expected_results=data.expected_results,
                 qualifications=dict(data.qualifications),
+                contact_address=data.contact_address,
+                shareholders=msgspec.convert(
+                    msgspec.to_builtins(data.shareholders), tuple[Shareholder, ...]
+                ),
+                actual_controller=data.actual_controller,
+                audit_report=_attachment(data.audit_report),
+                financial_statements=_attachment(data.financial_statements),
+                data_security_commitment=_attachment(data.data_security_commitment),
+                security_risk_self_assessment=_attachment(data.security_risk_self_assessment),
             )
             return await run(request, auth_id, cmd.SubmitApplication(new_id("app"), record))
 

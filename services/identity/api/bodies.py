@@ -84,6 +84,24 @@ class PublishTenderBody(Body):
     invited_org_ids: Ids = []
 
 
+class ShareholderBody(Body):
+    """AUTH-9: one holder of the declared shareholding, with its own holders (股权穿透)."""
+
+    name: Name
+    kind: Literal["company", "natural_person", "state_assets"]
+    country: Annotated[str, msgspec.Meta(min_length=2, max_length=2)]
+    shareholders: Annotated[list[ShareholderBody], msgspec.Meta(max_length=50)] = []
+
+
+class AttachmentBody(Body):
+    """AUTH-9: a document attached to the application, kept by its SHA-256."""
+
+    title: Name
+    issued_by: Name
+    year: Annotated[int, msgspec.Meta(ge=1990, le=2100)]
+    sha256: Short
+
+
 class ApplicationBody(Body):
     """AUTH-9: the operator's application records and its qualification checklist."""
 
@@ -109,6 +127,15 @@ class ApplicationBody(Body):
     qualifications: Annotated[dict[Short, bool], msgspec.Meta(max_length=32)]
     business_term_ends_on: date | None = None
     """营业期限 end; omitted or null for an indefinite term (长期)."""
+    contact_address: Text = ""
+    """联系地址 (required by AUTH-9; a missing one is refused naming the rule)."""
+    shareholders: Annotated[list[ShareholderBody], msgspec.Meta(max_length=50)] = []
+    """The shareholding structure down to the ultimate holders (股权穿透, AUTH-9)."""
+    actual_controller: Text = ""
+    audit_report: AttachmentBody | None = None
+    financial_statements: AttachmentBody | None = None
+    data_security_commitment: AttachmentBody | None = None
+    security_risk_self_assessment: AttachmentBody | None = None
 
 
 class ScoreBody(Body):

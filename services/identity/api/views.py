@@ -86,6 +86,20 @@ class ScopeView(msgspec.Struct, kw_only=True):
     resources: list[str]
 
 
+class ShareholderView(msgspec.Struct, kw_only=True):
+    name: str
+    kind: str
+    country: str
+    shareholders: list[ShareholderView] = []
+
+
+class AttachmentView(msgspec.Struct, kw_only=True):
+    title: str
+    issued_by: str
+    year: int
+    sha256: str
+
+
 class ApplicationRecordView(msgspec.Struct, kw_only=True):
     credit_code: str
     legal_representative: str
@@ -100,6 +114,13 @@ class ApplicationRecordView(msgspec.Struct, kw_only=True):
     operation_plan_summary: str
     expected_results: str
     qualifications: dict[str, bool]
+    contact_address: str = ""
+    shareholders: list[ShareholderView] = []
+    actual_controller: str = ""
+    audit_report: AttachmentView | None = None
+    financial_statements: AttachmentView | None = None
+    data_security_commitment: AttachmentView | None = None
+    security_risk_self_assessment: AttachmentView | None = None
 
 
 class ApplicationView(msgspec.Struct, kw_only=True):

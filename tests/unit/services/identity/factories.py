@@ -11,7 +11,13 @@ from contracts.envelope import SYSTEM_ACTOR, Actor, Role
 from services.identity.domain import authorizing as cmd
 from services.identity.domain import implementation_plan as plans
 from services.identity.domain.agreement import REQUIRED_SECTIONS, Scope
-from services.identity.domain.application import OperatorApplication, OrganizationNature
+from services.identity.domain.application import (
+    Attachment,
+    HolderKind,
+    OperatorApplication,
+    OrganizationNature,
+    Shareholder,
+)
 from services.identity.domain.authorization import Authorization, SelectionMode, evolve_all
 from services.identity.domain.dates import add_years, local_date
 from services.identity.domain.implementation_plan import ImplementationPlan
@@ -30,11 +36,25 @@ SECTIONS = {key: f"{key} 条款" for key in REQUIRED_SECTIONS}
 QUALIFIED = {
     "no_security_incident_3_years": True,
     "clean_credit_record": True,
-    "no_major_violation_3_years": True,
+    "no_major_penalty_or_criminal_record": True,
+    "domestic_capital": True,
     "security_capability": True,
     "operation_capability": True,
     "no_subcontracting": True,
 }
+DIGEST = "9f" * 32
+SHAREHOLDERS = (
+    Shareholder(
+        "淄博市城市资产运营集团有限公司",
+        HolderKind.COMPANY,
+        "CN",
+        (Shareholder("淄博市人民政府国有资产监督管理委员会", HolderKind.STATE_ASSETS, "CN"),),
+    ),
+)
+
+
+def attachment(title: str, year: int = 2025, issued_by: str = "山东某会计师事务所") -> Attachment:
+    return Attachment(title=title, issued_by=issued_by, year=year, sha256=DIGEST)
 
 
 def settings_factory(**overrides: Any) -> JurisdictionSettings:
@@ -93,6 +113,13 @@ def record_factory(**overrides: Any) -> OperatorApplication:
         operation_plan_summary="三年培育五十个场景",
         expected_results="五十个数据产品",
         qualifications=dict(QUALIFIED),
+        contact_address="山东省淄博市张店区人民西路1号",
+        shareholders=SHAREHOLDERS,
+        actual_controller="淄博市人民政府国有资产监督管理委员会",
+        audit_report=attachment("2025年度审计报告"),
+        financial_statements=attachment("2025年度财务会计报告"),
+        data_security_commitment=attachment("数据安全承诺书", 2026, "申请单位"),
+        security_risk_self_assessment=attachment("安全风险自评报告", 2026, "申请单位"),
     )
     return replace(base, **overrides)
 
