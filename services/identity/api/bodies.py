@@ -178,7 +178,9 @@ class FinanceOpinionBody(Body):
 class PlanBody(Body):
     """AUTH-12: one version of the implementation plan (实施方案)."""
 
-    mode: Literal["whole", "domain", "individual"]
+    modes: Annotated[
+        list[Literal["whole", "domain", "individual"]], msgspec.Meta(min_length=1, max_length=3)
+    ]
     revenue_sharing: Text
     summary: Text
     resources: Ids = []

@@ -63,7 +63,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
                 ctx,
                 principal_of(request),
                 region,
-                mode=data.mode,
+                modes=tuple(data.modes),
                 resources=tuple(data.resources),
                 revenue_sharing=data.revenue_sharing,
                 summary=data.summary,

@@ -262,7 +262,7 @@ class AdmissionReport(msgspec.Struct, kw_only=True):
 
 class PlanVersionView(msgspec.Struct, kw_only=True):
     version: int
-    mode: str
+    modes: list[str]
     resources: list[str]
     revenue_sharing: str
     summary: str

@@ -42,7 +42,7 @@ async def draft(
     principal: Principal,
     region: str,
     *,
-    mode: str,
+    modes: tuple[str, ...],
     resources: tuple[str, ...],
     revenue_sharing: str,
     summary: str,
@@ -55,7 +55,7 @@ async def draft(
         plan = plans.draft(
             current,
             region=region,
-            mode=mode,
+            modes=modes,
             resources=resources,
             revenue_sharing=revenue_sharing,
             summary=summary,

@@ -33,7 +33,9 @@ class PlanVersion:
     """One version of the plan. ``resources`` empty: the whole operation catalog."""
 
     version: int
-    mode: str
+    modes: tuple[str, ...]
+    """The authorization modes the plan adopts (整体授权, and where it says so 分领域授权 or
+    个别授权 beside it — 002 §1 adopts whole authorization with individual ones)."""
     resources: tuple[str, ...]
     revenue_sharing: str
     summary: str
@@ -48,9 +50,9 @@ class PlanVersion:
     def in_force(self) -> bool:
         return self.approved_on is not None
 
-    def material(self) -> tuple[str, frozenset[str], str]:
+    def material(self) -> tuple[frozenset[str], frozenset[str], str]:
         """The three points whose change needs approval again (001 art.11)."""
-        return (self.mode, frozenset(self.resources), self.revenue_sharing.strip())
+        return (frozenset(self.modes), frozenset(self.resources), self.revenue_sharing.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def draft(
     plan: ImplementationPlan | None,
     *,
     region: str,
-    mode: str,
+    modes: tuple[str, ...],
     resources: tuple[str, ...],
     revenue_sharing: str,
     summary: str,
@@ -91,9 +93,10 @@ def draft(
     changes the mode, the resource scope or the revenue sharing of the version in force;
     otherwise (wording only) it is in force with the approval it keeps."""
     _bureau_of(region, actor_role, actor_region)
-    if mode not in MODES:
+    chosen = tuple(dict.fromkeys(modes))
+    if not chosen or any(m not in MODES for m in chosen):
         raise DomainError(
-            f"mode is one of {', '.join(sorted(MODES))}", rule="AUTH-12", field="mode"
+            f"modes are among {', '.join(sorted(MODES))}", rule="AUTH-12", field="modes"
         )
     if not revenue_sharing.strip() or not summary.strip():
         raise DomainError(
@@ -104,7 +107,7 @@ def draft(
     number = plan.latest.version + 1 if plan else 1
     version = PlanVersion(
         version=number,
-        mode=mode,
+        modes=chosen,
         resources=tuple(dict.fromkeys(r.strip() for r in resources if r.strip())),
         revenue_sharing=revenue_sharing.strip(),
         summary=summary.strip(),
@@ -208,11 +211,11 @@ def check_authorization(plan: ImplementationPlan | None, scope: Scope) -> None:
             "decision is on record for this region; record and approve it first (AUTH-12)",
             rule="AUTH-12",
         )
-    if scope.mode.value != approved.mode:
+    if scope.mode.value not in approved.modes:
         raise DomainError(
             f"the approved implementation plan (version {approved.version}) authorizes in "
-            f"{approved.mode} mode, this authorization is {scope.mode.value}; a change of "
-            "mode needs the plan approved again (AUTH-12)",
+            f"{', '.join(approved.modes)} mode, this authorization is {scope.mode.value}; a "
+            "change of mode needs the plan approved again (AUTH-12)",
             rule="AUTH-12",
             field="mode",
         )

@@ -66,7 +66,7 @@ def plan_factory(mode: str = "whole", resources: tuple[str, ...] = ()) -> Implem
     drafted = plans.draft(
         None,
         region=REGION,
-        mode=mode,
+        modes=(mode,),
         resources=resources,
         revenue_sharing="政府、运营机构、数据商按约定比例分配",
         summary="整体授权，公开招标选择运营机构",

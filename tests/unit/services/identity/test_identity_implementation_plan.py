@@ -23,7 +23,7 @@ def drafted(
     plan: plans.ImplementationPlan | None = None, **overrides: object
 ) -> plans.ImplementationPlan:
     fields: dict[str, object] = {
-        "mode": "whole",
+        "modes": ("whole",),
         "resources": (),
         "revenue_sharing": "政府、运营单位、应用单位动态调整分配",
         "summary": "整体授权，公开招标",
@@ -59,7 +59,7 @@ def test_AUTH_12_an_unapproved_plan_governs_nothing_and_only_the_bureau_records_
         plans.draft(
             None,
             region="370700",
-            mode="whole",
+            modes=("whole",),
             resources=(),
             revenue_sharing="x",
             summary="y",
@@ -74,7 +74,7 @@ def test_AUTH_12_a_change_of_mode_scope_or_sharing_needs_approval_again() -> Non
     应按原流程重新报请审议同意”."""
     first = approved(drafted())
     for change in (
-        {"mode": "domain"},
+        {"modes": ("whole", "domain")},
         {"resources": ("公积金缴存",)},
         {"revenue_sharing": "收益全部上缴"},
     ):
@@ -84,7 +84,7 @@ def test_AUTH_12_a_change_of_mode_scope_or_sharing_needs_approval_again() -> Non
     reworded = drafted(first, summary="整体授权，公开招标；措辞修订")
     assert reworded.latest.in_force and not reworded.latest.needs_approval
     # Until the domain change is approved, a domain authorization is refused.
-    to_domain = drafted(first, mode="domain")
+    to_domain = drafted(first, modes=("whole", "domain"))
     domain = Scope(mode=AuthorizationMode.DOMAIN, domain="health", industry_authority_org_id="h")
     with pytest.raises(DomainError) as refused:
         plans.check_authorization(to_domain, domain)
