@@ -197,7 +197,7 @@ async def test_AUTH_1_a_provider_cannot_authorize_an_operator(d: IdentityDriver)
 
 async def test_AUTH_2_signing_during_the_publicity_period_is_refused(d: IdentityDriver) -> None:
     auth_id, _, _ = await publicized(d)
-    problem = await d.sign(auth_id, expect=409)
+    problem = await d.sign(auth_id, expect=409, prepare=False)
     assert problem["rule"] == "AUTH-2" and "publicized" in problem["detail"]
     refused = await d.call(
         "PUT",
@@ -213,7 +213,8 @@ async def test_AUTH_2_signing_during_the_publicity_period_is_refused(d: Identity
 
 async def test_AUTH_2_objections_are_only_heard_during_publicity(d: IdentityDriver) -> None:
     auth_id, _, operator = await publicized(d)
-    d.clock.advance(timedelta(days=7, minutes=1))
+    # AUTH-2: published at 09:00 (Beijing), 7 days: the period ends at 24:00 of day 7.
+    d.clock.advance(timedelta(days=7, hours=15, minutes=1))
     operator = await d.login("op.admin")
     late = await d.call(
         "POST",
@@ -226,47 +227,71 @@ async def test_AUTH_2_objections_are_only_heard_during_publicity(d: IdentityDriv
     assert (await d.get(auth_id))["objections"] == []
 
 
-async def test_AUTH_2_invited_tender_refuses_an_uninvited_operator(d: IdentityDriver) -> None:
-    invited_org, invited = await d.party("受邀公司", "operator", OPERATOR_CODE, "op.admin")
-    _, outsider = await d.party("未受邀公司", "operator", RIVAL_CODE, "rival.admin")
-    auth_id = await d.tender(selection_mode="invited_tender", invited_org_ids=[invited_org])
-    refused = await d.call(
-        "POST",
-        f"/authorizations/{auth_id}/applications",
-        outsider,
-        application_body(RIVAL_CODE),
-        expect=403,
-    )
-    assert refused["rule"] == "AUTH-2"
-    await d.apply(auth_id, invited, OPERATOR_CODE)
-    assert [a["org_id"] for a in (await d.get(auth_id))["applications"]] == [invited_org]
-    no_invitees = await d.call(
+async def test_AUTH_2_invited_tender_refuses_an_uninvited_operator(
+    d: IdentityDriver, tmp_path: Path
+) -> None:
+    """000 §3 (淄博): “以公开招标方式选择运营机构” — Zibo refuses an invited tender; 001
+    art.12(三) (潍坊): “以公开招标、邀请招标、谈判等公平竞争方式” — Weifang holds one, open to
+    its invitees only."""
+    zibo = await d.call(
         "POST",
         "/authorizations",
         await d.bureau(),
-        {"title": "谈判", "selection_mode": "competitive_negotiation"},
+        {"title": "邀请招标", "selection_mode": "invited_tender", "invited_org_ids": ["x"]},
         expect=422,
     )
-    assert no_invitees["rule"] == "AUTH-2"
+    assert zibo["rule"] == "AUTH-2" and "public_tender" in zibo["detail"]
+    clock = FixedClock(START)
+    (tmp_path / "weifang").mkdir()
+    p = identity_platform(tmp_path / "weifang", clock, region="370700")
+    async with AsyncTestClient(app=gateway(p)) as client:
+        w = IdentityDriver(p, client, clock, region="370700")
+        invited_org, invited = await w.party("受邀公司", "operator", OPERATOR_CODE, "op.admin")
+        _, outsider = await w.party("未受邀公司", "operator", RIVAL_CODE, "rival.admin")
+        auth_id = await w.tender(selection_mode="invited_tender", invited_org_ids=[invited_org])
+        refused = await w.call(
+            "POST",
+            f"/authorizations/{auth_id}/applications",
+            outsider,
+            application_body(RIVAL_CODE),
+            expect=403,
+        )
+        assert refused["rule"] == "AUTH-2"
+        await w.apply(auth_id, invited, OPERATOR_CODE)
+        assert [a["org_id"] for a in (await w.get(auth_id))["applications"]] == [invited_org]
+        no_invitees = await w.call(
+            "POST",
+            "/authorizations",
+            await w.bureau(),
+            {"title": "谈判", "selection_mode": "competitive_negotiation"},
+            expect=422,
+        )
+        assert no_invitees["rule"] == "AUTH-2"
 
 
-async def test_AUTH_3_term_longer_than_jurisdiction_max_is_refused(d: IdentityDriver) -> None:
+async def test_AUTH_3_zibos_term_is_fixed_at_three_years_and_cannot_be_raised(
+    d: IdentityDriver,
+) -> None:
+    """000 §3.2: “授权运营协议有效期为3年” — a 4-year draft is refused, and the Zibo bureau
+    cannot raise its own term to 5 (nor can a county); a 3-year redraft signs."""
     auth_id = await drafted(d, years=4)
     problem = await d.sign(auth_id, expect=422)
-    assert problem["rule"] == "AUTH-3" and "3-year maximum" in problem["detail"]
+    assert problem["rule"] == "AUTH-3" and "3-year fixed term" in problem["detail"]
     assert (await d.get(auth_id))["state"] == "drafted"
-    # the bureau of the region raises its maximum (as Weifang's 5 years); then it signs
     county = await d.bearer(COUNTY_BUREAU)
     await d.call("PATCH", "/jurisdictions/370300", county, {"max_term_years": 5}, expect=403)
-    too_long = await d.call(
-        "PATCH", "/jurisdictions/370300", await d.bureau(), {"max_term_years": 9}, expect=422
-    )
-    assert too_long["rule"] == "AUTH-3"
-    changed = await d.call(
-        "PATCH", "/jurisdictions/370300", await d.bureau(), {"max_term_years": 5}
-    )
-    assert changed["max_term_years"] == 5 and changed["renewal_window_months"] == 3
-    assert (await d.call("GET", "/jurisdictions/370303", county))["max_term_years"] == 5
+    for years in (5, 9):
+        raised = await d.call(
+            "PATCH",
+            "/jurisdictions/370300",
+            await d.bureau(),
+            {"max_term_years": years},
+            expect=422,
+        )
+        assert raised["rule"] == "AUTH-3"
+    settings = await d.call("GET", "/jurisdictions/370303", county)
+    assert settings["max_term_years"] == 3 and settings["fixed_term"] is True
+    await d.draft(auth_id, starts_on=today(d.clock) + timedelta(days=1), years=3)
     assert (await d.sign(auth_id))["state"] == "active"
 
 

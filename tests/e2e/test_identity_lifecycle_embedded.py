@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from contracts.envelope import Role, decode
+from contracts.envelope import SYSTEM_ACTOR, Role, decode, new_envelope, to_builtins
+from contracts.events import EmergencyPlanAdopted
 from contracts.topics import topic_for
 from libs.audit import AuditLog
 from libs.auth.principal import Principal
@@ -24,6 +25,7 @@ from libs.auth.tokens import TokenIssuer
 from libs.bus.embedded import EmbeddedBus
 from libs.clock import FixedClock
 from libs.http.gateway import gateway
+from libs.outbox import to_message
 from libs.runtime import Platform
 from libs.store.sqlite import SqliteDocumentStore
 from services.identity.domain.dates import add_years
@@ -68,14 +70,40 @@ def application_body(credit_code: str, **overrides: Any) -> dict[str, Any]:
         "qualifications": {
             "no_security_incident_3_years": True,
             "clean_credit_record": True,
-            "no_major_violation_3_years": True,
+            "no_major_penalty_or_criminal_record": True,
+            "domestic_capital": True,
             "security_capability": True,
             "operation_capability": True,
             "no_subcontracting": True,
         },
+        "contact_address": "山东省淄博市张店区人民西路1号",
+        "shareholders": [
+            {
+                "name": "淄博市城市资产运营集团有限公司",
+                "kind": "company",
+                "country": "CN",
+                "shareholders": [
+                    {
+                        "name": "淄博市人民政府国有资产监督管理委员会",
+                        "kind": "state_assets",
+                        "country": "CN",
+                    }
+                ],
+            }
+        ],
+        "actual_controller": "淄博市人民政府国有资产监督管理委员会",
+        "audit_report": attachment("2025年度审计报告", 2025, "山东某会计师事务所"),
+        "financial_statements": attachment("2025年度财务会计报告", 2025, "山东某会计师事务所"),
+        "data_security_commitment": attachment("数据安全承诺书", 2026, "申请单位"),
+        "security_risk_self_assessment": attachment("安全风险自评报告", 2026, "申请单位"),
     }
     body.update(overrides)
     return body
+
+
+def attachment(title: str, year: int, issued_by: str) -> dict[str, Any]:
+    """AUTH-9: a document of the application, kept by its SHA-256."""
+    return {"title": title, "issued_by": issued_by, "year": year, "sha256": "9f" * 32}
 
 
 @dataclass
@@ -208,7 +236,103 @@ class IdentityDriver:
             "PUT", f"/authorizations/{auth_id}/agreement", await self.bureau(), body
         )
 
-    async def sign(self, auth_id: str, *, expect: int = 200) -> Any:
+    async def implementation_plan(self, mode: str = "whole") -> Any:
+        """AUTH-12: the region's implementation plan adopts ``mode``, approved by the
+        government's decision and filed with the province (a version is added only when
+        the approved one lacks the mode)."""
+        bureau = await self.bureau()
+        path = f"/implementation-plans/{self.region}"
+        response = await self.http.get(f"/identity{path}", headers=bureau)
+        modes: list[str] = []
+        if response.status_code == 200:
+            current = response.json()
+            approved = current["approved_version"]
+            if approved is not None and not current["pending_approval"]:
+                modes = current["versions"][approved - 1]["modes"]
+                if mode in modes:
+                    return current
+        body = {
+            "modes": sorted({*modes, mode}),
+            "revenue_sharing": "政府、运营机构、数据商按约定比例分配，动态调整",
+            "summary": "整体授权为主，公开招标选择运营机构",
+        }
+        await self.call("PUT", path, bureau, body)
+        day = today(self.clock).isoformat()
+        await self.call(
+            "POST", f"{path}/approval", bureau, {"meeting": "市政府常务会议", "decided_on": day}
+        )
+        return await self.call(
+            "POST", f"{path}/filing", bureau, {"filed_on": day, "reference": "省数据局备案"}
+        )
+
+    async def emergency_plan(self, auth_id: str) -> None:
+        """SEC-2: the bureau draws up the authorization's plan in evaluation (or, when only
+        identity runs, its ``emergency_plan.adopted`` is put on the bus as evaluation's
+        relay would); identity then knows of it."""
+        bureau = await self.bureau()
+        if "evaluation" in self.platform.running:
+            body = {
+                "title": "数据安全事件应急预案",
+                "content": "分级响应、处置流程、报告时限与恢复",
+                "departments": ["市委网信办", "市公安局"],
+            }
+
+            async def drawn_up() -> bool:
+                response = await self.http.put(
+                    f"/evaluation/emergency-plans/{auth_id}", json=body, headers=bureau
+                )
+                return response.status_code == 200
+
+            await eventually(drawn_up, timeout=60, interval=0.1)
+        else:
+            adopted = EmergencyPlanAdopted(
+                authorization_id=auth_id,
+                version=1,
+                bureau_org_id=f"org-{self.region}-bureau",
+                departments=["市委网信办", "市公安局"],
+                region=self.region,
+            )
+            envelope = new_envelope(
+                adopted, region=self.region, actor=SYSTEM_ACTOR, subject=auth_id
+            )
+            assert self.platform.bus is not None
+            await self.platform.bus.publish(to_message({"envelope": to_builtins(envelope)}))
+
+        async def known() -> bool:
+            return bool((await self.get(auth_id))["emergency_plan_version"])
+
+        await eventually(known, timeout=60, interval=0.1)
+
+    async def decide(self, auth_id: str) -> Any:
+        """AUTH-11: the collective decision and the finance opinion on the current draft."""
+        bureau = await self.bureau()
+        day = today(self.clock).isoformat()
+        await self.call(
+            "POST",
+            f"/authorizations/{auth_id}/agreement/collective-decision",
+            bureau,
+            {"meeting": "局党组会议（三重一大）", "decided_on": day, "approved": True},
+        )
+        return await self.call(
+            "POST",
+            f"/authorizations/{auth_id}/agreement/finance-opinion",
+            bureau,
+            {"department": "市财政局", "opinion": "收益分配条款无异议", "given_on": day},
+        )
+
+    async def ready_to_sign(self, auth_id: str) -> None:
+        """What AUTH-11, AUTH-12 and SEC-2 need on record before the signature."""
+        auth = await self.get(auth_id)
+        await self.implementation_plan(auth["scope"]["mode"])
+        if auth["collective_decision"] is None or auth["finance_opinion"] is None:
+            await self.decide(auth_id)
+        if not auth["emergency_plan_version"]:
+            await self.emergency_plan(auth_id)
+
+    async def sign(self, auth_id: str, *, expect: int = 200, prepare: bool = True) -> Any:
+        """Sign, after ``ready_to_sign`` unless ``prepare`` is false."""
+        if prepare:
+            await self.ready_to_sign(auth_id)
         return await self.call(
             "POST",
             f"/authorizations/{auth_id}/agreement/signature",
@@ -475,7 +599,7 @@ async def test_AUTH_2_upheld_objection_sends_the_tender_back_to_evaluation(
     assert upheld["state"] == "evaluating" and upheld["operator_org_id"] == ""
     d.clock.advance(timedelta(days=8))
     assert (await d.sweep())["publicity_closed"] == 0
-    refused = await d.sign(auth_id, expect=409)
+    refused = await d.sign(auth_id, expect=409, prepare=False)
     assert refused["rule"] == "AUTH-2"
 
 
