@@ -29,7 +29,10 @@ async def load_demo(platform: Platform) -> None:
     from libs.demo import operator, zibo
 
     if "identity" in platform.running:
-        added = await operator.load(platform.running["identity"].ctx)
+        evaluation = platform.running.get("evaluation")
+        added = await operator.load(
+            platform.running["identity"].ctx, evaluation.ctx if evaluation else None
+        )
         log.info("demo parties: %s", added)
     if "catalog" in platform.running:
         loaded = await zibo.load(platform.running["catalog"].ctx)

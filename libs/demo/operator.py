@@ -1,33 +1,48 @@
 """The demo city's parties in identity: its organizations, the operator's authorization
 agreement (授权运营协议) and the demo developer's admission (入驻).
 
-Loaded through identity's own commands, so the events the other services need (REQ-4:
+Loaded through the services' own commands, so the events the other services need (REQ-4:
 an active agreement, an admitted developer) are real. The selection happened in the
-past: the loader runs the tender, the evaluation and the publicity period (AUTH-2) on a
-clock set 30 days back, and the agreement started 20 days ago. Idempotent: an
-organization, an active agreement or an admission already there is left as it is.
+past: the loader records Zibo's implementation plan approved and filed (AUTH-12), runs
+the public tender, the evaluation and the publicity period (AUTH-2) on a clock set 30
+days back, records the bureau's collective decision and the finance department's opinion
+(AUTH-11), has the bureau draw up the emergency plan in evaluation (SEC-2) and waits
+until identity learns of it over the bus, then signs; the agreement started 20 days ago.
+Idempotent: an organization, an active agreement or an admission already there is left
+as it is.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
 from datetime import date, timedelta
 
+from contracts.errors import DomainError
 from libs.clock import FixedClock
 from libs.demo.zibo import BUREAU, DEVELOPERS, OPERATOR, PROVIDERS, DemoOrg, principal_for
 from libs.service import ServiceContext
-from services.identity.commands import admissions, authorizations
+from services.evaluation import security_commands
+from services.identity.commands import admissions, authorizations, implementation_plans
 from services.identity.commands.common import new_id
 from services.identity.commands.organizations import find_organization, register_organization
 from services.identity.domain import authorizing as cmd
 from services.identity.domain.admission import AdmissionRequest
 from services.identity.domain.admission import State as AdmissionState
 from services.identity.domain.agreement import AuthorizationMode, Scope
-from services.identity.domain.application import OperatorApplication, OrganizationNature
+from services.identity.domain.application import (
+    Attachment,
+    HolderKind,
+    OperatorApplication,
+    OrganizationNature,
+    Shareholder,
+)
 from services.identity.domain.authorization import SelectionMode
 from services.identity.domain.authorization import State as AuthState
 from services.identity.domain.dates import add_years
 from services.identity.domain.organization import RegisterOrganization
+from services.identity.handlers.on_emergency_plan_adopted import plan_version
 from services.identity.repository import ADMISSIONS, AUTHORIZATIONS
 
 SECTIONS = {
@@ -59,12 +74,37 @@ OPERATOR_APPLICATION = OperatorApplication(
     qualifications={
         "no_security_incident_3_years": True,
         "clean_credit_record": True,
-        "no_major_violation_3_years": True,
+        "no_major_penalty_or_criminal_record": True,
+        "domestic_capital": True,
         "security_capability": True,
         "operation_capability": True,
         "no_subcontracting": True,
     },
+    contact_address="山东省淄博市张店区人民西路1号",
+    shareholders=(
+        Shareholder(
+            "淄博市城市资产运营集团有限公司",
+            HolderKind.COMPANY,
+            "CN",
+            (Shareholder("淄博市人民政府国有资产监督管理委员会", HolderKind.STATE_ASSETS, "CN"),),
+        ),
+    ),
+    actual_controller="淄博市人民政府国有资产监督管理委员会",
+    audit_report=Attachment("2025年度审计报告", "山东齐鲁会计师事务所", 2025, "a1" * 32),
+    financial_statements=Attachment(
+        "2025年度财务会计报告", "山东齐鲁会计师事务所", 2025, "b2" * 32
+    ),
+    data_security_commitment=Attachment(
+        "数据安全承诺书", "淄博市数据运营有限公司", 2026, "c3" * 32
+    ),
+    security_risk_self_assessment=Attachment(
+        "安全风险自评报告", "淄博市数据运营有限公司", 2026, "d4" * 32
+    ),
 )
+PLAN_DEPARTMENTS = ("市委网信办", "市公安局", "市国家安全局", "市保密局")
+"""SEC-2: the departments concerned the bureau draws the emergency plan up with (000 §7:
+网信、保密、公安、国家安全等部门)."""
+WAIT_SECONDS = 60.0
 ADMISSION = AdmissionRequest(
     data_management_capability="已通过DCMM二级认证，设有数据管理部门和专职人员",
     security_capability="通过等保三级测评，建立数据安全管理制度与应急预案",
@@ -92,8 +132,63 @@ async def _organizations(ctx: ServiceContext) -> int:
     return count
 
 
-async def _agreement(ctx: ServiceContext) -> bool:
-    """AUTH-2..4 on a clock 30 days back; ``False`` when an agreement is there already."""
+async def _implementation_plan(ctx: ServiceContext, clock: FixedClock) -> None:
+    """AUTH-12: Zibo's implementation plan — whole authorization by public tender (000 §3)
+    — approved and filed, unless an approved one is on record."""
+    bureau = principal_for(BUREAU)
+    found = await implementation_plans.find(ctx, BUREAU.region)
+    if found is not None and found.approved is not None:
+        return
+    past = dataclasses.replace(ctx, clock=clock)
+    await implementation_plans.draft(
+        past,
+        bureau,
+        BUREAU.region,
+        modes=("whole",),
+        resources=(),
+        revenue_sharing="政府、运营机构、数据商按贡献分配，动态调整；政府收益为非税收入",
+        summary="市大数据局为实施机构，整体授权，以公开招标方式选择运营机构",
+    )
+    day = (clock.now() + timedelta(hours=8)).date()
+    await implementation_plans.approve(
+        past, bureau, BUREAU.region, meeting="市政府常务会议", decided_on=day
+    )
+    await implementation_plans.record_filing(
+        past, bureau, BUREAU.region, filed_on=day, reference="鲁数据备〔2026〕1号"
+    )
+
+
+async def _emergency_plan(
+    identity: ServiceContext, evaluation: ServiceContext, auth_id: str
+) -> None:
+    """SEC-2: the bureau draws up the plan in evaluation once evaluation knows of the
+    tender; identity learns of it from ``emergency_plan.adopted`` (choreography)."""
+    bureau = principal_for(BUREAU)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        try:
+            await security_commands.draw_up_plan(
+                evaluation,
+                bureau,
+                auth_id,
+                title="淄博市公共数据授权运营数据安全事件应急预案",
+                content="分级响应、处置流程、信息报告时限、数据恢复与事后评估",
+                departments=PLAN_DEPARTMENTS,
+            )
+            break
+        except DomainError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.1)  # tender.published has not reached evaluation yet
+    while await plan_version(identity, auth_id) < 1:
+        if time.monotonic() > deadline:
+            raise TimeoutError("identity never learnt of the emergency plan (SEC-2)")
+        await asyncio.sleep(0.1)
+
+
+async def _agreement(ctx: ServiceContext, evaluation: ServiceContext | None) -> bool:
+    """AUTH-2..4, AUTH-11, AUTH-12, SEC-2 on a clock 30 days back; ``False`` when an
+    agreement is there already."""
     held = await ctx.store.find(
         AUTHORIZATIONS,
         {"operator_org_id": OPERATOR.org_id, "state": AuthState.ACTIVE.value},
@@ -103,6 +198,7 @@ async def _agreement(ctx: ServiceContext) -> bool:
         return False
     now = ctx.clock.now()
     clock = FixedClock(now - timedelta(days=30))
+    await _implementation_plan(ctx, FixedClock(now - timedelta(days=60)))
     past = dataclasses.replace(ctx, clock=clock)
     bureau, operator = principal_for(BUREAU), principal_for(OPERATOR)
     auth = await authorizations.publish_tender(
@@ -130,6 +226,13 @@ async def _agreement(ctx: ServiceContext) -> bool:
     await authorizations.execute(
         past, bureau, auth_id, cmd.DraftAgreement(new_id("agr"), starts_on, ends_on, SECTIONS)
     )
+    day = (clock.now() + timedelta(hours=8)).date()
+    decision = cmd.RecordCollectiveDecision("市大数据局党组会议（三重一大）", day, approved=True)
+    await authorizations.execute(past, bureau, auth_id, decision)
+    opinion = cmd.RecordFinanceOpinion("淄博市财政局", "收益分配条款符合规定，无异议", day)
+    await authorizations.execute(past, bureau, auth_id, opinion)
+    if evaluation is not None:
+        await _emergency_plan(ctx, evaluation, auth_id)
     await authorizations.execute(past, bureau, auth_id, cmd.SignAgreement())
     return True
 
@@ -153,10 +256,14 @@ async def _admissions(ctx: ServiceContext) -> int:
     return count
 
 
-async def load(identity: ServiceContext) -> dict[str, int]:
-    """Organizations, the operator's agreement and developer admissions; what was added."""
+async def load(
+    identity: ServiceContext, evaluation: ServiceContext | None = None
+) -> dict[str, int]:
+    """Organizations, the operator's agreement and developer admissions; what was added.
+    The agreement needs evaluation running beside identity (its emergency plan, SEC-2);
+    without it the signature is refused naming SEC-2 and the load fails."""
     return {
         "organizations": await _organizations(identity),
-        "agreements": int(await _agreement(identity)),
+        "agreements": int(await _agreement(identity, evaluation)),
         "admissions": await _admissions(identity),
     }

@@ -1,6 +1,8 @@
 """The demo city's parties as ``pdo up`` loads them into identity: every demo
 organization with its known id, the operator's active agreement and the demo developer's
-admission — the preconditions of REQ-4 — loaded twice without doing anything twice."""
+admission — the preconditions of REQ-4 — loaded twice without doing anything twice. The
+agreement is signed through AUTH-11, AUTH-12 and SEC-2: the emergency plan comes from
+evaluation, running beside identity."""
 
 from __future__ import annotations
 
@@ -11,7 +13,12 @@ from contracts.topics import topic_for
 from libs.bus.embedded import EmbeddedBus
 from libs.demo import operator, zibo
 from services.identity.commands.organizations import find_organization
-from services.identity.repository import ADMISSIONS, AUTHORIZATIONS
+from services.identity.repository import (
+    ADMISSIONS,
+    AUTHORIZATIONS,
+    EMERGENCY_PLANS,
+    IMPLEMENTATION_PLANS,
+)
 from tests.support.platform import platform
 
 
@@ -23,17 +30,24 @@ def published(tmp: Path, event_type: str) -> list[str]:
 async def test_REQ_4_demo_operator_holds_an_active_agreement_and_the_developer_is_admitted(
     tmp_path: Path,
 ) -> None:
-    p = platform(tmp_path, services=("identity",))
+    p = platform(tmp_path, services=("identity", "evaluation"))
     await p.start()
     try:
         ctx = p.running["identity"].ctx
-        first = await operator.load(ctx)
+        evaluation = p.running["evaluation"].ctx
+        first = await operator.load(ctx, evaluation)
         assert first == {
             "organizations": 2 + len(zibo.PROVIDERS) + len(zibo.DEVELOPERS),
             "agreements": 1,
             "admissions": len(zibo.DEVELOPERS),
         }
-        assert await operator.load(ctx) == {"organizations": 0, "agreements": 0, "admissions": 0}
+        again = await operator.load(ctx, evaluation)
+        assert again == {"organizations": 0, "agreements": 0, "admissions": 0}
+        [signed] = await ctx.store.find(AUTHORIZATIONS, {"state": "active"})
+        assert signed["collective_decision"]["approved"] and signed["finance_opinion"]
+        assert (await ctx.store.get(EMERGENCY_PLANS, signed["_id"])) is not None
+        plan = await ctx.store.get(IMPLEMENTATION_PLANS, zibo.REGION)
+        assert plan is not None and plan["versions"][0]["filed_on"]
         for org in (zibo.BUREAU, zibo.OPERATOR, *zibo.PROVIDERS, *zibo.DEVELOPERS):
             found = await find_organization(ctx, org.org_id)
             assert found is not None and found.credit_code == org.credit_code

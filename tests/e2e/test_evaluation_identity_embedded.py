@@ -1,7 +1,8 @@
 """EVA-3 → AUTH-6 end to end in embedded mode, evaluation and identity together: an order
-left unrectified past its deadline suspends the operator's agreement in identity; a
-further overdue order after the suspension's own correction deadline terminates it.
-The agreement is signed through identity's own commands (the demo loader)."""
+left unrectified past its deadline terminates the operator's agreement in identity at
+once — no suspension, no second deadline. The agreement is signed through the services'
+own commands (the demo loader: implementation plan, collective decision, finance
+opinion, the bureau's emergency plan from evaluation)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from libs.bus.embedded import EmbeddedBus
 from libs.demo import operator as demo_operator
 from libs.demo.zibo import OPERATOR as DEMO_OPERATOR
 from libs.runtime import Platform
-from services.identity.handlers.on_rectification_overdue import apply_overdue
-from services.identity.repository import AUTHORIZATIONS
+from services.identity.commands import authorizations
+from services.identity.domain.authorization import Authorization
+from services.identity.domain.authorizing import Suspend
+from services.identity.handlers.on_rectification_overdue import acting_bureau, apply_overdue
+from services.identity.repository import AUTHORIZATIONS, from_doc
 from tests.support.evaluation import (
     BUREAU,
     OPERATOR,
@@ -66,69 +70,72 @@ async def order(d: Desk, due_in_days: int) -> str:
     return oid
 
 
-async def test_EVA_3_an_unrectified_order_suspends_the_agreement(tmp_path: Path) -> None:
+async def signed(d: Desk) -> None:
+    loaded = await demo_operator.load(d.p.running["identity"].ctx, d.p.running["evaluation"].ctx)
+    assert loaded["agreements"] == 1
+    await agreement_in(d.p, "active")
+
+
+async def test_EVA_3_an_unrectified_order_terminates_the_agreement_at_once(
+    tmp_path: Path,
+) -> None:
+    """001 art.24: “运营单位应对评估中发现的问题进行限期整改，若整改不到位，终止运营单位授权
+    运营期内公共数据资源运营资格” — terminated, not suspended with a new deadline."""
     async with desk(tmp_path, ("identity", "evaluation")) as d:
-        assert (await demo_operator.load(d.p.running["identity"].ctx))["agreements"] == 1
-        await agreement_in(d.p, "active")
+        await signed(d)
         oid = await order(d, 10)
 
         d.clock.advance(timedelta(days=11))
         assert (await d.call("POST", "/rectifications/deadline-sweep", BUREAU))["overdue"] == 1
-        suspended = await agreement_in(d.p, "suspended")
-        assert oid in suspended["suspension"]["reason"]
-        [event] = await published_eventually(d.p, "agreement.suspended")
+        ended = await agreement_in(d.p, "terminated")
+        assert ended["end_reason"].startswith("rectification_overdue: ")
+        assert oid in ended["end_reason"] and ended["suspension"] is None
+        [event] = await published_eventually(d.p, "agreement.terminated")
         assert event.payload.operator_org_id == OPERATOR.org_id  # type: ignore[union-attr]
+        assert event.payload.ground == "rectification_overdue"  # type: ignore[union-attr]
+        await identity_settled(d.p)
+        assert published(d.p, "agreement.suspended") == []
 
-        # A second sweep changes nothing; the agreement stays suspended, suspended once.
+        # A second sweep changes nothing.
         assert (await d.call("POST", "/rectifications/deadline-sweep", BUREAU))["overdue"] == 0
         await d.settled()
-        assert len(published(d.p, "agreement.suspended")) == 1
-        assert (await the_agreement(d.p))["state"] == "suspended"
+        assert len(published(d.p, "agreement.terminated")) == 1
 
 
 async def test_EVA_3_a_redelivered_overdue_order_is_applied_once(tmp_path: Path) -> None:
+    """001 art.24: the qualification ends once; a redelivery finds nothing in force."""
     async with desk(tmp_path, ("identity", "evaluation")) as d:
-        await demo_operator.load(d.p.running["identity"].ctx)
-        await agreement_in(d.p, "active")
+        await signed(d)
         await order(d, 5)
         d.clock.advance(timedelta(days=6))
         await d.call("POST", "/rectifications/deadline-sweep", BUREAU)
         [overdue] = await published_eventually(d.p, "rectification.overdue")
-        await agreement_in(d.p, "suspended")
+        await agreement_in(d.p, "terminated")
 
-        # Past the suspension's correction deadline a redelivery must not terminate.
-        d.clock.advance(timedelta(days=40))
         await apply_overdue(d.p.running["identity"].ctx, overdue)
-        assert (await the_agreement(d.p))["state"] == "suspended"
+        await identity_settled(d.p)
+        assert (await the_agreement(d.p))["state"] == "terminated"
+        assert len(published(d.p, "agreement.terminated")) == 1
 
 
-async def test_EVA_3_not_rectified_after_suspension_terminates_the_agreement(
+async def test_EVA_3_an_overdue_order_ends_a_suspended_agreement_without_a_second_deadline(
     tmp_path: Path,
 ) -> None:
+    """001 art.24: “若整改不到位，终止 … 运营资格” — a suspension's own correction period
+    still running is no second grace period for an overdue evaluation order."""
     async with desk(tmp_path, ("identity", "evaluation")) as d:
-        await demo_operator.load(d.p.running["identity"].ctx)
-        await agreement_in(d.p, "active")
-        await order(d, 10)
-        d.clock.advance(timedelta(days=11))
-        await d.call("POST", "/rectifications/deadline-sweep", BUREAU)
+        await signed(d)
+        doc = await the_agreement(d.p)
+        bureau = acting_bureau(from_doc(doc, Authorization))
+        await authorizations.execute(
+            d.p.running["identity"].ctx, bureau, doc["_id"], Suspend("违规对外提供数据")
+        )
         suspended = await agreement_in(d.p, "suspended")
         correction_due = suspended["suspension"]["correction_due"]
-
-        # A further order falls due while the suspension's correction period still runs:
-        # AUTH-6 leaves the agreement suspended (the bureau decides on the correction).
         await order(d, 5)
         d.clock.advance(timedelta(days=6))
-        assert (await d.call("POST", "/rectifications/deadline-sweep", BUREAU))["overdue"] == 1
-        await identity_settled(d.p)
-        assert (await the_agreement(d.p))["state"] == "suspended"
-
-        # Still not rectified: another order falls due after the correction deadline.
-        second = await order(d, 35)
-        d.clock.advance(timedelta(days=36))
         today = (d.clock.now() + timedelta(hours=8)).date().isoformat()
-        assert today > correction_due
+        assert today < correction_due  # the suspension's own deadline has not passed
         assert (await d.call("POST", "/rectifications/deadline-sweep", BUREAU))["overdue"] == 1
         ended = await agreement_in(d.p, "terminated")
-        assert ended["end_reason"].startswith("not_corrected: ") and second in ended["end_reason"]
-        [event] = await published_eventually(d.p, "agreement.terminated")
-        assert event.payload.operator_org_id == OPERATOR.org_id  # type: ignore[union-attr]
+        assert ended["end_reason"].startswith("rectification_overdue: ")
