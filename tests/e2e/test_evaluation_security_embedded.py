@@ -5,10 +5,12 @@ inspections whose findings are tracked to closure (SEC-6)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from contracts.events import SelectionPublicized, TenderPublished
 from tests.support.evaluation import (
     BUREAU,
     COUNTY_BUREAU,
@@ -20,7 +22,6 @@ from tests.support.evaluation import (
     PUBLIC,
     SUPERVISOR,
     Desk,
-    agreement,
     desk,
     published_eventually,
 )
@@ -65,32 +66,79 @@ async def test_SEC_2_an_incident_is_reported_after_it_occurred(d: Desk) -> None:
     await d.call("POST", "/incidents/", OPERATOR, dict(INCIDENT, severity="minor"), expect=400)
 
 
-async def test_SEC_2_one_emergency_plan_per_authorization_versioned_with_drills(d: Desk) -> None:
-    await d.publish(agreement(agreement_id="agr-1"), subject="auth-1")
+async def test_SEC_2_the_bureau_draws_up_one_plan_per_authorization_and_organizes_drills(
+    d: Desk,
+) -> None:
+    """001 art.32: “实施单位应会同有关部门制定安全事件应急预案，并组织运营单位开展应急演练”;
+    003 §4(三): “按照‘一授权一预案’要求”. The plan exists before the agreement: it hangs on
+    the authorization identity announced (tender.published), and identity hears of it."""
+    await d.publish(
+        TenderPublished(
+            authorization_id="auth-1",
+            title="淄博市公共数据授权运营机构遴选",
+            selection_mode="public_tender",
+            mode="whole",
+            region="370300",
+        ),
+        subject="auth-1",
+    )
+    await d.publish(
+        SelectionPublicized(
+            authorization_id="auth-1",
+            operator_org_id=OPERATOR.org_id,
+            publicity_ends_at=datetime(2026, 3, 9, 16, 0, tzinfo=UTC),
+        ),
+        subject="auth-1",
+    )
     await d.settled()
-    plan = {"title": "数据安全事件应急预案", "content": "分级响应、处置流程、报告时限"}
-    await d.call("PUT", "/emergency-plans/agr-1", OTHER_OPERATOR, plan, expect=403)
-    await d.call("PUT", "/emergency-plans/agr-404", OPERATOR, plan, expect=422)
-    first = await d.call("PUT", "/emergency-plans/agr-1", OPERATOR, plan)
-    assert first["current"]["version"] == 1
+    plan = {
+        "title": "数据安全事件应急预案",
+        "content": "分级响应、处置流程、报告时限",
+        "departments": ["市委网信办", "市公安局"],
+    }
+    refused = await d.call("PUT", "/emergency-plans/auth-1", OPERATOR, plan, expect=403)
+    assert "SEC-2" in str(refused)  # the operator no longer files the plan
+    await d.call("PUT", "/emergency-plans/auth-404", BUREAU, plan, expect=422)
+    await d.call("PUT", "/emergency-plans/auth-1", OTHER_CITY_BUREAU, plan, expect=403)
+    alone = await d.call(
+        "PUT", "/emergency-plans/auth-1", BUREAU, dict(plan, departments=[]), expect=400
+    )
+    assert alone["status"] == 400
+    first = await d.call("PUT", "/emergency-plans/auth-1", BUREAU, plan)
+    assert first["current"]["version"] == 1 and first["bureau_org_id"] == BUREAU.org_id
+    assert first["operator_org_id"] == OPERATOR.org_id
+    assert first["current"]["departments"] == ["市委网信办", "市公安局"]
+    [adopted] = await published_eventually(d.p, "emergency_plan.adopted")
+    assert adopted.payload.authorization_id == "auth-1"  # type: ignore[union-attr]
 
     revised = await d.call(
-        "PUT", "/emergency-plans/agr-1", OPERATOR, dict(plan, content="增加勒索软件处置")
+        "PUT", "/emergency-plans/auth-1", BUREAU, dict(plan, content="增加勒索软件处置")
     )
     assert revised["current"]["version"] == 2
-    assert revised["current"]["content"] == "增加勒索软件处置"
     in_force = [v for v in revised["versions"] if v["superseded_at"] is None]
     assert [v["version"] for v in in_force] == [2]  # never two plans in force
+    await published_eventually(d.p, "emergency_plan.adopted", count=2)
 
-    drill = {"held_on": "2026-02-20", "scenario": "数据泄露演练", "participants": 18}
-    drilled = await d.call("POST", "/emergency-plans/agr-1/drills", OPERATOR, drill, expect=201)
-    assert [x["scenario"] for x in drilled["drills"]] == ["数据泄露演练"]
+    drill = {
+        "held_on": "2026-02-20",
+        "scenario": "数据泄露演练",
+        "participants": 18,
+        "participating_org_ids": [OPERATOR.org_id, BUREAU.org_id],
+    }
+    drilled = await d.call("POST", "/emergency-plans/auth-1/drills", BUREAU, drill, expect=201)
+    [held] = drilled["drills"]
+    assert held["operator_took_part"] and held["organized_by_org_id"] == BUREAU.org_id
+    without = dict(drill, participating_org_ids=[BUREAU.org_id])
+    missing = await d.call("POST", "/emergency-plans/auth-1/drills", BUREAU, without, expect=422)
+    assert missing["rule"] == "SEC-2"
     ahead = dict(drill, held_on="2026-04-01")
-    await d.call("POST", "/emergency-plans/agr-1/drills", OPERATOR, ahead, expect=422)
-    await d.call("POST", "/emergency-plans/agr-1/drills", OTHER_OPERATOR, drill, expect=403)
+    await d.call("POST", "/emergency-plans/auth-1/drills", BUREAU, ahead, expect=422)
+    await d.call("POST", "/emergency-plans/auth-1/drills", OPERATOR, drill, expect=403)
+    await published_eventually(d.p, "emergency_drill.recorded")
 
-    assert len((await d.call("GET", "/emergency-plans/agr-1", SUPERVISOR))["drills"]) == 1
-    await d.call("GET", "/emergency-plans/agr-1", OTHER_OPERATOR, expect=403)
+    assert len((await d.call("GET", "/emergency-plans/auth-1", SUPERVISOR))["drills"]) == 1
+    assert (await d.call("GET", "/emergency-plans/auth-1", OPERATOR))["current"]["version"] == 2
+    await d.call("GET", "/emergency-plans/auth-1", OTHER_OPERATOR, expect=403)
 
 
 async def test_SEC_6_inspection_findings_are_tracked_to_closure(d: Desk) -> None:
