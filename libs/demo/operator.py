@@ -252,6 +252,13 @@ async def _admissions(ctx: ServiceContext) -> int:
         await admissions.sign_agreement(
             ctx, operator, applied.admission_id, terms="开发利用协议：场景、数据安全与退出"
         )
+        await admissions.file_cooperation(
+            ctx,
+            operator,
+            applied.admission_id,
+            reference=f"淄数运合〔2026〕{count + 1}号",
+            summary="合作协议：应用场景、数据安全、收益分配，报市大数据局备案 (DEV-3)",
+        )
         count += 1
     return count
 

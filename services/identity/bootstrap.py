@@ -8,6 +8,7 @@ from libs.service import ServiceContext, ServiceParts
 from services.identity.api import (
     admissions,
     authorizations,
+    complaints,
     implementation_plans,
     jurisdictions,
     organizations,
@@ -33,6 +34,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             authorizations.controller(ctx),
             authorizations.sweep_route(ctx),
             admissions.controller(ctx),
+            complaints.controller(ctx),
         ],
         description="Organizations, users and machine clients, sign-in, operator "
         "authorization (授权运营: tender, publicity, agreement, renewal, suspension, exit) "

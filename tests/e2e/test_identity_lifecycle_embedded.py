@@ -709,6 +709,72 @@ async def test_DEV_1_operator_rejects_with_a_reason_and_the_developer_is_not_adm
     assert sign["rule"] == "DEV-1"
 
 
+async def test_DEV_3_cooperation_agreements_are_filed_and_complaints_recorded(
+    driver: IdentityDriver,
+) -> None:
+    """000 §4.5: “运营机构依据市场化原则选定数据商，签订合作协议，并将协议提交市大数据局备案。
+    运营机构不得滥用市场支配地位排除、限制数据商竞争”."""
+    d = driver
+    operator_org, operator = await d.party("运营公司", "operator", OPERATOR_CODE, "op.admin")
+    await d.active_agreement(operator, operator_org, OPERATOR_CODE)
+    operator = await d.login("op.admin")
+    developer_org, developer = await d.party("数据商丙", "developer", DEVELOPER_CODE, "dev.admin")
+    body = {
+        "operator_org_id": operator_org,
+        "data_management_capability": "设有数据管理部门，制度健全，人员具备资质",
+        "security_capability": "通过等保三级测评，建立数据安全管理制度",
+        "no_security_incident_3_years": True,
+        "good_standing": True,
+    }
+    applied = await d.call("POST", "/admissions", developer, body, expect=201)
+    admission_id = applied["admission_id"]
+    await d.call("POST", f"/admissions/{admission_id}/review", operator, {"approve": True})
+    admitted = await d.call(
+        "POST", f"/admissions/{admission_id}/agreement", operator, {"terms": "合作协议条款"}
+    )
+    assert admitted["state"] == "admitted" and admitted["cooperation_complete"] is False
+    unfiled = await d.call("GET", "/admissions/filings?filed=false", await d.bureau())
+    assert [a["admission_id"] for a in unfiled] == [admission_id]
+    filing = {"reference": "合作协议〔2026〕1号", "summary": "场景、数据安全、收益分配"}
+    await d.call("POST", f"/admissions/{admission_id}/filing", developer, filing, expect=403)
+    filed = await d.call("POST", f"/admissions/{admission_id}/filing", operator, filing)
+    assert filed["cooperation_complete"] is True
+    assert filed["cooperation_filing"]["reference"] == "合作协议〔2026〕1号"
+    listed = await d.call("GET", "/admissions/filings?filed=true", await d.bureau())
+    assert [a["admission_id"] for a in listed] == [admission_id]
+    again = await d.call("POST", f"/admissions/{admission_id}/filing", operator, filing, expect=409)
+    assert again["rule"] == "DEV-3"
+
+    complaint = await d.call(
+        "POST",
+        "/competition-complaints",
+        developer,
+        {
+            "operator_org_id": operator_org,
+            "ground": "discriminatory_terms",
+            "account": "合作协议附加了独家供货条件",
+        },
+        expect=201,
+    )
+    answered = await d.call(
+        "POST",
+        f"/competition-complaints/{complaint['complaint_id']}/answer",
+        operator,
+        {"answer": "条款已删除，按统一模板签订"},
+    )
+    assert answered["state"] == "answered"
+    decided = await d.call(
+        "POST",
+        f"/competition-complaints/{complaint['complaint_id']}/finding",
+        await d.bureau(),
+        {"uphold": True, "finding": "附加独家条件属排除竞争，责令改正"},
+    )
+    assert decided["state"] == "upheld" and decided["decided_by"] == "org-370300-bureau"
+    seen = await d.call("GET", "/competition-complaints", developer)
+    assert [c["complaint_id"] for c in seen] == [complaint["complaint_id"]]
+    assert developer_org == seen[0]["complainant_org_id"]
+
+
 async def test_exchange_client_credentials_give_a_token_with_narrow_scopes(
     driver: IdentityDriver,
 ) -> None:

@@ -202,6 +202,13 @@ class FullPath:
             {"terms": "开发利用协议：场景、数据安全与退出"},
         )
         assert admitted["state"] == "admitted"
+        filed = await self.call(
+            "POST",
+            f"/identity/admissions/{admission}/filing",
+            "operator",
+            {"reference": "合作协议〔2026〕1号", "summary": "场景、数据安全、收益分配"},
+        )
+        assert filed["cooperation_complete"]  # DEV-3: filed with the bureau
 
     # --- catalog ------------------------------------------------------------------------
 

@@ -5,16 +5,17 @@ report of admissions per period."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
 from services.identity.api.bodies import (
     AdmissionBody,
+    CooperationFilingBody,
     DevelopmentAgreementBody,
     EndAdmissionBody,
     ReviewBody,
@@ -22,7 +23,11 @@ from services.identity.api.bodies import (
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import AdmissionReport, AdmissionView, as_view
 from services.identity.commands import admissions
-from services.identity.domain.admission import AdmissionRequest, State
+from services.identity.domain.admission import Admission, AdmissionRequest, State
+
+
+def admission_view(admission: Admission) -> AdmissionView:
+    return as_view(admission, AdmissionView, cooperation_complete=admission.cooperation_complete)
 
 
 def controller(ctx: ServiceContext) -> type[Controller]:
@@ -43,7 +48,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             admission = await admissions.apply(
                 ctx, principal_of(request), data.operator_org_id, declared
             )
-            return as_view(admission, AdmissionView)
+            return admission_view(admission)
 
         @get(
             "/",
@@ -52,7 +57,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         )
         async def mine(self, request: Request[Any, Any, Any]) -> list[AdmissionView]:
             found = await admissions.mine(ctx, principal_of(request))
-            return [as_view(a, AdmissionView) for a in found]
+            return [admission_view(a) for a in found]
 
         @get(
             "/report",
@@ -63,7 +68,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             self, request: Request[Any, Any, Any], first: FromQuery[date], last: FromQuery[date]
         ) -> AdmissionReport:
             found = await admissions.report(ctx, principal_of(request), first=first, last=last)
-            views = [as_view(a, AdmissionView) for a in found]
+            views = [admission_view(a) for a in found]
             return AdmissionReport(
                 first=first,
                 last=last,
@@ -76,7 +81,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             self, request: Request[Any, Any, Any], admission_id: FromPath[str]
         ) -> AdmissionView:
             admission = await admissions.get(ctx, principal_of(request), admission_id)
-            return as_view(admission, AdmissionView)
+            return admission_view(admission)
 
         @post(
             "/{admission_id:str}/review",
@@ -93,7 +98,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             admission = await admissions.review(
                 ctx, principal_of(request), admission_id, approve=data.approve, reason=data.reason
             )
-            return as_view(admission, AdmissionView)
+            return admission_view(admission)
 
         @post(
             "/{admission_id:str}/agreement",
@@ -110,7 +115,41 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             admission = await admissions.sign_agreement(
                 ctx, principal_of(request), admission_id, terms=data.terms
             )
-            return as_view(admission, AdmissionView)
+            return admission_view(admission)
+
+        @post(
+            "/{admission_id:str}/filing",
+            guards=[roles(Role.OPERATOR)],
+            status_code=200,
+            summary="File the signed cooperation agreement with the bureau (合作协议备案, DEV-3)",
+        )
+        async def file_cooperation(
+            self,
+            request: Request[Any, Any, Any],
+            admission_id: FromPath[str],
+            data: JSONBody[CooperationFilingBody],
+        ) -> AdmissionView:
+            admission = await admissions.file_cooperation(
+                ctx,
+                principal_of(request),
+                admission_id,
+                reference=data.reference,
+                summary=data.summary,
+            )
+            return admission_view(admission)
+
+        @get(
+            "/filings",
+            guards=[bureau_only(rule="DEV-3")],
+            summary="Cooperation agreements filed with the bureau, and admissions not yet filed",
+        )
+        async def filings(
+            self,
+            request: Request[Any, Any, Any],
+            filed: Annotated[bool | None, QueryParameter()] = None,
+        ) -> list[AdmissionView]:
+            found = await admissions.filings(ctx, principal_of(request), filed=filed)
+            return [admission_view(a) for a in found]
 
         @post(
             "/{admission_id:str}/end",
@@ -127,6 +166,6 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             admission = await admissions.end(
                 ctx, principal_of(request), admission_id, reason=data.reason
             )
-            return as_view(admission, AdmissionView)
+            return admission_view(admission)
 
     return AdmissionController

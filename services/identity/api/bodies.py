@@ -252,5 +252,31 @@ class DevelopmentAgreementBody(Body):
     terms: Text
 
 
+class CooperationFilingBody(Body):
+    """DEV-3: the cooperation agreement's reference and a summary of its terms."""
+
+    reference: Name
+    summary: Text
+
+
+class ComplaintBody(Body):
+    """DEV-3: a data merchant's complaint of abuse of a dominant position."""
+
+    operator_org_id: Short
+    ground: Literal[
+        "refused_cooperation", "discriminatory_terms", "exclusive_dealing", "unfair_price", "other"
+    ]
+    account: Text
+
+
+class ComplaintAnswerBody(Body):
+    answer: Text
+
+
+class ComplaintFindingBody(Body):
+    uphold: bool
+    finding: Text
+
+
 class EndAdmissionBody(Body):
     reason: Text = ""

@@ -249,6 +249,36 @@ class AdmissionView(msgspec.Struct, kw_only=True):
     admitted_at: datetime | None
     ended_at: datetime | None
     end_reason: str
+    cooperation_filing: CooperationFilingView | None = None
+    """DEV-3: the cooperation agreement as filed with the bureau (备案)."""
+    cooperation_complete: bool = False
+    """DEV-3: admitted and the cooperation agreement filed; not complete without the filing."""
+
+
+class CooperationFilingView(msgspec.Struct, kw_only=True):
+    reference: str
+    summary: str
+    filed_at: datetime
+    filed_by: str
+
+
+class ComplaintView(msgspec.Struct, kw_only=True):
+    """DEV-3: a data merchant's complaint of abuse of a dominant position, the operator's
+    answer and the bureau's finding."""
+
+    complaint_id: str
+    region: str
+    complainant_org_id: str
+    operator_org_id: str
+    ground: str
+    account: str
+    filed_at: datetime
+    state: str
+    operator_answer: str
+    answered_at: datetime | None
+    finding: str
+    decided_at: datetime | None
+    decided_by: str
 
 
 class AdmissionReport(msgspec.Struct, kw_only=True):

@@ -138,6 +138,41 @@ async def end(
     return await _change(ctx, principal, admission_id, change, "")
 
 
+async def file_cooperation(
+    ctx: ServiceContext, principal: Principal, admission_id: str, *, reference: str, summary: str
+) -> Admission:
+    """DEV-3: the operator files the signed cooperation agreement with the bureau."""
+
+    def change(admission: Admission) -> tuple[Admission, list[Event]]:
+        filed = rules.file_cooperation(
+            admission,
+            reference=reference,
+            summary=summary,
+            actor=principal.actor(),
+            now=ctx.clock.now(),
+        )
+        return filed, []
+
+    return await _change(ctx, principal, admission_id, change, "cooperation_filed")
+
+
+async def filings(
+    ctx: ServiceContext, principal: Principal, *, filed: bool | None
+) -> list[Admission]:
+    """DEV-3: the admitted developers of the bureau's jurisdiction with their filings;
+    ``filed`` false lists the cooperation agreements the operator has not filed yet."""
+    docs = await ctx.store.find(
+        ADMISSIONS, {"state": State.ADMITTED.value}, sort=[("applied_at", 1)]
+    )
+    found = [from_doc(d, Admission) for d in docs]
+    return [
+        a
+        for a in found
+        if principal.within(a.region)
+        and (filed is None or (a.cooperation_filing is not None) == filed)
+    ]
+
+
 async def get(ctx: ServiceContext, principal: Principal, admission_id: str) -> Admission:
     admission, _ = await _load(ctx, principal, admission_id)
     return admission

@@ -74,6 +74,17 @@ class AdmissionRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class CooperationFiling:
+    """DEV-3: the operator's filing (备案) of its cooperation agreement with a data merchant
+    with the bureau — 000 §4.5: 签订合作协议，并将协议提交市大数据局备案."""
+
+    reference: str
+    summary: str
+    filed_at: datetime
+    filed_by: str
+
+
+@dataclass(frozen=True, slots=True)
 class Admission:
     admission_id: str
     region: str
@@ -89,6 +100,13 @@ class Admission:
     admitted_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str = ""
+    cooperation_filing: CooperationFiling | None = None
+
+    @property
+    def cooperation_complete(self) -> bool:
+        """DEV-3: admitted with the development (cooperation) agreement signed *and* filed
+        with the bureau; without the filing the cooperation is not complete."""
+        return self.state is State.ADMITTED and self.cooperation_filing is not None
 
 
 def _refuse(what: str, field: str) -> DomainError:
@@ -194,6 +212,36 @@ def sign_agreement(
         development_agreement_id=development_agreement_id,
     )
     return admitted, event
+
+
+def file_cooperation(
+    admission: Admission, *, reference: str, summary: str, actor: Actor, now: datetime
+) -> Admission:
+    """DEV-3: the operator files the signed cooperation agreement with the bureau, once."""
+    if actor.role is not Role.OPERATOR or actor.org_id != admission.operator_org_id:
+        raise Forbidden(
+            "only the operator that signed the cooperation agreement files it", rule="DEV-3"
+        )
+    if admission.state is not State.ADMITTED:
+        raise DomainError(
+            f"only a signed cooperation agreement is filed; the admission is "
+            f"{admission.state.value}",
+            rule="DEV-3",
+        )
+    if admission.cooperation_filing is not None:
+        raise Conflict(
+            f"filed already on {admission.cooperation_filing.filed_at.date()}", rule="DEV-3"
+        )
+    if not reference.strip() or not summary.strip():
+        raise DomainError(
+            "a filing gives the agreement's reference and a summary of its terms",
+            rule="DEV-3",
+            field="reference" if not reference.strip() else "summary",
+        )
+    filing = CooperationFiling(
+        reference=reference.strip(), summary=summary.strip(), filed_at=now, filed_by=actor.org_id
+    )
+    return replace(admission, cooperation_filing=filing)
 
 
 def end(
