@@ -72,6 +72,8 @@ class JurisdictionChange(Body):
         | msgspec.UnsetType
     ) = msgspec.UNSET
     """AUTH-2: narrow the allowed selection modes (never beyond the source's)."""
+    holidays: Annotated[list[date], msgspec.Meta(max_length=60)] | msgspec.UnsetType = msgspec.UNSET
+    """AUTH-12: public holidays that are not working days (the filing deadline skips them)."""
 
 
 class PublishTenderBody(Body):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import msgspec
+
 from contracts.errors import Forbidden
 from libs.auth.principal import Principal, covers
 from libs.service import ServiceContext
@@ -61,7 +63,9 @@ async def update(
             raise VersionConflict(JURISDICTIONS, region, 0) from None
     else:
         await ctx.store.replace(JURISDICTIONS, doc, int(stored["_version"]))
-    await audit(ctx, principal, "jurisdiction.change", region, {"changes": changes})
+    await audit(
+        ctx, principal, "jurisdiction.change", region, {"changes": msgspec.to_builtins(changes)}
+    )
     return updated
 
 

@@ -108,7 +108,7 @@ BOUNDS: dict[str, tuple[int, int, str]] = {
 """Allowed range of each number a bureau may change and the rule it serves. No source
 allows a term longer than 5 years (Weifang's); each region's own source caps it further."""
 
-CHANGEABLE: frozenset[str] = frozenset({*BOUNDS, "selection_modes"})
+CHANGEABLE: frozenset[str] = frozenset({*BOUNDS, "selection_modes", "holidays"})
 
 
 def source_of(region: str) -> JurisdictionSettings:
@@ -173,6 +173,12 @@ def change(
     for name, value in changes.items():
         if name not in CHANGEABLE:
             raise DomainError(f"unknown setting {name!r}", field=name)
+        if name == "holidays":
+            days = value if isinstance(value, list | tuple) else []
+            if not all(isinstance(d, date) for d in days) or len(days) > 60:
+                raise DomainError("holidays are up to 60 dates", rule="AUTH-12", field=name)
+            updated = replace(updated, holidays=tuple(sorted(set(days))))
+            continue
         if name == "selection_modes":
             modes = tuple(dict.fromkeys(str(m) for m in value))  # type: ignore[attr-defined]
             widened = [m for m in modes if m not in source.selection_modes]

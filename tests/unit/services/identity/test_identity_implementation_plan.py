@@ -12,7 +12,7 @@ from contracts.errors import DomainError, Forbidden
 from services.identity.domain import implementation_plan as plans
 from services.identity.domain.agreement import AuthorizationMode, Scope
 from services.identity.domain.dates import add_working_days
-from services.identity.domain.jurisdiction import defaults_for
+from services.identity.domain.jurisdiction import change, defaults_for
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
@@ -115,3 +115,14 @@ def test_AUTH_12_filing_within_twenty_working_days_and_overdue_flagged() -> None
     with pytest.raises(DomainError) as early:
         plans.record_filing(drafted(), filed_on=TODAY, reference="x", today=TODAY, **BUREAU)
     assert early.value.rule == "AUTH-12"
+
+
+def test_AUTH_12_the_bureau_lists_its_holidays_for_the_working_day_count() -> None:
+    """001 art.11: “在20个工作日内” — holidays are a setting of the jurisdiction."""
+    spring = [date(2026, 2, 17), date(2026, 2, 16)]
+    changed = change(
+        defaults_for("370700"), {"holidays": spring}, actor_role="bureau", actor_region="370700"
+    )
+    assert changed.holidays == (date(2026, 2, 16), date(2026, 2, 17))
+    plan = approved(drafted(), date(2026, 2, 2))
+    assert plans.filing_due_on(plan.latest, changed.holidays, 20) == date(2026, 3, 4)
