@@ -466,3 +466,75 @@ async def test_DEV_1_admission_refusals(d: IdentityDriver) -> None:
     )
     assert incident["rule"] == "DEV-1"
     assert await d.call("GET", "/admissions", developer) == []
+
+
+async def test_AUTH_11_AUTH_12_SEC_2_signing_waits_for_what_must_be_on_record(
+    d: IdentityDriver,
+) -> None:
+    """000 §3.2: “经市大数据局‘三重一大’决策机制审议通过”; 001 art.15: “涉及收益分配的内容，
+    需征求同级财政部门的意见”; 001 art.11: “实施方案经本级人民政府…审议通过后…在20个工作日内
+    报省级数据管理部门备案”; 001 art.32: “实施单位应会同有关部门制定安全事件应急预案”."""
+    auth_id = await drafted(d)
+    assert (await d.sign(auth_id, expect=422, prepare=False))["rule"] == "AUTH-11"
+    bureau = await d.bureau()
+    rejected = await d.call(
+        "POST",
+        f"/authorizations/{auth_id}/agreement/collective-decision",
+        bureau,
+        {"meeting": "局党组会议", "decided_on": today(d.clock).isoformat(), "approved": False},
+    )
+    assert rejected["collective_decision"]["approved"] is False
+    assert (await d.sign(auth_id, expect=422, prepare=False))["rule"] == "AUTH-11"
+    provider = await d.bearer(PROVIDER)
+    await d.call(
+        "POST",
+        f"/authorizations/{auth_id}/agreement/finance-opinion",
+        provider,
+        {"department": "市财政局", "opinion": "同意", "given_on": today(d.clock).isoformat()},
+        expect=403,
+    )
+    await d.decide(auth_id)
+    assert (await d.sign(auth_id, expect=422, prepare=False))["rule"] == "AUTH-12"
+
+    path = f"/implementation-plans/{d.region}"
+    await d.call(
+        "PUT",
+        path,
+        bureau,
+        {"modes": ["domain"], "revenue_sharing": "按贡献分配", "summary": "分领域授权"},
+    )
+    approved_on = today(d.clock)
+    await d.call(
+        "POST",
+        f"{path}/approval",
+        bureau,
+        {"meeting": "市政府常务会议", "decided_on": str(approved_on)},
+    )
+    problem = await d.sign(auth_id, expect=422, prepare=False)
+    assert problem["rule"] == "AUTH-12" and problem["errors"][0]["field"] == "mode"
+    changed = await d.call(
+        "PUT",
+        path,
+        bureau,
+        {"modes": ["whole"], "revenue_sharing": "按贡献分配", "summary": "整体授权"},
+    )
+    assert changed["pending_approval"] is True and changed["approved_version"] == 1
+    assert (await d.sign(auth_id, expect=422, prepare=False))["rule"] == "AUTH-12"
+    await d.call(
+        "POST",
+        f"{path}/approval",
+        bureau,
+        {"meeting": "市政府常务会议", "decided_on": str(approved_on)},
+    )
+    plan = await d.call("GET", path, bureau)
+    assert plan["approved_version"] == 2 and plan["filing_overdue"] is False
+    assert plan["filing_due_on"] > str(approved_on)
+
+    problem = await d.sign(auth_id, expect=422, prepare=False)
+    assert problem["rule"] == "SEC-2"
+    await d.emergency_plan(auth_id)
+    assert (await d.sign(auth_id, prepare=False))["state"] == "active"
+
+    d.clock.advance(timedelta(days=40))  # 20 working days passed without a filing
+    late = await d.call("GET", path, await d.bureau())
+    assert late["filing_overdue"] is True
