@@ -1,6 +1,7 @@
 """Rectification orders (整改, EVA-3): the bureau orders, the operator reports, the bureau
 accepts or returns; the deadline sweep marks unreported orders overdue, once each, and
-``rectification.overdue`` makes identity suspend or terminate the agreement (AUTH-6)."""
+``rectification.overdue`` makes identity terminate the agreement at once (AUTH-6), with no
+second grace period (001 art.24)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 Theory of operation: the bureau orders; the operator reports its rectification by the
 deadline; the bureau accepts it (completed) or returns it (ordered again, same
 deadline). An order still not reported when its deadline has passed becomes overdue,
-once, by the sweep; identity then suspends or terminates the agreement (AUTH-6).
+once, by the sweep; identity then terminates the operation qualification (AUTH-6) — no
+suspension, no second deadline (001 art.24: 若整改不到位，终止…运营资格).
 ``TRANSITIONS[state][event] -> state`` is the whole machine.
 """
 
