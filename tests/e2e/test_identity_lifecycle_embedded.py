@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from litestar.testing import AsyncTestClient
 
 from contracts.envelope import SYSTEM_ACTOR, Role, decode, new_envelope, to_builtins
@@ -23,6 +24,7 @@ from libs.audit import AuditLog
 from libs.auth.principal import Principal
 from libs.auth.tokens import TokenIssuer
 from libs.bus.embedded import EmbeddedBus
+from libs.bus.port import Message
 from libs.clock import FixedClock
 from libs.http.gateway import gateway
 from libs.outbox import to_message
@@ -295,13 +297,32 @@ class IdentityDriver:
             envelope = new_envelope(
                 adopted, region=self.region, actor=SYSTEM_ACTOR, subject=auth_id
             )
-            assert self.platform.bus is not None
-            await self.platform.bus.publish(to_message({"envelope": to_builtins(envelope)}))
+            await self.put_on_bus(to_message({"envelope": to_builtins(envelope)}))
 
         async def known() -> bool:
             return bool((await self.get(auth_id))["emergency_plan_version"])
 
         await eventually(known, timeout=60, interval=0.1)
+
+    async def put_on_bus(self, message: Message) -> None:
+        """Publish as another service's relay would: on the embedded log directly; on Kafka
+        with a producer of this test's own event loop (the platform's producer belongs to
+        the loop serving the app)."""
+        bus = self.platform.bus
+        if isinstance(bus, EmbeddedBus):
+            await bus.publish(message)
+            return
+        producer = AIOKafkaProducer(bootstrap_servers=self.platform.settings.kafka_bootstrap)
+        await producer.start()
+        try:
+            await producer.send_and_wait(
+                message.topic,
+                message.value,
+                key=message.key.encode(),
+                headers=[(k, v.encode()) for k, v in message.headers.items()],
+            )
+        finally:
+            await producer.stop()
 
     async def decide(self, auth_id: str) -> Any:
         """AUTH-11: the collective decision and the finance opinion on the current draft."""
