@@ -73,13 +73,13 @@ def test_AUTH_12_a_change_of_mode_scope_or_sharing_needs_approval_again() -> Non
     """001 art.11: “对于授权运营模式调整、授权运营的数据资源范围变更、收益分配机制调整等情形，
     应按原流程重新报请审议同意”."""
     first = approved(drafted())
-    for change in (
+    for changed_points in (
         {"modes": ("whole", "domain")},
         {"resources": ("公积金缴存",)},
         {"revenue_sharing": "收益全部上缴"},
     ):
-        changed = drafted(first, **change)
-        assert changed.latest.needs_approval and not changed.latest.in_force, change
+        changed = drafted(first, **changed_points)
+        assert changed.latest.needs_approval and not changed.latest.in_force, changed_points
         assert changed.approved is not None and changed.approved.version == 1
     reworded = drafted(first, summary="整体授权，公开招标；措辞修订")
     assert reworded.latest.in_force and not reworded.latest.needs_approval
