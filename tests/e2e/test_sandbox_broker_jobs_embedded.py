@@ -273,3 +273,49 @@ async def test_SBX_7_the_expiry_sweep_closes_sandboxes_of_an_expired_grant(
         )
     ).json()
     assert sandbox["state"] == "closed" and "expired" in sandbox["closed_reason"]
+
+
+HOST_PROBES = [
+    "SELECT current_setting('temp_directory') AS v",
+    "SELECT current_setting('extension_directory') AS v",
+    "SELECT current_setting('secret_directory') AS v",
+    "SELECT current_setting('allowed_directories') AS v",
+    "SELECT current_setting('home_directory') AS v",
+    "SELECT current_setting('memory_limit') AS v",
+    "SELECT current_setting('threads') AS v",
+    "SELECT name, value FROM duckdb_settings()",
+    "SELECT * FROM duckdb_settings",
+    "SELECT * FROM pg_catalog.pg_settings",
+    "SELECT * FROM pg_settings",
+    "SELECT path FROM duckdb_databases()",
+    "SELECT * FROM duckdb_databases",
+    "PRAGMA database_list",
+    "SELECT * FROM pragma_database_list()",
+    "SELECT * FROM duckdb_temporary_files()",
+    "SELECT * FROM duckdb_extensions()",
+    "SELECT * FROM duckdb_memory()",
+    "CREATE TABLE output_host AS SELECT current_setting('temp_directory') AS v",
+]
+
+
+@pytest.mark.parametrize("sandbox_id", [DEV, PRO], ids=["development", "production"])
+@pytest.mark.parametrize("sql", HOST_PROBES)
+async def test_SBX_2_no_job_reads_a_setting_that_describes_the_host(
+    env: tuple[Platform, Client], sandbox_id: str, sql: str
+) -> None:
+    p, client = env
+    record = (await job(p, client, sandbox_id, sql)).json()
+    assert record["status"] == "refused", record
+    assert record["rule"] == "SBX-2" and "host" in record["reason"], record
+    assert record["preview"] == [] and not record.get("output_table")
+    shown = repr(record)
+    assert str(p.settings.data_dir) not in shown
+
+
+@pytest.mark.parametrize("sandbox_id", [DEV, PRO], ids=["development", "production"])
+async def test_SBX_2_the_engine_version_stays_readable(
+    env: tuple[Platform, Client], sandbox_id: str
+) -> None:
+    p, client = env
+    record = (await job(p, client, sandbox_id, "SELECT version() AS v")).json()
+    assert record["status"] == "succeeded", record

@@ -42,6 +42,31 @@ _FORBIDDEN_FUNCTION_PREFIXES = (
 _FORBIDDEN_FUNCTIONS = frozenset(
     {"glob", "query", "query_table", "getenv", "load_aws_credentials", "which_secret"}
 )
+HOST_DESCRIBING = frozenset(
+    {
+        "current_setting",
+        "duckdb_settings",
+        "pg_settings",
+        "duckdb_databases",
+        "pg_database",
+        "duckdb_extensions",
+        "duckdb_secrets",
+        "duckdb_temporary_files",
+        "duckdb_memory",
+        "duckdb_external_file_cache",
+        "duckdb_log",
+        "duckdb_logs",
+        "duckdb_variables",
+        "getvariable",
+        "which_secret",
+        "getenv",
+    }
+)
+"""Functions, table functions and views that tell a job about the host: directories and
+paths (``temp_directory``, ``extension_directory``, ``secret_directory``,
+``allowed_directories``, ``home_directory``, database files), memory and thread figures,
+extensions and secrets. ``version()`` is not among them: the engine's version is no
+secret. ``pragma_*`` table functions are refused by the same rule."""
 URL = re.compile(r"\b(?:https?|s3a?|s3n|gcs?|gs|r2|az|azure|abfss?|hf|ftp|file)://", re.I)
 """A URL in a job: the network is not reachable from a sandbox (SBX-2)."""
 _FILE_LIKE = re.compile(r"[/\\:~]|\.[A-Za-z0-9]{1,12}$")
@@ -107,7 +132,7 @@ _STATEMENT_REFUSALS: dict[str, tuple[str, str]] = {
     "EXTENSION": ("extensions cannot be installed or loaded", "SBX-2"),
     "SET": ("the sandbox configuration cannot be changed", "SBX-2"),
     "VARIABLE_SET": ("the sandbox configuration cannot be changed", "SBX-2"),
-    "PRAGMA": ("PRAGMA changes or inspects the sandbox configuration", "SBX-2"),
+    "PRAGMA": ("PRAGMA changes the sandbox configuration or describes the host", "SBX-2"),
     "CALL": ("CALL runs procedures outside the permitted queries", "SBX-2"),
     "EXPLAIN": ("EXPLAIN is not a job; run the query itself", "SBX-1"),
     "INSERT": _WRITES,
@@ -157,7 +182,7 @@ def judge(shape: StatementShape) -> Verdict:
         return refuse(f"{shape.leading or 'CREATE'} is not allowed; only {ALLOWED_FORMS}", "SBX-1")
     if shape.statement_type not in ("SELECT", "CREATE_TABLE_AS"):
         return refuse(f"{shape.statement_type} is not allowed; only {ALLOWED_FORMS}", "SBX-1")
-    found = _reads_outside(shape)
+    found = _describes_host(shape) or _reads_outside(shape)
     if found is not None:
         return found
     if shape.statement_type == "SELECT":
@@ -180,6 +205,22 @@ def _judge_target(shape: StatementShape) -> Verdict:
             "SBX-1",
         )
     return Verdict(allowed=True, query=shape.query, output_table=target.name, replace=shape.replace)
+
+
+def _describes_host(shape: StatementShape) -> Verdict | None:
+    """Settings and catalog views that name host paths or resources (SBX-2), in either
+    kind of sandbox: the development sandbox runs on the same host as the production one."""
+    named = sorted(
+        {*shape.functions, *shape.table_functions, *(t.name.lower() for t in shape.tables)}
+    )
+    for name in named:
+        if name in HOST_DESCRIBING or name.startswith("pragma_"):
+            return refuse(
+                f"{name} describes the host (its directories, paths, memory or threads); "
+                "a job sees only its own sandbox",
+                "SBX-2",
+            )
+    return None
 
 
 def _reads_outside(shape: StatementShape) -> Verdict | None:
