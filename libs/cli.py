@@ -114,10 +114,13 @@ def cmd_contracts(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    """Sign with the instance's own key in ``--data-dir``; never create a key or keyring."""
     from libs.auth.tokens import TokenIssuer
     from libs.clock import SystemClock
     from libs.demo.zibo import find_org, principal_for
     from libs.runtime import make_secrets
+    from libs.secrets.keyring import LocalKeyring, load_or_create_passphrase
+    from libs.secrets.port import SecretNotFound, SecretStore
 
     env = dict(os.environ)
     if args.data_dir:
@@ -128,8 +131,29 @@ def cmd_token(args: argparse.Namespace) -> int:
     except KeyError:
         print(f"unknown demo organization {args.org!r}", file=sys.stderr)
         return 2
-    issuer = TokenIssuer(make_secrets(settings), SystemClock(), region=settings.region)
-    print(asyncio.run(issuer.issue(principal_for(org), ttl_seconds=args.ttl)))
+    where = settings.data_dir.resolve()
+    refusal = (
+        f"pdo token: no signing key of a running platform in {where}; start `pdo up` with "
+        "the same --data-dir and wait until it serves, then try again"
+    )
+    keyring = where / "keyring.bin"
+    passphrase_file = where / "keyring.passphrase"
+    secrets: SecretStore
+    if settings.vault_addr:
+        secrets = make_secrets(settings)
+    elif not keyring.exists() or not (settings.keyring_passphrase or passphrase_file.exists()):
+        print(refusal, file=sys.stderr)
+        return 2
+    else:
+        # The file exists (checked above), so this only reads it.
+        passphrase = settings.keyring_passphrase or load_or_create_passphrase(passphrase_file)
+        secrets = LocalKeyring(keyring, passphrase)
+    issuer = TokenIssuer(secrets, SystemClock(), region=settings.region, create_key=False)
+    try:
+        print(asyncio.run(issuer.issue(principal_for(org), ttl_seconds=args.ttl)))
+    except SecretNotFound:
+        print(refusal, file=sys.stderr)
+        return 2
     return 0
 
 

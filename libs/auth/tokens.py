@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from contracts.envelope import Role
 from libs.auth.principal import Principal
 from libs.clock import Clock
-from libs.secrets.port import SecretStore
+from libs.secrets.port import SecretNotFound, SecretStore
 
 SIGNING_KEY = "identity-jwt"
 AUDIENCE = "pdo"
@@ -47,15 +47,26 @@ class TokenIssuer:
     """Issues access tokens for users and machine clients."""
 
     def __init__(
-        self, secrets: SecretStore, clock: Clock, *, region: str, key_name: str = SIGNING_KEY
+        self,
+        secrets: SecretStore,
+        clock: Clock,
+        *,
+        region: str,
+        key_name: str = SIGNING_KEY,
+        create_key: bool = True,
     ) -> None:
+        """``create_key=False``: sign only with a key that already exists (``pdo token``
+        signs for a running instance and must never make a key of its own); a missing
+        key raises ``SecretNotFound``."""
         self._secrets = secrets
         self._clock = clock
         self._issuer = issuer_for(region)
         self._key = key_name
+        self._create_key = create_key
 
     async def issue(self, principal: Principal, *, ttl_seconds: int = 900) -> str:
-        await self._secrets.ensure_signing_key(self._key)
+        if self._create_key:
+            await self._secrets.ensure_signing_key(self._key)
         now = int(self._clock.now().timestamp())
         claims: dict[str, Any] = {
             "iss": self._issuer,
@@ -111,7 +122,11 @@ class TokenVerifier:
 
     async def _refresh(self) -> None:
         keys: dict[str, Ed25519PublicKey] = {}
-        for version in await self._secrets.public_keys(self._key):
+        try:
+            versions = await self._secrets.public_keys(self._key)
+        except SecretNotFound:
+            versions = []  # identity has not created its key yet: every kid is unknown
+        for version in versions:
             public = load_pem_public_key(version.public_key_pem.encode())
             if isinstance(public, Ed25519PublicKey):
                 keys[f"{self._key}:v{version.version}"] = public

@@ -12,6 +12,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.types import ControllerRouterHandler
 
+from libs.http.bodies import StrictRequest
 from libs.http.openapi import document_problems
 from libs.http.problems import EXCEPTION_HANDLERS
 from libs.http.rate_limit import (
@@ -56,6 +57,7 @@ def service_app(
         after_exception=[refusal_recorder(ctx)],
         middleware=[throttle.middleware] if throttle else [],
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=StrictRequest,
         openapi_config=OpenAPIConfig(
             title=title,
             version="1.0.0",

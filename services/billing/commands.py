@@ -241,11 +241,22 @@ async def caps(ctx: ServiceContext) -> list[Document]:
     return await ctx.store.find(CAPS, sort=[("product_id", 1), ("unit", 1)])
 
 
+async def _require_known(
+    ctx: ServiceContext, collection: str, doc_id: str, *, field: str, what: str, rule: str
+) -> None:
+    """A command names only what billing has learned from other services' events."""
+    if await ctx.store.get(collection, doc_id) is None:
+        raise NotFound(f"no {what} {doc_id!r} is known to billing", rule=rule, field=field)
+
+
 async def set_cap(
     ctx: ServiceContext, principal: Principal, product_id: str, unit: str, cap_fen: int
 ) -> Document:
     """The bureau's cap for a product and unit (BIL-2); never below a price under it."""
     require_jurisdiction(ctx, principal, "BIL-2")
+    await _require_known(
+        ctx, PRODUCTS, product_id, field="product_id", what="released product", rule="BIL-2"
+    )
     unit_ = check_unit(unit)
     check_cap(cap_fen)
     now = ctx.clock.now()
@@ -308,6 +319,9 @@ async def list_price(
 ) -> PriceVersion:
     """The operator publishes a price (明码标价, BIL-5), refused above the cap (BIL-2)."""
     await _require_authorized_operator(ctx, principal)
+    await _require_known(
+        ctx, PRODUCTS, product_id, field="product_id", what="released product", rule="BIL-5"
+    )
     unit_ = check_unit(unit)
     now = ctx.clock.now()
     starts = effective_from or now
@@ -398,6 +412,9 @@ async def set_key_scenario(
 ) -> bool:
     """The bureau names (or un-names) a key supported scenario (重点支持场景, BIL-3)."""
     require_jurisdiction(ctx, principal, "BIL-3")
+    await _require_known(
+        ctx, SCENARIOS, scenario_id, field="scenario_id", what="scenario", rule="BIL-3"
+    )
 
     def decide(doc: Document | None) -> tuple[Document, list[Payload]]:
         return {"key": key, "set_by_org_id": principal.org_id}, []
@@ -448,6 +465,12 @@ async def set_max_revenue(
     already past a threshold of the new max alerts at once (BIL-8)."""
     require_jurisdiction(ctx, principal, "BIL-2")
     check_max_revenue(year, max_revenue_fen)
+    if operator_org_id not in {a.operator_org_id for a in await agreements(ctx)}:
+        raise NotFound(
+            f"organization {operator_org_id!r} holds no operator agreement known to billing",
+            rule="BIL-2",
+            field="operator_org_id",
+        )
 
     def decide(doc: Document | None) -> tuple[Document, list[Payload]]:
         state = doc or _fresh_year(operator_org_id, year)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -31,8 +32,10 @@ from tests.support.billing import (
     auth,
     billing_platform,
     clock_of,
+    product_released,
     publish,
     published,
+    scenario_filed,
     usage,
 )
 from tests.support.platform import eventually
@@ -45,12 +48,19 @@ async def env(tmp_path: Path) -> AsyncIterator[tuple[Platform, Client]]:
     p = billing_platform(tmp_path, FixedClock(START))
     async with AsyncTestClient(app=gateway(p)) as client:
         await publish(p, agreement_signed())
-        await eventually(lambda: _operator_known(p))
+        for product in PRODUCTS:
+            await publish(p, product_released(product, DEV_A.org_id, f"g-{product}"))
+        await eventually(lambda: _facts_known(p))
         yield p, client
 
 
-async def _operator_known(p: Platform) -> bool:
-    return await p.running["billing"].store.count("agreements") == 1
+PRODUCTS = ("prod-credit", "prod-market")
+"""Products released (``product.released``) before the test: billing prices only these."""
+
+
+async def _facts_known(p: Platform) -> bool:
+    store = p.running["billing"].store
+    return await store.count("agreements") == 1 and await store.count("products") == 2
 
 
 async def cap(p: Platform, client: Client, product: str, unit: str, fen: int) -> Any:
@@ -320,3 +330,72 @@ async def test_BIL_1_zibo_lists_a_market_price_where_no_guided_price_is_set(
     )
     assert r.status_code == 201, r.text
     assert (r.json()["cap_fen"], r.json()["government_guided"]) == (None, False)
+
+
+@pytest.mark.parametrize(
+    "product", ["prod-unknown", "\u0000", "p" * 5000], ids=["unknown", "nul", "5000-chars"]
+)
+async def test_BIL_2_a_cap_or_price_for_a_product_billing_does_not_know_is_refused(
+    env: tuple[Platform, Client], product: str
+) -> None:
+    p, client = env
+    store = p.running["billing"].store
+    capped = await client.put(
+        f"/billing/caps/{quote(product, safe='')}/call",
+        json={"cap_fen": 9},
+        headers=await auth(p, BUREAU),
+    )
+    assert 400 <= capped.status_code < 500, capped.text
+    assert capped.headers["content-type"].startswith("application/problem+json")
+    listed = await price(p, client, product_id=product, unit_price_fen=10)
+    assert 400 <= listed.status_code < 500, listed.text
+    assert "product_id" in listed.text
+    assert await store.count("price_caps") == 0 and await store.count("prices") == 0
+
+
+async def test_BIL_2_max_revenue_for_an_organization_without_an_agreement_is_refused(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    refused = await client.put(
+        "/billing/max-revenue/2026",
+        json={"operator_org_id": "org-nobody", "max_revenue_fen": 1000},
+        headers=await auth(p, BUREAU),
+    )
+    assert refused.status_code == 404, refused.text
+    assert refused.json()["errors"][0]["field"] == "operator_org_id"
+    assert await p.running["billing"].store.count("revenue_years") == 0
+
+
+async def test_BIL_3_a_key_scenario_billing_does_not_know_is_refused(
+    env: tuple[Platform, Client],
+) -> None:
+    p, client = env
+    refused = await client.put(
+        "/billing/key-scenarios/sc-nowhere", json={"key": True}, headers=await auth(p, BUREAU)
+    )
+    assert refused.status_code == 404, refused.text
+    assert refused.json()["errors"][0]["field"] == "scenario_id"
+    assert await p.running["billing"].store.count("key_scenarios") == 0
+
+
+@pytest.mark.parametrize("value", ["100", "1e2", "100.0", 1.0, True], ids=str)
+async def test_money_must_be_a_json_integer(env: tuple[Platform, Client], value: Any) -> None:
+    p, client = env
+    refused = await price(p, client, unit_price_fen=value)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["errors"][0]["field"] == "unit_price_fen"
+    assert await p.running["billing"].store.count("prices") == 0
+
+
+@pytest.mark.parametrize("value", ["false", "0", 0, 1, None], ids=str)
+async def test_flags_must_be_json_booleans(env: tuple[Platform, Client], value: Any) -> None:
+    p, client = env
+    await publish(p, scenario_filed("sc-key", "commercial"))
+    await eventually(lambda: p.running["billing"].store.get("scenarios", "sc-key"))
+    refused = await client.put(
+        "/billing/key-scenarios/sc-key", json={"key": value}, headers=await auth(p, BUREAU)
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["errors"][0]["field"] == "key"
+    assert await p.running["billing"].store.count("key_scenarios") == 0

@@ -136,7 +136,9 @@ class ScopeView(msgspec.Struct, kw_only=True):
 
 class ReviewerView(msgspec.Struct, kw_only=True):
     party: str
-    org_id: str
+    org_id: str | None
+    """The reviewing organization; ``null`` for the bureau, which reviews as a role (any
+    bureau account of the region), never as one organization id."""
     reviewed: bool
 
 

@@ -86,7 +86,7 @@ def application_view(application: Application) -> ApplicationView:
         status=application.status,
         round=application.round,
         required_reviewers=[
-            ReviewerView(party=s.party, org_id=s.org_id, reviewed=s not in outstanding)
+            ReviewerView(party=s.party, org_id=s.org_id or None, reviewed=s not in outstanding)
             for s in application.reviewers
         ],
         reviews=[
