@@ -44,7 +44,7 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
     import uvicorn
 
     from libs.http.gateway import gateway
-    from libs.telemetry import configure_logging, setup_tracing
+    from libs.telemetry import configure_logging, fresh_context_per_request, setup_tracing
 
     configure_logging("pdo" if len(services) > 1 else services[0])
     setup_tracing(
@@ -65,7 +65,8 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
 
     app = gateway(platform, on_startup=[start], on_shutdown=[platform.stop])
     uvicorn.run(
-        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+        fresh_context_per_request(app),
+        host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
     )
 
 

@@ -39,6 +39,7 @@ from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Final
 
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -53,6 +54,7 @@ from opentelemetry.trace import SpanKind, Tracer
 
 if TYPE_CHECKING:
     from litestar.plugins.opentelemetry import OpenTelemetryPlugin
+    from litestar.types import ASGIApp, Receive, Scope, Send
 
 __all__ = [
     "DEFAULT_HTTP_EXCLUDE",
@@ -60,6 +62,7 @@ __all__ = [
     "active_exporters",
     "consume_span",
     "extract_context",
+    "fresh_context_per_request",
     "http_plugin",
     "inject_headers",
     "otlp_endpoint_from_env",
@@ -381,3 +384,24 @@ def http_plugin(
         exclude_spans=["receive", "send"],
     )
     return OpenTelemetryPlugin(config)
+
+
+def fresh_context_per_request(app: ASGIApp) -> ASGIApp:
+    """``app`` with every request starting from an empty trace context.
+
+    uvicorn may start the task of the next request on a keep-alive connection from inside
+    the task of the previous one (after a response sent before the body was read: a 413,
+    or a 401 on a large body), and a task inherits its creator's context. Without this
+    the next request's span would continue the previous request's trace, so every later
+    problem on the connection would carry the same ``trace_id``. A ``traceparent`` sent
+    by the caller is still honoured: it is read from the headers, not the context.
+    """
+
+    async def fresh(scope: Scope, receive: Receive, send: Send) -> None:
+        token = otel_context.attach(Context())
+        try:
+            await app(scope, receive, send)
+        finally:
+            otel_context.detach(token)
+
+    return fresh

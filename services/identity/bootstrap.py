@@ -3,6 +3,7 @@ periodic sweep of publicity periods and expiries."""
 
 from __future__ import annotations
 
+from libs.auth.tokens import SIGNING_KEY
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.identity.api import (
@@ -41,11 +42,17 @@ def build(ctx: ServiceContext) -> ServiceParts:
         "and developer admission (入驻).",
     )
     sweeper = authorization_sweeper(ctx)
+
+    async def signing_key() -> None:
+        """Identity's signing key exists once identity runs, so ``pdo token`` (which never
+        makes a key) can sign for this instance as soon as it serves."""
+        await ctx.secrets.ensure_signing_key(SIGNING_KEY)
+
     return ServiceParts(
         name="identity",
         app=app,
         handlers={**overdue_handlers(ctx), **plan_handlers(ctx)},
         outbox_collections=OUTBOX_COLLECTIONS,
-        on_start=(sweeper.start,),
+        on_start=(signing_key, sweeper.start),
         on_stop=(sweeper.stop,),
     )
