@@ -13,7 +13,8 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.types import ControllerRouterHandler
 
 from libs.http.bodies import StrictRequest
-from libs.http.openapi import document_problems
+from libs.http.openapi import document_edges, document_problems
+from libs.http.parameters import edge_checks
 from libs.http.problems import EXCEPTION_HANDLERS
 from libs.http.rate_limit import (
     UNLIMITED_PATHS,
@@ -51,8 +52,10 @@ def service_app(
         await ctx.store.ping()
         return {"service": ctx.name, "status": "up", "region": ctx.region}
 
+    built: list[Litestar] = []
     app = Litestar(
         route_handlers=[healthz, *handlers],
+        before_request=edge_checks(built),
         exception_handlers={**EXCEPTION_HANDLERS, TooManyRequestsException: on_rate_limited},
         after_exception=[refusal_recorder(ctx)],
         middleware=[throttle.middleware] if throttle else [],
@@ -75,7 +78,9 @@ def service_app(
         logging_config=litestar_logging_config(),
         debug=False,
     )
+    built.append(app)
     document_problems(app, unlimited_paths=UNLIMITED_PATHS if throttle else None)
+    document_edges(app)
     app.state.verifier = ctx.verifier
     app.state.region = ctx.region
     app.state.service = ctx.name

@@ -13,12 +13,19 @@ requirement, but this platform answers every error as an RFC 9457 problem
   route handler): ``security: []``. Litestar drops an empty list, so the document would
   otherwise claim they need the bearer token;
 - rate-limited operations: ``429`` with ``Retry-After``.
+
+``document_edges`` then states what the shared edge enforces (``libs.http.bodies``,
+``libs.http.parameters``): request bodies refuse unknown fields
+(``additionalProperties: false``), and every string of a request body, path or query
+carries the pattern (and, for ids, the length) of its kind in ``contracts.text``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from litestar import Litestar
 from litestar.enums import HttpMethod
@@ -34,6 +41,7 @@ from litestar.openapi.spec import (
 )
 from litestar.routes import HTTPRoute
 
+from contracts import text
 from libs.http.problems import PROBLEM_JSON
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -155,4 +163,84 @@ def _document(operation: Operation, *, public: bool, limited: bool) -> None:
         operation.security = []
 
 
-__all__ = ["PROBLEM_SCHEMA", "document_problems", "problem_response"]
+def document_edges(app: Litestar) -> None:
+    """State the edge's rules in ``app``'s OpenAPI document (see the module docstring)."""
+    openapi = app.openapi_schema
+    components = openapi.components.schemas
+    done: set[str] = set()
+    for item in (openapi.paths or {}).values():
+        for method in _METHODS:
+            operation: Operation | None = getattr(item, method, None)
+            if operation is None:
+                continue
+            body = operation.request_body
+            if body is not None and not isinstance(body, Reference):
+                for media in (body.content or {}).values():
+                    if media.schema is not None:
+                        media.schema = _tighten(media.schema, "text", components, done)
+            for parameter in operation.parameters or []:
+                if isinstance(parameter, Reference) or parameter.param_in not in ("path", "query"):
+                    continue
+                if parameter.schema is not None:
+                    kind = text.kind_of(parameter.name)
+                    parameter.schema = _tighten(parameter.schema, kind, components, done)
+
+
+def _is(schema: Schema, kind: OpenAPIType) -> bool:
+    types = schema.type if isinstance(schema.type, list) else [schema.type]
+    return kind in types
+
+
+def _tighten(
+    schema: Schema | Reference, kind: text.Kind, components: dict[str, Schema], done: set[str]
+) -> Schema | Reference:
+    """``schema`` with the rules of ``kind`` for its strings and no unknown properties."""
+    if isinstance(schema, Reference):
+        name = schema.ref.rsplit("/", 1)[-1]
+        if name not in done and name in components:
+            done.add(name)
+            components[name] = _tighten_schema(components[name], kind, components, done)
+        return schema
+    return _tighten_schema(schema, kind, components, done)
+
+
+def _tighten_schema(
+    schema: Schema, kind: text.Kind, components: dict[str, Schema], done: set[str]
+) -> Schema:
+    changes: dict[str, Any] = {}
+    for combined in ("one_of", "any_of", "all_of"):
+        members = getattr(schema, combined)
+        if members:
+            changes[combined] = [_tighten(m, kind, components, done) for m in members]
+    if schema.properties:
+        changes["properties"] = {
+            name: _tighten(sub, text.kind_of(name), components, done)
+            for name, sub in schema.properties.items()
+        }
+        if schema.additional_properties is None:
+            changes["additional_properties"] = False
+    elif isinstance(schema.additional_properties, Schema | Reference):
+        changes["additional_properties"] = _tighten(
+            schema.additional_properties, "text", components, done
+        )
+        changes["property_names"] = Schema(pattern=text.NAME_PATTERN)
+    if isinstance(schema.items, Schema | Reference):
+        changes["items"] = _tighten(schema.items, kind, components, done)
+    if _is(schema, OpenAPIType.STRING) and _free(schema):
+        changes["pattern"] = text.PATTERNS[kind]
+        if kind == "id":
+            changes["max_length"] = min(schema.max_length or text.ID_MAX, text.ID_MAX)
+    return dataclasses.replace(schema, **changes) if changes else schema
+
+
+def _free(schema: Schema) -> bool:
+    """A string schema with no pattern, format, enumeration or constant of its own."""
+    return (
+        schema.pattern is None
+        and schema.format is None
+        and schema.enum is None
+        and schema.const is None
+    )
+
+
+__all__ = ["PROBLEM_SCHEMA", "document_edges", "document_problems", "problem_response"]
