@@ -247,6 +247,18 @@ def _recorded(inspection: Inspection) -> InspectionRecorded:
     )
 
 
+async def _require_known_org(ctx: ServiceContext, org_id: str) -> None:
+    """An inspection names an operator or provider evaluation has seen in its facts."""
+    for key in ("operator_org_id", "provider_org_id"):
+        if await ctx.store.count(FACTS, {key: org_id}):
+            return
+    raise NotFound(
+        f"organization {org_id!r} is neither an operator nor a provider known to evaluation",
+        rule="SEC-6",
+        field="subject_org_id",
+    )
+
+
 async def record_inspection(
     ctx: ServiceContext,
     principal: Principal,
@@ -257,6 +269,7 @@ async def record_inspection(
 ) -> Inspection:
     if not principal.within(ctx.region):
         raise Forbidden(f"a bureau of {principal.region} cannot inspect here", rule="SEC-6")
+    await _require_known_org(ctx, subject_org_id)
     now = ctx.clock.now()
     inspection = security.inspect(
         inspection_id=new_id("insp"),

@@ -147,6 +147,12 @@ async def test_SEC_6_inspection_findings_are_tracked_to_closure(d: Desk) -> None
         "inspected_on": "2026-03-01",
         "findings": ["日志留存不足六个月", "运维账号共用"],
     }
+    unknown = await d.call(
+        "POST", "/inspections/", BUREAU, dict(body, subject_org_id="org-nobody"), expect=404
+    )
+    assert unknown["errors"][0]["field"] == "subject_org_id"
+    await d.publish(agreement(), subject="auth-1")
+    await d.settled()
     await d.call("POST", "/inspections/", OPERATOR, body, expect=403)
     made = await d.call("POST", "/inspections/", BUREAU, body, expect=201)
     iid = made["inspection_id"]

@@ -60,7 +60,7 @@ async def test_REQ_1_to_REQ_5_the_happy_path_ends_in_a_grant_issued(
     app = await d.apply(scenario["scenario_id"])
     assert app["status"] == "under_review"
     assert [(r["party"], r["org_id"]) for r in app["required_reviewers"]] == [
-        ("bureau", ""),
+        ("bureau", None),  # the bureau reviews as a role, never as org id ""
         ("provider", MARKET.org_id),
         ("provider", TAX.org_id),
     ]
