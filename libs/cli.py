@@ -66,7 +66,10 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
     app = gateway(platform, on_startup=[start], on_shutdown=[platform.stop])
     uvicorn.run(
         fresh_context_per_request(app),
-        host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
     )
 
 

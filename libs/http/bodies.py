@@ -76,9 +76,7 @@ def _invalid(path: str, message: str) -> ValidationException:
 def decode_body(body: bytes, target: Any) -> Any:
     """``body`` decoded strictly into ``target``, with its strings checked; 400 otherwise."""
     try:
-        value = msgspec.json.decode(
-            body, type=target, strict=True, dec_hook=default_deserializer
-        )
+        value = msgspec.json.decode(body, type=target, strict=True, dec_hook=default_deserializer)
     except RecursionError:
         raise _invalid("", f"the body is nested deeper than {MAX_DEPTH} levels") from None
     except msgspec.ValidationError as exc:

@@ -4,6 +4,8 @@ demo city, ``pdo token`` signs in a demo organization, ``pdo contracts --check``
 
 from __future__ import annotations
 
+import asyncio
+import re
 import signal
 import subprocess
 import time
@@ -124,3 +126,45 @@ def test_pdo_refuses_a_malformed_region() -> None:
     )
     assert result.returncode == 2
     assert "PDO_REGION='abc'" in result.stderr
+
+
+def test_the_readme_states_the_number_of_demo_resources_the_code_registers() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"\b(\d+) resources\b", readme)
+    assert stated is not None, "the README does not say how many demo resources there are"
+    assert int(stated.group(1)) == len(RESOURCES)
+
+
+def test_pdo_token_never_creates_a_key_and_names_the_data_directory_it_looked_in(
+    tmp_path: Path,
+) -> None:
+    result = subprocess.run(
+        [*PDO, "token", "--org", "org-370300-tax", "--data-dir", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert str(tmp_path.resolve()) in result.stderr
+    assert list(tmp_path.iterdir()) == []  # no keyring, no passphrase, no key
+
+
+def test_pdo_token_refuses_a_keyring_without_the_signing_key(tmp_path: Path) -> None:
+    from libs.secrets.keyring import LocalKeyring, load_or_create_passphrase
+
+    passphrase = load_or_create_passphrase(tmp_path / "keyring.passphrase")
+    ring = LocalKeyring(tmp_path / "keyring.bin", passphrase)
+    asyncio.run(ring.ensure_signing_key("disclosure-tree-heads"))  # another key only
+    before = (tmp_path / "keyring.bin").read_bytes()
+    result = subprocess.run(
+        [*PDO, "token", "--org", "org-370300-tax", "--data-dir", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=60,
+    )
+    assert result.returncode == 2 and str(tmp_path.resolve()) in result.stderr
+    assert (tmp_path / "keyring.bin").read_bytes() == before

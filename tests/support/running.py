@@ -30,13 +30,14 @@ PDO = [sys.executable, "-m", "libs.cli"]
 REPO = Path(__file__).resolve().parents[2]
 REGION = "370300"
 
-Snapshot = dict[str, list[tuple[str, int, str, int | None]]]
-"""Rows of every collection of one store: ``table -> [(id, version, doc, outbox_seq)]``."""
+Snapshot = dict[str, list[tuple[str, int, int, int | None]]]
+"""Every collection of one store: ``table -> [(id, version, doc length, outbox_seq)]``."""
 
-UNTRACKED = frozenset({"c_audit", "c__inbox"})
+UNTRACKED = frozenset({"c_audit", "c__inbox", "c__sequences"})
 """Collections a refusal may change: its own record on the audit chain (recording every
-refusal is a rule, SBX-5/SEC-4) and the consumer inbox, which moves with other services'
-events rather than with the request."""
+refusal is a rule, SBX-5/SEC-4); the consumer inbox, which moves with other services'
+events rather than with the request; and number counters (a number drawn for a command
+that is then refused is skipped, never reused: a gap, not a document)."""
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -74,7 +75,9 @@ class Running:
         return asyncio.run(issuer.issue(principal, ttl_seconds=3600))
 
     def snapshot(self, service: str) -> Snapshot:
-        """Every row of ``service``'s store except ``UNTRACKED``, read-only."""
+        """A fingerprint of every collection of ``service``'s store except ``UNTRACKED``:
+        per collection its ids and their versions and outbox positions (every write of
+        the store bumps a version or adds a row), read-only."""
         path = self.data_dir / f"{service}.sqlite"
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
         try:
@@ -85,7 +88,7 @@ class Running:
             ]
             return {
                 t: db.execute(
-                    f'SELECT id, version, doc, outbox_seq FROM "{t}" ORDER BY id'  # noqa: S608
+                    f'SELECT id, version, length(doc), outbox_seq FROM "{t}" ORDER BY id'
                 ).fetchall()
                 for t in sorted(tables)
             }
