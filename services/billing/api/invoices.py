@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 
 from contracts.envelope import Role
 from contracts.errors import Forbidden
@@ -17,6 +17,7 @@ from libs.store.port import Document
 from services.billing import commands
 from services.billing.api.prices import revenue_view
 from services.billing.api.schemas import (
+    PERIOD_PATTERN,
     DistributionBody,
     DistributionView,
     InvoiceLineView,
@@ -116,7 +117,9 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         async def browse(
             self,
             request: Request[Any, Any, Any],
-            period: Annotated[str | None, QueryParameter(required=False, max_length=7)] = None,
+            period: Annotated[
+                str | None, QueryParameter(required=False, pattern=PERIOD_PATTERN)
+            ] = None,
             customer_org_id: Annotated[
                 str | None, QueryParameter(required=False, max_length=64)
             ] = None,
@@ -174,7 +177,9 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             guards=[roles(*OVERSIGHT)],
             summary="The distribution of a period, with the non-tax revenue ledger",
         )
-        async def distribution(self, period: FromPath[str]) -> DistributionView:
+        async def distribution(
+            self, period: Annotated[str, Parameter(pattern=PERIOD_PATTERN)]
+        ) -> DistributionView:
             return distribution_view(await commands.get_distribution(ctx, period))
 
         @get(

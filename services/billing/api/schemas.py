@@ -12,7 +12,9 @@ Fen = Annotated[int, msgspec.Meta(ge=0, le=10**15)]
 OrgId = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 ProductId = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 UnitName = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
-Period = Annotated[str, msgspec.Meta(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")]
+PERIOD_PATTERN = r"^20\d\d-(0[1-9]|1[0-2])$"
+"""A billing period: a month, ``YYYY-MM``."""
+Period = Annotated[str, msgspec.Meta(pattern=PERIOD_PATTERN)]
 BasisPoints = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
 
