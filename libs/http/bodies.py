@@ -12,7 +12,7 @@ into ``False``, and recurses without bound into a deeply nested body. ``StrictRe
 3. nesting is bounded: deeper than ``MAX_DEPTH`` levels (or deep enough to exhaust the
    decoder's recursion guard) is refused with 400 before anything else runs;
 4. every string is checked and NFC-normalized by its kind (``contracts.text``): ids,
-   names and free text (a mapping's keys as names, its values as text).
+   names and free text (a mapping's keys as non-empty names, its values as text).
 
 Litestar then converts the already typed value, which passes through unchanged.
 """
@@ -115,6 +115,8 @@ def _clean(value: Any, path: str, kind: text.Kind, depth: int) -> Any:
         changed = False
         for key, item in value.items():
             name = str(key)
+            if name == "":
+                raise _invalid(path, "a key of this mapping is empty")
             new_key = _clean(key, _join(path, name), "name", depth + 1)
             new_item = _clean(item, _join(path, name), "text", depth + 1)
             changed = changed or new_key is not key or new_item is not item

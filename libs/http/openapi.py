@@ -223,7 +223,7 @@ def _tighten_schema(
         changes["additional_properties"] = _tighten(
             schema.additional_properties, "text", components, done
         )
-        changes["property_names"] = Schema(pattern=text.NAME_PATTERN)
+        changes["property_names"] = Schema(min_length=1, pattern=text.NAME_PATTERN)
     if isinstance(schema.items, Schema | Reference):
         changes["items"] = _tighten(schema.items, kind, components, done)
     if _is(schema, OpenAPIType.STRING) and _free(schema):

@@ -229,3 +229,12 @@ async def test_openapi_states_the_billing_period_and_masking_key_rules(
     billing = (await client.get("/billing/schema/openapi.json")).json()
     period = billing["components"]["schemas"]["InvoiceRunBody"]["properties"]["period"]
     assert period["pattern"] == r"^20\d\d-(0[1-9]|1[0-2])$"
+
+
+async def test_openapi_states_that_a_masking_rule_names_an_item(
+    running: tuple[Platform, Client],
+) -> None:
+    _, client = running
+    document = (await client.get("/request_review/schema/openapi.json")).json()
+    masking = document["components"]["schemas"]["ConditionBody"]["properties"]["masking"]
+    assert masking["propertyNames"]["minLength"] == 1

@@ -86,12 +86,14 @@ class Running:
                 for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
                 if name.startswith("c_") and name not in UNTRACKED
             ]
-            return {
+            rows = {
                 t: db.execute(
                     f'SELECT id, version, length(doc), outbox_seq FROM "{t}" ORDER BY id'
                 ).fetchall()
                 for t in sorted(tables)
             }
+            # A collection's table is made on first use: an empty one is no state.
+            return {t: r for t, r in rows.items() if r}
         finally:
             db.close()
 
