@@ -1,16 +1,16 @@
-"""A real ``pdo up`` on 127.0.0.1 for tests that must go through a socket: a subprocess on
-a free port with a temporary data directory, its tokens (``pdo token`` for demo
+"""A real ``pdo up`` on 127.0.0.1 for tests that must go through a socket (beside
+``tests.infra.pdo_up``, this one sets the demo's size and lifts the rate limit, waits for
+every demo resource, and reads the stores): a subprocess on a free port with a temporary
+data directory, its tokens (``pdo token`` for demo
 organizations, the instance's own keyring for principals the demo does not have) and
 read-only snapshots of each service's SQLite store."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,10 +24,10 @@ from libs.auth.tokens import TokenIssuer
 from libs.clock import SystemClock
 from libs.demo.zibo import RESOURCES
 from libs.secrets.keyring import LocalKeyring, load_or_create_passphrase
+from tests.infra.pdo_up import PDO, REPO
+from tests.infra.pdo_up import pdo_env as _env
 from tests.infra.servers import free_port
 
-PDO = [sys.executable, "-m", "libs.cli"]
-REPO = Path(__file__).resolve().parents[2]
 REGION = "370300"
 
 Snapshot = dict[str, list[tuple[str, int, int, int | None]]]
@@ -38,12 +38,6 @@ UNTRACKED = frozenset({"c_audit", "c__inbox", "c__sequences"})
 refusal is a rule, SBX-5/SEC-4); the consumer inbox, which moves with other services'
 events rather than with the request; and number counters (a number drawn for a command
 that is then refused is skipped, never reused: a gap, not a document)."""
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PDO_")}
-    env.update(extra)
-    return env
 
 
 @dataclass
