@@ -58,15 +58,14 @@ HOST_DESCRIBING = frozenset(
         "duckdb_logs",
         "duckdb_variables",
         "getvariable",
-        "which_secret",
-        "getenv",
     }
 )
 """Functions, table functions and views that tell a job about the host: directories and
 paths (``temp_directory``, ``extension_directory``, ``secret_directory``,
 ``allowed_directories``, ``home_directory``, database files), memory and thread figures,
 extensions and secrets. ``version()`` is not among them: the engine's version is no
-secret. ``pragma_*`` table functions are refused by the same rule."""
+secret. ``pragma_*`` table functions are refused by the same rule; ``getenv`` and
+``which_secret`` already are, as reads from outside (SBX-1)."""
 URL = re.compile(r"\b(?:https?|s3a?|s3n|gcs?|gs|r2|az|azure|abfss?|hf|ftp|file)://", re.I)
 """A URL in a job: the network is not reachable from a sandbox (SBX-2)."""
 _FILE_LIKE = re.compile(r"[/\\:~]|\.[A-Za-z0-9]{1,12}$")

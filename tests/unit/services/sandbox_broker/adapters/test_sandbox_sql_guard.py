@@ -97,7 +97,7 @@ ESCAPES = [
     ("CREATE SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')", "SBX-2", "secrets"),
     ("CREATE PERSISTENT SECRET s (TYPE s3)", "SBX-2", "secrets"),
     ("IMPORT DATABASE '/tmp/dump'", "SBX-4", "IMPORT DATABASE"),
-    ("SELECT * FROM duckdb_settings()", "SBX-1", "duckdb_settings()"),
+    ("SELECT * FROM duckdb_settings()", "SBX-2", "describes the host"),
     ("SELECT 1; SELECT 2", "SBX-1", "exactly one statement"),
     ("SELECT 1; COPY market_registration TO '/tmp/x'", "SBX-1", "exactly one statement"),
     ("", "SBX-1", "empty"),
