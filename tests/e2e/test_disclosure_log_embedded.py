@@ -1,6 +1,7 @@
 """Disclosure end to end, embedded: public events become records in the transparency log
 (DIS-1), tree heads are signed and proofs served over public HTTP (DIS-3), a redelivered
-event never adds a second leaf, and bad parameters are 400 problems naming them."""
+event never adds a second leaf, and bad parameters are problems naming them (400 when
+malformed, 422 when well-formed but beyond the log as it stands)."""
 
 from __future__ import annotations
 
@@ -276,7 +277,7 @@ async def test_DIS_3_a_crash_between_commit_and_write_out_is_finished_later(
     await p.stop()
 
 
-async def test_DIS_3_bad_parameters_are_400_problems_naming_the_parameter(
+async def test_DIS_3_bad_parameters_are_problems_naming_the_parameter(
     tmp_path: Path,
 ) -> None:
     p = platform(tmp_path, services=("disclosure",))
@@ -284,15 +285,23 @@ async def test_DIS_3_bad_parameters_are_400_problems_naming_the_parameter(
         for payload, subject in EVENTS[:4]:
             await publish(p, payload, subject=subject)
         await signed_size(client, 4)
-        cases = {
+        # Well-formed but beyond the log as it stands: 422, naming the parameter.
+        beyond = {
             "/disclosure/log/proofs/inclusion?index=4&tree_size=4": "index",
             "/disclosure/log/proofs/inclusion?index=0&tree_size=5": "tree_size",
+            "/disclosure/log/proofs/consistency?first=3&second=2": "first",
+            "/disclosure/log/proofs/consistency?first=1&second=9": "second",
+        }
+        for url, parameter in beyond.items():
+            response = await client.get(url)
+            assert response.status_code == 422, (url, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert parameter in response.json()["detail"], url
+        cases = {
             "/disclosure/log/proofs/inclusion?index=-1&tree_size=4": "index",
             "/disclosure/log/proofs/inclusion?index=x": "index",
             "/disclosure/log/proofs/inclusion?index=0&tree_size=0": "tree_size",
-            "/disclosure/log/proofs/consistency?first=3&second=2": "first",
             "/disclosure/log/proofs/consistency?first=0&second=2": "first",
-            "/disclosure/log/proofs/consistency?first=1&second=9": "second",
             "/disclosure/log/proofs/consistency?first=1": "second",
             "/disclosure/log/tree-heads?tree_size=-3": "tree_size",
         }

@@ -4,15 +4,32 @@ DIS-2), public — JSON by default; HTML in Chinese as ``{year}.html`` or ``?for
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get
 from litestar.exceptions import ValidationException
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.params import PathParameter, QueryParameter
 
 from libs.service import ServiceContext
 from services.disclosure import annual_facts
 from services.disclosure.api.pages import html_response, render_annual_report
+
+
+@dataclass
+class JsonOrHtml(Operation):
+    """The report's operation as documented: its 200 answer is the report as JSON, or the
+    Chinese page as HTML (Litestar documents one media type per answer by itself)."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if ok is not None and hasattr(ok, "content"):
+            ok.content = {
+                "application/json": OpenAPIMediaType(schema=Schema(type=OpenAPIType.OBJECT)),
+                "text/html": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+            }
+
 
 _YEAR = re.compile(r"^(?P<year>2\d{3})(?P<html>\.html)?$")
 
@@ -41,6 +58,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
                 "canonical JSON of the report without ``content_hash``, ``generated_at``, "
                 "``late`` and ``provisional``."
             ),
+            operation_class=JsonOrHtml,
         )
         async def read(
             self,

@@ -18,7 +18,7 @@ from litestar import Controller, get
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter, QueryParameter
 
-from contracts.errors import NotFound
+from contracts.errors import DomainError, NotFound
 from libs.service import ServiceContext
 from services.disclosure import tree_heads
 from services.disclosure.domain.tree_head import TreeHead
@@ -95,6 +95,13 @@ def entry_view(entry: LogEntry) -> EntryView:
     return EntryView(leaf_index=entry.index, leaf_hash=entry.leaf_hash.hex(), record=entry.record)
 
 
+def beyond_the_log(name: str, message: str) -> DomainError:
+    """A 422 problem naming the parameter: well-formed (the OpenAPI document allows it) but
+    not answerable against the log as it stands (a size it has not reached, an index at or
+    past the tree size, a first size above the second)."""
+    return DomainError(f"Invalid {name}: {message}", field=name)
+
+
 def bad_parameter(name: str, message: str) -> ValidationException:
     """A 400 problem whose ``errors`` name the parameter (``libs.http.problems``)."""
     return ValidationException(
@@ -118,7 +125,7 @@ def controller(ctx: ServiceContext, stored: StoredLog) -> type[Controller]:
     async def provable_size(name: str, size: int) -> None:
         available = await stored.size()
         if size > available:
-            raise bad_parameter(name, f"the log has {available} entries, not {size}")
+            raise beyond_the_log(name, f"the log has {available} entries, not {size}")
 
     class TransparencyLog(Controller):
         path = "/log"
@@ -166,7 +173,7 @@ def controller(ctx: ServiceContext, stored: StoredLog) -> type[Controller]:
                 tree_size = head.tree_size
             await provable_size("tree_size", tree_size)
             if index >= tree_size:
-                raise bad_parameter("index", f"must be below tree_size {tree_size}")
+                raise beyond_the_log("index", f"must be below tree_size {tree_size}")
             leaf, path = await stored.leaf_and_inclusion_proof(index, tree_size)
             return InclusionProofView(
                 leaf_index=index,
@@ -178,7 +185,7 @@ def controller(ctx: ServiceContext, stored: StoredLog) -> type[Controller]:
         @get("/proofs/consistency", summary="Proof that a later tree extends an earlier one")
         async def consistency(self, first: Size, second: Size) -> ConsistencyProofView:
             if first > second:
-                raise bad_parameter("first", f"must not exceed second ({second})")
+                raise beyond_the_log("first", f"must not exceed second ({second})")
             await provable_size("second", second)
             path = await stored.consistency_proof(first, second)
             return ConsistencyProofView(

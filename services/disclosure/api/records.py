@@ -57,7 +57,9 @@ def controller(ctx: ServiceContext, stored: StoredLog) -> type[Controller]:
         @get("/", summary="Public disclosure records (公开记录), in log order")
         async def browse(
             self,
-            kind: Annotated[str | None, QueryParameter(max_length=40)] = None,
+            kind: Annotated[
+                str | None, QueryParameter(max_length=40, schema_extra={"enum": sorted(KINDS)})
+            ] = None,
             offset: Annotated[int, QueryParameter(ge=0, le=10**12)] = 0,
             limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> RecordPage:

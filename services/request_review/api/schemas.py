@@ -7,16 +7,24 @@ import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.params import KwargDefinition
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 OptionalText = Annotated[str, msgspec.Meta(max_length=4000)]
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-ItemName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+ItemName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100), KwargDefinition(min_length=1, max_length=100)
+]
+"""A data item's name. Litestar documents the ``msgspec.Meta`` of a struct's fields but not of
+a list's or mapping's members, so the bounds are stated once more for the OpenAPI."""
 Justification = Annotated[str, msgspec.Meta(max_length=2000)]
 """Checked non-blank by the domain so the problem names REQ-2."""
 RowFilter = Annotated[str, msgspec.Meta(max_length=2000)]
-Method = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Method = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64), KwargDefinition(min_length=1, max_length=64)
+]
+"""A masking method (a mapping's value: its bounds stated twice, as for ``ItemName``)."""
 ScenarioClass = Literal["public_interest", "commercial"]
 Days = Annotated[int, msgspec.Meta(ge=1, le=3650)]
 
