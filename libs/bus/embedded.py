@@ -88,6 +88,28 @@ class EmbeddedBus:
     def _launch(self, sub: _Subscription) -> None:
         sub.task = asyncio.create_task(self._consume(sub), name=f"embedded-bus:{sub.group}")
 
+    async def stop_consuming(self, *, within: float = 10.0) -> None:
+        """Each consumer finishes and commits the batch in hand, then returns; one still
+        busy after ``within`` seconds (a store that stays down) is cancelled uncommitted."""
+        self._running = False
+        tasks = [s.task for s in self._subs if s.task is not None]
+        for sub in self._subs:
+            sub.wake.set()
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=within)
+            for task in late:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        for s in self._subs:
+            s.task = None
+
+    async def unready_reason(self) -> str | None:
+        if self._db is None or not self._running:
+            return "embedded bus not started"
+        return None
+
     async def stop(self) -> None:
         self._running = False
         tasks = [s.task for s in self._subs if s.task is not None]
@@ -150,7 +172,7 @@ class EmbeddedBus:
 
     async def _consume(self, sub: _Subscription) -> None:
         cursor = self._cursor(sub.group)
-        while True:
+        while self._running:
             sub.wake.clear()
             rows = self._fetch(sub, cursor)
             if not rows:

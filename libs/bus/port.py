@@ -50,4 +50,14 @@ class EventBus(Protocol):
 
     async def start(self) -> None: ...
 
+    async def stop_consuming(self) -> None:
+        """Take no new records; the batch in hand is handled and committed first.
+        Publishing still works until ``stop``."""
+        ...
+
+    async def unready_reason(self) -> str | None:
+        """None when the bus is reachable and every consumer has joined its group;
+        otherwise a short reason (for ``/readyz``)."""
+        ...
+
     async def stop(self) -> None: ...
