@@ -226,6 +226,7 @@ class Platform:
         for running in self.running.values():
             await running.store.close()
         self.started = False
+        log.info("stopped cleanly: consumers committed, outbox drained, stores closed")
 
     async def readiness(self) -> dict[str, Any]:
         """What ``/readyz`` answers: ready when started, not stopping, every store answers
