@@ -159,6 +159,7 @@ class Platform:
                 verifier=verifier,
                 data_dir=self.settings.data_dir / name,
                 demo=self.settings.demo,
+                distributed=self.settings.mode == "distributed",
             )
             parts = load_builder(name)(ctx)
             relay = OutboxRelay(

@@ -37,6 +37,9 @@ class ServiceContext:
     """Where the service may keep files of its own (sandbox-broker: its sandboxes)."""
     demo: bool = False
     """The demo city is loaded (embedded ``pdo up``): services seed their demo data."""
+    distributed: bool = False
+    """Distributed mode (``pdo serve``): production guarantees are mandatory, never
+    degraded (e.g. the sandbox broker refuses jobs without OS isolation)."""
     notify_outbox: Callable[[], None] = field(default=lambda: None)
 
 
