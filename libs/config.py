@@ -44,6 +44,7 @@ class Settings:
     vault_addr: str = ""
     vault_token: str = ""
     vault_k8s_role: str = ""
+    vault_agent_proxy: bool = False
     vault_k8s_mount: str = "kubernetes"
     vault_k8s_token_path: Path = SERVICE_ACCOUNT_TOKEN
     otlp_endpoint: str = ""
@@ -84,6 +85,7 @@ def load(env: Mapping[str, str] | None = None, *, mode: Mode | None = None) -> S
         vault_addr=env.get("PDO_VAULT_ADDR", ""),
         vault_token=env.get("VAULT_TOKEN", ""),
         vault_k8s_role=env.get("PDO_VAULT_K8S_ROLE", ""),
+        vault_agent_proxy=env.get("PDO_VAULT_AGENT_PROXY", "") == "1",
         vault_k8s_mount=env.get("PDO_VAULT_K8S_MOUNT", "kubernetes"),
         vault_k8s_token_path=Path(env.get("PDO_VAULT_K8S_TOKEN_PATH", str(SERVICE_ACCOUNT_TOKEN))),
         otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
@@ -137,6 +139,8 @@ def _check_vault(settings: Settings) -> None:
             "PDO_VAULT_ADDR is required in distributed mode (secrets live in Vault only; "
             "the local keyring is for embedded mode)"
         )
+    if settings.vault_agent_proxy:
+        return  # a Vault Agent sidecar signs in and adds its token to every request
     if not settings.vault_token and not settings.vault_k8s_role:
         raise ConfigError(
             "VAULT_TOKEN or PDO_VAULT_K8S_ROLE (Vault Kubernetes auth) is required in "
