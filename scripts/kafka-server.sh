@@ -314,7 +314,7 @@ status() {
 
 cmd="${1:-}"
 case "$cmd" in
-start) [[ $# -ge 3 ]] || usage; start "$2" "$3" "${4:-}" ;;
+start) [[ $# -ge 3 ]] || usage; start "$2" "$3" "${4:-}" "${5:-}" ;;
 stop) [[ $# -ge 2 ]] || usage; stop "$2" ;;
 kill9) [[ $# -ge 2 ]] || usage; kill9 "$2" ;;
 status) [[ $# -ge 2 ]] || usage; status "$2" ;;
