@@ -226,6 +226,8 @@ class VaultSecretStore:
             return await asyncio.to_thread(function, **kwargs)
 
     async def _sign_in(self, login: _KubernetesLogin) -> None:
+        self._client.token = None  # a login carries no (expired) token
+        self._logged_in = False
         try:
             jwt = login.jwt_path.read_text(encoding="ascii").strip()
         except OSError as exc:
