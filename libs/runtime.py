@@ -21,7 +21,7 @@ from contracts.envelope import Envelope
 from contracts.topics import SERVICES, topic_for
 from libs.audit import AuditLog
 from libs.auth.tokens import TokenVerifier
-from libs.bus.consumer import Consumer, EnvelopeHandler
+from libs.bus.consumer import Consumer, EnvelopeHandler, ProjectionConsumer
 from libs.bus.embedded import EmbeddedBus
 from libs.bus.inbox import Inbox
 from libs.bus.port import EventBus
@@ -184,6 +184,18 @@ class Platform:
                     else consumer_group(self.settings.region, name)
                 )
                 self.bus.subscribe(topics, group, consumer)
+            if parts.projections:
+                projected = sorted(
+                    {topic_for(t).name(self.settings.region) for t in parts.projections}
+                )
+                self.bus.subscribe(
+                    projected,
+                    f"{name}.projection",
+                    ProjectionConsumer(
+                        name=name, handler=dispatcher(f"{name}.projection", parts.projections)
+                    ),
+                    every_replica=True,
+                )
         return self
 
     async def start(self) -> None:

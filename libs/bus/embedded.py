@@ -72,7 +72,10 @@ class EmbeddedBus:
             self._db = db
         return self._db
 
-    def subscribe(self, topics: list[str], group: str, handler: Handler) -> None:
+    def subscribe(
+        self, topics: list[str], group: str, handler: Handler, *, every_replica: bool = False
+    ) -> None:
+        # One process holds the whole log: every subscription already sees every record.
         if any(s.group == group for s in self._subs):
             raise ValueError(f"consumer group {group!r} is already subscribed")
         self._subs.append(_Subscription(group, list(topics), handler))

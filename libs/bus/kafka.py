@@ -112,7 +112,9 @@ class KafkaBus:
     def broker(self) -> KafkaBroker:
         return self._broker
 
-    def subscribe(self, topics: list[str], group: str, handler: Handler) -> None:
+    def subscribe(
+        self, topics: list[str], group: str, handler: Handler, *, every_replica: bool = False
+    ) -> None:
         if self._started:
             raise RuntimeError("subscribe before start(): Kafka consumers join their group once")
 
@@ -123,13 +125,14 @@ class KafkaBus:
 
         subscriber = self._broker.subscriber(
             *topics,
-            group_id=group,
+            # No group for a per-replica read model: all partitions, from the start.
+            group_id=None if every_replica else group,
             decoder=_keep_raw,
             batch=True,
             max_records=500,
             batch_timeout_ms=50,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL if every_replica else AckPolicy.NACK_ON_ERROR,
         )
         subscriber(on_batch)
 

@@ -46,7 +46,13 @@ class EventBus(Protocol):
         """Publish several records; returns when all are durable."""
         ...
 
-    def subscribe(self, topics: list[str], group: str, handler: Handler) -> None: ...
+    def subscribe(
+        self, topics: list[str], group: str, handler: Handler, *, every_replica: bool = False
+    ) -> None:
+        """``every_replica``: this process receives every record of ``topics`` from the
+        start of the log, whatever other processes of the group do, and commits nothing
+        (for read models each replica keeps in memory)."""
+        ...
 
     async def start(self) -> None: ...
 

@@ -4,8 +4,8 @@ Theory of operation: ``plan(region)`` is pure — every topic of the registry fo
 region (with its dead-letter topic), its partitions, retention and cleanup policy, and
 for each service's principal the least-privilege ACLs the registry implies:
 
-- produce: WRITE and DESCRIBE on the prefix ``pdo.<region>.<segment>.`` of its own
-  streams (it produces nothing else);
+- produce: WRITE, READ and DESCRIBE on the prefix ``pdo.<region>.<segment>.`` of its own
+  streams (it writes nothing else; it reads them back for its per-replica read models);
 - consume: READ and DESCRIBE on each topic it consumes (literal names), WRITE on those
   topics' dead-letter topics (the consumer dead-letters what it cannot handle), READ on
   consumer groups with the prefix ``pdo.<region>.<service>``.
@@ -145,7 +145,8 @@ def _acls_for(region: str, service: str) -> Iterable[AclPlan]:
     who = f"User:{principal_name(region, service)}"
     prefixes = sorted({f"pdo.{region}.{t.segment}." for t in TOPICS if t.producer == service})
     for prefix in prefixes:
-        for op in (OP_WRITE, OP_DESCRIBE):
+        # Read too: every replica keeps its read models from the service's own streams.
+        for op in (OP_WRITE, OP_READ, OP_DESCRIBE):
             yield AclPlan(who, RESOURCE_TOPIC, prefix, PATTERN_PREFIXED, op)
     for spec in TOPICS:
         if service not in spec.consumers:

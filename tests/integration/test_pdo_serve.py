@@ -259,3 +259,45 @@ def test_distributed_mode_without_vault_stops_at_start_naming_the_setting(
     assert result.returncode == 2
     assert named in result.stderr
     assert not (tmp_path / "keyring.bin").exists()
+
+
+def test_two_catalog_replicas_each_answer_searches_from_every_resource(
+    tmp_path: Path, kafka_bootstrap: str, mongo_uri: str, vault: VaultStub
+) -> None:
+    """Two catalog processes on one Kafka and one database, 200 resources registered
+    through either: each process's search returns all 200 (each replica keeps its own
+    search index from every event, not from its share of the group's partitions)."""
+    region = fresh_region()
+    provision_region(kafka_bootstrap, region)
+    env = base_env(tmp_path, region, kafka_bootstrap, mongo_uri, vault)
+    replicas = [start("catalog", env, tmp_path / f"catalog-{i}.log") for i in range(2)]
+    n = 200
+    try:
+        for replica in replicas:
+            replica.wait_ready()
+        headers = auth(vault, region)
+        with httpx.Client(timeout=15) as http:
+            for i in range(n):
+                created = http.post(
+                    f"{replicas[i % 2].base}/catalog/resources/",
+                    json=resource_body(f"企业纳税信息{i:03d}"),
+                    headers=headers,
+                )
+                assert created.status_code == 201, created.text
+            for replica in replicas:
+                deadline = time.monotonic() + 60
+                while True:
+                    page = http.get(
+                        f"{replica.base}/catalog/resources/",
+                        params={"limit": 200},
+                        headers=headers,
+                    ).json()
+                    if page["total"] == n or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.3)
+                assert page["total"] == n, replica.base
+                names = {item["name"] for item in page["items"]}
+                assert names == {f"企业纳税信息{i:03d}" for i in range(n)}
+    finally:
+        for replica in replicas:
+            replica.terminate()
