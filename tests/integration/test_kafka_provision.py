@@ -5,6 +5,7 @@ principal held to its ACLs on the SASL listener."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import GroupAuthorizationFailedError, KafkaError, TopicAuthorizationFailedError
 
 from contracts.topics import TOPICS
+from libs.bus.kafka import KafkaBus, KafkaCredentials
+from libs.bus.port import Message
 from libs.bus.provision import consumer_group, plan
 from tests.infra.servers import ACL_TEST_REGION, SASL_TEST_USERS, KafkaServer
 from tests.integration.test_resource_flow_kafka import fresh_region
@@ -164,3 +167,34 @@ async def test_a_service_principal_is_held_to_its_acls(kafka_server: KafkaServer
             await foreign.commit()
         finally:
             await foreign.stop()
+
+
+async def test_the_bus_connects_as_its_service_principal_over_sasl(
+    kafka_server: KafkaServer,
+) -> None:
+    """``KafkaBus`` with the credentials the chart passes (PDO_KAFKA_*): catalog's
+    principal publishes its own stream and its per-replica read model reads it back."""
+    region = ACL_TEST_REGION
+    assert provision(kafka_server.bootstrap, region).returncode == 0
+    user = f"pdo-{region}-catalog"
+    bus = KafkaBus(
+        kafka_server.sasl_bootstrap,
+        client_id="sasl-test",
+        credentials=KafkaCredentials("SASL_PLAINTEXT", "PLAIN", user, SASL_TEST_USERS[user]),
+    )
+    topic = f"pdo.{region}.catalog.resources.v1"
+    marker = uuid.uuid4().hex.encode()
+    seen = asyncio.Event()
+
+    async def handler(batch: list[Message]) -> None:
+        if any(m.value == marker for m in batch):
+            seen.set()
+
+    bus.subscribe([topic], "catalog.projection", handler, every_replica=True)
+    await bus.start()
+    try:
+        await bus.publish(Message(topic=topic, key="r-1", value=marker))
+        await asyncio.wait_for(seen.wait(), timeout=60)
+        assert await bus.unready_reason() is None
+    finally:
+        await bus.stop()
