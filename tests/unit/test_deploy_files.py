@@ -86,10 +86,10 @@ def test_compose_runs_all_nine_services(compose: dict[str, Any]) -> None:
         service = by_command[f"pdo serve {name}"]
         assert service["build"]["dockerfile"] == "Dockerfile"
         env = _env(service)
-        assert env["PDO_SERVICE"] == name
+        assert env["OTEL_SERVICE_NAME"] == name
         assert env["PDO_REGION"] == "370300"
         assert env["PDO_KAFKA_BOOTSTRAP"] == "kafka:9092"
-        assert env["PDO_MONGO_URI"] == "mongodb://mongo:27017"
+        assert env["PDO_MONGO_URI"].startswith("mongodb://pdo:${MONGO_ROOT_PASSWORD")
         assert env["PDO_VAULT_ADDR"] == "http://vault:8200"
         assert INTERPOLATED.match(env["VAULT_TOKEN"])
         assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
@@ -97,8 +97,11 @@ def test_compose_runs_all_nine_services(compose: dict[str, Any]) -> None:
         (mapping,) = service["ports"]
         assert str(mapping).endswith(f"{8000 + index}:8000")
         ports.add(str(mapping))
-        assert "/healthz" in " ".join(service["healthcheck"]["test"])
-        assert {"kafka", "mongo", "vault"} <= set(service["depends_on"])
+        assert "/readyz" in " ".join(service["healthcheck"]["test"])
+        assert {"kafka-provision", "mongo", "vault"} <= set(service["depends_on"])
+        assert service["depends_on"]["kafka-provision"]["condition"] == (
+            "service_completed_successfully"
+        )
     assert len(by_command) == len(SERVICES) == len(ports)
 
 
