@@ -26,6 +26,7 @@ from libs.bus.inbox import Inbox
 from libs.bus.port import EventBus, Message
 from libs.store.port import DocumentStore
 from libs.store.sqlite import SqliteDocumentStore
+from tests.support.kafka_topics import create_topics
 
 BATCH = 500
 
@@ -43,8 +44,12 @@ def payloads(n: int) -> list[OrgRegistered]:
     ]
 
 
-async def mesh(bus: EventBus, store: DocumentStore, n: int, name: str) -> Result:
+async def mesh(
+    bus: EventBus, store: DocumentStore, n: int, name: str, *, bootstrap: str = ""
+) -> Result:
     topic = f"pdo.370300.bench.t{uuid.uuid4().hex[:8]}.v1"
+    if bootstrap:  # the broker never auto-creates topics
+        create_topics(bootstrap, topic)
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
     done = asyncio.Event()
@@ -96,6 +101,7 @@ async def _warm_up(
 
 async def raw_aiokafka(bootstrap: str, n: int) -> Result:
     topic = f"pdo.370300.bench.raw{uuid.uuid4().hex[:8]}.v1"
+    create_topics(bootstrap, topic)
     values = [
         encode(new_envelope(p, region="370300", actor=SYSTEM_ACTOR, subject=p.org_id))
         for p in payloads(n)
@@ -165,7 +171,11 @@ async def kafka_mesh(bootstrap: str, n: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="pdo-bench-") as tmp:
         store = SqliteDocumentStore(Path(tmp) / "consumer.sqlite")
         result = await mesh(
-            KafkaBus(bootstrap, client_id="bench"), store, n, "mesh on Kafka (SQLite inbox)"
+            KafkaBus(bootstrap, client_id="bench"),
+            store,
+            n,
+            "mesh on Kafka (SQLite inbox)",
+            bootstrap=bootstrap,
         )
         await store.close()
         return result
@@ -178,7 +188,11 @@ async def kafka_mesh_ferret(bootstrap: str, mongo_uri: str, n: int) -> Result:
 
     store = MongoDocumentStore(mongo_uri, f"bench_{uuid.uuid4().hex[:6]}")
     result = await mesh(
-        KafkaBus(bootstrap, client_id="bench"), store, n, "mesh on Kafka (FerretDB inbox)"
+        KafkaBus(bootstrap, client_id="bench"),
+        store,
+        n,
+        "mesh on Kafka (FerretDB inbox)",
+        bootstrap=bootstrap,
     )
     await store.close()
     return result

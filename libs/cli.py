@@ -5,6 +5,8 @@ pdo serve <service>    one service in distributed mode, configured by environmen
 pdo contracts [--check] regenerate (or check) contracts/asyncapi.json and schemas
 pdo token --org ID     an access token for a demo organization (embedded mode only)
 pdo verify ...         check a disclosed record and the transparency log offline (DIS-3)
+pdo kafka provision --region R   create the registry's topics and ACLs for region R
+pdo kafka registry [--check]     write (or check) the chart's copy of the registry
 """
 
 from __future__ import annotations
@@ -57,19 +59,22 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
         if demo:
             await load_demo(platform)
         log.info(
-            "serving %d service(s) on http://%s:%d (health: /healthz)",
+            "serving %d service(s) on http://%s:%d (probes: /livez /readyz /startupz)",
             len(services),
             settings.http_host,
             settings.http_port,
         )
 
     app = gateway(platform, on_startup=[start], on_shutdown=[platform.stop])
+    # SIGTERM: uvicorn stops accepting connections, lets requests in flight finish (up
+    # to the grace period), then runs the shutdown hook: Platform.stop drains and exits.
     uvicorn.run(
         fresh_context_per_request(app),
         host=settings.http_host,
         port=settings.http_port,
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds / 2)),
     )
 
 
@@ -161,6 +166,83 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+REGISTRY_FILE = "deploy/helm/pdo/files/kafka-registry.json"
+
+
+def cmd_kafka_provision(args: argparse.Namespace) -> int:
+    """Creates what the registry needs on the broker; exit 0 done or nothing to do,
+    1 the broker refused a step (the message names it; a second run finishes the rest)."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.errors import KafkaError
+
+    from libs.bus.provision import ProvisionError, plan, provision
+    from libs.config import REGION_PATTERN_TEXT, valid_region
+    from libs.runtime import kafka_credentials
+
+    if not valid_region(args.region):
+        raise ConfigError(f"--region {args.region!r} is not {REGION_PATTERN_TEXT}")
+    env = dict(os.environ)
+    if args.bootstrap:
+        env["PDO_KAFKA_BOOTSTRAP"] = args.bootstrap
+    settings = load(env, mode="embedded")
+    if not settings.kafka_bootstrap:
+        raise ConfigError("PDO_KAFKA_BOOTSTRAP (or --bootstrap) is required")
+    target = plan(
+        args.region, partitions=args.partitions, replication_factor=args.replication_factor
+    )
+
+    async def run() -> int:
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=settings.kafka_bootstrap,
+            client_id="pdo-provision",
+            request_timeout_ms=args.timeout * 1000,
+            **kafka_credentials(settings).client_kwargs(),
+        )
+        try:
+            await admin.start()
+            report = await provision(admin, target, acls=not args.no_acls)
+        except ProvisionError as exc:
+            print(f"pdo kafka provision: {exc}", file=sys.stderr)
+            return 1
+        except KafkaError as exc:
+            print(f"pdo kafka provision: the broker refused: {exc!r}", file=sys.stderr)
+            return 1
+        finally:
+            await admin.close()
+        for name in report.created_topics:
+            print(f"created topic {name}")
+        for name in report.grown_topics:
+            print(f"grew topic {name} to {args.partitions} partitions")
+        for name in report.altered_topics:
+            print(f"set the configuration of topic {name}")
+        for acl in report.created_acls:
+            print(f"created ACL {acl}")
+        print(f"region {args.region}: {report.summary()}")
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_kafka_registry(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from libs.bus.provision import registry_document
+
+    target = Path(args.output)
+    text = json.dumps(registry_document(), indent=2, ensure_ascii=False) + "\n"
+    if args.check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            print(f"out of date (run `pdo kafka registry`): {target}", file=sys.stderr)
+            return 1
+        print(f"{target} is up to date")
+        return 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from services.disclosure import verify
 
@@ -187,6 +269,28 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.add_argument("--data-dir", default=None)
     token.set_defaults(func=cmd_token)
+    kafka = sub.add_parser("kafka", help="Kafka topics and principals from the registry")
+    kafka_sub = kafka.add_subparsers(dest="kafka_command", required=True)
+    prov = kafka_sub.add_parser(
+        "provision",
+        help="create every registry topic (and DLQ) and each service's ACLs for a region",
+        description="Idempotent: a second run changes nothing and says so. Connects with "
+        "PDO_KAFKA_BOOTSTRAP and PDO_KAFKA_SECURITY_PROTOCOL / _SASL_MECHANISM / _USERNAME "
+        "/ _PASSWORD, as a principal allowed to create topics and ACLs.",
+    )
+    prov.add_argument("--region", required=True, help="GB/T 2260 code, e.g. 370300")
+    prov.add_argument("--bootstrap", default=None, help="overrides PDO_KAFKA_BOOTSTRAP")
+    prov.add_argument("--partitions", type=int, default=3, help="per event topic (default 3)")
+    prov.add_argument("--replication-factor", type=int, default=1, help="(default 1)")
+    prov.add_argument("--no-acls", action="store_true", help="topics only (no authorizer)")
+    prov.add_argument("--timeout", type=int, default=30, help="seconds per request")
+    prov.set_defaults(func=cmd_kafka_provision)
+    reg = kafka_sub.add_parser(
+        "registry", help="write the registry the Helm chart renders Strimzi resources from"
+    )
+    reg.add_argument("--output", default=REGISTRY_FILE)
+    reg.add_argument("--check", action="store_true", help="fail if the file is stale")
+    reg.set_defaults(func=cmd_kafka_registry)
     from services.disclosure.verify import add_arguments as verify_arguments
 
     check = sub.add_parser(

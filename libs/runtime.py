@@ -2,7 +2,7 @@
 
 Embedded mode: one process, the durable in-process bus, one SQLite file per service,
 the local encrypted keyring. Distributed mode: Kafka, one MongoDB database per service,
-Vault (or the keyring when no Vault address is configured, e.g. in local test runs).
+Vault only (a missing Vault setting stops start-up; the keyring is for embedded mode).
 Everything is built here from ``Settings``; nothing connects at import time.
 """
 
@@ -13,7 +13,7 @@ import importlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from litestar import Litestar
 
@@ -21,17 +21,21 @@ from contracts.envelope import Envelope
 from contracts.topics import SERVICES, topic_for
 from libs.audit import AuditLog
 from libs.auth.tokens import TokenVerifier
-from libs.bus.consumer import Consumer, EnvelopeHandler
+from libs.bus.consumer import Consumer, EnvelopeHandler, ProjectionConsumer
 from libs.bus.embedded import EmbeddedBus
 from libs.bus.inbox import Inbox
 from libs.bus.port import EventBus
+from libs.bus.provision import consumer_group
 from libs.clock import Clock, SystemClock
-from libs.config import Settings
+from libs.config import ConfigError, Settings
 from libs.outbox import OutboxRelay
 from libs.secrets.port import SecretStore
 from libs.service import ServiceContext, ServiceParts
 from libs.store.port import DocumentStore
 from libs.store.traced import TracedDocumentStore
+
+if TYPE_CHECKING:
+    from libs.bus.kafka import KafkaCredentials
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +68,36 @@ def make_bus(settings: Settings, client_id: str) -> EventBus:
         return EmbeddedBus(settings.data_dir / "bus.sqlite")
     from libs.bus.kafka import KafkaBus
 
-    return KafkaBus(settings.kafka_bootstrap, client_id=client_id)
+    return KafkaBus(
+        settings.kafka_bootstrap, client_id=client_id, credentials=kafka_credentials(settings)
+    )
+
+
+def kafka_credentials(settings: Settings) -> KafkaCredentials:
+    from libs.bus.kafka import KafkaCredentials
+
+    return KafkaCredentials(
+        security_protocol=settings.kafka_security_protocol,
+        sasl_mechanism=settings.kafka_sasl_mechanism,
+        username=settings.kafka_username,
+        password=settings.kafka_password,
+    )
 
 
 def make_secrets(settings: Settings) -> SecretStore:
+    """Vault when configured (and always in distributed mode); else the local keyring."""
+    if settings.mode == "distributed" and not settings.vault_addr:
+        raise ConfigError("PDO_VAULT_ADDR is required in distributed mode")
     if settings.vault_addr:
         from libs.secrets.vault import VaultSecretStore
 
+        if settings.vault_k8s_role and not settings.vault_token:
+            return VaultSecretStore.with_kubernetes_auth(
+                settings.vault_addr,
+                role=settings.vault_k8s_role,
+                jwt_path=settings.vault_k8s_token_path,
+                mount=settings.vault_k8s_mount,
+            )
         return VaultSecretStore(settings.vault_addr, settings.vault_token or None)
     from libs.secrets.keyring import LocalKeyring, load_or_create_passphrase
 
@@ -111,6 +138,8 @@ class Platform:
     bus: EventBus | None = None
     secrets: SecretStore | None = None
     running: dict[str, RunningService] = field(default_factory=dict)
+    started: bool = False
+    stopping: bool = False
 
     def build(self) -> Platform:
         client_id = "pdo-" + ("embedded" if len(self.services) > 1 else self.services[0])
@@ -130,6 +159,7 @@ class Platform:
                 verifier=verifier,
                 data_dir=self.settings.data_dir / name,
                 demo=self.settings.demo,
+                distributed=self.settings.mode == "distributed",
             )
             parts = load_builder(name)(ctx)
             relay = OutboxRelay(
@@ -145,11 +175,32 @@ class Platform:
                     inbox=Inbox(store, name),
                     handler=dispatcher(name, parts.handlers),
                 )
-                self.bus.subscribe(topics, name, consumer)
+                # Kafka groups are region-scoped (``pdo.<region>.<service>``), so a city
+                # and a county instance on one cluster never share a group; the embedded
+                # log keeps its per-service cursors.
+                group = (
+                    name
+                    if self.settings.mode == "embedded"
+                    else consumer_group(self.settings.region, name)
+                )
+                self.bus.subscribe(topics, group, consumer)
+            if parts.projections:
+                projected = sorted(
+                    {topic_for(t).name(self.settings.region) for t in parts.projections}
+                )
+                self.bus.subscribe(
+                    projected,
+                    f"{name}.projection",
+                    ProjectionConsumer(
+                        name=name, handler=dispatcher(f"{name}.projection", parts.projections)
+                    ),
+                    every_replica=True,
+                )
         return self
 
     async def start(self) -> None:
-        assert self.bus is not None, "build() first"
+        if self.bus is None:
+            raise RuntimeError("Platform.build() must run before start()")
         for running in self.running.values():
             for hook in running.parts.on_start:
                 await hook()
@@ -160,16 +211,62 @@ class Platform:
             except Exception:
                 log.exception("outbox drain at start failed for %s", running.ctx.name)
             running.relay.start()
+        self.started = True
 
     async def stop(self) -> None:
+        """Graceful stop (SIGTERM): the consumers take no new records and the batch in
+        hand is handled and committed; then the outbox is drained one last time, within
+        the grace period, so every event staged by that batch or by an accepted request
+        is published before the producer closes. Whatever the grace period cannot
+        publish stays in the outbox for the next start: nothing is lost either way."""
+        self.stopping = True
+        if self.bus is not None:
+            await self.bus.stop_consuming()
         for running in self.running.values():
             for hook in running.parts.on_stop:
                 await hook()
             await running.relay.stop()
+        try:
+            async with asyncio.timeout(self.settings.shutdown_grace_seconds):
+                for running in self.running.values():
+                    await running.relay.drain()
+        except TimeoutError:
+            log.warning("outbox not drained within the grace period; left for the next start")
+        except Exception:
+            log.exception("final outbox drain failed; left for the next start")
         if self.bus is not None:
             await self.bus.stop()
         for running in self.running.values():
             await running.store.close()
+        self.started = False
+        log.info("stopped cleanly: consumers committed, outbox drained, stores closed")
+
+    async def readiness(self) -> dict[str, Any]:
+        """What ``/readyz`` answers: ready when started, not stopping, every store answers
+        and the bus is reachable with its consumers in their groups."""
+        problems: dict[str, str] = {}
+        if not self.started:
+            problems["platform"] = "starting"
+        if self.stopping:
+            problems["platform"] = "stopping"
+        report = await self.health()
+        problems.update(
+            {
+                f"store:{name}": "unreachable"
+                for name, up in report["services"].items()
+                if up != "up"
+            }
+        )
+        if self.bus is not None:
+            reason = await self.bus.unready_reason()
+            if reason is not None:
+                problems["bus"] = reason
+        return {
+            "status": "unready" if problems else "ready",
+            "region": self.settings.region,
+            "services": sorted(self.running),
+            "problems": problems,
+        }
 
     async def health(self) -> dict[str, Any]:
         async def one(name: str, running: RunningService) -> tuple[str, str]:

@@ -37,6 +37,9 @@ class ServiceContext:
     """Where the service may keep files of its own (sandbox-broker: its sandboxes)."""
     demo: bool = False
     """The demo city is loaded (embedded ``pdo up``): services seed their demo data."""
+    distributed: bool = False
+    """Distributed mode (``pdo serve``): production guarantees are mandatory, never
+    degraded (e.g. the sandbox broker refuses jobs without OS isolation)."""
     notify_outbox: Callable[[], None] = field(default=lambda: None)
 
 
@@ -47,6 +50,10 @@ class ServiceParts:
     name: str
     app: Litestar
     handlers: Mapping[str, EnvelopeHandler] = field(default_factory=dict)
+    projections: Mapping[str, EnvelopeHandler] = field(default_factory=dict)
+    """In-process read models that every replica keeps: each replica receives every
+    event of these types (no shared consumer group, no inbox); handlers re-read the
+    store, so a replayed or repeated event converges."""
     outbox_collections: tuple[str, ...] = ()
     on_start: tuple[Callable[[], Awaitable[None]], ...] = ()
     on_stop: tuple[Callable[[], Awaitable[None]], ...] = ()

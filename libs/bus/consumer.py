@@ -153,3 +153,40 @@ class Consumer:
             value=message.value,
             headers=headers,
         )
+
+
+class ProjectionConsumer:
+    """A bus handler for a read model every replica keeps: decode, call, retry.
+
+    No inbox (each replica must apply every event, and the projection's handlers are
+    idempotent re-reads of the store) and no dead-letter topic (the event is not this
+    replica's to dispose of): an event that still fails after ``max_attempts`` is logged
+    and the next ones are applied. ``StoreUnavailable`` propagates (redelivered)."""
+
+    def __init__(
+        self, *, name: str, handler: EnvelopeHandler, max_attempts: int = 3
+    ) -> None:
+        self._name = name
+        self._handler = handler
+        self._max_attempts = max_attempts
+
+    async def __call__(self, batch: list[Message]) -> None:
+        for message in batch:
+            try:
+                envelope = decode(message.value)
+            except (msgspec.DecodeError, msgspec.ValidationError, ValueError):
+                continue  # the service's own consumer group dead-letters it
+            for attempt in range(1, self._max_attempts + 1):
+                try:
+                    await self._handler(envelope)
+                    break
+                except StoreUnavailable:
+                    raise
+                except Exception:
+                    if attempt == self._max_attempts:
+                        log.exception(
+                            "read model skipped an event",
+                            extra={"projection": self._name, "event_id": str(envelope.event_id)},
+                        )
+                    else:
+                        await asyncio.sleep(0.05 * attempt)

@@ -72,7 +72,10 @@ class EmbeddedBus:
             self._db = db
         return self._db
 
-    def subscribe(self, topics: list[str], group: str, handler: Handler) -> None:
+    def subscribe(
+        self, topics: list[str], group: str, handler: Handler, *, every_replica: bool = False
+    ) -> None:
+        # One process holds the whole log: every subscription already sees every record.
         if any(s.group == group for s in self._subs):
             raise ValueError(f"consumer group {group!r} is already subscribed")
         self._subs.append(_Subscription(group, list(topics), handler))
@@ -87,6 +90,28 @@ class EmbeddedBus:
 
     def _launch(self, sub: _Subscription) -> None:
         sub.task = asyncio.create_task(self._consume(sub), name=f"embedded-bus:{sub.group}")
+
+    async def stop_consuming(self, *, within: float = 10.0) -> None:
+        """Each consumer finishes and commits the batch in hand, then returns; one still
+        busy after ``within`` seconds (a store that stays down) is cancelled uncommitted."""
+        self._running = False
+        tasks = [s.task for s in self._subs if s.task is not None]
+        for sub in self._subs:
+            sub.wake.set()
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=within)
+            for task in late:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        for s in self._subs:
+            s.task = None
+
+    async def unready_reason(self) -> str | None:
+        if self._db is None or not self._running:
+            return "embedded bus not started"
+        return None
 
     async def stop(self) -> None:
         self._running = False
@@ -150,7 +175,7 @@ class EmbeddedBus:
 
     async def _consume(self, sub: _Subscription) -> None:
         cursor = self._cursor(sub.group)
-        while True:
+        while self._running:
             sub.wake.clear()
             rows = self._fetch(sub, cursor)
             if not rows:

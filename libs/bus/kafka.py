@@ -14,12 +14,15 @@ bench (``bench/bus.py``) measured it at about a third of the whole mesh's cost.
 from __future__ import annotations
 
 import asyncio
+import ssl
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from libs.bus.port import Handler, Message
 
@@ -35,13 +38,72 @@ def _message(record: Any) -> Message:
     return Message(topic=record.topic, key=key, value=record.value, headers=headers)
 
 
+@dataclass(frozen=True, slots=True)
+class KafkaCredentials:
+    """How this process authenticates to Kafka as its own principal (DESIGN §5)."""
+
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = ""
+    username: str = ""
+    password: str = field(default="", repr=False)
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for aiokafka's producer, consumer and admin clients."""
+        kwargs: dict[str, Any] = {"security_protocol": self.security_protocol}
+        if self.security_protocol.endswith("SSL"):
+            kwargs["ssl_context"] = ssl.create_default_context()
+        if self.security_protocol.startswith("SASL_"):
+            kwargs.update(
+                sasl_mechanism=self.sasl_mechanism,
+                sasl_plain_username=self.username,
+                sasl_plain_password=self.password,
+            )
+        return kwargs
+
+    def faststream_security(self) -> BaseSecurity | None:
+        use_ssl = self.security_protocol.endswith("SSL")
+        context = ssl.create_default_context() if use_ssl else None
+        if self.security_protocol.startswith("SASL_"):
+            kinds: dict[str, Any] = {
+                "PLAIN": SASLPlaintext,
+                "SCRAM-SHA-256": SASLScram256,
+                "SCRAM-SHA-512": SASLScram512,
+            }
+            kind = kinds[self.sasl_mechanism]
+            return kind(  # type: ignore[no-any-return]
+                username=self.username, password=self.password, ssl_context=context
+            )
+        if use_ssl:
+            return BaseSecurity(ssl_context=context)
+        return None
+
+
+GRACE_SECONDS = 15.0
+"""How long a stopping consumer waits for its batch in hand (within the pod's grace)."""
+
+
 class KafkaBus:
     """An ``EventBus`` on Apache Kafka. One producer and one consumer set per process."""
 
-    def __init__(self, bootstrap_servers: str, *, client_id: str = "pdo") -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str = "pdo",
+        credentials: KafkaCredentials | None = None,
+    ) -> None:
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
-        self._broker = KafkaBroker(bootstrap_servers, client_id=client_id, logger=None)
+        self._credentials = credentials or KafkaCredentials()
+        # graceful_timeout: on stop, a subscriber takes no new records and waits (up to
+        # this many seconds) for the batch in hand to be handled and committed.
+        self._broker = KafkaBroker(
+            bootstrap_servers,
+            client_id=client_id,
+            logger=None,
+            graceful_timeout=GRACE_SECONDS,
+            security=self._credentials.faststream_security(),
+        )
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
         self._started = False
@@ -50,7 +112,9 @@ class KafkaBus:
     def broker(self) -> KafkaBroker:
         return self._broker
 
-    def subscribe(self, topics: list[str], group: str, handler: Handler) -> None:
+    def subscribe(
+        self, topics: list[str], group: str, handler: Handler, *, every_replica: bool = False
+    ) -> None:
         if self._started:
             raise RuntimeError("subscribe before start(): Kafka consumers join their group once")
 
@@ -61,13 +125,14 @@ class KafkaBus:
 
         subscriber = self._broker.subscriber(
             *topics,
-            group_id=group,
+            # No group for a per-replica read model: all partitions, from the start.
+            group_id=None if every_replica else group,
             decoder=_keep_raw,
             batch=True,
             max_records=500,
             batch_timeout_ms=50,
             auto_offset_reset="earliest",
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+            ack_policy=AckPolicy.MANUAL if every_replica else AckPolicy.NACK_ON_ERROR,
         )
         subscriber(on_batch)
 
@@ -75,6 +140,30 @@ class KafkaBus:
         await self._connect()
         await self._broker.start()
         self._started = True
+
+    async def stop_consuming(self) -> None:
+        for subscriber in self._broker.subscribers:
+            await subscriber.stop()
+
+    async def unready_reason(self) -> str | None:
+        if not self._started or self._producer is None:
+            return "kafka bus not started"
+        try:
+            async with asyncio.timeout(3):
+                await self._producer.client.fetch_all_metadata()
+        except Exception as exc:
+            return f"kafka unreachable: {type(exc).__name__}"
+        for subscriber in self._broker.subscribers:
+            consumer: Any = getattr(subscriber, "consumer", None)
+            if consumer is None or not subscriber.running:
+                return "a consumer is not running"
+            # Joined its group: the coordinator handed out an assignment (possibly empty
+            # when there are more replicas than partitions).
+            if consumer._subscription.subscription is None or (
+                consumer._subscription.subscription.assignment is None
+            ):
+                return "a consumer has not joined its group yet"
+        return None
 
     async def stop(self) -> None:
         await self._broker.stop()
@@ -92,6 +181,7 @@ class KafkaBus:
                     enable_idempotence=True,
                     acks="all",
                     linger_ms=2,
+                    **self._credentials.client_kwargs(),
                 )
                 await producer.start()
                 self._producer = producer

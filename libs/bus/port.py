@@ -46,8 +46,24 @@ class EventBus(Protocol):
         """Publish several records; returns when all are durable."""
         ...
 
-    def subscribe(self, topics: list[str], group: str, handler: Handler) -> None: ...
+    def subscribe(
+        self, topics: list[str], group: str, handler: Handler, *, every_replica: bool = False
+    ) -> None:
+        """``every_replica``: this process receives every record of ``topics`` from the
+        start of the log, whatever other processes of the group do, and commits nothing
+        (for read models each replica keeps in memory)."""
+        ...
 
     async def start(self) -> None: ...
+
+    async def stop_consuming(self) -> None:
+        """Take no new records; the batch in hand is handled and committed first.
+        Publishing still works until ``stop``."""
+        ...
+
+    async def unready_reason(self) -> str | None:
+        """None when the bus is reachable and every consumer has joined its group;
+        otherwise a short reason (for ``/readyz``)."""
+        ...
 
     async def stop(self) -> None: ...

@@ -1,5 +1,6 @@
 """One ASGI app serving the built services under ``/<service>/``, plus ``/healthz`` and
-the public rule pages (``/rules/``, ``/rules/<id>``, ``/rules.json``: ``libs.http.rule_pages``).
+the public rule pages (``/rules/``, ``/rules/<id>``, ``/rules.json``: ``libs.http.rule_pages``)
+and the Kubernetes probes (``/livez``, ``/readyz``, ``/startupz``: ``libs.http.probes``).
 
 Embedded mode mounts all nine; ``pdo serve <service>`` mounts one, so every path is the
 same in both modes (a Kubernetes ingress routes ``/<service>`` to that service's pods).
@@ -13,6 +14,7 @@ from typing import Any
 from litestar import Litestar, Response, asgi, get
 from litestar.types import Receive, Scope, Send
 
+from libs.http.probes import probe_routes
 from libs.http.problems import EXCEPTION_HANDLERS
 from libs.http.rule_pages import routes as rule_routes
 from libs.runtime import Platform
@@ -42,7 +44,12 @@ def gateway(
 
     mounts = [_mount(name, app) for name, app in platform.apps().items()]
     return Litestar(
-        route_handlers=[healthz, *rule_routes(platform.settings.region), *mounts],
+        route_handlers=[
+            healthz,
+            *rule_routes(platform.settings.region),
+            *probe_routes(platform),
+            *mounts,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=on_startup or [platform.start],
         on_shutdown=on_shutdown or [platform.stop],

@@ -1,5 +1,6 @@
 """Production secret store on HashiCorp Vault via hvac: KV v2 for service credentials and
-Transit (Ed25519, non-exportable) for signing; blocking hvac calls run in a worker thread."""
+Transit (Ed25519, non-exportable) for signing; blocking hvac calls run in a worker thread.
+It signs in with a static token or with Vault's Kubernetes auth (service-account JWT)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import hvac
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from hvac.exceptions import InvalidPath, InvalidRequest
+from hvac.exceptions import Forbidden, InvalidPath, InvalidRequest
 
 from libs.secrets.port import SecretNotFound, SigningKey
 
-__all__ = ["VaultResponseError", "VaultSecretStore"]
+__all__ = ["VaultAuthError", "VaultResponseError", "VaultSecretStore"]
 
 _KEY_TYPE: Final = "ed25519"
 # Vault's framework.GenericNameRegex: what a Transit key name may look like.
@@ -61,6 +64,27 @@ class VaultSecretStore:
         self._url: str = str(getattr(client, "url", url))
         self._kv_mount = kv_mount.strip("/")
         self._transit_mount = transit_mount.strip("/")
+        self._login: _KubernetesLogin | None = None
+        self._logged_in = False
+
+    @classmethod
+    def with_kubernetes_auth(
+        cls,
+        url: str,
+        *,
+        role: str,
+        jwt_path: Path,
+        mount: str = "kubernetes",
+        kv_mount: str = "secret",
+        transit_mount: str = "transit",
+    ) -> VaultSecretStore:
+        """A store that signs in with the pod's service-account JWT (Vault Kubernetes auth:
+        ``POST /v1/auth/<mount>/login`` with ``role`` and ``jwt``) before its first call,
+        and again once when Vault answers 403 (the token's lease ran out). The JWT file is
+        read at each login: the kubelet rotates projected tokens."""
+        store = cls(client=hvac.Client(url=url), kv_mount=kv_mount, transit_mount=transit_mount)
+        store._login = _KubernetesLogin(role=role, jwt_path=jwt_path, mount=mount.strip("/"))
+        return store
 
     def __repr__(self) -> str:
         return (
@@ -190,9 +214,51 @@ class VaultSecretStore:
             raise SecretNotFound(name) from None
         return _field(response, "data", dict)
 
-    @staticmethod
-    async def _call(function: Callable[..., _T], **kwargs: Any) -> _T:
-        return await asyncio.to_thread(function, **kwargs)
+    async def _call(self, function: Callable[..., _T], **kwargs: Any) -> _T:
+        if self._login is None:
+            return await asyncio.to_thread(function, **kwargs)
+        if not self._logged_in:
+            await self._sign_in(self._login)
+        try:
+            return await asyncio.to_thread(function, **kwargs)
+        except Forbidden:
+            await self._sign_in(self._login)  # the token expired or was revoked: once more
+            return await asyncio.to_thread(function, **kwargs)
+
+    async def _sign_in(self, login: _KubernetesLogin) -> None:
+        self._client.token = None  # a login carries no (expired) token
+        self._logged_in = False
+        try:
+            jwt = login.jwt_path.read_text(encoding="ascii").strip()
+        except OSError as exc:
+            raise VaultAuthError(
+                f"cannot read the service-account token {str(login.jwt_path)!r}: {exc.strerror}"
+            ) from None
+        try:
+            response = await asyncio.to_thread(
+                self._client.auth.kubernetes.login,
+                role=login.role,
+                jwt=jwt,
+                mount_point=login.mount,
+            )
+        except (Forbidden, InvalidRequest) as exc:
+            raise VaultAuthError(
+                f"Vault refused Kubernetes login for role {login.role!r} at auth/{login.mount}"
+            ) from exc
+        token = _field(_field(response, "auth", dict), "client_token", str)
+        self._client.token = token
+        self._logged_in = True
+
+
+@dataclass(frozen=True, slots=True)
+class _KubernetesLogin:
+    role: str
+    jwt_path: Path
+    mount: str
+
+
+class VaultAuthError(RuntimeError):
+    """Vault refused to sign this process in (wrong role, audience or service account)."""
 
 
 def _check_key_name(name: str) -> None:

@@ -36,7 +36,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(
         name="catalog",
         app=app,
-        handlers=handlers(search),
+        # Every replica keeps its own search index, so every replica reads every event.
+        projections=handlers(search),
         outbox_collections=(RESOURCES, OBJECTIONS),
         on_start=(search.load, sweeper.start),
         on_stop=(sweeper.stop,),

@@ -49,7 +49,11 @@ def build(ctx: ServiceContext) -> ServiceParts:
     executor: DuckDBJobExecutor | None = None
     problem = ""
     try:
-        executor = build_executor(root)
+        # Distributed mode fails closed: without a network namespace and a user of its
+        # own for every job process there is no executor, and every provisioning and
+        # job is refused with the reason (SBX-2). Embedded mode (a laptop, a pilot) may
+        # fall back to DuckDB-level network blocking and says so in every report.
+        executor = build_executor(root, require_isolation=ctx.distributed)
     except (IsolationError, OSError) as exc:
         # The service still serves its records; provisioning and jobs answer why not.
         problem = str(exc)

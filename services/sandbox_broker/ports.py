@@ -1,9 +1,9 @@
 """Ports of sandbox-broker: the job executor (作业执行器) and where job records go.
 
-The executor is the one place untrusted SQL runs. The local adapter is
+The executor is the one place untrusted SQL runs. Its one adapter is
 ``adapters.duckdb_executor.DuckDBJobExecutor`` (a DuckDB file per sandbox, one locked-down
-OS process per job); a Kubernetes executor (a Job per run, a pod without network egress
-by NetworkPolicy) implements the same port later.
+OS process per job, in its own network namespace and as its own user); in Kubernetes it
+runs inside the broker's pod, whose privileges and egress policy the chart sets.
 """
 
 from __future__ import annotations

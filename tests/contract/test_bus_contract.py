@@ -34,8 +34,16 @@ def make_bus(request: pytest.FixtureRequest, tmp_path: Path) -> BusFactory:
         return lambda: EmbeddedBus(tmp_path / "bus.sqlite")
     bootstrap: str = request.getfixturevalue("kafka_bootstrap")
     from libs.bus.kafka import KafkaBus
+    from tests.support.kafka_topics import create_topics
 
-    return lambda: KafkaBus(bootstrap, client_id=f"test-{uuid.uuid4().hex[:6]}")
+    def kafka_bus() -> EventBus:
+        # The test broker never auto-creates topics: make the ones this test named.
+        if _named:
+            create_topics(bootstrap, *_named)
+            _named.clear()
+        return KafkaBus(bootstrap, client_id=f"test-{uuid.uuid4().hex[:6]}")
+
+    return kafka_bus
 
 
 @pytest.fixture
@@ -45,8 +53,14 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteDocumentStore]:
     await s.close()
 
 
+_named: list[str] = []
+
+
 def topic() -> str:
-    return f"pdo.370300.test.t{uuid.uuid4().hex[:10]}.v1"
+    """A fresh topic name; on Kafka it is created when the test makes its next bus."""
+    name = f"pdo.370300.test.t{uuid.uuid4().hex[:10]}.v1"
+    _named.append(name)
+    return name
 
 
 def event(org: str) -> Envelope:

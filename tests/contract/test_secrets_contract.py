@@ -32,7 +32,7 @@ from responses.registries import OrderedRegistry
 
 from libs.secrets import SecretNotFound, SecretStore
 from libs.secrets.keyring import KEYRING_FILE, KeyringLocked, LocalKeyring
-from libs.secrets.vault import VaultResponseError, VaultSecretStore
+from libs.secrets.vault import VaultAuthError, VaultResponseError, VaultSecretStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vault"
 VAULT_URL = "http://vault.test:8200"
@@ -76,6 +76,11 @@ class Harness:
         ]
 
 
+def _no_token(request: PreparedRequest) -> tuple[bool, str]:
+    sent = "X-Vault-Token" in request.headers
+    return (not sent, "a login must not carry a token" if sent else "")
+
+
 def _no_body(request: PreparedRequest) -> tuple[bool, str]:
     return (not request.body, "" if not request.body else "unexpected request body")
 
@@ -90,8 +95,11 @@ def replay(request: pytest.FixtureRequest) -> Iterator[responses.RequestsMock]:
     ) as mock:
         for exchange in recording["exchanges"]:
             sent, answer = exchange["request"], exchange["response"]
+            token = sent.get("token", VAULT_TOKEN)  # None: a login, sent without a token
             match: list[Any] = [
-                matchers.header_matcher({"X-Vault-Token": VAULT_TOKEN}),
+                matchers.header_matcher({"X-Vault-Token": token})
+                if token is not None
+                else _no_token,
                 matchers.query_param_matcher({}),
                 _no_body
                 if sent["json"] is None
@@ -212,7 +220,8 @@ async def test_keys_are_not_exportable(harness: Harness) -> None:
     for key in await harness.store.public_keys(KEY):
         assert "PRIVATE" not in key.public_key_pem
     surface = {name for name in dir(harness.store) if not name.startswith("_")}
-    assert surface - PORT_METHODS <= {"unlock", "path"}  # nothing that could hand out a key
+    # nothing that could hand out a key (with_kubernetes_auth is a constructor)
+    assert surface - PORT_METHODS <= {"unlock", "path", "with_kubernetes_auth"}
     if harness.kind == "vault":
         [created] = harness.sent("POST", f"/v1/transit/keys/{KEY}")
         assert created == {"type": "ed25519", "exportable": False, "allow_plaintext_backup": False}
@@ -355,3 +364,37 @@ async def test_keyring_file_is_private(keyring_path: Path) -> None:
     dir_mode = (await asyncio.to_thread(keyring_path.parent.stat)).st_mode
     assert file_mode & 0o777 == 0o600
     assert dir_mode & 0o077 == 0
+
+
+def _kubernetes_store(tmp_path: Path, request: pytest.FixtureRequest) -> VaultSecretStore:
+    scenario = request.node.originalname.removeprefix("test_")
+    recording = json.loads((FIXTURES / f"{scenario}.json").read_text(encoding="utf-8"))
+    jwt = tmp_path / "token"
+    jwt.write_text(recording["jwt"] + "\n")
+    return VaultSecretStore.with_kubernetes_auth(VAULT_URL, role="pdo", jwt_path=jwt)
+
+
+async def test_vault_kubernetes_auth_signs_in_and_again_when_the_token_expires(
+    replay: responses.RequestsMock, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store = _kubernetes_store(tmp_path, request)
+    expected = {"username": "catalog", "password": "example-only"}
+    assert await store.read_secret("services/catalog/db") == expected
+    assert await store.read_secret("services/catalog/db") == expected  # after a re-login
+    logins = [c for c in replay.calls if c.request.url.endswith("/auth/kubernetes/login")]
+    assert len(logins) == 2
+
+
+async def test_vault_kubernetes_auth_refused_names_the_role(
+    replay: responses.RequestsMock, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store = _kubernetes_store(tmp_path, request)
+    with pytest.raises(VaultAuthError, match="role 'pdo' at auth/kubernetes"):
+        await store.read_secret("services/catalog/db")
+
+
+async def test_vault_kubernetes_auth_without_a_token_file_says_which(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-token"
+    store = VaultSecretStore.with_kubernetes_auth(VAULT_URL, role="pdo", jwt_path=missing)
+    with pytest.raises(VaultAuthError, match="no-such-token"):
+        await store.read_secret("services/catalog/db")

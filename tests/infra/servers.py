@@ -90,9 +90,19 @@ def file_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+ACL_TEST_REGION = "379999"
+"""The region whose service principals exist on the test broker's SASL listener."""
+
+SASL_TEST_USERS: dict[str, str] = {
+    f"pdo-{ACL_TEST_REGION}-{service}": f"{service}-secret"
+    for service in ("catalog", "disclosure", "identity")
+}
+
+
 def _script_env() -> dict[str, str]:
     # the scripts stop their server by themselves if this process dies without stopping it
-    return {**os.environ, "PDO_OWNER_PID": str(os.getpid())}
+    users = ",".join(f"{name}:{password}" for name, password in SASL_TEST_USERS.items())
+    return {**os.environ, "PDO_OWNER_PID": str(os.getpid()), "KAFKA_SASL_USERS": users}
 
 
 def run_script(script: Path, *args: str, timeout: float) -> str:
@@ -264,10 +274,19 @@ class KafkaServer(ManagedServer):
         while cport == self.port:
             cport = free_port()
         self.controller_port = cport
+        sport = free_port()
+        while sport in (self.port, cport):
+            sport = free_port()
+        self.sasl_port = sport
+        """SASL_PLAINTEXT (PLAIN) listener: users held to their ACLs (scripts/kafka-server.sh)."""
 
     @property
     def bootstrap(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def sasl_bootstrap(self) -> str:
+        return f"{self.host}:{self.sasl_port}"
 
     @classmethod
     def prepare(cls, echo: Callable[[str], None]) -> None:
@@ -281,6 +300,7 @@ class KafkaServer(ManagedServer):
             str(self.datadir),
             str(self.port),
             str(self.controller_port),
+            str(self.sasl_port),
             timeout=SCRIPT_START_TIMEOUT,
         )
         deadline = time.monotonic() + 30

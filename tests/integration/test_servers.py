@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import ConnectionFailure, ServerSelectionTimeoutError
 
 from tests.infra.servers import KafkaServer, MongoWireServer, port_open
+from tests.support.kafka_topics import create_topics
 
 Doc = dict[str, Any]
 
@@ -58,6 +59,7 @@ def _group_consumer(bootstrap: str, group: str, *topics: str) -> AIOKafkaConsume
 
 async def test_kafka_consumer_group_commits_and_resumes(kafka_bootstrap: str) -> None:
     topic, group = _name("servers-t"), _name("servers-g")
+    create_topics(kafka_bootstrap, topic, partitions=3)
     values = [f"m{i}".encode() for i in range(10)]
     await _produce(kafka_bootstrap, topic, values)
 
@@ -70,7 +72,7 @@ async def test_kafka_consumer_group_commits_and_resumes(kafka_bootstrap: str) ->
     finally:
         await consumer.stop()
     assert sorted(got) == sorted(values)
-    assert len(committed) == 3  # num.partitions=3 for auto-created topics
+    assert len(committed) == 3  # the topic was created with three partitions
     assert sum(committed) == len(values)
 
     # the group resumes after its committed offsets: only the new record is delivered
@@ -88,6 +90,7 @@ async def test_kafka_consumer_group_commits_and_resumes(kafka_bootstrap: str) ->
 async def test_kafka_kill9_restart_keeps_committed_record(kafka_server: KafkaServer) -> None:
     bootstrap = kafka_server.bootstrap
     topic, group = _name("servers-crash"), _name("servers-crash-g")
+    create_topics(bootstrap, topic)
     [(partition, offset)] = await _produce(bootstrap, topic, [b"survivor"])
     tp = TopicPartition(topic, partition)
 

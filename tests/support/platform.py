@@ -34,6 +34,12 @@ OTHER_CITY = Principal(
 def settings(
     tmp: Path, *, mode: Mode = "embedded", kafka: str = "", mongo: str = "", region: str = REGION
 ) -> Settings:
+    """Settings for a test platform; on Kafka the region's topics are provisioned first,
+    as the chart's pre-install Job does (the test broker never auto-creates topics)."""
+    if mode == "distributed" and kafka:
+        from tests.support.kafka_topics import provision_region
+
+        provision_region(kafka, region)
     return Settings(
         mode=mode,
         region=region,

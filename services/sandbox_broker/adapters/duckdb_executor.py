@@ -189,8 +189,12 @@ class DuckDBJobExecutor:
         self.synthetic_rows = synthetic_rows
         self.support = isolation.supported()
         if require_isolation and not all(self.support.values()):
+            missing = ", ".join(k.replace("_", " ") for k, ok in self.support.items() if not ok)
             raise isolation.IsolationError(
-                f"this host cannot isolate job processes as required: {self.support}"
+                f"job processes cannot be isolated on this host (no {missing}); production "
+                "jobs never run without a network namespace and a user of their own: run "
+                "the broker as root in its container with CAP_SYS_ADMIN, CAP_SETUID and "
+                "CAP_SETGID (the chart's sandbox_broker pod)"
             )
         self._uid_base, self._uid_span = uid_base, uid_span
         self._grace = kill_grace_s

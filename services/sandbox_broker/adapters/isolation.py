@@ -9,10 +9,13 @@ user and group with no supplementary groups, and forbids regaining privileges. T
 child starts with an empty environment (``child_environment``), so no secret of the
 broker is inherited.
 
-A network namespace and a user switch need root. Without root the executor still runs,
-with network blocked only at the DuckDB level (external access off), and says so in
-every provisioning and job report. The Kubernetes executor adds what a pod gets: a
-NetworkPolicy denying all egress, a non-root security context and a read-only root.
+A network namespace and a user switch need root (in Kubernetes: the broker's container
+runs as root with CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID, see the chart). In
+distributed mode the executor refuses to exist without them, so every provisioning and
+job is refused with the reason (``require_isolation``). Only embedded mode (a laptop or
+a pilot) runs without root, with network blocked at the DuckDB level alone (external
+access off), and says so in every provisioning and job report. Jobs run as child
+processes of the broker's pod; the pod's egress NetworkPolicy adds a second wall.
 """
 
 from __future__ import annotations

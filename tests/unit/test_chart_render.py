@@ -1,0 +1,238 @@
+"""The Helm chart, rendered by Helm and validated by kubeconform against Kubernetes'
+schemas (kubernetes-validate 1.37.0, strict): default, county and Strimzi values; a bad
+value fails with its key named; names are release-scoped; what the code needs matches."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from contracts.topics import SERVICES
+from libs.bus.provision import plan, registry_document
+from libs.http.probes import PROBE_PATHS
+from tests.support.chart import (
+    CHART,
+    REPO,
+    compose_spec_schema,
+    documents,
+    helm,
+    kubeconform,
+    render,
+)
+
+COUNTY = str(CHART / "values-county-370303.yaml")
+VARIANTS = {
+    "default": (),
+    "county": ("-f", COUNTY),
+    "strimzi": ("--set", "strimzi.enabled=true"),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_chart_lints_strictly(variant: str) -> None:
+    result = helm("lint", "--strict", str(CHART), *VARIANTS[variant])
+    assert "0 chart(s) failed" in result.stdout
+
+
+@pytest.mark.parametrize("variant", ["default", "county"])
+def test_chart_renders_valid_kubernetes_objects(variant: str) -> None:
+    result = kubeconform(render(*VARIANTS[variant]))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Invalid: 0, Errors: 0, Skipped: 0" in result.stdout
+
+
+def test_strimzi_rendering_is_valid_and_follows_the_registry() -> None:
+    docs = documents(render(*VARIANTS["strimzi"]))
+    # Kubernetes kinds against Kubernetes' schemas; Strimzi's CRDs are not served by a
+    # registry reachable here, so KafkaTopic/KafkaUser are checked against the registry.
+    result = kubeconform(render(*VARIANTS["strimzi"]), "-skip", "KafkaTopic,KafkaUser")
+    assert result.returncode == 0, result.stdout + result.stderr
+    kinds = [d["kind"] for d in docs]
+    assert "Job" not in kinds  # Strimzi's operator provisions, not the hook Job
+    wanted = plan("370300", partitions=3, replication_factor=3)
+    topics = {d["spec"]["topicName"]: d["spec"] for d in docs if d["kind"] == "KafkaTopic"}
+    assert set(topics) == {t.name for t in wanted.topics}
+    for t in wanted.topics:
+        assert topics[t.name]["config"] == dict(t.config)
+        assert topics[t.name]["partitions"] == (1 if t.name.endswith(".dlq") else 3)
+    users = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "KafkaUser"}
+    assert set(users) == {f"pdo-370300-{s.replace('_', '-')}" for s in SERVICES}
+    names = {"Read": 3, "Write": 4, "Describe": 8}
+    kinds_ = {"topic": 2, "group": 3}
+    patterns = {"literal": 3, "prefix": 4}
+    rendered = {
+        (
+            f"User:{user}",
+            kinds_[a["resource"]["type"]],
+            a["resource"]["name"],
+            patterns[a["resource"]["patternType"]],
+            names[a["operations"][0]],
+        )
+        for user, spec in users.items()
+        for a in spec["authorization"]["acls"]
+    }
+    assert rendered == {
+        (a.principal, a.resource_type, a.resource_name, a.pattern_type, a.operation)
+        for a in wanted.acls
+    }
+
+
+def test_the_embedded_registry_is_current() -> None:
+    on_disk = json.loads((CHART / "files" / "kafka-registry.json").read_text(encoding="utf-8"))
+    assert on_disk == registry_document(), "run `pdo kafka registry`"
+    check = subprocess.run(
+        [sys.executable, "-m", "libs.cli", "kafka", "registry", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "key"),
+    [
+        ("region=370300", "region"),  # an integer, not the string the schema asks for
+        ("services.catalog.replicas=two", "replicas"),
+        ("kafka.securityProtocol=SASL", "securityProtocol"),
+        ("vault.auth=root", "auth"),
+    ],
+)
+def test_a_value_of_the_wrong_type_fails_lint_and_install_naming_the_key(
+    tmp_path: Path, setting: str, key: str
+) -> None:
+    path, raw = setting.split("=")
+    values = tmp_path / "bad.yaml"
+    node: dict[str, Any] = {}
+    here = node
+    parts = path.split(".")
+    for part in parts[:-1]:
+        here = here.setdefault(part, {})
+    here[parts[-1]] = int(raw) if raw.isdigit() else raw
+    values.write_text(json.dumps(node))
+    lint = helm("lint", "--strict", str(CHART), "-f", str(values), check=False)
+    assert lint.returncode != 0
+    assert key in lint.stdout + lint.stderr
+    install = helm("template", "pdo", str(CHART), "-f", str(values), check=False)
+    assert install.returncode != 0
+    assert key in install.stderr and "values don't meet the specifications" in install.stderr
+
+
+def test_an_unknown_key_fails_naming_it(tmp_path: Path) -> None:
+    values = tmp_path / "typo.yaml"
+    values.write_text("kafka:\n  bootsrap: kafka:9092\n")
+    result = helm("template", "pdo", str(CHART), "-f", str(values), check=False)
+    assert result.returncode != 0 and "bootsrap" in result.stderr
+
+
+def test_a_city_and_a_county_release_share_a_namespace_without_a_name_clash() -> None:
+    city = documents(render(release="pdo-city"))
+    county = documents(render("-f", COUNTY, release="pdo-370303"))
+
+    def names(docs: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        return {(d["kind"], d["metadata"]["name"]) for d in docs}
+
+    assert not names(city) & names(county)
+    for doc in city + county:
+        labels = doc["metadata"]["labels"]
+        assert labels["app.kubernetes.io/version"] == "0.1.0"
+        assert labels["app.kubernetes.io/instance"] in ("pdo-city", "pdo-370303")
+
+
+def test_what_the_chart_renders_matches_what_the_code_needs() -> None:
+    docs = documents(render())
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for d in docs:
+        by_kind.setdefault(d["kind"], []).append(d)
+    workloads = by_kind["Deployment"] + by_kind["StatefulSet"]
+    assert sorted(
+        w["spec"]["template"]["spec"]["containers"][0]["command"][2] for w in workloads
+    ) == sorted(SERVICES)
+    (broker,) = by_kind["StatefulSet"]
+    assert broker["spec"]["template"]["spec"]["containers"][0]["command"] == [
+        "pdo",
+        "serve",
+        "sandbox_broker",
+    ]
+    assert broker["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
+    caps = broker["spec"]["template"]["spec"]["containers"][0]["securityContext"]["capabilities"]
+    assert {"SYS_ADMIN", "SETUID", "SETGID"} <= set(caps["add"])
+    for w in workloads:
+        pod = w["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        assert container["startupProbe"]["httpGet"]["path"] == PROBE_PATHS["startup"]
+        assert container["readinessProbe"]["httpGet"]["path"] == PROBE_PATHS["readiness"]
+        assert container["livenessProbe"]["httpGet"]["path"] == PROBE_PATHS["liveness"]
+        assert w["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+        env = {e["name"]: e for e in container["env"]}
+        assert "secretKeyRef" in env["PDO_MONGO_URI"]["valueFrom"]
+        assert "secretKeyRef" in env["PDO_KAFKA_PASSWORD"]["valueFrom"]
+        assert pod["serviceAccountName"] == w["metadata"]["name"]
+        if w["kind"] == "Deployment":
+            assert pod["securityContext"]["runAsNonRoot"] is True
+    assert len(by_kind["ServiceAccount"]) == len(by_kind["PodDisruptionBudget"]) == 9
+    assert len(by_kind["NetworkPolicy"]) == 9
+    (job,) = by_kind["Job"]
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"][:5] == [
+        "pdo",
+        "kafka",
+        "provision",
+        "--region",
+        "370300",
+    ]
+    (test_pod,) = by_kind["Pod"]
+    assert test_pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+    urls = [a for a in test_pod["spec"]["containers"][0]["command"] if a.startswith("http")]
+    assert len(urls) == 9 and all(u.endswith("/readyz") for u in urls)
+    paths = {p["path"] for p in by_kind["Ingress"][0]["spec"]["rules"][0]["http"]["paths"]}
+    assert paths == {f"/{s}" for s in SERVICES}
+    rendered_values = json.dumps(docs)
+    assert "mongodb://" not in rendered_values  # the URI only ever comes from a Secret
+
+
+def test_hpa_is_optional() -> None:
+    docs = documents(render("--set", "services.catalog.autoscaling.enabled=true"))
+    (hpa,) = [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "pdo-catalog"
+    (catalog,) = [
+        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "pdo-catalog"
+    ]
+    assert "replicas" not in catalog["spec"]
+
+
+def test_docker_compose_is_valid_for_the_compose_specification() -> None:
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft7Validator(compose_spec_schema()).iter_errors(compose))
+    assert not errors, [(list(e.path), e.message) for e in errors]
+
+
+def test_docker_compose_runs_what_the_chart_runs() -> None:
+    """Same services, commands, variable names and container port as the chart's pods
+    (rendered with a Vault token and plain Kafka, as compose runs them)."""
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
+    docs = documents(
+        render("--set", "vault.auth=token", "--set", "kafka.securityProtocol=PLAINTEXT")
+    )
+    config = next(d["data"] for d in docs if d["kind"] == "ConfigMap")
+    by_command = {" ".join(s.get("command", [])): s for s in compose["services"].values()}
+    for workload in (d for d in docs if d["kind"] in ("Deployment", "StatefulSet")):
+        container = workload["spec"]["template"]["spec"]["containers"][0]
+        service = by_command[" ".join(container["command"])]
+        chart_names = set(config) | {e["name"] for e in container["env"]}
+        assert set(service["environment"]) == chart_names, container["command"]
+        (port,) = container["ports"]
+        assert str(service["ports"][0]).endswith(f":{port['containerPort']}")
+    (job,) = [d for d in docs if d["kind"] == "Job"]
+    job_command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    provision = compose["services"]["kafka-provision"]["command"]
+    assert provision[:5] == job_command[:5]  # pdo kafka provision --region 370300
