@@ -163,9 +163,7 @@ class ProjectionConsumer:
     replica's to dispose of): an event that still fails after ``max_attempts`` is logged
     and the next ones are applied. ``StoreUnavailable`` propagates (redelivered)."""
 
-    def __init__(
-        self, *, name: str, handler: EnvelopeHandler, max_attempts: int = 3
-    ) -> None:
+    def __init__(self, *, name: str, handler: EnvelopeHandler, max_attempts: int = 3) -> None:
         self._name = name
         self._handler = handler
         self._max_attempts = max_attempts

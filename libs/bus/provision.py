@@ -295,9 +295,7 @@ async def _acls(admin: Any, target: Plan, report: Report) -> None:
     from aiokafka.protocol.admin import CreateAclsRequest, DescribeAclsRequest
 
     # One DescribeAcls for everything the plan touches: ANY resource, pattern MATCH.
-    response = await admin._send_request(
-        DescribeAclsRequest(1, None, 1, None, None, 1, 1)
-    )
+    response = await admin._send_request(DescribeAclsRequest(1, None, 1, None, None, 1, 1))
     if response.error_code != 0:
         raise ProvisionError(
             f"describing ACLs failed: {_error_name(response.error_code)}"

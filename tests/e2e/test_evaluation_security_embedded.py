@@ -22,6 +22,7 @@ from tests.support.evaluation import (
     PUBLIC,
     SUPERVISOR,
     Desk,
+    agreement,
     desk,
     published_eventually,
 )
