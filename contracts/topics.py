@@ -72,7 +72,12 @@ TOPICS: tuple[TopicSpec, ...] = (
             "billing",
             "disclosure",
         ),
-        (ev.OrgRegistered, ev.DeveloperAdmitted, ev.DeveloperRemoved),
+        (
+            ev.OrgRegistered,
+            ev.DeveloperAdmitted,
+            ev.DeveloperAdmissionRejected,
+            ev.DeveloperRemoved,
+        ),
         "internal",
         "Organizations registered and developers admitted or removed (入驻).",
     ),

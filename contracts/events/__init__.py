@@ -48,6 +48,7 @@ from contracts.events.identity import (
     AgreementSigned,
     AgreementSuspended,
     AgreementTerminated,
+    DeveloperAdmissionRejected,
     DeveloperAdmitted,
     DeveloperRemoved,
     OrgRegistered,
@@ -114,6 +115,7 @@ from contracts.events.trading_bridge import (
 
 Payload = Union[  # noqa: UP007 - msgspec needs a runtime Union of the tagged structs
     OrgRegistered,
+    DeveloperAdmissionRejected,
     DeveloperAdmitted,
     DeveloperRemoved,
     AgreementSigned,
@@ -216,6 +218,7 @@ __all__ = [
     "Cell",
     "DataDeleted",
     "DataItem",
+    "DeveloperAdmissionRejected",
     "DeveloperAdmitted",
     "DeveloperRemoved",
     "DisclosurePublished",

@@ -22,6 +22,16 @@ class DeveloperAdmitted(Event, frozen=True, tag="developer.admitted"):
     development_agreement_id: str
 
 
+class DeveloperAdmissionRejected(Event, frozen=True, tag="developer.admission_rejected"):
+    """DEV-1: the operator refused an admission, with its reason; the developer may appeal
+    it to the bureau (REQ-6), and request-review knows the admission from this event."""
+
+    admission_id: str
+    developer_org_id: str
+    operator_org_id: str
+    reason: str
+
+
 class DeveloperRemoved(Event, frozen=True, tag="developer.removed"):
     developer_org_id: str
     operator_org_id: str

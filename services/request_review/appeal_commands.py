@@ -40,7 +40,19 @@ async def _check_subject(
             repo.GRANTS, record.grant_id or grant_of_sandbox(record.sandbox_id)
         )
         owner = str(grant["developer_org_id"]) if grant else ""
-        rules.check_export_appeal(owner, appellant_org_id=principal.org_id)
+        rules.check_own_appeal("export", owner, appellant_org_id=principal.org_id)
+    elif subject_kind == "admission":
+        admission = await ctx.store.get(repo.REJECTED_ADMISSIONS, subject_id)
+        if admission is None:
+            raise DomainError(
+                f"no rejected admission {subject_id} is known (identity's "
+                "developer.admission_rejected)",
+                rule="REQ-6",
+                field="subject_id",
+            )
+        rules.check_own_appeal(
+            "admission", str(admission["developer_org_id"]), appellant_org_id=principal.org_id
+        )
 
 
 async def file_appeal(

@@ -11,6 +11,7 @@ converge whatever the order (``domain.standing``), and the inbox drops redeliver
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -20,6 +21,7 @@ from contracts.events import (
     AgreementReinstated,
     AgreementSuspended,
     AgreementTerminated,
+    DeveloperAdmissionRejected,
     DeveloperAdmitted,
     DeveloperRemoved,
     ExportRejected,
@@ -166,6 +168,23 @@ async def on_resource(ctx: ServiceContext, envelope: Envelope) -> None:
     if leaving is not None:
         items, reason = leaving
         await grant_commands.narrow_all(ctx, event.resource_id, items, reason, envelope)
+
+
+async def on_admission_rejected(ctx: ServiceContext, envelope: Envelope) -> None:
+    """REQ-6: a refused admission (identity owns admissions), kept so its developer can
+    appeal it and nobody else can; a redelivered event changes nothing."""
+    event = envelope.payload
+    if not isinstance(event, DeveloperAdmissionRejected):
+        raise TypeError(f"not an admission refusal: {type(event).__name__}")
+    record: Document = {
+        "_id": event.admission_id,
+        "developer_org_id": event.developer_org_id,
+        "operator_org_id": event.operator_org_id,
+        "reason": event.reason,
+        "event_id": envelope.event_id,
+    }
+    with contextlib.suppress(DuplicateDocument):
+        await ctx.store.insert(repo.REJECTED_ADMISSIONS, record)
 
 
 async def on_export_rejected(ctx: ServiceContext, envelope: Envelope) -> None:

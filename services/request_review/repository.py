@@ -36,6 +36,7 @@ DEVELOPERS = "developers"
 AGREEMENTS = "agreements"
 RESOURCES = "resources"
 EXPORTS = "rejected_exports"
+REJECTED_ADMISSIONS = "rejected_admissions"
 
 OUTBOX_COLLECTIONS = (SCENARIOS, APPLICATIONS, GRANTS, RISKS, APPEALS)
 

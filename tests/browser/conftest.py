@@ -67,8 +67,10 @@ def chromium_executable() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_executable: Path) -> Iterator[Browser]:
+    # Module scope, not session: Playwright's sync API runs an event loop on the main
+    # thread while it is open, and pytest-asyncio cannot run a test while one runs.
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(chromium_executable), args=LAUNCH_ARGS, headless=True

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from contracts.events import DeveloperAdmissionRejected
 from tests.support.request_review import (
     AGREEMENT,
     BUREAU,
@@ -256,13 +257,28 @@ async def test_REQ_6_an_export_appeal_comes_only_from_the_developer_of_the_expor
     assert (filed.subject_kind, filed.subject_id) == ("export", "exp-1")  # type: ignore[union-attr]
 
 
-async def test_REQ_6_an_admission_appeal_is_recorded(desk: tuple[Desk, Observer]) -> None:
+async def test_REQ_6_an_admission_appeal_names_a_refused_admission_of_the_appellant(
+    desk: tuple[Desk, Observer],
+) -> None:
+    """002 §4(三): a developer refused admission may appeal (申诉) to the bureau. The
+    admission is identity's; request-review knows it from developer.admission_rejected, so
+    an unknown admission, or another developer's, is refused before anything is recorded."""
     d, seen = desk
-    r = await d.post(
-        "/appeals",
-        {"subject_kind": "admission", "subject_id": "adm-42", "grounds": "资质已补正"},
-        OTHER_DEVELOPER,
+    body = {"subject_kind": "admission", "subject_id": "adm-42", "grounds": "资质已补正"}
+    unknown = await d.post("/appeals", body, OTHER_DEVELOPER)
+    assert unknown.status_code == 422 and unknown.json()["rule"] == "REQ-6"
+    assert unknown.json()["errors"][0]["field"] == "subject_id"
+    refusal = DeveloperAdmissionRejected(
+        admission_id="adm-42",
+        developer_org_id=OTHER_DEVELOPER.org_id,
+        operator_org_id=OPERATOR.org_id,
+        reason="安全能力不足",
     )
+    await upstream(d.p, (refusal, "adm-42"), (refusal, "adm-42"))  # redelivered: one record
+    foreign = await d.post("/appeals", body, DEVELOPER)
+    assert foreign.status_code == 403 and foreign.json()["rule"] == "REQ-6"
+    assert (await d.get("/appeals", BUREAU)).json()["total"] == 0
+    r = await d.post("/appeals", body, OTHER_DEVELOPER)
     assert r.status_code == 201 and r.json()["appellant_org_id"] == OTHER_DEVELOPER.org_id
     await seen.wait_for("appeal.filed")
     assert (await d.get("/appeals", BUREAU)).json()["total"] == 1

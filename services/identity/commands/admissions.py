@@ -100,10 +100,9 @@ async def review(
     ctx: ServiceContext, principal: Principal, admission_id: str, *, approve: bool, reason: str
 ) -> Admission:
     def change(admission: Admission) -> tuple[Admission, list[Event]]:
-        reviewed = rules.review(
+        return rules.review(
             admission, approve=approve, reason=reason, actor=principal.actor(), now=ctx.clock.now()
         )
-        return reviewed, []
 
     return await _change(ctx, principal, admission_id, change, "review")
 

@@ -174,16 +174,26 @@ def _the_operator(admission: Admission, actor: Actor, what: str) -> None:
 
 def review(
     admission: Admission, *, approve: bool, reason: str, actor: Actor, now: datetime
-) -> Admission:
-    """DEV-1: the operator approves or rejects; a rejection states its reason."""
+) -> tuple[Admission, list[contract.Event]]:
+    """DEV-1: the operator approves or rejects; a rejection states its reason and is
+    announced, so the developer can appeal it to the bureau (REQ-6)."""
     _the_operator(admission, actor, "review this application")
     state = transition(admission.state, "approved" if approve else "rejected")
     if not approve and not reason.strip():
         raise _refuse("a rejection states its reason", "reason")
     ended = now if state is State.REJECTED else None
-    return replace(
+    reviewed = replace(
         admission, state=state, reviewed_at=now, review_reason=reason.strip(), ended_at=ended
     )
+    if state is not State.REJECTED:
+        return reviewed, []
+    rejected = contract.DeveloperAdmissionRejected(
+        admission_id=admission.admission_id,
+        developer_org_id=admission.developer_org_id,
+        operator_org_id=admission.operator_org_id,
+        reason=reviewed.review_reason,
+    )
+    return reviewed, [rejected]
 
 
 def sign_agreement(

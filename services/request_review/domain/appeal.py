@@ -88,10 +88,12 @@ def check_application_appeal(application: Application, *, appellant_org_id: str)
         )
 
 
-def check_export_appeal(export_developer_org_id: str, *, appellant_org_id: str) -> None:
-    """REQ-6: only the developer whose export was rejected appeals it."""
-    if export_developer_org_id != appellant_org_id:
-        raise Forbidden("only the developer whose export was rejected may appeal", rule="REQ-6")
+def check_own_appeal(subject_kind: str, owner_org_id: str, *, appellant_org_id: str) -> None:
+    """REQ-6: only the developer whose admission or export was rejected appeals it."""
+    if owner_org_id != appellant_org_id:
+        raise Forbidden(
+            f"only the developer whose {subject_kind} was rejected may appeal", rule="REQ-6"
+        )
 
 
 def file_appeal(

@@ -15,6 +15,7 @@ from services.request_review import projections
 _ROUTES: dict[str, Callable[[ServiceContext, Envelope], Awaitable[None]]] = {
     "developer.admitted": projections.on_developer,
     "developer.removed": projections.on_developer,
+    "developer.admission_rejected": projections.on_admission_rejected,
     "agreement.signed": projections.on_agreement,
     "agreement.suspended": projections.on_agreement,
     "agreement.terminated": projections.on_agreement,

@@ -36,7 +36,7 @@ def applied(**overrides: Any) -> admission.Admission:
 
 
 def admitted() -> admission.Admission:
-    approved = admission.review(applied(), approve=True, reason="", actor=OPERATOR, now=NOW)
+    approved, _ = admission.review(applied(), approve=True, reason="", actor=OPERATOR, now=NOW)
     done, _ = admission.sign_agreement(
         approved, development_agreement_id="dev-1", terms="开发利用协议", actor=OPERATOR, now=NOW
     )
@@ -46,8 +46,8 @@ def admitted() -> admission.Admission:
 def test_DEV_1_application_review_and_agreement_admit_the_developer() -> None:
     first = applied()
     assert first.state is State.APPLIED and first.developer_org_id == "org-dev"
-    approved = admission.review(first, approve=True, reason="", actor=OPERATOR, now=NOW)
-    assert approved.state is State.APPROVED
+    approved, announced = admission.review(first, approve=True, reason="", actor=OPERATOR, now=NOW)
+    assert approved.state is State.APPROVED and announced == []
     done, event = admission.sign_agreement(
         approved, development_agreement_id="dev-1", terms="开发利用协议", actor=OPERATOR, now=NOW
     )
@@ -99,10 +99,19 @@ def test_DEV_1_only_the_operator_applied_to_reviews_and_a_rejection_needs_a_reas
     with pytest.raises(DomainError) as no_reason:
         admission.review(first, approve=False, reason=" ", actor=OPERATOR, now=NOW)
     assert no_reason.value.rule == "DEV-1"
-    rejected = admission.review(
+    rejected, announced = admission.review(
         first, approve=False, reason="安全能力不足", actor=OPERATOR, now=NOW
     )
     assert rejected.state is State.REJECTED and rejected.review_reason == "安全能力不足"
+    # REQ-6: the refusal is announced so the developer can appeal it to the bureau.
+    assert announced == [
+        contract.DeveloperAdmissionRejected(
+            admission_id=first.admission_id,
+            developer_org_id="org-dev",
+            operator_org_id="org-op",
+            reason="安全能力不足",
+        )
+    ]
     with pytest.raises(IllegalTransition) as signed:
         admission.sign_agreement(
             rejected, development_agreement_id="d", terms="t", actor=OPERATOR, now=NOW
@@ -115,7 +124,7 @@ def test_DEV_1_no_admission_without_the_signed_development_agreement() -> None:
         admission.sign_agreement(
             applied(), development_agreement_id="d", terms="t", actor=OPERATOR, now=NOW
         )
-    approved = admission.review(applied(), approve=True, reason="", actor=OPERATOR, now=NOW)
+    approved, _ = admission.review(applied(), approve=True, reason="", actor=OPERATOR, now=NOW)
     with pytest.raises(DomainError, match="terms"):
         admission.sign_agreement(
             approved, development_agreement_id="d", terms=" ", actor=OPERATOR, now=NOW

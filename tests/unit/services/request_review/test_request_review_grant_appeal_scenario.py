@@ -93,8 +93,8 @@ def test_REQ_6_only_the_applicant_appeals_only_a_rejected_application() -> None:
         appeal.check_application_appeal(rejected, appellant_org_id="org-other")
     appeal.check_application_appeal(rejected, appellant_org_id="org-dev")
     with pytest.raises(Forbidden):
-        appeal.check_export_appeal("org-dev", appellant_org_id="org-other")
-    appeal.check_export_appeal("org-dev", appellant_org_id="org-dev")
+        appeal.check_own_appeal("export", "org-dev", appellant_org_id="org-other")
+    appeal.check_own_appeal("export", "org-dev", appellant_org_id="org-dev")
 
 
 def test_REQ_6_one_appeal_per_subject_and_a_reasoned_decision() -> None:
