@@ -25,6 +25,7 @@ outbox) and the bus must be exactly as before the route's cases ran.
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import time
@@ -369,3 +370,38 @@ def test_robustness_disclosure_has_no_write_route(running: Running) -> None:
     """Disclosure is read-only over HTTP (objections go to the catalog): if a write route
     appears, the parametrization above must take it in."""
     assert [r.label for r in _routes(running.base) if r.service == "disclosure"] == []
+
+
+def test_robustness_each_request_on_a_keep_alive_connection_has_its_own_trace_id(
+    running: Running,
+) -> None:
+    """Issue 10, item 7: after a 413 (or a 401 on a large body) every later problem on the
+    same keep-alive connection carried the first one's ``trace_id``. One socket, several
+    refused requests: each answer names a trace of its own, and the socket stays open."""
+    host, port = running.base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    token = running.token("org-370300-tax")
+    requests = [
+        ("POST", "/catalog/resources/", OVERSIZED, {"Authorization": f"Bearer {token}"}),
+        ("POST", "/catalog/resources/", OVERSIZED, {}),  # no token, large body: 401 or 413
+        ("GET", "/catalog/resources/", None, {}),  # no token: 401
+        ("POST", "/billing/prices", b"{}", {"Authorization": f"Bearer {token}"}),
+        ("GET", "/identity/organizations/%00", None, {}),
+    ]
+    traces: list[str] = []
+    sockets = set()
+    try:
+        for method, path, body, headers in requests:
+            connection.request(
+                method, path, body=body, headers={"Content-Type": "application/json", **headers}
+            )
+            response = connection.getresponse()
+            answer = response.read()
+            assert 400 <= response.status < 500, (path, response.status, answer[:200])
+            assert response.getheader("Content-Type", "").startswith("application/problem+json")
+            traces.append(json.loads(answer)["trace_id"])
+            sockets.add(id(connection.sock))
+    finally:
+        connection.close()
+    assert len(sockets) == 1, "the connection was not kept alive between the requests"
+    assert len(set(traces)) == len(traces), traces
