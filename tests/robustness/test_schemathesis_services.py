@@ -241,3 +241,45 @@ def test_every_operation_keeps_its_openapi_contract(
     assert not failures, f"{service}, {who}:\n\n" + "\n\n".join(failures)
     assert not caller.wrong, sorted(caller.wrong)
     assert set(caller.statuses) == {o.label for o in operations}, "operations never called"
+
+
+STATEFUL = {
+    "enabled": True,
+    # The documents carry no OpenAPI links of their own: schemathesis infers them from
+    # Location headers and from ids in responses that match parameters of other routes
+    # (a registered resource's ``resource_id`` feeds ``/resources/{resource_id}``).
+    "inference": {"algorithms": ["location-headers", "dependency-analysis"]},
+}
+STEPS = int(os.environ.get("PDO_SCHEMATHESIS_STEPS", "6"))
+"""Calls per stateful scenario; scenarios per service as ``EXAMPLES``."""
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_stateful_sequences_keep_the_openapi_contract(running: Running, service: str) -> None:
+    """Sequences of calls that feed one answer's ids into the next call (create, then read,
+    change or decide what was created), under every check, as the provider caller."""
+    schema = schemathesis.openapi.from_asgi(
+        f"/{service}/schema/openapi.json",
+        running.app,
+        config=schemathesis.Config.from_dict({**CONFIG, "phases": {"stateful": STATEFUL}}),
+    )
+    workflow = schema.as_state_machine()
+    headers = dict(running.provider)
+
+    class Sequences(workflow):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
+            return {"headers": dict(headers)}
+
+        def validate_response(self, response: Any, case: Case[Any], **kwargs: Any) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    Sequences.run(
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
