@@ -140,8 +140,9 @@ async def test_BIL_1_guizhou_caps_the_operators_products_and_not_developers_rede
         assert (await city.list_price(client, "prod-redev")).status_code == 201
         refused = await city.list_price(client, "prod-own")
         assert refused.status_code == 422 and refused.json()["rule"] == "BIL-1"
+        # A product billing never saw released is not priced at all: refused naming it.
         unknown = await city.list_price(client, "prod-never-released")
-        assert unknown.status_code == 422
+        assert unknown.status_code == 404 and "prod-never-released" in unknown.json()["detail"]
         await city.cap(client, "prod-own")
         assert (await city.list_price(client, "prod-own")).status_code == 201
 

@@ -105,6 +105,6 @@ async def test_the_pages_need_no_sign_in_and_planned_rules_say_so(
     zibo: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     _, client = zibo
-    page = await client.get("/rules/AUTH-11")
+    page = await client.get("/rules/FED-2")
     assert page.status_code == 200
-    assert "计划中（议题 18）" in page.text
+    assert "计划中（议题 11）" in page.text
