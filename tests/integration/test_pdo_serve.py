@@ -209,10 +209,12 @@ def test_sigterm_mid_flow_then_restart_loses_nothing_and_applies_nothing_twice(
                 f"{disclosure.base}/disclosure/resources/", params={"limit": 200}, timeout=5
             ).json()
             listed = {item["resource_id"]: item for item in page["items"]}
-            if page["total"] >= n:
+            # The page's items and its total are two reads while the consumer still writes:
+            # wait until both show every resource.
+            if page["total"] >= n and len(page["items"]) >= n:
                 break
             time.sleep(0.3)
-        assert page["total"] == n
+        assert page["total"] == n and len(page["items"]) == n  # none twice
         assert sorted(listed) == sorted(ids)
         topic = topic_for("resource.registered").name(region)
         group = consumer_group(region, "disclosure")
