@@ -4,7 +4,8 @@ pdo up                 all nine services in one process (embedded), demo city lo
 pdo serve <service>    one service in distributed mode, configured by environment
 pdo contracts [--check] regenerate (or check) contracts/asyncapi.json and schemas
 pdo token --org ID     an access token for a demo organization (embedded mode only)
-pdo verify ...         check a disclosed record and the transparency log offline (DIS-3)
+pdo verify ...         check a disclosed record and the transparency log offline (DIS-3;
+                       disclosure's own subcommand, services/disclosure/cli.py)
 pdo kafka provision --region R   create the registry's topics and ACLs for region R
 pdo kafka registry [--check]     write (or check) the chart's copy of the registry
 """
@@ -14,6 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import importlib
+import importlib.util
 import logging
 import os
 import sys
@@ -243,10 +246,13 @@ def cmd_kafka_registry(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from services.disclosure import verify
-
-    return verify.run(args)
+def add_service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Subcommands a service offers itself (``services/<name>/cli.py`` with ``register``),
+    found by name as the runtime finds ``bootstrap``: ``pdo verify`` is disclosure's."""
+    for service in SERVICES:
+        name = f"services.{service}.cli"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(sub)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -291,17 +297,7 @@ def parser() -> argparse.ArgumentParser:
     reg.add_argument("--output", default=REGISTRY_FILE)
     reg.add_argument("--check", action="store_true", help="fail if the file is stale")
     reg.set_defaults(func=cmd_kafka_registry)
-    from services.disclosure.verify import add_arguments as verify_arguments
-
-    check = sub.add_parser(
-        "verify",
-        help="check a disclosed record, signed tree heads and the log's consistency offline",
-        description="Checks files downloaded from /disclosure/log without contacting the "
-        "platform: tree-head signatures, a record's inclusion, the log's consistency. "
-        "Exit 0 valid, 1 a check failed, 2 unreadable input, 3 split view (alarm).",
-    )
-    verify_arguments(check)
-    check.set_defaults(func=cmd_verify)
+    add_service_commands(sub)
     return top
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from contracts.envelope import SYSTEM_ACTOR, Envelope, Role
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import AgreementExpired, AgreementTerminated
-from contracts.registration_code import registration_code
+from contracts.identifiers.registration_code import registration_code
 from libs.auth.principal import Principal
 from libs.sequences import next_value
 from libs.service import ServiceContext

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from contracts.registration_code import is_valid_code
+from contracts.identifiers.registration_code import is_valid_code
 from libs.runtime import Platform
 from services.product_release.domain.product_list import release_date
 from tests.support.platform import eventually, platform, token

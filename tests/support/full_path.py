@@ -24,7 +24,7 @@ import duckdb
 from litestar.testing import AsyncTestClient
 
 from contracts.events import UsageMetered
-from contracts.registration_code import is_valid_code
+from contracts.identifiers.registration_code import is_valid_code
 from libs.clock import FixedClock
 from libs.runtime import Platform
 from services.identity.domain.organization import org_id_for

@@ -26,7 +26,7 @@ WATER_GROUP = "淄博市水务集团有限责任公司"
 
 HPF = "淄博市住房公积金管理中心"
 HPF_CODE = "12370300MB28507037"
-"""A public institution's code, ``services.identity.domain.credit_code.make("1", "2",
+"""A public institution's code, ``contracts.identifiers.credit_code.make("1", "2",
 "370300", "MB285070")``: both check characters valid."""
 HPF_RESOURCE = "住房公积金缴存信息"
 HPF_ITEMS = [

@@ -1,7 +1,7 @@
 """Registration codes (登记编号) and evidence hashes (存证) of CAT-4.
 
 The code format (region, type letter, sequence, ISO/IEC 7064 MOD 37,36 check character)
-is shared with product-release and lives in ``contracts.registration_code``.
+is shared with product-release and lives in ``contracts.identifiers.registration_code``.
 
 Every registration act — first (首次登记), change (变更登记) and cancellation (注销登记) —
 draws its own code from the region's sequence and hashes the metadata it registers; a
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contracts.canonical import sha256_hex
-from contracts.registration_code import (
+from contracts.identifiers.registration_code import (
     ALPHABET,
     CODE_PATTERN,
     KINDS,

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from contracts.errors import DomainError
-from services.identity.domain import credit_code
+from contracts.identifiers import credit_code
 
 
 class OrganizationNature(StrEnum):

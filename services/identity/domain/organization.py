@@ -12,7 +12,8 @@ from datetime import datetime
 
 from contracts.errors import DomainError, Forbidden
 from contracts.events import OrgRegistered
-from services.identity.domain import credit_code, region
+from contracts.identifiers import credit_code
+from services.identity.domain import region
 
 ORG_ROLES: frozenset[str] = frozenset(
     {"bureau", "provider", "operator", "developer", "supervisor", "exchange"}

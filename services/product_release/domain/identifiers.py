@@ -7,8 +7,7 @@
 - Mobile numbers (``1[3-9]`` and nine digits, optionally ``+86``) and landlines written
   with their area code (``0531-88886666``).
 - Unified social credit codes (统一社会信用代码, GB 32100-2015) with a valid final check
-  character. Identity's domain validates these too; a domain imports no other service,
-  so the check character is computed here again.
+  character. The checks themselves are ``contracts.identifiers``.
 
 Only text is searched, and numbers only where they are dimension or identifier values:
 measures (sums of yuan) would match phone patterns by accident.
@@ -17,47 +16,39 @@ measures (sums of yuan) would match phone patterns by accident.
 from __future__ import annotations
 
 import re
-from datetime import date
+
+from contracts.identifiers import credit_code, resident_id
 
 RESIDENT_ID = "resident_id"
 PHONE = "phone_number"
 CREDIT_CODE = "unified_social_credit_code"
 
-_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])([1-8]\d{5}(?:18|19|20)\d{9}[0-9Xx])(?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])(?:\+?86[- ]?)?1[3-9]\d{9}(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])0\d{2,3}-\d{7,8}(?![0-9])")
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 _USCC_PATTERN = re.compile(
     r"(?<![0-9A-Za-z])([1-9ANY][0-9A-HJ-NPQRTUWXY]\d{6}[0-9A-HJ-NPQRTUWXY]{10})(?![0-9A-Za-z])"
 )
 
 
 def resident_id_check(first17: str) -> str:
-    """ISO 7064 MOD 11-2 over the first 17 digits: ``(12 - Σ dᵢ·2¹⁷⁻ⁱ mod 11) mod 11``."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
-    value = (12 - total % 11) % 11
-    return "X" if value == 10 else str(value)
+    """ISO 7064 MOD 11-2 over the first 17 digits (``contracts.identifiers.resident_id``)."""
+    return resident_id.check_character(first17)
 
 
 def is_resident_id(text: str) -> bool:
-    if len(text) != 18 or not text[:17].isdigit():
-        return False
-    try:
-        date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        return False
-    return resident_id_check(text[:17]) == text[17].upper()
+    """A valid resident identity number; a lower-case ``x`` check character counts."""
+    return len(text) == 18 and resident_id.is_valid(text[:17] + text[17].upper())
 
 
 def credit_code_check(first17: str) -> str:
-    """GB 32100: ``31 - Σ value·3ⁱ mod 31``, 31 written ``0``."""
-    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return _USCC_ALPHABET[(31 - total % 31) % 31]
+    """GB 32100 final check character (``contracts.identifiers.credit_code``)."""
+    return credit_code.check_character(first17)
 
 
 def is_credit_code(text: str) -> bool:
+    """Shaped like a credit code with a valid final check character (the organization
+    code's own check digit is not required of text found in an output)."""
     return bool(_USCC_PATTERN.fullmatch(text)) and credit_code_check(text[:17]) == text[17]
 
 

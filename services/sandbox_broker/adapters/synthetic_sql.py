@@ -4,10 +4,9 @@ Theory of operation: every random draw is ``hash(row index, seed, salt)`` scaled
 [0, 1), never ``random()``, so the same seed gives the same rows on any number of threads.
 A column is rendered as up to three stages of helper expressions (computed in stacked
 CTEs) and one final expression. Identifiers are built arithmetically with valid check
-characters: resident IDs by ISO 7064 MOD 11-2 (``domain/resident_id.py``), unified social
-credit codes by GB 11714 and GB 32100 with the alphabet and weights of the identity
-service's ``credit_code`` module. Resident IDs and credit codes are a bijection of the row
-index, so they are unique within a table.
+characters: resident IDs by ISO 7064 MOD 11-2, unified social credit codes by GB 11714
+and GB 32100, with the alphabets and weights of ``contracts.identifiers``. Resident IDs
+and credit codes are a bijection of the row index, so they are unique within a table.
 """
 
 # ruff: noqa: S608 — this module composes SQL from constants, validated names (quoted) and
@@ -18,9 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.identity.domain import credit_code
+from contracts.identifiers import credit_code, resident_id
 from services.sandbox_broker.adapters.masking_sql import quote_ident, quote_literal
-from services.sandbox_broker.domain import resident_id
 from services.sandbox_broker.domain.synthetic import (
     ZIBO_COUNTIES,
     AddressRecipe,

@@ -19,7 +19,11 @@ from contracts.events import (
     StagedColumn,
     StagedItem,
 )
-from contracts.registration_code import check_character, is_valid_code, registration_code
+from contracts.identifiers.registration_code import (
+    check_character,
+    is_valid_code,
+    registration_code,
+)
 from services.product_release.domain.export_request import (
     TERMINAL,
     ExportState,

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.errors import DomainError
-from services.sandbox_broker.domain import masking, resident_id
+from contracts.identifiers import resident_id
+from services.sandbox_broker.domain import masking
 from services.sandbox_broker.domain.items import ValueKind, kind_of
 from services.sandbox_broker.domain.masking import Method, rule_for
 from tests.unit.services.sandbox_broker.factories import item_factory

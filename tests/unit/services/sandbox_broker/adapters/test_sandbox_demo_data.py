@@ -8,10 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from contracts.identifiers import credit_code, resident_id
 from libs.demo.zibo import RESOURCES
-from services.identity.domain import credit_code
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale, generate
-from services.sandbox_broker.domain import resident_id
 from services.sandbox_broker.domain.items import sql_type
 
 SCALE = DemoScale(enterprises=3000, tax_months=2, persons=4000)

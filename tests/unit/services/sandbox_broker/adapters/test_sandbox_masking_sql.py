@@ -12,13 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.identifiers import resident_id
 from services.sandbox_broker.adapters.masking_sql import (
     IPAD_VARIABLE,
     OPAD_VARIABLE,
     column_sql,
     token_pads,
 )
-from services.sandbox_broker.domain import masking, resident_id
+from services.sandbox_broker.domain import masking
 from services.sandbox_broker.domain.items import ValueKind
 from services.sandbox_broker.domain.masking import Method
 from services.sandbox_broker.domain.plan import MountedColumn

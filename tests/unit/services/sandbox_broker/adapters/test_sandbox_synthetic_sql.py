@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from services.identity.domain import credit_code
+from contracts.identifiers import credit_code, resident_id
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES
 from services.sandbox_broker.adapters.materialize_sql import synthetic_seed, synthetic_source
 from services.sandbox_broker.adapters.synthetic_sql import (
@@ -17,7 +17,6 @@ from services.sandbox_broker.adapters.synthetic_sql import (
     resident_id_column,
     staged_select,
 )
-from services.sandbox_broker.domain import resident_id
 from services.sandbox_broker.domain.items import sql_type
 from services.sandbox_broker.domain.plan import Environment, plan_sandbox
 from tests.unit.services.sandbox_broker.factories import (

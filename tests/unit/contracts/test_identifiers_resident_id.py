@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.sandbox_broker.domain import resident_id
+from contracts.identifiers import resident_id
 
 
 def test_SBX_3_the_standards_sample_number_is_valid() -> None:

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.errors import DomainError
-from services.identity.domain.credit_code import (
+from contracts.identifiers.credit_code import (
     ALPHABET,
     check,
     check_character,

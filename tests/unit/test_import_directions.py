@@ -1,0 +1,300 @@
+"""Arrows point one way and each mechanism is written once, over the whole tree.
+
+``contracts`` ← ``libs`` ← ``services``: contracts imports neither, libs imports no
+service, no service imports another, a ``domain/`` module imports only the standard
+library, ``contracts`` and its own package. The aggregate write loop and ``_outbox`` live
+only in ``libs.aggregate`` (and the relay and stores beneath it), state machines go
+through the one ``contracts.machine.transition``, and production code raises typed
+errors instead of ``assert`` (asserts vanish under ``python -O``). Every module of every
+service opens with a docstring saying what it is for.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contracts.topics import SERVICES
+
+REPO = Path(__file__).resolve().parents[2]
+SERVICES_ROOT = REPO / "services"
+
+DEMO_CITY_EXCEPTION = "libs/demo"
+"""The one place in ``libs`` that still imports services: the demo city, which a
+top-level ``demo/`` package driving the public HTTP APIs replaces. Delete this constant
+with ``libs/demo``."""
+
+WRITER_MODULES = frozenset({"libs/aggregate.py", "libs/outbox.py"})
+"""The shared writer and the relay beneath it: the only readers and writers of
+``_outbox`` above the stores (``libs/store``)."""
+
+INFRASTRUCTURE = frozenset({"libs/audit.py", "libs/sequences.py"})
+"""Counters of their own (the audit chain's head, registration sequences) whose insert
+races are part of the mechanism itself, not an aggregate write."""
+
+NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
+    "write loop": frozenset(
+        {
+            "services/billing/commands.py",
+            "services/billing/projections.py",
+            "services/catalog/commands.py",
+            "services/catalog/objection_commands.py",
+            "services/disclosure/annual_facts.py",
+            "services/disclosure/handlers/on_catalog_resources.py",
+            "services/disclosure/log_repository.py",
+            "services/disclosure/tree_heads.py",
+            "services/evaluation/commands.py",
+            "services/evaluation/projections.py",
+            "services/evaluation/rectification_commands.py",
+            "services/evaluation/security_commands.py",
+            "services/identity/commands/authorizations.py",
+            "services/identity/commands/common.py",
+            "services/identity/commands/jurisdictions.py",
+            "services/identity/commands/login.py",
+            "services/identity/commands/organizations.py",
+            "services/identity/handlers/on_emergency_plan_adopted.py",
+            "services/product_release/api/administration.py",
+            "services/product_release/projections.py",
+            "services/product_release/writes.py",
+            "services/request_review/appeal_commands.py",
+            "services/request_review/application_commands.py",
+            "services/request_review/commands.py",
+            "services/request_review/projections.py",
+            "services/sandbox_broker/commands.py",
+            "services/sandbox_broker/export_staging.py",
+            "services/sandbox_broker/import_commands.py",
+            "services/sandbox_broker/job_log.py",
+            "services/sandbox_broker/repository.py",
+            "services/trading_bridge/commands.py",
+            "services/trading_bridge/projections.py",
+        }
+    ),
+    "_outbox": frozenset(
+        {
+            "services/billing/commands.py",
+            "services/billing/projections.py",
+            "services/catalog/commands.py",
+            "services/catalog/objection_commands.py",
+            "services/disclosure/log_repository.py",
+            "services/evaluation/commands.py",
+            "services/identity/commands/common.py",
+            "services/product_release/projections.py",
+            "services/product_release/writes.py",
+            "services/request_review/appeal_commands.py",
+            "services/request_review/commands.py",
+            "services/request_review/repository.py",
+            "services/sandbox_broker/commands.py",
+            "services/trading_bridge/commands.py",
+        }
+    ),
+    "transition": frozenset(
+        {
+            "services/catalog/domain/objection.py",
+            "services/catalog/domain/operation_catalog.py",
+            "services/evaluation/domain/rectification.py",
+            "services/identity/domain/admission.py",
+            "services/identity/domain/authorization.py",
+            "services/identity/domain/competition.py",
+            "services/product_release/domain/export_request.py",
+            "services/product_release/domain/product.py",
+            "services/request_review/domain/appeal.py",
+            "services/request_review/domain/application.py",
+            "services/request_review/domain/grant.py",
+            "services/request_review/domain/machine.py",
+            "services/request_review/domain/scenario.py",
+            "services/request_review/grant_commands.py",
+            "services/sandbox_broker/domain/imports.py",
+            "services/sandbox_broker/domain/sandbox.py",
+            "services/trading_bridge/domain/listing.py",
+            "services/trading_bridge/domain/trade.py",
+        }
+    ),
+    "assert": frozenset(
+        {
+            "contracts/asyncapi.py",
+            "contracts/compat.py",
+            "contracts/envelope.py",
+            "libs/secrets/keyring.py",
+            "services/billing/commands.py",
+            "services/billing/projections.py",
+            "services/disclosure/api/log.py",
+            "services/disclosure/handlers/on_catalog_resources.py",
+            "services/disclosure/log_repository.py",
+            "services/disclosure/tree_heads.py",
+            "services/disclosure/verify.py",
+            "services/identity/api/views.py",
+            "services/identity/commands/login.py",
+            "services/product_release/domain/product.py",
+            "services/product_release/export_commands.py",
+            "services/product_release/product_commands.py",
+            "services/product_release/projections.py",
+            "services/request_review/application_commands.py",
+            "services/request_review/domain/application.py",
+            "services/request_review/domain/scenario.py",
+            "services/request_review/projections.py",
+            "services/request_review/repository.py",
+            "services/sandbox_broker/commands.py",
+            "services/sandbox_broker/export_staging.py",
+            "services/sandbox_broker/handlers/on_events.py",
+            "services/sandbox_broker/verification.py",
+            "services/trading_bridge/commands.py",
+            "services/trading_bridge/projections.py",
+        }
+    ),
+}
+"""Files not yet moved onto the shared pieces, per check. Each entry is removed when its
+service is converted; a new file can never be added here silently because the list is
+the exact set still offending (``test_the_exceptions_are_exactly_what_still_offends``)."""
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(REPO).as_posix()
+
+
+def production_files(*tops: str) -> Iterator[Path]:
+    for top in tops:
+        yield from sorted((REPO / top).rglob("*.py"))
+
+
+def tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree(path)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _catches_store_conflicts(node: ast.ExceptHandler) -> bool:
+    if node.type is None:
+        return False
+    names = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
+    names |= {n.attr for n in ast.walk(node.type) if isinstance(n, ast.Attribute)}
+    return bool(names & {"VersionConflict", "DuplicateDocument"})
+
+
+def breaks(check: str, name: str, module: ast.Module) -> bool:
+    """Whether the module at ``name`` (repository-relative) breaks ``check``."""
+    nodes = list(ast.walk(module))
+    if check == "write loop":
+        if name in WRITER_MODULES | INFRASTRUCTURE or name.startswith("libs/store/"):
+            return False
+        return any(isinstance(n, ast.ExceptHandler) and _catches_store_conflicts(n) for n in nodes)
+    if check == "_outbox":
+        if name in WRITER_MODULES or name.startswith("libs/store/"):
+            return False
+        return any(isinstance(n, ast.Constant) and n.value == "_outbox" for n in nodes)
+    if check == "transition":
+        if name == "contracts/machine.py":
+            return False
+        return any(
+            isinstance(n, ast.FunctionDef) and n.name in {"transition", "step"} for n in nodes
+        )
+    if check == "assert":
+        return any(isinstance(n, ast.Assert) for n in nodes)
+    raise ValueError(check)
+
+
+def offenders(check: str) -> set[str]:
+    """Files of contracts, libs and services that break ``check``."""
+    return {
+        rel(path)
+        for path in production_files("contracts", "libs", "services")
+        if not rel(path).startswith(DEMO_CITY_EXCEPTION) and breaks(check, rel(path), tree(path))
+    }
+
+
+def test_contracts_import_neither_libs_nor_services() -> None:
+    offending = [
+        f"{rel(path)}: {name}"
+        for path in production_files("contracts")
+        for name in imported_modules(path)
+        if name.split(".")[0] in {"libs", "services"}
+    ]
+    assert offending == []
+
+
+def test_libs_import_no_service() -> None:
+    offending = [
+        f"{rel(path)}: {name}"
+        for path in production_files("libs")
+        if not rel(path).startswith(DEMO_CITY_EXCEPTION)
+        for name in imported_modules(path)
+        if name.split(".")[0] == "services"
+    ]
+    assert offending == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_no_service_imports_another_service(service: str) -> None:
+    own = f"services.{service}"
+    offending = [
+        f"{rel(path)}: {name}"
+        for path in sorted((SERVICES_ROOT / service).rglob("*.py"))
+        for name in imported_modules(path)
+        if name.split(".")[0] == "services"
+        and name != "services"
+        and not (name == own or name.startswith(own + "."))
+    ]
+    assert offending == []
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_services_domain_imports_only_the_standard_library_contracts_and_itself(
+    service: str,
+) -> None:
+    allowed = ("contracts", f"services.{service}.domain")
+    offending = [
+        f"{rel(module)}: {name}"
+        for module in sorted((SERVICES_ROOT / service / "domain").rglob("*.py"))
+        for name in imported_modules(module)
+        if name.split(".")[0] not in sys.stdlib_module_names
+        and name != "__future__"
+        and not name.startswith(allowed)
+    ]
+    assert offending == []
+
+
+@pytest.mark.parametrize("check", sorted(NOT_YET_CONVERTED))
+def test_each_mechanism_is_written_once(check: str) -> None:
+    """No write loop but ``libs.aggregate``'s, no ``_outbox`` outside the writer, no
+    ``transition()`` but ``contracts.machine``'s, no ``assert`` in production code."""
+    assert offenders(check) - NOT_YET_CONVERTED[check] == set()
+
+
+@pytest.mark.parametrize("check", sorted(NOT_YET_CONVERTED))
+def test_the_exceptions_are_exactly_what_still_offends(check: str) -> None:
+    """A converted file leaves the exception list at once, so it cannot regress."""
+    assert NOT_YET_CONVERTED[check] - offenders(check) == set()
+
+
+@pytest.mark.parametrize("check", sorted(NOT_YET_CONVERTED))
+def test_the_checks_see_a_copy(check: str) -> None:
+    """Each check catches a second write loop, ``_outbox``, ``transition`` or assert in a
+    service, and none of them flags the shared writer's own module."""
+    copy = ast.parse(
+        "def transition(s, e):\n    assert s\n"
+        "async def f(store, d):\n    try:\n        pass\n"
+        "    except (DuplicateDocument, VersionConflict):\n        pass\n    d['_outbox'] = []\n"
+    )
+    assert breaks(check, "services/catalog/commands/resources.py", copy)
+    assert breaks(check, "libs/aggregate.py", copy) is (check in {"transition", "assert"})
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_module_of_a_service_opens_with_a_docstring(service: str) -> None:
+    missing = [
+        rel(path)
+        for path in (SERVICES_ROOT / service).rglob("*.py")
+        if ast.get_docstring(tree(path)) is None
+    ]
+    assert missing == []
