@@ -289,9 +289,9 @@ async def _event_lag(n: int) -> Result:
     an embedded catalog, then the wait until its own event has reached the index (relay,
     embedded bus, consumer, re-read), polled every 0.2 ms."""
     from libs.runtime import Platform
-    from services.catalog import commands
+    from services.catalog.adapters.read_model import SearchReadModel
+    from services.catalog.commands import resources as commands
     from services.catalog.domain.resource import ItemDeclaration, RegisterResource
-    from services.catalog.read_model import SearchReadModel
     from tests.support.platform import settings
 
     with tempfile.TemporaryDirectory(prefix="pdo-bench-catalog-lag-") as tmp:

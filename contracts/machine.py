@@ -11,7 +11,7 @@ function; ``tests/unit/test_import_directions`` refuses a second copy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from contracts.errors import IllegalTransition
 
@@ -22,14 +22,20 @@ E = TypeVar("E", bound=str)
 def transition(
     machine: str,
     table: Mapping[S, Mapping[E, S]],
-    state: S,
-    event: E,
+    state: str,
+    event: str,
     *,
     rule: str | Mapping[E, str] | None = None,
 ) -> S:
-    """The state after ``event`` in ``state``; ``IllegalTransition`` if there is none."""
+    """The state after ``event`` in ``state``; ``IllegalTransition`` if there is none.
+
+    ``state`` and ``event`` may be the enum members or their stored string values (a
+    ``StrEnum`` member is equal to, and hashes as, its value); an unknown value is an
+    illegal transition like any other missing pair."""
+    rows = cast(Mapping[str, Mapping[str, S]], table)
     try:
-        return table[state][event]
+        return rows[state][event]
     except KeyError:
-        named = rule.get(event) if isinstance(rule, Mapping) else rule
+        rules = cast(Mapping[str, str], rule) if isinstance(rule, Mapping) else None
+        named = rules.get(event) if rules is not None else cast(str | None, rule)
         raise IllegalTransition(machine, str(state), str(event), rule=named) from None

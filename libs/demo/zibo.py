@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from contracts.envelope import Role
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
-from services.catalog import commands, objection_commands
+from services.catalog.commands import objections as objection_commands
+from services.catalog.commands import resources as commands
+from services.catalog.domain.lifecycle import State
 from services.catalog.domain.objection import RaiseObjection
-from services.catalog.domain.operation_catalog import State
 from services.catalog.domain.resource import ItemDeclaration, RegisterResource
 from services.catalog.repository import OBJECTIONS
 from services.catalog.repository import RESOURCES as RESOURCES_COLLECTION

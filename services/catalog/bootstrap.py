@@ -7,10 +7,10 @@ import msgspec
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
+from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api import negative_list, objections, resources, settings
-from services.catalog.deadline_sweep import deadline_sweeper
+from services.catalog.commands.deadline_sweep import deadline_sweeper
 from services.catalog.handlers.on_catalog_resources import handlers
-from services.catalog.read_model import SearchReadModel
 from services.catalog.repository import OBJECTIONS, RESOURCES
 
 

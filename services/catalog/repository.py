@@ -8,7 +8,7 @@ from typing import Any
 
 from libs.store.port import Document
 from services.catalog.domain.jurisdiction import CatalogSettings
-from services.catalog.domain.negative_list import Listing
+from services.catalog.domain.listing import Listing
 from services.catalog.domain.objection import Objection
 from services.catalog.domain.registration import RegistrationAct
 from services.catalog.domain.resource import ItemDeclaration, Resource

@@ -1,1 +1,1 @@
-"""HTTP API of catalog: thin controllers over ``services.catalog.commands``."""
+"""HTTP API of catalog: thin controllers over ``services.catalog.commands.resources``."""

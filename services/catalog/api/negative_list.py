@@ -10,12 +10,12 @@ from litestar.params import JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.catalog import commands
+from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api.resources import READERS
 from services.catalog.api.schemas import NegativeListBody, NegativeListEntryView, NegativeListPage
-from services.catalog.domain.negative_list import Listing
+from services.catalog.commands import resources as commands
+from services.catalog.domain.listing import Listing
 from services.catalog.domain.resource import Resource
-from services.catalog.read_model import SearchReadModel
 
 
 def entry_view(resource: Resource, entry: Listing) -> NegativeListEntryView:

@@ -11,7 +11,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.catalog import objection_commands
 from services.catalog.api.resources import READERS
 from services.catalog.api.schemas import (
     ObjectionPage,
@@ -21,6 +20,7 @@ from services.catalog.api.schemas import (
     SweepReport,
     VerificationBody,
 )
+from services.catalog.commands import objections as objection_commands
 from services.catalog.domain.objection import Objection, RaiseObjection, State
 
 OBJECTORS = (*READERS, Role.PUBLIC)

@@ -19,7 +19,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.catalog import commands
+from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api.schemas import (
     DataItemView,
     NegativeEntryView,
@@ -29,10 +29,10 @@ from services.catalog.api.schemas import (
     ResourcePage,
     ResourceView,
 )
-from services.catalog.domain.operation_catalog import State, in_operation_catalog
+from services.catalog.commands import resources as commands
+from services.catalog.domain.lifecycle import State, in_operation_catalog
 from services.catalog.domain.resource import ItemDeclaration, RegisterResource, Resource
 from services.catalog.domain.search import Query
-from services.catalog.read_model import SearchReadModel
 
 _ENCODER = msgspec.json.Encoder()
 

@@ -10,9 +10,9 @@ from litestar.params import JSONBody, PathParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.catalog import objection_commands
 from services.catalog.api.resources import READERS
 from services.catalog.api.schemas import SettingsBody, SettingsView
+from services.catalog.commands import objections as objection_commands
 from services.catalog.domain.jurisdiction import CatalogSettings
 
 RegionPath = Annotated[str, PathParameter(pattern=r"^\d{6}$")]

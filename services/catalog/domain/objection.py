@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
-from contracts.errors import DomainError, Forbidden, IllegalTransition
+from contracts.errors import DomainError, Forbidden
 from contracts.events import (
     ObjectionCorrected,
     ObjectionEscalated,
@@ -28,8 +28,9 @@ from contracts.events import (
     ObjectionResolved,
     ObjectionReturned,
 )
+from contracts.machine import transition
 from services.catalog.domain.jurisdiction import covers
-from services.catalog.domain.operation_catalog import State as ResourceState
+from services.catalog.domain.lifecycle import State as ResourceState
 from services.catalog.domain.resource import Resource
 
 MACHINE = "objection"
@@ -63,12 +64,9 @@ TERMINAL: frozenset[State] = frozenset({State.RESOLVED})
 AWAITING_PROVIDER: frozenset[State] = frozenset({State.OPEN, State.ESCALATED})
 
 
-def transition(state: str, action: str) -> State:
+def advance(state: str, action: str) -> State:
     """The state after ``action``; ``IllegalTransition`` (CAT-5) if there is none."""
-    try:
-        return TRANSITIONS[State(state)][Action(action)]
-    except (KeyError, ValueError):
-        raise IllegalTransition(MACHINE, str(state), str(action), rule="CAT-5") from None
+    return transition(MACHINE, TRANSITIONS, state, action, rule="CAT-5")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +185,7 @@ def report_correction(
         )
     if not correction.strip():
         raise DomainError("say what was corrected", rule="CAT-5", field="resolution")
-    state = transition(objection.status, Action.REPORT_CORRECTION)
+    state = advance(objection.status, Action.REPORT_CORRECTION)
     corrected = replace(
         objection, status=state.value, resolution=correction, corrected_at=now.isoformat()
     )
@@ -234,7 +232,7 @@ def verify(
             "say what was checked (or what is still wrong)", rule="CAT-5", field="finding"
         )
     if not verified:
-        state = transition(objection.status, Action.RETURN)
+        state = advance(objection.status, Action.RETURN)
         returned = replace(
             objection,
             status=state.value,
@@ -248,7 +246,7 @@ def verify(
             reason=finding,
             verified_by_org_id=actor_org_id,
         )
-    state = transition(objection.status, Action.VERIFY)
+    state = advance(objection.status, Action.VERIFY)
     notice = notice_to_objector(objection, finding)
     resolved = replace(
         objection,
@@ -276,7 +274,7 @@ def escalate_if_overdue(
     which makes a second sweep at the same time a no-op."""
     if not is_overdue(objection, now):
         return None
-    state = transition(objection.status, Action.ESCALATE)
+    state = advance(objection.status, Action.ESCALATE)
     escalated = replace(objection, status=state.value, escalated_at=now.isoformat())
     event = ObjectionEscalated(
         objection_id=objection.objection_id,

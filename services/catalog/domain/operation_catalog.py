@@ -8,111 +8,18 @@ the whole resource on the negative list (负面清单) takes it out for good (CA
 cancellation registration (注销登记) ends the entry (CAT-4). A change registration
 (变更登记) leaves the entry where it is: a published resource stays published with its
 new metadata, and the bureau keeps the negative list to withhold anything it must not
-offer. Every allowed step is one
-row of ``TRANSITIONS``; anything else raises ``IllegalTransition`` naming the state, the
-action and the rule. ``propose``, ``publish`` and ``reject`` are the pure decisions: each
-returns the new resource and the events to record.
+offer. The table itself is ``lifecycle``. ``propose``, ``publish`` and ``reject`` are the
+pure decisions: each returns the new resource and the events to record.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from contracts.errors import DomainError, Forbidden, IllegalTransition
+from contracts.errors import DomainError, Forbidden
 from contracts.events import Event, ResourceProposed, ResourcePublished, ResourceRejected
-
-if TYPE_CHECKING:
-    from services.catalog.domain.resource import Resource
-
-MACHINE = "operation catalog"
-
-
-class State(StrEnum):
-    REGISTERED = "registered"  # 已登记: in the resource catalog, not in the operation catalog
-    PROPOSED = "proposed"  # 已申报: the provider proposed it; the bureau reviews
-    PUBLISHED = "published"  # 已发布: in the operation catalog
-    REJECTED = "rejected"  # 已驳回: the bureau said no, with a reason
-    NEGATIVE_LISTED = "negative_listed"  # 负面清单: never in the operation catalog
-    CANCELLED = "cancelled"  # 已注销: registration cancelled
-
-
-class Action(StrEnum):
-    PROPOSE = "propose"
-    PUBLISH = "publish"
-    REJECT = "reject"
-    CHANGE = "change"
-    WITHHOLD_ITEM = "withhold_item"
-    NEGATIVE_LIST = "negative_list"
-    CANCEL = "cancel"
-
-
-TRANSITIONS: dict[State, dict[Action, State]] = {
-    State.REGISTERED: {
-        Action.PROPOSE: State.PROPOSED,
-        Action.CHANGE: State.REGISTERED,
-        Action.WITHHOLD_ITEM: State.REGISTERED,
-        Action.NEGATIVE_LIST: State.NEGATIVE_LISTED,
-        Action.CANCEL: State.CANCELLED,
-    },
-    State.PROPOSED: {
-        Action.PUBLISH: State.PUBLISHED,
-        Action.REJECT: State.REJECTED,
-        Action.CHANGE: State.PROPOSED,
-        Action.WITHHOLD_ITEM: State.PROPOSED,
-        Action.NEGATIVE_LIST: State.NEGATIVE_LISTED,
-        Action.CANCEL: State.CANCELLED,
-    },
-    State.PUBLISHED: {
-        Action.CHANGE: State.PUBLISHED,
-        Action.WITHHOLD_ITEM: State.PUBLISHED,
-        Action.NEGATIVE_LIST: State.NEGATIVE_LISTED,
-        Action.CANCEL: State.CANCELLED,
-    },
-    State.REJECTED: {
-        Action.PROPOSE: State.PROPOSED,
-        Action.CHANGE: State.REJECTED,
-        Action.WITHHOLD_ITEM: State.REJECTED,
-        Action.NEGATIVE_LIST: State.NEGATIVE_LISTED,
-        Action.CANCEL: State.CANCELLED,
-    },
-    State.NEGATIVE_LISTED: {
-        Action.CHANGE: State.NEGATIVE_LISTED,
-        Action.CANCEL: State.CANCELLED,
-    },
-    State.CANCELLED: {},
-}
-TERMINAL: frozenset[State] = frozenset({State.CANCELLED})
-IN_OPERATION_CATALOG: frozenset[State] = frozenset({State.PUBLISHED})
-
-RULE_OF: dict[Action, str] = {
-    Action.PROPOSE: "CAT-3",
-    Action.PUBLISH: "CAT-3",
-    Action.REJECT: "CAT-3",
-    Action.CHANGE: "CAT-4",
-    Action.CANCEL: "CAT-4",
-    Action.WITHHOLD_ITEM: "CAT-2",
-    Action.NEGATIVE_LIST: "CAT-2",
-}
-"""The rule an action serves, named by the ``IllegalTransition`` it may raise."""
-
-
-def transition(state: str, action: str) -> State:
-    """The state after ``action`` in ``state``; ``IllegalTransition`` if there is none."""
-    try:
-        known = Action(action)
-    except ValueError:
-        raise IllegalTransition(MACHINE, str(state), str(action)) from None
-    try:
-        return TRANSITIONS[State(state)][known]
-    except (KeyError, ValueError):
-        raise IllegalTransition(MACHINE, str(state), known.value, rule=RULE_OF[known]) from None
-
-
-def in_operation_catalog(state: str) -> bool:
-    """CAT-3: only a published resource is in the operation catalog."""
-    return state in IN_OPERATION_CATALOG
+from services.catalog.domain.lifecycle import Action, State, advance
+from services.catalog.domain.resource import Resource
 
 
 def _owned(resource: Resource, actor_org_id: str, rule: str) -> None:
@@ -147,7 +54,7 @@ def propose(resource: Resource, *, actor_org_id: str) -> tuple[Resource, list[Ev
     """The provider proposes its own resource for the operation catalog (CAT-3)."""
     _owned(resource, actor_org_id, "CAT-3")
     _may_enter(resource)
-    state = transition(resource.status, Action.PROPOSE)
+    state = advance(resource.status, Action.PROPOSE)
     event = ResourceProposed(
         resource_id=resource.resource_id,
         provider_org_id=resource.provider_org_id,
@@ -160,7 +67,7 @@ def publish(resource: Resource) -> tuple[Resource, list[Event]]:
     """The bureau approves the proposal and publishes the resource (CAT-3), without the
     items on the negative list (CAT-2)."""
     items = _may_enter(resource)
-    state = transition(resource.status, Action.PUBLISH)
+    state = advance(resource.status, Action.PUBLISH)
     event = ResourcePublished(
         resource_id=resource.resource_id,
         provider_org_id=resource.provider_org_id,
@@ -175,7 +82,7 @@ def reject(resource: Resource, *, reason: str) -> tuple[Resource, list[Event]]:
     """The bureau rejects the proposal and says why (CAT-3)."""
     if not reason.strip():
         raise DomainError("a rejection states its reason", rule="CAT-3", field="reason")
-    state = transition(resource.status, Action.REJECT)
+    state = advance(resource.status, Action.REJECT)
     event = ResourceRejected(
         resource_id=resource.resource_id, provider_org_id=resource.provider_org_id, reason=reason
     )

@@ -21,8 +21,8 @@ from contracts.events import (
     ResourceRegistered,
     ResourceWithdrawn,
 )
-from services.catalog.domain.negative_list import Listing, NegativeList, grantable_items
-from services.catalog.domain.operation_catalog import Action, State, transition
+from services.catalog.domain.lifecycle import Action, State, advance
+from services.catalog.domain.listing import Listing, NegativeList, grantable_items
 from services.catalog.domain.registration import (
     CANCELLATION,
     CHANGE,
@@ -301,7 +301,7 @@ def change(
     evidence hash (CAT-1, CAT-4). Declaring what is already registered changes nothing
     and records nothing, so a retried request is harmless."""
     _own(resource, actor_org_id)
-    state = transition(resource.status, Action.CHANGE)
+    state = advance(resource.status, Action.CHANGE)
     declared = replace(cmd, provider_org_id=resource.provider_org_id)
     validate(declared)
     metadata = registered_metadata(resource.resource_id, resource.region, declared)
@@ -346,7 +346,7 @@ def cancel(
     _own(resource, actor_org_id)
     if not reason.strip():
         raise DomainError("a cancellation states its reason", rule="CAT-4", field="reason")
-    state = transition(resource.status, Action.CANCEL)
+    state = advance(resource.status, Action.CANCEL)
     code = registration_code(resource.region, "resource", sequence)
     digest = evidence_hash(cancellation_metadata(resource, reason))
     after = replace(

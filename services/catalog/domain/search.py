@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from services.catalog.domain.jurisdiction import covers
-from services.catalog.domain.operation_catalog import State
+from services.catalog.domain.lifecycle import State
 from services.catalog.domain.resource import Resource
 
 T = TypeVar("T")

@@ -1,5 +1,5 @@
 """The catalog's own resource events, ``pdo.<region>.catalog.resources.v1``, feed this
-process's search read model (``services.catalog.read_model``).
+process's search read model (``services.catalog.adapters.read_model``).
 
 The catalog subscribes to its own resource topic (not listed among the topic's
 consumers: this is a read model of the producer itself, not a step of the choreography).
@@ -14,7 +14,7 @@ from typing import Any
 
 from contracts.topics import topic_for
 from libs.bus.consumer import EnvelopeHandler
-from services.catalog.read_model import SearchReadModel
+from services.catalog.adapters.read_model import SearchReadModel
 
 RESOURCE_EVENT_TYPES: tuple[str, ...] = tuple(
     str(event.__struct_config__.tag) for event in topic_for("resource.registered").events

@@ -43,3 +43,9 @@ def test_the_rule_may_be_named_per_event() -> None:
     with pytest.raises(IllegalTransition) as raised:
         transition("door", TABLE, State.CLOSED, Event.REOPEN, rule={Event.REOPEN: "DOOR-2"})
     assert raised.value.rule == "DOOR-2"
+
+
+def test_stored_string_values_look_up_like_members_and_unknown_values_are_illegal() -> None:
+    assert transition("door", TABLE, "open", "close") is State.CLOSED
+    with pytest.raises(IllegalTransition):
+        transition("door", TABLE, "ajar", "close")

@@ -16,8 +16,8 @@ from contracts.events import (
     ResourceWithdrawn,
 )
 from services.catalog.domain import negative_list, operation_catalog
-from services.catalog.domain.negative_list import Listing, NegativeList, grantable_items
-from services.catalog.domain.operation_catalog import State
+from services.catalog.domain.lifecycle import State
+from services.catalog.domain.listing import Listing, NegativeList, grantable_items
 from services.catalog.domain.resource import Resource
 from tests.unit.services.catalog.factories import PROVIDER, resource_factory
 

@@ -20,6 +20,7 @@ from contracts.events import (
 )
 from services.catalog.domain import jurisdiction, objection
 from services.catalog.domain.jurisdiction import CatalogSettings
+from services.catalog.domain.lifecycle import State as ResourceState
 from services.catalog.domain.objection import (
     TERMINAL,
     TRANSITIONS,
@@ -28,7 +29,6 @@ from services.catalog.domain.objection import (
     RaiseObjection,
     State,
 )
-from services.catalog.domain.operation_catalog import State as ResourceState
 from tests.unit.services.catalog.factories import PROVIDER, resource_factory
 
 RAISED_AT = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in China
@@ -222,10 +222,10 @@ def test_CAT_5_a_late_provider_can_still_correct_an_escalated_objection() -> Non
 def test_CAT_5_every_pair_outside_the_objection_table_raises(pair: tuple[State, Action]) -> None:
     state, action = pair
     if action in TRANSITIONS[state]:
-        assert objection.transition(state, action) == TRANSITIONS[state][action]
+        assert objection.advance(state, action) == TRANSITIONS[state][action]
         return
     with pytest.raises(IllegalTransition):
-        objection.transition(state, action)
+        objection.advance(state, action)
     assert state in TERMINAL or TRANSITIONS[state]
 
 

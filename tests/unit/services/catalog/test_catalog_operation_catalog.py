@@ -12,14 +12,14 @@ from hypothesis import strategies as st
 from contracts.errors import DomainError, Forbidden, IllegalTransition
 from contracts.events import ResourceProposed, ResourcePublished, ResourceRejected
 from services.catalog.domain import negative_list, operation_catalog
-from services.catalog.domain.operation_catalog import (
+from services.catalog.domain.lifecycle import (
     RULE_OF,
     TERMINAL,
     TRANSITIONS,
     Action,
     State,
+    advance,
     in_operation_catalog,
-    transition,
 )
 from tests.unit.services.catalog.factories import OTHER_PROVIDER, PROVIDER, resource_factory
 
@@ -33,10 +33,10 @@ def test_CAT_3_every_pair_outside_the_table_raises_naming_state_action_and_rule(
     state, action = pair
     allowed = TRANSITIONS[state]
     if action in allowed:
-        assert transition(state, action) == allowed[action]
+        assert advance(state, action) == allowed[action]
         return
     with pytest.raises(IllegalTransition) as caught:
-        transition(state, action)
+        advance(state, action)
     assert caught.value.state == state.value
     assert caught.value.event == action.value
     assert caught.value.rule == RULE_OF[action]
@@ -49,9 +49,9 @@ def test_CAT_3_an_unknown_state_or_action_is_an_illegal_transition(
     if state in {s.value for s in State}:
         return
     with pytest.raises(IllegalTransition):
-        transition(state, action)
+        advance(state, action)
     with pytest.raises(IllegalTransition):
-        transition(State.REGISTERED, state or "x")
+        advance(State.REGISTERED, state or "x")
 
 
 def test_CAT_3_the_table_is_complete_and_terminal_states_have_no_way_out() -> None:

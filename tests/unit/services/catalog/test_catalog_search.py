@@ -10,7 +10,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.catalog.domain.operation_catalog import State
+from services.catalog.domain.lifecycle import State
 from services.catalog.domain.resource import ItemDeclaration, Resource
 from services.catalog.domain.search import Query, SearchIndex, entry_of, members, select
 from tests.unit.services.catalog.factories import resource_factory

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from contracts.canonical import sha256_hex
 from contracts.errors import DomainError, Forbidden, IllegalTransition
 from contracts.events import ResourceChanged, ResourceWithdrawn
-from services.catalog.domain.operation_catalog import State
+from services.catalog.domain.lifecycle import State
 from services.catalog.domain.registration import (
     ALPHABET,
     CANCELLATION,

@@ -1,38 +1,31 @@
-"""Catalog commands on resources: load, decide in the domain, save state and events in one
-write, audit.
+"""Catalog commands on resources (资源登记与运营目录): load, decide in the domain, save state
+and events in one write, audit — through the shared writer ``libs.aggregate``.
 
 Each update reads the resource document, lets a pure decision return the new resource
-and its events, and writes both with one ``replace`` at the version read (the pending
-events already in the document are kept: the relay may not have published them yet).
-A concurrent writer, or the relay clearing the outbox, bumps the version: the command
-then reads again and decides again.
+and its events, and writes both at the version read; a concurrent writer, or the relay
+clearing the outbox, makes the writer read and decide again.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
-from contracts.envelope import Actor, new_envelope
+from contracts.envelope import Actor
 from contracts.errors import Forbidden, NotFound
-from contracts.events import Event, Payload
+from contracts.events import Event
+from libs import aggregate
 from libs.auth.principal import Principal
-from libs.outbox import stage
 from libs.sequences import next_value
 from libs.service import ServiceContext
-from libs.store.port import VersionConflict
+from libs.store.port import Document
 from services.catalog.domain import negative_list, operation_catalog
-from services.catalog.domain.negative_list import Listing
+from services.catalog.domain.listing import Listing
 from services.catalog.domain.resource import RegisterResource, Resource, cancel, change, register
 from services.catalog.repository import RESOURCES, from_doc, to_doc
 
-ATTEMPTS = 5
 Decision = tuple[Resource, list[Event]]
-
-
-def audit_actor(actor: Actor) -> dict[str, str]:
-    return {"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value}
 
 
 def registration_detail(resource: Resource) -> dict[str, Any]:
@@ -59,16 +52,10 @@ async def register_resource(
     resource, payload = register(
         cmd, resource_id=resource_id, region=ctx.region, sequence=sequence, at=now.isoformat()
     )
-    envelope = new_envelope(
-        payload, region=ctx.region, actor=principal.actor(), subject=resource_id, occurred_at=now
-    )
-    await ctx.store.insert(RESOURCES, stage(to_doc(resource), [envelope]))
-    ctx.notify_outbox()
-    await ctx.audit.append(
-        actor=audit_actor(principal.actor()),
-        action="resource.register",
-        subject=resource_id,
-        detail=registration_detail(resource),
+    actor = principal.actor()
+    await aggregate.save(ctx, RESOURCES, to_doc(resource), [payload], actor=actor, previous=None)
+    await aggregate.audit(
+        ctx, actor, "resource.register", resource_id, registration_detail(resource)
     )
     return resource
 
@@ -91,41 +78,22 @@ async def update_resource(
 ) -> Resource:
     """Read, decide, write state and events at the version read, audit; retried on a
     concurrent write. A decision without events writes and records nothing."""
-    for attempt in range(ATTEMPTS):
-        doc = await ctx.store.get(RESOURCES, resource_id)
-        if doc is None:
-            raise NotFound(f"no resource {resource_id}")
+
+    def on_doc(doc: Document) -> aggregate.Decision:
         after, events = decide(from_doc(doc))
-        if not events:
-            return after
-        now = ctx.clock.now()
-        envelopes = [
-            new_envelope(
-                cast(Payload, e),
-                region=ctx.region,
-                actor=actor,
-                subject=resource_id,
-                occurred_at=now,
-            )
-            for e in events  # every domain event is a member of the Payload union
-        ]
-        new_doc = to_doc(after)
-        new_doc["_outbox"] = list(doc.get("_outbox", []))
-        try:
-            await ctx.store.replace(RESOURCES, stage(new_doc, envelopes), doc["_version"])
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        ctx.notify_outbox()
-        await ctx.audit.append(
-            actor=audit_actor(actor),
-            action=action,
-            subject=resource_id,
-            detail={"events": [e.__struct_config__.tag for e in events], **detail(after)},
-        )
-        return after
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+        return to_doc(after), events
+
+    saved = await aggregate.update(
+        ctx,
+        RESOURCES,
+        resource_id,
+        on_doc,
+        actor=actor,
+        action=action,
+        detail=lambda d: detail(from_doc(d)),
+        missing="resource",
+    )
+    return from_doc(saved)
 
 
 def _in_jurisdiction(principal: Principal, resource: Resource, rule: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, new_envelope
+from contracts.envelope import SYSTEM_ACTOR
 from contracts.errors import DomainError, Forbidden, NotFound
 from contracts.events import (
     ObjectionCorrected,
@@ -16,11 +16,10 @@ from contracts.events import (
     ObjectionResolved,
     ObjectionReturned,
 )
+from libs import aggregate
 from libs.auth.principal import Principal
-from libs.outbox import stage
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
-from services.catalog.commands import ATTEMPTS, audit_actor
+from libs.store.port import Document
 from services.catalog.domain import jurisdiction, objection
 from services.catalog.domain.jurisdiction import CatalogSettings
 from services.catalog.domain.objection import Objection, RaiseObjection
@@ -72,31 +71,18 @@ async def define_settings(
             f"a bureau of region {principal.region} cannot set region {region}", rule="FED-1"
         )
     wanted = jurisdiction.define(region, objection_deadline_days=objection_deadline_days)
-    doc = settings_to_doc(wanted)
-    for attempt in range(ATTEMPTS):
-        current = await ctx.store.get(SETTINGS, region)
-        try:
-            if current is None:
-                await ctx.store.insert(SETTINGS, doc)
-            else:
-                await ctx.store.replace(SETTINGS, doc, current["_version"])
-            break
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
-    await ctx.audit.append(
-        actor=audit_actor(principal.actor()),
-        action="settings.define",
-        subject=f"settings:{region}",
-        detail={"objection_deadline_days": objection_deadline_days},
+    actor = principal.actor()
+    await aggregate.upsert(
+        ctx, SETTINGS, region, lambda _: (settings_to_doc(wanted), []), actor=actor
+    )
+    await aggregate.audit(
+        ctx,
+        actor,
+        "settings.define",
+        f"settings:{region}",
+        {"objection_deadline_days": objection_deadline_days},
     )
     return wanted
-
-
-def _envelope(ctx: ServiceContext, actor: Actor, subject: str, event: ObjectionEvent) -> Envelope:
-    return new_envelope(
-        event, region=ctx.region, actor=actor, subject=subject, occurred_at=ctx.clock.now()
-    )
 
 
 async def raise_objection(
@@ -116,14 +102,16 @@ async def raise_objection(
         now=ctx.clock.now(),
         deadline_days=settings.objection_deadline_days,
     )
-    envelope = _envelope(ctx, principal.actor(), objection_id, event)
-    await ctx.store.insert(OBJECTIONS, stage(objection_to_doc(raised), [envelope]))
-    ctx.notify_outbox()
-    await ctx.audit.append(
-        actor=audit_actor(principal.actor()),
-        action="objection.raise",
-        subject=objection_id,
-        detail={
+    actor = principal.actor()
+    await aggregate.save(
+        ctx, OBJECTIONS, objection_to_doc(raised), [event], actor=actor, previous=None
+    )
+    await aggregate.audit(
+        ctx,
+        actor,
+        "objection.raise",
+        objection_id,
+        {
             "resource_id": resource.resource_id,
             "assigned_to": raised.provider_org_id,
             "due_on": raised.due_on.isoformat(),
@@ -138,13 +126,6 @@ async def _load(ctx: ServiceContext, objection_id: str) -> tuple[Document, Objec
     if doc is None:
         raise NotFound(f"no objection {objection_id}")
     return doc, objection_from_doc(doc)
-
-
-async def _save(ctx: ServiceContext, doc: Document, after: Objection, envelope: Envelope) -> None:
-    new_doc = objection_to_doc(after)
-    new_doc["_outbox"] = list(doc.get("_outbox", []))
-    await ctx.store.replace(OBJECTIONS, stage(new_doc, [envelope]), doc["_version"])
-    ctx.notify_outbox()
 
 
 async def get_objection(ctx: ServiceContext, principal: Principal, objection_id: str) -> Objection:
@@ -195,27 +176,29 @@ async def _decide(
 ) -> tuple[Objection, Objection]:
     """Load, decide, save with the event in the outbox (re-deciding on a lost race),
     audit; returns the objection before and after."""
-    for attempt in range(ATTEMPTS):
-        doc, current = await _load(ctx, objection_id)
+    before: list[Objection] = []
+
+    def on_doc(doc: Document) -> aggregate.Decision:
+        current = objection_from_doc(doc)
+        before[:] = [current]
         after, event = decide(current)
-        try:
-            await _save(ctx, doc, after, _envelope(ctx, principal.actor(), objection_id, event))
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        await ctx.audit.append(
-            actor=audit_actor(principal.actor()),
-            action=action,
-            subject=objection_id,
-            detail={
-                "resource_id": after.resource_id,
-                "status": after.status,
-                "late": current.status == objection.State.ESCALATED,
-            },
-        )
-        return current, after
-    raise AssertionError("unreachable")  # pragma: no cover
+        return objection_to_doc(after), [event]
+
+    saved = await aggregate.update(
+        ctx,
+        OBJECTIONS,
+        objection_id,
+        on_doc,
+        actor=principal.actor(),
+        action=action,
+        detail=lambda d: {
+            "resource_id": d["resource_id"],
+            "status": d["status"],
+            "late": before[0].status == objection.State.ESCALATED,
+        },
+        missing="objection",
+    )
+    return before[0], objection_from_doc(saved)
 
 
 async def report_correction(
@@ -264,32 +247,30 @@ async def sweep_deadlines(ctx: ServiceContext) -> int:
     (or resolved) is left alone, and a write that loses a race is re-decided."""
     now = ctx.clock.now()
     escalated = 0
+    written: list[bool] = [False]
+
+    def on_doc(current: Document) -> aggregate.Decision:
+        decided = objection.escalate_if_overdue(objection_from_doc(current), now=now)
+        written[0] = decided is not None
+        if decided is None:
+            return current, []
+        after, event = decided
+        return objection_to_doc(after), [event]
+
     for doc in await ctx.store.find(OBJECTIONS, {"status": objection.State.OPEN.value}):
-        for _ in range(ATTEMPTS):
-            decided = objection.escalate_if_overdue(objection_from_doc(doc), now=now)
-            if decided is None:
-                break
-            after, event = decided
-            try:
-                await _save(
-                    ctx, doc, after, _envelope(ctx, SYSTEM_ACTOR, after.objection_id, event)
-                )
-            except VersionConflict:
-                fresh = await ctx.store.get(OBJECTIONS, doc["_id"])
-                if fresh is None:
-                    break
-                doc = fresh
-                continue
-            escalated += 1
-            await ctx.audit.append(
-                actor=audit_actor(SYSTEM_ACTOR),
-                action="objection.escalate",
-                subject=after.objection_id,
-                detail={
-                    "resource_id": after.resource_id,
-                    "provider_org_id": after.provider_org_id,
-                    "due_on": after.due_on.isoformat(),
-                },
-            )
-            break
+        await aggregate.update(
+            ctx,
+            OBJECTIONS,
+            doc["_id"],
+            on_doc,
+            actor=SYSTEM_ACTOR,
+            action="objection.escalate",
+            detail=lambda d: {
+                "resource_id": d["resource_id"],
+                "provider_org_id": d["provider_org_id"],
+                "due_on": d["due_on"],
+            },
+            missing="objection",
+        )
+        escalated += written[0]
     return escalated

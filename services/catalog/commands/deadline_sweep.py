@@ -12,7 +12,7 @@ from functools import partial
 
 from libs.periodic import Periodic
 from libs.service import ServiceContext
-from services.catalog.objection_commands import sweep_deadlines
+from services.catalog.commands.objections import sweep_deadlines
 
 DEFAULT_INTERVAL_SECONDS = 300.0
 

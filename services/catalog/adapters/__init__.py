@@ -1,0 +1,1 @@
+"""What the catalog needs beyond libs: its in-memory search read model."""
