@@ -34,6 +34,10 @@ ATTEMPTS = 5
 """Reads and decisions per command before a persisting conflict answers 409."""
 OUTBOX = "_outbox"
 
+WRITE_CONFLICTS: tuple[type[Exception], ...] = (VersionConflict, DuplicateDocument)
+"""What a write at a stale version (or a concurrent creation) raises; a caller that gives
+up on a conflict instead of deciding again (a sweep that comes back later) names this."""
+
 Decision = tuple[Document, Sequence[Event]]
 """What a decision returns: the new document and the events it caused."""
 
@@ -133,10 +137,11 @@ async def retrying(
     attempt: Callable[[], Awaitable[T]],
     *,
     on: tuple[type[Exception], ...] = (VersionConflict,),
+    attempts: int = ATTEMPTS,
 ) -> T:
     """Run ``attempt`` (load, decide, save) again when the stored version moved
-    meanwhile; after ``ATTEMPTS`` the conflict propagates (409)."""
-    for _ in range(ATTEMPTS - 1):
+    meanwhile; after ``attempts`` the conflict propagates (409)."""
+    for _ in range(attempts - 1):
         try:
             return await attempt()
         except on:
@@ -218,7 +223,7 @@ async def upsert(
             )
         return saved
 
-    return await retrying(attempt, on=(VersionConflict, DuplicateDocument))
+    return await retrying(attempt, on=WRITE_CONFLICTS)
 
 
 async def project(
@@ -226,6 +231,8 @@ async def project(
     collection: str,
     doc_id: str,
     change: Callable[[Document | None], Document | None],
+    *,
+    attempts: int = ATTEMPTS,
 ) -> Document | None:
     """A read model's write (投影): read, ``change(doc | None)``, write at the version read;
     retried on a concurrent write. ``change`` returning ``None`` writes nothing; it
@@ -241,4 +248,4 @@ async def project(
             return await store.insert(collection, new)
         return await store.replace(collection, new, current["_version"])
 
-    return await retrying(attempt, on=(VersionConflict, DuplicateDocument))
+    return await retrying(attempt, on=WRITE_CONFLICTS, attempts=attempts)

@@ -16,10 +16,10 @@ from services.identity.api import (
     tokens,
 )
 from services.identity.api.jwks import route as jwks_route
+from services.identity.commands.sweep import authorization_sweeper
 from services.identity.handlers.on_emergency_plan_adopted import handlers as plan_handlers
 from services.identity.handlers.on_rectification_overdue import handlers as overdue_handlers
 from services.identity.repository import OUTBOX_COLLECTIONS
-from services.identity.sweep import authorization_sweeper
 
 
 def build(ctx: ServiceContext) -> ServiceParts:

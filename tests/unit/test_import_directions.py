@@ -41,31 +41,18 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
         {
             "services/billing/commands.py",
             "services/billing/projections.py",
-            "services/disclosure/annual_facts.py",
             "services/disclosure/handlers/on_catalog_resources.py",
             "services/disclosure/log_repository.py",
-            "services/disclosure/tree_heads.py",
             "services/evaluation/commands.py",
-            "services/evaluation/projections.py",
             "services/evaluation/rectification_commands.py",
             "services/evaluation/security_commands.py",
-            "services/identity/commands/authorizations.py",
-            "services/identity/commands/common.py",
-            "services/identity/commands/jurisdictions.py",
-            "services/identity/commands/login.py",
-            "services/identity/commands/organizations.py",
-            "services/identity/handlers/on_emergency_plan_adopted.py",
             "services/product_release/api/administration.py",
             "services/product_release/projections.py",
             "services/product_release/writes.py",
             "services/request_review/appeal_commands.py",
-            "services/request_review/application_commands.py",
             "services/request_review/commands.py",
             "services/request_review/projections.py",
             "services/sandbox_broker/commands.py",
-            "services/sandbox_broker/export_staging.py",
-            "services/sandbox_broker/import_commands.py",
-            "services/sandbox_broker/job_log.py",
             "services/sandbox_broker/repository.py",
             "services/trading_bridge/commands.py",
             "services/trading_bridge/projections.py",
@@ -77,7 +64,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/billing/projections.py",
             "services/disclosure/log_repository.py",
             "services/evaluation/commands.py",
-            "services/identity/commands/common.py",
             "services/product_release/projections.py",
             "services/product_release/writes.py",
             "services/request_review/appeal_commands.py",
@@ -90,9 +76,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
     "transition": frozenset(
         {
             "services/evaluation/domain/rectification.py",
-            "services/identity/domain/admission.py",
-            "services/identity/domain/authorization.py",
-            "services/identity/domain/competition.py",
             "services/product_release/domain/export_request.py",
             "services/product_release/domain/product.py",
             "services/request_review/domain/appeal.py",
@@ -120,8 +103,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/disclosure/log_repository.py",
             "services/disclosure/tree_heads.py",
             "services/disclosure/verify.py",
-            "services/identity/api/views.py",
-            "services/identity/commands/login.py",
             "services/product_release/domain/product.py",
             "services/product_release/export_commands.py",
             "services/product_release/product_commands.py",
@@ -140,7 +121,8 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
         }
     ),
 }
-"""Files not yet moved onto the shared pieces, per check. Each entry is removed when its
+"""Files not yet moved onto the shared pieces, per check (a write loop: a loop around a
+write that catches ``VersionConflict`` or ``DuplicateDocument``). Each entry is removed when its
 service is converted; a new file can never be added here silently because the list is
 the exact set still offending (``test_the_exceptions_are_exactly_what_still_offends``)."""
 
@@ -182,7 +164,12 @@ def breaks(check: str, name: str, module: ast.Module) -> bool:
     if check == "write loop":
         if name in WRITER_MODULES | INFRASTRUCTURE or name.startswith("libs/store/"):
             return False
-        return any(isinstance(n, ast.ExceptHandler) and _catches_store_conflicts(n) for n in nodes)
+        return any(
+            isinstance(h, ast.ExceptHandler) and _catches_store_conflicts(h)
+            for loop in nodes
+            if isinstance(loop, ast.For | ast.AsyncFor | ast.While)
+            for h in ast.walk(loop)
+        )
     if check == "_outbox":
         if name in WRITER_MODULES or name.startswith("libs/store/"):
             return False
@@ -310,8 +297,9 @@ def test_the_checks_see_a_copy(check: str) -> None:
     service, and none of them flags the shared writer's own module."""
     copy = ast.parse(
         "def transition(s, e):\n    assert s\n"
-        "async def f(store, d):\n    try:\n        pass\n"
-        "    except (DuplicateDocument, VersionConflict):\n        pass\n    d['_outbox'] = []\n"
+        "async def f(store, d):\n    for _ in range(5):\n        try:\n            pass\n"
+        "        except (DuplicateDocument, VersionConflict):\n            continue\n"
+        "    d['_outbox'] = []\n"
     )
     assert breaks(check, "services/catalog/commands/resources.py", copy)
     assert breaks(check, "libs/aggregate.py", copy) is (check in {"transition", "assert"})

@@ -13,7 +13,8 @@ V = TypeVar("V", bound=msgspec.Struct)
 
 def as_view(obj: Any, view: type[V], **extra: Any) -> V:
     data = msgspec.to_builtins(obj)
-    assert isinstance(data, dict)
+    if not isinstance(data, dict):
+        raise TypeError(f"{type(obj).__name__} is not a record and has no view")
     data.update(extra)
     return msgspec.convert(data, view)
 

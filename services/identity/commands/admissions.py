@@ -8,11 +8,12 @@ from datetime import date
 
 from contracts.errors import Forbidden, NotFound
 from contracts.events import Event
+from libs.aggregate import retrying, save
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.identity.commands.authorizations import operator_in_force
-from services.identity.commands.common import audit, new_id, retrying, save
+from services.identity.commands.common import audit, new_id
 from services.identity.commands.organizations import find_organization
 from services.identity.domain import admission as rules
 from services.identity.domain.admission import OPEN, Admission, AdmissionRequest, State

@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from contracts.errors import DomainError, Forbidden, NotFound
+from libs import aggregate
+from libs.aggregate import actor_of, retrying, save
 from libs.auth.principal import Principal, covers
 from libs.service import ServiceContext
-from libs.store.port import Document, VersionConflict
+from libs.store.port import Document
 from services.identity.commands import implementation_plans, jurisdictions
-from services.identity.commands.common import actor_of, audit, new_id, retrying, save
+from services.identity.commands.common import audit, new_id
 from services.identity.commands.organizations import find_organization
 from services.identity.domain.agreement import ActiveAgreement, Scope
 from services.identity.domain.authorization import Authorization, SelectionMode, State, evolve_all
@@ -192,6 +194,10 @@ async def browse(
     return visible[offset : offset + limit], len(visible)
 
 
+SWEEP_SKIPS: tuple[type[Exception], ...] = (*aggregate.WRITE_CONFLICTS, DomainError)
+"""An authorization changed meanwhile, or no longer due: the next sweep looks again."""
+
+
 async def sweep(ctx: ServiceContext) -> dict[str, int]:
     """Periodic and idempotent: close publicity periods that ended with no objection
     pending (AUTH-2) and expire agreements past their last day (AUTH-5, AUTH-6). A second
@@ -205,7 +211,7 @@ async def sweep(ctx: ServiceContext) -> dict[str, int]:
             continue
         try:
             after = await execute(ctx, None, auth.authorization_id, cmd)
-        except (VersionConflict, DomainError):
+        except SWEEP_SKIPS:
             continue  # changed meanwhile: the next sweep looks again
         key = "publicity_closed" if after.state is State.PUBLICITY_CLOSED else "agreement_expired"
         done[key] += 1

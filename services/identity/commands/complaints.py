@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from contracts.errors import Forbidden, NotFound
+from libs.aggregate import retrying
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
-from services.identity.commands.common import audit, new_id, retrying
+from services.identity.commands.common import audit, new_id
 from services.identity.commands.organizations import find_organization
 from services.identity.domain import competition
 from services.identity.domain.competition import Complaint

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import date
 
 from contracts.errors import Forbidden, NotFound
+from libs.aggregate import retrying
 from libs.auth.principal import Principal, covers
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.identity.commands import jurisdictions
-from services.identity.commands.common import audit, retrying
+from services.identity.commands.common import audit
 from services.identity.domain import implementation_plan as plans
 from services.identity.domain import region as regions
 from services.identity.domain.dates import local_date

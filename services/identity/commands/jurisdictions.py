@@ -8,9 +8,9 @@ from dataclasses import replace
 import msgspec
 
 from contracts.errors import Forbidden
+from libs import aggregate
 from libs.auth.principal import Principal, covers
 from libs.service import ServiceContext
-from libs.store.port import DuplicateDocument, VersionConflict
 from services.identity.commands.common import audit
 from services.identity.domain import region as regions
 from services.identity.domain.jurisdiction import (
@@ -49,20 +49,28 @@ async def read(ctx: ServiceContext, principal: Principal, region: str) -> Jurisd
 async def update(
     ctx: ServiceContext, principal: Principal, region: str, changes: dict[str, object]
 ) -> JurisdictionSettings:
-    """The bureau of ``region`` changes its settings; a concurrent change is a 409."""
-    stored = await ctx.store.get(JURISDICTIONS, region)
-    current = await effective(ctx, region) if stored is None else _own(stored, region)
-    updated = change(
-        current, changes, actor_role=principal.role.value, actor_region=principal.region
-    )
-    doc = to_doc(updated, region)
-    if stored is None:
-        try:
-            await ctx.store.insert(JURISDICTIONS, doc)
-        except DuplicateDocument:
-            raise VersionConflict(JURISDICTIONS, region, 0) from None
-    else:
-        await ctx.store.replace(JURISDICTIONS, doc, int(stored["_version"]))
+    """The bureau of ``region`` changes its settings; a concurrent change is decided again
+    on the settings it wrote (and answers 409 if the race persists)."""
+    decided: list[JurisdictionSettings] = []
+
+    async def attempt() -> None:
+        stored = await ctx.store.get(JURISDICTIONS, region)
+        current = await effective(ctx, region) if stored is None else _own(stored, region)
+        updated = change(
+            current, changes, actor_role=principal.role.value, actor_region=principal.region
+        )
+        await aggregate.save(
+            ctx,
+            JURISDICTIONS,
+            to_doc(updated, region),
+            [],
+            actor=aggregate.actor_of(principal),
+            previous=stored,
+        )
+        decided[:] = [updated]
+
+    await aggregate.retrying(attempt, on=aggregate.WRITE_CONFLICTS)
+    updated = decided[0]
     await audit(
         ctx, principal, "jurisdiction.change", region, {"changes": msgspec.to_builtins(changes)}
     )

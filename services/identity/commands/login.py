@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.envelope import Role
+from libs import aggregate
 from libs.auth.principal import Principal
 from libs.auth.tokens import TokenIssuer
 from libs.service import ServiceContext
-from libs.store.port import DuplicateDocument, VersionConflict
-from services.identity import passwords
+from libs.store.port import Document, VersionConflict
+from services.identity.adapters import passwords
 from services.identity.commands.common import audit
 from services.identity.domain import account
 from services.identity.domain.account import Client, User
@@ -70,21 +71,17 @@ async def check_address(ctx: ServiceContext, address: str) -> None:
     await check_throttle(ctx, (_key("ip", address),))
 
 
+RECORD_ATTEMPTS = 100
+"""A burst of failed logins on one key races on one document; every failure is counted."""
+
+
 async def _record(ctx: ServiceContext, key: str, policy: ThrottlePolicy) -> None:
-    while True:
-        doc = await ctx.store.get(LOGIN_FAILURES, key)
-        now = ctx.clock.now()
+    def change(doc: Document | None) -> Document:
         stored = [datetime.fromisoformat(t) for t in doc["failures"]] if doc else []
-        failures = [t.isoformat() for t in record_failure(stored, now, policy)]
-        try:
-            if doc is None:
-                await ctx.store.insert(LOGIN_FAILURES, {"_id": key, "failures": failures})
-            else:
-                doc["failures"] = failures
-                await ctx.store.replace(LOGIN_FAILURES, doc, int(doc["_version"]))
-            return
-        except (DuplicateDocument, VersionConflict):
-            continue
+        failures = [t.isoformat() for t in record_failure(stored, ctx.clock.now(), policy)]
+        return {**(doc or {}), "failures": failures}
+
+    await aggregate.project(ctx.store, LOGIN_FAILURES, key, change, attempts=RECORD_ATTEMPTS)
 
 
 async def _forget(ctx: ServiceContext, key: str) -> None:
@@ -119,9 +116,8 @@ async def password_grant(
     await check_throttle(ctx, keys)
     doc = await ctx.store.get(USERS, name)
     user = from_doc(doc, User) if doc else None
-    if not await passwords.verify(user.password_hash if user else None, password):
+    if not await passwords.verify(user.password_hash if user else None, password) or user is None:
         raise await _refuse(ctx, keys, name, address)
-    assert user is not None
     chosen = account.role_for_login(user, role)
     principal = Principal(
         user_id=user.username, org_id=user.org_id, role=Role(chosen), region=user.region
@@ -144,9 +140,9 @@ async def client_grant(
     await check_throttle(ctx, keys)
     doc = await ctx.store.get(CLIENTS, client_id)
     client = from_doc(doc, Client) if doc else None
-    if not await passwords.verify(client.secret_hash if client else None, client_secret):
+    secret_hash = client.secret_hash if client else None
+    if not await passwords.verify(secret_hash, client_secret) or client is None:
         raise await _refuse(ctx, keys, client_id, address)
-    assert client is not None
     granted = account.scopes_for_client(client, scopes)
     principal = Principal(
         user_id=f"client:{client.client_id}",

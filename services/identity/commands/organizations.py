@@ -7,11 +7,12 @@ import secrets
 import uuid
 
 from contracts.errors import Conflict, Forbidden, NotFound
+from libs.aggregate import actor_of, save
 from libs.auth.principal import Principal, covers
 from libs.service import ServiceContext
 from libs.store.port import DuplicateDocument
-from services.identity import passwords
-from services.identity.commands.common import actor_of, audit, save
+from services.identity.adapters import passwords
+from services.identity.commands.common import audit
 from services.identity.domain import account
 from services.identity.domain.account import Client, User
 from services.identity.domain.organization import Organization, RegisterOrganization, register

@@ -18,7 +18,8 @@ from enum import StrEnum
 
 from contracts import events as contract
 from contracts.envelope import Actor, Role
-from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition
+from contracts.errors import Conflict, DomainError, Forbidden
+from contracts.machine import transition
 from services.identity.domain.dates import local_date
 
 MACHINE = "developer admission"
@@ -55,12 +56,9 @@ RULE_OF_EVENT: Mapping[str, str] = {
 }
 
 
-def transition(state: State, event: str) -> State:
-    try:
-        return TRANSITIONS[state][event]
-    except KeyError:
-        rule = RULE_OF_EVENT.get(event)
-        raise IllegalTransition(MACHINE, state.value, event, rule=rule) from None
+def advance(state: str, event: str) -> State:
+    """The state after ``event``; ``IllegalTransition`` if there is none."""
+    return transition(MACHINE, TRANSITIONS, state, event, rule=RULE_OF_EVENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +176,7 @@ def review(
     """DEV-1: the operator approves or rejects; a rejection states its reason and is
     announced, so the developer can appeal it to the bureau (REQ-6)."""
     _the_operator(admission, actor, "review this application")
-    state = transition(admission.state, "approved" if approve else "rejected")
+    state = advance(admission.state, "approved" if approve else "rejected")
     if not approve and not reason.strip():
         raise _refuse("a rejection states its reason", "reason")
     ended = now if state is State.REJECTED else None
@@ -206,7 +204,7 @@ def sign_agreement(
 ) -> tuple[Admission, contract.DeveloperAdmitted]:
     """DEV-1: admission ends in a signed development agreement (开发利用协议)."""
     _the_operator(admission, actor, "sign the development agreement")
-    state = transition(admission.state, "agreement_signed")
+    state = advance(admission.state, "agreement_signed")
     if not terms.strip():
         raise _refuse("the development agreement states its terms", "terms")
     admitted = replace(
@@ -266,7 +264,7 @@ def end(
             raise DomainError("a removal states its reason", rule="DEV-2", field="reason")
     else:
         raise Forbidden("only the developer itself or its operator ends an admission", rule="DEV-2")
-    state = transition(admission.state, event_kind)
+    state = advance(admission.state, event_kind)
     ended = replace(admission, state=state, ended_at=now, end_reason=why)
     return ended, contract.DeveloperRemoved(
         developer_org_id=admission.developer_org_id,

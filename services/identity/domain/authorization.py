@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from contracts.errors import IllegalTransition
+from contracts.machine import transition
 from services.identity.domain.agreement import Agreement, Scope
 from services.identity.domain.application import Application
 
@@ -148,12 +149,9 @@ RULE_OF_EVENT: Mapping[str, str] = {
 period ends breaks AUTH-2)."""
 
 
-def transition(state: State, event: str) -> State:
-    try:
-        return TRANSITIONS[state][event]
-    except KeyError:
-        rule = RULE_OF_EVENT.get(event)
-        raise IllegalTransition(MACHINE, state.value, event, rule=rule) from None
+def advance(state: str, event: str) -> State:
+    """The state after ``event``; ``IllegalTransition`` if there is none."""
+    return transition(MACHINE, TRANSITIONS, state, event, rule=RULE_OF_EVENT)
 
 
 # -- the aggregate ---------------------------------------------------------------------
@@ -479,7 +477,7 @@ def evolve(auth: Authorization | None, event: DomainEvent) -> Authorization:
         return event.authorization
     if auth is None:
         raise IllegalTransition(MACHINE, "(none)", event.kind, rule="AUTH-2")
-    moved = replace(auth, state=transition(auth.state, event.kind))
+    moved = replace(auth, state=advance(auth.state, event.kind))
     match event:
         case ApplicationSubmitted(application=application):
             return replace(moved, applications=(*auth.applications, application))

@@ -61,7 +61,7 @@ from services.identity.domain.authorization import (
     Suspension,
     TenderCancelled,
     TenderPublished,
-    transition,
+    advance,
 )
 from services.identity.domain.dates import end_of_period_in_days, local_date
 from services.identity.domain.implementation_plan import ImplementationPlan
@@ -303,7 +303,7 @@ def _the_operator(auth: Authorization, facts: Facts, what: str) -> None:
 
 
 def _allowed(auth: Authorization, kind: str) -> None:
-    transition(auth.state, kind)
+    advance(auth.state, kind)
 
 
 def _agreement_of(auth: Authorization) -> Agreement:

@@ -16,7 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from contracts.envelope import Actor, Role
-from contracts.errors import DomainError, Forbidden, IllegalTransition
+from contracts.errors import DomainError, Forbidden
+from contracts.machine import transition
 
 MACHINE = "competition complaint"
 GROUNDS: dict[str, str] = {
@@ -43,11 +44,9 @@ TRANSITIONS: Mapping[State, Mapping[str, State]] = {
 }
 
 
-def transition(state: State, event: str) -> State:
-    try:
-        return TRANSITIONS[state][event]
-    except KeyError:
-        raise IllegalTransition(MACHINE, state.value, event, rule="DEV-3") from None
+def advance(state: str, event: str) -> State:
+    """The state after ``event``; ``IllegalTransition`` if there is none."""
+    return transition(MACHINE, TRANSITIONS, state, event, rule="DEV-3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +103,7 @@ def answer(complaint: Complaint, *, text: str, actor: Actor, now: datetime) -> C
     """The operator complained about states its reasons (a refusal's reason, say)."""
     if actor.role is not Role.OPERATOR or actor.org_id != complaint.operator_org_id:
         raise Forbidden("only the operator complained about answers", rule="DEV-3")
-    state = transition(complaint.state, "answered")
+    state = advance(complaint.state, "answered")
     return replace(complaint, state=state, operator_answer=_text(text, "answer"), answered_at=now)
 
 
@@ -114,7 +113,7 @@ def decide(
     """The bureau with jurisdiction records its finding."""
     if actor.role is not Role.BUREAU or not within:
         raise Forbidden("the bureau with jurisdiction decides the complaint", rule="DEV-3")
-    state = transition(complaint.state, "upheld" if uphold else "dismissed")
+    state = advance(complaint.state, "upheld" if uphold else "dismissed")
     return replace(
         complaint,
         state=state,

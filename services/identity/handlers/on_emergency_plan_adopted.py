@@ -14,12 +14,11 @@ from collections.abc import Mapping
 
 from contracts.envelope import Envelope
 from contracts.events import EmergencyPlanAdopted
+from libs import aggregate
 from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
-from libs.store.port import DuplicateDocument, VersionConflict
+from libs.store.port import Document
 from services.identity.repository import EMERGENCY_PLANS
-
-ATTEMPTS = 5
 
 
 async def record_plan(ctx: ServiceContext, envelope: Envelope) -> None:
@@ -37,19 +36,13 @@ async def record_plan(ctx: ServiceContext, envelope: Envelope) -> None:
         "adopted_at": envelope.occurred_at.isoformat(),
         "event_id": str(envelope.event_id),
     }
-    for attempt in range(ATTEMPTS):
-        current = await ctx.store.get(EMERGENCY_PLANS, event.authorization_id)
+
+    def keep_highest(current: Document | None) -> Document | None:
         if current is not None and int(current["version"]) >= event.version:
-            return
-        try:
-            if current is None:
-                await ctx.store.insert(EMERGENCY_PLANS, doc)
-            else:
-                await ctx.store.replace(EMERGENCY_PLANS, doc, int(current["_version"]))
-            return
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
+            return None
+        return doc
+
+    await aggregate.project(ctx.store, EMERGENCY_PLANS, event.authorization_id, keep_highest)
 
 
 async def plan_version(ctx: ServiceContext, authorization_id: str) -> int:

@@ -16,7 +16,7 @@ from services.identity.domain.authorization import (
     TERMINAL,
     TRANSITIONS,
     State,
-    transition,
+    advance,
 )
 
 ILLEGAL = [(s, e) for s in State for e in sorted(EVENTS) if e not in TRANSITIONS[s]]
@@ -41,7 +41,7 @@ def test_every_state_is_reachable_from_the_tender() -> None:
 @pytest.mark.parametrize(("state", "event"), ILLEGAL, ids=[f"{s.value}-{e}" for s, e in ILLEGAL])
 def test_every_illegal_pair_raises_naming_state_and_event(state: State, event: str) -> None:
     with pytest.raises(IllegalTransition) as refused:
-        transition(state, event)
+        advance(state, event)
     assert refused.value.state == state.value and refused.value.event == event
     assert state.value in refused.value.detail and event in refused.value.detail
     assert refused.value.rule == RULE_OF_EVENT[event]
@@ -52,17 +52,17 @@ def test_AUTH_2_signing_is_allowed_only_from_a_draft() -> None:
     assert allowed == [State.DRAFTED]
     for early in (State.TENDER_PUBLISHED, State.EVALUATING, State.PUBLICIZED):
         with pytest.raises(IllegalTransition) as refused:
-            transition(early, "agreement_signed")
+            advance(early, "agreement_signed")
         assert refused.value.rule == "AUTH-2"
 
 
 def test_AUTH_6_suspension_correction_reinstatement_and_exits_are_in_the_table() -> None:
-    assert transition(State.ACTIVE, "agreement_suspended") is State.SUSPENDED
-    assert transition(State.SUSPENDED, "correction_reported") is State.CORRECTION_REPORTED
-    assert transition(State.CORRECTION_REPORTED, "agreement_reinstated") is State.ACTIVE
+    assert advance(State.ACTIVE, "agreement_suspended") is State.SUSPENDED
+    assert advance(State.SUSPENDED, "correction_reported") is State.CORRECTION_REPORTED
+    assert advance(State.CORRECTION_REPORTED, "agreement_reinstated") is State.ACTIVE
     for state in (State.ACTIVE, State.SUSPENDED, State.CORRECTION_REPORTED):
-        assert transition(state, "agreement_terminated") is State.TERMINATED
-        assert transition(state, "agreement_expired") is State.EXPIRED
+        assert advance(state, "agreement_terminated") is State.TERMINATED
+        assert advance(state, "agreement_expired") is State.EXPIRED
 
 
 @given(st.lists(st.sampled_from(sorted(EVENTS)), max_size=40))
@@ -70,7 +70,7 @@ def test_random_event_sequences_never_leave_the_table(events: list[str]) -> None
     state = State.TENDER_PUBLISHED
     for event in events:
         try:
-            after = transition(state, event)
+            after = advance(state, event)
         except IllegalTransition as refused:
             assert event not in TRANSITIONS[state]
             assert refused.state == state.value
@@ -84,7 +84,7 @@ def test_random_event_sequences_never_leave_the_table(events: list[str]) -> None
 
 def _refuses(state: State, event: str) -> bool:
     try:
-        transition(state, event)
+        advance(state, event)
     except IllegalTransition:
         return True
     return False
@@ -101,7 +101,7 @@ ADMISSION_ILLEGAL = [
 @pytest.mark.parametrize(("state", "event"), ADMISSION_ILLEGAL)
 def test_DEV_1_DEV_2_admission_illegal_pairs_raise(state: admission.State, event: str) -> None:
     with pytest.raises(IllegalTransition) as refused:
-        admission.transition(state, event)
+        admission.advance(state, event)
     assert refused.value.rule in ("DEV-1", "DEV-2")
     assert state.value in refused.value.detail
 
@@ -111,9 +111,9 @@ def test_DEV_1_DEV_2_admission_sequences_never_leave_the_table(events: list[str]
     state = admission.State.APPLIED
     for event in events:
         if event in admission.TRANSITIONS[state]:
-            state = admission.transition(state, event)
+            state = admission.advance(state, event)
         else:
             with pytest.raises(IllegalTransition):
-                admission.transition(state, event)
+                admission.advance(state, event)
         assert state in admission.TRANSITIONS
     assert {s for s in admission.State if not admission.TRANSITIONS[s]} == admission.TERMINAL

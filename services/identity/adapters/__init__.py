@@ -1,0 +1,1 @@
+"""What identity needs beyond libs: Argon2id password hashing."""
