@@ -239,7 +239,8 @@ async def test_BIL_5_a_price_changed_while_listing_is_caught_by_the_second_read(
 ) -> None:
     """The price handler scanned before the listing was written; the command's own second
     read after its write withdraws it (the race between the two, played step by step)."""
-    from services.trading_bridge import commands, repository
+    from services.trading_bridge import repository
+    from services.trading_bridge.commands import trading as commands
 
     p, client = running
     await market(p, "prod-r")

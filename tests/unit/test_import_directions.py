@@ -54,8 +54,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/request_review/projections.py",
             "services/sandbox_broker/commands.py",
             "services/sandbox_broker/repository.py",
-            "services/trading_bridge/commands.py",
-            "services/trading_bridge/projections.py",
         }
     ),
     "_outbox": frozenset(
@@ -70,7 +68,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/request_review/commands.py",
             "services/request_review/repository.py",
             "services/sandbox_broker/commands.py",
-            "services/trading_bridge/commands.py",
         }
     ),
     "transition": frozenset(
@@ -86,8 +83,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/request_review/grant_commands.py",
             "services/sandbox_broker/domain/imports.py",
             "services/sandbox_broker/domain/sandbox.py",
-            "services/trading_bridge/domain/listing.py",
-            "services/trading_bridge/domain/trade.py",
         }
     ),
     "assert": frozenset(
@@ -116,8 +111,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/sandbox_broker/export_staging.py",
             "services/sandbox_broker/handlers/on_events.py",
             "services/sandbox_broker/verification.py",
-            "services/trading_bridge/commands.py",
-            "services/trading_bridge/projections.py",
         }
     ),
 }

@@ -20,7 +20,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.trading_bridge import commands
 from services.trading_bridge.api.schemas import (
     ExecutionBody,
     Id,
@@ -31,6 +30,7 @@ from services.trading_bridge.api.schemas import (
     TradeView,
 )
 from services.trading_bridge.api.views import order_view, trade_view
+from services.trading_bridge.commands import trading as commands
 from services.trading_bridge.domain.trade import ExecuteTrade, PlaceOrder, SettleTrade
 
 READERS = (Role.OPERATOR, Role.BUREAU, Role.SUPERVISOR, Role.EXCHANGE)

@@ -13,7 +13,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.trading_bridge import commands
 from services.trading_bridge.api.schemas import (
     Id,
     ListingBody,
@@ -22,6 +21,7 @@ from services.trading_bridge.api.schemas import (
     WithdrawalBody,
 )
 from services.trading_bridge.api.views import listing_view
+from services.trading_bridge.commands import trading as commands
 from services.trading_bridge.domain.listing import ListProduct
 
 READERS = tuple(r for r in Role if r is not Role.SYSTEM)

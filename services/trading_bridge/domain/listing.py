@@ -17,14 +17,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from contracts.errors import Conflict, DomainError, IllegalTransition
+from contracts.errors import Conflict, DomainError
 from contracts.events import ListingCreated, ListingWithdrawn
+from contracts.machine import transition
 from services.trading_bridge.domain.facts import Exchange, Product
 from services.trading_bridge.domain.pricing import PriceTerms
 
 ListingState = Literal["active", "withdrawn"]
 
-TRANSITIONS: dict[str, dict[str, ListingState]] = {
+TRANSITIONS: dict[ListingState, dict[str, ListingState]] = {
     "active": {"listing.withdrawn": "withdrawn"},
     "withdrawn": {},
 }
@@ -46,12 +47,9 @@ _NAMES = {
 }
 
 
-def transition(state: str, event: str) -> ListingState:
+def advance(state: str, event: str) -> ListingState:
     """The state after ``event``; a missing transition raises ``IllegalTransition``."""
-    try:
-        return TRANSITIONS[state][event]
-    except KeyError:
-        raise IllegalTransition("listing", state, event, rule="TRD-1") from None
+    return transition("listing", TRANSITIONS, state, event, rule="TRD-1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +212,7 @@ def list_product(
 
 
 def withdraw(listing: Listing, *, reason: str, at: datetime) -> tuple[Listing, ListingWithdrawn]:
-    state = transition(listing.state, "listing.withdrawn")
+    state = advance(listing.state, "listing.withdrawn")
     after = replace(listing, state=state, withdrawn_at=at, withdrawn_reason=reason)
     return after, ListingWithdrawn(
         listing_id=listing.listing_id, product_id=listing.product_id, reason=reason

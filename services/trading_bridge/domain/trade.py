@@ -18,26 +18,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition, NotFound
+from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import OrderReceived, TradeExecuted, TradeSettled
+from contracts.machine import transition
 from services.trading_bridge.domain.listing import Listing
 from services.trading_bridge.domain.pricing import amount_due
 
 TradeState = Literal["executed", "settled"]
 
-TRANSITIONS: dict[str, dict[str, TradeState]] = {
+TRANSITIONS: dict[TradeState, dict[str, TradeState]] = {
     "executed": {"trade.settled": "settled"},
     "settled": {},
 }
 TERMINAL: frozenset[str] = frozenset({"settled"})
 
 
-def transition(state: str, event: str) -> TradeState:
+def advance(state: str, event: str) -> TradeState:
     """The state after ``event``; a missing transition raises ``IllegalTransition``."""
-    try:
-        return TRANSITIONS[state][event]
-    except KeyError:
-        raise IllegalTransition("trade", state, event, rule="TRD-1") from None
+    return transition("trade", TRANSITIONS, state, event, rule="TRD-1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +257,7 @@ def settle(
             f"{trade.settlement.settlement_id}; a trade settles once",
             rule="TRD-1",
         )
-    state = transition(trade.state, "trade.settled")
+    state = advance(trade.state, "trade.settled")
     if cmd.amount_fen != trade.amount_fen:
         raise DomainError(
             f"the settled amount {cmd.amount_fen} fen differs from the trade's amount "

@@ -2,7 +2,7 @@
 ``product.withdrawn`` (``pdo.<region>.product.products.v1``), ``price.listed``
 (``…billing.prices.v1``), ``org.registered`` (``…identity.organizations.v1``) and the
 operators' agreements (``…identity.agreements.v1``, AUTH-7). Each is
-thin: it hands the envelope to ``services.trading_bridge.projections``."""
+thin: it hands the envelope to ``projections``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contracts.envelope import Envelope
 from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
-from services.trading_bridge import projections
+from services.trading_bridge.handlers import projections
 
 _ROUTES: dict[str, Callable[[ServiceContext, Envelope], Awaitable[None]]] = {
     "product.released": projections.on_product_released,

@@ -1,5 +1,5 @@
 """Trading-bridge is the only door (TRD-1): no route but the exchange's creates a trade.
-(Domain purity and docstrings of every service: ``tests/unit/test_domain_purity.py``.)"""
+(Domain purity and docstrings of every service: ``tests/unit/test_import_directions.py``.)"""
 
 from __future__ import annotations
 
@@ -15,4 +15,4 @@ def test_TRD_1_no_route_but_the_exchange_door_creates_a_trade() -> None:
         for path in SERVICE.rglob("*.py")
         if "execute_trade(" in path.read_text(encoding="utf-8")
     ]
-    assert sorted(writers) == ["api/exchange.py", "commands.py"]
+    assert sorted(writers) == ["api/exchange.py", "commands/trading.py"]

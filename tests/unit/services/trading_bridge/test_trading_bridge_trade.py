@@ -146,7 +146,7 @@ def test_BIL_5_a_settlement_of_another_amount_is_refused() -> None:
 
 
 def test_TRD_1_the_trade_machine_is_a_table_with_a_terminal_state() -> None:
-    assert trade.transition("executed", "trade.settled") == "settled"
+    assert trade.advance("executed", "trade.settled") == "settled"
     with pytest.raises(IllegalTransition):
-        trade.transition("settled", "trade.settled")
+        trade.advance("settled", "trade.settled")
     assert {s for s, moves in trade.TRANSITIONS.items() if not moves} == trade.TERMINAL

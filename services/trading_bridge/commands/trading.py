@@ -14,22 +14,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, Role, new_envelope
+from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, Role
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
-from contracts.events import Event, Payload
+from libs import aggregate
 from libs.auth.principal import Principal
-from libs.outbox import stage
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
+from libs.store.port import Document, DuplicateDocument
 from services.trading_bridge import repository as repo
 from services.trading_bridge.domain import listing as listing_rules
 from services.trading_bridge.domain import trade as trade_rules
 from services.trading_bridge.domain.listing import Listing, ListProduct
 from services.trading_bridge.domain.trade import ExecuteTrade, Order, PlaceOrder, SettleTrade, Trade
 
-ATTEMPTS = 5
 T = TypeVar("T")
 
 ORDERS_SCOPE = "orders:write"
@@ -37,31 +35,10 @@ ORDERS_SCOPE = "orders:write"
 SETTLEMENTS_SCOPE = "settlements:write"
 
 
-def audit_actor(actor: Actor) -> dict[str, str]:
-    return {"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value}
-
-
 def require_scope(principal: Principal, scope: str) -> None:
     """A machine client's token does only what its scopes say (narrow scopes, DESIGN §6)."""
     if scope not in principal.scopes:
         raise Forbidden(f"this token lacks the scope {scope!r}", rule="TRD-1")
-
-
-def _envelope(
-    ctx: ServiceContext,
-    event: Event,
-    actor: Actor,
-    subject: str,
-    causation: Envelope | None = None,
-) -> Envelope:
-    return new_envelope(
-        cast(Payload, event),  # every trading-bridge event is a member of the Payload union
-        region=ctx.region,
-        actor=actor,
-        subject=subject,
-        occurred_at=ctx.clock.now(),
-        causation=causation,
-    )
 
 
 async def _load(
@@ -103,14 +80,15 @@ async def list_product(ctx: ServiceContext, principal: Principal, cmd: ListProdu
         operator_agreements=await operator_agreements(ctx, principal.org_id),
     )
     actor = principal.actor()
-    envelope = _envelope(ctx, event, actor, listing.listing_id)
-    await ctx.store.insert(repo.LISTINGS, stage(repo.listing_to_doc(listing), [envelope]))
-    ctx.notify_outbox()
-    await ctx.audit.append(
-        actor=audit_actor(actor),
-        action="listing.create",
-        subject=listing.listing_id,
-        detail={
+    await aggregate.save(
+        ctx, repo.LISTINGS, repo.listing_to_doc(listing), [event], actor=actor, previous=None
+    )
+    await aggregate.audit(
+        ctx,
+        actor,
+        "listing.create",
+        listing.listing_id,
+        {
             "product_id": listing.product_id,
             "exchange_org_id": listing.exchange_org_id,
             "price_id": listing.terms.price_id,
@@ -177,32 +155,29 @@ async def withdraw_listing(
     """End a listing with ``listing.withdrawn``. The operator's withdrawal of an ended
     listing is refused (409); a withdrawal caused by an event (``only_if_active``) leaves
     an ended listing as it is, so a redelivered cause changes nothing."""
-    for attempt in range(ATTEMPTS):
-        doc = await ctx.store.get(repo.LISTINGS, listing_id)
-        if doc is None:
-            raise NotFound(f"no listing {listing_id}")
+    decided: list[Listing] = []
+
+    def decide(doc: Document) -> aggregate.Decision:
         listing = repo.listing_from_doc(doc)
+        decided[:] = [listing]
         if only_if_active and not listing.active:
-            return listing
+            return doc, []
         after, event = listing_rules.withdraw(listing, reason=reason, at=ctx.clock.now())
-        new_doc = repo.listing_to_doc(after)
-        new_doc["_outbox"] = list(doc.get("_outbox", []))
-        envelope = _envelope(ctx, event, actor, listing_id, causation)
-        try:
-            await ctx.store.replace(repo.LISTINGS, stage(new_doc, [envelope]), doc["_version"])
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        ctx.notify_outbox()
-        await ctx.audit.append(
-            actor=audit_actor(actor),
-            action="listing.withdraw",
-            subject=listing_id,
-            detail={"reason": reason},
-        )
-        return after
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+        decided[:] = [after]
+        return repo.listing_to_doc(after), [event]
+
+    await aggregate.update(
+        ctx,
+        repo.LISTINGS,
+        listing_id,
+        decide,
+        actor=actor,
+        action="listing.withdraw",
+        detail=lambda _: {"reason": reason},
+        causation=causation,
+        missing="listing",
+    )
+    return decided[0]
 
 
 async def listings(
@@ -232,28 +207,42 @@ async def place_order(
     order, event = trade_rules.receive_order(
         cmd, exchange_org_id=exchange, listing=listing, at=ctx.clock.now()
     )
-    envelope = _envelope(ctx, event, principal.actor(), order.order_id)
+    actor = principal.actor()
     try:
-        await ctx.store.insert(repo.ORDERS, stage(repo.order_to_doc(order), [envelope]))
+        await aggregate.save(
+            ctx, repo.ORDERS, repo.order_to_doc(order), [event], actor=actor, previous=None
+        )
     except DuplicateDocument:
         # the same id arrived twice at once: the first write stands, and is the answer
-        first = await _load(ctx, repo.ORDERS, cmd.order_id, repo.order_from_doc)
-        assert first is not None  # the insert met it
+        first = await _stored(ctx, repo.ORDERS, cmd.order_id, repo.order_from_doc)
         trade_rules.is_order_replay(first, cmd, exchange)
         return first, False
-    ctx.notify_outbox()
-    await ctx.audit.append(
-        actor=audit_actor(principal.actor()),
-        action="order.receive",
-        subject=order.order_id,
-        detail={"listing_id": order.listing_id, "quantity": order.quantity},
+    await aggregate.audit(
+        ctx,
+        actor,
+        "order.receive",
+        order.order_id,
+        {"listing_id": order.listing_id, "quantity": order.quantity},
     )
     return order, True
 
 
-async def _claim(ctx: ServiceContext, cmd: ExecuteTrade, exchange: str) -> tuple[Order, Listing]:
+async def _stored(
+    ctx: ServiceContext, collection: str, doc_id: str, load: Callable[[Document], T]
+) -> T:
+    """A document an insert just met (a concurrent creation); documents are never deleted."""
+    found = await _load(ctx, collection, doc_id, load)
+    if found is None:
+        raise Conflict(f"{doc_id} was created and removed meanwhile; try again", rule="TRD-1")
+    return found
+
+
+async def _claim(
+    ctx: ServiceContext, actor: Actor, cmd: ExecuteTrade, exchange: str
+) -> tuple[Order, Listing]:
     """Mark the order as executed by this trade (checked against order and listing)."""
-    for attempt in range(ATTEMPTS):
+
+    async def attempt() -> tuple[Order, Listing]:
         doc = await ctx.store.get(repo.ORDERS, cmd.order_id)
         if doc is None:
             raise NotFound(f"no order {cmd.order_id}", rule="TRD-1")
@@ -265,16 +254,12 @@ async def _claim(ctx: ServiceContext, cmd: ExecuteTrade, exchange: str) -> tuple
         )
         if order.trade_id == cmd.trade_id:
             return claimed, listing
-        new_doc = repo.order_to_doc(claimed)
-        new_doc["_outbox"] = list(doc.get("_outbox", []))
-        try:
-            await ctx.store.replace(repo.ORDERS, new_doc, doc["_version"])
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
+        await aggregate.save(
+            ctx, repo.ORDERS, repo.order_to_doc(claimed), [], actor=actor, previous=doc
+        )
         return claimed, listing
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    return await aggregate.retrying(attempt)
 
 
 async def execute_trade(
@@ -290,23 +275,24 @@ async def execute_trade(
         trade_rules.check_own(exchange, existing.exchange_org_id, f"trade {cmd.trade_id}")
         trade_rules.is_trade_replay(existing, cmd, exchange)
         return existing, False
-    order, listing = await _claim(ctx, cmd, exchange)
+    actor = principal.actor()
+    order, listing = await _claim(ctx, actor, cmd, exchange)
     trade, event = trade_rules.execute(cmd, order=order, listing=listing, at=ctx.clock.now())
-    envelope = _envelope(ctx, event, principal.actor(), trade.trade_id)
     try:
-        await ctx.store.insert(repo.TRADES, stage(repo.trade_to_doc(trade), [envelope]))
+        await aggregate.save(
+            ctx, repo.TRADES, repo.trade_to_doc(trade), [event], actor=actor, previous=None
+        )
     except DuplicateDocument:
-        first = await _load(ctx, repo.TRADES, cmd.trade_id, repo.trade_from_doc)
-        assert first is not None  # the insert met it
+        first = await _stored(ctx, repo.TRADES, cmd.trade_id, repo.trade_from_doc)
         trade_rules.check_own(exchange, first.exchange_org_id, f"trade {cmd.trade_id}")
         trade_rules.is_trade_replay(first, cmd, exchange)
         return first, False
-    ctx.notify_outbox()
-    await ctx.audit.append(
-        actor=audit_actor(principal.actor()),
-        action="trade.execute",
-        subject=trade.trade_id,
-        detail={
+    await aggregate.audit(
+        ctx,
+        actor,
+        "trade.execute",
+        trade.trade_id,
+        {
             "order_id": trade.order_id,
             "listing_id": trade.listing_id,
             "quantity": trade.quantity,
@@ -323,7 +309,9 @@ async def settle_trade(
     trade's amount (TRD-1, BIL-5). Returns the trade and whether the settlement is new."""
     require_scope(principal, SETTLEMENTS_SCOPE)
     exchange = principal.org_id
-    for attempt in range(ATTEMPTS):
+    actor = principal.actor()
+
+    async def attempt() -> tuple[Trade, bool]:
         doc = await ctx.store.get(repo.TRADES, cmd.trade_id)
         if doc is None:
             raise NotFound(f"no trade {cmd.trade_id}", rule="TRD-1")
@@ -338,24 +326,19 @@ async def settle_trade(
                 rule="TRD-1",
             )
         after, event = trade_rules.settle(trade, cmd, exchange_org_id=exchange, at=ctx.clock.now())
-        new_doc = repo.trade_to_doc(after)
-        new_doc["_outbox"] = list(doc.get("_outbox", []))
-        envelope = _envelope(ctx, event, principal.actor(), trade.trade_id)
-        try:
-            await ctx.store.replace(repo.TRADES, stage(new_doc, [envelope]), doc["_version"])
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        ctx.notify_outbox()
-        await ctx.audit.append(
-            actor=audit_actor(principal.actor()),
-            action="trade.settle",
-            subject=trade.trade_id,
-            detail={"settlement_id": cmd.settlement_id, "amount_fen": cmd.amount_fen},
+        await aggregate.save(
+            ctx, repo.TRADES, repo.trade_to_doc(after), [event], actor=actor, previous=doc
+        )
+        await aggregate.audit(
+            ctx,
+            actor,
+            "trade.settle",
+            trade.trade_id,
+            {"settlement_id": cmd.settlement_id, "amount_fen": cmd.amount_fen},
         )
         return after, True
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    return await aggregate.retrying(attempt)
 
 
 def _may_read(principal: Principal, trade: Trade) -> None:

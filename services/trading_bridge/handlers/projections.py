@@ -32,10 +32,12 @@ from contracts.events import (
     ProductReleased,
     ProductWithdrawn,
 )
+from contracts.expect import expect
+from libs import aggregate
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
-from services.trading_bridge import commands
+from libs.store.port import Document
 from services.trading_bridge import repository as repo
+from services.trading_bridge.commands import trading as commands
 from services.trading_bridge.domain import facts
 from services.trading_bridge.domain.listing import check_tradable, stale_price
 
@@ -46,19 +48,7 @@ async def _put(
     doc_id: str,
     fold: Callable[[Document | None], Document],
 ) -> None:
-    for attempt in range(commands.ATTEMPTS):
-        doc = await ctx.store.get(collection, doc_id)
-        after = fold(doc)
-        try:
-            if doc is None:
-                await ctx.store.insert(collection, after)
-            else:
-                await ctx.store.replace(collection, after, doc["_version"])
-        except (DuplicateDocument, VersionConflict):
-            if attempt == commands.ATTEMPTS - 1:
-                raise
-            continue
-        return
+    await aggregate.project(ctx.store, collection, doc_id, fold)
 
 
 async def _withdraw_active(
@@ -72,8 +62,7 @@ async def _withdraw_active(
 
 
 async def on_product_released(ctx: ServiceContext, envelope: Envelope) -> None:
-    event = envelope.payload
-    assert isinstance(event, ProductReleased)
+    event = expect(envelope, ProductReleased)
     product = facts.released(event)
     await _put(ctx, repo.PRODUCTS, product.product_id, lambda _: repo.product_to_doc(product))
     try:
@@ -88,8 +77,7 @@ async def on_product_released(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_product_withdrawn(ctx: ServiceContext, envelope: Envelope) -> None:
-    event = envelope.payload
-    assert isinstance(event, ProductWithdrawn)
+    event = expect(envelope, ProductWithdrawn)
 
     def fold(doc: Document | None) -> Document:
         before = repo.product_from_doc(doc) if doc is not None else None
@@ -105,8 +93,7 @@ async def on_product_withdrawn(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_price_listed(ctx: ServiceContext, envelope: Envelope) -> None:
-    event = envelope.payload
-    assert isinstance(event, PriceListed)
+    event = expect(envelope, PriceListed)
     terms = facts.price_of(event)
     await _put(
         ctx,
@@ -131,8 +118,7 @@ async def on_price_listed(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_org_registered(ctx: ServiceContext, envelope: Envelope) -> None:
-    event = envelope.payload
-    assert isinstance(event, OrgRegistered)
+    event = expect(envelope, OrgRegistered)
     exchange = facts.exchange_of(event)
     if exchange is None:
         return
@@ -143,9 +129,8 @@ async def on_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
     """AUTH-7: keep each operator agreement as ``active`` or ``ended`` (an end is sticky);
     an end withdraws every active listing of the operator at once, with the reason, on
     the exchange-facing topic (``listing.withdrawn``)."""
-    event = envelope.payload
-    assert isinstance(
-        event, AgreementSigned | AgreementRenewed | AgreementTerminated | AgreementExpired
+    event = expect(
+        envelope, AgreementSigned, AgreementRenewed, AgreementTerminated, AgreementExpired
     )
     ends = isinstance(event, AgreementTerminated | AgreementExpired)
 

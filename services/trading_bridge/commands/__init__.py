@@ -1,0 +1,1 @@
+"""Trading-bridge's service layer (服务层): listings, orders, executions and settlements."""
