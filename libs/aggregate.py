@@ -38,7 +38,11 @@ WRITE_CONFLICTS: tuple[type[Exception], ...] = (VersionConflict, DuplicateDocume
 """What a write at a stale version (or a concurrent creation) raises; a caller that gives
 up on a conflict instead of deciding again (a sweep that comes back later) names this."""
 
-Decision = tuple[Document, Sequence[Event]]
+Staged = Event | tuple[str, Event]
+"""An event of the aggregate, or ``(subject, event)`` for an event keyed by another
+aggregate's id (the Kafka key), e.g. a grant issued while an application is approved."""
+
+Decision = tuple[Document, Sequence[Staged]]
 """What a decision returns: the new document and the events it caused."""
 
 
@@ -52,14 +56,19 @@ def audit_actor(actor: Actor) -> dict[str, str]:
     return {"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value}
 
 
+def _split(staged: Staged, subject: str) -> tuple[str, Event]:
+    return staged if isinstance(staged, tuple) else (subject, staged)
+
+
 def event_tags(events: Sequence[object]) -> list[str]:
     """The event types of a decision, as the audit entry lists them."""
-    return [str(e.__struct_config__.tag) for e in events if isinstance(e, Event)]
+    found = [e[1] if isinstance(e, tuple) else e for e in events]
+    return [str(e.__struct_config__.tag) for e in found if isinstance(e, Event)]
 
 
 def envelopes(
     ctx: ServiceContext,
-    events: Sequence[Event],
+    events: Sequence[Staged],
     *,
     actor: Actor,
     subject: str,
@@ -69,14 +78,14 @@ def envelopes(
     now = ctx.clock.now()
     return [
         new_envelope(
-            cast(Payload, e),  # every contract event is a member of the Payload union
+            cast(Payload, event),  # every contract event is a member of the Payload union
             region=ctx.region,
             actor=actor,
-            subject=subject,
+            subject=key,
             occurred_at=now,
             causation=causation,
         )
-        for e in events
+        for key, event in (_split(e, subject) for e in events)
     ]
 
 
@@ -95,7 +104,7 @@ async def save(
     ctx: ServiceContext,
     collection: str,
     doc: Document,
-    events: Sequence[Event],
+    events: Sequence[Staged],
     *,
     actor: Actor,
     previous: Document | None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
-from services.request_review import appeal_commands, application_commands
 from services.request_review.api import appeals, applications, grants, scenarios, settings
+from services.request_review.commands import appeals as appeal_commands
+from services.request_review.commands import applications as application_commands
 from services.request_review.handlers.on_upstream import handlers
 from services.request_review.repository import OUTBOX_COLLECTIONS
 

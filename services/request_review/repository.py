@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from libs import aggregate
 from libs.store.port import Document
 from services.request_review.domain.appeal import Appeal
 from services.request_review.domain.application import Application
@@ -41,17 +42,18 @@ REJECTED_ADMISSIONS = "rejected_admissions"
 OUTBOX_COLLECTIONS = (SCENARIOS, APPLICATIONS, GRANTS, RISKS, APPEALS)
 
 T = TypeVar("T")
-_RESERVED = ("_id", "_version", "_outbox")
+_RESERVED = ("_id", "_version")
 
 
 def _encode(record: Any, doc_id: str, **extra: Any) -> Document:
     body = msgspec.to_builtins(record)
-    assert isinstance(body, dict)
+    if not isinstance(body, dict):
+        raise TypeError(f"{type(record).__name__} is not a record")
     return {"_id": doc_id, **body, **extra}
 
 
 def _decode(doc: Document, kind: type[T]) -> T:
-    body = {k: v for k, v in doc.items() if k not in _RESERVED}
+    body = {k: v for k, v in aggregate.without_outbox(doc).items() if k not in _RESERVED}
     return msgspec.convert(body, kind, strict=False)
 
 

@@ -13,9 +13,9 @@ import pytest
 
 from contracts.envelope import SYSTEM_ACTOR, new_envelope
 from contracts.events import GrantIssued
-from services.request_review import projections
-from services.request_review.application_commands import ensure_grants
+from services.request_review.commands.applications import ensure_grants
 from services.request_review.domain.grant import grant_id_for
+from services.request_review.handlers import projections
 from services.request_review.repository import APPLICATIONS, GRANTS
 from tests.support.request_review import (
     AGREEMENT,

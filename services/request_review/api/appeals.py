@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.request_review import appeal_commands
 from services.request_review.api.scenarios import Limit, Offset
 from services.request_review.api.schemas import (
     AppealBody,
@@ -20,6 +19,7 @@ from services.request_review.api.schemas import (
     AppealView,
 )
 from services.request_review.api.views import appeal_view
+from services.request_review.commands import appeals as appeal_commands
 
 APPEAL_READERS = (Role.BUREAU, Role.SUPERVISOR, Role.DEVELOPER)
 

@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.request_review import application_commands
 from services.request_review.api.scenarios import Limit, Offset
 from services.request_review.api.schemas import (
     ApplicationBody,
@@ -23,6 +22,7 @@ from services.request_review.api.schemas import (
     RiskView,
 )
 from services.request_review.api.views import application_view, risk_view
+from services.request_review.commands import applications as application_commands
 from services.request_review.domain.application import (
     ApplyForScenario,
     Narrowing,

@@ -11,10 +11,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.request_review import grant_commands
 from services.request_review.api.scenarios import Limit, Offset
 from services.request_review.api.schemas import GrantPage, GrantView, RevocationBody
 from services.request_review.api.views import grant_view
+from services.request_review.commands import grants as grant_commands
 
 GRANT_READERS = (Role.BUREAU, Role.SUPERVISOR, Role.DEVELOPER, Role.OPERATOR, Role.PROVIDER)
 

@@ -12,7 +12,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.request_review import scenario_commands
 from services.request_review.api.schemas import (
     ReevaluationBody,
     ScenarioBody,
@@ -21,6 +20,7 @@ from services.request_review.api.schemas import (
     ScenarioView,
 )
 from services.request_review.api.views import scenario_view
+from services.request_review.commands import scenarios as scenario_commands
 from services.request_review.domain.scenario import ScenarioTerms
 
 READERS = (Role.BUREAU, Role.PROVIDER, Role.OPERATOR, Role.DEVELOPER, Role.SUPERVISOR)

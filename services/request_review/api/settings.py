@@ -11,9 +11,9 @@ from litestar.params import JSONBody
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.request_review import commands
 from services.request_review.api.scenarios import READERS
 from services.request_review.api.schemas import SettingsBody, SettingsView
+from services.request_review.commands import common as commands
 from services.request_review.domain import settings as rules
 from services.request_review.domain.settings import ReviewSettings
 

@@ -18,9 +18,9 @@ from enum import StrEnum
 
 from contracts.errors import DomainError, Forbidden
 from contracts.events import AppealDecided, AppealFiled
+from contracts.machine import transition
 from services.request_review.domain.application import Application
 from services.request_review.domain.application import State as ApplicationState
-from services.request_review.domain.machine import step
 
 MACHINE = "appeal"
 KINDS = frozenset({"admission", "application", "export"})
@@ -47,9 +47,9 @@ TERMINAL: frozenset[State] = frozenset({State.UPHELD, State.DISMISSED})
 DECISIONS: dict[str, Action] = {"upheld": Action.UPHOLD, "dismissed": Action.DISMISS}
 
 
-def transition(state: str, action: Action) -> State:
+def advance(state: str, action: Action) -> State:
     """The state after ``action``; ``IllegalTransition`` (REQ-6) if there is none."""
-    return step(MACHINE, TRANSITIONS, State(state), action, rule="REQ-6")
+    return transition(MACHINE, TRANSITIONS, state, action, rule="REQ-6")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +138,7 @@ def decide(
         raise DomainError("decision is upheld or dismissed", rule="REQ-6", field="decision")
     if not reasoning.strip():
         raise DomainError("state the reasoning", rule="REQ-6", field="reasoning")
-    state = transition(appeal.status, DECISIONS[decision])
+    state = advance(appeal.status, DECISIONS[decision])
     after = replace(
         appeal, status=state.value, decided_at=now, reasoning=reasoning, decided_by_org_id=by_org_id
     )

@@ -29,8 +29,8 @@ from contracts.events import (
     RequestedResource,
     ReviewRecorded,
 )
+from contracts.machine import transition
 from services.request_review.domain.calendar import local_day
-from services.request_review.domain.machine import step
 from services.request_review.domain.scenario import Scenario
 from services.request_review.domain.standing import (
     AgreementRecord,
@@ -66,9 +66,9 @@ TRANSITIONS: dict[State, dict[Action, State]] = {
 TERMINAL: frozenset[State] = frozenset({State.APPROVED})
 
 
-def transition(state: str, action: Action) -> State:
+def advance(state: str, action: Action) -> State:
     """The state after ``action``; ``IllegalTransition`` (REQ-3) if there is none."""
-    return step(MACHINE, TRANSITIONS, State(state), action, rule="REQ-3")
+    return transition(MACHINE, TRANSITIONS, state, action, rule="REQ-3")
 
 
 class Party(StrEnum):
@@ -305,7 +305,8 @@ def submit(
         resources=resources,
         today=local_day(now),
     )
-    assert agreement is not None  # checked above
+    if agreement is None:  # refused by check_preconditions; typed for the checker
+        raise DomainError("no authorization agreement is known", rule="REQ-4", field="agreement_id")
     records = [resources[line.resource_id] for line in cmd.resources]
     application = Application(
         application_id=application_id,
@@ -476,7 +477,7 @@ def record_review(
     slots = slots_of(application, role=cmd.reviewer_role, org_id=cmd.reviewer_org_id)
     if application.status != State.UNDER_REVIEW.value:
         # No row of the table lets a decided application be reviewed: this raises.
-        transition(application.status, DECISION_ACTIONS[cmd.decision])
+        advance(application.status, DECISION_ACTIONS[cmd.decision])
     if _key(slot) in {_reviewed(r) for r in application.current_reviews}:
         raise Conflict(
             f"{cmd.reviewer_org_id} already reviewed application {application.application_id}",
@@ -507,14 +508,14 @@ def record_review(
         opinion=cmd.opinion,
     )
     if cmd.decision == "reject":
-        state = transition(application.status, Action.REJECT)
+        state = advance(application.status, Action.REJECT)
         reason = cmd.opinion or "rejected in review"
         after = replace(after, status=state.value, decided_at=now, decision_reason=reason)
         return after, [recorded, _decided(after, "rejected", reason)]
     if outstanding_reviewers(after):
-        transition(application.status, Action.APPROVE)
+        advance(application.status, Action.APPROVE)
         return after, [recorded]
-    state = transition(application.status, Action.APPROVE_LAST)
+    state = advance(application.status, Action.APPROVE_LAST)
     after = replace(after, status=state.value, decided_at=now, decision_reason="")
     return after, [recorded, _decided(after, "approved", "")]
 
@@ -546,7 +547,7 @@ def _decided(application: Application, decision: str, reason: str) -> Applicatio
 def reopen(application: Application) -> Application:
     """REQ-6: an upheld appeal sends a rejected application back to review; the reviews
     of the earlier round stay on record, the scope returns to the request."""
-    state = transition(application.status, Action.REOPEN)
+    state = advance(application.status, Action.REOPEN)
     scope = tuple(
         ResourceScope(
             resource_id=line.resource_id,

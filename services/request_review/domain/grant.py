@@ -29,9 +29,9 @@ from contracts.events import (
     GrantRevoked,
     GrantSuspended,
 )
+from contracts.machine import transition
 from services.request_review.domain.application import Application, ResourceScope
 from services.request_review.domain.calendar import end_of_day
-from services.request_review.domain.machine import step
 
 MACHINE = "grant"
 USABLE_ONLY_IN = "sandbox"
@@ -69,9 +69,9 @@ TRANSITIONS: dict[State, dict[Action, State]] = {
 TERMINAL: frozenset[State] = frozenset({State.REVOKED})
 
 
-def transition(state: str, action: Action) -> State:
+def advance(state: str, action: Action) -> State:
     """The state after ``action``; ``IllegalTransition`` (REQ-5) if there is none."""
-    return step(MACHINE, TRANSITIONS, State(state), action, rule="REQ-5")
+    return transition(MACHINE, TRANSITIONS, state, action, rule="REQ-5")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +182,7 @@ def revoke(grant: Grant, *, reason: str, now: datetime) -> tuple[Grant, GrantRev
     """REQ-5: the grant ends for good, with the reason."""
     if not reason.strip():
         raise DomainError("say why the grant is revoked", rule="REQ-5", field="reason")
-    state = transition(grant.status, Action.REVOKE)
+    state = advance(grant.status, Action.REVOKE)
     after = replace(grant, status=state.value, revoked_at=now, revocation_reason=reason)
     return after, GrantRevoked(
         grant_id=grant.grant_id, developer_org_id=grant.developer_org_id, reason=reason
@@ -191,7 +191,7 @@ def revoke(grant: Grant, *, reason: str, now: datetime) -> tuple[Grant, GrantRev
 
 def suspend(grant: Grant, *, reason: str, now: datetime) -> tuple[Grant, GrantSuspended]:
     """AUTH-6: the permission is closed for now (暂时关闭), scope and validity kept."""
-    state = transition(grant.status, Action.SUSPEND)
+    state = advance(grant.status, Action.SUSPEND)
     after = replace(grant, status=state.value, suspended_at=now, suspension_reason=reason)
     return after, GrantSuspended(
         grant_id=grant.grant_id, developer_org_id=grant.developer_org_id, reason=reason
@@ -201,7 +201,7 @@ def suspend(grant: Grant, *, reason: str, now: datetime) -> tuple[Grant, GrantSu
 def reinstate(grant: Grant, *, reason: str) -> tuple[Grant, GrantReinstated]:
     """AUTH-6: the correction was accepted; the grant is as it was before suspension (its
     validity was never extended: a grant that ran out meanwhile is not in force)."""
-    state = transition(grant.status, Action.REINSTATE)
+    state = advance(grant.status, Action.REINSTATE)
     after = replace(grant, status=state.value, suspended_at=None, suspension_reason="")
     return after, GrantReinstated(
         grant_id=grant.grant_id, developer_org_id=grant.developer_org_id, reason=reason
@@ -231,7 +231,7 @@ def narrow(
         return None
     if not kept:
         return revoke(grant, reason=reason, now=now)
-    state = transition(grant.status, Action.NARROW)
+    state = advance(grant.status, Action.NARROW)
     line = f"{now.isoformat()} {resource_id}: {', '.join(removed)} — {reason}"
     after = replace(
         grant, status=state.value, resources=tuple(kept), narrowings=(*grant.narrowings, line)

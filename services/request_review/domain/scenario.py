@@ -17,8 +17,8 @@ from enum import StrEnum
 
 from contracts.errors import DomainError, Forbidden
 from contracts.events import ScenarioChanged, ScenarioFiled, ScenarioReevaluated
+from contracts.machine import transition
 from services.request_review.domain.calendar import local_day
-from services.request_review.domain.machine import step
 
 MACHINE = "scenario"
 CLASSES = frozenset({"public_interest", "commercial"})
@@ -46,9 +46,9 @@ TRANSITIONS: dict[State, dict[Action, State]] = {
 TERMINAL: frozenset[State] = frozenset({State.RETIRED})
 
 
-def transition(state: str, action: Action) -> State:
+def advance(state: str, action: Action) -> State:
     """The state after ``action``; ``IllegalTransition`` (REQ-8) if there is none."""
-    return step(MACHINE, TRANSITIONS, State(state), action, rule="REQ-8")
+    return transition(MACHINE, TRANSITIONS, state, action, rule="REQ-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +149,10 @@ def change_scenario(
     check_terms(terms)
     if terms == scenario.terms:
         raise DomainError("the change changes nothing", rule="REQ-8", field="(body)")
-    state = transition(scenario.status, Action.CHANGE)
+    state = advance(scenario.status, Action.CHANGE)
     changed = replace(scenario, terms=terms, status=state.value, changes=scenario.changes + 1)
-    assert changed.next_review_on is not None  # an active scenario has a next review
+    if changed.next_review_on is None:  # an active scenario has a next review
+        raise DomainError("an active scenario has no next review date", rule="REQ-8")
     return changed, ScenarioChanged(
         scenario_id=scenario.scenario_id,
         operator_org_id=scenario.operator_org_id,
@@ -180,7 +181,7 @@ def reevaluate(
     retires it (no next review)."""
     if outcome not in OUTCOMES:
         raise DomainError("outcome is continued or retired", rule="REQ-8", field="outcome")
-    state = transition(scenario.status, OUTCOMES[outcome])
+    state = advance(scenario.status, OUTCOMES[outcome])
     today = local_day(now)
     next_on = today + timedelta(days=interval_days) if state is State.ACTIVE else None
     after = replace(

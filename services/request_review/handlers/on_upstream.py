@@ -1,7 +1,7 @@
 """Subscriptions of request-review: ``pdo.<region>.identity.organizations.v1`` and
 ``…identity.agreements.v1`` (developers, agreements), ``…catalog.resources.v1`` (the
 operation catalog) and ``…product.exports.v1`` (rejected exports). Each handler is thin:
-it hands the envelope to ``services.request_review.projections``."""
+it hands the envelope to ``services.request_review.handlers.projections``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contracts.envelope import Envelope
 from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
-from services.request_review import projections
+from services.request_review.handlers import projections
 
 _ROUTES: dict[str, Callable[[ServiceContext, Envelope], Awaitable[None]]] = {
     "developer.admitted": projections.on_developer,

@@ -7,11 +7,12 @@ from typing import Any
 
 from contracts.envelope import SYSTEM_ACTOR, Actor
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
+from libs import aggregate
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
-from services.request_review import commands
+from libs.store.port import Document, DuplicateDocument
 from services.request_review import repository as repo
+from services.request_review.commands import common as commands
 from services.request_review.domain import appeal as rules
 from services.request_review.domain import application as applications
 from services.request_review.domain.appeal import Appeal
@@ -176,7 +177,10 @@ async def ensure_reopened(ctx: ServiceContext) -> None:
 async def _reopen(ctx: ServiceContext, actor: Actor, application_id: str) -> None:
     """The application returns to review. Its reopening is no event of its own: the
     ``appeal.decided`` event (upheld, subject the application) says so to consumers."""
-    for attempt in range(commands.ATTEMPTS):
+    reopened: list[bool] = [False]
+
+    async def attempt() -> None:
+        reopened[0] = False
         doc = await ctx.store.get(repo.APPLICATIONS, application_id)
         if doc is None:
             return
@@ -184,14 +188,11 @@ async def _reopen(ctx: ServiceContext, actor: Actor, application_id: str) -> Non
         if current.status != applications.State.REJECTED.value or current.round > 1:
             return  # reopened already: one appeal per subject, so at most once
         new_doc = repo.application_to_doc(applications.reopen(current))
-        new_doc["_outbox"] = list(doc.get("_outbox", []))
-        try:
-            await ctx.store.replace(repo.APPLICATIONS, new_doc, doc["_version"])
-        except VersionConflict:
-            if attempt == commands.ATTEMPTS - 1:
-                raise
-            continue
+        await aggregate.save(ctx, repo.APPLICATIONS, new_doc, [], actor=actor, previous=doc)
+        reopened[0] = True
+
+    await aggregate.retrying(attempt)
+    if reopened[0]:
         await commands.audit(
             ctx, actor, "application.reopen", application_id, {"cause": "appeal upheld"}
         )
-        return

@@ -13,8 +13,8 @@ from contracts.errors import Forbidden, NotFound
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document
-from services.request_review import commands
 from services.request_review import repository as repo
+from services.request_review.commands import common as commands
 from services.request_review.domain import grant as rules
 from services.request_review.domain.grant import Grant
 
@@ -131,7 +131,7 @@ async def _change_all(
     changed = 0
     for found in await ctx.store.find(repo.GRANTS, where):
 
-        def step(doc: Document) -> tuple[Document, commands.Staged]:
+        def on_doc(doc: Document) -> tuple[Document, commands.Staged]:
             decided = decide(repo.grant_from_doc(doc))
             if decided is None:
                 return doc, []
@@ -139,7 +139,7 @@ async def _change_all(
             return repo.grant_to_doc(after), [(after.grant_id, event)]
 
         saved, staged = await commands.update(
-            ctx, repo.GRANTS, found["_id"], step, SYSTEM_ACTOR, causation=causation
+            ctx, repo.GRANTS, found["_id"], on_doc, SYSTEM_ACTOR, causation=causation
         )
         if staged:
             changed += 1

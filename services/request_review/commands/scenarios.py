@@ -10,8 +10,8 @@ from contracts.errors import NotFound
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document
-from services.request_review import commands
 from services.request_review import repository as repo
+from services.request_review.commands import common as commands
 from services.request_review.domain import scenario as rules
 from services.request_review.domain.calendar import local_day
 from services.request_review.domain.scenario import Scenario, ScenarioTerms

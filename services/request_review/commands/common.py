@@ -1,25 +1,24 @@
-"""request-review commands: load, decide in the domain, save state and events in one
-write, audit.
+"""request-review's shared command steps over ``libs.aggregate``: load, decide in the
+domain, save state and events in one write, audit.
 
 Each update reads the aggregate's document, lets a pure decision return the new document
-and its events, and writes both with one ``replace`` at the version read (events already
-pending in the outbox are kept: the relay may not have published them yet). A concurrent
-writer, or the relay clearing the outbox, bumps the version: the command then reads again
-and decides again.
+and its events (each with its subject, the Kafka key), and writes both at the version
+read; a concurrent writer, or the relay clearing the outbox, makes the writer read and
+decide again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import Any
 
-from contracts.envelope import Actor, Envelope, new_envelope
-from contracts.errors import Forbidden, NotFound
-from contracts.events import Event, Payload
+from contracts.envelope import Actor, Envelope
+from contracts.errors import Forbidden
+from contracts.events import Event
+from libs import aggregate
 from libs.auth.principal import Principal
-from libs.outbox import stage
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
+from libs.store.port import Document
 from services.request_review import repository as repo
 from services.request_review.domain.calendar import local_day
 from services.request_review.domain.settings import ReviewSettings
@@ -29,30 +28,8 @@ from services.request_review.domain.standing import (
     ResourceRecord,
 )
 
-ATTEMPTS = 5
 Staged = list[tuple[str, Event]]
 """Events to record, each with its subject (the aggregate id, the Kafka key)."""
-
-
-def audit_actor(actor: Actor) -> dict[str, str]:
-    return {"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value}
-
-
-def envelopes(
-    ctx: ServiceContext, actor: Actor, staged: Staged, *, causation: Envelope | None = None
-) -> list[Envelope]:
-    now = ctx.clock.now()
-    return [
-        new_envelope(
-            cast(Payload, event),  # every domain event is a member of the Payload union
-            region=ctx.region,
-            actor=actor,
-            subject=subject,
-            occurred_at=now,
-            causation=causation,
-        )
-        for subject, event in staged
-    ]
 
 
 async def insert(
@@ -65,11 +42,9 @@ async def insert(
     causation: Envelope | None = None,
 ) -> Document:
     """A new aggregate and its events in one write."""
-    stored = await ctx.store.insert(
-        collection, stage(doc, envelopes(ctx, actor, staged, causation=causation))
+    return await aggregate.save(
+        ctx, collection, doc, staged, actor=actor, previous=None, causation=causation
     )
-    ctx.notify_outbox()
-    return stored
 
 
 async def update(
@@ -83,30 +58,29 @@ async def update(
 ) -> tuple[Document, Staged]:
     """Read, decide, write state and events at the version read; retried on a concurrent
     write. A decision without events writes nothing."""
-    for attempt in range(ATTEMPTS):
-        doc = await ctx.store.get(collection, doc_id)
-        if doc is None:
-            raise NotFound(f"no {collection[:-1]} {doc_id}")
+    decided: list[Staged] = [[]]
+
+    def on_doc(doc: Document) -> aggregate.Decision:
         new_doc, staged = decide(doc)
-        if not staged:
-            return doc, staged
-        new_doc["_outbox"] = list(doc.get("_outbox", []))
-        stage(new_doc, envelopes(ctx, actor, staged, causation=causation))
-        try:
-            saved = await ctx.store.replace(collection, new_doc, doc["_version"])
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        ctx.notify_outbox()
-        return saved, staged
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+        decided[0] = staged
+        return (new_doc if staged else doc), staged
+
+    saved = await aggregate.update(
+        ctx,
+        collection,
+        doc_id,
+        on_doc,
+        actor=actor,
+        causation=causation,
+        missing=collection[:-1],
+    )
+    return saved, decided[0]
 
 
 async def audit(
     ctx: ServiceContext, actor: Actor, action: str, subject: str, detail: dict[str, Any]
 ) -> None:
-    await ctx.audit.append(actor=audit_actor(actor), action=action, subject=subject, detail=detail)
+    await aggregate.audit(ctx, actor, action, subject, detail)
 
 
 def in_jurisdiction(ctx: ServiceContext, principal: Principal, rule: str) -> None:
@@ -130,17 +104,9 @@ async def define_settings(
     """The bureau sets the platform region's values (REQ-5, REQ-8)."""
     in_jurisdiction(ctx, principal, "REQ-8")
     doc = repo.settings_to_doc(wanted, ctx.region)
-    for attempt in range(ATTEMPTS):
-        current = await ctx.store.get(repo.SETTINGS, ctx.region)
-        try:
-            if current is None:
-                await ctx.store.insert(repo.SETTINGS, doc)
-            else:
-                await ctx.store.replace(repo.SETTINGS, doc, current["_version"])
-            break
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
+    await aggregate.upsert(
+        ctx, repo.SETTINGS, ctx.region, lambda _: (doc, []), actor=principal.actor()
+    )
     await audit(
         ctx,
         principal.actor(),

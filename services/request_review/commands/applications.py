@@ -9,12 +9,12 @@ from dataclasses import replace
 from typing import Any
 
 from contracts.envelope import SYSTEM_ACTOR, Actor
-from contracts.errors import DomainError, Forbidden, NotFound
+from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument
-from services.request_review import commands
 from services.request_review import repository as repo
+from services.request_review.commands import common as commands
 from services.request_review.domain import application as rules
 from services.request_review.domain import grant as grants
 from services.request_review.domain import risk as risks
@@ -144,7 +144,8 @@ async def review(
             developer_in_good_standing=developer is not None and developer.in_good_standing,
             developer_org_id=after.developer_org_id,
         )
-        assert agreement is not None and agreement.ends_on is not None  # active, above
+        if agreement is None or agreement.ends_on is None:  # refused just above; typed
+            raise Conflict("the operator's agreement has no term; no grant issued", rule="REQ-4")
         grant, _ = grants.issue(
             after,
             now=now,

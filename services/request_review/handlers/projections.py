@@ -29,11 +29,12 @@ from contracts.events import (
     ResourceNegativeListed,
     ResourceWithdrawn,
 )
+from contracts.expect import UnexpectedEvent, expect
+from libs import aggregate
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
-from services.request_review import grant_commands
+from libs.store.port import Document, DuplicateDocument
 from services.request_review import repository as repo
-from services.request_review.commands import ATTEMPTS
+from services.request_review.commands import grants as grant_commands
 from services.request_review.domain import standing
 from services.request_review.domain.standing import (
     AgreementEvent,
@@ -53,26 +54,20 @@ async def _fold(
     fold: Callable[[R | None], R],
     dump: Callable[[R], Document],
 ) -> R:
-    for attempt in range(ATTEMPTS):
-        doc = await ctx.store.get(collection, doc_id)
+    folded: list[R] = []
+
+    def change(doc: Document | None) -> Document:
         after = fold(load(doc) if doc else None)
-        try:
-            if doc is None:
-                await ctx.store.insert(collection, dump(after))
-            else:
-                await ctx.store.replace(collection, dump(after), doc["_version"])
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        return after
-    raise AssertionError("unreachable")  # pragma: no cover
+        folded[:] = [after]
+        return dump(after)
+
+    await aggregate.project(ctx.store, collection, doc_id, change)
+    return folded[0]
 
 
 async def on_developer(ctx: ServiceContext, envelope: Envelope) -> None:
     """DEV-2: a removed developer's grants are revoked at once."""
-    event = envelope.payload
-    assert isinstance(event, DeveloperAdmitted | DeveloperRemoved)
+    event = expect(envelope, DeveloperAdmitted, DeveloperRemoved)
     await _fold(
         ctx,
         repo.DEVELOPERS,
@@ -101,7 +96,8 @@ async def on_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
     AUTH-6: suspension closes them for now (暂时关闭) and reinstatement restores them as
     they were."""
     event = envelope.payload
-    assert isinstance(event, AgreementEvent)
+    if not isinstance(event, AgreementEvent):
+        raise UnexpectedEvent(f"expected AgreementEvent, got {envelope.type}")
     await _fold(
         ctx,
         repo.AGREEMENTS,
@@ -155,7 +151,8 @@ async def on_resource(ctx: ServiceContext, envelope: Envelope) -> None:
     leaves it after grants were issued leaves those grants too (narrowed, or revoked when
     nothing remains), with the reason recorded."""
     event = envelope.payload
-    assert isinstance(event, ResourceEvent)
+    if not isinstance(event, ResourceEvent):
+        raise UnexpectedEvent(f"expected ResourceEvent, got {envelope.type}")
     await _fold(
         ctx,
         repo.RESOURCES,
@@ -189,8 +186,7 @@ async def on_admission_rejected(ctx: ServiceContext, envelope: Envelope) -> None
 
 async def on_export_rejected(ctx: ServiceContext, envelope: Envelope) -> None:
     """REQ-6: a rejected export review, kept so its developer can appeal it."""
-    event = envelope.payload
-    assert isinstance(event, ExportRejected)
+    event = expect(envelope, ExportRejected)
     record = RejectedExport(
         export_id=event.export_id,
         sandbox_id=event.sandbox_id,
