@@ -169,11 +169,14 @@ async def update(
     detail: Callable[[Document], dict[str, Any]] | None = None,
     causation: Envelope | None = None,
     missing: str | None = None,
+    publish: Callable[[Sequence[Staged]], Sequence[Staged]] | None = None,
 ) -> Document:
     """Load the aggregate, decide, save state and events at the version read, audit;
     retried on a concurrent write. A decision without events writes and records nothing
     and returns the decided document. ``NotFound`` names ``missing`` (default: the
-    collection) when there is no such aggregate."""
+    collection) when there is no such aggregate. ``publish`` picks the events to stage
+    when a decision also records facts of other services it must not publish again (the
+    audit entry lists them all)."""
 
     async def attempt() -> Document:
         doc = await ctx.store.get(collection, doc_id)
@@ -184,8 +187,9 @@ async def update(
         if not events:
             return new_doc
         new_doc["_id"] = doc_id
+        staged = publish(events) if publish is not None else events
         saved = await save(
-            ctx, collection, new_doc, events, actor=actor, previous=doc, causation=causation
+            ctx, collection, new_doc, staged, actor=actor, previous=doc, causation=causation
         )
         if action is not None:
             await audit(

@@ -46,9 +46,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/evaluation/commands.py",
             "services/evaluation/rectification_commands.py",
             "services/evaluation/security_commands.py",
-            "services/product_release/api/administration.py",
-            "services/product_release/projections.py",
-            "services/product_release/writes.py",
             "services/sandbox_broker/commands.py",
             "services/sandbox_broker/repository.py",
         }
@@ -59,16 +56,12 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/billing/projections.py",
             "services/disclosure/log_repository.py",
             "services/evaluation/commands.py",
-            "services/product_release/projections.py",
-            "services/product_release/writes.py",
             "services/sandbox_broker/commands.py",
         }
     ),
     "transition": frozenset(
         {
             "services/evaluation/domain/rectification.py",
-            "services/product_release/domain/export_request.py",
-            "services/product_release/domain/product.py",
             "services/sandbox_broker/domain/imports.py",
             "services/sandbox_broker/domain/sandbox.py",
         }
@@ -86,10 +79,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/disclosure/log_repository.py",
             "services/disclosure/tree_heads.py",
             "services/disclosure/verify.py",
-            "services/product_release/domain/product.py",
-            "services/product_release/export_commands.py",
-            "services/product_release/product_commands.py",
-            "services/product_release/projections.py",
             "services/sandbox_broker/commands.py",
             "services/sandbox_broker/export_staging.py",
             "services/sandbox_broker/handlers/on_events.py",

@@ -11,20 +11,18 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import JSONBody, PathParameter
 
 from contracts.envelope import Role
-from contracts.errors import Forbidden
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
-from services.product_release import export_commands, product_commands, writes
+from libs.store.port import Document
 from services.product_release.api.schemas import (
     AffiliationBody,
     AffiliationView,
     SettingsBody,
     SettingsView,
 )
-from services.product_release.domain import settings as export_settings
+from services.product_release.commands import exports as export_commands
+from services.product_release.commands import products as product_commands
 from services.product_release.domain.settings import ExportCheckSettings
-from services.product_release.repository import SETTINGS, settings_to_doc
 
 RegionPath = Annotated[str, PathParameter(pattern=r"^\d{6}$")]
 ADMINISTRATORS = (Role.BUREAU, Role.OPERATOR, Role.SUPERVISOR)
@@ -42,39 +40,6 @@ def affiliation_view(doc: Document) -> AffiliationView:
 
 def settings_view(settings: ExportCheckSettings) -> SettingsView:
     return SettingsView(**settings.as_record())  # type: ignore[arg-type]
-
-
-async def define_settings(
-    ctx: ServiceContext, request: Request[Any, Any, Any], region: str, body: SettingsBody
-) -> ExportCheckSettings:
-    """The bureau of the region changes its export-check settings (EXP-2), within bounds."""
-    principal = principal_of(request)
-    if region != ctx.region:
-        raise Forbidden(f"this platform serves region {ctx.region}, not {region}", rule="FED-1")
-    changes = msgspec.structs.asdict(body)
-    changes = {k: v for k, v in changes.items() if v is not msgspec.UNSET}
-    for attempt in range(writes.ATTEMPTS):
-        current_doc = await ctx.store.get(SETTINGS, region)
-        current = await export_commands.effective_settings(ctx, region)
-        updated = export_settings.change(
-            current, actor_role=principal.role.value, actor_region=principal.region, **changes
-        )
-        try:
-            if current_doc is None:
-                await ctx.store.insert(SETTINGS, settings_to_doc(updated))
-            else:
-                await ctx.store.replace(SETTINGS, settings_to_doc(updated), current_doc["_version"])
-            break
-        except (DuplicateDocument, VersionConflict):
-            if attempt == writes.ATTEMPTS - 1:
-                raise
-    await ctx.audit.append(
-        actor=writes.audit_actor(principal.actor()),
-        action="settings.define",
-        subject=f"settings:{region}",
-        detail=updated.as_record(),
-    )
-    return updated
 
 
 def controller(ctx: ServiceContext) -> type[Controller]:
@@ -123,6 +88,11 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         async def set_settings(
             self, request: Request[Any, Any, Any], region: RegionPath, data: JSONBody[SettingsBody]
         ) -> SettingsView:
-            return settings_view(await define_settings(ctx, request, region, data))
+            changes = {
+                k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET
+            }
+            return settings_view(
+                await export_commands.define_settings(ctx, principal_of(request), region, changes)
+            )
 
     return AdministrationController

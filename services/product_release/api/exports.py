@@ -13,13 +13,13 @@ from contracts.events import OutputColumn
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
 from libs.store.port import Document
-from services.product_release import export_commands
 from services.product_release.api.schemas import (
     DecisionBody,
     ExportBody,
     ExportPage,
     ExportView,
 )
+from services.product_release.commands import exports as export_commands
 from services.product_release.domain.export_request import ExportState
 
 READERS = (Role.DEVELOPER, Role.OPERATOR, Role.BUREAU, Role.SUPERVISOR)

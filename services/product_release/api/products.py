@@ -14,7 +14,6 @@ from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
 from libs.store.port import Document
-from services.product_release import product_commands
 from services.product_release.api.exports import READERS
 from services.product_release.api.schemas import (
     CertificateBody,
@@ -27,6 +26,7 @@ from services.product_release.api.schemas import (
     ReasonBody,
     VerificationView,
 )
+from services.product_release.commands import products as product_commands
 from services.product_release.domain.certificate import (
     CirculationCertificate,
     DataSource,

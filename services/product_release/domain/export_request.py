@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition, NotFound
+from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import (
     AppealDecided,
     AppealFiled,
@@ -43,6 +43,7 @@ from contracts.events import (
     ExportUnavailable,
     OutputColumn,
 )
+from contracts.machine import transition
 from contracts.per_unit import per_unit_columns, unit_column
 from services.product_release.domain.check_report import CheckReport
 
@@ -183,14 +184,9 @@ UPHELD = "upheld"
 DISMISSED = "dismissed"
 
 
-def transition(state: ExportState, event_type: str) -> ExportState:
+def advance(state: str, event: str) -> ExportState:
     """The next state, or ``IllegalTransition`` naming the state, the event and the rule."""
-    try:
-        return TRANSITIONS[state][event_type]
-    except KeyError:
-        raise IllegalTransition(
-            MACHINE, state.value, event_type, rule=_RULE_OF_EVENT.get(event_type)
-        ) from None
+    return transition(MACHINE, TRANSITIONS, state, event, rule=_RULE_OF_EVENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,7 +381,7 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 check_report_hash=report.content_hash,
                 failed_checks=list(report.failed_checks),
             )
-            transition(state.state, event_type(checked))
+            advance(state.state, event_type(checked))
             if report.output_name != state.output_name:
                 raise DomainError(
                     f"the report covers {report.output_name!r}, the request {state.output_name!r}",
@@ -393,7 +389,7 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 )
             return [checked]
         case ApproveExport(reviewer_user_id=user, reviewer_role=role):
-            transition(state.state, APPROVED)
+            advance(state.state, APPROVED)
             _reviewer(user, role, state, approving=True)
             return [
                 ExportApproved(
@@ -405,7 +401,7 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 )
             ]
         case RejectExport(reviewer_user_id=user, reviewer_role=role, reason=reason):
-            transition(state.state, REJECTED)
+            advance(state.state, REJECTED)
             _reviewer(user, role, state, approving=False)
             if not reason.strip():
                 raise DomainError("a rejection gives its reason", rule="EXP-1", field="reason")
@@ -415,7 +411,7 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 )
             ]
         case RecordAppeal(appeal=appeal):
-            transition(state.state, APPEAL_FILED)
+            advance(state.state, APPEAL_FILED)
             if appeal.subject_kind != "export" or appeal.subject_id != state.export_id:
                 raise DomainError("the appeal is not about this export", rule="REQ-6")
             if appeal.appellant_org_id != state.developer_org_id:
@@ -430,10 +426,10 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                     rule="REQ-6",
                     field="decision",
                 )
-            transition(state.state, event_type(decision))
+            advance(state.state, event_type(decision))
             return [decision]
         case RecordUnavailable(unavailable=unavailable):
-            transition(state.state, UNAVAILABLE)
+            advance(state.state, UNAVAILABLE)
             if unavailable.export_id != state.export_id:
                 raise DomainError("the notice is about another export", rule="SBX-1")
             return [unavailable]
@@ -460,7 +456,7 @@ def evolve(state: ExportRequest | None, event: ExportEvent) -> ExportRequest:
         )
     if state is None:
         raise NotFound("no such export request")
-    moved = replace(state, state=transition(state.state, event_type(event)))
+    moved = replace(state, state=advance(state.state, event_type(event)))
     match event:
         case ExportChecked():
             return replace(

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition, NotFound
+from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import (
     ProductCertified,
     ProductDrafted,
@@ -39,6 +39,7 @@ from contracts.events import (
     ProductWithdrawn,
     VerificationSpec,
 )
+from contracts.machine import transition
 from services.product_release.domain.certificate import (
     CirculationCertificate,
     certificate_hash,
@@ -87,13 +88,9 @@ EVENT_TYPES: tuple[str, ...] = (CERTIFIED, FILED, FILING_RETURNED, RELEASED, WIT
 _RULE_OF_EVENT = {FILED: "EXP-3", RELEASED: "EXP-1", CERTIFIED: "EXP-3"}
 
 
-def transition(state: ProductState, event_type: str) -> ProductState:
-    try:
-        return TRANSITIONS[state][event_type]
-    except KeyError:
-        raise IllegalTransition(
-            MACHINE, state.value, event_type, rule=_RULE_OF_EVENT.get(event_type)
-        ) from None
+def advance(state: str, event: str) -> ProductState:
+    """The state after ``event``; ``IllegalTransition`` if there is none."""
+    return transition(MACHINE, TRANSITIONS, state, event, rule=_RULE_OF_EVENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +266,8 @@ def draft(command: DraftProduct) -> tuple[ProductVersion, ProductDrafted]:
     verification answers, where the answers come from (the approved export) and the
     floor of what the product touches (TRD-3)."""
     [event] = decide(None, command)
-    assert isinstance(event, ProductDrafted)
+    if not isinstance(event, ProductDrafted):
+        raise Conflict(f"{MACHINE}: drafting recorded {event.__struct_config__.tag}")
     export = command.export
     key = export.key_column if command.kind == "verification" else ""
     version = replace(
@@ -295,7 +293,8 @@ def certify(
         raise NotFound("no such product version")
     filed = with_floor(certificate, state.touches_floor)
     [event] = decide(state, AttachCertificate(filed))
-    assert isinstance(event, ProductCertified)
+    if not isinstance(event, ProductCertified):
+        raise Conflict(f"{MACHINE}: certifying recorded {event.__struct_config__.tag}")
     version = replace(evolve(state, event), touches=filed.touches, permissions=filed.permissions)
     return version, event, filed
 
@@ -328,7 +327,7 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
         raise NotFound("no such product version")
     match command:
         case AttachCertificate(certificate=certificate):
-            transition(state.state, CERTIFIED)
+            advance(state.state, CERTIFIED)
             if (certificate.product_id, certificate.version) != (state.product_id, state.version):
                 raise DomainError("the certificate is for another product version", rule="EXP-3")
             validate(certificate, developer_org_id=state.developer_org_id)
@@ -349,7 +348,7 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
                 )
             ]
         case FileProduct(bureau_user_id=user, actor_role=role, filing_number=number):
-            transition(state.state, FILED)
+            advance(state.state, FILED)
             _bureau(user, role)
             if not number.strip():
                 raise DomainError("a filing has its number", rule="EXP-1", field="filing_number")
@@ -363,7 +362,7 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
                 )
             ]
         case ReturnFiling(bureau_user_id=user, actor_role=role, reason=reason):
-            transition(state.state, FILING_RETURNED)
+            advance(state.state, FILING_RETURNED)
             _bureau(user, role)
             if not reason.strip():
                 raise DomainError(
@@ -378,7 +377,7 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
                 )
             ]
         case ReleaseProduct(registration_code=code, scenario_id=scenario_id):
-            transition(state.state, RELEASED)
+            advance(state.state, RELEASED)
             if not code.strip():
                 raise DomainError(
                     "a released product has its registration code",
@@ -402,7 +401,7 @@ def decide(state: ProductVersion | None, command: Command) -> list[ProductEvent]
                 )
             ]
         case WithdrawProduct(reason=reason, rule=rule):
-            transition(state.state, WITHDRAWN)
+            advance(state.state, WITHDRAWN)
             return [ProductWithdrawn(product_id=state.product_id, reason=reason, rule=rule)]
     raise TypeError(f"unknown command {command!r}")
 
@@ -422,7 +421,7 @@ def evolve(state: ProductVersion | None, event: ProductEvent) -> ProductVersion:
         )
     if state is None:
         raise NotFound("no such product version")
-    moved = replace(state, state=transition(state.state, event_type(event)))
+    moved = replace(state, state=advance(state.state, event_type(event)))
     match event:
         case ProductCertified():
             return replace(

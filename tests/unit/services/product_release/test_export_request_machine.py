@@ -32,10 +32,10 @@ from services.product_release.domain.export_request import (
     RecordChecks,
     RejectExport,
     RequestExport,
+    advance,
     decide,
     evolve,
     replay,
-    transition,
 )
 from tests.unit.services.product_release.export_factories import (
     DECLARED,
@@ -93,7 +93,7 @@ ALL_PAIRS = [(state, event) for state in ExportState for event in EVENT_TYPES]
 )
 def test_EXP_2_every_illegal_state_and_event_pair_raises(state: ExportState, event: str) -> None:
     with pytest.raises(IllegalTransition) as caught:
-        transition(state, event)
+        advance(state, event)
     assert caught.value.state == state.value and caught.value.event == event
 
 
@@ -101,7 +101,7 @@ def test_EXP_2_every_illegal_state_and_event_pair_raises(state: ExportState, eve
     ("state", "event"), [p for p in ALL_PAIRS if p[1] in TRANSITIONS.get(p[0], {})]
 )
 def test_EXP_2_every_legal_pair_moves_as_the_table_says(state: ExportState, event: str) -> None:
-    assert transition(state, event) is TRANSITIONS[state][event]
+    assert advance(state, event) is TRANSITIONS[state][event]
 
 
 def test_EXP_2_terminal_states_have_no_way_out_and_others_do() -> None:

@@ -33,9 +33,9 @@ from services.product_release.domain.product import (
     ReleaseProduct,
     ReturnFiling,
     WithdrawProduct,
+    advance,
     decide,
     evolve,
-    transition,
 )
 from services.product_release.domain.product import draft as draft_version
 from tests.unit.services.product_release.export_factories import (
@@ -296,7 +296,7 @@ def test_EXP_1_every_illegal_product_state_and_event_pair_raises(
     state: ProductState, event: str
 ) -> None:
     with pytest.raises(IllegalTransition):
-        transition(state, event)
+        advance(state, event)
 
 
 def test_EXP_1_terminal_product_states_have_no_way_out() -> None:

@@ -13,12 +13,15 @@ from typing import Any
 from contracts.envelope import SYSTEM_ACTOR, Envelope, Role
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import AgreementExpired, AgreementTerminated
+from contracts.expect import expect
 from contracts.identifiers.registration_code import registration_code
+from libs import aggregate
 from libs.auth.principal import Principal
 from libs.sequences import next_value
 from libs.service import ServiceContext
 from libs.store.port import Document
-from services.product_release import projections, writes
+from services.product_release.commands import writes
+from services.product_release.commands.exports import READERS_OF_ALL
 from services.product_release.domain import product
 from services.product_release.domain.certificate import CirculationCertificate
 from services.product_release.domain.product import (
@@ -37,7 +40,7 @@ from services.product_release.domain.product_list import (
     ended,
     release_date,
 )
-from services.product_release.export_commands import READERS_OF_ALL
+from services.product_release.handlers import projections
 from services.product_release.repository import (
     AFFILIATIONS,
     EXPORTS,
@@ -251,7 +254,7 @@ async def release(ctx: ServiceContext, principal: Principal, product_id: str) ->
     doc = await _load(ctx, product_id)
     grant = await _check_operator(ctx, principal, doc)
     if doc["state"] != ProductState.FILED.value:
-        product.transition(ProductState(doc["state"]), product.RELEASED)  # raises EXP-1
+        product.advance(doc["state"], product.RELEASED)  # raises EXP-1
     sequence = await next_value(ctx.store, f"registration:{ctx.region}:product")
     code = registration_code(ctx.region, "product", sequence)
     scenario_id = str(grant.get("scenario_id", "")) if grant else ""
@@ -350,8 +353,7 @@ async def end_with_agreement(ctx: ServiceContext, envelope: Envelope) -> list[st
     platform's to end is left as it is: the records, certificates and registration codes,
     whose ownership is settled by the agreement's asset-ownership section (资产权属,
     000 §3.2(3)), and trades already executed."""
-    ended_event = envelope.payload
-    assert isinstance(ended_event, AgreementTerminated | AgreementExpired)
+    ended_event = expect(envelope, AgreementTerminated, AgreementExpired)
     how = "terminated" if isinstance(ended_event, AgreementTerminated) else "expired"
     why = getattr(ended_event, "reason", "") or "term ended"
     reason = (
@@ -406,11 +408,12 @@ async def declare_affiliation(
             "declared_at": ctx.clock.now().isoformat(),
         },
     )
-    await ctx.audit.append(
-        actor=writes.audit_actor(principal.actor()),
-        action="affiliation.declare",
-        subject=org_id,
-        detail={"operator_org_id": operator_org_id, "relation": relation},
+    await aggregate.audit(
+        ctx,
+        principal.actor(),
+        "affiliation.declare",
+        org_id,
+        {"operator_org_id": operator_org_id, "relation": relation},
     )
     return doc
 

@@ -23,10 +23,11 @@ from contracts.events import (
     SandboxClosed,
     SandboxReady,
 )
+from contracts.expect import expect
+from libs import aggregate
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
+from libs.store.port import Document
 from services.product_release.repository import AFFILIATIONS, AGREEMENTS, GRANTS, SANDBOXES
-from services.product_release.writes import ATTEMPTS
 
 ENDED = frozenset({"revoked", "closed", "ended"})
 
@@ -35,20 +36,13 @@ async def upsert(
     ctx: ServiceContext, collection: str, doc_id: str, change: Callable[[Document], Document]
 ) -> Document:
     """Apply ``change`` to the stored document (or to ``{"_id": doc_id}``) and save it."""
-    for attempt in range(ATTEMPTS):
-        current = await ctx.store.get(collection, doc_id)
-        wanted = change(dict(current) if current else {"_id": doc_id})
-        wanted.pop("_outbox", None)
-        try:
-            if current is None:
-                await ctx.store.insert(collection, wanted)
-            else:
-                await ctx.store.replace(collection, wanted, current["_version"])
-            return wanted
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    saved = await aggregate.project(
+        ctx.store,
+        collection,
+        doc_id,
+        lambda current: change(dict(current) if current else {"_id": doc_id}),
+    )
+    return saved or {"_id": doc_id}
 
 
 def _status(doc: Document, status: str) -> str:
@@ -57,8 +51,7 @@ def _status(doc: Document, status: str) -> str:
 
 
 async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
-    grant = envelope.payload
-    assert isinstance(grant, GrantIssued)
+    grant = expect(envelope, GrantIssued)
 
     def change(doc: Document) -> Document:
         doc.update(
@@ -75,8 +68,7 @@ async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_grant_revoked(ctx: ServiceContext, envelope: Envelope) -> None:
-    revoked = envelope.payload
-    assert isinstance(revoked, GrantRevoked)
+    revoked = expect(envelope, GrantRevoked)
 
     def change(doc: Document) -> Document:
         doc.update(developer_org_id=revoked.developer_org_id, status="revoked")
@@ -88,8 +80,7 @@ async def on_grant_revoked(ctx: ServiceContext, envelope: Envelope) -> None:
 async def on_grant_suspension(ctx: ServiceContext, envelope: Envelope) -> None:
     """AUTH-6: a suspended grant exports nothing until it is reinstated (``live`` again);
     a revoked one stays revoked."""
-    event = envelope.payload
-    assert isinstance(event, GrantSuspended | GrantReinstated)
+    event = expect(envelope, GrantSuspended, GrantReinstated)
     status = "suspended" if isinstance(event, GrantSuspended) else "live"
 
     def change(doc: Document) -> Document:
@@ -100,8 +91,7 @@ async def on_grant_suspension(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_sandbox_ready(ctx: ServiceContext, envelope: Envelope) -> None:
-    ready = envelope.payload
-    assert isinstance(ready, SandboxReady)
+    ready = expect(envelope, SandboxReady)
 
     def change(doc: Document) -> Document:
         doc.update(
@@ -116,8 +106,7 @@ async def on_sandbox_ready(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_sandbox_closed(ctx: ServiceContext, envelope: Envelope) -> None:
-    closed = envelope.payload
-    assert isinstance(closed, SandboxClosed)
+    closed = expect(envelope, SandboxClosed)
 
     def change(doc: Document) -> Document:
         doc.update(grant_id=closed.grant_id, status="closed", reason=closed.reason)
@@ -127,8 +116,7 @@ async def on_sandbox_closed(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
-    signed = envelope.payload
-    assert isinstance(signed, AgreementSigned)
+    signed = expect(envelope, AgreementSigned)
 
     def change(doc: Document) -> Document:
         doc.update(
@@ -144,8 +132,7 @@ async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_agreement_ended(ctx: ServiceContext, envelope: Envelope) -> None:
-    ended = envelope.payload
-    assert isinstance(ended, AgreementTerminated | AgreementExpired)
+    ended = expect(envelope, AgreementTerminated, AgreementExpired)
 
     def change(doc: Document) -> Document:
         doc.update(operator_org_id=ended.operator_org_id, status="ended")

@@ -25,11 +25,14 @@ from contracts.events import (
     ExportUnavailable,
     OutputColumn,
 )
+from contracts.expect import expect
+from libs import aggregate
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument
-from services.product_release import projections, writes
+from services.product_release.commands import writes
 from services.product_release.domain import export_request
+from services.product_release.domain import settings as export_settings
 from services.product_release.domain.check_report import CheckReport
 from services.product_release.domain.differencing import ReleasedCell, released_cells
 from services.product_release.domain.export_request import (
@@ -49,6 +52,7 @@ from services.product_release.domain.export_request import (
 from services.product_release.domain.settings import ExportCheckSettings, defaults_for
 from services.product_release.domain.staged_output import check_staged
 from services.product_release.domain.table_checks import view_of
+from services.product_release.handlers import projections
 from services.product_release.repository import (
     EXPORT_EXTRA,
     EXPORTS,
@@ -62,6 +66,7 @@ from services.product_release.repository import (
     export_to_doc,
     grant_items_to_doc,
     settings_from_doc,
+    settings_to_doc,
 )
 
 PRODUCTION = "production"
@@ -128,7 +133,8 @@ async def request_export(
     )
     events = export_request.decide(None, command)
     state = export_request.replay(events)
-    assert state is not None
+    if state is None:
+        raise Conflict("the export request's first decision recorded nothing", rule="EXP-1")
     doc = export_to_doc(
         state, region=ctx.region, extra={"requested_at": ctx.clock.now().isoformat()}
     )
@@ -152,7 +158,8 @@ def _decided(
     after: ExportRequest | None = state
     for event in events:
         after = export_request.evolve(after, event)
-    assert after is not None
+    if after is None:
+        raise Conflict("the export request's decision left no state", rule="EXP-1")
     kept = writes.kept(doc, EXPORT_EXTRA)
     kept.update(extra or {})
     return export_to_doc(after, region=doc["region"], extra=kept), events
@@ -176,8 +183,7 @@ async def _store_report(ctx: ServiceContext, report: CheckReport) -> None:
 
 async def on_staged(ctx: ServiceContext, envelope: Envelope) -> None:
     """``export.staged``: run every automated check once (EXP-2), store the report."""
-    staged = envelope.payload
-    assert isinstance(staged, ExportStaged)
+    staged = expect(envelope, ExportStaged)
     doc = await ctx.store.get(EXPORTS, staged.export_id)
     if doc is None:
         raise NotFound(f"no export request {staged.export_id}")
@@ -220,8 +226,7 @@ async def on_staged(ctx: ServiceContext, envelope: Envelope) -> None:
 
 async def on_unavailable(ctx: ServiceContext, envelope: Envelope) -> None:
     """``export.unavailable``: the request fails with the broker's reason (terminal)."""
-    notice = envelope.payload
-    assert isinstance(notice, ExportUnavailable)
+    notice = expect(envelope, ExportUnavailable)
     await writes.update(
         ctx,
         EXPORTS,
@@ -240,8 +245,7 @@ async def on_unavailable(ctx: ServiceContext, envelope: Envelope) -> None:
 
 async def on_appeal_filed(ctx: ServiceContext, envelope: Envelope) -> None:
     """REQ-6: request-review filed an appeal against an export's rejection."""
-    appeal = envelope.payload
-    assert isinstance(appeal, AppealFiled)
+    appeal = expect(envelope, AppealFiled)
     if appeal.subject_kind != "export":
         return  # admissions and applications are other services' appeals
     await writes.update(
@@ -260,8 +264,7 @@ async def on_appeal_filed(ctx: ServiceContext, envelope: Envelope) -> None:
 
 async def on_appeal_decided(ctx: ServiceContext, envelope: Envelope) -> None:
     """REQ-6: the bureau's decision; upheld sends the export to a fresh review."""
-    decision = envelope.payload
-    assert isinstance(decision, AppealDecided)
+    decision = expect(envelope, AppealDecided)
     if decision.subject_kind != "export":
         return
 
@@ -393,3 +396,29 @@ async def get_report(ctx: ServiceContext, principal: Principal, export_id: str) 
     report: dict[str, Any] = json.loads(stored["report"])
     report["content_hash"] = stored["_id"]
     return report
+
+
+async def define_settings(
+    ctx: ServiceContext, principal: Principal, region: str, changes: dict[str, Any]
+) -> ExportCheckSettings:
+    """The bureau of the region changes its export-check settings (EXP-2), within bounds."""
+    if region != ctx.region:
+        raise Forbidden(f"this platform serves region {ctx.region}, not {region}", rule="FED-1")
+    decided: list[ExportCheckSettings] = []
+
+    async def attempt() -> None:
+        stored = await ctx.store.get(SETTINGS, region)
+        current = await effective_settings(ctx, region)
+        updated = export_settings.change(
+            current, actor_role=principal.role.value, actor_region=principal.region, **changes
+        )
+        await aggregate.save(
+            ctx, SETTINGS, settings_to_doc(updated), [], actor=principal.actor(), previous=stored
+        )
+        decided[:] = [updated]
+
+    await aggregate.retrying(attempt, on=aggregate.WRITE_CONFLICTS)
+    await aggregate.audit(
+        ctx, principal.actor(), "settings.define", f"settings:{region}", decided[0].as_record()
+    )
+    return decided[0]
