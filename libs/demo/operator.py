@@ -23,7 +23,7 @@ from contracts.errors import DomainError
 from libs.clock import FixedClock
 from libs.demo.zibo import BUREAU, DEVELOPERS, OPERATOR, PROVIDERS, DemoOrg, principal_for
 from libs.service import ServiceContext
-from services.evaluation import security_commands
+from services.evaluation.commands import security as security_commands
 from services.identity.commands import admissions, authorizations, implementation_plans
 from services.identity.commands.common import new_id
 from services.identity.commands.organizations import find_organization, register_organization

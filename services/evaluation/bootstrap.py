@@ -6,9 +6,9 @@ from __future__ import annotations
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.evaluation.api import evaluations, rectifications, security, supply
+from services.evaluation.commands.sweep import rectification_sweeper
 from services.evaluation.handlers import handlers
 from services.evaluation.repository import OUTBOX_COLLECTIONS
-from services.evaluation.sweep import rectification_sweeper
 
 
 def build(ctx: ServiceContext) -> ServiceParts:

@@ -43,9 +43,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/billing/projections.py",
             "services/disclosure/handlers/on_catalog_resources.py",
             "services/disclosure/log_repository.py",
-            "services/evaluation/commands.py",
-            "services/evaluation/rectification_commands.py",
-            "services/evaluation/security_commands.py",
             "services/sandbox_broker/commands.py",
             "services/sandbox_broker/repository.py",
         }
@@ -55,13 +52,11 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "services/billing/commands.py",
             "services/billing/projections.py",
             "services/disclosure/log_repository.py",
-            "services/evaluation/commands.py",
             "services/sandbox_broker/commands.py",
         }
     ),
     "transition": frozenset(
         {
-            "services/evaluation/domain/rectification.py",
             "services/sandbox_broker/domain/imports.py",
             "services/sandbox_broker/domain/sandbox.py",
         }

@@ -12,9 +12,9 @@ from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.evaluation import commands
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
+from services.evaluation.commands import evaluations as commands
 from services.evaluation.domain.evaluation import FindingDue
 from services.evaluation.domain.settings import EvaluationSettings, Target
 

@@ -11,9 +11,9 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.evaluation import rectification_commands as orders
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
+from services.evaluation.commands import rectifications as orders
 from services.evaluation.domain.rectification import State
 
 READERS = (Role.BUREAU, Role.SUPERVISOR, Role.OPERATOR)

@@ -14,9 +14,9 @@ from contracts.envelope import Role
 from contracts.errors import DomainError
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.evaluation import security_commands as sec
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
+from services.evaluation.commands import security as sec
 
 REPORTERS = (Role.OPERATOR, Role.DEVELOPER, Role.PROVIDER, Role.SUPERVISOR)
 """SEC-2: those who run, develop on, supply or oversee the platform report incidents."""

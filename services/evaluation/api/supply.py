@@ -12,9 +12,9 @@ from contracts.envelope import Role
 from contracts.errors import Forbidden, NotFound
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
-from services.evaluation import figures
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
+from services.evaluation.commands import figures
 from services.evaluation.domain.supply import supply_score
 
 READERS = (Role.BUREAU, Role.SUPERVISOR, Role.PROVIDER)

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
-from contracts.errors import DomainError, Forbidden, IllegalTransition
+from contracts.errors import DomainError, Forbidden
+from contracts.machine import transition
 from services.evaluation.domain.calendar import local_date
 
 MACHINE = "rectification order"
@@ -37,11 +38,9 @@ TRANSITIONS: Mapping[State, Mapping[str, State]] = {
 TERMINAL: frozenset[State] = frozenset({State.COMPLETED, State.OVERDUE})
 
 
-def transition(state: State, event: str) -> State:
-    try:
-        return TRANSITIONS[state][event]
-    except KeyError:
-        raise IllegalTransition(MACHINE, state.value, event, rule="EVA-3") from None
+def advance(state: str, event: str) -> State:
+    """The state after ``event``; ``IllegalTransition`` if there is none."""
+    return transition(MACHINE, TRANSITIONS, state, event, rule="EVA-3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +97,7 @@ def report(
     """The operator reports its rectification, by the deadline (EVA-3, AUTH-6)."""
     if by_org_id != o.operator_org_id:
         raise Forbidden(f"order {o.order_id} is not addressed to you", rule="EVA-3")
-    new_state = transition(o.state, "reported")
+    new_state = advance(o.state, "reported")
     if local_date(now) > o.due_on:
         raise DomainError(f"the deadline {o.due_on} has passed", rule="EVA-3")
     if not text.strip():
@@ -107,7 +106,7 @@ def report(
 
 
 def accept(o: RectificationOrder, *, now: datetime) -> RectificationOrder:
-    return replace(o, state=transition(o.state, "accepted"), decided_at=now)
+    return replace(o, state=advance(o.state, "accepted"), decided_at=now)
 
 
 def return_(o: RectificationOrder, *, reason: str, now: datetime) -> RectificationOrder:
@@ -115,7 +114,7 @@ def return_(o: RectificationOrder, *, reason: str, now: datetime) -> Rectificati
     if not reason.strip():
         raise DomainError("say why the rectification is returned", rule="EVA-3", field="reason")
     return replace(
-        o, state=transition(o.state, "returned"), return_reason=reason.strip(), decided_at=now
+        o, state=advance(o.state, "returned"), return_reason=reason.strip(), decided_at=now
     )
 
 
@@ -124,4 +123,4 @@ def overdue_if_due(o: RectificationOrder, *, now: datetime) -> RectificationOrde
     exactly once (an overdue order has no further move). ``None``: nothing to do."""
     if o.state is not State.ORDERED or local_date(now) <= o.due_on:
         return None
-    return replace(o, state=transition(o.state, "overdue"), overdue_at=now)
+    return replace(o, state=advance(o.state, "overdue"), overdue_at=now)

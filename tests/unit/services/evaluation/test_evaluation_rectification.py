@@ -80,7 +80,7 @@ def test_EVA_3_a_reported_order_is_not_swept() -> None:
 def test_EVA_3_terminal_states_have_no_moves_and_unknown_moves_raise() -> None:
     assert all(not TRANSITIONS[s] for s in TERMINAL)
     with pytest.raises(IllegalTransition) as refused:
-        r.transition(State.COMPLETED, "reported")
+        r.advance(State.COMPLETED, "reported")
     assert refused.value.rule == "EVA-3" and refused.value.state == "completed"
 
 
@@ -89,7 +89,7 @@ def test_EVA_3_any_sequence_of_moves_stays_inside_the_table(events: list[str]) -
     state = State.ORDERED
     for event in events:
         try:
-            state = r.transition(state, event)
+            state = r.advance(state, event)
         except IllegalTransition:
             assert event not in TRANSITIONS[state]
     assert state in TRANSITIONS

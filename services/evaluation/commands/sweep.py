@@ -9,7 +9,7 @@ from functools import partial
 
 from libs.periodic import Periodic
 from libs.service import ServiceContext
-from services.evaluation.rectification_commands import sweep_deadlines
+from services.evaluation.commands.rectifications import sweep_deadlines
 
 DEFAULT_INTERVAL_SECONDS = 300.0
 

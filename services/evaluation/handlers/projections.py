@@ -4,7 +4,7 @@ Each consumed event becomes one fact document keyed by its event id, so a redeli
 event is the same insert refused as a duplicate: counts never double. The fact keeps
 the payload, the evaluation year of the event (local date, UTC+8) and top-level copies
 of the ids the counts filter on. Counting happens when a figure is asked for
-(``services.evaluation.figures``), so late or reordered events converge.
+(``services.evaluation.commands.figures``), so late or reordered events converge.
 """
 
 from __future__ import annotations

@@ -14,17 +14,16 @@ from contracts.events import (
     IncidentReported,
     InspectionRecorded,
 )
+from libs import aggregate
+from libs.aggregate import save
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
-from libs.store.port import DuplicateDocument, VersionConflict
-from services.evaluation.commands import (
-    ATTEMPTS,
+from services.evaluation.commands.evaluations import (
     OVERSEERS,
     audit,
     check_reader,
     new_id,
     overseen,
-    save,
 )
 from services.evaluation.domain import security
 from services.evaluation.domain.calendar import local_date
@@ -135,7 +134,8 @@ async def draw_up_plan(
     """一授权一预案: the bureau draws up the plan of one authorization, before its agreement
     is signed; ``emergency_plan.adopted`` tells identity, which signs nothing without it."""
     region, operator = await authorization_parties(ctx, authorization_id)
-    for attempt in range(ATTEMPTS):
+
+    async def attempt() -> EmergencyPlan:
         current = await ctx.store.get(PLANS, authorization_id)
         existing = from_doc(current, EmergencyPlan) if current else None
         plan = security.draw_up_plan(
@@ -152,12 +152,7 @@ async def draw_up_plan(
             now=ctx.clock.now(),
         )
         doc = to_doc(plan, authorization_id, operator_org_id=plan.operator_org_id)
-        try:
-            await save(ctx, PLANS, doc, [_adopted(plan)], actor=principal.actor(), previous=current)
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
+        await save(ctx, PLANS, doc, [_adopted(plan)], actor=principal.actor(), previous=current)
         await audit(
             ctx,
             principal,
@@ -166,7 +161,8 @@ async def draw_up_plan(
             {"version": plan.current.version, "departments": list(plan.current.departments)},
         )
         return plan
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    return await aggregate.retrying(attempt, on=aggregate.WRITE_CONFLICTS)
 
 
 async def get_plan(
@@ -193,7 +189,8 @@ async def record_drill(
 ) -> EmergencyPlan:
     """SEC-2: the bureau records a drill it organized, with the operator taking part."""
     _, operator = await authorization_parties(ctx, authorization_id)
-    for attempt in range(ATTEMPTS):
+
+    async def attempt() -> EmergencyPlan:
         doc = await ctx.store.get(PLANS, authorization_id)
         if doc is None:
             raise NotFound(f"no emergency plan for authorization {authorization_id}")
@@ -222,17 +219,13 @@ async def record_drill(
             participants=drill.participants,
         )
         new_doc = to_doc(plan, authorization_id, operator_org_id=plan.operator_org_id)
-        try:
-            await save(ctx, PLANS, new_doc, [event], actor=principal.actor(), previous=doc)
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
+        await save(ctx, PLANS, new_doc, [event], actor=principal.actor(), previous=doc)
         await audit(
             ctx, principal, "emergency_plan.drill", authorization_id, {"held_on": str(held_on)}
         )
         return plan
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    return await aggregate.retrying(attempt, on=aggregate.WRITE_CONFLICTS)
 
 
 # -- inspections (安全检查, SEC-6) --------------------------------------------------------
@@ -295,7 +288,8 @@ async def close_finding(
     ctx: ServiceContext, principal: Principal, inspection_id: str, index: int, note: str
 ) -> Inspection:
     """SEC-6: each closure republishes the inspection with fewer open findings."""
-    for attempt in range(ATTEMPTS):
+
+    async def attempt() -> Inspection:
         doc = await ctx.store.get(INSPECTIONS, inspection_id)
         if doc is None:
             raise NotFound(f"no inspection {inspection_id}")
@@ -303,22 +297,18 @@ async def close_finding(
         if not principal.within(current.region):
             raise Forbidden(f"inspection {inspection_id} is outside your jurisdiction")
         after = security.close_finding(current, index, note=note, now=ctx.clock.now())
-        try:
-            await save(
-                ctx,
-                INSPECTIONS,
-                to_doc(after, inspection_id),
-                [_recorded(after)],
-                actor=principal.actor(),
-                previous=doc,
-            )
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
+        await save(
+            ctx,
+            INSPECTIONS,
+            to_doc(after, inspection_id),
+            [_recorded(after)],
+            actor=principal.actor(),
+            previous=doc,
+        )
         await audit(ctx, principal, "inspection.close_finding", inspection_id, {"index": index})
         return after
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    return await aggregate.retrying(attempt, on=aggregate.WRITE_CONFLICTS)
 
 
 async def get_inspection(

@@ -16,17 +16,17 @@ from contracts.events import (
     RectificationOrdered,
     RectificationOverdue,
 )
+from libs import aggregate
+from libs.aggregate import save
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
-from libs.store.port import Document, VersionConflict
-from services.evaluation.commands import (
-    ATTEMPTS,
+from libs.store.port import Document
+from services.evaluation.commands.evaluations import (
     OVERSEERS,
     audit,
     check_reader,
     new_id,
     overseen,
-    save,
 )
 from services.evaluation.domain import rectification
 from services.evaluation.domain.rectification import RectificationOrder, State
@@ -83,18 +83,15 @@ async def _change(
     decide: Callable[[RectificationOrder], tuple[RectificationOrder, list[Event]]],
     action: str,
 ) -> RectificationOrder:
-    for attempt in range(ATTEMPTS):
+
+    async def attempt() -> RectificationOrder:
         doc, current = await _load(ctx, order_id)
         after, events = decide(current)
-        try:
-            await save(ctx, ORDERS, order_doc(after), events, actor=principal.actor(), previous=doc)
-        except VersionConflict:
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
+        await save(ctx, ORDERS, order_doc(after), events, actor=principal.actor(), previous=doc)
         await audit(ctx, principal, action, order_id, {"state": after.state.value})
         return after
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    return await aggregate.retrying(attempt, on=aggregate.WRITE_CONFLICTS)
 
 
 async def report(
@@ -168,25 +165,28 @@ async def sweep_deadlines(ctx: ServiceContext) -> int:
     any number of times, on several replicas."""
     now = ctx.clock.now()
     marked = 0
+    written: list[bool] = [False]
+
+    def decide(doc: Document) -> aggregate.Decision:
+        after = rectification.overdue_if_due(from_doc(doc, RectificationOrder), now=now)
+        written[0] = after is not None
+        if after is None:
+            return doc, []
+        event = RectificationOverdue(
+            order_id=after.order_id, operator_org_id=after.operator_org_id, due_on=after.due_on
+        )
+        return order_doc(after), [event]
+
     for doc in await ctx.store.find(ORDERS, {"state": State.ORDERED.value}):
-        for _ in range(ATTEMPTS):
-            after = rectification.overdue_if_due(from_doc(doc, RectificationOrder), now=now)
-            if after is None:
-                break
-            event = RectificationOverdue(
-                order_id=after.order_id, operator_org_id=after.operator_org_id, due_on=after.due_on
-            )
-            try:
-                await save(ctx, ORDERS, order_doc(after), [event], actor=SYSTEM_ACTOR, previous=doc)
-            except VersionConflict:
-                fresh = await ctx.store.get(ORDERS, doc["_id"])
-                if fresh is None:
-                    break
-                doc = fresh
-                continue
-            marked += 1
-            await audit(
-                ctx, None, "rectification.overdue", after.order_id, {"due_on": str(after.due_on)}
-            )
-            break
+        await aggregate.update(
+            ctx,
+            ORDERS,
+            doc["_id"],
+            decide,
+            actor=SYSTEM_ACTOR,
+            action="rectification.overdue",
+            detail=lambda d: {"due_on": str(d["due_on"])},
+            missing="rectification order",
+        )
+        marked += written[0]
     return marked

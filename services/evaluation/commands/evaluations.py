@@ -5,17 +5,16 @@ decides in the domain, saves state and contract events in one write (outbox), au
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
-from contracts.envelope import SYSTEM_ACTOR, Actor, new_envelope
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
-from contracts.events import AnnualReportFiled, EvaluationPublished, Event, RectificationOrdered
+from contracts.events import AnnualReportFiled, EvaluationPublished, RectificationOrdered
+from libs import aggregate
+from libs.aggregate import save
 from libs.auth.principal import Principal, covers
-from libs.outbox import stage
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
-from services.evaluation import figures as figures_of
+from libs.store.port import DuplicateDocument
+from services.evaluation.commands import figures as figures_of
 from services.evaluation.domain import annual_report, indicators, settings
 from services.evaluation.domain.annual_report import AnnualReport
 from services.evaluation.domain.evaluation import (
@@ -42,43 +41,6 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
-def actor_of(principal: Principal | None) -> Actor:
-    return principal.actor() if principal is not None else SYSTEM_ACTOR
-
-
-async def save(
-    ctx: ServiceContext,
-    collection: str,
-    doc: Document,
-    events: Sequence[Event],
-    *,
-    actor: Actor,
-    previous: Document | None,
-) -> Document:
-    """One write: the new state and the events it caused (transactional outbox). A
-    replacement keeps events still pending and names the version it read."""
-    envelopes = [
-        new_envelope(
-            event,  # type: ignore[arg-type]  # every contract event is a member of Payload
-            region=ctx.region,
-            actor=actor,
-            subject=str(doc["_id"]),
-            occurred_at=ctx.clock.now(),
-        )
-        for event in events
-    ]
-    if previous is None:
-        saved = await ctx.store.insert(collection, stage(doc, envelopes))
-    else:
-        doc["_outbox"] = list(previous.get("_outbox", []))
-        saved = await ctx.store.replace(
-            collection, stage(doc, envelopes), int(previous["_version"])
-        )
-    if envelopes:
-        ctx.notify_outbox()
-    return saved
-
-
 async def audit(
     ctx: ServiceContext,
     principal: Principal | None,
@@ -86,13 +48,7 @@ async def audit(
     subject: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    actor = actor_of(principal)
-    await ctx.audit.append(
-        actor={"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value},
-        action=action,
-        subject=subject,
-        detail=detail or {},
-    )
+    await aggregate.audit(ctx, aggregate.actor_of(principal), action, subject, detail)
 
 
 def check_reader(
@@ -131,17 +87,9 @@ async def define_settings(
         raise DomainError(f"region {wanted.region} is not served here", rule="FED-1")
     settings.check(wanted)
     doc = to_doc(wanted, wanted.region)
-    for attempt in range(ATTEMPTS):
-        current = await ctx.store.get(SETTINGS, wanted.region)
-        try:
-            if current is None:
-                await ctx.store.insert(SETTINGS, doc)
-            else:
-                await ctx.store.replace(SETTINGS, doc, current["_version"])
-            break
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
+    await aggregate.upsert(
+        ctx, SETTINGS, wanted.region, lambda _: (doc, []), actor=principal.actor()
+    )
     await audit(ctx, principal, "settings.define", f"settings:{wanted.region}")
     return await effective_settings(ctx, wanted.region)
 
@@ -158,7 +106,8 @@ async def file_annual_report(
 ) -> AnnualReport:
     """EVA-1: the figures come from the year's events; the statements from the operator."""
     report_id = report_id_of(principal.org_id, year)
-    for attempt in range(ATTEMPTS):
+
+    async def attempt() -> AnnualReport:
         previous_doc = await ctx.store.get(REPORTS, report_id)
         previous = from_doc(previous_doc, AnnualReport) if previous_doc else None
         year_figures = await figures_of.year_figures(ctx, principal.org_id, year)
@@ -180,12 +129,7 @@ async def file_annual_report(
             content_hash=report.content_hash,
         )
         doc = to_doc(report, report_id)
-        try:
-            await save(ctx, REPORTS, doc, [event], actor=principal.actor(), previous=previous_doc)
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise Conflict("the report changed meanwhile; file again", rule="EVA-1") from None
-            continue
+        await save(ctx, REPORTS, doc, [event], actor=principal.actor(), previous=previous_doc)
         await audit(
             ctx,
             principal,
@@ -194,7 +138,12 @@ async def file_annual_report(
             {"year": year, "content_hash": report.content_hash, "revision": report.revision},
         )
         return report
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    try:
+        report: AnnualReport = await aggregate.retrying(attempt, on=aggregate.WRITE_CONFLICTS)
+    except aggregate.WRITE_CONFLICTS:
+        raise Conflict("the report changed meanwhile; file again", rule="EVA-1") from None
+    return report
 
 
 async def get_annual_report(
