@@ -29,7 +29,7 @@ from libs.bus.port import Message
 from libs.clock import FixedClock
 from libs.outbox import to_message
 from libs.runtime import Platform
-from services.billing import commands
+from services.billing.commands import billing as commands
 from services.billing.domain.price_model import Tier
 from tests.support.platform import keyring, settings
 

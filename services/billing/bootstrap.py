@@ -6,8 +6,8 @@ from __future__ import annotations
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.billing.api import invoices, prices
+from services.billing.commands.monthly_close import monthly_close
 from services.billing.handlers import handlers
-from services.billing.monthly_close import monthly_close
 from services.billing.repository import OUTBOX_COLLECTIONS
 
 

@@ -14,7 +14,6 @@ from contracts.errors import Forbidden
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
 from libs.store.port import Document
-from services.billing import commands
 from services.billing.api.prices import revenue_view
 from services.billing.api.schemas import (
     PERIOD_PATTERN,
@@ -30,6 +29,7 @@ from services.billing.api.schemas import (
     SharesBody,
     SharesView,
 )
+from services.billing.commands import billing as commands
 from services.billing.domain.distribution import Shares
 from services.billing.domain.free_use import FREE_REASONS
 

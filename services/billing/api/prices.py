@@ -15,7 +15,6 @@ from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
 from libs.store.port import Document
-from services.billing import commands
 from services.billing.api.schemas import (
     CapBody,
     CapView,
@@ -33,6 +32,7 @@ from services.billing.api.schemas import (
     SettingsView,
     TierView,
 )
+from services.billing.commands import billing as commands
 from services.billing.domain.invoice import CHINA
 from services.billing.domain.jurisdiction import BillingSettings
 from services.billing.domain.price_model import PriceVersion, Tier

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from contracts.envelope import Envelope
 from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
-from services.billing import projections
+from services.billing.handlers import projections
 
 _BY_TYPE: Mapping[str, Callable[[ServiceContext, Envelope], Awaitable[None]]] = {
     "usage.metered": projections.on_usage_metered,

@@ -1,5 +1,5 @@
 """Money in billing is integer fen or Decimal, never float (BIL rules).
-(Domain purity and docstrings of every service: ``tests/unit/test_domain_purity.py``.)"""
+(Domain purity and docstrings of every service: ``tests/unit/test_import_directions.py``.)"""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ SERVICE = Path(__file__).resolve().parents[4] / "services" / "billing"
 MONEY_MODULES = (
     *sorted((SERVICE / "domain").glob("*.py")),
     *sorted((SERVICE / "api").glob("*.py")),
-    SERVICE / "commands.py",
-    SERVICE / "projections.py",
+    SERVICE / "commands" / "billing.py",
+    SERVICE / "handlers" / "projections.py",
     SERVICE / "repository.py",
 )
 

@@ -24,8 +24,10 @@ from contracts.events import (
     TradeSettled,
     UsageMetered,
 )
+from contracts.expect import expect
+from libs import aggregate
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
+from libs.store.port import Document, DuplicateDocument
 from services.billing.domain.invoice import CHINA, invoice_id, next_period, period_of
 from services.billing.domain.price_model import Unit
 from services.billing.repository import (
@@ -39,27 +41,18 @@ from services.billing.repository import (
     USES,
 )
 
-ATTEMPTS = 5
-
 
 async def upsert(
     ctx: ServiceContext, collection: str, doc_id: str, change: Callable[[Document], Document]
 ) -> Document:
     """Apply ``change`` to the stored document (or to ``{"_id": doc_id}``) and save it."""
-    for attempt in range(ATTEMPTS):
-        current = await ctx.store.get(collection, doc_id)
-        wanted = change(dict(current) if current else {"_id": doc_id})
-        wanted.pop("_outbox", None)
-        try:
-            if current is None:
-                await ctx.store.insert(collection, wanted)
-            else:
-                await ctx.store.replace(collection, wanted, current["_version"])
-            return wanted
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    saved = await aggregate.project(
+        ctx.store,
+        collection,
+        doc_id,
+        lambda current: change(dict(current) if current else {"_id": doc_id}),
+    )
+    return saved or {"_id": doc_id}
 
 
 def period_day(at: datetime) -> date:
@@ -77,16 +70,14 @@ def _set(**fields: object) -> Callable[[Document], Document]:
 
 async def on_scenario(ctx: ServiceContext, envelope: Envelope) -> None:
     """A scenario's class decides free or paid use (BIL-1)."""
-    s = envelope.payload
-    assert isinstance(s, ScenarioFiled | ScenarioChanged)
+    s = expect(envelope, ScenarioFiled, ScenarioChanged)
     await upsert(ctx, SCENARIOS, s.scenario_id, _set(scenario_class=s.scenario_class))
 
 
 async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
     """The grant's resources (hence the providers of products made under it) and the day
     their data was supplied: free inside the cultivation period or not (BIL-6)."""
-    g = envelope.payload
-    assert isinstance(g, GrantIssued)
+    g = expect(envelope, GrantIssued)
     await upsert(
         ctx,
         GRANTS,
@@ -104,8 +95,7 @@ async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
 
 async def on_product_released(ctx: ServiceContext, envelope: Envelope) -> None:
     """The product's merchant (BIL-7) and its grant, hence its providers (BIL-6)."""
-    p = envelope.payload
-    assert isinstance(p, ProductReleased)
+    p = expect(envelope, ProductReleased)
     await upsert(
         ctx,
         PRODUCTS,
@@ -115,16 +105,14 @@ async def on_product_released(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_resource_registered(ctx: ServiceContext, envelope: Envelope) -> None:
-    r = envelope.payload
-    assert isinstance(r, ResourceRegistered)
+    r = expect(envelope, ResourceRegistered)
     await upsert(ctx, RESOURCES, r.resource_id, _set(provider_org_id=r.provider_org_id))
 
 
 async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
     """The operator and its term: who is supplied free in the cultivation period (BIL-4)
     and who makes the operator's own products (BIL-1)."""
-    a = envelope.payload
-    assert isinstance(a, AgreementSigned)
+    a = expect(envelope, AgreementSigned)
     await upsert(
         ctx,
         AGREEMENTS,
@@ -179,8 +167,7 @@ async def meter(
 
 
 async def on_usage_metered(ctx: ServiceContext, envelope: Envelope) -> None:
-    u = envelope.payload
-    assert isinstance(u, UsageMetered)
+    u = expect(envelope, UsageMetered)
     if u.quantity < 0:
         raise ValueError(f"usage {u.usage_id} has a negative quantity")
     await meter(
@@ -198,8 +185,7 @@ async def on_usage_metered(ctx: ServiceContext, envelope: Envelope) -> None:
 async def on_trade_executed(ctx: ServiceContext, envelope: Envelope) -> None:
     """A trade through the exchange is a use of the product, charged per product at the
     published price; the exchange's amount is kept beside it for reconciliation."""
-    t = envelope.payload
-    assert isinstance(t, TradeExecuted)
+    t = expect(envelope, TradeExecuted)
     await meter(
         ctx,
         envelope,
@@ -212,8 +198,7 @@ async def on_trade_executed(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def on_trade_settled(ctx: ServiceContext, envelope: Envelope) -> None:
-    t = envelope.payload
-    assert isinstance(t, TradeSettled)
+    t = expect(envelope, TradeSettled)
     await upsert(
         ctx,
         SETTLEMENTS,

@@ -15,7 +15,7 @@ from functools import partial
 
 from libs.periodic import Periodic
 from libs.service import ServiceContext
-from services.billing.commands import issue_invoices
+from services.billing.commands.billing import issue_invoices
 from services.billing.domain.invoice import closable_period
 
 DEFAULT_INTERVAL_SECONDS = 3600.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from contracts.envelope import SYSTEM_ACTOR, Actor, Role, new_envelope
+from contracts.envelope import SYSTEM_ACTOR, Actor, Role
 from contracts.errors import Conflict, Forbidden, NotFound
 from contracts.events import (
     InvoiceIssued,
@@ -22,11 +22,11 @@ from contracts.events import (
     RevenueAlert,
     RevenueDistributed,
 )
+from libs import aggregate
 from libs.auth.principal import Principal
-from libs.outbox import stage
 from libs.sequences import next_value
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
+from libs.store.port import Document, DuplicateDocument
 from services.billing.domain import distribution as dist
 from services.billing.domain import jurisdiction
 from services.billing.domain.free_use import (
@@ -83,26 +83,14 @@ from services.billing.repository import (
     use_from_doc,
 )
 
-ATTEMPTS = 5
 OVERSIGHT = frozenset({Role.BUREAU, Role.SUPERVISOR, Role.OPERATOR})
 """Who sees every invoice: the bureau and supervisors, and the operator who bills."""
-
-
-def _envelope(ctx: ServiceContext, payload: Payload, actor: Actor, subject: str) -> Any:
-    return new_envelope(
-        payload, region=ctx.region, actor=actor, subject=subject, occurred_at=ctx.clock.now()
-    )
 
 
 async def _audit(
     ctx: ServiceContext, actor: Actor, action: str, subject: str, detail: dict[str, Any]
 ) -> None:
-    await ctx.audit.append(
-        actor={"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value},
-        action=action,
-        subject=subject,
-        detail=detail,
-    )
+    await aggregate.audit(ctx, actor, action, subject, detail)
 
 
 async def _save(
@@ -113,28 +101,7 @@ async def _save(
     actor: Actor,
 ) -> Document:
     """Read, decide, write the new state with its events at the version read."""
-    for attempt in range(ATTEMPTS):
-        current = await ctx.store.get(collection, doc_id)
-        wanted, events = decide(None if current is None else dict(current))
-        wanted["_id"] = doc_id
-        envelopes = [_envelope(ctx, e, actor, doc_id) for e in events]
-        try:
-            if current is None:
-                wanted["_outbox"] = []
-                saved = await ctx.store.insert(collection, stage(wanted, envelopes))
-            else:
-                wanted["_outbox"] = list(current.get("_outbox", []))
-                saved = await ctx.store.replace(
-                    collection, stage(wanted, envelopes), current["_version"]
-                )
-        except (DuplicateDocument, VersionConflict):
-            if attempt == ATTEMPTS - 1:
-                raise
-            continue
-        if envelopes:
-            ctx.notify_outbox()
-        return saved
-    raise AssertionError("unreachable")  # pragma: no cover
+    return await aggregate.upsert(ctx, collection, doc_id, decide, actor=actor)
 
 
 def require_jurisdiction(ctx: ServiceContext, principal: Principal, rule: str) -> None:
@@ -361,10 +328,7 @@ async def list_price(
         key_scenario_discount_percent=key_scenario_discount_percent,
     )
     doc = price_to_doc(price, principal.org_id)
-    await ctx.store.insert(
-        PRICES, stage(doc, [_envelope(ctx, event, principal.actor(), price.price_id)])
-    )
-    ctx.notify_outbox()
+    await aggregate.save(ctx, PRICES, doc, [event], actor=principal.actor(), previous=None)
     await _audit(
         ctx,
         principal.actor(),
@@ -640,17 +604,7 @@ async def issue_invoices(
                 total_fen=total,
                 line_count=len(lines),
             )
-            try:
-                existing = await ctx.store.insert(
-                    INVOICES, stage(doc, [_envelope(ctx, event, actor, inv_id)])
-                )
-                ctx.notify_outbox()
-                await _audit(
-                    ctx, actor, "invoice.issue", inv_id, {"total_fen": total, "lines": len(lines)}
-                )
-            except DuplicateDocument:
-                existing = await ctx.store.get(INVOICES, inv_id)
-                assert existing is not None
+            existing = await _issue_invoice(ctx, actor, doc, event, len(lines))
         if existing["operator_org_id"]:
             # Idempotent: a crash after the invoice and before booking is repaired here.
             await _book(ctx, existing["operator_org_id"], year, inv_id, int(existing["total_fen"]))
@@ -768,14 +722,11 @@ async def distribute(ctx: ServiceContext, principal: Principal, period: str) -> 
         merchants_fen=result.merchants_fen,
     )
     try:
-        saved = await ctx.store.insert(
-            DISTRIBUTIONS, stage(doc, [_envelope(ctx, event, principal.actor(), dist_id)])
+        saved = await aggregate.save(
+            ctx, DISTRIBUTIONS, doc, [event], actor=principal.actor(), previous=None
         )
     except DuplicateDocument:
-        found = await ctx.store.get(DISTRIBUTIONS, dist_id)
-        assert found is not None
-        return found
-    ctx.notify_outbox()
+        return await _stored(ctx, DISTRIBUTIONS, dist_id)
     await _audit(ctx, principal.actor(), "revenue.distribute", dist_id, {"total_fen": total})
     return saved
 
@@ -785,3 +736,26 @@ async def get_distribution(ctx: ServiceContext, period: str) -> Document:
     if doc is None:
         raise NotFound(f"no distribution for {period}")
     return doc
+
+
+async def _stored(ctx: ServiceContext, collection: str, doc_id: str) -> Document:
+    """The document an insert just met (a concurrent or repeated creation)."""
+    found = await ctx.store.get(collection, doc_id)
+    if found is None:
+        raise Conflict(f"{doc_id} was created and removed meanwhile; try again")
+    return found
+
+
+async def _issue_invoice(
+    ctx: ServiceContext, actor: Actor, doc: Document, event: InvoiceIssued, lines: int
+) -> Document:
+    """One invoice and its ``invoice.issued``; an invoice issued already is the answer."""
+    inv_id = str(doc["_id"])
+    try:
+        existing = await aggregate.save(ctx, INVOICES, doc, [event], actor=actor, previous=None)
+    except DuplicateDocument:
+        return await _stored(ctx, INVOICES, inv_id)
+    await _audit(
+        ctx, actor, "invoice.issue", inv_id, {"total_fen": event.total_fen, "lines": lines}
+    )
+    return existing
