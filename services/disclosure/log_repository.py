@@ -94,7 +94,8 @@ def leaf_doc(entry: LogEntry, leaf: bytes | None = None) -> Document:
 
 def entry_of(doc: Document) -> LogEntry:
     record = json.loads(doc["leaf"])
-    assert isinstance(record, dict)
+    if not isinstance(record, dict):
+        raise ValueError(f"leaf {doc.get('_id')} does not hold a record")
     return LogEntry(
         index=int(doc["index"]),
         record_id=str(doc["record_id"]),

@@ -111,7 +111,8 @@ async def sign_tree_head(ctx: ServiceContext, stored: StoredLog) -> TreeHead | N
         await ctx.store.insert(TREE_HEADS, stage(to_doc(head), [envelope]))
     except DuplicateDocument:
         existing = await at_size(ctx, size)
-        assert existing is not None
+        if existing is None:
+            raise LookupError(f"the tree head of size {size} was written and is gone") from None
         _refuse_split_view(existing, root)
         return existing
     ctx.notify_outbox()

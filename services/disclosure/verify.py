@@ -175,7 +175,8 @@ def check_inclusion(record_file: Path, proof_file: Path, head: TreeHead) -> tupl
     """Recompute the record's leaf hash and check it is in the signed tree (DIS-3)."""
     wrapper = _read_json(record_file, "record")
     record = wrapper.get("record") if isinstance(wrapper.get("record"), dict) else wrapper
-    assert isinstance(record, dict)
+    if not isinstance(record, dict):
+        raise Unreadable(f"the record file {record_file} holds no record object")
     leaf = leaf_hash(leaf_bytes(record))
     proof = _read_json(proof_file, "inclusion proof")
     what = "inclusion proof"

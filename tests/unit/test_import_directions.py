@@ -39,7 +39,6 @@ races are part of the mechanism itself, not an aggregate write."""
 NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
     "write loop": frozenset(
         {
-            "services/disclosure/handlers/on_catalog_resources.py",
             "services/disclosure/log_repository.py",
             "services/sandbox_broker/commands.py",
             "services/sandbox_broker/repository.py",
@@ -63,11 +62,6 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
             "contracts/compat.py",
             "contracts/envelope.py",
             "libs/secrets/keyring.py",
-            "services/disclosure/api/log.py",
-            "services/disclosure/handlers/on_catalog_resources.py",
-            "services/disclosure/log_repository.py",
-            "services/disclosure/tree_heads.py",
-            "services/disclosure/verify.py",
             "services/sandbox_broker/commands.py",
             "services/sandbox_broker/export_staging.py",
             "services/sandbox_broker/handlers/on_events.py",

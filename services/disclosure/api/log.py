@@ -111,7 +111,8 @@ def bad_parameter(name: str, message: str) -> ValidationException:
 
 def _jwk(key_id: str, pem: str) -> dict[str, str]:
     public = load_pem_public_key(pem.encode())
-    assert isinstance(public, Ed25519PublicKey)
+    if not isinstance(public, Ed25519PublicKey):
+        raise TypeError(f"signing key {key_id} is not an Ed25519 key")
     raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
     x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
     return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": key_id, "use": "sig", "alg": "EdDSA"}

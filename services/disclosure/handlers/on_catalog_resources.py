@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from contracts.envelope import Envelope
 from contracts.events import ResourceChanged, ResourceRegistered, ResourceWithdrawn
+from contracts.expect import UnexpectedEvent, expect
+from libs import aggregate
 from libs.service import ServiceContext
-from libs.store.port import DuplicateDocument, VersionConflict
+from libs.store.port import Document, DuplicateDocument
 from services.disclosure.domain import resource_listing
 from services.disclosure.repository import LISTINGS, from_doc, to_doc
 
 
 async def on_resource_registered(ctx: ServiceContext, envelope: Envelope) -> None:
-    assert isinstance(envelope.payload, ResourceRegistered)
+    registered = expect(envelope, ResourceRegistered)
     listing = resource_listing.listed(
-        envelope.payload, region=envelope.region, at=envelope.occurred_at.isoformat()
+        registered, region=envelope.region, at=envelope.occurred_at.isoformat()
     )
     try:
         await ctx.store.insert(LISTINGS, to_doc(listing))
@@ -26,19 +28,19 @@ async def on_resource_registered(ctx: ServiceContext, envelope: Envelope) -> Non
 
 
 async def on_resource_changed(ctx: ServiceContext, envelope: Envelope) -> None:
-    assert isinstance(envelope.payload, ResourceChanged)
+    expect(envelope, ResourceChanged)
     await _update(ctx, envelope)
 
 
 async def on_resource_withdrawn(ctx: ServiceContext, envelope: Envelope) -> None:
-    assert isinstance(envelope.payload, ResourceWithdrawn)
+    expect(envelope, ResourceWithdrawn)
     await _update(ctx, envelope)
 
 
 async def _update(ctx: ServiceContext, envelope: Envelope) -> None:
     at = envelope.occurred_at.isoformat()
-    while True:
-        doc = await ctx.store.get(LISTINGS, envelope.subject)
+
+    def change(doc: Document | None) -> Document:
         if doc is None:
             raise LookupError(f"resource {envelope.subject} changed before it was listed")
         current = from_doc(doc)
@@ -48,9 +50,8 @@ async def _update(ctx: ServiceContext, envelope: Envelope) -> None:
         elif isinstance(payload, ResourceWithdrawn):
             updated = resource_listing.withdrawn(current, payload, at=at)
         else:
-            raise TypeError(f"unexpected event {envelope.type}")
-        try:
-            await ctx.store.replace(LISTINGS, to_doc(updated), doc["_version"])
-            return
-        except VersionConflict:
-            continue
+            raise UnexpectedEvent(f"unexpected event {envelope.type}")
+        return to_doc(updated)
+
+    # A listing is changed by every event of its resource: many may race on one document.
+    await aggregate.project(ctx.store, LISTINGS, envelope.subject, change, attempts=100)
