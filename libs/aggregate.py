@@ -142,6 +142,31 @@ async def audit(
     )
 
 
+async def audit_by(
+    ctx: ServiceContext,
+    principal: Principal | None,
+    action: str,
+    subject: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """``audit`` by the signed-in principal, or the platform itself without one."""
+    await audit(ctx, actor_of(principal), action, subject, detail)
+
+
+async def _audit_decision(
+    ctx: ServiceContext,
+    actor: Actor,
+    action: str | None,
+    subject: str,
+    events: Sequence[Staged],
+    detail: Callable[[Document], dict[str, Any]] | None,
+    saved: Document,
+) -> None:
+    if action is not None:
+        extra = detail(saved) if detail else {}
+        await audit(ctx, actor, action, subject, {"events": event_tags(events), **extra})
+
+
 async def retrying(
     attempt: Callable[[], Awaitable[T]],
     *,
@@ -191,14 +216,7 @@ async def update(
         saved = await save(
             ctx, collection, new_doc, staged, actor=actor, previous=doc, causation=causation
         )
-        if action is not None:
-            await audit(
-                ctx,
-                actor,
-                action,
-                doc_id,
-                {"events": event_tags(events), **(detail(saved) if detail else {})},
-            )
+        await _audit_decision(ctx, actor, action, doc_id, events, detail, saved)
         return saved
 
     return await retrying(attempt)
@@ -226,14 +244,7 @@ async def upsert(
         saved = await save(
             ctx, collection, new_doc, events, actor=actor, previous=doc, causation=causation
         )
-        if action is not None:
-            await audit(
-                ctx,
-                actor,
-                action,
-                doc_id,
-                {"events": event_tags(events), **(detail(saved) if detail else {})},
-            )
+        await _audit_decision(ctx, actor, action, doc_id, events, detail, saved)
         return saved
 
     return await retrying(attempt, on=WRITE_CONFLICTS)
@@ -262,3 +273,17 @@ async def project(
         return await store.replace(collection, new, current["_version"])
 
     return await retrying(attempt, on=WRITE_CONFLICTS, attempts=attempts)
+
+
+async def fold(
+    store: DocumentStore,
+    collection: str,
+    doc_id: str,
+    change: Callable[[Document], Document],
+) -> Document:
+    """``project`` for a read model folded from ``{"_id": doc_id}`` when there is none yet;
+    returns what was written."""
+    saved = await project(
+        store, collection, doc_id, lambda current: change(dict(current or {"_id": doc_id}))
+    )
+    return saved if saved is not None else {"_id": doc_id}

@@ -46,13 +46,7 @@ async def upsert(
     ctx: ServiceContext, collection: str, doc_id: str, change: Callable[[Document], Document]
 ) -> Document:
     """Apply ``change`` to the stored document (or to ``{"_id": doc_id}``) and save it."""
-    saved = await aggregate.project(
-        ctx.store,
-        collection,
-        doc_id,
-        lambda current: change(dict(current) if current else {"_id": doc_id}),
-    )
-    return saved or {"_id": doc_id}
+    return await aggregate.fold(ctx.store, collection, doc_id, change)
 
 
 def period_day(at: datetime) -> date:

@@ -5,7 +5,6 @@ decides in the domain, saves state and contract events in one write (outbox), au
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import AnnualReportFiled, EvaluationPublished, RectificationOrdered
@@ -41,14 +40,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
-async def audit(
-    ctx: ServiceContext,
-    principal: Principal | None,
-    action: str,
-    subject: str,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    await aggregate.audit(ctx, aggregate.actor_of(principal), action, subject, detail)
+audit = aggregate.audit_by
 
 
 def check_reader(

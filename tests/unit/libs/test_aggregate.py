@@ -150,3 +150,17 @@ async def test_upsert_creates_then_replaces_and_project_writes_a_read_model(
     view = await store.get("view", "v-1")
     assert view is not None and view["k"] == 1
     await store.close()
+
+
+async def test_fold_starts_from_the_id_and_audit_by_names_the_platform_without_a_principal(
+    tmp_path: Path,
+) -> None:
+    store = SqliteDocumentStore(tmp_path / "s.sqlite")
+    ctx, _ = _ctx(tmp_path, store)
+    first = await aggregate.fold(store, "view", "v-1", lambda d: {**d, "n": d.get("n", 0) + 1})
+    second = await aggregate.fold(store, "view", "v-1", lambda d: {**d, "n": d.get("n", 0) + 1})
+    assert (first["n"], second["n"]) == (1, 2)
+    await aggregate.audit_by(ctx, None, "sweep.run", "s-1")
+    [entry] = await store.find("audit")
+    assert entry["actor"]["role"] == "system" and entry["action"] == "sweep.run"
+    await store.close()
