@@ -29,9 +29,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from contracts.envelope import Actor, new_envelope
+from contracts.envelope import Actor
 from contracts.events import DisclosurePublished
-from libs.outbox import stage
+from libs import aggregate
 from libs.service import ServiceContext
 from libs.store.port import Document, DocumentStore, DuplicateDocument, VersionConflict
 from services.disclosure.domain import transparency_log as merkle
@@ -200,7 +200,8 @@ class StoredLog(LogReader):
         record already appended (by id) is skipped: a redelivered event adds nothing."""
         await self.write_out()
         store = self._ctx.store
-        for _ in range(ATTEMPTS):
+
+        async def attempt() -> list[LogEntry]:
             # The head is read before the record index: a record cleared from ``pending``
             # is already in ``log_records`` by then, so no appended record is missed.
             head_doc = await store.get(STATE, HEAD_ID)
@@ -216,8 +217,7 @@ class StoredLog(LogReader):
             counts: dict[str, int] = dict(head.get("counts", {}))
             entries: list[LogEntry] = []
             pending: list[Document] = list(head["pending"])
-            envelopes = []
-            now = self._ctx.clock.now()
+            staged: list[aggregate.Staged] = []
             for record in fresh:
                 body = record.as_json()
                 data = leaf_bytes(body)
@@ -228,46 +228,40 @@ class StoredLog(LogReader):
                 counts[record.kind] = counts.get(record.kind, 0) + 1
                 nodes = {n["_id"]: n["hash"] for n in node_docs(completed)}
                 pending.append({**leaf_doc(entry, data), "nodes": nodes})
-                envelopes.append(
-                    new_envelope(
-                        DisclosurePublished(
-                            record_id=record.record_id,
-                            kind=record.kind,
-                            title=record.title,
-                            leaf_index=entry.index,
-                            leaf_hash=leaf.hex(),
-                        ),
-                        region=self._ctx.region,
-                        actor=actor,
-                        subject=record.record_id,
-                        occurred_at=now,
-                    )
+                published = DisclosurePublished(
+                    record_id=record.record_id,
+                    kind=record.kind,
+                    title=record.title,
+                    leaf_index=entry.index,
+                    leaf_hash=leaf.hex(),
                 )
+                staged.append((record.record_id, published))
             new_head: Document = {
                 "_id": HEAD_ID,
                 "size": frontier.size,
                 "frontier": [h.hex() for h in frontier.hashes],
                 "pending": pending,
                 "counts": counts,
-                "_outbox": list(head.get("_outbox", [])),
             }
-            try:
-                if head_doc is None:
-                    await store.insert(STATE, stage(new_head, envelopes))
-                else:
-                    await store.replace(STATE, stage(new_head, envelopes), head_doc["_version"])
-            except (DuplicateDocument, VersionConflict):
-                continue  # another appender (or the relay) wrote first: decide again
-            self._ctx.notify_outbox()
-            await self.write_out()
+            # Another appender (or the relay) writing first makes the writer decide again.
+            await aggregate.save(self._ctx, STATE, new_head, staged, actor=actor, previous=head_doc)
             return entries
-        raise VersionConflict(STATE, HEAD_ID, -1)
+
+        try:
+            appended = await aggregate.retrying(
+                attempt, on=aggregate.WRITE_CONFLICTS, attempts=ATTEMPTS
+            )
+        except DuplicateDocument:
+            raise VersionConflict(STATE, HEAD_ID, -1) from None
+        await self.write_out()
+        return appended
 
     async def write_out(self) -> None:
         """Write committed leaves and nodes to their collections and clear ``pending``
         (idempotent: safe after a crash, safe to run twice)."""
         store = self._ctx.store
-        for _ in range(ATTEMPTS):
+
+        async def attempt() -> None:
             head_doc = await store.get(STATE, HEAD_ID)
             if head_doc is None or not head_doc["pending"]:
                 return
@@ -279,11 +273,8 @@ class StoredLog(LogReader):
                 NODES, [{"_id": k, "hash": h} for p in pending for k, h in p["nodes"].items()]
             )
             await store.insert_many(RECORDS, [record_index_doc(e) for e in entries])
-            cleared = {k: v for k, v in head_doc.items() if k != "_outbox"}  # keep events
+            cleared = aggregate.without_outbox(head_doc)  # the store keeps pending events
             cleared["pending"] = []
-            try:
-                await store.replace(STATE, cleared, head_doc["_version"])
-                return
-            except VersionConflict:
-                continue
-        raise VersionConflict(STATE, HEAD_ID, -1)
+            await store.replace(STATE, cleared, head_doc["_version"])
+
+        await aggregate.retrying(attempt, attempts=ATTEMPTS)
