@@ -1,6 +1,6 @@
 """The transparency log at a million leaves (DIS-3): proofs generated and verified per second.
 
-The log is built in disclosure's own store layout (``services.disclosure.log_repository``)
+The log is built in disclosure's own store layout (``services.disclosure.adapters.log_repository``)
 the way a bulk load would: leaves hashed and appended to the frontier in memory, the
 leaf and node documents written with ``insert_many`` in large batches, the head last.
 Then random inclusion and consistency proofs are generated from the stored nodes
@@ -18,9 +18,7 @@ from pathlib import Path
 from bench.harness import Result, percentiles
 from libs.store.port import Document
 from libs.store.sqlite import SqliteDocumentStore
-from services.disclosure.domain import transparency_log as merkle
-from services.disclosure.domain.public_record import leaf_bytes
-from services.disclosure.log_repository import (
+from services.disclosure.adapters.log_repository import (
     HEAD_ID,
     LEAVES,
     NODES,
@@ -32,6 +30,8 @@ from services.disclosure.log_repository import (
     node_docs,
     record_index_doc,
 )
+from services.disclosure.domain import transparency_log as merkle
+from services.disclosure.domain.public_record import leaf_bytes
 
 BATCH = 50_000
 

@@ -9,15 +9,15 @@ from functools import partial
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.disclosure import annual
+from services.disclosure.adapters.log_repository import STATE, StoredLog
 from services.disclosure.api import log, records, resources
+from services.disclosure.commands.tree_heads import TREE_HEADS, TreeHeadSigner
 from services.disclosure.handlers import on_public_events
 from services.disclosure.handlers.on_catalog_resources import (
     on_resource_changed,
     on_resource_registered,
     on_resource_withdrawn,
 )
-from services.disclosure.log_repository import STATE, StoredLog
-from services.disclosure.tree_heads import TREE_HEADS, TreeHeadSigner
 
 
 def build(ctx: ServiceContext) -> ServiceParts:

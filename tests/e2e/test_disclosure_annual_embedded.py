@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from contracts.canonical import sha256_hex
 from libs.clock import FixedClock
-from services.disclosure import annual_facts
+from services.disclosure.commands import annual_facts
 from tests.support.disclosure_annual import (
     annual_gateway,
     annual_platform,

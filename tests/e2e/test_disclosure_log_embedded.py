@@ -20,6 +20,13 @@ from contracts.canonical import canonical_json
 from contracts.envelope import SYSTEM_ACTOR, Envelope
 from contracts.events import ApplicationDecided, DisclosurePublished, TreeHeadSigned
 from libs.http.gateway import gateway
+from services.disclosure.adapters.log_repository import HEAD_ID, STATE, StoredLog
+from services.disclosure.commands.tree_heads import (
+    TREE_HEADS,
+    SplitViewDetected,
+    sign_tree_head,
+)
+from services.disclosure.commands.tree_heads import to_doc as tree_head_doc
 from services.disclosure.domain.public_record import PublicRecord
 from services.disclosure.domain.transparency_log import (
     leaf_hash,
@@ -27,13 +34,6 @@ from services.disclosure.domain.transparency_log import (
     verify_inclusion,
 )
 from services.disclosure.domain.tree_head import TreeHead, signed_bytes
-from services.disclosure.log_repository import HEAD_ID, STATE, StoredLog
-from services.disclosure.tree_heads import (
-    TREE_HEADS,
-    SplitViewDetected,
-    sign_tree_head,
-)
-from services.disclosure.tree_heads import to_doc as tree_head_doc
 from tests.support.disclosure import (
     public_events,
     publish,

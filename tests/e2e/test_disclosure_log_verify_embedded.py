@@ -19,8 +19,8 @@ from libs.cli import main
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from services.disclosure import verify
+from services.disclosure.commands.tree_heads import SIGNING_KEY
 from services.disclosure.domain.tree_head import signed_bytes
-from services.disclosure.tree_heads import SIGNING_KEY
 from tests.support.disclosure import (
     fetch,
     public_events,

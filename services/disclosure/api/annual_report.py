@@ -13,8 +13,8 @@ from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Sche
 from litestar.params import PathParameter, QueryParameter
 
 from libs.service import ServiceContext
-from services.disclosure import annual_facts
 from services.disclosure.api.pages import html_response, render_annual_report
+from services.disclosure.commands import annual_facts
 
 
 @dataclass

@@ -20,9 +20,9 @@ from litestar.params import Parameter, QueryParameter
 
 from contracts.errors import DomainError, NotFound
 from libs.service import ServiceContext
-from services.disclosure import tree_heads
+from services.disclosure.adapters.log_repository import LogEntry, StoredLog
+from services.disclosure.commands import tree_heads
 from services.disclosure.domain.tree_head import TreeHead
-from services.disclosure.log_repository import LogEntry, StoredLog
 
 SIGNED_DATA = (
     "RFC 6962 §3.5 TreeHeadSignature: version 0 (1 byte), signature type 1 (1 byte), "

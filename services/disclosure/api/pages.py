@@ -16,7 +16,7 @@ from litestar import Controller, MediaType, Response, get
 from litestar.params import PathParameter
 
 from libs.service import ServiceContext
-from services.disclosure import annual_facts
+from services.disclosure.commands import annual_facts
 from services.disclosure.domain.annual_report import (
     CLASS_LABELS,
     KIND_LABELS,

@@ -11,9 +11,9 @@ from litestar.params import FromPath, QueryParameter
 
 from contracts.errors import NotFound
 from libs.service import ServiceContext
+from services.disclosure.adapters.log_repository import LogEntry, StoredLog
 from services.disclosure.api.log import bad_parameter
 from services.disclosure.domain.public_record import KINDS
-from services.disclosure.log_repository import LogEntry, StoredLog
 
 
 class RecordView(msgspec.Struct, kw_only=True):

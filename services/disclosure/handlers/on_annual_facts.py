@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from contracts.envelope import Envelope
 from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
-from services.disclosure import annual_facts
+from services.disclosure.commands import annual_facts
 from services.disclosure.domain.annual_report import FACT_EVENT_TYPES, fact_from
 
 

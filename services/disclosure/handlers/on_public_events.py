@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from contracts.envelope import SYSTEM_ACTOR, Envelope
 from libs.bus.consumer import EnvelopeHandler
+from services.disclosure.adapters.log_repository import StoredLog
+from services.disclosure.commands.tree_heads import TreeHeadSigner
 from services.disclosure.domain.public_record import DISCLOSED_EVENT_TYPES, record_from
-from services.disclosure.log_repository import StoredLog
-from services.disclosure.tree_heads import TreeHeadSigner
 
 
 def disclose(stored: StoredLog, signer: TreeHeadSigner) -> EnvelopeHandler:

@@ -14,7 +14,7 @@ from contracts.events import (
     TenderPublished,
 )
 from libs.store.sqlite import SqliteDocumentStore
-from services.disclosure import annual, annual_facts
+from services.disclosure import annual
 from services.disclosure.api.pages import (
     render_annual_report,
     render_authorizations,
@@ -22,6 +22,7 @@ from services.disclosure.api.pages import (
     render_products,
     yuan,
 )
+from services.disclosure.commands import annual_facts
 from services.disclosure.domain.annual_report import build_report, public_lists
 from tests.support.disclosure_annual import (
     BUREAU,

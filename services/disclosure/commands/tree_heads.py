@@ -26,8 +26,8 @@ from contracts.events import TreeHeadSigned
 from libs.outbox import stage
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument, StoreUnavailable
+from services.disclosure.adapters.log_repository import StoredLog
 from services.disclosure.domain.tree_head import TreeHead, signed_bytes, split_views, timestamp_ms
-from services.disclosure.log_repository import StoredLog
 
 log = logging.getLogger(__name__)
 
