@@ -18,6 +18,7 @@ from typing import Protocol
 from contracts.errors import DomainError
 from libs.clock import Clock
 from libs.secrets.port import SecretNotFound, SecretStore
+from services.sandbox_broker.domain.admission import Purpose, Refusal, admit
 from services.sandbox_broker.domain.deletion import DeletedFile, DeletionRecord, record_deletion
 from services.sandbox_broker.domain.job import (
     RULE_OF_STATUS,
@@ -29,13 +30,7 @@ from services.sandbox_broker.domain.job import (
 )
 from services.sandbox_broker.domain.masking import grant_token_key
 from services.sandbox_broker.domain.plan import Environment, SandboxPlan
-from services.sandbox_broker.domain.sandbox import (
-    Refusal,
-    Sandbox,
-    SandboxEvent,
-    SandboxState,
-    admit_job,
-)
+from services.sandbox_broker.domain.sandbox import Sandbox, SandboxEvent, SandboxState
 from services.sandbox_broker.domain.sql_policy import Verdict
 from services.sandbox_broker.ports import (
     Execution,
@@ -66,6 +61,8 @@ class SqlGuard(Protocol):
 class JobResult:
     record: JobRecord
     preview: tuple[tuple[str | None, ...], ...] = ()
+    refusal: Refusal | None = None
+    """Set when admission refused the job (``domain.admission``); the record says so too."""
 
 
 def _new_job_id() -> str:
@@ -135,8 +132,9 @@ class SandboxBroker:
         refusal is the record."""
         job_id = self._new_job_id()
         submitted = self.clock.now()
-        refusal = admit_job(sandbox, caller.org_id, submitted)
+        admission = admit(sandbox, caller.org_id, submitted, Purpose.JOB)
         verdict = self.guard.check_job(sql)
+        refusal = admission
         if refusal is None and not verdict.allowed:
             refusal = Refusal(verdict.reason, verdict.rule)
         if refusal is not None:
@@ -152,7 +150,7 @@ class SandboxBroker:
                 rule=refusal.rule,
             )
             await self.log.record(record)
-            return JobResult(record)
+            return JobResult(record, refusal=admission)
         spec = JobSpec(
             job_id=job_id,
             query=verdict.query,

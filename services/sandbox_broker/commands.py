@@ -690,13 +690,15 @@ class SandboxService:
     # -- jobs -------------------------------------------------------------------------------------
 
     async def submit_job(self, principal: Principal, sandbox_id: str, sql: str) -> JobResult:
-        """Admit, guard, run and record (SBX-1, SBX-2, SBX-5, SBX-7). A job in another
-        organization's sandbox is recorded, then refused with 403 (SBX-2)."""
+        """Admit, guard, run and record (SBX-1, SBX-2, SBX-5, SBX-7). A job refused by
+        admission (``domain.admission``: another organization's sandbox, a closed,
+        suspended or unready one, a grant not yet valid or expired) is recorded, then
+        answered with the same error as an import or an export refused for that reason."""
         sandbox = sandbox_from_doc(await self.get(sandbox_id))
         caller = Caller(
             org_id=principal.org_id, user_id=principal.user_id, role=principal.role.value
         )
         result = await self.broker.submit_job(sandbox, caller, sql)
-        if result.record.rule == "SBX-2" and sandbox.developer_org_id != principal.org_id:
-            raise Forbidden(result.record.reason, rule="SBX-2")
+        if result.refusal is not None:
+            raise result.refusal.error()
         return result

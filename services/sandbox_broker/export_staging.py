@@ -2,7 +2,8 @@
 production sandbox and hands it to product-release's disclosure checks (EXP-2) as
 ``export.staged`` — or says why it cannot as ``export.unavailable`` (SBX-1, SBX-2, SBX-6).
 
-Only the requesting developer's own ready production sandbox is read; a verification
+Only the requesting developer's own ready production sandbox, within its grant's validity,
+is read (admitted as a job would be, ``domain.admission``); a verification
 export (核验) is staged as the distribution of its answers only, never its rows; a
 per-unit export (``contracts.per_unit``) is aggregated here, per contributing unit, with
 the hidden summaries the checks rely on (EXP-2). One
@@ -16,7 +17,7 @@ import logging
 import uuid
 
 from contracts.envelope import SYSTEM_ACTOR, Envelope, new_envelope, to_builtins
-from contracts.errors import DomainError, NotFound
+from contracts.errors import DomainError, Forbidden, NotFound
 from contracts.events import (
     ExportRequested,
     ExportStaged,
@@ -28,8 +29,7 @@ from libs.outbox import to_message
 from libs.store.port import Document, DuplicateDocument, StoreUnavailable
 from services.sandbox_broker.adapters.per_unit_sql import per_unit_read
 from services.sandbox_broker.commands import SandboxService
-from services.sandbox_broker.domain.plan import Environment
-from services.sandbox_broker.domain.sandbox import SandboxState
+from services.sandbox_broker.domain.admission import Purpose, admit
 from services.sandbox_broker.domain.sql_policy import OUTPUT_TABLE
 from services.sandbox_broker.domain.staging import (
     KINDS,
@@ -38,7 +38,7 @@ from services.sandbox_broker.domain.staging import (
     content_sha256,
     plain_rows,
 )
-from services.sandbox_broker.repository import EXPORTS, SANDBOXES, upsert
+from services.sandbox_broker.repository import EXPORTS, SANDBOXES, sandbox_from_doc, upsert
 
 log = logging.getLogger(__name__)
 
@@ -131,24 +131,18 @@ class ExportStager:
         sandbox = await self.ctx.store.get(SANDBOXES, request.sandbox_id)
         if sandbox is None:
             raise NotFound(f"there is no sandbox {request.sandbox_id}", rule="SBX-1")
-        if sandbox["developer_org_id"] != request.developer_org_id:
-            raise DomainError(
-                f"sandbox {request.sandbox_id} belongs to another organization", rule="SBX-2"
-            )
+        refusal = admit(
+            sandbox_from_doc(sandbox),
+            request.developer_org_id,
+            self.ctx.clock.now(),
+            Purpose.EXPORT,
+        )
+        if refusal is not None:
+            raise refusal.error()
         if request.grant_id and sandbox["grant_id"] != request.grant_id:
-            raise DomainError(
+            raise Forbidden(
                 f"sandbox {request.sandbox_id} is not a sandbox of grant {request.grant_id}",
                 rule="SBX-2",
-            )
-        if sandbox["environment"] != Environment.PRODUCTION.value:
-            raise DomainError(
-                "only outputs of the production sandbox are exported; the development "
-                "sandbox holds synthetic data for writing jobs",
-                rule="SBX-1",
-            )
-        if sandbox["state"] != SandboxState.READY.value:
-            raise DomainError(
-                f"sandbox {request.sandbox_id} is {sandbox['state']}, not ready", rule="SBX-7"
             )
         if request.kind not in KINDS:
             raise DomainError(f"export kind {request.kind!r} is not one of {KINDS}", rule="SBX-1")

@@ -19,13 +19,14 @@ from typing import Any
 import duckdb
 
 from contracts.envelope import new_envelope
-from contracts.errors import Conflict, DomainError, Forbidden, NotFound
+from contracts.errors import Conflict, DomainError, NotFound
 from contracts.events import ImportDecided, ImportRequested
 from libs.auth.principal import Principal
 from libs.outbox import stage
 from libs.store.port import Document, VersionConflict
 from services.sandbox_broker.adapters.masking_sql import quote_literal
 from services.sandbox_broker.commands import OVERSEERS, SandboxService, audit_actor
+from services.sandbox_broker.domain.admission import Purpose, admit
 from services.sandbox_broker.domain.imports import (
     ImportState,
     check_decider,
@@ -33,8 +34,7 @@ from services.sandbox_broker.domain.imports import (
     inspect_file,
     transition,
 )
-from services.sandbox_broker.domain.sandbox import SandboxState
-from services.sandbox_broker.repository import IMPORTS, SANDBOXES
+from services.sandbox_broker.repository import IMPORTS, SANDBOXES, sandbox_from_doc
 
 
 def _parquet_rows(path: Path) -> int:
@@ -76,12 +76,14 @@ class Imports:
     async def request(
         self, principal: Principal, sandbox_id: str, table: str, file_format: str, content: bytes
     ) -> Document:
-        """The developer asks to import a file into its own ready sandbox (SBX-4)."""
+        """The developer asks to import a file into its own ready sandbox (SBX-4), admitted
+        as a job would be (``domain.admission``: SBX-2, SBX-7, AUTH-6, REQ-5)."""
         sandbox = await self.service.get(sandbox_id)
-        if sandbox["developer_org_id"] != principal.org_id:
-            raise Forbidden(f"sandbox {sandbox_id} belongs to another organization", rule="SBX-2")
-        if sandbox["state"] != SandboxState.READY.value:
-            raise Conflict(f"sandbox {sandbox_id} is {sandbox['state']}, not ready", rule="SBX-7")
+        refusal = admit(
+            sandbox_from_doc(sandbox), principal.org_id, self.ctx.clock.now(), Purpose.IMPORT
+        )
+        if refusal is not None:
+            raise refusal.error()
         others = await self.ctx.store.find(IMPORTS, {"sandbox_id": sandbox_id})
         taken = frozenset(sandbox.get("tables", {})) | frozenset(
             d["table"] for d in others if d["state"] in (ImportState.PENDING, ImportState.LOADED)

@@ -250,10 +250,14 @@ async def test_SBX_7_a_job_after_the_bureau_revoked_the_grant_is_refused_and_rec
 
     views = await closed(w, dev, prod)
     assert all("超出场景范围使用数据" in v["closed_reason"] for v in views), views
-    record = await w.job(prod, "SELECT count(*) AS n FROM market_registration")
-    assert (record["status"], record["rule"]) == ("refused", "SBX-7"), record
-    assert "closed" in record["reason"] and record["rows_touched"] == 0, record
-    recorded(await job_records(w, prod), record)
+    sql = "SELECT count(*) AS n FROM market_registration"
+    ran = await attempt_job(w, "developer", prod, sql)
+    # refused as an import or an export into a closed sandbox would be: 409, SBX-7
+    assert ran.status_code == 409 and ran.json()["rule"] == "SBX-7", ran.text
+    assert "closed" in ran.json()["detail"], ran.text
+    mine = [r for r in await job_records(w, prod) if r["sql"] == sql]
+    assert len(mine) == 1, mine  # and recorded (SBX-5)
+    assert (mine[0]["status"], mine[0]["rule"], mine[0]["rows_touched"]) == ("refused", "SBX-7", 0)
 
 
 async def test_SBX_2_another_developer_reading_or_running_in_a_sandbox_is_refused_and_recorded(

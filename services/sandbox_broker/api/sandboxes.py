@@ -3,9 +3,12 @@ expiry sweep.
 
 A developer sees and works only in its own sandboxes (SBX-2); the operator, the bureau
 and supervisors see every sandbox and every job record (有记录、可审查, SBX-5). A job is
-answered with its record — a refused job is a record with status ``refused``, its reason
-and rule — except a job in another organization's sandbox, which is recorded and
-answered 403 (SBX-2). A production job never returns rows (可用不可见).
+answered with its record — one the SQL guard refuses is a record with status ``refused``,
+its reason and rule. A job refused by admission (``domain.admission``) is recorded too,
+and answered as an import or an export refused for that reason is: 403 in another
+organization's sandbox (SBX-2), 409 in a closed, suspended or unready sandbox or outside
+the grant's validity (SBX-7, AUTH-6, REQ-5, SBX-1). A production job never returns rows
+(可用不可见).
 """
 
 from __future__ import annotations

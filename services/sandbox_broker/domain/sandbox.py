@@ -5,8 +5,8 @@ its data is mounted (``ready``) or mounting failed; a revoked or expired grant c
 at once (SBX-7, AUTH-7), from any live state; only a closed sandbox is deleted, and
 deletion is final. A suspended agreement closes a ready sandbox only for now (暂时关闭,
 AUTH-6): ``suspended`` keeps its data, admits nothing, and the agreement's reinstatement
-makes it ``ready`` again as it was. Jobs are admitted only into a ready sandbox of the
-caller's own organization, within the grant's validity (SBX-2, SBX-7, REQ-5).
+makes it ``ready`` again as it was. Who may work in a sandbox, and when, is decided in
+``domain.admission`` (SBX-2, SBX-7, REQ-5).
 """
 
 from __future__ import annotations
@@ -76,44 +76,3 @@ class Sandbox:
         elif event is SandboxEvent.REINSTATED:
             changed = replace(changed, suspended_reason="")
         return changed
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    reason: str
-    rule: str
-
-
-def admit_job(sandbox: Sandbox, caller_org_id: str, now: datetime) -> Refusal | None:
-    """Why a job may not enter this sandbox, or ``None`` when it may."""
-    if caller_org_id != sandbox.developer_org_id:
-        return Refusal(
-            f"sandbox {sandbox.sandbox_id} belongs to another organization; each developer "
-            "works only in the sandboxes of its own grants",
-            "SBX-2",
-        )
-    if sandbox.state in (SandboxState.CLOSED, SandboxState.DELETED):
-        why = f" ({sandbox.closed_reason})" if sandbox.closed_reason else ""
-        return Refusal(f"sandbox {sandbox.sandbox_id} is {sandbox.state.value}{why}", "SBX-7")
-    if sandbox.state is SandboxState.SUSPENDED:
-        why = f" ({sandbox.suspended_reason})" if sandbox.suspended_reason else ""
-        return Refusal(
-            f"sandbox {sandbox.sandbox_id} is suspended until the operator's agreement is "
-            f"reinstated (暂时关闭){why}",
-            "AUTH-6",
-        )
-    if now < sandbox.valid_from:
-        return Refusal(
-            f"the grant of sandbox {sandbox.sandbox_id} is valid only from "
-            f"{sandbox.valid_from.isoformat()}",
-            "REQ-5",
-        )
-    if now >= sandbox.valid_until:
-        return Refusal(
-            f"the grant of sandbox {sandbox.sandbox_id} expired at "
-            f"{sandbox.valid_until.isoformat()}",
-            "SBX-7",
-        )
-    if sandbox.state is not SandboxState.READY:
-        return Refusal(f"sandbox {sandbox.sandbox_id} is {sandbox.state.value}, not ready", "SBX-1")
-    return None

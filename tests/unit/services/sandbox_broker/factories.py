@@ -13,12 +13,27 @@ from typing import Any
 from contracts.events import DataItem, GrantedResource, GrantIssued
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES
 from services.sandbox_broker.domain.job import Caller, JobRecord
-from services.sandbox_broker.domain.plan import ResourceSchema, SandboxPlan
+from services.sandbox_broker.domain.plan import Environment, ResourceSchema, SandboxPlan
+from services.sandbox_broker.domain.sandbox import Sandbox, SandboxState
 from services.sandbox_broker.ports import Execution, JobSpec, Provisioned, Removal, RemovedFile
 
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 DEVELOPER = "org-370300-dev-finance"
 OTHER_DEVELOPER = "org-370300-dev-other"
+
+
+def sandbox_factory(**overrides: Any) -> Sandbox:
+    """A ready production sandbox of ``DEVELOPER``, its grant valid around ``NOW``."""
+    base = Sandbox(
+        sandbox_id="sbx-pro-g1",
+        grant_id="g1",
+        developer_org_id=DEVELOPER,
+        environment=Environment.PRODUCTION,
+        valid_from=NOW - timedelta(days=1),
+        valid_until=NOW + timedelta(days=30),
+        state=SandboxState.READY,
+    )
+    return replace(base, **overrides)
 
 
 def resource_id(table: str) -> str:

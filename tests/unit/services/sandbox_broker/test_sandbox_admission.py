@@ -1,0 +1,86 @@
+"""Sandbox admission (准入) for a job, an import and an export: one decision, the same
+rule and the same kind of error for the same refusal on every path (SBX-1, SBX-2, SBX-7,
+AUTH-6, REQ-5)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from contracts.errors import Conflict, Forbidden
+from services.sandbox_broker.domain.admission import Purpose, RefusalKind, admit
+from services.sandbox_broker.domain.plan import Environment
+from services.sandbox_broker.domain.sandbox import Sandbox, SandboxState
+from tests.unit.services.sandbox_broker.factories import (
+    DEVELOPER,
+    NOW,
+    OTHER_DEVELOPER,
+    sandbox_factory,
+)
+
+PURPOSES = list(Purpose)
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+def test_SBX_2_nobody_works_in_another_developers_sandbox(purpose: Purpose) -> None:
+    refusal = admit(sandbox_factory(), OTHER_DEVELOPER, NOW, purpose)
+    assert refusal is not None and refusal.rule == "SBX-2"
+    assert refusal.kind is RefusalKind.FORBIDDEN and "another organization" in refusal.reason
+    error = refusal.error()
+    assert isinstance(error, Forbidden) and error.rule == "SBX-2"
+    assert admit(sandbox_factory(), DEVELOPER, NOW, purpose) is None
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+@pytest.mark.parametrize(
+    ("sandbox", "rule", "says"),
+    [
+        (
+            sandbox_factory(state=SandboxState.CLOSED, closed_reason="grant revoked"),
+            "SBX-7",
+            "closed (grant revoked)",
+        ),
+        (sandbox_factory(state=SandboxState.DELETED), "SBX-7", "deleted"),
+        (sandbox_factory(state=SandboxState.SUSPENDED), "AUTH-6", "暂时关闭"),
+        (sandbox_factory(valid_until=NOW), "SBX-7", "expired"),
+        (sandbox_factory(valid_from=NOW + timedelta(hours=1)), "REQ-5", "valid only from"),
+        (sandbox_factory(state=SandboxState.PROVISIONING), "SBX-1", "not ready"),
+        (sandbox_factory(state=SandboxState.FAILED), "SBX-1", "not ready"),
+    ],
+)
+def test_SBX_7_REQ_5_AUTH_6_nothing_enters_a_closed_expired_not_yet_valid_or_unready_sandbox(
+    purpose: Purpose, sandbox: Sandbox, rule: str, says: str
+) -> None:
+    refusal = admit(sandbox, DEVELOPER, NOW, purpose)
+    assert refusal is not None and refusal.rule == rule and says in refusal.reason
+    assert refusal.kind is RefusalKind.CONFLICT
+    error = refusal.error()
+    assert isinstance(error, Conflict) and error.rule == rule and error.detail == refusal.reason
+
+
+def test_SBX_7_the_grant_expires_at_its_last_instant_for_every_purpose_alike() -> None:
+    sandbox = sandbox_factory(valid_until=NOW + timedelta(seconds=1))
+    assert {admit(sandbox, DEVELOPER, NOW, p) for p in PURPOSES} == {None}
+    later = NOW + timedelta(seconds=1)
+    refusals = {admit(sandbox, DEVELOPER, later, p) for p in PURPOSES}
+    assert len(refusals) == 1, "the same refusal for a job, an import and an export"
+    (refusal,) = refusals
+    assert refusal is not None and refusal.rule == "SBX-7"
+
+
+def test_REQ_5_a_grant_not_yet_valid_is_refused_alike_until_its_first_instant() -> None:
+    sandbox = sandbox_factory(valid_from=NOW + timedelta(hours=1))
+    refusals = {admit(sandbox, DEVELOPER, NOW, p) for p in PURPOSES}
+    assert len(refusals) == 1
+    (refusal,) = refusals
+    assert refusal is not None and refusal.rule == "REQ-5"
+    assert {admit(sandbox, DEVELOPER, NOW + timedelta(hours=1), p) for p in PURPOSES} == {None}
+
+
+def test_SBX_1_only_the_production_sandbox_is_exported_from() -> None:
+    development = sandbox_factory(sandbox_id="sbx-dev-g1", environment=Environment.DEVELOPMENT)
+    refusal = admit(development, DEVELOPER, NOW, Purpose.EXPORT)
+    assert refusal is not None and refusal.rule == "SBX-1" and "production" in refusal.reason
+    assert admit(development, DEVELOPER, NOW, Purpose.JOB) is None
+    assert admit(development, DEVELOPER, NOW, Purpose.IMPORT) is None
