@@ -27,7 +27,7 @@ from bench.harness import Result, percentiles
 from contracts.events import ProductReleased, VerificationSpec
 from libs.runtime import Platform
 from services.sandbox_broker.adapters.demo_data import DemoScale, generate
-from services.sandbox_broker.sources import DEMO_SOURCES, ROOT_ENV, SOURCES_ENV
+from services.sandbox_broker.adapters.sources import DEMO_SOURCES, ROOT_ENV, SOURCES_ENV
 from tests.support.platform import keyring, settings, token
 from tests.support.sandbox_broker import (
     BANK,

@@ -1,5 +1,6 @@
-"""Wires sandbox-broker: the source map (and the demo source in demo mode), the job
-executor, the service layer, its HTTP app, its event handlers and the expiry sweep.
+"""Wires sandbox-broker: the source map (and the demo source in demo mode), the adapters
+(DuckDB job executor, SQL guard, job log on the store), the service layer (``commands/``),
+its HTTP app, its event handlers (``handlers/``) and the expiry sweep.
 
 Configuration (environment): ``PDO_SANDBOX_SOURCES`` — JSON file mapping
 ``"<provider_org_id>/<resource name>"`` to ``{"path", "table"}`` of the real data;
@@ -18,24 +19,24 @@ from pathlib import Path
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
-from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
+from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor
 from services.sandbox_broker.adapters.isolation import IsolationError
-from services.sandbox_broker.api import imports as imports_api
-from services.sandbox_broker.api import sandboxes, verifications
-from services.sandbox_broker.commands import SandboxService
-from services.sandbox_broker.expiry_sweep import expiry_sweeper
-from services.sandbox_broker.export_staging import ExportStager
-from services.sandbox_broker.handlers.on_events import handlers
-from services.sandbox_broker.import_commands import Imports
-from services.sandbox_broker.repository import OUTBOX_COLLECTIONS
-from services.sandbox_broker.sources import (
+from services.sandbox_broker.adapters.job_log import StoreJobLog
+from services.sandbox_broker.adapters.sources import (
     ROOT_ENV,
     demo_scale,
     demo_source_map,
     ensure_demo_source,
     load_source_map,
 )
-from services.sandbox_broker.verification import Verifications
+from services.sandbox_broker.adapters.sql_guard import DuckDBSqlGuard
+from services.sandbox_broker.api import imports as imports_api
+from services.sandbox_broker.api import sandboxes, verifications
+from services.sandbox_broker.commands import ExportStager, Imports, SandboxService, Verifications
+from services.sandbox_broker.commands.expiry_sweep import expiry_sweeper
+from services.sandbox_broker.handlers import handlers
+from services.sandbox_broker.ports import SourceTable
+from services.sandbox_broker.repository import OUTBOX_COLLECTIONS
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,14 @@ def build(ctx: ServiceContext) -> ServiceParts:
         # The service still serves its records; provisioning and jobs answer why not.
         problem = str(exc)
         log.error("sandbox executor unavailable", extra={"reason": problem})
-    service = SandboxService(ctx, executor, source_map=source_map, executor_problem=problem)
+    service = SandboxService(
+        ctx,
+        executor,
+        DuckDBSqlGuard(),
+        StoreJobLog(ctx),
+        source_map=source_map,
+        executor_problem=problem,
+    )
     stager = ExportStager(service)
     verifier = Verifications(service)
     imports = Imports(service)

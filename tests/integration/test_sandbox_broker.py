@@ -20,15 +20,16 @@ from contracts.errors import DomainError
 from libs.clock import FixedClock
 from libs.secrets.keyring import LocalKeyring
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale, generate
-from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
+from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor
 from services.sandbox_broker.adapters.lockdown import Limits
 from services.sandbox_broker.adapters.sql_guard import DuckDBSqlGuard
-from services.sandbox_broker.broker import MASKING_KEY_PATH, SandboxBroker
+from services.sandbox_broker.commands.broker import MASKING_KEY_PATH, SandboxBroker
 from services.sandbox_broker.domain import masking
 from services.sandbox_broker.domain.items import kind_of
 from services.sandbox_broker.domain.job import JobStatus
 from services.sandbox_broker.domain.plan import Environment, plan_sandbox
 from services.sandbox_broker.domain.sandbox import Sandbox, SandboxState
+from services.sandbox_broker.ports import SourceTable
 from tests.unit.services.sandbox_broker.factories import (
     NOW,
     OTHER_DEVELOPER,

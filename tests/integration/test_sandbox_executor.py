@@ -23,10 +23,10 @@ import pytest
 from contracts.errors import Conflict
 from services.sandbox_broker.adapters import isolation
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale, generate
-from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
+from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor
 from services.sandbox_broker.adapters.lockdown import Limits
 from services.sandbox_broker.domain.plan import Environment, SandboxPlan, plan_sandbox
-from services.sandbox_broker.ports import JobSpec
+from services.sandbox_broker.ports import JobSpec, SourceTable
 from tests.unit.services.sandbox_broker.factories import (
     OTHER_DEVELOPER,
     demo_schemas,

@@ -17,9 +17,9 @@ import duckdb
 import pytest
 
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale, generate
-from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
+from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor
 from services.sandbox_broker.domain.plan import Environment, plan_sandbox
-from services.sandbox_broker.ports import JobSpec
+from services.sandbox_broker.ports import JobSpec, SourceTable
 from tests.unit.services.sandbox_broker.factories import (
     demo_schemas,
     grant_factory,

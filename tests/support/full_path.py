@@ -29,7 +29,7 @@ from libs.clock import FixedClock
 from libs.runtime import Platform
 from services.identity.domain.organization import org_id_for
 from services.sandbox_broker.adapters.demo_data import DemoScale, generate
-from services.sandbox_broker.sources import ROOT_ENV, SOURCES_ENV
+from services.sandbox_broker.adapters.sources import ROOT_ENV, SOURCES_ENV
 from tests.e2e.test_identity_lifecycle_embedded import IdentityDriver
 from tests.support.platform import eventually
 

@@ -40,7 +40,7 @@ from libs.bus.embedded import EmbeddedBus
 from libs.outbox import to_message
 from libs.runtime import Platform
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale, generate
-from services.sandbox_broker.sources import DEMO_SOURCES, ROOT_ENV, SOURCES_ENV
+from services.sandbox_broker.adapters.sources import DEMO_SOURCES, ROOT_ENV, SOURCES_ENV
 from tests.support.platform import REGION, platform, token
 
 SCALE = DemoScale(enterprises=2000, tax_months=2, persons=2000)

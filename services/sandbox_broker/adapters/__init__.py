@@ -1,2 +1,5 @@
-"""Adapters of sandbox-broker: DuckDB (guard, lockdown, executor, masking SQL, synthetic and
-demo data) and the operating-system isolation of job processes."""
+"""Adapters of sandbox-broker — the only modules that import DuckDB: the job executor
+(``duckdb_executor``, the ``JobExecutor`` port) with its job process, lockdown and
+operating-system isolation; the SQL guard; masking, synthetic, materialization and
+per-unit SQL; the demo data and the source map (``sources``); and the ``JobLog`` on the
+service's own store (``job_log``)."""

@@ -1,4 +1,4 @@
-"""Demo source data for issue 4: a finance credit scenario (普惠金融信用评估) over Zibo.
+"""Demo source data: a finance credit scenario (普惠金融信用评估) over Zibo.
 
 Four tables in one DuckDB file, generated vectorized in DuckDB SQL, seeded and
 deterministic: market registration (市场主体登记, one row per enterprise), monthly tax

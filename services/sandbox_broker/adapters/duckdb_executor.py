@@ -21,10 +21,12 @@ every data and work file and keeps the manifest and job executions as the record
 ``reinstate``, keeping every file; ``unmount`` (CAT-2) kills the running processes and
 rewrites ``data/granted.duckdb`` without the columns or tables that left the grant.
 
-Beyond the port: ``load_import`` loads an approved import (SBX-4) in a job process under
-the same lockdown and user; ``read_output`` reads one output inside the broker, read-only,
-for export staging; ``snapshot_output`` freezes a released verification product's key and
-answer columns into ``products/<product_id>.duckdb``, which ``open_snapshot`` serves.
+Imports, exports and verification calls go through the same port: ``parquet_rows``
+counts an uploaded Parquet file's rows with an in-memory DuckDB that may open only that
+file; ``load_import`` loads an approved import (SBX-4) in a job process under the same
+lockdown and user; ``read_output`` reads one output inside the broker, read-only, for
+export staging; ``snapshot_output`` freezes a released verification product's key and
+answer columns into ``products/<product_id>.duckdb``, which ``open_answers`` serves.
 """
 
 from __future__ import annotations
@@ -40,7 +42,6 @@ import shutil
 import signal
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,8 @@ from services.sandbox_broker.adapters.materialize_sql import (
     synthetic_seed,
     synthetic_source,
 )
-from services.sandbox_broker.adapters.per_unit_sql import PerUnitRead, per_unit_sql
+from services.sandbox_broker.adapters.per_unit_sql import per_unit_sql
+from services.sandbox_broker.domain.per_unit import PerUnitRead
 from services.sandbox_broker.domain.plan import TABLE_NAME, Environment, SandboxPlan
 from services.sandbox_broker.ports import (
     Execution,
@@ -64,6 +66,8 @@ from services.sandbox_broker.ports import (
     ProvisioningFailed,
     Removal,
     RemovedFile,
+    SourceTable,
+    StagedOutput,
 )
 
 JOB_MODULE = "services.sandbox_broker.adapters.job_process"
@@ -81,14 +85,6 @@ PLAIN_ERRORS = frozenset(
 name the job's own text, tables and columns, never a data value."""
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 READY, CLOSED, DELETED, SUSPENDED = "ready", "closed", "deleted", "suspended"
-
-
-@dataclass(frozen=True, slots=True)
-class SourceTable:
-    """Where a resource's real data lives: a DuckDB file and a table in it."""
-
-    path: Path
-    table: str
 
 
 def _sha256(path: Path) -> str:
@@ -615,7 +611,19 @@ class DuckDBJobExecutor:
             )
             return removal
 
-    # -- beyond the port: imports, staged outputs, verification snapshots -------------------
+    # -- sources, imports, staged outputs, verification snapshots ----------------------------
+
+    def add_source(self, resource_id: str, source: SourceTable) -> None:
+        """Mount ``resource_id`` from ``source`` in production sandboxes provisioned later."""
+        self.sources[resource_id] = source
+
+    async def parquet_rows(self, path: Path) -> int:
+        """Rows of an uploaded Parquet file, from its footer (SBX-4)."""
+        return await asyncio.to_thread(_parquet_rows, path)
+
+    def open_answers(self, path: Path) -> SnapshotAnswers:
+        """A verification snapshot, opened read-only with external access off."""
+        return SnapshotAnswers(open_snapshot(path))
 
     async def load_import(
         self, sandbox_id: str, import_id: str, table: str, file_format: str, source: Path
@@ -712,15 +720,6 @@ class DuckDBJobExecutor:
             source = home / "work" / "outputs.duckdb"
             await asyncio.to_thread(_snapshot, source, table, key_column, answer_column, target)
             return target
-
-
-@dataclass(frozen=True, slots=True)
-class StagedOutput:
-    """An output as read inside the sandbox: typed columns and plain rows."""
-
-    columns: tuple[tuple[str, str], ...]
-    rows: list[tuple[Any, ...]]
-    total_rows: int
 
 
 _READ_ONLY = {**STARTUP, "enable_external_access": "false"}
@@ -822,6 +821,45 @@ def _snapshot(source: Path, table: str, key: str, answer: str, target: Path) -> 
         con.close()
     partial.chmod(0o600)
     os.replace(partial, target)
+
+
+class SnapshotAnswers:
+    """``AnswerIndex`` over one read-only connection to a verification snapshot."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def answer(self, key: str) -> str | None:
+        row = self._connection.execute(
+            "SELECT a FROM answers WHERE k = ? LIMIT 1", [key]
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def _parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file, read from its footer by an in-memory DuckDB that can open
+    only this one file."""
+    con = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"},
+    )
+    try:
+        con.execute(f"SET allowed_paths = [{quote_literal(str(path))}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+        row = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
+        return int(row[0]) if row else 0
+    except duckdb.Error as exc:
+        raise DomainError(
+            f"the file is not a readable Parquet file: {str(exc).splitlines()[0][:200]}",
+            rule="SBX-4",
+            field="body",
+        ) from None
+    finally:
+        con.close()
 
 
 def open_snapshot(path: Path) -> Any:

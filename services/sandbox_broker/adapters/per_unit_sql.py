@@ -1,7 +1,7 @@
-"""A per-unit export (``contracts.per_unit``) as DuckDB SQL: the output's records summed
-per contributing unit (firm, person) within each cell, then per cell, with the hidden
-summaries the disclosure checks rely on (EXP-2) — so a firm with three records is one
-contributor, not three.
+"""A per-unit export (``contracts.per_unit``, declared as ``domain.per_unit.PerUnitRead``)
+as DuckDB SQL: the output's records summed per contributing unit (firm, person) within
+each cell, then per cell, with the hidden summaries the disclosure checks rely on
+(EXP-2) — so a firm with three records is one contributor, not three.
 
 Sums are exact where the column is: integers and DECIMALs sum exactly in DuckDB (HUGEINT,
 DECIMAL(38, s)); a DOUBLE column is summed with ``fsum``, correctly rounded, so ten
@@ -10,45 +10,12 @@ contributions of 0.1 make 1.0 and not 0.9999999999999999.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from contracts.events import OutputColumn
-from contracts.per_unit import SUMMARIES, UNITS_COLUMN, per_unit_columns, unit_column
+from contracts.per_unit import SUMMARIES
 from services.sandbox_broker.adapters.masking_sql import quote_ident
+from services.sandbox_broker.domain.per_unit import PerUnitRead
 
 FLOAT_TYPES = frozenset({"DOUBLE", "FLOAT", "REAL"})
 _UNIT = "__pdo_unit"
-
-
-@dataclass(frozen=True, slots=True)
-class PerUnitRead:
-    """What to aggregate: dimension columns, the unit column, the count's name, sums."""
-
-    dimensions: tuple[str, ...]
-    unit: str
-    count: str
-    sums: tuple[str, ...]
-
-    @property
-    def record_columns(self) -> tuple[str, ...]:
-        """The columns the output's records must hold."""
-        return (*self.dimensions, self.unit, *self.sums)
-
-
-def per_unit_read(columns: Sequence[OutputColumn]) -> PerUnitRead | None:
-    """The aggregation a table export's declaration asks for, ``None`` when not per unit;
-    raises ``DomainError`` (EXP-2) on a declaration the sandbox cannot aggregate."""
-    if not unit_column(columns):
-        return None
-    staged = per_unit_columns(columns)
-    counts = [c.name for c in columns if c.role == "count"]
-    return PerUnitRead(
-        dimensions=tuple(c.name for c in columns if c.role == "dimension"),
-        unit=unit_column(columns),
-        count=counts[0] if counts else UNITS_COLUMN,
-        sums=tuple(c.name for c in staged if c.role == "sum"),
-    )
 
 
 def per_unit_sql(table: str, read: PerUnitRead, types: dict[str, str]) -> str:

@@ -1,1 +1,2 @@
-"""HTTP API of sandbox-broker: thin controllers; today only health and OpenAPI."""
+"""HTTP API of sandbox-broker: thin controllers over the service layer (``commands/``) —
+sandboxes, jobs and outputs; own-data imports; verification calls."""

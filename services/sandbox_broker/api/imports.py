@@ -12,8 +12,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from services.sandbox_broker.api.schemas import DecisionBody, ImportView, import_view
+from services.sandbox_broker.commands import Imports
 from services.sandbox_broker.domain.imports import MAX_IMPORT_BYTES
-from services.sandbox_broker.import_commands import Imports
 
 
 def controller(imports: Imports) -> type[Controller]:

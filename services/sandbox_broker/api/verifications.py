@@ -13,7 +13,7 @@ from litestar.params import FromPath, JSONBody
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from services.sandbox_broker.api.schemas import VerificationAnswer, VerificationBody
-from services.sandbox_broker.verification import Verifications
+from services.sandbox_broker.commands import Verifications
 
 CALLERS = (
     Role.BUREAU,

@@ -199,3 +199,9 @@ def _mount(granted: GrantedResource, schema: ResourceSchema, where: str) -> Moun
         row_filter=granted.row_filter.strip(),
         schema=schema.items,
     )
+
+
+def source_key(provider_org_id: str, name: str) -> str:
+    """What a provider and the bureau know a resource by (源数据映射的键):
+    ``"<provider_org_id>/<resource name>"``."""
+    return f"{provider_org_id}/{name}"

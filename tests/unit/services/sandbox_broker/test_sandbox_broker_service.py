@@ -11,7 +11,7 @@ import pytest
 from libs.clock import FixedClock
 from libs.secrets.keyring import LocalKeyring
 from services.sandbox_broker.adapters.sql_guard import DuckDBSqlGuard
-from services.sandbox_broker.broker import PREVIEW_ROWS, SandboxBroker
+from services.sandbox_broker.commands.broker import PREVIEW_ROWS, SandboxBroker
 from services.sandbox_broker.domain.job import JobStatus
 from services.sandbox_broker.domain.plan import Environment, plan_sandbox
 from services.sandbox_broker.domain.sandbox import Sandbox, SandboxState

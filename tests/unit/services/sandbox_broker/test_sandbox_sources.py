@@ -9,14 +9,14 @@ import pytest
 
 from libs.demo.zibo import DEMO
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale
-from services.sandbox_broker.sources import (
+from services.sandbox_broker.adapters.sources import (
     DEMO_SOURCES,
     SourceConfigError,
     demo_scale,
     ensure_demo_source,
     load_source_map,
-    source_key,
 )
+from services.sandbox_broker.domain.plan import source_key
 
 
 def test_SBX_1_every_item_of_a_mapped_demo_resource_is_a_column_of_its_table() -> None:

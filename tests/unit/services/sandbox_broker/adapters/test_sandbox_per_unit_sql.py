@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from contracts.errors import DomainError
 from contracts.events import OutputColumn
 from contracts.per_unit import per_unit_columns
-from services.sandbox_broker.adapters.per_unit_sql import per_unit_read, per_unit_sql
+from services.sandbox_broker.adapters.per_unit_sql import per_unit_sql
+from services.sandbox_broker.domain.per_unit import per_unit_read
 
 COLUMNS = [
     OutputColumn(name="industry", role="dimension"),

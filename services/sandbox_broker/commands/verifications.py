@@ -9,7 +9,8 @@ its row — and returns the answer only if it is one of the declared answers. Ev
 call is metered (``usage.metered``, unit ``call``) to the calling organization. A call is
 refused naming the rule while the sandbox is suspended (AUTH-6), and once the operator's
 authorization ended (AUTH-7: the product withdrawn with that rule, the data deleted). One
-read-only connection per product is kept open, so a call costs one index lookup.
+read-only ``AnswerIndex`` per product (the ``JobExecutor`` port's ``open_answers``) is kept
+open, so a call costs one index lookup.
 """
 
 from __future__ import annotations
@@ -17,18 +18,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from contracts.envelope import Envelope, new_envelope
+from contracts.envelope import new_envelope
 from contracts.errors import Conflict, DomainError, NotFound
 from contracts.events import ProductReleased, ProductWithdrawn, UsageMetered
 from libs.auth.principal import Principal
 from libs.outbox import stage
 from libs.store.port import Document
-from services.sandbox_broker.adapters.duckdb_executor import open_snapshot
-from services.sandbox_broker.commands import SandboxService
+from services.sandbox_broker.commands.sandboxes import SandboxService
 from services.sandbox_broker.domain.masking import Method, grant_token_key, tokenize
 from services.sandbox_broker.domain.sandbox import SandboxState
+from services.sandbox_broker.ports import AnswerIndex
 from services.sandbox_broker.repository import PRODUCTS, SANDBOXES, USAGE, upsert
 
 NOT_FOUND = "not_found"
@@ -41,7 +41,7 @@ class _Product:
     answers: frozenset[str]
     token_key: bytes | None
     scenario_id: str
-    connection: Any
+    index: AnswerIndex
 
 
 class Verifications:
@@ -53,9 +53,8 @@ class Verifications:
 
     # -- events ----------------------------------------------------------------------------
 
-    async def on_product_released(self, envelope: Envelope) -> None:
-        released = envelope.payload
-        assert isinstance(released, ProductReleased)
+    async def release(self, released: ProductReleased) -> None:
+        """A product was released: a verification product starts answering (核验)."""
         spec = released.verification
         if spec is None:
             return
@@ -78,7 +77,7 @@ class Verifications:
         try:
             if sandbox is None or sandbox["state"] != SandboxState.READY.value:
                 raise Conflict(f"sandbox {spec.sandbox_id} is not ready", rule="SBX-7")
-            path = await self.service.runner.snapshot_output(
+            path = await self.service.executor.snapshot_output(
                 spec.sandbox_id,
                 spec.output_name,
                 spec.key_column,
@@ -91,9 +90,8 @@ class Verifications:
         self.forget(released.product_id)
         await upsert(self.ctx.store, PRODUCTS, released.product_id, lambda _: doc)
 
-    async def on_product_withdrawn(self, envelope: Envelope) -> None:
-        withdrawn = envelope.payload
-        assert isinstance(withdrawn, ProductWithdrawn)
+    async def withdraw(self, withdrawn: ProductWithdrawn) -> None:
+        """A product was withdrawn: it answers no more, naming the rule (AUTH-7)."""
         if await self.ctx.store.get(PRODUCTS, withdrawn.product_id) is None:
             return
         self.forget(withdrawn.product_id)
@@ -112,7 +110,7 @@ class Verifications:
     def forget(self, product_id: str) -> None:
         product = self._open.pop(product_id, None)
         if product is not None:
-            product.connection.close()
+            product.index.close()
 
     def forget_sandbox(self, sandbox_id: str) -> None:
         for product_id in [p for p, o in self._open.items() if o.sandbox_id == sandbox_id]:
@@ -168,7 +166,7 @@ class Verifications:
             answers=frozenset(doc["answers"]),
             token_key=token_key,
             scenario_id=str(doc.get("scenario_id", "")),
-            connection=open_snapshot(Path(doc["snapshot"])),
+            index=self.service.executor.open_answers(Path(doc["snapshot"])),
         )
         self._open[product_id] = product
         return product
@@ -177,11 +175,9 @@ class Verifications:
         """The answer for ``key``, or ``not_found``; metered per call (BIL-2)."""
         product = await self._product(product_id)
         lookup = tokenize(key, product.token_key) if product.token_key is not None else key
-        row = product.connection.execute(
-            "SELECT a FROM answers WHERE k = ? LIMIT 1", [lookup]
-        ).fetchone()
-        answer = NOT_FOUND if row is None else str(row[0])
-        if row is not None and answer not in product.answers:
+        found = product.index.answer(lookup)
+        answer = NOT_FOUND if found is None else found
+        if found is not None and answer not in product.answers:
             raise DomainError(
                 f"the output holds an answer outside the product's declared answers; "
                 f"only {sorted(product.answers)} may leave the sandbox",

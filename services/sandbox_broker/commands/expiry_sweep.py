@@ -9,7 +9,7 @@ down), then every ``interval`` seconds; the bureau can trigger it over HTTP
 from __future__ import annotations
 
 from libs.periodic import Periodic
-from services.sandbox_broker.commands import SandboxService
+from services.sandbox_broker.commands.sandboxes import SandboxService
 
 DEFAULT_INTERVAL_SECONDS = 300.0
 

@@ -5,7 +5,7 @@ bureau know a resource by — and read from the JSON file named by ``PDO_SANDBOX
 (``{"<provider_org_id>/<name>": {"path": "...", "table": "..."}}``). In demo mode the
 broker generates the Zibo demo DuckDB once under its own data directory (scale from
 ``PDO_DEMO_ROWS``, default 1,000,000 enterprises and persons) and maps the four demo
-resources of ``libs/demo/zibo.py`` onto its tables.
+resources of ``libs/demo/zibo.py`` onto its tables. Keys are ``domain.plan.source_key``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from contracts.canonical import canonical_json
 from services.sandbox_broker.adapters.demo_data import DemoScale, generate
-from services.sandbox_broker.adapters.duckdb_executor import SourceTable
+from services.sandbox_broker.ports import SourceTable
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,6 @@ every item of these resources is a column of its table (a unit test holds them e
 
 class SourceConfigError(ValueError):
     """The source map file is missing or malformed; the message names it."""
-
-
-def source_key(provider_org_id: str, name: str) -> str:
-    return f"{provider_org_id}/{name}"
 
 
 def load_source_map(env: Mapping[str, str] | None = None) -> dict[str, SourceTable]:

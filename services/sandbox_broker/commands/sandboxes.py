@@ -1,9 +1,11 @@
-"""sandbox-broker commands: resource schemas, provisioning, closing and deletion, jobs.
+"""``SandboxService``: resource schemas, provisioning, closing and deletion, suspension,
+narrowing, log retention, jobs — the sandboxes' part of the service layer.
 
 Every change of a sandbox is one write of its document with the events it causes (the
 outbox) at the version read, retried on a concurrent write, and one audit entry. Work on
-the data itself goes through ``SandboxBroker`` and the executor, whose operations are
-idempotent, so an event redelivered after a crash repeats nothing that was recorded.
+the data itself goes through ``SandboxBroker`` and the ``JobExecutor`` port, whose
+operations are idempotent, so an event redelivered after a crash repeats nothing that
+was recorded.
 """
 
 from __future__ import annotations
@@ -36,9 +38,7 @@ from libs.auth.principal import Principal
 from libs.outbox import stage
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument, VersionConflict
-from services.sandbox_broker.adapters.duckdb_executor import DuckDBJobExecutor, SourceTable
-from services.sandbox_broker.adapters.sql_guard import DuckDBSqlGuard
-from services.sandbox_broker.broker import JobResult, SandboxBroker
+from services.sandbox_broker.commands.broker import JobResult, SandboxBroker
 from services.sandbox_broker.domain.job import Caller
 from services.sandbox_broker.domain.plan import (
     TABLE_NAME,
@@ -46,10 +46,11 @@ from services.sandbox_broker.domain.plan import (
     ResourceSchema,
     plan_sandbox,
     sandbox_id_for,
+    source_key,
 )
 from services.sandbox_broker.domain.retention import check_purgeable, retained_until
 from services.sandbox_broker.domain.sandbox import SandboxEvent, SandboxState
-from services.sandbox_broker.job_log import StoreJobLog
+from services.sandbox_broker.ports import JobExecutor, JobLog, SourceTable, SqlGuard
 from services.sandbox_broker.repository import (
     IMPORTS,
     JOBS,
@@ -61,7 +62,6 @@ from services.sandbox_broker.repository import (
     schema_from_doc,
     upsert,
 )
-from services.sandbox_broker.sources import source_key
 
 log = logging.getLogger(__name__)
 
@@ -85,48 +85,52 @@ class ExecutorUnavailable(DomainError):
 
 
 class SandboxService:
-    """The service layer: owns the broker, the guard and the executor of this process."""
+    """The service layer's core: the sandboxes of this process, their executor (through
+    the ``JobExecutor`` port), the SQL guard and the job log. ``Imports``, ``ExportStager``
+    and ``Verifications`` work through it."""
 
     def __init__(
         self,
         ctx: ServiceContext,
-        executor: DuckDBJobExecutor | None,
+        executor: JobExecutor | None,
+        guard: SqlGuard,
+        job_log: JobLog,
         *,
         source_map: dict[str, SourceTable],
         executor_problem: str = "",
     ) -> None:
         self.ctx = ctx
-        self.executor = executor
+        self._executor = executor
         self.executor_problem = executor_problem
         self.source_map = dict(source_map)
-        self.guard = DuckDBSqlGuard()
+        self.guard = guard
         self.sources_ready = asyncio.Event()
         self.background: asyncio.Task[None] | None = None
         self.on_sandbox_closed: list[Callable[[str], None]] = []
         self._broker = (
-            SandboxBroker(executor, self.guard, ctx.secrets, ctx.clock, StoreJobLog(ctx))
+            SandboxBroker(executor, guard, ctx.secrets, ctx.clock, job_log)
             if executor is not None
             else None
+        )
+
+    def _unavailable(self) -> ExecutorUnavailable:
+        return ExecutorUnavailable(
+            f"the sandbox executor is not available on this host: {self.executor_problem}",
+            rule="SBX-2",
         )
 
     @property
     def broker(self) -> SandboxBroker:
         if self._broker is None:
-            raise ExecutorUnavailable(
-                f"the sandbox executor is not available on this host: {self.executor_problem}",
-                rule="SBX-2",
-            )
+            raise self._unavailable()
         return self._broker
 
     @property
-    def runner(self) -> DuckDBJobExecutor:
-        """The executor, for what goes beyond the port (imports, staging, snapshots)."""
-        if self.executor is None:
-            raise ExecutorUnavailable(
-                f"the sandbox executor is not available on this host: {self.executor_problem}",
-                rule="SBX-2",
-            )
-        return self.executor
+    def executor(self) -> JobExecutor:
+        """The executor; refused (SBX-2) on a host where it could not start."""
+        if self._executor is None:
+            raise self._unavailable()
+        return self._executor
 
     def close(self) -> None:
         self.guard.close()
@@ -145,8 +149,12 @@ class SandboxService:
             return found.table
         return "res_" + re.sub(r"[^a-z0-9]", "", resource_id.lower())[:24]
 
-    async def on_resource_event(self, envelope: Envelope) -> None:
-        event = envelope.payload
+    async def keep_schema(
+        self,
+        event: ResourceRegistered | ResourceChanged | ResourceNegativeListed | ResourceWithdrawn,
+    ) -> None:
+        """Keep a resource's schema as catalog publishes it: items, grades, negative list,
+        withdrawal (what may be mounted, REQ-5, CAT-2)."""
         store = self.ctx.store
         if isinstance(event, ResourceRegistered | ResourceChanged):
             key = source_key(event.provider_org_id, event.name)
@@ -192,8 +200,8 @@ class SandboxService:
             if doc is not None and not doc.get("withdrawn"):
                 found[granted.resource_id] = schema_from_doc(doc)
                 source = self.source_map.get(str(doc.get("source_key", "")))
-                if source is not None and self.executor is not None:
-                    self.executor.sources[granted.resource_id] = source
+                if source is not None and self._executor is not None:
+                    self._executor.add_source(granted.resource_id, source)
         return found
 
     # -- sandboxes --------------------------------------------------------------------------------
@@ -266,12 +274,10 @@ class SandboxService:
             return saved
         raise VersionConflict(SANDBOXES, sandbox_id, -1)
 
-    async def provision_grant(self, envelope: Envelope) -> None:
+    async def provision_grant(self, grant: GrantIssued, cause: Envelope) -> None:
         """A grant was issued: its development and production sandboxes (DESIGN §8)."""
-        grant = envelope.payload
-        assert isinstance(grant, GrantIssued)
         for environment in (Environment.DEVELOPMENT, Environment.PRODUCTION):
-            await self._provision(grant, environment, envelope)
+            await self._provision(grant, environment, cause)
 
     def _new_doc(self, grant: GrantIssued, environment: Environment) -> Document:
         return {
@@ -508,8 +514,8 @@ class SandboxService:
                     },
                 )
             removed[collection] = len(records)
-        if self.executor is not None:
-            removed["executor_record"] = int(await self.executor.purge_record(sandbox_id))
+        if self._executor is not None:
+            removed["executor_record"] = int(await self._executor.purge_record(sandbox_id))
 
         def purged(current: Document) -> tuple[Document, list[Event]] | None:
             return {**current, "logs_purged_at": now, "logs_purged": removed}, []
@@ -545,7 +551,7 @@ class SandboxService:
             sandbox_id = doc["_id"]
             for forget in self.on_sandbox_closed:
                 forget(sandbox_id)
-            stopped = await self.runner.suspend(sandbox_id)
+            stopped = await self.executor.suspend(sandbox_id)
 
             def decide(
                 current: Document, stopped: int = stopped
@@ -580,7 +586,7 @@ class SandboxService:
         )
         for doc in docs:
             sandbox_id = doc["_id"]
-            await self.runner.reinstate(sandbox_id)
+            await self.executor.reinstate(sandbox_id)
 
             def decide(current: Document) -> tuple[Document, list[Event]] | None:
                 if current["state"] != SandboxState.SUSPENDED.value:
@@ -619,7 +625,7 @@ class SandboxService:
             whole = len(gone) == len(mounted)
             sandbox_id = doc["_id"]
             table = str(mount["table"])
-            stopped = await self.runner.unmount(
+            stopped = await self.executor.unmount(
                 sandbox_id, table, None if whole else frozenset(gone)
             )
 

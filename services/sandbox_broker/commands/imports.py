@@ -5,7 +5,8 @@ under the lockdown. An operator lists only the imports into its own grants' sand
 
 The uploaded file lives in ``<data_dir>/imports/<import_id>.<format>`` (root only) until
 the decision, and is removed after it: a loaded file is inside the sandbox, a rejected one
-never enters. The import document keeps its digest, size and the decision.
+never enters. The import document keeps its digest, size and the decision. A Parquet
+file's rows are counted, and an approved file loaded, by the ``JobExecutor`` port.
 """
 
 from __future__ import annotations
@@ -16,16 +17,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from contracts.envelope import new_envelope
 from contracts.errors import Conflict, DomainError, NotFound
 from contracts.events import ImportDecided, ImportRequested
 from libs.auth.principal import Principal
 from libs.outbox import stage
 from libs.store.port import Document, VersionConflict
-from services.sandbox_broker.adapters.masking_sql import quote_literal
-from services.sandbox_broker.commands import OVERSEERS, SandboxService, audit_actor
+from services.sandbox_broker.commands.sandboxes import OVERSEERS, SandboxService, audit_actor
 from services.sandbox_broker.domain.admission import Purpose, admit
 from services.sandbox_broker.domain.imports import (
     ImportState,
@@ -35,29 +33,6 @@ from services.sandbox_broker.domain.imports import (
     transition,
 )
 from services.sandbox_broker.repository import IMPORTS, SANDBOXES, sandbox_from_doc
-
-
-def _parquet_rows(path: Path) -> int:
-    """Rows of a Parquet file, read from its footer by an in-memory DuckDB that can open
-    only this one file."""
-    con = duckdb.connect(
-        ":memory:",
-        config={"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"},
-    )
-    try:
-        con.execute(f"SET allowed_paths = [{quote_literal(str(path))}]")
-        con.execute("SET enable_external_access = false")
-        con.execute("SET lock_configuration = true")
-        row = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
-        return int(row[0]) if row else 0
-    except duckdb.Error as exc:
-        raise DomainError(
-            f"the file is not a readable Parquet file: {str(exc).splitlines()[0][:200]}",
-            rule="SBX-4",
-            field="body",
-        ) from None
-    finally:
-        con.close()
 
 
 def _keep(path: Path, content: bytes) -> None:
@@ -96,7 +71,7 @@ class Imports:
         rows = facts.rows
         try:
             if rows < 0:
-                rows = await asyncio.to_thread(_parquet_rows, path)
+                rows = await self.service.executor.parquet_rows(path)
         except DomainError:
             await asyncio.to_thread(path.unlink, missing_ok=True)
             raise
@@ -188,7 +163,7 @@ class Imports:
         outcome, why = "rejected", reason
         extra: dict[str, Any] = {}
         if approve:
-            execution = await self.service.runner.load_import(
+            execution = await self.service.executor.load_import(
                 doc["sandbox_id"], import_id, doc["table"], doc["file_format"], Path(doc["file"])
             )
             if execution.status == "succeeded":

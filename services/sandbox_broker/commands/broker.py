@@ -1,9 +1,11 @@
-"""The sandbox broker's service layer: provision, run jobs, close and delete sandboxes.
+"""``SandboxBroker``: the steps on a sandbox's data — provision, run a job, close, delete —
+over the ``JobExecutor`` port, the SQL guard and the ``JobLog``.
 
-It holds no state of its own: callers pass a ``Sandbox`` and get the evolved one back to
-store (the HTTP and event wiring of issue 4 does that). Every job ends as a
-``JobRecord`` handed to the ``JobLog`` — refused by admission (SBX-2, SBX-7), refused by
-the SQL guard (SBX-1, SEC-5), blocked by the lockdown (SBX-2), or run (SBX-5).
+It stores no sandbox: ``SandboxService`` (``commands.sandboxes``) passes a ``Sandbox``
+and stores the evolved one it gets back. Every job ends as a ``JobRecord`` handed to
+the ``JobLog`` — refused by admission (``domain.admission``: SBX-2, SBX-7, AUTH-6,
+REQ-5), refused by the SQL guard (SBX-1, SEC-5), blocked by the lockdown (SBX-2), or run
+(SBX-5).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from contracts.errors import DomainError
 from libs.clock import Clock
@@ -31,7 +32,6 @@ from services.sandbox_broker.domain.job import (
 from services.sandbox_broker.domain.masking import grant_token_key
 from services.sandbox_broker.domain.plan import Environment, SandboxPlan
 from services.sandbox_broker.domain.sandbox import Sandbox, SandboxEvent, SandboxState
-from services.sandbox_broker.domain.sql_policy import Verdict
 from services.sandbox_broker.ports import (
     Execution,
     JobExecutor,
@@ -39,6 +39,7 @@ from services.sandbox_broker.ports import (
     JobSpec,
     Provisioned,
     ProvisioningFailed,
+    SqlGuard,
 )
 
 MASKING_KEY_PATH = "sandbox/masking-key"
@@ -46,15 +47,6 @@ PREVIEW_ROWS = 20
 """Rows of a result shown to the developer — in the development sandbox only, whose data
 is synthetic; a production result is never shown, it stays inside (可用不可见)."""
 _NOT_GRANTED_HINT = " — only the granted data items are mounted in this sandbox (REQ-2)"
-
-
-class SqlGuard(Protocol):
-    """Judges SQL before it runs (``adapters.sql_guard.DuckDBSqlGuard``). Pure: the same
-    text always gets the same verdict."""
-
-    def check_job(self, sql: str) -> Verdict: ...
-
-    def check_row_filter(self, expression: str) -> Verdict: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,9 +27,9 @@ from contracts.events import (
 )
 from libs.outbox import to_message
 from libs.store.port import Document, DuplicateDocument, StoreUnavailable
-from services.sandbox_broker.adapters.per_unit_sql import per_unit_read
-from services.sandbox_broker.commands import SandboxService
+from services.sandbox_broker.commands.sandboxes import SandboxService
 from services.sandbox_broker.domain.admission import Purpose, admit
+from services.sandbox_broker.domain.per_unit import per_unit_read
 from services.sandbox_broker.domain.sql_policy import OUTPUT_TABLE
 from services.sandbox_broker.domain.staging import (
     KINDS,
@@ -48,9 +48,8 @@ class ExportStager:
         self.service = service
         self.ctx = service.ctx
 
-    async def on_export_requested(self, envelope: Envelope) -> None:
-        request = envelope.payload
-        assert isinstance(request, ExportRequested)
+    async def stage(self, request: ExportRequested, cause: Envelope) -> None:
+        """Answer ``export.requested`` with ``export.staged`` or ``export.unavailable``."""
         existing = await self.ctx.store.get(EXPORTS, request.export_id)
         if existing is not None and existing.get("published"):
             return
@@ -75,7 +74,7 @@ class ExportStager:
             actor=SYSTEM_ACTOR,
             subject=request.sandbox_id,
             occurred_at=self.ctx.clock.now(),
-            causation=envelope,
+            causation=cause,
             event_id=uuid.UUID(doc["event_id"]),
         )
         await self.ctx.bus.publish(to_message({"envelope": to_builtins(wrapped), "headers": {}}))
@@ -106,7 +105,8 @@ class ExportStager:
             saved = await self.ctx.store.insert(EXPORTS, doc)
         except DuplicateDocument:
             found = await self.ctx.store.get(EXPORTS, request.export_id)
-            assert found is not None
+            if found is None:  # inserted by a concurrent delivery, then gone: no store does that
+                raise NotFound(f"export {request.export_id} vanished while staging") from None
             return found
         await self.ctx.audit.append(
             actor={
@@ -155,7 +155,7 @@ class ExportStager:
             raise DomainError(
                 "a verification export names its key and answer columns", rule="SBX-6"
             )
-        output = await self.service.runner.read_output(
+        output = await self.service.executor.read_output(
             request.sandbox_id,
             request.output_name,
             answer_column=request.answer_column if verification else "",
