@@ -9,11 +9,16 @@ it; only ``SandboxService.purge_logs`` deletes them, and only after that instant
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from contracts.events import DataItem
-from libs.store.port import Document, DocumentStore, DuplicateDocument, VersionConflict
+from contracts.envelope import Actor
+from contracts.events import DataItem, Event
+from libs.aggregate import envelopes, keep_pending
+from libs.outbox import stage
+from libs.service import ServiceContext
+from libs.store.port import Document
 from services.sandbox_broker.domain.job import Caller, JobRecord, JobStatus
 from services.sandbox_broker.domain.plan import Environment, ResourceSchema, SandboxPlan
 from services.sandbox_broker.domain.sandbox import Sandbox, SandboxState
@@ -49,20 +54,31 @@ def items_to_doc(items: list[DataItem]) -> list[dict[str, Any]]:
     ]
 
 
-async def upsert(store: DocumentStore, collection: str, doc_id: str, change: Any) -> Document:
-    """Read, change (``change(doc | None) -> doc``, keeping the pending ``_outbox``), write
-    at the version read; retried on a concurrent write."""
-    for _ in range(10):
-        current = await store.get(collection, doc_id)
-        new = change(dict(current) if current else None)
-        new["_id"] = doc_id
-        try:
-            if current is None:
-                return await store.insert(collection, new)
-            return await store.replace(collection, new, current["_version"])
-        except (DuplicateDocument, VersionConflict):
-            continue
-    raise VersionConflict(collection, doc_id, -1)
+async def save_record(
+    ctx: ServiceContext,
+    collection: str,
+    doc: Document,
+    events: Sequence[Event],
+    *,
+    actor: Actor,
+    subject: str,
+    previous: Document | None,
+) -> Document:
+    """Write a record that belongs to another subject — a job or an import of a sandbox, a
+    metered call of a product — with its events published under that subject, so that
+    one sandbox's events keep their order on one partition. It is ``libs.aggregate.save``
+    (pending events kept, written at the version read, the relay woken) with the events'
+    subject named instead of taken from the record's own id."""
+    staged = stage(
+        keep_pending(doc, previous), envelopes(ctx, events, actor=actor, subject=subject)
+    )
+    if previous is None:
+        saved = await ctx.store.insert(collection, staged)
+    else:
+        saved = await ctx.store.replace(collection, staged, int(previous["_version"]))
+    if events:
+        ctx.notify_outbox()
+    return saved
 
 
 # -- sandboxes ---------------------------------------------------------------------------------

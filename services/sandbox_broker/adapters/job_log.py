@@ -9,15 +9,12 @@ six calendar months after its exit (AUTH-7, ``domain.retention``).
 
 from __future__ import annotations
 
-from typing import cast
-
-from contracts.envelope import Actor, Role, new_envelope
-from contracts.events import Event, Payload, UsageMetered
-from libs.outbox import stage
+from contracts.envelope import Actor, Role
+from contracts.events import Event, UsageMetered
+from libs import aggregate
 from libs.service import ServiceContext
-from libs.store.port import DuplicateDocument
 from services.sandbox_broker.domain.job import JobRecord, JobStatus
-from services.sandbox_broker.repository import JOBS, SANDBOXES, job_to_doc
+from services.sandbox_broker.repository import JOBS, SANDBOXES, job_to_doc, save_record
 
 
 def caller_actor(record: JobRecord) -> Actor:
@@ -37,7 +34,6 @@ class StoreJobLog:
         sandbox = await ctx.store.get(SANDBOXES, record.sandbox_id)
         scenario_id = str(sandbox.get("scenario_id", "")) if sandbox else ""
         actor = caller_actor(record)
-        now = ctx.clock.now()
         events: list[Event] = [record.finished_event()]
         if record.status is not JobStatus.REFUSED and sandbox is not None:
             # Only the owner's jobs run, so the customer is the developer; ``row`` is the
@@ -55,34 +51,16 @@ class StoreJobLog:
                         scenario_id=scenario_id,
                     )
                 )
-        envelopes = [
-            new_envelope(
-                cast(Payload, e),
-                region=ctx.region,
-                actor=actor,
-                subject=record.sandbox_id,
-                occurred_at=now,
-            )
-            for e in events
-        ]
-        try:
-            await ctx.store.insert(
-                JOBS,
-                stage(
-                    job_to_doc(
-                        record,
-                        scenario_id=scenario_id,
-                        retain_until=str((sandbox or {}).get("retain_logs_until", "")),
-                    ),
-                    envelopes,
-                ),
-            )
-        except DuplicateDocument:
-            return
-        ctx.notify_outbox()
-        await ctx.audit.append(
-            actor={"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value},
-            action="job." + record.status.value,
-            subject=record.sandbox_id,
-            detail=record.audit_detail(),
+        if await ctx.store.get(JOBS, record.job_id) is not None:
+            return  # recorded before: idempotent by job id
+        doc = job_to_doc(
+            record,
+            scenario_id=scenario_id,
+            retain_until=str((sandbox or {}).get("retain_logs_until", "")),
+        )
+        await save_record(
+            ctx, JOBS, doc, events, actor=actor, subject=record.sandbox_id, previous=None
+        )
+        await aggregate.audit(
+            ctx, actor, "job." + record.status.value, record.sandbox_id, record.audit_detail()
         )

@@ -25,8 +25,9 @@ from contracts.events import (
     StagedColumn,
     StagedItem,
 )
+from libs import aggregate
 from libs.outbox import to_message
-from libs.store.port import Document, DuplicateDocument, StoreUnavailable
+from libs.store.port import Document, StoreUnavailable
 from services.sandbox_broker.commands.sandboxes import SandboxService
 from services.sandbox_broker.domain.admission import Purpose, admit
 from services.sandbox_broker.domain.per_unit import per_unit_read
@@ -38,7 +39,7 @@ from services.sandbox_broker.domain.staging import (
     content_sha256,
     plain_rows,
 )
-from services.sandbox_broker.repository import EXPORTS, SANDBOXES, sandbox_from_doc, upsert
+from services.sandbox_broker.repository import EXPORTS, SANDBOXES, sandbox_from_doc
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class ExportStager:
             event_id=uuid.UUID(doc["event_id"]),
         )
         await self.ctx.bus.publish(to_message({"envelope": to_builtins(wrapped), "headers": {}}))
-        await upsert(
+        await aggregate.project(
             self.ctx.store, EXPORTS, request.export_id, lambda d: {**(d or doc), "published": True}
         )
 
@@ -101,25 +102,23 @@ class ExportStager:
             )
         else:
             doc.update(status="unavailable", reason=event.reason, rule=event.rule)
-        try:
-            saved = await self.ctx.store.insert(EXPORTS, doc)
-        except DuplicateDocument:
+        written = await aggregate.project(
+            self.ctx.store, EXPORTS, request.export_id, lambda found: None if found else doc
+        )
+        if written is None:  # a concurrent delivery recorded it first
             found = await self.ctx.store.get(EXPORTS, request.export_id)
-            if found is None:  # inserted by a concurrent delivery, then gone: no store does that
-                raise NotFound(f"export {request.export_id} vanished while staging") from None
+            if found is None:
+                raise NotFound(f"export {request.export_id} vanished while staging")
             return found
-        await self.ctx.audit.append(
-            actor={
-                "org_id": SYSTEM_ACTOR.org_id,
-                "user_id": SYSTEM_ACTOR.user_id,
-                "role": "system",
-            },
-            action="export." + doc["status"],
-            subject=request.sandbox_id,
-            detail={k: v for k, v in doc.items() if k not in ("_id", "published")}
+        await aggregate.audit(
+            self.ctx,
+            SYSTEM_ACTOR,
+            "export." + doc["status"],
+            request.sandbox_id,
+            {k: v for k, v in doc.items() if k not in ("_id", "published")}
             | {"export_id": request.export_id},
         )
-        return saved
+        return written
 
     @staticmethod
     def _unavailable(request: ExportRequested, reason: str, rule: str) -> ExportUnavailable:

@@ -17,22 +17,23 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from contracts.envelope import new_envelope
 from contracts.errors import Conflict, DomainError, NotFound
 from contracts.events import ImportDecided, ImportRequested
+from contracts.machine import transition
+from libs import aggregate
 from libs.auth.principal import Principal
-from libs.outbox import stage
-from libs.store.port import Document, VersionConflict
-from services.sandbox_broker.commands.sandboxes import OVERSEERS, SandboxService, audit_actor
+from libs.store.port import Document
+from services.sandbox_broker.commands.sandboxes import OVERSEERS, SandboxService
 from services.sandbox_broker.domain.admission import Purpose, admit
 from services.sandbox_broker.domain.imports import (
+    TRANSITIONS,
+    ImportOutcome,
     ImportState,
     check_decider,
     check_table_name,
     inspect_file,
-    transition,
 )
-from services.sandbox_broker.repository import IMPORTS, SANDBOXES, sandbox_from_doc
+from services.sandbox_broker.repository import IMPORTS, SANDBOXES, sandbox_from_doc, save_record
 
 
 def _keep(path: Path, content: bytes) -> None:
@@ -105,20 +106,21 @@ class Imports:
             rows=rows,
             content_sha256=digest,
         )
-        envelope = new_envelope(
-            event,
-            region=self.ctx.region,
+        saved = await save_record(
+            self.ctx,
+            IMPORTS,
+            doc,
+            [event],
             actor=principal.actor(),
             subject=sandbox_id,
-            occurred_at=now,
+            previous=None,
         )
-        saved = await self.ctx.store.insert(IMPORTS, stage(doc, [envelope]))
-        self.ctx.notify_outbox()
-        await self.ctx.audit.append(
-            actor=audit_actor(principal.actor()),
-            action="import.request",
-            subject=sandbox_id,
-            detail={"import_id": import_id, "table": table, "sha256": digest, "rows": rows},
+        await aggregate.audit(
+            self.ctx,
+            principal.actor(),
+            "import.request",
+            sandbox_id,
+            {"import_id": import_id, "table": table, "sha256": digest, "rows": rows},
         )
         return saved
 
@@ -160,22 +162,20 @@ class Imports:
             raise Conflict(f"import {import_id} was already decided ({state.value})", rule="SBX-4")
         if not approve and not reason.strip():
             raise DomainError("a rejection states its reason", rule="SBX-4", field="reason")
-        outcome, why = "rejected", reason
+        outcome, why = ImportOutcome.REJECTED, reason
         extra: dict[str, Any] = {}
         if approve:
             execution = await self.service.executor.load_import(
                 doc["sandbox_id"], import_id, doc["table"], doc["file_format"], Path(doc["file"])
             )
             if execution.status == "succeeded":
-                outcome = "loaded"
+                outcome = ImportOutcome.LOADED
                 extra = {"rows": execution.rows_out, "columns": [c for c, _ in execution.columns]}
             else:
                 outcome, why = (
-                    "failed",
+                    ImportOutcome.FAILED,
                     f"approved, but the file could not be loaded: {execution.error}",
                 )
-        new_state = transition(state, outcome)
-        now = self.ctx.clock.now()
         event = ImportDecided(
             import_id=import_id,
             sandbox_id=doc["sandbox_id"],
@@ -183,31 +183,40 @@ class Imports:
             reviewer_user_id=principal.user_id,
             reason=why,
         )
-        envelope = new_envelope(
-            event,
-            region=self.ctx.region,
-            actor=principal.actor(),
-            subject=doc["sandbox_id"],
-            occurred_at=now,
-        )
-        new = {
-            **doc,
-            **extra,
-            "state": new_state.value,
-            "reason": why,
-            "reviewer_user_id": principal.user_id,
-            "decided_at": now.isoformat(),
-        }
-        try:
-            saved = await self.ctx.store.replace(IMPORTS, stage(new, [envelope]), doc["_version"])
-        except VersionConflict:
-            raise Conflict(f"import {import_id} was decided concurrently", rule="SBX-4") from None
+
+        async def write() -> Document:
+            """Decided once (SBX-4): a decision written meanwhile wins, this one is refused."""
+            current = await self.ctx.store.get(IMPORTS, import_id)
+            if current is None:
+                raise NotFound(f"there is no import {import_id}")
+            decided = transition(
+                "import", TRANSITIONS, ImportState(current["state"]), outcome, rule="SBX-4"
+            )
+            new = {
+                **current,
+                **extra,
+                "state": decided.value,
+                "reason": why,
+                "reviewer_user_id": principal.user_id,
+                "decided_at": self.ctx.clock.now().isoformat(),
+            }
+            return await save_record(
+                self.ctx,
+                IMPORTS,
+                new,
+                [event],
+                actor=principal.actor(),
+                subject=current["sandbox_id"],
+                previous=current,
+            )
+
+        saved = await aggregate.retrying(write)
         await asyncio.to_thread(Path(doc["file"]).unlink, missing_ok=True)
-        self.ctx.notify_outbox()
-        await self.ctx.audit.append(
-            actor=audit_actor(principal.actor()),
-            action="import.decide",
-            subject=doc["sandbox_id"],
-            detail={"import_id": import_id, "state": new_state.value, "reason": why},
+        await aggregate.audit(
+            self.ctx,
+            principal.actor(),
+            "import.decide",
+            doc["sandbox_id"],
+            {"import_id": import_id, "state": saved["state"], "reason": why},
         )
         return saved

@@ -16,14 +16,13 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, new_envelope
+from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import (
     Event,
     GrantIssued,
-    Payload,
     ResourceChanged,
     ResourceNegativeListed,
     ResourceRegistered,
@@ -34,10 +33,10 @@ from contracts.events import (
     SandboxReinstated,
     SandboxSuspended,
 )
+from libs import aggregate
 from libs.auth.principal import Principal
-from libs.outbox import stage
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
+from libs.store.port import Document, DuplicateDocument
 from services.sandbox_broker.commands.broker import JobResult, SandboxBroker
 from services.sandbox_broker.domain.job import Caller
 from services.sandbox_broker.domain.plan import (
@@ -60,12 +59,10 @@ from services.sandbox_broker.repository import (
     plan_to_doc,
     sandbox_from_doc,
     schema_from_doc,
-    upsert,
 )
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 8
 LIVE = (
     SandboxState.PROVISIONING.value,
     SandboxState.READY.value,
@@ -76,8 +73,8 @@ OVERSEERS = frozenset({"operator", "bureau", "supervisor"})
 """Roles that see every sandbox and every job record (有记录、可审查, SBX-5)."""
 
 
-def audit_actor(actor: Actor) -> dict[str, str]:
-    return {"org_id": actor.org_id, "user_id": actor.user_id, "role": actor.role.value}
+class _Unchanged(Exception):
+    """A decision that changes nothing: no write, no audit entry."""
 
 
 class ExecutorUnavailable(DomainError):
@@ -172,7 +169,7 @@ class SandboxService:
                     "withheld": sorted(set(withheld) | set(base.get("withheld", []))),
                 }
 
-            await upsert(store, SCHEMAS, event.resource_id, registered)
+            await aggregate.project(store, SCHEMAS, event.resource_id, registered)
         elif isinstance(event, ResourceNegativeListed):
 
             def listed(doc: Document | None) -> Document:
@@ -183,12 +180,12 @@ class SandboxService:
                 return {**doc, "withheld": sorted({*doc.get("withheld", []), event.item_name})}
 
             if await store.get(SCHEMAS, event.resource_id) is not None:
-                await upsert(store, SCHEMAS, event.resource_id, listed)
+                await aggregate.project(store, SCHEMAS, event.resource_id, listed)
         elif (
             isinstance(event, ResourceWithdrawn)
             and await store.get(SCHEMAS, event.resource_id) is not None
         ):
-            await upsert(
+            await aggregate.project(
                 store, SCHEMAS, event.resource_id, lambda d: {**(d or {}), "withdrawn": True}
             )
 
@@ -234,45 +231,34 @@ class SandboxService:
         action: str,
         cause: Envelope | None = None,
     ) -> Document | None:
-        """Read, decide, write state and events at the version read (retried), audit.
-        ``decide`` returns ``None`` when there is nothing to change."""
-        for _ in range(ATTEMPTS):
-            doc = await self.get(sandbox_id)
-            decided = decide(doc)
-            if decided is None:
-                return None
-            new, events = decided
-            now = self.ctx.clock.now()
-            envelopes = [
-                new_envelope(
-                    cast(Payload, e),
-                    region=self.ctx.region,
-                    actor=actor,
-                    subject=sandbox_id,
-                    occurred_at=now,
-                    causation=cause,
-                )
-                for e in events
-            ]
-            try:
-                saved = await self.ctx.store.replace(
-                    SANDBOXES, stage(new, envelopes), doc["_version"]
-                )
-            except VersionConflict:
-                continue
-            self.ctx.notify_outbox()
-            await self.ctx.audit.append(
-                actor=audit_actor(actor),
+        """Through ``libs.aggregate``: read, decide, write state and events at the version
+        read (retried), audit. ``decide`` returns ``None`` when there is nothing to change:
+        then nothing is written or audited and ``None`` is returned."""
+
+        def decided(doc: Document | None) -> tuple[Document, list[Event]]:
+            if doc is None:
+                raise NotFound(f"there is no sandbox {sandbox_id}")
+            outcome = decide(doc)
+            if outcome is None:
+                raise _Unchanged
+            return outcome
+
+        try:
+            return await aggregate.upsert(
+                self.ctx,
+                SANDBOXES,
+                sandbox_id,
+                decided,
+                actor=actor,
                 action=action,
-                subject=sandbox_id,
-                detail={
-                    "events": [e.__struct_config__.tag for e in events],
-                    "state": new["state"],
-                    "reason": new.get("closed_reason") or new.get("failure_reason", ""),
+                detail=lambda saved: {
+                    "state": saved["state"],
+                    "reason": saved.get("closed_reason") or saved.get("failure_reason", ""),
                 },
+                causation=cause,
             )
-            return saved
-        raise VersionConflict(SANDBOXES, sandbox_id, -1)
+        except _Unchanged:
+            return None
 
     async def provision_grant(self, grant: GrantIssued, cause: Envelope) -> None:
         """A grant was issued: its development and production sandboxes (DESIGN §8)."""
@@ -468,7 +454,7 @@ class SandboxService:
             for collection in (JOBS, IMPORTS):
                 for record in await self.ctx.store.find(collection, {"sandbox_id": sandbox_id}):
                     if not record.get("retain_until"):
-                        await upsert(
+                        await aggregate.project(
                             self.ctx.store,
                             collection,
                             record["_id"],
@@ -503,15 +489,13 @@ class SandboxService:
                     continue
                 # the store port has no delete: the record's content goes, a tombstone
                 # saying when it was purged stays (with any event still to be relayed)
-                await upsert(
+                await aggregate.project(
                     self.ctx.store,
                     collection,
                     record["_id"],
-                    lambda d: {
-                        **{k: v for k, v in (d or {}).items() if k == "_outbox"},
-                        "sandbox_id": sandbox_id,
-                        "purged_at": now,
-                    },
+                    lambda d: aggregate.keep_pending(
+                        {"sandbox_id": sandbox_id, "purged_at": now}, d
+                    ),
                 )
             removed[collection] = len(records)
         if self._executor is not None:

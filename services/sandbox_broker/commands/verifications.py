@@ -19,17 +19,16 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from contracts.envelope import new_envelope
 from contracts.errors import Conflict, DomainError, NotFound
 from contracts.events import ProductReleased, ProductWithdrawn, UsageMetered
+from libs import aggregate
 from libs.auth.principal import Principal
-from libs.outbox import stage
 from libs.store.port import Document
 from services.sandbox_broker.commands.sandboxes import SandboxService
 from services.sandbox_broker.domain.masking import Method, grant_token_key, tokenize
 from services.sandbox_broker.domain.sandbox import SandboxState
 from services.sandbox_broker.ports import AnswerIndex
-from services.sandbox_broker.repository import PRODUCTS, SANDBOXES, USAGE, upsert
+from services.sandbox_broker.repository import PRODUCTS, SANDBOXES, USAGE, save_record
 
 NOT_FOUND = "not_found"
 
@@ -88,14 +87,14 @@ class Verifications:
         except DomainError as exc:
             doc.update(reason=exc.detail)
         self.forget(released.product_id)
-        await upsert(self.ctx.store, PRODUCTS, released.product_id, lambda _: doc)
+        await aggregate.project(self.ctx.store, PRODUCTS, released.product_id, lambda _: doc)
 
     async def withdraw(self, withdrawn: ProductWithdrawn) -> None:
         """A product was withdrawn: it answers no more, naming the rule (AUTH-7)."""
         if await self.ctx.store.get(PRODUCTS, withdrawn.product_id) is None:
             return
         self.forget(withdrawn.product_id)
-        await upsert(
+        await aggregate.project(
             self.ctx.store,
             PRODUCTS,
             withdrawn.product_id,
@@ -196,23 +195,22 @@ class Verifications:
             product_id=product.product_id,
             scenario_id=product.scenario_id,
         )
-        now = self.ctx.clock.now()
-        envelope = new_envelope(
-            event,
-            region=self.ctx.region,
-            actor=principal.actor(),
-            subject=product.product_id,
-            occurred_at=now,
-        )
         doc: Document = {
             "_id": usage_id,
             "unit": "call",
             "product_id": product.product_id,
             "customer_org_id": principal.org_id,
-            "at": now.isoformat(),
+            "at": self.ctx.clock.now().isoformat(),
         }
-        await self.ctx.store.insert(USAGE, stage(doc, [envelope]))
-        self.ctx.notify_outbox()
+        await save_record(
+            self.ctx,
+            USAGE,
+            doc,
+            [event],
+            actor=principal.actor(),
+            subject=product.product_id,
+            previous=None,
+        )
 
 
 def _tokenized(sandbox: Document | None, key_column: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from contracts.errors import IllegalTransition
+from contracts.machine import transition
 from services.sandbox_broker.domain.plan import Environment
 
 
@@ -48,13 +48,6 @@ TRANSITIONS: dict[SandboxState, dict[SandboxEvent, SandboxState]] = {
 TERMINAL: frozenset[SandboxState] = frozenset({S.DELETED})
 
 
-def transition(state: SandboxState, event: SandboxEvent) -> SandboxState:
-    try:
-        return TRANSITIONS[state][event]
-    except KeyError:
-        raise IllegalTransition("sandbox", state.value, event.value, rule="SBX-7") from None
-
-
 @dataclass(frozen=True, slots=True)
 class Sandbox:
     sandbox_id: str
@@ -68,7 +61,9 @@ class Sandbox:
     suspended_reason: str = ""
 
     def evolve(self, event: SandboxEvent, *, reason: str = "") -> Sandbox:
-        changed = replace(self, state=transition(self.state, event))
+        changed = replace(
+            self, state=transition("sandbox", TRANSITIONS, self.state, event, rule="SBX-7")
+        )
         if event is SandboxEvent.CLOSED:
             changed = replace(changed, closed_reason=reason)
         elif event is SandboxEvent.SUSPENDED:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from contracts.errors import DomainError, IllegalTransition
+from contracts.machine import transition
 from services.sandbox_broker.domain.imports import (
     MAX_IMPORT_BYTES,
+    TRANSITIONS,
+    ImportOutcome,
     ImportState,
     check_table_name,
     inspect_file,
-    transition,
 )
 
 
@@ -56,11 +58,15 @@ def test_SBX_4_an_import_never_shadows_a_sandbox_table_or_an_output(table: str) 
 
 
 def test_SBX_4_only_a_pending_import_is_decided() -> None:
-    assert transition(ImportState.PENDING, "loaded") is ImportState.LOADED
-    assert transition(ImportState.PENDING, "rejected") is ImportState.REJECTED
+    def decide(state: ImportState, outcome: ImportOutcome) -> ImportState:
+        return transition("import", TRANSITIONS, state, outcome, rule="SBX-4")
+
+    assert decide(ImportState.PENDING, ImportOutcome.LOADED) is ImportState.LOADED
+    assert decide(ImportState.PENDING, ImportOutcome.REJECTED) is ImportState.REJECTED
     for state in (ImportState.LOADED, ImportState.REJECTED, ImportState.FAILED):
-        with pytest.raises(IllegalTransition):
-            transition(state, "loaded")
+        with pytest.raises(IllegalTransition) as caught:
+            decide(state, ImportOutcome.LOADED)
+        assert caught.value.rule == "SBX-4"
 
 
 def test_SBX_4_only_the_operator_holding_the_grants_authorization_decides_an_import() -> None:

@@ -7,12 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.errors import IllegalTransition
+from contracts.machine import transition
 from services.sandbox_broker.domain.sandbox import (
     TERMINAL,
     TRANSITIONS,
     SandboxEvent,
     SandboxState,
-    transition,
 )
 from tests.unit.services.sandbox_broker.factories import sandbox_factory
 
@@ -45,10 +45,10 @@ def test_SBX_7_every_sequence_of_events_follows_the_table(events: list[SandboxEv
     for event in events:
         allowed = TRANSITIONS.get(state, {})
         if event in allowed:
-            state = transition(state, event)
+            state = transition("sandbox", TRANSITIONS, state, event, rule="SBX-7")
             assert state is allowed[event]
         else:
             with pytest.raises(IllegalTransition):
-                transition(state, event)
+                transition("sandbox", TRANSITIONS, state, event, rule="SBX-7")
         if state in TERMINAL:
             assert not TRANSITIONS.get(state), "a terminal state has no way out"
