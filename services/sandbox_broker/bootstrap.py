@@ -30,8 +30,7 @@ from services.sandbox_broker.adapters.sources import (
     load_source_map,
 )
 from services.sandbox_broker.adapters.sql_guard import DuckDBSqlGuard
-from services.sandbox_broker.api import imports as imports_api
-from services.sandbox_broker.api import sandboxes, verifications
+from services.sandbox_broker.api import router
 from services.sandbox_broker.commands import ExportStager, Imports, SandboxService, Verifications
 from services.sandbox_broker.commands.expiry_sweep import expiry_sweeper
 from services.sandbox_broker.handlers import handlers
@@ -95,11 +94,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
         ctx,
         "sandbox-broker — 授权运营空间",
-        [
-            sandboxes.controller(service),
-            imports_api.controller(imports),
-            verifications.controller(verifier),
-        ],
+        [router(service, imports, verifier)],
         description=(
             "Sandboxes (授权运营空间) with masked dataset mounts, guarded and recorded jobs, "
             "own-data imports, export staging, verification calls (核验), closing and "

@@ -222,6 +222,25 @@ class SandboxService:
         )
         return await self.ctx.store.find(SANDBOXES, where, sort=[("_id", 1)])
 
+    async def job_records(self, principal: Principal, sandbox_id: str) -> list[Document]:
+        """The sandbox's job records in submission order (SBX-5), for those who may read
+        the sandbox; a record purged after its retention (AUTH-7) is a tombstone, not a job."""
+        await self.readable(principal, sandbox_id)
+        docs = await self.ctx.store.find(
+            JOBS, {"sandbox_id": sandbox_id}, sort=[("submitted_at", 1)]
+        )
+        return [d for d in docs if not d.get("purged_at")]
+
+    async def outputs(self, principal: Principal, sandbox_id: str) -> list[Document]:
+        """The latest job record writing each output still inside the sandbox, by output
+        name (names, columns and row counts are shown, never contents: 可用不可见)."""
+        await self.readable(principal, sandbox_id)
+        docs = await self.ctx.store.find(
+            JOBS, {"sandbox_id": sandbox_id, "status": "succeeded"}, sort=[("finished_at", 1)]
+        )
+        latest = {d["output_table"]: d for d in docs if d["output_table"]}
+        return [latest[name] for name in sorted(latest)]
+
     async def _update(
         self,
         sandbox_id: str,
