@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
@@ -39,7 +40,7 @@ class ImportController(Controller):
         sandbox_id: FromPath[str],
         table: Annotated[str, QueryParameter(min_length=1, max_length=63)],
         format: Annotated[Literal["csv", "parquet"], QueryParameter()],
-        imports: Imports,
+        imports: NamedDependency[Imports],
     ) -> ImportView:
         content = await request.body()
         doc = await imports.request(principal_of(request), sandbox_id, table, format, content)
@@ -51,7 +52,7 @@ class ImportController(Controller):
         summary="Import requests (own, or all for the operator and overseers)",
     )
     async def list_imports(
-        self, request: Request[Any, Any, Any], imports: Imports
+        self, request: Request[Any, Any, Any], imports: NamedDependency[Imports]
     ) -> list[ImportView]:
         return [import_view(d) for d in await imports.listed(principal_of(request))]
 
@@ -66,7 +67,7 @@ class ImportController(Controller):
         request: Request[Any, Any, Any],
         import_id: FromPath[str],
         data: JSONBody[DecisionBody],
-        imports: Imports,
+        imports: NamedDependency[Imports],
     ) -> ImportView:
         doc = await imports.decide(
             principal_of(request), import_id, approve=data.approve, reason=data.reason

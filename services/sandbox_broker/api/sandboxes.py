@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contracts.envelope import Role
@@ -45,13 +46,16 @@ class SandboxController(Controller):
 
     @get("/sandboxes", guards=[roles(*READERS)], summary="Sandboxes (own, or all for overseers)")
     async def list_sandboxes(
-        self, request: Request[Any, Any, Any], service: SandboxService
+        self, request: Request[Any, Any, Any], service: NamedDependency[SandboxService]
     ) -> list[SandboxView]:
         return [sandbox_view(d) for d in await service.listed(principal_of(request))]
 
     @get("/sandboxes/{sandbox_id:str}", guards=[roles(*READERS)], summary="One sandbox")
     async def read(
-        self, request: Request[Any, Any, Any], sandbox_id: FromPath[str], service: SandboxService
+        self,
+        request: Request[Any, Any, Any],
+        sandbox_id: FromPath[str],
+        service: NamedDependency[SandboxService],
     ) -> SandboxView:
         return sandbox_view(await service.readable(principal_of(request), sandbox_id))
 
@@ -74,7 +78,7 @@ class SandboxController(Controller):
         request: Request[Any, Any, Any],
         sandbox_id: FromPath[str],
         data: JSONBody[JobBody],
-        service: SandboxService,
+        service: NamedDependency[SandboxService],
     ) -> JobView:
         result = await service.submit_job(principal_of(request), sandbox_id, data.sql)
         return job_view(result.record, result.preview)
@@ -85,7 +89,10 @@ class SandboxController(Controller):
         summary="Job records (SBX-5)",
     )
     async def jobs(
-        self, request: Request[Any, Any, Any], sandbox_id: FromPath[str], service: SandboxService
+        self,
+        request: Request[Any, Any, Any],
+        sandbox_id: FromPath[str],
+        service: NamedDependency[SandboxService],
     ) -> list[JobView]:
         return [
             job_doc_view(d) for d in await service.job_records(principal_of(request), sandbox_id)
@@ -97,7 +104,10 @@ class SandboxController(Controller):
         summary="Outputs kept inside: names, columns and row counts, never contents",
     )
     async def outputs(
-        self, request: Request[Any, Any, Any], sandbox_id: FromPath[str], service: SandboxService
+        self,
+        request: Request[Any, Any, Any],
+        sandbox_id: FromPath[str],
+        service: NamedDependency[SandboxService],
     ) -> list[OutputView]:
         return [
             OutputView(
@@ -116,7 +126,9 @@ class SandboxController(Controller):
         status_code=200,
         summary="Close every sandbox whose grant expired (SBX-7)",
     )
-    async def sweep(self, request: Request[Any, Any, Any], service: SandboxService) -> SweepView:
+    async def sweep(
+        self, request: Request[Any, Any, Any], service: NamedDependency[SandboxService]
+    ) -> SweepView:
         actor = principal_of(request).actor()
         return SweepView(closed=await service.sweep_expired(actor))
 
@@ -133,7 +145,10 @@ class SandboxController(Controller):
         ),
     )
     async def purge(
-        self, request: Request[Any, Any, Any], sandbox_id: FromPath[str], service: SandboxService
+        self,
+        request: Request[Any, Any, Any],
+        sandbox_id: FromPath[str],
+        service: NamedDependency[SandboxService],
     ) -> PurgeView:
         actor = principal_of(request).actor()
         removed = await service.purge_logs(sandbox_id, actor)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contracts.envelope import Role
@@ -42,7 +43,7 @@ class VerificationController(Controller):
         request: Request[Any, Any, Any],
         product_id: FromPath[str],
         data: JSONBody[VerificationBody],
-        verifications: Verifications,
+        verifications: NamedDependency[Verifications],
     ) -> VerificationAnswer:
         answer = await verifications.verify(principal_of(request), product_id, data.key)
         return VerificationAnswer(product_id=product_id, answer=answer)
