@@ -9,15 +9,10 @@ it; only ``SandboxService.purge_logs`` deletes them, and only after that instant
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import Actor
-from contracts.events import DataItem, Event
-from libs.aggregate import envelopes, keep_pending
-from libs.outbox import stage
-from libs.service import ServiceContext
+from contracts.events import DataItem
 from libs.store.port import Document
 from services.sandbox_broker.domain.job import Caller, JobRecord, JobStatus
 from services.sandbox_broker.domain.plan import Environment, ResourceSchema, SandboxPlan
@@ -52,33 +47,6 @@ def items_to_doc(items: list[DataItem]) -> list[dict[str, Any]]:
         {"name": i.name, "type": i.type, "grade": i.grade, "description": i.description}
         for i in items
     ]
-
-
-async def save_record(
-    ctx: ServiceContext,
-    collection: str,
-    doc: Document,
-    events: Sequence[Event],
-    *,
-    actor: Actor,
-    subject: str,
-    previous: Document | None,
-) -> Document:
-    """Write a record that belongs to another subject — a job or an import of a sandbox, a
-    metered call of a product — with its events published under that subject, so that
-    one sandbox's events keep their order on one partition. It is ``libs.aggregate.save``
-    (pending events kept, written at the version read, the relay woken) with the events'
-    subject named instead of taken from the record's own id."""
-    staged = stage(
-        keep_pending(doc, previous), envelopes(ctx, events, actor=actor, subject=subject)
-    )
-    if previous is None:
-        saved = await ctx.store.insert(collection, staged)
-    else:
-        saved = await ctx.store.replace(collection, staged, int(previous["_version"]))
-    if events:
-        ctx.notify_outbox()
-    return saved
 
 
 # -- sandboxes ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from contracts.events import Event, UsageMetered
 from libs import aggregate
 from libs.service import ServiceContext
 from services.sandbox_broker.domain.job import JobRecord, JobStatus
-from services.sandbox_broker.repository import JOBS, SANDBOXES, job_to_doc, save_record
+from services.sandbox_broker.repository import JOBS, SANDBOXES, job_to_doc
 
 
 def caller_actor(record: JobRecord) -> Actor:
@@ -58,9 +58,9 @@ class StoreJobLog:
             scenario_id=scenario_id,
             retain_until=str((sandbox or {}).get("retain_logs_until", "")),
         )
-        await save_record(
-            ctx, JOBS, doc, events, actor=actor, subject=record.sandbox_id, previous=None
-        )
+        # published under the sandbox, so one sandbox's events keep their order
+        staged = [(record.sandbox_id, e) for e in events]
+        await aggregate.save(ctx, JOBS, doc, staged, actor=actor, previous=None)
         await aggregate.audit(
             ctx, actor, "job." + record.status.value, record.sandbox_id, record.audit_detail()
         )

@@ -33,7 +33,7 @@ from services.sandbox_broker.domain.imports import (
     check_table_name,
     inspect_file,
 )
-from services.sandbox_broker.repository import IMPORTS, SANDBOXES, sandbox_from_doc, save_record
+from services.sandbox_broker.repository import IMPORTS, SANDBOXES, sandbox_from_doc
 
 
 def _keep(path: Path, content: bytes) -> None:
@@ -106,13 +106,12 @@ class Imports:
             rows=rows,
             content_sha256=digest,
         )
-        saved = await save_record(
+        saved = await aggregate.save(
             self.ctx,
             IMPORTS,
             doc,
-            [event],
+            [(sandbox_id, event)],  # under the sandbox: its events keep their order
             actor=principal.actor(),
-            subject=sandbox_id,
             previous=None,
         )
         await aggregate.audit(
@@ -200,13 +199,12 @@ class Imports:
                 "reviewer_user_id": principal.user_id,
                 "decided_at": self.ctx.clock.now().isoformat(),
             }
-            return await save_record(
+            return await aggregate.save(
                 self.ctx,
                 IMPORTS,
                 new,
-                [event],
+                [(str(current["sandbox_id"]), event)],
                 actor=principal.actor(),
-                subject=current["sandbox_id"],
                 previous=current,
             )
 

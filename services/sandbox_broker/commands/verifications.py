@@ -28,7 +28,7 @@ from services.sandbox_broker.commands.sandboxes import SandboxService
 from services.sandbox_broker.domain.masking import Method, grant_token_key, tokenize
 from services.sandbox_broker.domain.sandbox import SandboxState
 from services.sandbox_broker.ports import AnswerIndex
-from services.sandbox_broker.repository import PRODUCTS, SANDBOXES, USAGE, save_record
+from services.sandbox_broker.repository import PRODUCTS, SANDBOXES, USAGE
 
 NOT_FOUND = "not_found"
 
@@ -202,13 +202,12 @@ class Verifications:
             "customer_org_id": principal.org_id,
             "at": self.ctx.clock.now().isoformat(),
         }
-        await save_record(
+        await aggregate.save(
             self.ctx,
             USAGE,
             doc,
-            [event],
+            [(product.product_id, event)],  # keyed by the product, as metered calls were
             actor=principal.actor(),
-            subject=product.product_id,
             previous=None,
         )
 

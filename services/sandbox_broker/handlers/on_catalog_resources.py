@@ -14,9 +14,9 @@ from contracts.events import (
     ResourceRegistered,
     ResourceWithdrawn,
 )
+from contracts.expect import expect
 from libs.bus.consumer import EnvelopeHandler
 from services.sandbox_broker.commands import SandboxService
-from services.sandbox_broker.handlers.payload import UnexpectedPayload
 
 RESOURCE_EVENTS = (
     "resource.registered",
@@ -25,14 +25,12 @@ RESOURCE_EVENTS = (
     "resource.withdrawn",
 )
 
-ResourceEvent = ResourceRegistered | ResourceChanged | ResourceNegativeListed | ResourceWithdrawn
-
 
 def handlers(service: SandboxService) -> Mapping[str, EnvelopeHandler]:
     async def on_resource(envelope: Envelope) -> None:
-        event = envelope.payload
-        if not isinstance(event, ResourceEvent):
-            raise UnexpectedPayload(f"{envelope.type} is not a resource event")
+        event = expect(
+            envelope, ResourceRegistered, ResourceChanged, ResourceNegativeListed, ResourceWithdrawn
+        )
         await service.keep_schema(event)
         items: frozenset[str] | None
         if isinstance(event, ResourceNegativeListed):

@@ -15,14 +15,14 @@ from contracts.events import (
     AgreementSuspended,
     AgreementTerminated,
 )
+from contracts.expect import expect
 from libs.bus.consumer import EnvelopeHandler
 from services.sandbox_broker.commands import SandboxService
-from services.sandbox_broker.handlers.payload import payload_of
 
 
 def handlers(service: SandboxService) -> Mapping[str, EnvelopeHandler]:
     async def on_agreement_suspended(envelope: Envelope) -> None:
-        event = payload_of(envelope, AgreementSuspended)
+        event = expect(envelope, AgreementSuspended)
         reason = (
             f"operator agreement {event.agreement_id} suspended pending correction by "
             f"{event.correction_due.isoformat()} (AUTH-6): {event.reason}"
@@ -30,7 +30,7 @@ def handlers(service: SandboxService) -> Mapping[str, EnvelopeHandler]:
         await service.suspend_operator(event.operator_org_id, reason, cause=envelope)
 
     async def on_agreement_reinstated(envelope: Envelope) -> None:
-        event = payload_of(envelope, AgreementReinstated)
+        event = expect(envelope, AgreementReinstated)
         reason = f"operator agreement {event.agreement_id} reinstated, correction accepted"
         await service.reinstate_operator(event.operator_org_id, reason, cause=envelope)
 
@@ -39,11 +39,11 @@ def handlers(service: SandboxService) -> Mapping[str, EnvelopeHandler]:
         await service.close_operator(operator_org_id, reason, delete=True, cause=envelope)
 
     async def on_agreement_terminated(envelope: Envelope) -> None:
-        event = payload_of(envelope, AgreementTerminated)
+        event = expect(envelope, AgreementTerminated)
         await exit_(envelope, event.agreement_id, event.operator_org_id, event.reason)
 
     async def on_agreement_expired(envelope: Envelope) -> None:
-        event = payload_of(envelope, AgreementExpired)
+        event = expect(envelope, AgreementExpired)
         await exit_(envelope, event.agreement_id, event.operator_org_id, "term ended")
 
     return {

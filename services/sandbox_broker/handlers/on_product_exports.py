@@ -7,13 +7,13 @@ from collections.abc import Mapping
 
 from contracts.envelope import Envelope
 from contracts.events import ExportRequested
+from contracts.expect import expect
 from libs.bus.consumer import EnvelopeHandler
 from services.sandbox_broker.commands import ExportStager
-from services.sandbox_broker.handlers.payload import payload_of
 
 
 def handlers(stager: ExportStager) -> Mapping[str, EnvelopeHandler]:
     async def on_export_requested(envelope: Envelope) -> None:
-        await stager.stage(payload_of(envelope, ExportRequested), envelope)
+        await stager.stage(expect(envelope, ExportRequested), envelope)
 
     return {"export.requested": on_export_requested}

@@ -7,16 +7,16 @@ from collections.abc import Mapping
 
 from contracts.envelope import Envelope
 from contracts.events import ProductReleased, ProductWithdrawn
+from contracts.expect import expect
 from libs.bus.consumer import EnvelopeHandler
 from services.sandbox_broker.commands import Verifications
-from services.sandbox_broker.handlers.payload import payload_of
 
 
 def handlers(verifications: Verifications) -> Mapping[str, EnvelopeHandler]:
     async def on_product_released(envelope: Envelope) -> None:
-        await verifications.release(payload_of(envelope, ProductReleased))
+        await verifications.release(expect(envelope, ProductReleased))
 
     async def on_product_withdrawn(envelope: Envelope) -> None:
-        await verifications.withdraw(payload_of(envelope, ProductWithdrawn))
+        await verifications.withdraw(expect(envelope, ProductWithdrawn))
 
     return {"product.released": on_product_released, "product.withdrawn": on_product_withdrawn}

@@ -7,17 +7,17 @@ from collections.abc import Mapping
 
 from contracts.envelope import Envelope
 from contracts.events import GrantIssued, GrantRevoked
+from contracts.expect import expect
 from libs.bus.consumer import EnvelopeHandler
 from services.sandbox_broker.commands import SandboxService
-from services.sandbox_broker.handlers.payload import payload_of
 
 
 def handlers(service: SandboxService) -> Mapping[str, EnvelopeHandler]:
     async def on_grant_issued(envelope: Envelope) -> None:
-        await service.provision_grant(payload_of(envelope, GrantIssued), envelope)
+        await service.provision_grant(expect(envelope, GrantIssued), envelope)
 
     async def on_grant_revoked(envelope: Envelope) -> None:
-        event = payload_of(envelope, GrantRevoked)
+        event = expect(envelope, GrantRevoked)
         reason = f"grant revoked: {event.reason}"
         await service.close_grant(event.grant_id, reason, delete=False, cause=envelope)
 
