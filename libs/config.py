@@ -47,6 +47,9 @@ class Settings:
     vault_agent_proxy: bool = False
     vault_k8s_mount: str = "kubernetes"
     vault_k8s_token_path: Path = SERVICE_ACCOUNT_TOKEN
+    vault_approle_role_id: str = ""
+    vault_approle_secret_id_path: Path | None = None
+    vault_approle_mount: str = "approle"
     otlp_endpoint: str = ""
     keyring_passphrase: str = ""
     demo: bool = False
@@ -88,6 +91,13 @@ def load(env: Mapping[str, str] | None = None, *, mode: Mode | None = None) -> S
         vault_agent_proxy=env.get("PDO_VAULT_AGENT_PROXY", "") == "1",
         vault_k8s_mount=env.get("PDO_VAULT_K8S_MOUNT", "kubernetes"),
         vault_k8s_token_path=Path(env.get("PDO_VAULT_K8S_TOKEN_PATH", str(SERVICE_ACCOUNT_TOKEN))),
+        vault_approle_role_id=env.get("PDO_VAULT_APPROLE_ROLE_ID", ""),
+        vault_approle_secret_id_path=(
+            Path(env["PDO_VAULT_APPROLE_SECRET_ID_PATH"])
+            if env.get("PDO_VAULT_APPROLE_SECRET_ID_PATH")
+            else None
+        ),
+        vault_approle_mount=env.get("PDO_VAULT_APPROLE_MOUNT", "approle"),
         otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
         keyring_passphrase=env.get("PDO_KEYRING_PASSPHRASE", ""),
         demo=env.get("PDO_DEMO", "1" if chosen == "embedded" else "0") == "1",
@@ -141,10 +151,15 @@ def _check_vault(settings: Settings) -> None:
         )
     if settings.vault_agent_proxy:
         return  # a Vault Agent sidecar signs in and adds its token to every request
-    if not settings.vault_token and not settings.vault_k8s_role:
+    if settings.vault_approle_role_id and settings.vault_approle_secret_id_path is None:
         raise ConfigError(
-            "VAULT_TOKEN or PDO_VAULT_K8S_ROLE (Vault Kubernetes auth) is required in "
-            "distributed mode"
+            "PDO_VAULT_APPROLE_SECRET_ID_PATH (the file holding the AppRole secret id) is "
+            "required with PDO_VAULT_APPROLE_ROLE_ID"
+        )
+    if not (settings.vault_token or settings.vault_k8s_role or settings.vault_approle_role_id):
+        raise ConfigError(
+            "VAULT_TOKEN or PDO_VAULT_K8S_ROLE (Vault Kubernetes auth) or "
+            "PDO_VAULT_APPROLE_ROLE_ID (Vault AppRole) is required in distributed mode"
         )
 
 

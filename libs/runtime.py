@@ -91,6 +91,14 @@ def make_secrets(settings: Settings) -> SecretStore:
     if settings.vault_addr:
         from libs.secrets.vault import VaultSecretStore
 
+        approle = settings.vault_approle_secret_id_path
+        if settings.vault_approle_role_id and approle is not None and not settings.vault_token:
+            return VaultSecretStore.with_approle_auth(
+                settings.vault_addr,
+                role_id=settings.vault_approle_role_id,
+                secret_id_path=approle,
+                mount=settings.vault_approle_mount,
+            )
         if settings.vault_k8s_role and not settings.vault_token:
             return VaultSecretStore.with_kubernetes_auth(
                 settings.vault_addr,

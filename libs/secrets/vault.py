@@ -1,6 +1,8 @@
 """Production secret store on HashiCorp Vault via hvac: KV v2 for service credentials and
 Transit (Ed25519, non-exportable) for signing; blocking hvac calls run in a worker thread.
-It signs in with a static token or with Vault's Kubernetes auth (service-account JWT)."""
+It signs in with a static token, with Vault's Kubernetes auth (service-account JWT), or
+with AppRole (a role id and a secret id read from a file: docker-compose's ``vault-init``
+writes one per service, so no service holds the root token)."""
 
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ class VaultSecretStore:
         self._url: str = str(getattr(client, "url", url))
         self._kv_mount = kv_mount.strip("/")
         self._transit_mount = transit_mount.strip("/")
-        self._login: _KubernetesLogin | None = None
+        self._login: _KubernetesLogin | _AppRoleLogin | None = None
         self._logged_in = False
 
     @classmethod
@@ -84,6 +86,27 @@ class VaultSecretStore:
         read at each login: the kubelet rotates projected tokens."""
         store = cls(client=hvac.Client(url=url), kv_mount=kv_mount, transit_mount=transit_mount)
         store._login = _KubernetesLogin(role=role, jwt_path=jwt_path, mount=mount.strip("/"))
+        return store
+
+    @classmethod
+    def with_approle_auth(
+        cls,
+        url: str,
+        *,
+        role_id: str,
+        secret_id_path: Path,
+        mount: str = "approle",
+        kv_mount: str = "secret",
+        transit_mount: str = "transit",
+    ) -> VaultSecretStore:
+        """A store that signs in with AppRole (``POST /v1/auth/<mount>/login`` with
+        ``role_id`` and ``secret_id``) before its first call, and again once when Vault
+        answers 403. The secret id is read from its file at each login (never from the
+        environment, never logged), so a rotated secret id is picked up."""
+        store = cls(client=hvac.Client(url=url), kv_mount=kv_mount, transit_mount=transit_mount)
+        store._login = _AppRoleLogin(
+            role_id=role_id, secret_id_path=secret_id_path, mount=mount.strip("/")
+        )
         return store
 
     def __repr__(self) -> str:
@@ -225,17 +248,21 @@ class VaultSecretStore:
             await self._sign_in(self._login)  # the token expired or was revoked: once more
             return await asyncio.to_thread(function, **kwargs)
 
-    async def _sign_in(self, login: _KubernetesLogin) -> None:
+    async def _sign_in(self, login: _KubernetesLogin | _AppRoleLogin) -> None:
         self._client.token = None  # a login carries no (expired) token
         self._logged_in = False
+        if isinstance(login, _AppRoleLogin):
+            response = await self._approle_login(login)
+        else:
+            response = await self._kubernetes_login(login)
+        token = _field(_field(response, "auth", dict), "client_token", str)
+        self._client.token = token
+        self._logged_in = True
+
+    async def _kubernetes_login(self, login: _KubernetesLogin) -> Any:
+        jwt = _read_credential(login.jwt_path, "the service-account token")
         try:
-            jwt = login.jwt_path.read_text(encoding="ascii").strip()
-        except OSError as exc:
-            raise VaultAuthError(
-                f"cannot read the service-account token {str(login.jwt_path)!r}: {exc.strerror}"
-            ) from None
-        try:
-            response = await asyncio.to_thread(
+            return await asyncio.to_thread(
                 self._client.auth.kubernetes.login,
                 role=login.role,
                 jwt=jwt,
@@ -245,9 +272,30 @@ class VaultSecretStore:
             raise VaultAuthError(
                 f"Vault refused Kubernetes login for role {login.role!r} at auth/{login.mount}"
             ) from exc
-        token = _field(_field(response, "auth", dict), "client_token", str)
-        self._client.token = token
-        self._logged_in = True
+
+    async def _approle_login(self, login: _AppRoleLogin) -> Any:
+        secret_id = _read_credential(login.secret_id_path, "the AppRole secret id")
+        try:
+            return await asyncio.to_thread(
+                self._client.auth.approle.login,
+                role_id=login.role_id,
+                secret_id=secret_id,
+                use_token=False,
+                mount_point=login.mount,
+            )
+        except (Forbidden, InvalidRequest) as exc:
+            # the role id is an identifier, not a secret: naming it helps the operator
+            raise VaultAuthError(
+                f"Vault refused AppRole login for role id {login.role_id!r} at "
+                f"auth/{login.mount} (secret id from {str(login.secret_id_path)!r})"
+            ) from exc
+
+
+def _read_credential(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError as exc:
+        raise VaultAuthError(f"cannot read {what} {str(path)!r}: {exc.strerror}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +305,16 @@ class _KubernetesLogin:
     mount: str
 
 
+@dataclass(frozen=True, slots=True)
+class _AppRoleLogin:
+    role_id: str
+    secret_id_path: Path
+    mount: str
+
+
 class VaultAuthError(RuntimeError):
-    """Vault refused to sign this process in (wrong role, audience or service account)."""
+    """Vault refused to sign this process in (wrong role, audience, service account or
+    AppRole secret id), or its credential file cannot be read."""
 
 
 def _check_key_name(name: str) -> None:

@@ -220,8 +220,8 @@ async def test_keys_are_not_exportable(harness: Harness) -> None:
     for key in await harness.store.public_keys(KEY):
         assert "PRIVATE" not in key.public_key_pem
     surface = {name for name in dir(harness.store) if not name.startswith("_")}
-    # nothing that could hand out a key (with_kubernetes_auth is a constructor)
-    assert surface - PORT_METHODS <= {"unlock", "path", "with_kubernetes_auth"}
+    # nothing that could hand out a key (with_kubernetes_auth, with_approle_auth: constructors)
+    assert surface - PORT_METHODS <= {"unlock", "path", "with_kubernetes_auth", "with_approle_auth"}
     if harness.kind == "vault":
         [created] = harness.sent("POST", f"/v1/transit/keys/{KEY}")
         assert created == {"type": "ed25519", "exportable": False, "allow_plaintext_backup": False}
@@ -397,4 +397,52 @@ async def test_vault_kubernetes_auth_without_a_token_file_says_which(tmp_path: P
     missing = tmp_path / "no-such-token"
     store = VaultSecretStore.with_kubernetes_auth(VAULT_URL, role="pdo", jwt_path=missing)
     with pytest.raises(VaultAuthError, match="no-such-token"):
+        await store.read_secret("services/catalog/db")
+
+
+def _approle_store(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[VaultSecretStore, Path]:
+    scenario = request.node.originalname.removeprefix("test_")
+    recording = json.loads((FIXTURES / f"{scenario}.json").read_text(encoding="utf-8"))
+    secret_id = tmp_path / "secret-id"
+    secret_id.write_text(recording["secret_id"] + "\n")
+    store = VaultSecretStore.with_approle_auth(
+        VAULT_URL, role_id=recording["role_id"], secret_id_path=secret_id
+    )
+    return store, secret_id
+
+
+async def test_vault_approle_auth_signs_in_and_again_when_the_token_expires(
+    replay: responses.RequestsMock, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """docker-compose's services sign in with AppRole, not Vault's root token: a role id
+    and a secret id file written by ``vault-init``; the file is read at each login."""
+    store, secret_id = _approle_store(tmp_path, request)
+    recording = json.loads(
+        (FIXTURES / "vault_approle_auth_signs_in_and_again_when_the_token_expires.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    expected = {"username": "catalog", "password": "example-only"}
+    assert await store.read_secret("services/catalog/db") == expected
+    secret_id.write_text(recording["rotated_secret_id"])  # rotated before the lease ends
+    assert await store.read_secret("services/catalog/db") == expected  # after a re-login
+    logins = [c for c in replay.calls if c.request.url.endswith("/auth/approle/login")]
+    assert len(logins) == 2
+    assert recording["secret_id"] not in repr(store)
+
+
+async def test_vault_approle_auth_refused_names_the_role_id_not_the_secret(
+    replay: responses.RequestsMock, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store, secret_id = _approle_store(tmp_path, request)
+    with pytest.raises(VaultAuthError, match="AppRole login for role id '7d1c5e0a") as refused:
+        await store.read_secret("services/catalog/db")
+    assert secret_id.read_text().strip() not in str(refused.value)
+    assert str(secret_id) in str(refused.value)
+
+
+async def test_vault_approle_auth_without_a_secret_id_file_says_which(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-secret-id"
+    store = VaultSecretStore.with_approle_auth(VAULT_URL, role_id="r", secret_id_path=missing)
+    with pytest.raises(VaultAuthError, match="AppRole secret id .*no-such-secret-id"):
         await store.read_secret("services/catalog/db")

@@ -48,7 +48,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from libs.clock import FixedClock
 from libs.secrets.keyring import LocalKeyring
 from tests.integration.test_lifecycle_kafka import START, kafka_events
-from tests.integration.test_resource_flow_kafka import fresh_region
+from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.chart import REPO, documents, local, render, resolve_env
 from tests.support.full_path import source_env
 from tests.support.lifecycle import Lifecycle, LifecyclePath
@@ -191,9 +191,7 @@ async def walk(
             region,
             # the stub's keyring file through an instance of this loop's own
             # (LifecyclePath's docstring: one instance shared by two loops can hang)
-            keys=LocalKeyring(
-                vault.keyring.path, "vault-stub-passphrase", scrypt_log2_n=10
-            ),
+            keys=LocalKeyring(vault.keyring.path, "vault-stub-passphrase", scrypt_log2_n=10),
         )
         lifecycle = Lifecycle(path, kafka_events(kafka_bootstrap, region), tmp)
         for step in lifecycle.steps():

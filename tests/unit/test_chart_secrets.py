@@ -25,9 +25,7 @@ def catalog(*values: str) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
     docs = documents(render(*values))
     config_maps = {d["metadata"]["name"]: d["data"] for d in docs if d["kind"] == "ConfigMap"}
     (workload,) = [
-        d
-        for d in docs
-        if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-catalog")
+        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-catalog")
     ]
     return workload["spec"]["template"]["spec"]["containers"][0], config_maps
 

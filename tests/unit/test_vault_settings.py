@@ -1,0 +1,53 @@
+"""Distributed mode signs in to Vault with a static token, Kubernetes auth or AppRole
+(docker-compose's services: no root token); an AppRole role id without its secret id
+file stops the process at start naming the missing setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from libs.config import ConfigError, load
+from libs.runtime import make_secrets
+from libs.secrets.vault import VaultSecretStore
+
+BASE = {
+    "PDO_MODE": "distributed",
+    "PDO_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+    "PDO_MONGO_URI": "mongodb://127.0.0.1:1/",
+    "PDO_VAULT_ADDR": "http://127.0.0.1:1",
+}
+
+
+def test_approle_without_its_secret_id_file_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ConfigError, match="PDO_VAULT_APPROLE_SECRET_ID_PATH"):
+        load({**BASE, "PDO_VAULT_APPROLE_ROLE_ID": "role-catalog"})
+
+
+def test_no_vault_credential_at_all_names_every_way_to_sign_in() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load(BASE)
+    for name in ("VAULT_TOKEN", "PDO_VAULT_K8S_ROLE", "PDO_VAULT_APPROLE_ROLE_ID"):
+        assert name in str(refused.value)
+
+
+def test_approle_settings_make_a_store_that_signs_in_with_approle(tmp_path: Path) -> None:
+    secret_id = tmp_path / "secret-id"
+    settings = load(
+        {
+            **BASE,
+            "PDO_DATA_DIR": str(tmp_path),
+            "PDO_VAULT_APPROLE_ROLE_ID": "role-catalog",
+            "PDO_VAULT_APPROLE_SECRET_ID_PATH": str(secret_id),
+        }
+    )
+    store = make_secrets(settings)
+    assert isinstance(store, VaultSecretStore)
+    login = store._login  # the sign-in the store will do before its first call
+    assert login is not None and type(login).__name__ == "_AppRoleLogin"
+    assert (getattr(login, "role_id"), getattr(login, "secret_id_path")) == (
+        "role-catalog",
+        secret_id,
+    )
+    assert not list(tmp_path.iterdir())  # no keyring: secrets live in Vault only
