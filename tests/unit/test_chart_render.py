@@ -33,6 +33,8 @@ VARIANTS = {
     "default": (),
     "county": ("-f", COUNTY),
     "strimzi": ("--set", "strimzi.enabled=true"),
+    # what docker-compose runs: Vault AppRole, SASL without TLS
+    "approle": ("--set", "vault.auth=approle", "--set", "kafka.securityProtocol=SASL_PLAINTEXT"),
 }
 
 
@@ -42,7 +44,7 @@ def test_chart_lints_strictly(variant: str) -> None:
     assert "0 chart(s) failed" in result.stdout
 
 
-@pytest.mark.parametrize("variant", ["default", "county"])
+@pytest.mark.parametrize("variant", ["default", "county", "approle"])
 def test_chart_renders_valid_kubernetes_objects(variant: str) -> None:
     result = kubeconform(render(*VARIANTS[variant]))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -243,23 +245,61 @@ def test_docker_compose_is_valid_for_the_compose_specification() -> None:
     assert not errors, [(list(e.path), e.message) for e in errors]
 
 
+COMPOSE_VALUES = (
+    "--set", "vault.auth=approle",
+    "--set", "kafka.securityProtocol=SASL_PLAINTEXT",
+    "--set", "kafka.replicationFactor=1",
+)  # fmt: skip
+"""The chart's values for what docker-compose runs: AppRole, SASL without TLS, one broker."""
+
+
 def test_docker_compose_runs_what_the_chart_runs() -> None:
-    """Same services, commands, variable names and container port as the chart's pods
-    (rendered with a Vault token and plain Kafka, as compose runs them)."""
+    """Same services, commands, variable names, shared settings, Vault and Kafka principal
+    names, secret-id file, port, readiness path and grace as the chart's pods; the same
+    provisioning command and variables as the hook Job."""
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text(encoding="utf-8"))
-    docs = documents(
-        render("--set", "vault.auth=token", "--set", "kafka.securityProtocol=PLAINTEXT")
-    )
+    docs = documents(render(*COMPOSE_VALUES))
     config = next(d["data"] for d in docs if d["kind"] == "ConfigMap")
     by_command = {" ".join(s.get("command", [])): s for s in compose["services"].values()}
-    for workload in (d for d in docs if d["kind"] in ("Deployment", "StatefulSet")):
-        container = workload["spec"]["template"]["spec"]["containers"][0]
+    same_everywhere = (
+        "PDO_MODE", "PDO_REGION", "PDO_HTTP_PORT", "PDO_SHUTDOWN_GRACE_SECONDS",
+        "PDO_KAFKA_SECURITY_PROTOCOL", "PDO_KAFKA_SASL_MECHANISM",
+    )  # fmt: skip
+    workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
+    assert len(workloads) == 9
+    for workload in workloads:
+        pod = workload["spec"]["template"]["spec"]
+        container = pod["containers"][0]
         service = by_command[" ".join(container["command"])]
-        chart_names = set(config) | {e["name"] for e in container["env"]}
-        assert set(service["environment"]) == chart_names, container["command"]
+        env = {e["name"]: e for e in container["env"]}
+        assert set(service["environment"]) == set(config) | set(env), container["command"]
+        for name in same_everywhere:
+            assert str(service["environment"][name]) == config[name], name
+        for name in (
+            "OTEL_SERVICE_NAME", "PDO_KAFKA_USERNAME", "PDO_VAULT_APPROLE_ROLE_ID",
+            "PDO_VAULT_APPROLE_MOUNT", "PDO_VAULT_APPROLE_SECRET_ID_PATH", "PDO_DATA_DIR",
+        ):  # fmt: skip
+            assert service["environment"][name] == env[name]["value"], name
+        # the secret id file is where the variable says, in both
+        secret_dir = str(Path(env["PDO_VAULT_APPROLE_SECRET_ID_PATH"]["value"]).parent)
+        mounts = {m["mountPath"] for m in container["volumeMounts"]}
+        assert secret_dir in mounts
+        assert any(str(v).split(":")[1] == secret_dir for v in service["volumes"])
         (port,) = container["ports"]
         assert str(service["ports"][0]).endswith(f":{port['containerPort']}")
+        readiness = container["readinessProbe"]["httpGet"]["path"]
+        assert f":8000{readiness}" in " ".join(service["healthcheck"]["test"])
+        grace = pod["terminationGracePeriodSeconds"]
+        assert service["stop_grace_period"] == f"{grace}s"
+        if workload["kind"] == "StatefulSet":  # sandbox_broker: isolation's privileges
+            caps = container["securityContext"]["capabilities"]
+            assert service["cap_drop"] == caps["drop"] and service["cap_add"] == caps["add"]
+            assert service["user"] == "0:0" and pod["securityContext"]["runAsUser"] == 0
     (job,) = [d for d in docs if d["kind"] == "Job"]
-    job_command = job["spec"]["template"]["spec"]["containers"][0]["command"]
-    provision = compose["services"]["kafka-provision"]["command"]
-    assert provision[:5] == job_command[:5]  # pdo kafka provision --region 370300
+    job_container = job["spec"]["template"]["spec"]["containers"][0]
+    provision = compose["services"]["kafka-provision"]
+    assert provision["command"] == job_container["command"]
+    assert set(provision["environment"]) == {e["name"] for e in job_container["env"]}
+    job_env = {e["name"]: e.get("value") for e in job_container["env"]}
+    for name in ("PDO_KAFKA_SECURITY_PROTOCOL", "PDO_KAFKA_SASL_MECHANISM", "PDO_KAFKA_USERNAME"):
+        assert provision["environment"][name] == job_env[name], name
