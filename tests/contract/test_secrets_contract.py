@@ -444,5 +444,5 @@ async def test_vault_approle_auth_refused_names_the_role_id_not_the_secret(
 async def test_vault_approle_auth_without_a_secret_id_file_says_which(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-secret-id"
     store = VaultSecretStore.with_approle_auth(VAULT_URL, role_id="r", secret_id_path=missing)
-    with pytest.raises(VaultAuthError, match="AppRole secret id .*no-such-secret-id"):
+    with pytest.raises(VaultAuthError, match=r"AppRole secret id .*no-such-secret-id"):
         await store.read_secret("services/catalog/db")

@@ -47,8 +47,8 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from libs.clock import FixedClock
 from libs.secrets.keyring import LocalKeyring
-from tests.integration.test_lifecycle_kafka import START, kafka_events
 from tests.integration.test_identity_lifecycle_kafka import fresh_region
+from tests.integration.test_lifecycle_kafka import START, kafka_events
 from tests.support.chart import REPO, documents, local, render, resolve_env
 from tests.support.full_path import source_env
 from tests.support.lifecycle import Lifecycle, LifecyclePath
@@ -163,6 +163,18 @@ def vault(tmp_path: Path) -> Iterator[VaultStub]:
         yield stub
 
 
+def mapped_url(
+    url: str,
+    services_by_dns: dict[str, str],
+    processes: dict[str, tuple[Any, str, Any, Any]],
+) -> str:
+    """``http://<release>-pdo-<service>:8000/readyz`` → that service's process."""
+    parsed = httpx.URL(url)
+    component = services_by_dns[parsed.host]
+    base = httpx.URL(processes[component][1])
+    return str(parsed.copy_with(host=base.host, port=base.port))
+
+
 def http_get(url: str) -> int:
     try:
         return httpx.get(url, timeout=3).status_code
@@ -185,8 +197,8 @@ async def walk(
         transport=transport, base_url="http://pdo.invalid", timeout=60
     ) as http:
         path = LifecyclePath(
-            None,  # type: ignore[arg-type]  # no Platform object: nine processes instead
-            http,  # type: ignore[arg-type]  # an httpx client, as AsyncTestClient is
+            None,  # no Platform object: nine processes instead
+            http,
             clock,
             region,
             # the stub's keyring file through an instance of this loop's own
@@ -316,6 +328,29 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
         assert {p for r in probe_results.values() for p in r} == {
             "/startupz", "/readyz", "/livez"
         }  # fmt: skip
+
+        # 3b. `helm test`: the rendered test hook Pod's command, each Service's DNS name
+        # mapped to its process (the Service's port is the container port here).
+        (hook,) = [
+            d for d in docs
+            if d["kind"] == "Pod" and d["metadata"]["annotations"]["helm.sh/hook"] == "test"
+        ]  # fmt: skip
+        hook_command = hook["spec"]["containers"][0]["command"]
+        services_by_dns = {
+            d["metadata"]["name"]: d["spec"]["selector"]["pdo.service"]
+            for d in docs
+            if d["kind"] == "Service"
+        }
+        t = time.monotonic()
+        checked = subprocess.run(
+            [sys.executable, *hook_command[1:2], hook_command[2], *[
+                mapped_url(url, services_by_dns, processes) for url in hook_command[3:]
+            ]],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        timings["helm test hook"] = time.monotonic() - t
+        assert hook_command[0] == "python" and checked.returncode == 0, checked.stdout
+        assert checked.stdout.count(" 200") == 9, checked.stdout
 
         # 4. Issue 5's lifecycle over HTTP against the nine processes, on Kafka.
         bases = {service: url for service, (_, url, _, _) in processes.items()}

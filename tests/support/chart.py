@@ -86,7 +86,8 @@ def kubernetes_schemas() -> Path:
 def kubeconform(manifest: str, *extra: str) -> subprocess.CompletedProcess[str]:
     """``kubeconform -strict`` against Kubernetes' schemas, and Strimzi's for its kinds."""
     location = f"{kubernetes_schemas()}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json"
-    strimzi = f"{strimzi_schemas()}/{{{{ .Group }}}}/{{{{ .ResourceKind }}}}_{{{{ .ResourceAPIVersion }}}}.json"
+    kind_file = "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+    strimzi = f"{strimzi_schemas()}/{{{{ .Group }}}}/{kind_file}"
     return subprocess.run(
         [
             str(tools() / "kubeconform"),

@@ -6,7 +6,8 @@ provider approval, grant) → sandbox-broker (development and production sandbox
 → product-release (export request, automated checks, human approval, product certified,
 filed, released, on the public list) → a verification product answering a metered call.
 
-``FullPath`` drives one platform through one ``AsyncTestClient``; the same walk runs in
+``FullPath`` drives one platform through one ``AsyncTestClient`` (or, in the chart smoke
+test, nine processes through one routing client); the same walk runs in
 embedded mode and on Kafka with the MongoDB-wire store (``tests/e2e`` and
 ``tests/integration``). Time is a ``FixedClock`` the walk moves past the publicity period.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from litestar.testing import AsyncTestClient
+import httpx
 
 from contracts.events import UsageMetered
 from contracts.identifiers.registration_code import is_valid_code
@@ -123,8 +124,10 @@ def latest_grade_of_some_firm(tmp: Path) -> tuple[str, str]:
 
 @dataclass
 class FullPath:
-    platform: Platform
-    http: AsyncTestClient[Any]
+    platform: Platform | None
+    """None when the services run as processes of their own (the chart smoke test)."""
+    http: httpx.AsyncClient
+    """An ``AsyncTestClient`` of the platform, or a client routing to nine processes."""
     clock: FixedClock
     region: str
     ids: dict[str, str] = field(default_factory=dict)

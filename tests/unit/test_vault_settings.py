@@ -10,7 +10,7 @@ import pytest
 
 from libs.config import ConfigError, load
 from libs.runtime import make_secrets
-from libs.secrets.vault import VaultSecretStore
+from libs.secrets.vault import VaultSecretStore, _AppRoleLogin
 
 BASE = {
     "PDO_MODE": "distributed",
@@ -45,9 +45,10 @@ def test_approle_settings_make_a_store_that_signs_in_with_approle(tmp_path: Path
     store = make_secrets(settings)
     assert isinstance(store, VaultSecretStore)
     login = store._login  # the sign-in the store will do before its first call
-    assert login is not None and type(login).__name__ == "_AppRoleLogin"
-    assert (getattr(login, "role_id"), getattr(login, "secret_id_path")) == (
+    assert isinstance(login, _AppRoleLogin)
+    assert (login.role_id, login.secret_id_path, login.mount) == (
         "role-catalog",
         secret_id,
+        "approle",
     )
     assert not list(tmp_path.iterdir())  # no keyring: secrets live in Vault only
