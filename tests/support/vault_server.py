@@ -1,13 +1,15 @@
 """A small Vault HTTP server for tests that run ``pdo serve`` processes (Vault is not
 installed on this machine): KV v2 at ``secret/``, Transit at ``transit/`` and the
-Kubernetes auth login at ``auth/kubernetes/``, with the request and response shapes of
-Vault's HTTP API that ``libs.secrets.vault`` uses (the recorded exchanges of
+Kubernetes and AppRole auth logins at ``auth/kubernetes/`` and ``auth/approle/``, with the
+request and response shapes of Vault's HTTP API that ``libs.secrets.vault`` uses (the recorded exchanges of
 ``tests/fixtures/vault/`` pin those shapes against the documentation; this server only
 has to agree with them). State lives in a ``LocalKeyring``, so signatures are real
 Ed25519 and the test can issue tokens with the same keys.
 
-Every request but the login needs a known ``X-Vault-Token`` (403 otherwise); the login
-accepts only the configured role and service-account JWT, and hands out a fresh token.
+Every request but a login needs a known ``X-Vault-Token`` (403 otherwise); the Kubernetes
+login accepts only the configured role and service-account JWT, the AppRole login only a
+role id of ``approles`` with its secret id (400 otherwise, as Vault answers); each hands
+out a fresh token.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class VaultStub:
     k8s_jwt: str
     tokens: set[str] = field(default_factory=set)
     logins: list[str] = field(default_factory=list)
+    approles: dict[str, str] = field(default_factory=dict)
+    """AppRole role id → secret id."""
     url: str = ""
 
     def handle(self, method: str, path: str, token: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -47,6 +51,14 @@ class VaultStub:
             issued = "hvs." + secrets.token_urlsafe(16)
             self.tokens.add(issued)
             self.logins.append(str(body["role"]))
+            return 200, {"auth": {"client_token": issued, "lease_duration": 3600}}
+        if path == "/v1/auth/approle/login" and method in ("POST", "PUT"):
+            role_id = str(body.get("role_id", ""))
+            if role_id not in self.approles or body.get("secret_id") != self.approles[role_id]:
+                return 400, {"errors": ["invalid role or secret ID"]}
+            issued = "hvs." + secrets.token_urlsafe(16)
+            self.tokens.add(issued)
+            self.logins.append(f"approle:{role_id}")
             return 200, {"auth": {"client_token": issued, "lease_duration": 3600}}
         if token != self.root_token and token not in self.tokens:
             return 403, {"errors": ["permission denied"]}
