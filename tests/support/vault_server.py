@@ -3,8 +3,9 @@ installed on this machine): KV v2 at ``secret/``, Transit at ``transit/`` and th
 Kubernetes and AppRole auth logins at ``auth/kubernetes/`` and ``auth/approle/``, with the
 request and response shapes of Vault's HTTP API that ``libs.secrets.vault`` uses (the
 recorded exchanges of ``tests/fixtures/vault/`` pin those shapes against the
-documentation; this server only has to agree with them). State lives in a ``LocalKeyring``, so signatures are real
-Ed25519 and the test can issue tokens with the same keys.
+documentation; this server only has to agree with them). State lives in a
+``LocalKeyring``, so signatures are real Ed25519 and the test can issue tokens with the
+same keys.
 
 Every request but a login needs a known ``X-Vault-Token`` (403 otherwise); the Kubernetes
 login accepts only the configured role and service-account JWT, the AppRole login only a
