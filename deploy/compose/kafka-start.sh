@@ -10,14 +10,19 @@ set -euo pipefail
 
 : "${KAFKA_ADMIN_PASSWORD:?}" "${KAFKA_CONTROLLER_PASSWORD:?}" "${PDO_REGION:?}"
 SERVICES="identity catalog request_review sandbox_broker product_release trading_bridge billing evaluation disclosure"
-props=/tmp/server.properties
+# compose's values; tests/integration/test_chart_compose_kafka.py runs this script with
+# the Kafka jars of the test suite, its own ports and directories
+bin="${KAFKA_BIN:-/opt/kafka/bin}"
+host="${KAFKA_HOST:-kafka}"
+port="${KAFKA_PORT:-9092}" cport="${KAFKA_CONTROLLER_PORT:-9093}" hport="${KAFKA_HOST_PORT:-29092}"
+props="${KAFKA_PROPERTIES:-/tmp/server.properties}"
 cat >"$props" <<PROPS
 node.id=1
 process.roles=broker,controller
-controller.quorum.voters=1@kafka:9093
+controller.quorum.voters=1@${host}:${cport}
 controller.listener.names=CONTROLLER
-listeners=SASL_PLAINTEXT://:9092,CONTROLLER://:9093,HOST://:29092
-advertised.listeners=SASL_PLAINTEXT://kafka:9092,HOST://127.0.0.1:29092
+listeners=SASL_PLAINTEXT://:${port},CONTROLLER://:${cport},HOST://:${hport}
+advertised.listeners=SASL_PLAINTEXT://${host}:${port},HOST://127.0.0.1:${hport}
 listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,HOST:SASL_PLAINTEXT
 inter.broker.listener.name=SASL_PLAINTEXT
 sasl.enabled.mechanisms=SCRAM-SHA-512
@@ -36,7 +41,7 @@ offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
-log.dirs=/var/lib/kafka/data
+log.dirs=${KAFKA_LOG_DIRS:-/tmp/kraft-combined-logs}
 PROPS
 
 scram=(--add-scram "SCRAM-SHA-512=[name=pdo-admin,password=${KAFKA_ADMIN_PASSWORD}]")
@@ -45,7 +50,8 @@ for service in $SERVICES; do
     password="${!variable:?$variable is not set (scripts/compose-env.sh writes it to .env)}"
     scram+=(--add-scram "SCRAM-SHA-512=[name=pdo-${PDO_REGION}-${service//_/-},password=${password}]")
 done
-# formatted once: the credentials live in the metadata log from then on
-/opt/kafka/bin/kafka-storage.sh format --ignore-formatted \
-    --cluster-id "${KAFKA_CLUSTER_ID:-pdo-compose-kraft-01}" --config "$props" "${scram[@]}"
-exec /opt/kafka/bin/kafka-server-start.sh "$props"
+# The log lives in the container (as the image's default): a new container formats it
+# again, with the credentials of .env. KAFKA_CLUSTER_ID: 16 bytes, base64url (22 chars).
+"$bin/kafka-storage.sh" format --ignore-formatted \
+    --cluster-id "${KAFKA_CLUSTER_ID:-4L6g3nShT-eMCtK--X86sw}" --config "$props" "${scram[@]}"
+exec "$bin/kafka-server-start.sh" "$props"
