@@ -24,6 +24,7 @@ import yaml
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
+from libs.bus.provision import plan
 from tests.infra.servers import KafkaServer, free_port
 from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.chart import REPO
@@ -140,7 +141,9 @@ async def test_compose_kafka_requires_scram_and_provisioning_with_acls_holds_eac
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"region {region}: created 38 topics" in done.stdout, done.stdout
-    assert "ACL" in done.stdout, done.stdout  # with ACLs (no --no-acls)
+    # with ACLs (no --no-acls): every ACL of the plan, for every service principal
+    wanted = len(plan(region, partitions=3, replication_factor=1).acls)
+    assert f"created {wanted} ACLs" in done.stdout and wanted > 9 * 3, done.stdout
 
     user = f"pdo-{region}-catalog"
     password = compose_kafka["passwords"]["KAFKA_PASSWORD_CATALOG"]
