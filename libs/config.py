@@ -156,6 +156,14 @@ def _check_vault(settings: Settings) -> None:
             "PDO_VAULT_APPROLE_SECRET_ID_PATH (the file holding the AppRole secret id) is "
             "required with PDO_VAULT_APPROLE_ROLE_ID"
         )
+    secret_id = settings.vault_approle_secret_id_path
+    approle_used = settings.vault_approle_role_id and not settings.vault_token
+    if approle_used and secret_id is not None and not secret_id.is_file():
+        # a Secret that was never created (or vault-init that has not run): stop at start
+        raise ConfigError(
+            f"PDO_VAULT_APPROLE_SECRET_ID_PATH={str(secret_id)!r}: no such file (the AppRole "
+            "secret id, from a Kubernetes Secret or docker-compose's vault-init)"
+        )
     if not (settings.vault_token or settings.vault_k8s_role or settings.vault_approle_role_id):
         raise ConfigError(
             "VAULT_TOKEN or PDO_VAULT_K8S_ROLE (Vault Kubernetes auth) or "

@@ -82,3 +82,33 @@ def test_a_missing_secret_variable_stops_the_process_at_start_naming_it(
     assert missing in result.stderr, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert not list(tmp_path.iterdir())  # nothing written: no keyring, no sandbox files
+
+
+def test_a_missing_approle_secret_file_stops_the_process_at_start_naming_it(
+    tmp_path: Path,
+) -> None:
+    """With ``vault.auth=approle`` the secret id is a mounted Secret file: when it is not
+    there, the rendered process stops at start naming the variable and the path."""
+    container, config_maps = catalog("--set", "vault.auth=approle")
+    refs = secret_variables(container)
+    assert set(refs) == {"PDO_MONGO_URI", "PDO_KAFKA_PASSWORD"}  # the secret id is a file
+    secrets = {ref: "from-a-test-secret" for ref in refs.values()}
+    secrets[refs["PDO_MONGO_URI"]] = "mongodb://127.0.0.1:1/"
+    env = resolve_env(container, config_maps, secrets)
+    mounted = env["PDO_VAULT_APPROLE_SECRET_ID_PATH"]
+    env["PDO_VAULT_APPROLE_SECRET_ID_PATH"] = str(tmp_path / "vault" / "secret-id")  # no file
+    env["PDO_DATA_DIR"] = str(tmp_path / "data")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PDO_", "VAULT_", "OTEL_"))}
+    result = subprocess.run(
+        local(container["command"]),
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert mounted == "/var/run/secrets/pdo/vault/secret-id"
+    assert result.returncode == 2, result.stderr
+    assert "PDO_VAULT_APPROLE_SECRET_ID_PATH=" in result.stderr, result.stderr
+    assert "no such file" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.iterdir())

@@ -160,8 +160,7 @@ def test_compose_mongo_requires_auth_and_services_get_their_databases_only(
             "PDO_KAFKA_BOOTSTRAP": "kafka:9092",
             "PDO_MONGO_URI": "mongodb://mongo:27017/",
             "PDO_VAULT_ADDR": "http://vault:8200",
-            "PDO_VAULT_APPROLE_ROLE_ID": "r",
-            "PDO_VAULT_APPROLE_SECRET_ID_PATH": "/var/run/secrets/pdo/vault/secret-id",
+            "VAULT_TOKEN": "t",
         }
     )
     for name in SERVICES:

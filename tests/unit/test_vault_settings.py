@@ -32,8 +32,22 @@ def test_no_vault_credential_at_all_names_every_way_to_sign_in() -> None:
         assert name in str(refused.value)
 
 
+def test_approle_without_the_secret_id_file_stops_at_start_naming_it(tmp_path: Path) -> None:
+    """The Secret was never created: the process stops at start, not at its first call."""
+    missing = tmp_path / "secret-id"
+    with pytest.raises(ConfigError, match=r"PDO_VAULT_APPROLE_SECRET_ID_PATH=.*no such file"):
+        load(
+            {
+                **BASE,
+                "PDO_VAULT_APPROLE_ROLE_ID": "role-catalog",
+                "PDO_VAULT_APPROLE_SECRET_ID_PATH": str(missing),
+            }
+        )
+
+
 def test_approle_settings_make_a_store_that_signs_in_with_approle(tmp_path: Path) -> None:
     secret_id = tmp_path / "secret-id"
+    secret_id.write_text("s-1")
     settings = load(
         {
             **BASE,
@@ -51,4 +65,4 @@ def test_approle_settings_make_a_store_that_signs_in_with_approle(tmp_path: Path
         secret_id,
         "approle",
     )
-    assert not list(tmp_path.iterdir())  # no keyring: secrets live in Vault only
+    assert [p.name for p in tmp_path.iterdir()] == ["secret-id"]  # no keyring: Vault only
