@@ -115,8 +115,8 @@ def test_compose_services_never_hold_vaults_root_token(compose: dict[str, Any]) 
     init = (ROOT / "deploy" / "compose" / "vault-init.sh").read_text(encoding="utf-8")
     assert "vault auth enable approle" in init and 'role-id" role_id="$role"' in init
     from libs.auth.tokens import SIGNING_KEY as TOKEN_KEY
-    from services.disclosure.tree_heads import SIGNING_KEY as LOG_KEY
-    from services.sandbox_broker.broker import MASKING_KEY_PATH
+    from services.disclosure.commands.tree_heads import SIGNING_KEY as LOG_KEY
+    from services.sandbox_broker.commands.broker import MASKING_KEY_PATH
 
     assert f"transit/sign/{TOKEN_KEY}" in init and f"transit/sign/{LOG_KEY}" in init
     assert f"secret/data/{MASKING_KEY_PATH}" in init
