@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from contracts.canonical import sha256_hex
@@ -107,6 +108,9 @@ class AuditLog:
                     "detail": body,
                     "prev_hash": prev,
                     "hash": digest,
+                    # A top-level copy (not hashed) so one person's operations are found
+                    # without reading the whole chain (SEC-4).
+                    "actor_user_id": actor.get("user_id", ""),
                 }
                 try:
                     await self._store.insert(COLLECTION, doc)
@@ -122,6 +126,18 @@ class AuditLog:
         where = {"subject": subject} if subject else None
         docs = await self._store.find(COLLECTION, where, sort=[("seq", 1)], skip=skip, limit=limit)
         return [_entry(d) for d in docs]
+
+    async def by_person(
+        self, user_id: str, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[AuditEntry]:
+        """SEC-4: one person's recorded operations, oldest first, ``since <= at < until``."""
+        docs = await self._store.find(COLLECTION, {"actor_user_id": user_id}, sort=[("seq", 1)])
+        found = []
+        for doc in docs:
+            at = datetime.fromisoformat(str(doc["at"]))
+            if (since is None or at >= since) and (until is None or at < until):
+                found.append(_entry(doc))
+        return found
 
     async def verify(self) -> ChainReport:
         """Recompute every hash and link from the start of the chain."""

@@ -2,8 +2,11 @@
 
 pdo up                 all nine services in one process (embedded), demo city loaded
 pdo serve <service>    one service in distributed mode, configured by environment
+pdo serve console      the staff console alone, calling the gateway at PDO_CONSOLE_API_URL
 pdo contracts [--check] regenerate (or check) contracts/asyncapi.json and schemas
 pdo token --org ID     an access token for a demo organization (embedded mode only)
+pdo admin bootstrap    the first bureau organization and administrator (identity's own
+                       subcommand, services/identity/cli.py)
 pdo verify ...         check a disclosed record and the transparency log offline (DIS-3;
                        disclosure's own subcommand, services/disclosure/cli.py)
 pdo kafka provision --region R   create the registry's topics and ACLs for region R
@@ -21,6 +24,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from contracts.topics import SERVICES
 from libs.config import ConfigError, Settings, check_service, load
@@ -31,7 +35,7 @@ log = logging.getLogger("pdo")
 
 async def load_demo(platform: Platform) -> None:
     """The demo city, through the services' own commands; idempotent across restarts."""
-    from libs.demo import operator, zibo
+    from libs.demo import operator, people, zibo
 
     if "identity" in platform.running:
         evaluation = platform.running.get("evaluation")
@@ -39,13 +43,28 @@ async def load_demo(platform: Platform) -> None:
             platform.running["identity"].ctx, evaluation.ctx if evaluation else None
         )
         log.info("demo parties: %s", added)
+        log.info(
+            "demo people for the console: %d new",
+            await people.load(platform.running["identity"].ctx),
+        )
     if "catalog" in platform.running:
         loaded = await zibo.load(platform.running["catalog"].ctx)
         if loaded:
             log.info("demo city loaded: %d resources registered", loaded)
 
 
-def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
+def _console(settings: Settings) -> Any:
+    """The staff console (工作台), built by its own bootstrap (libs imports no service)."""
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host  # noqa: S104
+    builder = importlib.import_module("services.console.bootstrap").build
+    return builder(
+        f"http://{host}:{settings.http_port}", http_host=settings.http_host, env=os.environ
+    )
+
+
+def _serve(
+    settings: Settings, services: Sequence[str], *, demo: bool, console: bool = False
+) -> None:
     import uvicorn
 
     from libs.http.gateway import gateway
@@ -68,7 +87,12 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
             settings.http_port,
         )
 
-    app = gateway(platform, on_startup=[start], on_shutdown=[platform.stop])
+    app = gateway(
+        platform,
+        on_startup=[start],
+        on_shutdown=[platform.stop],
+        console=_console(settings) if console else None,
+    )
     # SIGTERM: uvicorn stops accepting connections, lets requests in flight finish (up
     # to the grace period), then runs the shutdown hook: Platform.stop drains and exits.
     uvicorn.run(
@@ -79,6 +103,29 @@ def _serve(settings: Settings, services: Sequence[str], *, demo: bool) -> None:
         access_log=False,
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds / 2)),
     )
+
+
+def _serve_console(settings: Settings) -> None:
+    """The console alone: its pages under ``/console/`` and ``/healthz``; no service runs here."""
+    import uvicorn
+    from litestar import Litestar, asgi, get
+
+    from libs.telemetry import configure_logging
+
+    configure_logging("console")
+    console = _console(settings)
+
+    @get(["/healthz", "/livez", "/readyz", "/startupz"], opt={"public": True})
+    async def healthz() -> dict[str, str]:
+        """The console keeps no state: up when it serves (each page reports an API outage)."""
+        return {"status": "up", "service": "console"}
+
+    @asgi("/console", is_mount=True, copy_scope=True)
+    async def mounted(scope: Any, receive: Any, send: Any) -> None:
+        await console(scope, receive, send)
+
+    app = Litestar(route_handlers=[healthz, mounted], openapi_config=None)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -94,13 +141,18 @@ def cmd_up(args: argparse.Namespace) -> int:
         f"pdo: embedded mode, region {settings.region}, data in {settings.data_dir}",
         file=sys.stderr,
     )
-    _serve(settings, SERVICES, demo=settings.demo)
+    _serve(settings, SERVICES, demo=settings.demo, console=True)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    service = check_service(args.service)
+    if args.service == "console":
+        # The console keeps no state: no Kafka, database or Vault, only where to listen.
+        env = {"PDO_HTTP_HOST": "0.0.0.0", **os.environ}  # noqa: S104  (a container's interface)
+        _serve_console(load(env, mode="embedded"))
+        return 0
     settings = load(mode="distributed")
+    service = check_service(args.service)
     _serve(settings, [service], demo=False)
     return 0
 
@@ -265,7 +317,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-demo", action="store_true", help="do not load the demo city")
     up.set_defaults(func=cmd_up)
     serve = sub.add_parser("serve", help="run one service in distributed mode")
-    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("service", choices=[*SERVICES, "console"])
     serve.set_defaults(func=cmd_serve)
     contracts = sub.add_parser("contracts", help="regenerate AsyncAPI and JSON Schemas")
     contracts.add_argument("--check", action="store_true", help="fail if regeneration differs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from contracts.envelope import Actor, Role
 
@@ -14,6 +15,10 @@ class Principal:
     role: Role
     region: str
     scopes: frozenset[str] = frozenset()
+    staff: bool = False
+    """A person signed in with a password (SEC-4: their confidentiality agreement counts)."""
+    confidentiality_until: date | None = None
+    """The last day of the person's current confidentiality agreement (保密协议), if any."""
 
     def actor(self) -> Actor:
         return Actor(org_id=self.org_id, user_id=self.user_id, role=self.role)

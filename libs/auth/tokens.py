@@ -15,6 +15,7 @@ import json
 import time
 import uuid
 from collections import OrderedDict
+from datetime import date
 from typing import Any
 
 import jwt
@@ -82,6 +83,11 @@ class TokenIssuer:
         }
         if principal.scopes:
             claims["scope"] = " ".join(sorted(principal.scopes))
+        if principal.staff:
+            # SEC-4: a person's token says until when their confidentiality agreement runs
+            # ("" for none); services refuse reviews, jobs and export decisions without one.
+            until = principal.confidentiality_until
+            claims["cfa"] = until.isoformat() if until else ""
         versions = await self._secrets.public_keys(self._key)
         kid = f"{self._key}:v{versions[-1].version}"
         header = {"alg": "EdDSA", "typ": TOKEN_TYPE, "kid": kid}
@@ -201,6 +207,10 @@ class TokenVerifier:
                 role=Role(claims["role"]),
                 region=str(claims["region"]),
                 scopes=frozenset(str(claims.get("scope", "")).split()),
+                staff="cfa" in claims,
+                confidentiality_until=(
+                    date.fromisoformat(str(claims["cfa"])) if claims.get("cfa") else None
+                ),
             )
             return principal, float(claims["nbf"]), float(claims["exp"])
         except (KeyError, ValueError, TypeError):

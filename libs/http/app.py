@@ -14,6 +14,7 @@ from litestar.types import ControllerRouterHandler
 
 from libs.http.bodies import StrictRequest
 from libs.http.openapi import document_edges, document_problems
+from libs.http.operations import route as operations_route
 from libs.http.parameters import edge_checks
 from libs.http.problems import EXCEPTION_HANDLERS
 from libs.http.rate_limit import (
@@ -54,7 +55,7 @@ def service_app(
 
     built: list[Litestar] = []
     app = Litestar(
-        route_handlers=[healthz, *handlers],
+        route_handlers=[healthz, operations_route(ctx), *handlers],
         before_request=edge_checks(built),
         exception_handlers={**EXCEPTION_HANDLERS, TooManyRequestsException: on_rate_limited},
         after_exception=[refusal_recorder(ctx)],

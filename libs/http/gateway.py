@@ -34,7 +34,10 @@ def gateway(
     *,
     on_startup: list[Callable[[], Awaitable[None]]] | None = None,
     on_shutdown: list[Callable[[], Awaitable[None]]] | None = None,
+    console: Litestar | None = None,
 ) -> Litestar:
+    """``console``, when given, is mounted at ``/console`` (the staff console, 工作台)."""
+
     @get("/healthz", opt={"public": True}, summary="Health of every service in this process")
     async def healthz() -> Response[dict[str, Any]]:
         report = await platform.health()
@@ -43,6 +46,8 @@ def gateway(
         return Response(report, status_code=503)
 
     mounts = [_mount(name, app) for name, app in platform.apps().items()]
+    if console is not None:
+        mounts.append(_mount("console", console))
     return Litestar(
         route_handlers=[
             healthz,

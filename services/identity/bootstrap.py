@@ -7,12 +7,14 @@ from libs.auth.tokens import SIGNING_KEY
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.identity.api import (
+    accounts,
     admissions,
     authorizations,
     complaints,
     implementation_plans,
     jurisdictions,
     organizations,
+    staff,
     tokens,
 )
 from services.identity.api.jwks import route as jwks_route
@@ -36,6 +38,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
             authorizations.sweep_route(ctx),
             admissions.controller(ctx),
             complaints.controller(ctx),
+            accounts.controller(ctx),
+            staff.controller(ctx),
         ],
         description="Organizations, users and machine clients, sign-in, operator "
         "authorization (授权运营: tender, publicity, agreement, renewal, suspension, exit) "

@@ -15,6 +15,7 @@ from contracts.envelope import Role
 from libs.auth.principal import Principal
 from libs.clock import FixedClock
 from libs.http.gateway import gateway
+from services.identity.commands import login
 from tests.e2e.test_identity_lifecycle_embedded import (
     DEVELOPER_CODE,
     OPERATOR_CODE,
@@ -369,7 +370,9 @@ async def test_AUTH_10_a_second_whole_authorization_is_refused_an_individual_one
     assert (await d.sign(individual))["state"] == "active"
 
 
-async def test_sign_in_is_throttled_per_username_and_per_address(d: IdentityDriver) -> None:
+async def test_sign_in_is_throttled_per_username_and_address_with_growing_delays(
+    d: IdentityDriver,
+) -> None:
     org_id = await d.register("运营公司", "operator", OPERATOR_CODE)
     await d.user(org_id, "op.admin")
     for _ in range(5):
@@ -387,11 +390,56 @@ async def test_sign_in_is_throttled_per_username_and_per_address(d: IdentityDriv
     )
     assert response.status_code == 429
     assert response.headers["content-type"].startswith("application/problem+json")
-    assert 0 < int(response.headers["retry-after"]) <= 900
-    d.clock.advance(timedelta(minutes=15, seconds=1))
+    assert response.headers["retry-after"] == "1"  # the first delay after five free failures
+    d.clock.advance(timedelta(seconds=1))
+    await d.call(
+        "POST",
+        "/tokens",
+        {},
+        {"grant_type": "password", "username": "op.admin", "password": "wrong-password!"},
+        expect=401,
+    )
+    doubled = await d.http.post(
+        "/identity/tokens",
+        json={"grant_type": "password", "username": "op.admin", "password": PASSWORD},
+    )
+    assert doubled.status_code == 429 and doubled.headers["retry-after"] == "2"
+    d.clock.advance(timedelta(seconds=2))
     assert (await d.login("op.admin"))["Authorization"].startswith("Bearer ")
-    # unknown usernames answer exactly like wrong passwords, and count per address too
-    for i in range(5):
+
+
+async def test_failures_from_elsewhere_never_lock_a_person_out_of_their_own_account(
+    d: IdentityDriver,
+) -> None:
+    org_id = await d.register("运营公司", "operator", OPERATOR_CODE)
+    await d.user(org_id, "op.admin")
+    ctx = d.platform.running["identity"].ctx
+    failed = 0
+    while failed < 14:  # an attacker guesses the administrator's password, waiting each delay
+        try:
+            await login.password_grant(
+                ctx, username="op.admin", password="guess", role=None, address="203.0.113.9"
+            )
+        except login.InvalidCredentials:
+            failed += 1
+        except login.Throttled as wait:
+            d.clock.advance(timedelta(seconds=wait.retry_after))
+    with pytest.raises(login.Throttled) as attacker:
+        await login.password_grant(
+            ctx, username="op.admin", password=PASSWORD, role=None, address="203.0.113.9"
+        )
+    assert attacker.value.retry_after == 512  # doubled nine times after five free failures
+    own = await login.password_grant(
+        ctx, username="op.admin", password=PASSWORD, role=None, address="198.51.100.7"
+    )
+    assert own.principal.user_id == "op.admin"
+    assert (await d.login("op.admin"))["Authorization"].startswith("Bearer ")
+
+
+async def test_one_address_guessing_across_usernames_is_slowed_down(d: IdentityDriver) -> None:
+    org_id = await d.register("运营公司", "operator", OPERATOR_CODE)
+    await d.user(org_id, "op.admin")
+    for i in range(20):  # unknown usernames answer exactly like wrong passwords
         unknown = await d.call(
             "POST",
             "/tokens",
@@ -404,7 +452,12 @@ async def test_sign_in_is_throttled_per_username_and_per_address(d: IdentityDriv
         "/identity/tokens",
         json={"grant_type": "password", "username": "op.admin", "password": PASSWORD},
     )
-    assert blocked.status_code == 429 and "retry-after" in blocked.headers
+    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "1"
+    ctx = d.platform.running["identity"].ctx
+    elsewhere = await login.password_grant(
+        ctx, username="op.admin", password=PASSWORD, role=None, address="198.51.100.7"
+    )
+    assert elsewhere.principal.user_id == "op.admin"
 
 
 async def test_user_rules_are_enforced(d: IdentityDriver) -> None:

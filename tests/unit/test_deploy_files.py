@@ -212,6 +212,8 @@ def test_compose_runs_all_nine_services(compose: dict[str, Any]) -> None:
         assert service["depends_on"]["kafka-provision"]["condition"] == (
             "service_completed_successfully"
         )
+    console = by_command.pop("pdo serve console")  # the staff console: pages, no data
+    assert _env(console)["PDO_CONSOLE_SERVICE_URLS"].count("=http://") == len(SERVICES)
     assert len(by_command) == len(SERVICES) == len(ports)
 
 

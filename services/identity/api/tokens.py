@@ -25,7 +25,9 @@ def route(ctx: ServiceContext) -> Any:
         tags=["sign-in"],
         summary="Sign in: password or client-credentials grant for an access token",
         description="Takes no bearer token (it issues them). Five failures within 15 "
-        "minutes for one username, client or address answer 429 with Retry-After.",
+        "minutes for one username (or client) from one address, or twenty from one address, "
+        "answer 429 with a Retry-After that doubles with every further failure (up to 15 "
+        "minutes); failures elsewhere never lock an account.",
     )
     async def issue(
         request: Request[Any, Any, Any], data: JSONBody[PasswordGrant | ClientCredentialsGrant]

@@ -1,5 +1,6 @@
 """Sign-in (登录): username and password, or a machine client's credentials, for an access
-token; failures are throttled per username (or client) and per client address."""
+token; failures are throttled per (username or client, address) pair and per address
+with growing delays (``domain.login_throttle``), never per username alone."""
 
 from __future__ import annotations
 
@@ -8,21 +9,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.envelope import Role
+from contracts.errors import Forbidden
 from libs import aggregate
 from libs.auth.principal import Principal
 from libs.auth.tokens import TokenIssuer
 from libs.service import ServiceContext
 from libs.store.port import Document, VersionConflict
 from services.identity.adapters import passwords
+from services.identity.commands import staff
 from services.identity.commands.common import audit
 from services.identity.domain import account
 from services.identity.domain.account import Client, User
 from services.identity.domain.login_throttle import (
-    DEFAULT_POLICY,
+    ADDRESS_POLICY,
+    PAIR_POLICY,
     ThrottlePolicy,
     record_failure,
     retry_after,
 )
+from services.identity.domain.staff import confidentiality_until
 from services.identity.repository import CLIENTS, LOGIN_FAILURES, USERS, from_doc
 
 USER_TTL = 900
@@ -46,8 +51,12 @@ class Issued:
     principal: Principal
 
 
-def _key(kind: str, value: str) -> str:
-    return f"{kind}:{value}"
+Key = tuple[str, ThrottlePolicy]
+
+
+def _keys(kind: str, account_id: str, address: str) -> tuple[Key, Key]:
+    """The pair (account, address) and the address alone, each with its policy."""
+    return ((f"{kind}@{address}:{account_id}", PAIR_POLICY), (f"ip:{address}", ADDRESS_POLICY))
 
 
 async def _failures(ctx: ServiceContext, key: str) -> list[datetime]:
@@ -57,18 +66,16 @@ async def _failures(ctx: ServiceContext, key: str) -> list[datetime]:
     return [datetime.fromisoformat(t) for t in doc["failures"]]
 
 
-async def check_throttle(
-    ctx: ServiceContext, keys: tuple[str, ...], policy: ThrottlePolicy = DEFAULT_POLICY
-) -> None:
+async def check_throttle(ctx: ServiceContext, keys: tuple[Key, ...]) -> None:
     now = ctx.clock.now()
-    waits = [w for k in keys if (w := retry_after(await _failures(ctx, k), now, policy))]
+    waits = [w for k, p in keys if (w := retry_after(await _failures(ctx, k), now, p))]
     if waits:
         raise Throttled(max(waits))
 
 
 async def check_address(ctx: ServiceContext, address: str) -> None:
     """The per-address check alone, before a request body is even read."""
-    await check_throttle(ctx, (_key("ip", address),))
+    await check_throttle(ctx, (_keys("user", "", address)[1],))
 
 
 RECORD_ATTEMPTS = 100
@@ -94,10 +101,10 @@ async def _forget(ctx: ServiceContext, key: str) -> None:
 
 
 async def _refuse(
-    ctx: ServiceContext, keys: tuple[str, ...], subject: str, address: str
+    ctx: ServiceContext, keys: tuple[Key, ...], subject: str, address: str
 ) -> InvalidCredentials:
-    for key in keys:
-        await _record(ctx, key, DEFAULT_POLICY)
+    for key, policy in keys:
+        await _record(ctx, key, policy)
     await audit(ctx, None, "login.failed", subject, {"address": address})
     return InvalidCredentials("the credentials are not valid")
 
@@ -112,18 +119,30 @@ async def password_grant(
     ctx: ServiceContext, *, username: str, password: str, role: str | None, address: str
 ) -> Issued:
     name = username.strip().lower()
-    keys = (_key("user", name), _key("ip", address))
+    keys = _keys("user", name, address)
     await check_throttle(ctx, keys)
     doc = await ctx.store.get(USERS, name)
     user = from_doc(doc, User) if doc else None
     if not await passwords.verify(user.password_hash if user else None, password) or user is None:
         raise await _refuse(ctx, keys, name, address)
+    if user.disabled:
+        await audit(ctx, None, "login.disabled", name, {"address": address})
+        raise Forbidden(
+            "this account is disabled (停用); the bureau can re-enable it", field="username"
+        )
     chosen = account.role_for_login(user, role)
+    # SEC-4: the token carries until when the person's confidentiality agreement runs.
+    records = await staff.records_of(ctx, user.username)
     principal = Principal(
-        user_id=user.username, org_id=user.org_id, role=Role(chosen), region=user.region
+        user_id=user.username,
+        org_id=user.org_id,
+        role=Role(chosen),
+        region=user.region,
+        staff=True,
+        confidentiality_until=confidentiality_until(records, ctx.clock.now().date()),
     )
     issued = await _issue(ctx, principal, USER_TTL)
-    await _forget(ctx, keys[0])
+    await _forget(ctx, keys[0][0])
     await audit(ctx, principal, "login", name, {"address": address, "role": chosen})
     return issued
 
@@ -136,7 +155,7 @@ async def client_grant(
     scopes: tuple[str, ...],
     address: str,
 ) -> Issued:
-    keys = (_key("client", client_id), _key("ip", address))
+    keys = _keys("client", client_id, address)
     await check_throttle(ctx, keys)
     doc = await ctx.store.get(CLIENTS, client_id)
     client = from_doc(doc, Client) if doc else None
@@ -152,6 +171,6 @@ async def client_grant(
         scopes=frozenset(granted),
     )
     issued = await _issue(ctx, principal, CLIENT_TTL)
-    await _forget(ctx, keys[0])
+    await _forget(ctx, keys[0][0])
     await audit(ctx, principal, "login.client", client_id, {"address": address, "scopes": granted})
     return issued

@@ -28,6 +28,8 @@ class User:
     roles: tuple[str, ...]
     password_hash: str
     created_at: datetime
+    disabled: bool = False
+    """A disabled user (停用) cannot sign in; the bureau re-enables them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,14 @@ def check_new_user(
             f"a user of a {org_role} organization cannot hold the role(s) " + ", ".join(foreign)
         )
     return chosen
+
+
+def check_new_password(username: str, password: str) -> None:
+    """The same rules as at creation: 12 or more characters, not containing the username."""
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(f"a password has at least {MIN_PASSWORD} characters", field="password")
+    if username in password.lower():
+        raise DomainError("the password must not contain the username", field="password")
 
 
 def check_new_client(scopes: tuple[str, ...], *, org_role: str) -> tuple[str, ...]:

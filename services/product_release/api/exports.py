@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from contracts.events import OutputColumn
+from libs.auth.confidentiality import require_confidentiality
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
 from libs.store.port import Document
@@ -136,6 +137,8 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             data: JSONBody[DecisionBody],
         ) -> ExportView:
             principal = principal_of(request)
+            # SEC-4: only a person with a current confidentiality agreement decides exports.
+            require_confidentiality(principal, ctx.clock.now().date(), doing="decide exports")
             await export_commands.decide_export(
                 ctx, principal, export_id, approve=data.approve, reason=data.reason
             )

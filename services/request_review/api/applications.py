@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
+from libs.auth.confidentiality import require_confidentiality
 from libs.auth.guard import principal_of, roles
 from libs.service import ServiceContext
 from services.request_review.api.scenarios import Limit, Offset
@@ -115,6 +116,8 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             data: JSONBody[ReviewBody],
         ) -> ApplicationView:
             principal = principal_of(request)
+            # SEC-4: only a person with a current confidentiality agreement reviews.
+            require_confidentiality(principal, ctx.clock.now().date(), doing="review applications")
             cmd = RecordReview(
                 reviewer_org_id=principal.org_id,
                 reviewer_user_id=principal.user_id,

@@ -23,6 +23,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contracts.envelope import Role
+from libs.auth.confidentiality import require_confidentiality
 from libs.auth.guard import principal_of, roles
 from services.sandbox_broker.api.schemas import (
     JobBody,
@@ -80,7 +81,12 @@ class SandboxController(Controller):
         data: JSONBody[JobBody],
         service: NamedDependency[SandboxService],
     ) -> JobView:
-        result = await service.submit_job(principal_of(request), sandbox_id, data.sql)
+        principal = principal_of(request)
+        # SEC-4: only a person with a current confidentiality agreement runs jobs.
+        require_confidentiality(
+            principal, service.ctx.clock.now().date(), doing="run jobs in a sandbox"
+        )
+        result = await service.submit_job(principal, sandbox_id, data.sql)
         return job_view(result.record, result.preview)
 
     @get(

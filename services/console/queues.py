@@ -1,0 +1,68 @@
+"""What waits for each role (待办): the lists on a person's home page, each one public API
+read with the person's token, shown as a table of a few columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    title: str
+    path: str
+    columns: tuple[tuple[str, str], ...]
+    """(field of each listed item, column heading in Chinese)."""
+    link: str | None = None
+    """A console page per item, formatted with the item's fields (e.g. ``{application_id}``)."""
+
+
+APPLICATIONS = (
+    ("application_id", "申请编号"),
+    ("scenario_id", "应用场景"),
+    ("developer_org_id", "申请单位"),
+    ("status", "状态"),
+)
+EXPORTS = (("export_id", "出域申请"), ("sandbox_id", "沙箱"), ("state", "状态"))
+SANDBOXES = (("sandbox_id", "沙箱"), ("environment", "环境"), ("state", "状态"))
+RESOURCES = (("resource_id", "资源编号"), ("name", "资源名称"), ("grade", "分级"))
+
+QUEUES: dict[str, tuple[Queue, ...]] = {
+    "bureau": (
+        Queue(
+            "待审核的数据使用申请",
+            "/request_review/applications/?status=under_review",
+            APPLICATIONS,
+            "/console/applications/{application_id}",
+        ),
+        Queue("出域申请", "/product_release/exports/?state=checks_passed", EXPORTS),
+        Queue("资源目录", "/catalog/resources/?limit=10", RESOURCES),
+    ),
+    "provider": (
+        Queue(
+            "涉及本单位数据的申请",
+            "/request_review/applications/?status=under_review",
+            APPLICATIONS,
+            "/console/applications/{application_id}",
+        ),
+        Queue("本单位登记的资源", "/catalog/resources/?provider_org_id={org_id}", RESOURCES),
+    ),
+    "operator": (
+        Queue(
+            "待审批的自有数据导入",
+            "/sandbox_broker/imports",
+            (("import_id", "导入编号"), ("sandbox_id", "沙箱"), ("state", "状态")),
+        ),
+        Queue("出域申请", "/product_release/exports/", EXPORTS),
+    ),
+    "developer": (
+        Queue(
+            "本单位的申请",
+            "/request_review/applications/",
+            APPLICATIONS,
+            "/console/applications/{application_id}",
+        ),
+        Queue("授权运营空间（沙箱）", "/sandbox_broker/sandboxes", SANDBOXES),
+        Queue("出域申请", "/product_release/exports/", EXPORTS),
+    ),
+    "supervisor": (Queue("数据使用申请", "/request_review/applications/", APPLICATIONS),),
+}

@@ -1,0 +1,69 @@
+"""``/identity/users/{username}/staff-records``: a person's security training and
+confidentiality agreement with their validity dates (SEC-4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+
+from libs.auth.guard import principal_of, roles
+from libs.service import ServiceContext
+from services.identity.api.guards import SIGNED_IN, bureau_only
+from services.identity.api.views import as_view
+from services.identity.commands import staff
+
+
+class StaffRecordBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    kind: Literal["training", "confidentiality"]
+    valid_from: dt.date
+    valid_until: dt.date
+    reference: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class StaffRecordView(msgspec.Struct, kw_only=True):
+    record_id: str
+    username: str
+    org_id: str
+    kind: str
+    valid_from: dt.date
+    valid_until: dt.date
+    reference: str
+    recorded_by: str
+    recorded_at: dt.datetime
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class StaffController(Controller):
+        path = "/users/{username:str}/staff-records"
+        tags = ["accounts"]
+
+        @post("/", guards=[bureau_only(rule="SEC-4")], summary="Record training or agreement")
+        async def record(
+            self,
+            request: Request[Any, Any, Any],
+            username: FromPath[str],
+            data: JSONBody[StaffRecordBody],
+        ) -> StaffRecordView:
+            done = await staff.record(
+                ctx,
+                principal_of(request),
+                username,
+                kind=data.kind,
+                valid_from=data.valid_from,
+                valid_until=data.valid_until,
+                reference=data.reference,
+            )
+            return as_view(done, StaffRecordView)
+
+        @get("/", guards=[roles(*SIGNED_IN)], summary="A person's training and agreements")
+        async def browse(
+            self, request: Request[Any, Any, Any], username: FromPath[str]
+        ) -> list[StaffRecordView]:
+            found = await staff.list_records(ctx, principal_of(request), username)
+            return [as_view(r, StaffRecordView) for r in found]
+
+    return StaffController
