@@ -9,35 +9,34 @@ import secrets
 
 from contracts.envelope import Role
 from contracts.errors import Conflict, Forbidden, NotFound
+from libs import aggregate
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
-from libs.store.port import VersionConflict
+from libs.store.port import Document
 from services.identity.adapters import passwords
 from services.identity.commands.common import audit
 from services.identity.commands.organizations import create_user, register_organization
 from services.identity.domain import account
 from services.identity.domain.account import Client, User
 from services.identity.domain.organization import Organization, RegisterOrganization
-from services.identity.repository import CLIENTS, ORGANIZATIONS, USERS, from_doc, to_doc
+from services.identity.repository import CLIENTS, ORGANIZATIONS, USERS, from_doc
 
 BOOTSTRAP = Principal(
     user_id="system:bootstrap", org_id="system", role=Role.BUREAU, region="000000"
 )
 
 
-async def _user(ctx: ServiceContext, username: str) -> tuple[User, dict[str, object]]:
+async def _user(ctx: ServiceContext, username: str) -> User:
     doc = await ctx.store.get(USERS, username)
     if doc is None:
         raise NotFound(f"no user {username}", field="username")
-    return from_doc(doc, User), doc
+    return from_doc(doc, User)
 
 
-async def _write_user(ctx: ServiceContext, user: User, doc: dict[str, object]) -> None:
-    fresh = to_doc(user, user.username)
-    try:
-        await ctx.store.replace(USERS, fresh, int(str(doc["_version"])))
-    except VersionConflict:
-        raise Conflict(f"user {user.username} changed meanwhile; try again") from None
+async def _write(ctx: ServiceContext, collection: str, doc_id: str, fields: Document) -> None:
+    """Set ``fields`` on an account document through the shared writer (at the version
+    read, retried on a concurrent write)."""
+    await aggregate.project(ctx.store, collection, doc_id, lambda doc: {**(doc or {}), **fields})
 
 
 async def set_disabled(
@@ -45,13 +44,13 @@ async def set_disabled(
 ) -> User:
     """The bureau of the user's jurisdiction disables (停用) or re-enables (启用) an account;
     a disabled user's sign-in is refused. Nobody disables their own account."""
-    user, doc = await _user(ctx, username)
+    user = await _user(ctx, username)
     if principal.role is not Role.BUREAU or not principal.within(user.region):
         raise Forbidden("only the bureau of the user's jurisdiction may disable or enable it")
     if disabled and user.username == principal.user_id:
         raise Conflict("you cannot disable your own account", field="username")
     changed = dataclasses.replace(user, disabled=disabled)
-    await _write_user(ctx, changed, doc)
+    await _write(ctx, USERS, username, {"disabled": disabled})
     await audit(ctx, principal, "user.disable" if disabled else "user.enable", username)
     return changed
 
@@ -60,12 +59,12 @@ async def change_password(
     ctx: ServiceContext, principal: Principal, *, current: str, new: str
 ) -> User:
     """A person changes their own password, proving the current one."""
-    user, doc = await _user(ctx, principal.user_id)
+    user = await _user(ctx, principal.user_id)
     if not await passwords.verify(user.password_hash, current):
         raise Forbidden("the current password is not correct", field="current_password")
     account.check_new_password(user.username, new)
     changed = dataclasses.replace(user, password_hash=await passwords.hash_secret(new))
-    await _write_user(ctx, changed, doc)
+    await _write(ctx, USERS, user.username, {"password_hash": changed.password_hash})
     await audit(ctx, principal, "user.password", user.username)
     return changed
 
@@ -82,10 +81,7 @@ async def rotate_client_secret(
         raise Forbidden("only the bureau of the client's jurisdiction may rotate its secret")
     secret = secrets.token_urlsafe(32)
     rotated = dataclasses.replace(client, secret_hash=await passwords.hash_secret(secret))
-    try:
-        await ctx.store.replace(CLIENTS, to_doc(rotated, client_id), int(doc["_version"]))
-    except VersionConflict:
-        raise Conflict(f"client {client_id} changed meanwhile; try again") from None
+    await _write(ctx, CLIENTS, client_id, {"secret_hash": rotated.secret_hash})
     await audit(ctx, principal, "client.rotate", client_id, {"org_id": client.org_id})
     return rotated, secret
 
