@@ -43,14 +43,15 @@ async def load_demo(platform: Platform) -> None:
             platform.running["identity"].ctx, evaluation.ctx if evaluation else None
         )
         log.info("demo parties: %s", added)
-        log.info(
-            "demo people for the console: %d new",
-            await people.load(platform.running["identity"].ctx),
-        )
     if "catalog" in platform.running:
         loaded = await zibo.load(platform.running["catalog"].ctx)
         if loaded:
             log.info("demo city loaded: %d resources registered", loaded)
+    if "identity" in platform.running:
+        # After the catalog: hashing the demo people's passwords takes a while on a busy
+        # machine, and nothing waits for them but the console.
+        added_people = await people.load(platform.running["identity"].ctx)
+        log.info("demo people for the console: %d new", added_people)
 
 
 def _console(settings: Settings) -> Any:
