@@ -69,7 +69,8 @@ async def record(
 async def records_of(ctx: ServiceContext, username: str) -> list[StaffRecord]:
     docs = await ctx.store.find(STAFF_RECORDS, {"username": username})
     return sorted(
-        (from_doc(d, StaffRecord) for d in docs), key=lambda r: (r.valid_from, r.recorded_at, r.kind, r.record_id)
+        (from_doc(d, StaffRecord) for d in docs),
+        key=lambda r: (r.valid_from, r.recorded_at, r.kind, r.record_id),
     )
 
 
