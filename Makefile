@@ -28,7 +28,7 @@ test-fast: install
 	$(BIN)/pytest -q tests/unit tests/contract -m "not kafka and not mongo"
 
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check contracts libs services tests bench

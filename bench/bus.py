@@ -196,3 +196,51 @@ async def kafka_mesh_ferret(bootstrap: str, mongo_uri: str, n: int) -> Result:
     )
     await store.close()
     return result
+
+
+def raw_sqlite(n: int) -> Result:
+    """The floor under the embedded bus, in the same run: the same encoded payloads
+    appended in batches of ``BATCH`` to a table of the bus's shape (WAL,
+    ``synchronous=NORMAL``, one transaction a batch) and read back in offset order with
+    each payload decoded, no mesh, no handler. ``embedded_vs_raw_sqlite`` is the bus's
+    rate over this one, so machine noise cannot hide a regression."""
+    import sqlite3
+
+    from contracts.envelope import decode
+
+    items = payloads(n)
+    encoded = [
+        encode(new_envelope(p, region="370300", actor=SYSTEM_ACTOR, subject=p.org_id))
+        for p in items
+    ]
+    with tempfile.TemporaryDirectory(prefix="pdo-bench-raw-sqlite-") as tmp:
+        db = sqlite3.connect(Path(tmp) / "raw.sqlite", isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(
+            "CREATE TABLE log (offset INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
+            "key TEXT NOT NULL, value BLOB NOT NULL, headers TEXT NOT NULL)"
+        )
+        latencies: list[float] = []
+        start = time.perf_counter()
+        cursor = 0
+        for offset in range(0, n, BATCH):
+            t0 = time.perf_counter()
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany(
+                "INSERT INTO log(topic, key, value, headers) VALUES (?,?,?,?)",
+                [("t", str(i), v, "{}") for i, v in enumerate(encoded[offset : offset + BATCH])],
+            )
+            db.execute("COMMIT")
+            rows = db.execute(
+                "SELECT offset, value FROM log WHERE offset > ? ORDER BY offset LIMIT ?",
+                (cursor, BATCH),
+            ).fetchall()
+            for _, value in rows:
+                decode(value)
+            cursor = rows[-1][0]
+            latencies.append(time.perf_counter() - t0)
+        elapsed = time.perf_counter() - start
+        db.close()
+    p50, p99 = percentiles(latencies)
+    return Result("raw SQLite append + read + decode (batches of 500)", n, elapsed, p50, p99)

@@ -49,10 +49,18 @@ def grouped_output(cells: int = 10_000, seed: int = 7, name: str = "output_bench
     return OutputTable(name=name, columns=columns, rows=tuple(rows), universe="bench")
 
 
-def run(repeats: int = 5) -> Result:
+def run(cells: int = 10_000, earlier_exports: int = 1, repeats: int = 5) -> Result:
+    """``repeats`` runs of the checks on a ``cells``-cell output with ``earlier_exports``
+    earlier exports of the same size and shape in the developer's history."""
     settings = ExportCheckSettings(region="370300")
-    earlier = released_cells(view_of(grouped_output(seed=3, name="output_earlier")), "exp-earlier")
-    output = grouped_output()
+    earlier = [
+        cell
+        for n in range(earlier_exports)
+        for cell in released_cells(
+            view_of(grouped_output(cells, seed=3 + n, name=f"output_earlier_{n}")), f"exp-{n}"
+        )
+    ]
+    output = grouped_output(cells)
     latencies: list[float] = []
     started = time.perf_counter()
     for _ in range(repeats):
@@ -63,4 +71,5 @@ def run(repeats: int = 5) -> Result:
     if not report.passed:
         raise RuntimeError(f"the bench output should pass: {report.failed_checks}")
     p50, p99 = percentiles(latencies)
-    return Result("export checks, 10,000-cell output", repeats, elapsed, p50, p99)
+    name = f"export checks, {cells:,}-cell output, {earlier_exports} earlier export(s)"
+    return Result(name, repeats, elapsed, p50, p99)
