@@ -13,7 +13,8 @@ import time
 
 from bench.harness import Result, percentiles
 from services.product_release.domain.check_report import run_checks
-from services.product_release.domain.differencing import released_cells
+from services.product_release.adapters.array_checks import ArrayNesting
+from services.product_release.domain.differencing import ExactNesting, released_cells
 from services.product_release.domain.outputs import Column, OutputTable, Role
 from services.product_release.domain.settings import ExportCheckSettings
 from services.product_release.domain.table_checks import view_of
@@ -49,9 +50,13 @@ def grouped_output(cells: int = 10_000, seed: int = 7, name: str = "output_bench
     return OutputTable(name=name, columns=columns, rows=tuple(rows), universe="bench")
 
 
-def run(cells: int = 10_000, earlier_exports: int = 1, repeats: int = 5) -> Result:
+def run(
+    cells: int = 10_000, earlier_exports: int = 1, repeats: int = 5, *, exact: bool = False
+) -> Result:
     """``repeats`` runs of the checks on a ``cells``-cell output with ``earlier_exports``
-    earlier exports of the same size and shape in the developer's history."""
+    earlier exports of the same size and shape in the developer's history; nested pairs
+    found by the NumPy adapter as the service runs it, or by the exact reference."""
+    nesting = ExactNesting() if exact else ArrayNesting()
     settings = ExportCheckSettings(region="370300")
     earlier = [
         cell
@@ -65,11 +70,12 @@ def run(cells: int = 10_000, earlier_exports: int = 1, repeats: int = 5) -> Resu
     started = time.perf_counter()
     for _ in range(repeats):
         t0 = time.perf_counter()
-        report = run_checks(output, settings=settings, earlier=earlier)
+        report = run_checks(output, settings=settings, earlier=earlier, nesting=nesting)
         latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - started
     if not report.passed:
         raise RuntimeError(f"the bench output should pass: {report.failed_checks}")
     p50, p99 = percentiles(latencies)
-    name = f"export checks, {cells:,}-cell output, {earlier_exports} earlier export(s)"
+    how = "exact nesting" if exact else "array nesting"
+    name = f"export checks, {cells:,}-cell output, {earlier_exports} earlier export(s), {how}"
     return Result(name, repeats, elapsed, p50, p99)

@@ -30,6 +30,7 @@ from libs import aggregate
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument
+from services.product_release.adapters.array_checks import ArrayNesting
 from services.product_release.commands import writes
 from services.product_release.domain import export_request
 from services.product_release.domain import settings as export_settings
@@ -68,6 +69,9 @@ from services.product_release.repository import (
     settings_from_doc,
     settings_to_doc,
 )
+
+ARRAY_NESTING = ArrayNesting()
+"""the differencing check's nested pairs by array joins (EXP-2; same pairs as exact)"""
 
 PRODUCTION = "production"
 READERS_OF_ALL = frozenset({"operator", "bureau", "supervisor"})
@@ -192,7 +196,9 @@ async def on_staged(ctx: ServiceContext, envelope: Envelope) -> None:
     request = export_from_doc(doc)
     settings = await effective_settings(ctx, doc["region"])
     earlier = await _earlier_cells(ctx, request.developer_org_id)
-    report, table = check_staged(request, staged, settings=settings, earlier=earlier)
+    report, table = check_staged(
+        request, staged, settings=settings, earlier=earlier, nesting=ARRAY_NESTING
+    )
     await _store_report(ctx, report)
     cells = (
         [cell_to_doc(c) for c in released_cells(view_of(table), request.export_id)]

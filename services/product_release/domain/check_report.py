@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from contracts.canonical import sha256_hex
 from services.product_release.domain.check_results import CheckResult
 from services.product_release.domain.differencing import (
+    EXACT_NESTING,
+    NestingFinder,
     ReleasedCell,
     check_earlier_exports,
     check_margins,
@@ -98,6 +100,7 @@ def table_results(
     grant_items: Sequence[GrantItem],
     earlier: Sequence[ReleasedCell],
     per_unit: bool | None = None,
+    nesting: NestingFinder = EXACT_NESTING,
 ) -> list[CheckResult]:
     shape_of(table)  # a malformed output is refused before any check runs
     identifiers, flagged = check_identifiers(table, grant_items)
@@ -110,7 +113,7 @@ def table_results(
         identifiers,
         check_row_level(view),
         check_margins(view, settings),
-        check_earlier_exports(view, earlier, settings),
+        check_earlier_exports(view, earlier, settings, nesting),
     ]
 
 
@@ -121,14 +124,17 @@ def run_checks(
     grant_items: Sequence[GrantItem] = (),
     earlier: Sequence[ReleasedCell] = (),
     per_unit: bool | None = None,
+    nesting: NestingFinder = EXACT_NESTING,
 ) -> CheckReport:
     """Run every automated check on ``output``; ``earlier`` is the developer's history;
     ``per_unit`` says whether the sandbox computed the hidden units and contributions
     per contributing unit (a per-unit export) or the developer's job did (``None``:
-    not known, as for an output checked outside an export request)."""
+    not known, as for an output checked outside an export request). ``nesting`` finds
+    the nested cell pairs of the differencing check (EXP-2): exact by default, the array
+    adapter ``services.product_release.adapters.array_checks`` where it is wired."""
     if isinstance(output, OutputTable):
         kind, digest = "table", table_digest(output)
-        results = table_results(output, settings, grant_items, earlier, per_unit)
+        results = table_results(output, settings, grant_items, earlier, per_unit, nesting)
     else:
         kind, digest = "model", model_digest(output)
         results = [

@@ -52,7 +52,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import product
-from typing import cast
+from typing import Protocol, cast
 
 from services.product_release.domain.check_results import CheckResult, Offence, verdict
 from services.product_release.domain.outputs import (
@@ -522,20 +522,21 @@ def _earlier_as_margins(
 
 
 class _Signature:
-    """Cells of one universe and measure constraining the same attributes."""
+    """Cells of one universe and measure constraining the same attributes (by position
+    in the list indexed)."""
 
     def __init__(self, attributes: tuple[str, ...]) -> None:
         self.attributes = attributes
-        self.cells: dict[Population, list[ReleasedCell]] = defaultdict(list)
+        self.cells: dict[Population, list[int]] = defaultdict(list)
         self.options: dict[str, set[Constraint]] = defaultdict(set)
         self.wider: dict[Constraint, list[Constraint]] = {}
 
-    def add(self, cell: ReleasedCell) -> None:
-        self.cells[cell.population].append(cell)
+    def add(self, index: int, cell: ReleasedCell) -> None:
+        self.cells[cell.population].append(index)
         for constraint in cell.population:
             self.options[constraint.attribute].add(constraint)
 
-    def containing(self, mine: dict[str, Constraint]) -> list[ReleasedCell]:
+    def containing(self, mine: dict[str, Constraint]) -> list[int]:
         choices: list[list[Constraint]] = []
         for attribute in self.attributes:
             target = mine[attribute]
@@ -546,7 +547,7 @@ class _Signature:
             if not wider:
                 return []
             choices.append(wider)
-        found: list[ReleasedCell] = []
+        found: list[int] = []
         for combination in product(*choices):
             found += self.cells.get(combination, ())
         return found
@@ -556,25 +557,53 @@ class _NestingIndex:
     """Finds released cells whose population contains a given cell's."""
 
     def __init__(self, cells: Sequence[ReleasedCell]) -> None:
+        self.cells = cells
         self.groups: dict[tuple[str, str], dict[frozenset[str], _Signature]] = defaultdict(dict)
-        for cell in cells:
+        for index, cell in enumerate(cells):
             attributes = tuple(c.attribute for c in cell.population)
             signatures = self.groups[(cell.universe, cell.measure)]
             signature = signatures.get(frozenset(attributes))
             if signature is None:
                 signature = signatures[frozenset(attributes)] = _Signature(attributes)
-            signature.add(cell)
+            signature.add(index, cell)
 
-    def containing(self, cell: ReleasedCell) -> list[ReleasedCell]:
+    def containing(self, cell: ReleasedCell) -> list[int]:
+        """Positions of the indexed cells containing ``cell`` (and not equal to it)."""
         signatures = self.groups.get((cell.universe, cell.measure))
         if not signatures:
             return []
         mine = {c.attribute: c for c in cell.population}
-        found: list[ReleasedCell] = []
+        found: list[int] = []
         for attributes, signature in signatures.items():
             if attributes <= mine.keys():
                 found += signature.containing(mine)
-        return [other for other in found if other.population != cell.population]
+        return sorted(i for i in found if self.cells[i].population != cell.population)
+
+
+class NestingFinder(Protocol):
+    """Port: which released cells nest in which (part 3). An adapter may find them with
+    array code; it must find exactly the pairs ``ExactNesting`` finds."""
+
+    def pairs(
+        self, larger: Sequence[ReleasedCell], smaller: Sequence[ReleasedCell]
+    ) -> list[tuple[int, int]]:
+        """``(j, i)`` for every ``smaller[j]`` whose population ``larger[i]``'s contains
+        (same universe and measure, populations not equal), sorted."""
+        ...
+
+
+class ExactNesting:
+    """The reference ``NestingFinder``: an index of constraints per attribute, each
+    containment decided by ``Constraint.contains``."""
+
+    def pairs(
+        self, larger: Sequence[ReleasedCell], smaller: Sequence[ReleasedCell]
+    ) -> list[tuple[int, int]]:
+        index = _NestingIndex(larger)
+        return [(j, i) for j, cell in enumerate(smaller) for i in index.containing(cell)]
+
+
+EXACT_NESTING = ExactNesting()
 
 
 def _pair_finding(
@@ -598,9 +627,13 @@ def _pair_finding(
 
 
 def check_earlier_exports(
-    view: TableView, earlier: Sequence[ReleasedCell], settings: ExportCheckSettings
+    view: TableView,
+    earlier: Sequence[ReleasedCell],
+    settings: ExportCheckSettings,
+    nesting: NestingFinder = EXACT_NESTING,
 ) -> CheckResult:
-    """EXP-2: suppression survives differencing against the developer's earlier exports."""
+    """EXP-2: suppression survives differencing against the developer's earlier exports.
+    ``nesting`` finds the nested pairs of part 3 (an array adapter where it is wired)."""
     if not earlier:
         return verdict(
             "differencing_earlier_exports",
@@ -616,18 +649,14 @@ def check_earlier_exports(
     shown = [c for c in cells if c.released and c.units is not None]
     hidden = [c for c in cells if not c.released]
     if before and shown:
-        old_index = _NestingIndex(before)
-        for cell in shown:
-            for larger in old_index.containing(cell):
-                finding = _pair_finding(larger, cell, settings)
-                if finding:
-                    offences.append(finding)
-        new_index = _NestingIndex(shown)
-        for cell in before:
-            for larger in new_index.containing(cell):
-                finding = _pair_finding(larger, cell, settings)
-                if finding:
-                    offences.append(finding)
+        for j, i in nesting.pairs(before, shown):
+            finding = _pair_finding(before[i], shown[j], settings)
+            if finding:
+                offences.append(finding)
+        for j, i in nesting.pairs(shown, before):
+            finding = _pair_finding(shown[i], before[j], settings)
+            if finding:
+                offences.append(finding)
     if before and hidden:
         offences += _rebuilt_suppressed(hidden, [*before, *shown])
     return verdict(

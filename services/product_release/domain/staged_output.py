@@ -23,7 +23,11 @@ from contracts.events import ExportStaged
 from contracts.per_unit import per_unit_columns, unit_column
 from services.product_release.domain.check_report import CheckReport, run_checks
 from services.product_release.domain.check_results import CheckResult
-from services.product_release.domain.differencing import ReleasedCell
+from services.product_release.domain.differencing import (
+    EXACT_NESTING,
+    NestingFinder,
+    ReleasedCell,
+)
 from services.product_release.domain.export_request import ExportRequest
 from services.product_release.domain.outputs import Column, GrantItem, OutputTable, Role
 from services.product_release.domain.settings import ExportCheckSettings
@@ -126,6 +130,7 @@ def check_staged(
     *,
     settings: ExportCheckSettings,
     earlier: Sequence[ReleasedCell] = (),
+    nesting: NestingFinder = EXACT_NESTING,
 ) -> tuple[CheckReport, OutputTable | None]:
     """Every automated check on the staged output (EXP-2), and the table checked (None
     when the output could not be read under its declaration)."""
@@ -138,6 +143,7 @@ def check_staged(
             grant_items=items,
             earlier=earlier,
             per_unit=request.kind == "table" and bool(unit_column(request.columns)),
+            nesting=nesting,
         )
     except DomainError as refused:
         return refused_report(

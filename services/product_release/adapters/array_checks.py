@@ -1,0 +1,191 @@
+"""``ArrayNesting``: the ``NestingFinder`` port of the differencing check (差分检查, EXP-2)
+with NumPy array joins instead of a Python loop over candidate cells.
+
+Theory of operation. Two released cells nest when they share universe and measure, the
+larger constrains a subset of the smaller's attributes, and on each of those attributes
+the larger's constraint contains the smaller's. Every distinct constraint gets an integer
+code per attribute, and every cell becomes a row of codes over all attributes (``-1``
+where it constrains nothing) plus a code for its universe and measure — the only Python
+loop, one dictionary look-up per constraint. Which code contains which other is decided
+once per pair of distinct constraints by ``Constraint.contains`` itself (so exactly as
+the domain decides it, never by floating point): a point contains only itself, so only
+pairs with a value set or an interval are tried. For each set of attributes the larger
+cells constrain (a *mask*), the smaller cells constraining at least those attributes are
+expanded into one row per combination of containing codes (one row in the usual case of
+points), the rows folded into one integer key, and joined with the larger cells' keys by
+a sort and ``searchsorted``. Pairs of equal populations are dropped and the pairs are
+returned sorted, as ``ExactNesting`` returns them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from services.product_release.domain.differencing import ReleasedCell
+from services.product_release.domain.outputs import Constraint
+
+IntArray = npt.NDArray[np.int64]
+_ABSENT = -1
+
+
+class _Coder:
+    """Codes for kinds (universe, measure), attributes and constraints."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[tuple[str, str], int] = {}
+        self.attributes: dict[str, int] = {}
+        self.constraints: list[dict[Constraint, int]] = []
+
+    def rows(self, cells: Sequence[ReleasedCell]) -> tuple[IntArray, list[list[int]]]:
+        kinds = np.empty(len(cells), dtype=np.int64)
+        sparse: list[list[int]] = []
+        kind_codes, attribute_codes, constraint_codes = (
+            self.kinds,
+            self.attributes,
+            self.constraints,
+        )
+        for n, cell in enumerate(cells):
+            kind = (cell.universe, cell.measure)
+            code = kind_codes.get(kind)
+            if code is None:
+                code = kind_codes[kind] = len(kind_codes)
+            kinds[n] = code
+            row: list[int] = []
+            for constraint in cell.population:
+                a = attribute_codes.get(constraint.attribute)
+                if a is None:
+                    a = attribute_codes[constraint.attribute] = len(attribute_codes)
+                    constraint_codes.append({})
+                codes = constraint_codes[a]
+                c = codes.get(constraint)
+                if c is None:
+                    c = codes[constraint] = len(codes)
+                row += (a, c)
+            sparse.append(row)
+        return kinds, sparse
+
+    def dense(self, sparse: list[list[int]]) -> IntArray:
+        matrix = np.full((len(sparse), len(self.attributes)), _ABSENT, dtype=np.int64)
+        for n, row in enumerate(sparse):
+            for k in range(0, len(row), 2):
+                matrix[n, row[k]] = row[k + 1]
+        return matrix
+
+    def wider(self, a: int) -> tuple[IntArray, IntArray]:
+        """(narrow, wide) code pairs on attribute ``a`` with ``wide`` ≠ ``narrow`` and
+        ``wide.contains(narrow)``; a point contains only itself, so every pair has a
+        value set or an interval on one side."""
+        codes = self.constraints[a]
+        broad = [(c, k) for c, k in codes.items() if not c.is_point]
+        narrow_codes: list[int] = []
+        wide_codes: list[int] = []
+        for wide, w in broad:
+            for narrow, k in codes.items():
+                if k != w and wide.contains(narrow):
+                    narrow_codes.append(k)
+                    wide_codes.append(w)
+        for narrow, k in broad:  # a value set or interval inside a point (an empty set)
+            for wide, w in codes.items():
+                if wide.is_point and k != w and wide.contains(narrow):
+                    narrow_codes.append(k)
+                    wide_codes.append(w)
+        return np.asarray(narrow_codes, dtype=np.int64), np.asarray(wide_codes, dtype=np.int64)
+
+
+def _expand(
+    owners: IntArray, rows: IntArray, column: int, pairs: tuple[IntArray, IntArray]
+) -> tuple[IntArray, IntArray]:
+    """Add, for every row, a copy with ``column`` replaced by each code containing it."""
+    narrow, wide = pairs
+    if not len(narrow):
+        return owners, rows
+    order = np.argsort(narrow, kind="stable")
+    narrow, wide = narrow[order], wide[order]
+    left = np.searchsorted(narrow, rows[:, column], side="left")
+    right = np.searchsorted(narrow, rows[:, column], side="right")
+    counts = right - left
+    if not counts.any():
+        return owners, rows
+    source = np.repeat(np.arange(len(rows)), counts)
+    starts = np.repeat(left - np.cumsum(counts) + counts, counts)
+    picks = np.arange(int(counts.sum()), dtype=np.int64) + starts
+    extra = rows[source].copy()
+    extra[:, column] = wide[picks]
+    return np.concatenate([owners, owners[source]]), np.vstack([rows, extra])
+
+
+def _fold(rows: IntArray, sizes: Sequence[int]) -> IntArray:
+    """One int64 key per row of non-negative codes (mixed radix), or dense ids when the
+    radix would overflow."""
+    total = 1
+    for size in sizes:
+        total *= max(size, 1)
+    if total < 2**62:
+        key = np.zeros(len(rows), dtype=np.int64)
+        for column, size in enumerate(sizes):
+            key = key * max(size, 1) + rows[:, column]
+        return key
+    _, ids = np.unique(rows, axis=0, return_inverse=True)
+    return np.asarray(ids, dtype=np.int64).reshape(-1)
+
+
+class ArrayNesting:
+    """``NestingFinder`` by array joins; finds exactly the pairs ``ExactNesting`` finds."""
+
+    def pairs(
+        self, larger: Sequence[ReleasedCell], smaller: Sequence[ReleasedCell]
+    ) -> list[tuple[int, int]]:
+        if not larger or not smaller:
+            return []
+        coder = _Coder()
+        larger_kind, larger_sparse = coder.rows(larger)
+        smaller_kind, smaller_sparse = coder.rows(smaller)
+        big, small = coder.dense(larger_sparse), coder.dense(smaller_sparse)
+        width = big.shape[1]
+        wider = [coder.wider(a) for a in range(width)]
+        sizes = [len(codes) for codes in coder.constraints]
+        kinds = len(coder.kinds)
+        weights = np.left_shift(np.int64(1), np.arange(width, dtype=np.int64))
+        big_masks = (big != _ABSENT).astype(np.int64) @ weights if width else np.zeros(
+            len(big), dtype=np.int64
+        )
+        small_masks = (small != _ABSENT).astype(np.int64) @ weights if width else np.zeros(
+            len(small), dtype=np.int64
+        )
+        found_j: list[IntArray] = []
+        found_i: list[IntArray] = []
+        for mask in np.unique(big_masks).tolist():
+            columns = [a for a in range(width) if mask >> a & 1]
+            chosen = np.flatnonzero(big_masks == mask)
+            candidates = np.flatnonzero((small_masks & mask) == mask)
+            if not len(candidates):
+                continue
+            owners = candidates.astype(np.int64)
+            rows = np.column_stack([smaller_kind[candidates], small[np.ix_(candidates, columns)]])
+            for position, a in enumerate(columns, start=1):
+                owners, rows = _expand(owners, rows, position, wider[a])
+            mine = np.column_stack([larger_kind[chosen], big[np.ix_(chosen, columns)]])
+            keys = _fold(np.vstack([mine, rows]), [kinds, *(sizes[a] for a in columns)])
+            big_keys, small_keys = keys[: len(mine)], keys[len(mine) :]
+            order = np.argsort(big_keys, kind="stable")
+            sorted_keys = big_keys[order]
+            left = np.searchsorted(sorted_keys, small_keys, side="left")
+            right = np.searchsorted(sorted_keys, small_keys, side="right")
+            counts = right - left
+            if not counts.any():
+                continue
+            starts = np.repeat(left - np.cumsum(counts) + counts, counts)
+            picks = np.arange(int(counts.sum()), dtype=np.int64) + starts
+            found_j.append(np.repeat(owners, counts))
+            found_i.append(chosen[order[picks]])
+        if not found_j:
+            return []
+        js = np.concatenate(found_j)
+        is_ = np.concatenate(found_i)
+        different = (big[is_] != small[js]).any(axis=1) if width else np.zeros(len(js), bool)
+        js, is_ = js[different], is_[different]
+        order = np.lexsort((is_, js))
+        return list(zip(js[order].tolist(), is_[order].tolist(), strict=True))
