@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from services.product_release.domain.differencing import ReleasedCell
-from services.product_release.domain.outputs import Constraint
+from services.product_release.domain.outputs import Constraint, Population
 
 IntArray = npt.NDArray[np.int64]
 _ABSENT = -1
@@ -38,41 +38,65 @@ class _Coder:
         self.kinds: dict[tuple[str, str], int] = {}
         self.attributes: dict[str, int] = {}
         self.constraints: list[dict[Constraint, int]] = []
+        self._pending: list[tuple[IntArray, int, list[int], list[int], list[int]]] = []
+        self._wider: list[tuple[IntArray, IntArray]] | None = None
 
-    def rows(self, cells: Sequence[ReleasedCell]) -> tuple[IntArray, list[list[int]]]:
+    def rows(self, cells: Sequence[ReleasedCell]) -> tuple[IntArray, IntArray]:
+        """Each cell's kind code, and its codes over every attribute (``_ABSENT`` where
+        it constrains nothing); a population shared by cells is coded once."""
         kinds = np.empty(len(cells), dtype=np.int64)
-        sparse: list[list[int]] = []
-        kind_codes, attribute_codes, constraint_codes = (
-            self.kinds,
-            self.attributes,
-            self.constraints,
-        )
+        kind_codes = self.kinds
+        seen: dict[Population, int] = {}
+        shapes: list[Population] = []
+        which = np.empty(len(cells), dtype=np.int64)
         for n, cell in enumerate(cells):
             kind = (cell.universe, cell.measure)
             code = kind_codes.get(kind)
             if code is None:
                 code = kind_codes[kind] = len(kind_codes)
             kinds[n] = code
-            row: list[int] = []
-            for constraint in cell.population:
+            population = cell.population
+            shape = seen.get(population)
+            if shape is None:
+                shape = seen[population] = len(shapes)
+                shapes.append(population)
+            which[n] = shape
+        at: list[int] = []
+        attributes: list[int] = []
+        codes: list[int] = []
+        attribute_codes, constraint_codes = self.attributes, self.constraints
+        for shape, population in enumerate(shapes):
+            for constraint in population:
                 a = attribute_codes.get(constraint.attribute)
                 if a is None:
                     a = attribute_codes[constraint.attribute] = len(attribute_codes)
                     constraint_codes.append({})
-                codes = constraint_codes[a]
-                c = codes.get(constraint)
+                known = constraint_codes[a]
+                c = known.get(constraint)
                 if c is None:
-                    c = codes[constraint] = len(codes)
-                row += (a, c)
-            sparse.append(row)
-        return kinds, sparse
+                    c = known[constraint] = len(known)
+                at.append(shape)
+                attributes.append(a)
+                codes.append(c)
+        self._pending.append((which, len(shapes), at, attributes, codes))
+        return kinds, which
 
-    def dense(self, sparse: list[list[int]]) -> IntArray:
-        matrix = np.full((len(sparse), len(self.attributes)), _ABSENT, dtype=np.int64)
-        for n, row in enumerate(sparse):
-            for k in range(0, len(row), 2):
-                matrix[n, row[k]] = row[k + 1]
-        return matrix
+    def dense(self) -> list[IntArray]:
+        """Every ``rows`` call's cells as a matrix over all attributes coded so far."""
+        width = len(self.attributes)
+        matrices = []
+        for which, shapes, at, attributes, codes in self._pending:
+            matrix = np.full((shapes, width), _ABSENT, dtype=np.int64)
+            matrix[np.asarray(at, dtype=np.int64), np.asarray(attributes, dtype=np.int64)] = (
+                np.asarray(codes, dtype=np.int64)
+            )
+            matrices.append(matrix[which])
+        return matrices
+
+    def all_wider(self) -> list[tuple[IntArray, IntArray]]:
+        if self._wider is None:
+            self._wider = [self.wider(a) for a in range(len(self.attributes))]
+        return self._wider
 
     def wider(self, a: int) -> tuple[IntArray, IntArray]:
         """(narrow, wide) code pairs on attribute ``a`` with ``wide`` ≠ ``narrow`` and
@@ -141,51 +165,74 @@ class ArrayNesting:
         if not larger or not smaller:
             return []
         coder = _Coder()
-        larger_kind, larger_sparse = coder.rows(larger)
-        smaller_kind, smaller_sparse = coder.rows(smaller)
-        big, small = coder.dense(larger_sparse), coder.dense(smaller_sparse)
-        width = big.shape[1]
-        wider = [coder.wider(a) for a in range(width)]
-        sizes = [len(codes) for codes in coder.constraints]
-        kinds = len(coder.kinds)
-        weights = np.left_shift(np.int64(1), np.arange(width, dtype=np.int64))
-        big_masks = (big != _ABSENT).astype(np.int64) @ weights if width else np.zeros(
-            len(big), dtype=np.int64
+        larger_kind, _ = coder.rows(larger)
+        smaller_kind, _ = coder.rows(smaller)
+        big, small = coder.dense()
+        return _join(coder, larger_kind, big, smaller_kind, small)
+
+    def both_ways(
+        self, first: Sequence[ReleasedCell], second: Sequence[ReleasedCell]
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        if not first or not second:
+            return [], []
+        coder = _Coder()
+        first_kind, _ = coder.rows(first)
+        second_kind, _ = coder.rows(second)
+        one, two = coder.dense()
+        return (
+            _join(coder, first_kind, one, second_kind, two),
+            _join(coder, second_kind, two, first_kind, one),
         )
-        small_masks = (small != _ABSENT).astype(np.int64) @ weights if width else np.zeros(
-            len(small), dtype=np.int64
-        )
-        found_j: list[IntArray] = []
-        found_i: list[IntArray] = []
-        for mask in np.unique(big_masks).tolist():
-            columns = [a for a in range(width) if mask >> a & 1]
-            chosen = np.flatnonzero(big_masks == mask)
-            candidates = np.flatnonzero((small_masks & mask) == mask)
-            if not len(candidates):
-                continue
-            owners = candidates.astype(np.int64)
-            rows = np.column_stack([smaller_kind[candidates], small[np.ix_(candidates, columns)]])
-            for position, a in enumerate(columns, start=1):
-                owners, rows = _expand(owners, rows, position, wider[a])
-            mine = np.column_stack([larger_kind[chosen], big[np.ix_(chosen, columns)]])
-            keys = _fold(np.vstack([mine, rows]), [kinds, *(sizes[a] for a in columns)])
-            big_keys, small_keys = keys[: len(mine)], keys[len(mine) :]
-            order = np.argsort(big_keys, kind="stable")
-            sorted_keys = big_keys[order]
-            left = np.searchsorted(sorted_keys, small_keys, side="left")
-            right = np.searchsorted(sorted_keys, small_keys, side="right")
-            counts = right - left
-            if not counts.any():
-                continue
-            starts = np.repeat(left - np.cumsum(counts) + counts, counts)
-            picks = np.arange(int(counts.sum()), dtype=np.int64) + starts
-            found_j.append(np.repeat(owners, counts))
-            found_i.append(chosen[order[picks]])
-        if not found_j:
-            return []
-        js = np.concatenate(found_j)
-        is_ = np.concatenate(found_i)
-        different = (big[is_] != small[js]).any(axis=1) if width else np.zeros(len(js), bool)
-        js, is_ = js[different], is_[different]
-        order = np.lexsort((is_, js))
-        return list(zip(js[order].tolist(), is_[order].tolist(), strict=True))
+
+
+def _join(
+    coder: _Coder, larger_kind: IntArray, big: IntArray, smaller_kind: IntArray, small: IntArray
+) -> list[tuple[int, int]]:
+    """The nested pairs ``(j, i)``, sorted: ``big[i]`` contains ``small[j]``."""
+    width = big.shape[1]
+    wider = coder.all_wider()
+    sizes = [len(codes) for codes in coder.constraints]
+    kinds = len(coder.kinds)
+    weights = np.left_shift(np.int64(1), np.arange(width, dtype=np.int64))
+    big_masks = (
+        (big != _ABSENT).astype(np.int64) @ weights if width else np.zeros(len(big), dtype=np.int64)
+    )
+    small_masks = (
+        (small != _ABSENT).astype(np.int64) @ weights
+        if width
+        else np.zeros(len(small), dtype=np.int64)
+    )
+    found_j: list[IntArray] = []
+    found_i: list[IntArray] = []
+    for mask in np.unique(big_masks).tolist():
+        columns = [a for a in range(width) if mask >> a & 1]
+        chosen = np.flatnonzero(big_masks == mask)
+        candidates = np.flatnonzero((small_masks & mask) == mask)
+        if not len(candidates):
+            continue
+        owners = candidates.astype(np.int64)
+        rows = np.column_stack([smaller_kind[candidates], small[np.ix_(candidates, columns)]])
+        for position, a in enumerate(columns, start=1):
+            owners, rows = _expand(owners, rows, position, wider[a])
+        mine = np.column_stack([larger_kind[chosen], big[np.ix_(chosen, columns)]])
+        keys = _fold(np.vstack([mine, rows]), [kinds, *(sizes[a] for a in columns)])
+        big_keys, small_keys = keys[: len(mine)], keys[len(mine) :]
+        order = np.argsort(big_keys, kind="stable")
+        sorted_keys = big_keys[order]
+        left = np.searchsorted(sorted_keys, small_keys, side="left")
+        right = np.searchsorted(sorted_keys, small_keys, side="right")
+        counts = right - left
+        if not counts.any():
+            continue
+        starts = np.repeat(left - np.cumsum(counts) + counts, counts)
+        picks = np.arange(int(counts.sum()), dtype=np.int64) + starts
+        found_j.append(np.repeat(owners, counts))
+        found_i.append(chosen[order[picks]])
+    if not found_j:
+        return []
+    js = np.concatenate(found_j)
+    is_ = np.concatenate(found_i)
+    different = (big[is_] != small[js]).any(axis=1) if width else np.zeros(len(js), bool)
+    js, is_ = js[different], is_[different]
+    order = np.lexsort((is_, js))
+    return list(zip(js[order].tolist(), is_[order].tolist(), strict=True))

@@ -591,6 +591,12 @@ class NestingFinder(Protocol):
         (same universe and measure, populations not equal), sorted."""
         ...
 
+    def both_ways(
+        self, first: Sequence[ReleasedCell], second: Sequence[ReleasedCell]
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """``(pairs(first, second), pairs(second, first))``: one coding of both lists."""
+        ...
+
 
 class ExactNesting:
     """The reference ``NestingFinder``: an index of constraints per attribute, each
@@ -601,6 +607,11 @@ class ExactNesting:
     ) -> list[tuple[int, int]]:
         index = _NestingIndex(larger)
         return [(j, i) for j, cell in enumerate(smaller) for i in index.containing(cell)]
+
+    def both_ways(
+        self, first: Sequence[ReleasedCell], second: Sequence[ReleasedCell]
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        return self.pairs(first, second), self.pairs(second, first)
 
 
 EXACT_NESTING = ExactNesting()
@@ -649,11 +660,12 @@ def check_earlier_exports(
     shown = [c for c in cells if c.released and c.units is not None]
     hidden = [c for c in cells if not c.released]
     if before and shown:
-        for j, i in nesting.pairs(before, shown):
+        old_over_new, new_over_old = nesting.both_ways(before, shown)
+        for j, i in old_over_new:
             finding = _pair_finding(before[i], shown[j], settings)
             if finding:
                 offences.append(finding)
-        for j, i in nesting.pairs(shown, before):
+        for j, i in new_over_old:
             finding = _pair_finding(shown[i], before[j], settings)
             if finding:
                 offences.append(finding)

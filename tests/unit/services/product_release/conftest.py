@@ -27,5 +27,15 @@ def both_nesting_finders_agree(monkeypatch: pytest.MonkeyPatch) -> Iterator[list
         checked_queries.append(len(expected))
         return expected
 
+    exact_both = ExactNesting.both_ways
+
+    def checked_both(
+        self: ExactNesting, first: Sequence[ReleasedCell], second: Sequence[ReleasedCell]
+    ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        expected = exact_both(self, first, second)  # each direction checked by ``checked``
+        assert array.both_ways(first, second) == expected, "ArrayNesting.both_ways disagrees"
+        return expected
+
     monkeypatch.setattr(ExactNesting, "pairs", checked)
+    monkeypatch.setattr(ExactNesting, "both_ways", checked_both)
     yield checked_queries

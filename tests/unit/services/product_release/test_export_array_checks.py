@@ -120,6 +120,9 @@ def test_EXP_2_array_nesting_agrees_with_the_exact_method_on_random_populations(
         smaller = _random_cells(draw, 60, "")
         expected = ExactNesting().pairs(larger, smaller)
         assert ArrayNesting().pairs(larger, smaller) == expected
+        assert ArrayNesting().both_ways(smaller, larger) == ExactNesting().both_ways(
+            smaller, larger
+        )
         found += len(expected)
     assert found > 100  # the cases nest often enough to mean something
 
