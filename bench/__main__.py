@@ -74,9 +74,15 @@ def _sandbox(ctx: Context) -> list[Figure]:
     return figures
 
 
+def _rows_label(rows: int) -> str:
+    return f"{rows // 1_000_000}m" if rows >= 1_000_000 else f"{rows // 1000}k"
+
+
 def _export_checks_10k(ctx: Context) -> list[Figure]:
     result = export_checks.run()
+    exact = export_checks.run(exact=True)
     figures = [
+        latency("export_checks_10k_exact_nesting", exact, "p50"),
         latency("export_checks_10k", result, "p50"),
         latency("export_checks_10k", result, "p99"),
     ]
@@ -112,17 +118,19 @@ def _export_checks_100k(ctx: Context) -> list[Figure]:
 def _export_checks_growth(ctx: Context) -> list[Figure]:
     sizes = (1_000, 10_000, 100_000)
     results = [export_checks.run(cells=size, repeats=3 if size < 100_000 else 1) for size in sizes]
-    figures = [
-        Figure(f"export_checks_growth_{size // 1000}k", round(r.p50_ms, 2), "ms", note=r.name)
-        for size, r in zip(sizes, results, strict=True)
-    ]
-    figures.append(
+    figures: list[Figure] = [
+        *_growth(
+            "export_checks_growth",
+            [(f"{size // 1000}k", r.p50_ms) for size, r in zip(sizes, results, strict=True)],
+            "ms",
+            None,
+        ),
         ratio(
             "export_checks_growth_100k_over_10k",
             results[2].p50_ms / results[1].p50_ms,
             note="10× the cells: ≤ 10 is linear or better",
-        )
-    )
+        ),
+    ]
     return figures
 
 
@@ -153,6 +161,58 @@ def _catalog_search(ctx: Context) -> list[Figure]:
         latency("catalog_search", search, "p99"),
         ratio("catalog_search_vs_bare", search.rate / bare.rate, 0.3),
     ]
+
+
+def _growth(
+    name: str, points: list[tuple[str, float]], unit: str, limit: float | None
+) -> list[Figure]:
+    """A growth curve: one figure per point and the last over the first as a ratio."""
+    figures = [Figure(f"{name}_{label}", round(value, 3), unit) for label, value in points]
+    first, last = points[0][1], points[-1][1]
+    figures.append(
+        ratio(
+            f"{name}_{points[-1][0]}_over_{points[0][0]}",
+            last / first if first else 0.0,
+            limit,
+            direction="at_most",
+        )
+    )
+    return figures
+
+
+def _catalog_search_growth(ctx: Context) -> list[Figure]:
+    """Search p99 at 1k / 10k / 100k resources (flat within 2×), catalog RSS at each."""
+    points: list[tuple[str, float]] = []
+    rss: list[Figure] = []
+    for resources in (1_000, 10_000, 100_000):
+        search = asyncio.run(catalog.run(resources=resources, requests=1_500, rounds=1))[1]
+        label = f"{resources // 1000}k"
+        points.append((label, search.p99_ms))
+        rss.append(
+            Figure(
+                f"catalog_search_growth_rss_{label}",
+                round(catalog.LAST_RSS_MIB.get(resources, 0.0), 1),
+                "MiB",
+                rss_mib=catalog.LAST_RSS_MIB.get(resources),
+            )
+        )
+    return _growth("catalog_search_growth_p99", points, "ms", 2.0) + rss
+
+
+def _proof_growth(ctx: Context) -> list[Figure]:
+    """Inclusion proof generation and verification at 1k / 32k / 1M leaves (within 3×)."""
+    generate: list[tuple[str, float]] = []
+    verify: list[tuple[str, float]] = []
+    for leaves in (1_000, 32_000, 1_000_000):
+        _, made, checked, *_ = asyncio.run(
+            transparency_log.run(n=leaves, samples=min(5_000, leaves * 5))
+        )
+        label = f"{leaves // 1000}k"
+        generate.append((label, made.seconds / made.events * 1e6))
+        verify.append((label, checked.seconds / checked.events * 1e6))
+    return _growth("proof_growth_generate", generate, "µs/proof", 3.0) + _growth(
+        "proof_growth_verify", verify, "µs/proof", 3.0
+    )
 
 
 def _embedded_bus(ctx: Context) -> list[Figure]:
@@ -237,6 +297,8 @@ BENCHES: tuple[Bench, ...] = (
     Bench("verification_api", _verification_api, slow=True),
     Bench("log_inclusion_proof", _log, holds_data=True, slow=True),
     Bench("catalog_search", _catalog_search),
+    Bench("catalog_search_growth", _catalog_search_growth, slow=True),
+    Bench("proof_growth", _proof_growth, slow=True),
     Bench("embedded_bus", _embedded_bus),
     Bench("embedded_vs_raw_sqlite", _embedded_vs_raw),
     Bench("command_to_visible_embedded", _flow_embedded),

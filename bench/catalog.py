@@ -331,6 +331,10 @@ async def _event_lag(n: int) -> Result:
     return Result("catalog event → index, embedded bus", n, elapsed, p50, p99)
 
 
+LAST_RSS_MIB: dict[int, float] = {}
+"""resources indexed → the catalog process's RSS in the last run at that size"""
+
+
 def _rss_mib(pid: int) -> float:
     with contextlib.suppress(OSError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -393,6 +397,7 @@ async def run(
     results.append(await _event_lag(visible))
     if rss:
         print(f"catalog process RSS with {resources:,} resources indexed: {rss:.0f} MiB")
+    LAST_RSS_MIB[resources] = rss
     return results
 
 

@@ -12,8 +12,8 @@ import random
 import time
 
 from bench.harness import Result, percentiles
-from services.product_release.domain.check_report import run_checks
 from services.product_release.adapters.array_checks import ArrayNesting
+from services.product_release.domain.check_report import run_checks
 from services.product_release.domain.differencing import ExactNesting, released_cells
 from services.product_release.domain.outputs import Column, OutputTable, Role
 from services.product_release.domain.settings import ExportCheckSettings

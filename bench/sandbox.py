@@ -52,7 +52,7 @@ async def _provision(
     started = time.perf_counter()
     await executor.provision(plan, b"b" * 32)
     provisioned = time.perf_counter() - started
-    label = f"{rows // 1_000_000}M"
+    label = f"{rows // 1_000_000}M" if rows >= 1_000_000 else f"{rows // 1000}k"
     return (
         [
             Result(
