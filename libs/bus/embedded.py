@@ -44,6 +44,16 @@ class _Subscription:
     handler: Handler
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    query: str = ""
+    """the batch query for these topics, built once"""
+
+
+_NO_HEADERS = "{}"
+
+
+def _headers_text(headers: dict[str, str]) -> str:
+    """Headers as stored: most records carry none, so skip the JSON encoder for those."""
+    return json.dumps(headers) if headers else _NO_HEADERS
 
 
 class EmbeddedBus:
@@ -135,7 +145,7 @@ class EmbeddedBus:
         if not messages:
             return
         db = self._connect()
-        rows = [(m.topic, m.key, m.value, json.dumps(dict(m.headers))) for m in messages]
+        rows = [(m.topic, m.key, m.value, _headers_text(m.headers)) for m in messages]
         with self._guard:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -165,11 +175,13 @@ class EmbeddedBus:
             )
 
     def _fetch(self, sub: _Subscription, after: int) -> list[tuple[int, str, str, bytes, str]]:
-        marks = ",".join("?" for _ in sub.topics)
-        query = (
-            f"SELECT offset, topic, key, value, headers FROM log "  # noqa: S608 - placeholders only
-            f"WHERE offset > ? AND topic IN ({marks}) ORDER BY offset LIMIT ?"
-        )
+        query = sub.query
+        if not query:
+            marks = ",".join("?" for _ in sub.topics)
+            query = sub.query = (
+                f"SELECT offset, topic, key, value, headers FROM log "  # noqa: S608 - placeholders only
+                f"WHERE offset > ? AND topic IN ({marks}) ORDER BY offset LIMIT ?"
+            )
         with self._guard:
             return self._connect().execute(query, (after, *sub.topics, self._batch)).fetchall()
 
@@ -184,7 +196,8 @@ class EmbeddedBus:
                     await asyncio.wait_for(sub.wake.wait(), timeout=0.5)
                 continue
             batch = [
-                Message(topic=t, key=k, value=v, headers=json.loads(h)) for _, t, k, v, h in rows
+                Message(topic=t, key=k, value=v, headers={} if h == _NO_HEADERS else json.loads(h))
+                for _, t, k, v, h in rows
             ]
             while True:
                 try:
