@@ -40,46 +40,62 @@ class _Coder:
         self.constraints: list[dict[Constraint, int]] = []
         self._pending: list[tuple[IntArray, int, list[int], list[int], list[int]]] = []
         self._wider: list[tuple[IntArray, IntArray]] | None = None
+        self._by_identity: dict[int, tuple[int, int]] = {}
+        self._kept: list[Constraint] = []
+        """the constraints coded by identity, kept alive so no ``id`` is reused"""
 
     def rows(self, cells: Sequence[ReleasedCell]) -> tuple[IntArray, IntArray]:
-        """Each cell's kind code, and its codes over every attribute (``_ABSENT`` where
-        it constrains nothing); a population shared by cells is coded once."""
-        kinds = np.empty(len(cells), dtype=np.int64)
+        """Each cell's kind code, and (through ``dense``) its codes over every attribute.
+
+        Cells of one table row share their population object, and rows share their
+        constraint objects, so both are looked up by identity first (``id`` is stable
+        while ``cells`` holds them): a value look-up, with its hashing and comparing,
+        happens once per distinct object, not once per cell."""
         kind_codes = self.kinds
-        seen: dict[Population, int] = {}
+        shape_of: dict[int, int] = {}
         shapes: list[Population] = []
-        which = np.empty(len(cells), dtype=np.int64)
-        for n, cell in enumerate(cells):
+        kind_list: list[int] = []
+        which_list: list[int] = []
+        for cell in cells:
             kind = (cell.universe, cell.measure)
             code = kind_codes.get(kind)
             if code is None:
                 code = kind_codes[kind] = len(kind_codes)
-            kinds[n] = code
+            kind_list.append(code)
             population = cell.population
-            shape = seen.get(population)
+            shape = shape_of.get(id(population))
             if shape is None:
-                shape = seen[population] = len(shapes)
+                shape = shape_of[id(population)] = len(shapes)
                 shapes.append(population)
-            which[n] = shape
+            which_list.append(shape)
         at: list[int] = []
         attributes: list[int] = []
         codes: list[int] = []
-        attribute_codes, constraint_codes = self.attributes, self.constraints
+        by_identity = self._by_identity
         for shape, population in enumerate(shapes):
             for constraint in population:
-                a = attribute_codes.get(constraint.attribute)
-                if a is None:
-                    a = attribute_codes[constraint.attribute] = len(attribute_codes)
-                    constraint_codes.append({})
-                known = constraint_codes[a]
-                c = known.get(constraint)
-                if c is None:
-                    c = known[constraint] = len(known)
+                coded = by_identity.get(id(constraint))
+                if coded is None:
+                    coded = by_identity[id(constraint)] = self._code(constraint)
+                    self._kept.append(constraint)
                 at.append(shape)
-                attributes.append(a)
-                codes.append(c)
+                attributes.append(coded[0])
+                codes.append(coded[1])
+        kinds = np.asarray(kind_list, dtype=np.int64)
+        which = np.asarray(which_list, dtype=np.int64)
         self._pending.append((which, len(shapes), at, attributes, codes))
         return kinds, which
+
+    def _code(self, constraint: Constraint) -> tuple[int, int]:
+        a = self.attributes.get(constraint.attribute)
+        if a is None:
+            a = self.attributes[constraint.attribute] = len(self.attributes)
+            self.constraints.append({})
+        known = self.constraints[a]
+        c = known.get(constraint)
+        if c is None:
+            c = known[constraint] = len(known)
+        return a, c
 
     def dense(self) -> list[IntArray]:
         """Every ``rows`` call's cells as a matrix over all attributes coded so far."""
