@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import resource
 import time
@@ -22,6 +23,7 @@ from bench import (
     billing,
     bus,
     catalog,
+    concurrent,
     export_checks,
     flow,
     sandbox,
@@ -254,6 +256,55 @@ def _billing(ctx: Context) -> list[Figure]:
     ]
 
 
+def _concurrent_platform(ctx: Context) -> list[Figure]:
+    """50 writers + 50 readers against ``pdo up`` on 127.0.0.1 for 20 s."""
+    outcome = asyncio.run(concurrent.run(seconds=20.0, writers=50, readers=50))
+    registered, register_p50, register_p99 = outcome.routes.get("register", (0, 0.0, 0.0))
+    figures = [
+        Figure(
+            "concurrent_platform_registrations",
+            round(registered / outcome.seconds, 1),
+            "calls/s",
+            200.0,
+            rss_mib=outcome.rss_mib,
+            note="50 writers + 50 readers, pdo up (embedded), RSS of the pdo up process",
+        ),
+        Figure("concurrent_platform_register_p50", round(register_p50, 1), "ms"),
+        Figure("concurrent_platform_register_p99", round(register_p99, 1), "ms", 500.0, "at_most"),
+    ]
+    for route in ("search", "disclosure"):
+        answers, p50, p99 = outcome.routes.get(route, (0, 0.0, 0.0))
+        figures += [
+            Figure(f"concurrent_platform_{route}", round(answers / outcome.seconds, 1), "calls/s"),
+            Figure(f"concurrent_platform_{route}_p50", round(p50, 1), "ms"),
+            Figure(
+                f"concurrent_platform_{route}_p99",
+                round(p99, 1),
+                "ms",
+                200.0 if route == "search" else None,
+                "at_most",
+            ),
+        ]
+    figures += [
+        Figure(
+            "concurrent_platform_closed_without_answer",
+            float(outcome.closed_without_answer),
+            "requests",
+            0.0,
+            "at_most",
+        ),
+        Figure(
+            "concurrent_platform_unexpected_status",
+            float(sum(outcome.unexpected.values())),
+            "requests",
+            0.0,
+            "at_most",
+            note=json.dumps(outcome.unexpected, ensure_ascii=False),
+        ),
+    ]
+    return figures
+
+
 def _servers(ctx: Context) -> tuple[str, str]:
     """Kafka and the MongoDB-wire server, started on first use, stopped at the end."""
     if "kafka" not in ctx.servers:
@@ -303,6 +354,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("embedded_vs_raw_sqlite", _embedded_vs_raw),
     Bench("command_to_visible_embedded", _flow_embedded),
     Bench("billing_exactly_once", _billing, holds_data=True),
+    Bench("concurrent_platform", _concurrent_platform),
     Bench("mesh_vs_raw_kafka", _mesh_vs_raw_kafka, kafka=True),
     Bench("command_to_visible_kafka", _command_to_visible_kafka, kafka=True),
 )
