@@ -102,6 +102,17 @@ async def _client(
         writer.close()
 
 
+def _start(port: int, data: Path) -> subprocess.Popen[bytes]:
+    """``pdo up`` with the demo city, its rate limiter off (one loopback load generator)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "libs.cli", "up", "--port", str(port), "--data-dir", str(data)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PDO_RATE_LIMIT_PER_MINUTE": "0"},
+    )
+
+
 def _rss(pid: int) -> float | None:
     from bench.figures import rss_mib
 
@@ -112,13 +123,7 @@ async def run(seconds: float = 20.0, writers: int = 50, readers: int = 50) -> Ou
     with tempfile.TemporaryDirectory(prefix="pdo-bench-concurrent-") as tmp:
         data = Path(tmp)
         port = free_port()
-        child = subprocess.Popen(
-            [sys.executable, "-m", "libs.cli", "up", "--port", str(port), "--data-dir", tmp],
-            cwd=REPO,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={**os.environ, "PDO_RATE_LIMIT_PER_MINUTE": "0"},
-        )
+        child = _start(port, data)
         try:
             deadline = time.monotonic() + 240
             while True:

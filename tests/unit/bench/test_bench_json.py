@@ -80,6 +80,9 @@ def test_the_registry_has_the_stable_names_the_issue_lists() -> None:
         "log_inclusion_proof",
         "command_to_visible_kafka",
         "export_checks_growth",
+        "catalog_search_growth",
+        "proof_growth",
+        "concurrent_platform",
     } <= names
 
 
