@@ -222,15 +222,16 @@ def _join(
     found_i: list[IntArray] = []
     for mask in np.unique(big_masks).tolist():
         columns = [a for a in range(width) if mask >> a & 1]
+        picked = np.asarray(columns, dtype=np.int64)
         chosen = np.flatnonzero(big_masks == mask)
         candidates = np.flatnonzero((small_masks & mask) == mask)
         if not len(candidates):
             continue
         owners = candidates.astype(np.int64)
-        rows = np.column_stack([smaller_kind[candidates], small[np.ix_(candidates, columns)]])
+        rows = np.column_stack([smaller_kind[candidates], small[np.ix_(candidates, picked)]])
         for position, a in enumerate(columns, start=1):
             owners, rows = _expand(owners, rows, position, wider[a])
-        mine = np.column_stack([larger_kind[chosen], big[np.ix_(chosen, columns)]])
+        mine = np.column_stack([larger_kind[chosen], big[np.ix_(chosen, picked)]])
         keys = _fold(np.vstack([mine, rows]), [kinds, *(sizes[a] for a in columns)])
         big_keys, small_keys = keys[: len(mine)], keys[len(mine) :]
         order = np.argsort(big_keys, kind="stable")
