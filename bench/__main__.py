@@ -15,6 +15,7 @@ import json
 import os
 import resource
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -38,6 +39,7 @@ from bench.figures import (
     latency,
     machine,
     rate,
+    failed,
     ratio,
     run_bench,
     select,
@@ -398,7 +400,11 @@ def main(argv: Sequence[str] | None = None, benches: Sequence[Bench] = BENCHES) 
     try:
         for bench in chosen:
             t0 = time.perf_counter()
-            figures += run_bench(bench, context)
+            try:
+                figures += run_bench(bench, context)
+            except Exception as exc:  # one broken bench must not lose the others' figures
+                traceback.print_exc()
+                figures.append(failed(bench.name, exc))
             print(f"  {bench.name}: {time.perf_counter() - t0:.1f} s", flush=True)
     finally:
         for close in reversed(context.opened):

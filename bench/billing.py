@@ -31,6 +31,7 @@ from libs.outbox import to_message
 from libs.runtime import Platform
 from services.billing.commands import billing as commands
 from services.billing.domain.price_model import Tier
+from tests.support.billing import product_released
 from tests.support.platform import keyring, settings
 
 REGION = "370300"
@@ -61,7 +62,8 @@ def _usage(i: int) -> Envelope:
 
 
 async def _prepare(p: Platform) -> None:
-    """The operator's agreement, a cap and a tiered price (3 fen, 2 fen from 200 calls)."""
+    """The operator's agreement, the product released (billing prices only products it
+    saw released), a cap and a tiered price (3 fen, 2 fen from 200 calls)."""
     assert p.bus is not None
     agreement = new_envelope(
         AgreementSigned(
@@ -75,9 +77,11 @@ async def _prepare(p: Platform) -> None:
         actor=SYSTEM_ACTOR,
         subject="agr-bench",
     )
-    await p.bus.publish(to_message({"envelope": to_builtins(agreement), "headers": {}}))
+    released = product_released("prod-bench", developer="org-dev-bench", grant_id="grant-bench")
+    for event in (agreement, released):
+        await p.bus.publish(to_message({"envelope": to_builtins(event), "headers": {}}))
     ctx = p.running["billing"].ctx
-    while await ctx.store.count("agreements") == 0:
+    while await ctx.store.count("agreements") == 0 or await ctx.store.count("products") == 0:
         await asyncio.sleep(0.01)
     await commands.set_cap(ctx, BUREAU, "prod-bench", "call", 5)
     await commands.list_price(

@@ -95,6 +95,13 @@ def ratio(
     return Figure(name, round(value, 4), "ratio", target, direction, note)
 
 
+def failed(bench: str, error: BaseException) -> Figure:
+    """A bench that raised: one figure that misses its target and names the error."""
+    return Figure(
+        f"{bench}_failed", 1.0, "error", 0.0, "at_most", f"{type(error).__name__}: {error}"[:500]
+    )
+
+
 @dataclass
 class Context:
     """What a bench may use: the run's sizes and, started once on first use, the real

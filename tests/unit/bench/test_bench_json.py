@@ -63,6 +63,23 @@ def test_json_has_every_figure_with_unit_target_and_met_for_the_benches_named(
     assert "other_rate" not in table
 
 
+def _broken(ctx: Context) -> list[Figure]:
+    raise RuntimeError("the broker went away")
+
+
+def test_a_bench_that_raises_is_a_missed_figure_and_the_others_still_run(
+    tmp_path: Path,
+) -> None:
+    CALLS.clear()
+    out = tmp_path / "out.json"
+    main(["--json", str(out)], benches=(Bench("broken", _broken), *TINY))
+    assert CALLS == ["tiny", "other"]
+    figures = {f["name"]: f for f in json.loads(out.read_text())["figures"]}
+    assert figures["broken_failed"]["met"] is False
+    assert figures["broken_failed"]["note"] == "RuntimeError: the broker went away"
+    assert "tiny_rate" in figures and "other_rate" in figures
+
+
 def test_only_refuses_an_unknown_bench_naming_the_known_ones(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="unknown bench nope; known: other, tiny"):
         main(["--only", "tiny,nope"], benches=TINY)
