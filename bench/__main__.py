@@ -148,6 +148,7 @@ def _verification_api(ctx: Context) -> list[Figure]:
 
 def _log(ctx: Context) -> list[Figure]:
     built, generate, verify, consistency, consistency_verify = asyncio.run(transparency_log.run())
+    ctx.servers["log_1m"] = (generate, verify)
     return [
         rate("log_inclusion_proof_appends_1m", built, 20_000, unit="appends/s"),
         rate("log_inclusion_proof", generate, 10_000, unit="proofs/s"),
@@ -208,9 +209,13 @@ def _proof_growth(ctx: Context) -> list[Figure]:
     generate: list[tuple[str, float]] = []
     verify: list[tuple[str, float]] = []
     for leaves in (1_000, 32_000, 1_000_000):
-        _, made, checked, *_ = asyncio.run(
-            transparency_log.run(n=leaves, samples=min(5_000, leaves * 5))
-        )
+        known = ctx.servers.get("log_1m") if leaves == 1_000_000 else None
+        if known is not None:  # log_inclusion_proof built the 1M-leaf log in this run
+            made, checked = cast(tuple[Result, Result], known)
+        else:
+            _, made, checked, *_ = asyncio.run(
+                transparency_log.run(n=leaves, samples=min(5_000, leaves * 5))
+            )
         label = f"{leaves // 1000}k"
         generate.append((label, made.seconds / made.events * 1e6))
         verify.append((label, checked.seconds / checked.events * 1e6))
