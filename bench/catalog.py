@@ -298,7 +298,7 @@ async def _event_lag(n: int) -> Result:
         data = Path(tmp)
         platform = Platform(settings(data), ("catalog",), secrets=keyring(data)).build()
         catalog = platform.running["catalog"]
-        read_model = getattr(catalog.parts.handlers["resource.registered"], "__self__", None)
+        read_model = getattr(catalog.parts.projections["resource.registered"], "__self__", None)
         assert isinstance(read_model, SearchReadModel)
         await platform.start()
         try:
@@ -355,6 +355,7 @@ async def run(
     conns: int = 8,
     rounds: int = 3,
     visible: int = 100,
+    consistency: bool = True,
 ) -> list[Result]:
     """The bare constant endpoint, catalog search through the gateway, catalog search on
     the catalog's own app, register → searchable (read-your-writes, over HTTP), and a
@@ -392,9 +393,11 @@ async def run(
                 for name, at, paths, headers in measures:
                     taken[name].append(await _load(name, at, paths, headers, per_round, conns))
             results = [_median(taken[name]) for name, *_ in measures]
-            results.append(await _visibility(port, writer_headers, visible))
+            if consistency:
+                results.append(await _visibility(port, writer_headers, visible))
             rss = _rss_mib(child.pid)
-    results.append(await _event_lag(visible))
+    if consistency:
+        results.append(await _event_lag(visible))
     if rss:
         print(f"catalog process RSS with {resources:,} resources indexed: {rss:.0f} MiB")
     LAST_RSS_MIB[resources] = rss
