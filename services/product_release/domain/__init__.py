@@ -2,7 +2,8 @@
 
 - ``outputs``: sandbox outputs as plain tables (columns with roles, rows) and models;
 - ``settings``: the jurisdiction settings of the automated checks (EXP-2);
-- ``table_checks``, ``model_checks``, ``differencing``, ``identifiers``: the checks;
+- ``table_checks``, ``model_checks``, ``differencing``, ``identifiers``: the checks
+  (``differencing`` defines the ``NestingFinder`` port; ``ExactNesting`` is the reference);
 - ``check_report``: ``run_checks`` and the report with its content hash;
 - ``export_request``: the export request state machine (EXP-1, EXP-2, EXP-6, REQ-6);
 - ``product``, ``certificate``, ``product_list``: product versions, circulation
