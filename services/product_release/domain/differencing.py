@@ -28,6 +28,9 @@ Theory of operation — the approximation, in four parts.
    difference is an implicit cell of ``larger − smaller`` units. It must pass the
    minimum count and, where zeros are disclosive, must not be zero. Pairs among earlier
    exports are not judged again: each was judged when the later of the two was released.
+   The nested pairs are found through the ``NestingFinder`` port: ``ExactNesting`` here
+   (the reference), ``ArrayNesting`` (NumPy joins, the same pairs) where the service
+   wires it; every containment is still decided by ``Constraint.contains``.
 
 4. **Suppressed cells rebuilt from two earlier cells.** A cell suppressed now must not
    equal the difference of two released cells whose populations agree on every
