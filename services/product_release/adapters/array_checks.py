@@ -35,10 +35,13 @@ class _Coder:
     """Codes for kinds (universe, measure), attributes and constraints."""
 
     def __init__(self) -> None:
-        self.kinds: dict[tuple[str, str], int] = {}
+        self.kinds: dict[int, int] = {}
+        """universe code × 2³¹ + measure code → kind code"""
+        self.universes: dict[str, int] = {}
+        self.measures: dict[str, int] = {}
         self.attributes: dict[str, int] = {}
         self.constraints: list[dict[Constraint, int]] = []
-        self._pending: list[tuple[IntArray, int, list[int], list[int], list[int]]] = []
+        self._pending: list[tuple[IntArray, int, IntArray, IntArray, IntArray]] = []
         self._wider: list[tuple[IntArray, IntArray]] | None = None
         self._by_identity: dict[int, tuple[int, int]] = {}
         self._kept: list[Constraint] = []
@@ -51,40 +54,48 @@ class _Coder:
         constraint objects, so both are looked up by identity first (``id`` is stable
         while ``cells`` holds them): a value look-up, with its hashing and comparing,
         happens once per distinct object, not once per cell."""
-        kind_codes = self.kinds
-        shape_of: dict[int, int] = {}
-        shapes: list[Population] = []
-        kind_list: list[int] = []
-        which_list: list[int] = []
-        for cell in cells:
-            kind = (cell.universe, cell.measure)
-            code = kind_codes.get(kind)
-            if code is None:
-                code = kind_codes[kind] = len(kind_codes)
-            kind_list.append(code)
-            population = cell.population
-            shape = shape_of.get(id(population))
-            if shape is None:
-                shape = shape_of[id(population)] = len(shapes)
-                shapes.append(population)
-            which_list.append(shape)
-        at: list[int] = []
-        attributes: list[int] = []
-        codes: list[int] = []
-        by_identity = self._by_identity
-        for shape, population in enumerate(shapes):
-            for constraint in population:
-                coded = by_identity.get(id(constraint))
-                if coded is None:
-                    coded = by_identity[id(constraint)] = self._code(constraint)
-                    self._kept.append(constraint)
-                at.append(shape)
-                attributes.append(coded[0])
-                codes.append(coded[1])
-        kinds = np.asarray(kind_list, dtype=np.int64)
-        which = np.asarray(which_list, dtype=np.int64)
-        self._pending.append((which, len(shapes), at, attributes, codes))
-        return kinds, which
+        count = len(cells)
+        populations = [cell.population for cell in cells]
+        universes = [cell.universe for cell in cells]
+        measures = [cell.measure for cell in cells]
+        _, first, which = _by_object(populations, count)
+        shapes: list[Population] = [populations[i] for i in first.tolist()]
+        universe_code = self._values(self.universes, universes, count)
+        measure_code = self._values(self.measures, measures, count)
+        combined, inverse = np.unique(universe_code * 2**31 + measure_code, return_inverse=True)
+        kind_codes = np.asarray(
+            [self.kinds.setdefault(int(k), len(self.kinds)) for k in combined.tolist()],
+            dtype=np.int64,
+        )
+        kinds = kind_codes[inverse.reshape(-1)] if count else np.zeros(0, dtype=np.int64)
+        flat = [constraint for population in shapes for constraint in population]
+        lengths = np.fromiter(map(len, shapes), dtype=np.int64, count=len(shapes))
+        _, distinct, inverse_flat = _by_object(flat, len(flat))
+        coded = np.asarray(
+            [self._coded(flat[i]) for i in distinct.tolist()], dtype=np.int64
+        ).reshape(-1, 2)
+        at = np.repeat(np.arange(len(shapes), dtype=np.int64), lengths)
+        attributes = coded[inverse_flat, 0] if len(flat) else np.zeros(0, dtype=np.int64)
+        codes = coded[inverse_flat, 1] if len(flat) else np.zeros(0, dtype=np.int64)
+        self._pending.append((which.reshape(-1), len(shapes), at, attributes, codes))
+        return kinds, which.reshape(-1)
+
+    @staticmethod
+    def _values(known: dict[str, int], values: list[str], count: int) -> IntArray:
+        """Codes by value of strings, looked up once per distinct object."""
+        _, first, inverse = _by_object(values, count)
+        codes = np.asarray(
+            [known.setdefault(values[i], len(known)) for i in first.tolist()], dtype=np.int64
+        )
+        return codes[inverse.reshape(-1)] if count else np.zeros(0, dtype=np.int64)
+
+    def _coded(self, constraint: Constraint) -> tuple[int, int]:
+        """(attribute, constraint) codes; by identity first, by value once per object."""
+        found = self._by_identity.get(id(constraint))
+        if found is None:
+            found = self._by_identity[id(constraint)] = self._code(constraint)
+            self._kept.append(constraint)
+        return found
 
     def _code(self, constraint: Constraint) -> tuple[int, int]:
         a = self.attributes.get(constraint.attribute)
@@ -103,9 +114,7 @@ class _Coder:
         matrices = []
         for which, shapes, at, attributes, codes in self._pending:
             matrix = np.full((shapes, width), _ABSENT, dtype=np.int64)
-            matrix[np.asarray(at, dtype=np.int64), np.asarray(attributes, dtype=np.int64)] = (
-                np.asarray(codes, dtype=np.int64)
-            )
+            matrix[at, attributes] = codes
             matrices.append(matrix[which])
         return matrices
 
@@ -133,6 +142,13 @@ class _Coder:
                     narrow_codes.append(k)
                     wide_codes.append(w)
         return np.asarray(narrow_codes, dtype=np.int64), np.asarray(wide_codes, dtype=np.int64)
+
+
+def _by_object(items: Sequence[object], count: int) -> tuple[IntArray, IntArray, IntArray]:
+    """``np.unique`` over the items' identities: (ids, first position, inverse)."""
+    ids = np.fromiter(map(id, items), dtype=np.uint64, count=count)
+    unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    return unique.astype(np.int64), first.astype(np.int64), inverse.astype(np.int64)
 
 
 def _expand(
