@@ -7,11 +7,12 @@ missing or malformed value stops start-up with a message naming it.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from contracts.topics import REGION_PATTERN, SERVICES
 
@@ -40,6 +41,9 @@ class Settings:
     kafka_sasl_mechanism: str = ""
     kafka_username: str = ""
     kafka_password: str = ""
+    kafka_ssl_cafile: str = ""
+    """TLS (``SSL``/``SASL_SSL``): the CA bundle that signed the brokers' certificates;
+    empty uses the system's trust store (``PDO_KAFKA_SSL_CAFILE``)."""
     mongo_uri: str = ""
     vault_addr: str = ""
     vault_token: str = ""
@@ -54,6 +58,21 @@ class Settings:
     keyring_passphrase: str = ""
     demo: bool = False
     shutdown_grace_seconds: float = 20.0
+    parents: tuple[str, ...] = ()
+    """The jurisdiction chain above ``region``, nearest first (county → city → province,
+    FED-1/FED-2): whose public streams this instance reads. ``PDO_PARENT_REGIONS``
+    (comma-separated, or ``auto`` to follow the GB/T 2260 code) sets it; unset, the
+    instance reads only its own region (a parent's topics need ACLs granted to it)."""
+    children: tuple[str, ...] = ()
+    """Regions below this one whose upward streams it reads (FED-2: a province reads its
+    cities'). ``PDO_CHILD_REGIONS``, comma-separated; each must lie inside ``region``."""
+    kafka_password_secret: str = ""
+    operating_zones: tuple[dict[str, Any], ...] = ()
+    """Operating zones per domain (运营专区, FED-3) as configured: the JSON list in the
+    file ``PDO_OPERATING_ZONES`` names (code, domain, name, resources, scenarios,
+    developers, pilot_region); request-review checks its consistency at start."""
+    """Where the secrets port keeps this principal's Kafka password when
+    ``PDO_KAFKA_PASSWORD`` is not set (a KV path holding ``password``)."""
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
@@ -84,6 +103,7 @@ def load(env: Mapping[str, str] | None = None, *, mode: Mode | None = None) -> S
         kafka_sasl_mechanism=env.get("PDO_KAFKA_SASL_MECHANISM", ""),
         kafka_username=env.get("PDO_KAFKA_USERNAME", ""),
         kafka_password=env.get("PDO_KAFKA_PASSWORD", ""),
+        kafka_ssl_cafile=env.get("PDO_KAFKA_SSL_CAFILE", ""),
         mongo_uri=env.get("PDO_MONGO_URI", ""),
         vault_addr=env.get("PDO_VAULT_ADDR", ""),
         vault_token=env.get("VAULT_TOKEN", ""),
@@ -102,6 +122,10 @@ def load(env: Mapping[str, str] | None = None, *, mode: Mode | None = None) -> S
         keyring_passphrase=env.get("PDO_KEYRING_PASSPHRASE", ""),
         demo=env.get("PDO_DEMO", "1" if chosen == "embedded" else "0") == "1",
         shutdown_grace_seconds=_seconds(env, "PDO_SHUTDOWN_GRACE_SECONDS", 20.0),
+        parents=_parents(env, region),
+        children=_children(env, region),
+        kafka_password_secret=env.get("PDO_KAFKA_PASSWORD_SECRET", ""),
+        operating_zones=_zones(env),
     )
     if settings.mode == "distributed":
         for var, value in (
@@ -133,12 +157,15 @@ def _check_kafka_security(settings: Settings) -> None:
             f"PDO_KAFKA_SASL_MECHANISM={settings.kafka_sasl_mechanism!r}: one of "
             + ", ".join(KAFKA_SASL_MECHANISMS)
         )
-    for var, value in (
-        ("PDO_KAFKA_USERNAME", settings.kafka_username),
-        ("PDO_KAFKA_PASSWORD", settings.kafka_password),
-    ):
-        if not value:
-            raise ConfigError(f"{var} is required with PDO_KAFKA_SECURITY_PROTOCOL={protocol}")
+    if not settings.kafka_username:
+        raise ConfigError(
+            f"PDO_KAFKA_USERNAME is required with PDO_KAFKA_SECURITY_PROTOCOL={protocol}"
+        )
+    if not settings.kafka_password and not settings.kafka_password_secret:
+        raise ConfigError(
+            "PDO_KAFKA_PASSWORD or PDO_KAFKA_PASSWORD_SECRET (its path in the secrets store) "
+            f"is required with PDO_KAFKA_SECURITY_PROTOCOL={protocol}"
+        )
 
 
 def _check_vault(settings: Settings) -> None:
@@ -180,6 +207,63 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < value <= 3600:
         raise ConfigError(f"{name}={raw!r} must be between 0 and 3600 seconds")
     return value
+
+
+def default_parents(region: str) -> tuple[str, ...]:
+    """The jurisdiction chain above a GB/T 2260 code, nearest first: a county
+    (区县, ``370303``) has its city (``370300``) and province (``370000``); a city its
+    province; a province none."""
+    if region.endswith("0000"):
+        return ()
+    if region.endswith("00"):
+        return (region[:2] + "0000",)
+    return (region[:4] + "00", region[:2] + "0000")
+
+
+def _parents(env: Mapping[str, str], region: str) -> tuple[str, ...]:
+    """``PDO_PARENT_REGIONS``: the chain above this instance, nearest first; ``auto``
+    derives it from the code; unset or empty, none. Each must be a valid code, differ
+    from the own region and appear once."""
+    raw = env.get("PDO_PARENT_REGIONS", "")
+    if raw.strip().lower() == "auto":
+        return default_parents(region)
+    if not raw.strip():
+        return ()
+    chain = tuple(part.strip() for part in raw.split(","))
+    for code in chain:
+        if not REGION_PATTERN.match(code):
+            raise ConfigError(f"PDO_PARENT_REGIONS: {code!r} is not a six-digit GB/T 2260 code")
+        if code == region:
+            raise ConfigError(f"PDO_PARENT_REGIONS: {code} is this instance's own region")
+    if len(set(chain)) != len(chain):
+        raise ConfigError(f"PDO_PARENT_REGIONS={raw!r} names a region twice")
+    return chain
+
+
+def _zones(env: Mapping[str, str]) -> tuple[dict[str, Any], ...]:
+    path = env.get("PDO_OPERATING_ZONES", "")
+    if not path:
+        return ()
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"PDO_OPERATING_ZONES={path!r}: {exc}") from None
+    if not isinstance(raw, list) or not all(isinstance(z, dict) for z in raw):
+        raise ConfigError(f"PDO_OPERATING_ZONES={path!r}: expected a JSON list of zones")
+    return tuple(raw)
+
+
+def _children(env: Mapping[str, str], region: str) -> tuple[str, ...]:
+    raw = env.get("PDO_CHILD_REGIONS", "")
+    if not raw.strip():
+        return ()
+    chain = tuple(dict.fromkeys(part.strip() for part in raw.split(",")))
+    for code in chain:
+        if not REGION_PATTERN.match(code):
+            raise ConfigError(f"PDO_CHILD_REGIONS: {code!r} is not a six-digit GB/T 2260 code")
+        if code == region or region not in default_parents(code):
+            raise ConfigError(f"PDO_CHILD_REGIONS: {code} does not lie inside region {region}")
+    return chain
 
 
 REGION_PATTERN_TEXT = "a six-digit GB/T 2260 code"

@@ -12,7 +12,7 @@ import asyncio
 import importlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from litestar import Litestar
@@ -23,6 +23,7 @@ from libs.audit import AuditLog
 from libs.auth.tokens import TokenVerifier
 from libs.bus.consumer import Consumer, EnvelopeHandler, ProjectionConsumer
 from libs.bus.embedded import EmbeddedBus
+from libs.bus.federation import foreign_topics
 from libs.bus.inbox import Inbox
 from libs.bus.port import EventBus
 from libs.bus.provision import consumer_group
@@ -63,13 +64,29 @@ def make_store(settings: Settings, service: str) -> DocumentStore:
     return TracedDocumentStore(inner, service=service, system="mongodb")
 
 
-def make_bus(settings: Settings, client_id: str) -> EventBus:
+def make_bus(settings: Settings, client_id: str, secrets: SecretStore | None = None) -> EventBus:
+    """The bus of the mode. On Kafka the process connects as its own principal; with
+    ``PDO_KAFKA_PASSWORD_SECRET`` its password is read from the secrets port at start."""
     if settings.mode == "embedded":
         return EmbeddedBus(settings.data_dir / "bus.sqlite")
     from libs.bus.kafka import KafkaBus
 
+    credentials = kafka_credentials(settings)
+    source = None
+    if settings.kafka_password_secret and not settings.kafka_password and secrets is not None:
+        from libs.secrets.kafka import kafka_password
+
+        store, path = secrets, settings.kafka_password_secret
+
+        async def source() -> KafkaCredentials:
+            password = await kafka_password(store, path)
+            return replace(credentials, password=password)
+
     return KafkaBus(
-        settings.kafka_bootstrap, client_id=client_id, credentials=kafka_credentials(settings)
+        settings.kafka_bootstrap,
+        client_id=client_id,
+        credentials=credentials,
+        credentials_source=source,
     )
 
 
@@ -81,6 +98,7 @@ def kafka_credentials(settings: Settings) -> KafkaCredentials:
         sasl_mechanism=settings.kafka_sasl_mechanism,
         username=settings.kafka_username,
         password=settings.kafka_password,
+        ssl_cafile=settings.kafka_ssl_cafile,
     )
 
 
@@ -151,8 +169,8 @@ class Platform:
 
     def build(self) -> Platform:
         client_id = "pdo-" + ("embedded" if len(self.services) > 1 else self.services[0])
-        self.bus = self.bus or make_bus(self.settings, client_id)
         self.secrets = self.secrets or make_secrets(self.settings)
+        self.bus = self.bus or make_bus(self.settings, client_id, self.secrets)
         for name in self.services:
             store = make_store(self.settings, name)
             verifier = TokenVerifier(self.secrets, self.clock, region=self.settings.region)
@@ -168,6 +186,9 @@ class Platform:
                 data_dir=self.settings.data_dir / name,
                 demo=self.settings.demo,
                 distributed=self.settings.mode == "distributed",
+                parents=self.settings.parents,
+                children=self.settings.children,
+                operating_zones=self.settings.operating_zones,
             )
             parts = load_builder(name)(ctx)
             relay = OutboxRelay(
@@ -175,30 +196,56 @@ class Platform:
             )
             ctx.notify_outbox = relay.notify
             self.running[name] = RunningService(ctx, parts, relay, store)
+            # Kafka groups are region-scoped (``pdo.<region>.<service>``), so a city and a
+            # county instance on one cluster never share a group; so are the embedded
+            # log's cursors of a federated instance (one log file shared by a city and
+            # its counties); a lone embedded platform keeps its per-service cursors.
+            federated_instance = bool(self.settings.parents or self.settings.children)
+            group = (
+                name
+                if self.settings.mode == "embedded" and not federated_instance
+                else consumer_group(self.settings.region, name)
+            )
             if parts.handlers:
-                topics = sorted({topic_for(t).name(self.settings.region) for t in parts.handlers})
+                specs = {topic_for(t) for t in parts.handlers}
+                # FED-1: a county also reads the parent streams it needs (the city's
+                # catalog, agreement, prices and evaluations) under its own group.
+                topics = sorted(
+                    {t.name(self.settings.region) for t in specs}
+                    | set(foreign_topics(specs, self.settings.parents))
+                )
                 consumer = Consumer(
                     bus=self.bus,
                     group=name,
                     inbox=Inbox(store, name),
                     handler=dispatcher(name, parts.handlers),
-                )
-                # Kafka groups are region-scoped (``pdo.<region>.<service>``), so a city
-                # and a county instance on one cluster never share a group; the embedded
-                # log keeps its per-service cursors.
-                group = (
-                    name
-                    if self.settings.mode == "embedded"
-                    else consumer_group(self.settings.region, name)
+                    region=self.settings.region,
                 )
                 self.bus.subscribe(topics, group, consumer)
+            federated = foreign_topics(
+                {topic_for(t) for t in parts.federated},
+                self.settings.parents,
+                self.settings.children,
+            )
+            if federated:
+                self.bus.subscribe(
+                    federated,
+                    f"{group}.federation",
+                    Consumer(
+                        bus=self.bus,
+                        group=f"{name}.federation",
+                        inbox=Inbox(store, f"{name}.federation"),
+                        handler=dispatcher(f"{name}.federation", parts.federated),
+                        region=self.settings.region,
+                    ),
+                )
             if parts.projections:
                 projected = sorted(
                     {topic_for(t).name(self.settings.region) for t in parts.projections}
                 )
                 self.bus.subscribe(
                     projected,
-                    f"{name}.projection",
+                    f"{group}.projection",
                     ProjectionConsumer(
                         name=name, handler=dispatcher(f"{name}.projection", parts.projections)
                     ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar
 
@@ -41,6 +42,12 @@ class ServiceContext:
     """Distributed mode (``pdo serve``): production guarantees are mandatory, never
     degraded (e.g. the sandbox broker refuses jobs without OS isolation)."""
     notify_outbox: Callable[[], None] = field(default=lambda: None)
+    parents: tuple[str, ...] = ()
+    """The jurisdiction chain above this platform, nearest first (FED-1, FED-2)."""
+    children: tuple[str, ...] = ()
+    """Regions below this platform whose upward streams it reads (FED-2)."""
+    operating_zones: tuple[Mapping[str, Any], ...] = ()
+    """Operating zones per domain (运营专区, FED-3), as configured (``Settings``)."""
 
 
 @dataclass
@@ -55,6 +62,10 @@ class ServiceParts:
     event of these types (no shared consumer group, no inbox); handlers re-read the
     store, so a replayed or repeated event converges."""
     outbox_collections: tuple[str, ...] = ()
+    federated: Mapping[str, EnvelopeHandler] = field(default_factory=dict)
+    """Handlers for events read from other regions' topics only (FED-1, FED-2: the
+    parents' and children's streams of ``libs.bus.federation``), under the service's own
+    consumer group prefix and with dead letters under its own region."""
     on_start: tuple[Callable[[], Awaitable[None]], ...] = ()
     on_stop: tuple[Callable[[], Awaitable[None]], ...] = ()
     """Run by the runtime in both modes (a mounted app's own lifespan never runs)."""

@@ -16,9 +16,11 @@
 # PDO_OWNER_PID (stop the broker when that process is gone).
 # Topics are never auto-created (`pdo kafka provision` creates them) and ACLs are enforced
 # (StandardAuthorizer): PLAINTEXT clients are User:ANONYMOUS, a super user, so tests act
-# as the cluster's administrator there; the SASL_PLAINTEXT listener (sasl-port, PLAIN) has
+# as the cluster's administrator there; the SASL_PLAINTEXT listener (sasl-port) has
 # the users admin (super user, password admin-secret), nobody (no rights, nobody-secret)
 # and any "name:password" of KAFKA_SASL_USERS (comma-separated), held to their ACLs.
+# They authenticate with SCRAM-SHA-256 or SCRAM-SHA-512 (credentials stored in the KRaft
+# metadata at format time, `kafka-storage format --add-scram`) or with PLAIN.
 set -euo pipefail
 
 KAFKA_VERSION=4.0.1
@@ -120,8 +122,10 @@ advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_PLAINTEXT://127.0.0.1:$spo
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
-sasl.enabled.mechanisms=PLAIN
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret"$users;
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 super.users=User:ANONYMOUS;User:admin
 allow.everyone.if.no.acl.found=false
@@ -204,8 +208,14 @@ start() {
     if [[ ! -f "$datadir/data/meta.properties" ]]; then
         cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
         log "formatting KRaft storage in $datadir/data (cluster id $cluster_id)"
+        local -a scram=()
+        local pair
+        for pair in admin:admin-secret nobody:nobody-secret ${KAFKA_SASL_USERS//,/ }; do
+            scram+=(--add-scram "SCRAM-SHA-256=[name=${pair%%:*},password=${pair#*:}]")
+            scram+=(--add-scram "SCRAM-SHA-512=[name=${pair%%:*},password=${pair#*:}]")
+        done
         if ! "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
-            -c "$datadir/server.properties" >"$datadir/logs/format.log" 2>&1; then
+            -c "$datadir/server.properties" "${scram[@]}" >"$datadir/logs/format.log" 2>&1; then
             cat "$datadir/logs/format.log" >&2
             die "kafka-storage format failed"
         fi

@@ -6,6 +6,8 @@ Theory of operation, for one batch of records:
    handlers, and adding event types must not break old consumers. Any other
    undecodable record goes to ``<topic>.dlq`` with the reason (retrying cannot fix it)
    and consumption moves on.
+   Dead letters go under the consumer's own region (``libs.bus.federation``): a county
+   reading a city topic writes nothing under the city's prefix.
 2. Ask the inbox, once for the batch, which event ids were handled before (redelivery
    after a crash or a rebalance); those records, and repeats inside the batch, are skipped.
 3. Call the handler for each remaining record, in order. An exception is retried up to
@@ -30,6 +32,7 @@ import msgspec
 from contracts.envelope import Envelope, decode
 from contracts.events import ALL_EVENTS
 from contracts.topics import dead_letter_topic
+from libs.bus.federation import SOURCE_TOPIC_HEADER, own_dead_letter_topic
 from libs.bus.inbox import Inbox
 from libs.bus.port import EventBus, Message
 from libs.store.port import StoreUnavailable
@@ -75,8 +78,12 @@ class Consumer:
         handler: EnvelopeHandler,
         max_attempts: int = 3,
         retry_delay: float = 0.05,
+        region: str = "",
     ) -> None:
+        """``region``: the consumer's own region; dead letters go under its prefix even
+        for records read from another region's topic (FED-1). Empty: ``<topic>.dlq``."""
         self._bus = bus
+        self._region = region
         self._group = group
         self._inbox = inbox
         self._handler = handler
@@ -147,8 +154,13 @@ class Consumer:
         headers[ERROR_HEADER] = reason[:2000]
         headers[ATTEMPTS_HEADER] = str(attempts)
         headers[GROUP_HEADER] = self._group
+        headers[SOURCE_TOPIC_HEADER] = message.topic
         return Message(
-            topic=dead_letter_topic(message.topic),
+            topic=(
+                own_dead_letter_topic(message.topic, self._region)
+                if self._region
+                else dead_letter_topic(message.topic)
+            ),
             key=message.key,
             value=message.value,
             headers=headers,

@@ -14,17 +14,22 @@ bench (``bench/bus.py``) measured it at about a third of the whole mesh's cost.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import ClusterAuthorizationFailedError, TopicAuthorizationFailedError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from libs.bus.port import Handler, Message
+
+log = logging.getLogger(__name__)
 
 
 async def _keep_raw(message: Any) -> Any:
@@ -38,6 +43,15 @@ def _message(record: Any) -> Message:
     return Message(topic=record.topic, key=key, value=record.value, headers=headers)
 
 
+def _batch_handler(handler: Handler) -> Callable[[KafkaMessage], Awaitable[None]]:
+    async def on_batch(message: KafkaMessage) -> None:
+        raw: Any = message.raw_message
+        records = raw if isinstance(raw, tuple) else (raw,)
+        await handler([_message(r) for r in records])
+
+    return on_batch
+
+
 @dataclass(frozen=True, slots=True)
 class KafkaCredentials:
     """How this process authenticates to Kafka as its own principal (DESIGN §5)."""
@@ -46,12 +60,17 @@ class KafkaCredentials:
     sasl_mechanism: str = ""
     username: str = ""
     password: str = field(default="", repr=False)
+    ssl_cafile: str = ""
+    """TLS: the CA bundle to trust; empty uses the system's trust store."""
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ssl_cafile or None)
 
     def client_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for aiokafka's producer, consumer and admin clients."""
         kwargs: dict[str, Any] = {"security_protocol": self.security_protocol}
         if self.security_protocol.endswith("SSL"):
-            kwargs["ssl_context"] = ssl.create_default_context()
+            kwargs["ssl_context"] = self._ssl_context()
         if self.security_protocol.startswith("SASL_"):
             kwargs.update(
                 sasl_mechanism=self.sasl_mechanism,
@@ -62,7 +81,7 @@ class KafkaCredentials:
 
     def faststream_security(self) -> BaseSecurity | None:
         use_ssl = self.security_protocol.endswith("SSL")
-        context = ssl.create_default_context() if use_ssl else None
+        context = self._ssl_context() if use_ssl else None
         if self.security_protocol.startswith("SASL_"):
             kinds: dict[str, Any] = {
                 "PLAIN": SASLPlaintext,
@@ -82,6 +101,16 @@ GRACE_SECONDS = 15.0
 """How long a stopping consumer waits for its batch in hand (within the pod's grace)."""
 
 
+class KafkaStartError(RuntimeError):
+    """The bus could not connect at start-up; the message names the principal, the
+    mechanism and the bootstrap servers, and says what to check (a wrong SASL password,
+    an unreachable broker)."""
+
+
+CredentialsSource = Callable[[], Awaitable[KafkaCredentials]]
+"""Reads this principal's credentials when the bus starts (from the secrets port)."""
+
+
 class KafkaBus:
     """An ``EventBus`` on Apache Kafka. One producer and one consumer set per process."""
 
@@ -91,25 +120,25 @@ class KafkaBus:
         *,
         client_id: str = "pdo",
         credentials: KafkaCredentials | None = None,
+        credentials_source: CredentialsSource | None = None,
     ) -> None:
+        """``credentials_source``, when given, is awaited at ``start`` (the password is
+        read from the secrets port then, never from configuration)."""
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
         self._credentials = credentials or KafkaCredentials()
-        # graceful_timeout: on stop, a subscriber takes no new records and waits (up to
-        # this many seconds) for the batch in hand to be handled and committed.
-        self._broker = KafkaBroker(
-            bootstrap_servers,
-            client_id=client_id,
-            logger=None,
-            graceful_timeout=GRACE_SECONDS,
-            security=self._credentials.faststream_security(),
-        )
+        self._credentials_source = credentials_source
+        self._broker: KafkaBroker | None = None
+        self._subscriptions: list[tuple[list[str], str, Handler, bool]] = []
         self._producer: AIOKafkaProducer | None = None
         self._producer_lock = asyncio.Lock()
         self._started = False
+        self._refused: str | None = None
 
     @property
     def broker(self) -> KafkaBroker:
+        if self._broker is None:
+            raise RuntimeError("the Kafka broker client exists once the bus has started")
         return self._broker
 
     def subscribe(
@@ -117,37 +146,72 @@ class KafkaBus:
     ) -> None:
         if self._started:
             raise RuntimeError("subscribe before start(): Kafka consumers join their group once")
+        self._subscriptions.append((topics, group, handler, every_replica))
 
-        async def on_batch(message: KafkaMessage) -> None:
-            raw: Any = message.raw_message
-            records = raw if isinstance(raw, tuple) else (raw,)
-            await handler([_message(r) for r in records])
-
-        subscriber = self._broker.subscriber(
-            *topics,
-            # No group for a per-replica read model: all partitions, from the start.
-            group_id=None if every_replica else group,
-            decoder=_keep_raw,
-            batch=True,
-            max_records=500,
-            batch_timeout_ms=50,
-            auto_offset_reset="earliest",
-            ack_policy=AckPolicy.MANUAL if every_replica else AckPolicy.NACK_ON_ERROR,
+    def _build_broker(self) -> KafkaBroker:
+        # graceful_timeout: on stop, a subscriber takes no new records and waits (up to
+        # this many seconds) for the batch in hand to be handled and committed.
+        broker = KafkaBroker(
+            self._bootstrap,
+            client_id=self._client_id,
+            logger=None,
+            graceful_timeout=GRACE_SECONDS,
+            security=self._credentials.faststream_security(),
         )
-        subscriber(on_batch)
+        for topics, group, handler, every_replica in self._subscriptions:
+            subscriber = broker.subscriber(
+                *topics,
+                # No group for a per-replica read model: all partitions, from the start.
+                group_id=None if every_replica else group,
+                decoder=_keep_raw,
+                batch=True,
+                max_records=500,
+                batch_timeout_ms=50,
+                auto_offset_reset="earliest",
+                ack_policy=AckPolicy.MANUAL if every_replica else AckPolicy.NACK_ON_ERROR,
+            )
+            subscriber(_batch_handler(handler))
+        return broker
 
     async def start(self) -> None:
-        await self._connect()
+        if self._credentials_source is not None:
+            self._credentials = await self._credentials_source()
+        try:
+            await self._connect()
+        except Exception as exc:
+            raise KafkaStartError(self._start_failure(exc)) from exc
+        self._broker = self._build_broker()
         await self._broker.start()
         self._started = True
 
+    def _start_failure(self, exc: BaseException) -> str:
+        who = self._credentials.username or "(anonymous)"
+        how = self._credentials.security_protocol
+        if self._credentials.sasl_mechanism:
+            how += f"/{self._credentials.sasl_mechanism}"
+        text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        hint = (
+            "check the principal's password in the secrets store (PDO_KAFKA_PASSWORD_SECRET) "
+            "or PDO_KAFKA_PASSWORD"
+            if "auth" in text.lower() or "sasl" in text.lower()
+            else "check PDO_KAFKA_BOOTSTRAP and that the broker runs"
+        )
+        return (
+            f"cannot connect to Kafka at {self._bootstrap} as principal {who} ({how}): "
+            f"{text}; {hint}"
+        )
+
     async def stop_consuming(self) -> None:
+        if self._broker is None:
+            return
         for subscriber in self._broker.subscribers:
             await subscriber.stop()
 
     async def unready_reason(self) -> str | None:
-        if not self._started or self._producer is None:
+        if not self._started or self._producer is None or self._broker is None:
             return "kafka bus not started"
+        if self._refused is not None:
+            return self._refused
         try:
             async with asyncio.timeout(3):
                 await self._producer.client.fetch_all_metadata()
@@ -166,7 +230,8 @@ class KafkaBus:
         return None
 
     async def stop(self) -> None:
-        await self._broker.stop()
+        if self._broker is not None:
+            await self._broker.stop()
         if self._producer is not None:
             await self._producer.stop()
             self._producer = None
@@ -194,13 +259,25 @@ class KafkaBus:
         producer = self._producer or await self._connect()
         # Queue every record, then wait for all acknowledgements: the same guarantee as
         # waiting one by one, with far fewer round trips.
-        pending = [
-            await producer.send(
-                m.topic,
-                m.value,
-                key=m.key.encode("utf-8"),
-                headers=[(k, v.encode("utf-8")) for k, v in m.headers.items()],
+        try:
+            pending = [
+                await producer.send(
+                    m.topic,
+                    m.value,
+                    key=m.key.encode("utf-8"),
+                    headers=[(k, v.encode("utf-8")) for k, v in m.headers.items()],
+                )
+                for m in messages
+            ]
+            await asyncio.gather(*pending)
+        except (TopicAuthorizationFailedError, ClusterAuthorizationFailedError) as exc:
+            # Not a crash and not a loss: the caller (the outbox relay) keeps the events
+            # and retries; /readyz says why until a publish succeeds again.
+            who = self._credentials.username or "(anonymous)"
+            topics = ", ".join(sorted({m.topic for m in messages}))
+            self._refused = (
+                f"the broker refused to let principal {who} write {topics}: {type(exc).__name__}"
             )
-            for m in messages
-        ]
-        await asyncio.gather(*pending)
+            log.error("publish refused: %s", self._refused)
+            raise
+        self._refused = None

@@ -10,6 +10,15 @@ for each service's principal the least-privilege ACLs the registry implies:
   topics' dead-letter topics (the consumer dead-letters what it cannot handle), READ on
   consumer groups with the prefix ``pdo.<region>.<service>``.
 
+Federation (FED-1, FED-2; ``libs.bus.federation``): a plan made with ``parents`` also
+lets each service principal of the region READ and DESCRIBE exactly the parent topics
+it consumes (the city's catalog, agreements, prices and evaluations — never its
+applications, sandboxes or usage), literal names, nothing under the parent's prefix
+to write; with ``children`` the same for the children's upward streams. Its dead
+letters stay under its own prefix, which it may already write. An exchange
+(数据交易机构, ``exchanges``) gets READ and DESCRIBE on the region's trading topic only
+and its own consumer-group prefix ``exchange.<name>.``.
+
 ``provision()`` compares the plan with the broker and creates only what is missing:
 topics first (a topic that exists with fewer partitions is grown, a differing
 configuration is altered), then ACLs. Every step is idempotent, so a run cut short
@@ -29,7 +38,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from contracts.topics import SERVICES, TOPICS, TopicSpec, dead_letter_topic
+from contracts.topics import SERVICES, TOPICS, TopicSpec, dead_letter_topic, topics_consumed_by
+from libs.bus.federation import FEDERATED_CONSUMERS, foreign_topics
 
 RETAIN_FOREVER_MS = -1
 """Event topics are the system of record for every read model (a new replica or a
@@ -131,6 +141,46 @@ def consumer_group(region: str, service: str) -> str:
     return f"pdo.{region}.{service}"
 
 
+def exchange_principal(name: str) -> str:
+    """The Kafka user of a data exchange (数据交易机构), e.g. ``exchange-sdx``."""
+    return f"exchange-{name}"
+
+
+def exchange_group_prefix(name: str) -> str:
+    """The consumer groups an exchange may use: ``exchange.<name>.`` and below."""
+    return f"exchange.{name}."
+
+
+EXCHANGE_STREAM = "trading.trades.v1"
+"""The one stream an exchange reads (audience ``exchange`` in the registry)."""
+
+
+def _exchange_acls(region: str, name: str) -> Iterable[AclPlan]:
+    who = f"User:{exchange_principal(name)}"
+    (spec,) = (t for t in TOPICS if t.key == EXCHANGE_STREAM)
+    for op in (OP_READ, OP_DESCRIBE):
+        yield AclPlan(who, RESOURCE_TOPIC, spec.name(region), PATTERN_LITERAL, op)
+    yield AclPlan(who, RESOURCE_GROUP, exchange_group_prefix(name), PATTERN_PREFIXED, OP_READ)
+
+
+def _foreign_acls(
+    region: str, service: str, parents: tuple[str, ...], children: tuple[str, ...]
+) -> Iterable[AclPlan]:
+    """FED-1/FED-2: READ and DESCRIBE on exactly the other regions' topics the
+    service's instance of ``region`` reads (``libs.bus.federation``)."""
+    who = f"User:{principal_name(region, service)}"
+    names = set(foreign_topics(topics_consumed_by(service), parents))
+    federated = [t for t in TOPICS if t.key in FEDERATED_CONSUMERS.get(service, frozenset())]
+    names |= set(foreign_topics(federated, parents, children))
+    for name in sorted(names):
+        for op in (OP_READ, OP_DESCRIBE):
+            yield AclPlan(who, RESOURCE_TOPIC, name, PATTERN_LITERAL, op)
+    if names:  # its groups (``pdo.<region>.<service>`` and ``….federation``)
+        yield AclPlan(
+            who, RESOURCE_GROUP, consumer_group(region, service), PATTERN_PREFIXED, OP_READ
+        )
+
+
 def topic_config(spec: TopicSpec | None) -> tuple[tuple[str, str], ...]:
     """Configuration of an event topic (``spec``) or of a dead-letter topic (None)."""
     retention = RETAIN_FOREVER_MS if spec is not None else DEAD_LETTER_RETENTION_MS
@@ -163,8 +213,17 @@ def _acls_for(region: str, service: str) -> Iterable[AclPlan]:
         )
 
 
-def plan(region: str, *, partitions: int = 3, replication_factor: int = 1) -> Plan:
-    """Every topic and ACL of the registry for ``region``."""
+def plan(
+    region: str,
+    *,
+    partitions: int = 3,
+    replication_factor: int = 1,
+    parents: tuple[str, ...] = (),
+    children: tuple[str, ...] = (),
+    exchanges: tuple[str, ...] = (),
+) -> Plan:
+    """Every topic and ACL of the registry for ``region``; with ``parents`` /
+    ``children`` the read ACLs of federation, with ``exchanges`` each exchange's."""
     if partitions < 1 or replication_factor < 1:
         raise ValueError("partitions and replication factor must be at least 1")
     topics: list[TopicPlan] = []
@@ -172,7 +231,12 @@ def plan(region: str, *, partitions: int = 3, replication_factor: int = 1) -> Pl
         name = spec.name(region)
         topics.append(TopicPlan(name, partitions, replication_factor, topic_config(spec)))
         topics.append(TopicPlan(dead_letter_topic(name), 1, replication_factor, topic_config(None)))
-    acls = sorted({acl for service in SERVICES for acl in _acls_for(region, service)})
+    wanted = {acl for service in SERVICES for acl in _acls_for(region, service)}
+    wanted |= {
+        acl for service in SERVICES for acl in _foreign_acls(region, service, parents, children)
+    }
+    wanted |= {acl for name in exchanges for acl in _exchange_acls(region, name)}
+    acls = sorted(wanted)
     return Plan(region, tuple(sorted(topics)), tuple(acls))
 
 
@@ -202,10 +266,37 @@ def registry_document() -> dict[str, Any]:
             for a in concrete.acls
             if a.principal == who
         ]
+    # FED-1/FED-2: what each principal of {region} reads of its parent's topics (the
+    # parent's code replaces {parent}) and of a child's upward streams ({child}).
+    parent_marker, child_marker = "999900", "999901"
+    parent_reads: dict[str, list[str]] = {}
+    upward_reads: dict[str, list[str]] = {}
+    for service in SERVICES:
+        federated = [t for t in TOPICS if t.key in FEDERATED_CONSUMERS.get(service, frozenset())]
+        ups = foreign_topics(topics_consumed_by(service), (parent_marker,))
+        ups += foreign_topics(federated, (parent_marker,))
+        downs = foreign_topics(federated, (), (child_marker,))
+        if ups:
+            parent_reads[service] = sorted({n.removeprefix(f"pdo.{parent_marker}.") for n in ups})
+        if downs:
+            upward_reads[service] = sorted(n.removeprefix(f"pdo.{child_marker}.") for n in downs)
     return {
         "comment": "Generated from contracts/topics.py by `pdo kafka registry`; do not edit.",
         "topics": topics,
         "users": users,
+        "federation": {
+            "comment": "Read and Describe on literal topics pdo.<parent>.<suffix> (parentReads) "
+            "and pdo.<child>.<suffix> (upwardReads) for the principal of the service in the "
+            "region below (above); dead letters stay under the reader's own region.",
+            "parentReads": parent_reads,
+            "upwardReads": upward_reads,
+        },
+        "exchange": {
+            "comment": "A data exchange principal exchange-<name>: Read and Describe on "
+            "pdo.<region>.<topic> of each region it serves, Read on groups exchange.<name>.*",
+            "topic": EXCHANGE_STREAM,
+            "groupPrefix": exchange_group_prefix("{name}"),
+        },
     }
 
 

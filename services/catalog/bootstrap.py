@@ -7,7 +7,9 @@ import msgspec
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
+from services.catalog import federation
 from services.catalog.adapters.read_model import SearchReadModel
+from services.catalog.api import federation as federation_api
 from services.catalog.api import negative_list, objections, resources, settings
 from services.catalog.commands.deadline_sweep import deadline_sweeper
 from services.catalog.handlers.on_catalog_resources import handlers
@@ -26,6 +28,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
             negative_list.controller(ctx, search),
             objections.controller(ctx),
             settings.controller(ctx),
+            federation_api.controller(ctx),
         ],
         description=(
             "Resource catalog, classification and grading, registration (登记), the "
@@ -38,6 +41,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
         app=app,
         # Every replica keeps its own search index, so every replica reads every event.
         projections=handlers(search),
+        federated=federation.handlers(ctx),
         outbox_collections=(RESOURCES, OBJECTIONS),
         on_start=(search.load, sweeper.start),
         on_stop=(sweeper.stop,),

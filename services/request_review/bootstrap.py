@@ -8,11 +8,13 @@ from libs.service import ServiceContext, ServiceParts
 from services.request_review.api import appeals, applications, grants, scenarios, settings
 from services.request_review.commands import appeals as appeal_commands
 from services.request_review.commands import applications as application_commands
+from services.request_review.domain.operating_zone import parse_zones
 from services.request_review.handlers.on_upstream import handlers
 from services.request_review.repository import OUTBOX_COLLECTIONS
 
 
 def build(ctx: ServiceContext) -> ServiceParts:
+    parse_zones(ctx.operating_zones, ctx.region)  # FED-3: an inconsistent scope stops start-up
     app = service_app(
         ctx,
         "request-review — 场景申请与审核",

@@ -101,10 +101,11 @@ async def test_an_unknown_rule_is_a_404_problem_naming_the_field(
     ]
 
 
-async def test_the_pages_need_no_sign_in_and_planned_rules_say_so(
+async def test_the_pages_need_no_sign_in_and_say_where_a_rule_is_enforced(
     zibo: tuple[Platform, AsyncTestClient[Any]],
 ) -> None:
     _, client = zibo
     page = await client.get("/rules/FED-2")
     assert page.status_code == 200
-    assert "计划中（议题 11）" in page.text
+    assert "已在平台中执行" in page.text and "计划中" not in page.text
+    assert "services/catalog/domain/federation.py" in page.text

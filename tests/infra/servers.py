@@ -93,10 +93,24 @@ def file_tail(path: Path, lines: int = 40) -> str:
 ACL_TEST_REGION = "379999"
 """The region whose service principals exist on the test broker's SASL listener."""
 
+FEDERATION_TEST_REGIONS = ("370000", "370300", "370303")
+"""Province 370000 (Shandong), city 370300 (Zibo) and county 370303 (Zhangdian): their
+service principals exist on the SASL listener for the federation tests (FED-1, FED-2)."""
+
+FEDERATION_TEST_EXCHANGE = "sdx"
+"""The data exchange whose principal (``exchange-sdx``) exists on the SASL listener."""
+
 SASL_TEST_USERS: dict[str, str] = {
     f"pdo-{ACL_TEST_REGION}-{service}": f"{service}-secret"
     for service in ("catalog", "disclosure", "identity")
-}
+} | {
+    f"pdo-{region}-{service.replace('_', '-')}": f"{region}-{service}-secret"
+    for region in FEDERATION_TEST_REGIONS
+    for service in (
+        "identity", "catalog", "request_review", "sandbox_broker", "product_release",
+        "trading_bridge", "billing", "evaluation", "disclosure",
+    )
+} | {f"exchange-{FEDERATION_TEST_EXCHANGE}": "sdx-secret"}  # fmt: skip
 
 
 def _script_env() -> dict[str, str]:

@@ -21,6 +21,8 @@ from services.request_review.domain import risk as risks
 from services.request_review.domain.application import Application, ApplyForScenario, RecordReview
 from services.request_review.domain.calendar import local_day
 from services.request_review.domain.grant import Grant
+from services.request_review.domain.operating_zone import check_application as check_zone
+from services.request_review.domain.operating_zone import parse_zones
 from services.request_review.domain.risk import Risk
 from services.request_review.domain.standing import governing_agreement
 
@@ -30,12 +32,19 @@ before the grant document is written is repaired at start (``ensure_grants``).""
 
 
 async def submit(ctx: ServiceContext, principal: Principal, cmd: ApplyForScenario) -> Application:
-    """REQ-1, REQ-2, REQ-4: a developer applies for one scenario."""
+    """REQ-1, REQ-2, REQ-4: a developer applies for one scenario; FED-3: within the scope
+    of the operating zone (运营专区) its resources or scenario belong to."""
     rules.check_request(cmd)
     doc = await ctx.store.get(repo.SCENARIOS, cmd.scenario_id)
     if doc is None:
         raise DomainError(f"no scenario {cmd.scenario_id}", rule="REQ-1", field="scenario_id")
     scenario = repo.scenario_from_doc(doc)
+    check_zone(
+        parse_zones(ctx.operating_zones, ctx.region),
+        developer_org_id=cmd.developer_org_id,
+        scenario_id=cmd.scenario_id,
+        resource_ids=[r.resource_id for r in cmd.resources],
+    )
     now = ctx.clock.now()
     agreement = governing_agreement(
         await commands.agreements_of(ctx, scenario.operator_org_id),

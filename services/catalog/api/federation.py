@@ -1,0 +1,74 @@
+"""``/catalog/federated-resources``: other regions' resources seen by this platform, each
+with its region of origin (来源区划; FED-1 county on the city's catalog, FED-2 upward
+and 回流)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import QueryParameter
+
+from libs.auth.guard import roles
+from libs.service import ServiceContext
+from services.catalog import federation
+from services.catalog.api.resources import READERS
+from services.catalog.domain.federation import FederatedResource
+
+
+class FederatedResourceView(msgspec.Struct, frozen=True, kw_only=True):
+    origin_region: str
+    resource_id: str
+    relation: str
+    provider_org_id: str
+    name: str
+    category: str
+    registration_code: str
+    status: str
+    published_items: list[str]
+    source_event_id: str
+    """The origin's event that last changed this entry (traceable to it)."""
+
+
+class FederatedResourcePage(msgspec.Struct, frozen=True, kw_only=True):
+    region: str
+    items: list[FederatedResourceView]
+    total: int
+
+
+def view(entry: FederatedResource) -> FederatedResourceView:
+    return FederatedResourceView(
+        origin_region=entry.origin_region,
+        resource_id=entry.resource_id,
+        relation=entry.relation,
+        provider_org_id=entry.provider_org_id,
+        name=entry.name,
+        category=entry.category,
+        registration_code=entry.registration_code,
+        status=entry.status,
+        published_items=list(entry.published_items),
+        source_event_id=entry.source_event_id,
+    )
+
+
+OriginQuery = Annotated[str | None, QueryParameter(pattern=r"^\d{6}$")]
+
+
+def controller(ctx: ServiceContext) -> type[Controller]:
+    class FederatedResourcesController(Controller):
+        path = "/federated-resources"
+        tags = ["federation"]
+
+        @get(
+            "/",
+            guards=[roles(*READERS)],
+            summary="Other regions' resources, with their region of origin (FED-1, FED-2)",
+        )
+        async def list_federated(self, origin_region: OriginQuery = None) -> FederatedResourcePage:
+            entries = await federation.listing(ctx, origin_region)
+            return FederatedResourcePage(
+                region=ctx.region, items=[view(e) for e in entries], total=len(entries)
+            )
+
+    return FederatedResourcesController
