@@ -100,12 +100,13 @@ def test_the_modules_said_to_enforce_a_rule_exist_and_name_it(rule: Rule) -> Non
     assert services <= set(rule.services), f"{rule.id}: modules outside its services"
 
 
-@pytest.mark.parametrize("rule", PLANNED, ids=lambda r: r.id)
-def test_a_planned_rule_is_not_yet_named_in_production_code(rule: Rule) -> None:
-    where = MENTIONS.get(rule.id, [])
-    assert not where, (
-        f"{rule.id} is 'planned' (issue {rule.issue}) but code names it at {where}: "
-        "mark it enforced in contracts/rules/catalogue.toml with its modules"
+def test_a_planned_rule_is_not_yet_named_in_production_code() -> None:
+    # A loop, not a parametrization: with no rule planned (issue 11 built the last ones)
+    # the check still runs, and fails as soon as a planned rule is named in code.
+    named = {r.id: MENTIONS[r.id] for r in PLANNED if MENTIONS.get(r.id)}
+    assert not named, (
+        f"planned rules named in code: {named}; mark them enforced in "
+        "contracts/rules/catalogue.toml with their modules"
     )
 
 
