@@ -180,8 +180,9 @@ def test_FED_1_an_exchange_reads_only_the_trading_topic_with_its_own_group_prefi
 
 def test_FED_1_the_charts_registry_is_regenerated_with_the_federation_reads() -> None:
     committed = json.loads(
-        (Path(__file__).resolve().parents[3] / "deploy/helm/pdo/files/kafka-registry.json")
-        .read_text(encoding="utf-8")
+        (
+            Path(__file__).resolve().parents[3] / "deploy/helm/pdo/files/kafka-registry.json"
+        ).read_text(encoding="utf-8")
     )
     assert committed == json.loads(json.dumps(registry_document()))
     assert committed["federation"]["parentReads"]["catalog"] == ["catalog.resources.v1"]
