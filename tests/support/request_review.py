@@ -3,6 +3,7 @@ as identity, catalog and product-release would, and the HTTP steps of a review."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -397,10 +398,15 @@ class Observer:
 
 @asynccontextmanager
 async def open_desk(
-    tmp: Path, services: tuple[str, ...] = ("request_review",)
+    tmp: Path,
+    services: tuple[str, ...] = ("request_review",),
+    *,
+    operating_zones: tuple[dict[str, Any], ...] = (),
 ) -> AsyncIterator[tuple[Desk, Observer]]:
+    """``operating_zones``: the platform's configured zones (运营专区, FED-3)."""
     clock = FixedClock(START)
-    p = Platform(settings(tmp), services, clock=clock, secrets=keyring(tmp)).build()
+    chosen = dataclasses.replace(settings(tmp), operating_zones=operating_zones)
+    p = Platform(chosen, services, clock=clock, secrets=keyring(tmp)).build()
     observer = Observer(p)
     async with AsyncTestClient(app=gateway(p)) as client:
         yield Desk(p, client, clock), observer

@@ -44,6 +44,7 @@ async def submit(ctx: ServiceContext, principal: Principal, cmd: ApplyForScenari
         developer_org_id=cmd.developer_org_id,
         scenario_id=cmd.scenario_id,
         resource_ids=[r.resource_id for r in cmd.resources],
+        scenario_domain=scenario.terms.domain,
     )
     now = ctx.clock.now()
     agreement = governing_agreement(

@@ -3,8 +3,9 @@
 A zone is a configured scope: the resources that belong to it, the application
 scenarios (应用场景) run in it and the developers (开发利用主体) admitted to it. Theory of
 operation: ``parse_zones`` turns the platform's configuration into zones and refuses an
-inconsistent one (a resource or scenario in two zones, a pilot county outside the
-platform); ``check_application`` is asked for every application (一场景一申请): a zone's
+inconsistent one (a resource, scenario or domain in two zones, a pilot county outside
+the platform); a scenario belongs to the zone that lists it or to the zone of its
+domain; ``check_application`` is asked for every application (一场景一申请): a zone's
 resource is used only under one of that zone's scenarios, by one of its developers, and
 never together with another zone's resources. Resources outside every zone are not
 limited by this rule.
@@ -26,7 +27,8 @@ class OperatingZone:
 
     code: str
     domain: str
-    """The domain (领域) it serves, e.g. ``health`` (医疗健康), ``transport`` (交通运输)."""
+    """The domain (领域) it serves, as scenarios name theirs (``医疗健康``, ``交通运输``):
+    every scenario of that domain runs in this zone, besides those listed."""
     name: str
     resources: frozenset[str]
     scenarios: frozenset[str]
@@ -84,7 +86,12 @@ def parse_zones(
             developers=_ids(entry, "developers", code),
             pilot_region=pilot,
         )
-        for kind, ids in (("resources", zone.resources), ("scenarios", zone.scenarios)):
+        domains = frozenset({zone.domain} if zone.domain else set())
+        for kind, ids in (
+            ("resources", zone.resources),
+            ("scenarios", zone.scenarios),
+            ("domains", domains),
+        ):
             for item in ids:
                 other = owner_of.setdefault((kind, item), code)
                 if other != code:
@@ -92,7 +99,7 @@ def parse_zones(
                         f"{kind[:-1]} {item} belongs to operating zones {other!r} and {code!r}; "
                         "a zone's scope is its own",
                         rule="FED-3",
-                        field=kind,
+                        field=kind if kind != "domains" else "domain",
                     )
         zones.append(zone)
     return tuple(zones)
@@ -102,17 +109,24 @@ def zone_of_resource(zones: Iterable[OperatingZone], resource_id: str) -> Operat
     return next((z for z in zones if resource_id in z.resources), None)
 
 
+def _of_domain(zone: OperatingZone, domain: str) -> bool:
+    return bool(domain) and zone.domain == domain
+
+
 def check_application(
     zones: Sequence[OperatingZone],
     *,
     developer_org_id: str,
     scenario_id: str,
     resource_ids: Sequence[str],
+    scenario_domain: str = "",
 ) -> OperatingZone | None:
     """FED-3: the zone the application falls in (None when none of its resources and not
     its scenario belong to a zone); refused when it crosses a zone's scope."""
     touched = {z.code: z for r in resource_ids if (z := zone_of_resource(zones, r))}
-    scenario_zone = next((z for z in zones if scenario_id in z.scenarios), None)
+    scenario_zone = next(
+        (z for z in zones if scenario_id in z.scenarios or _of_domain(z, scenario_domain)), None
+    )
     if scenario_zone is not None:
         touched.setdefault(scenario_zone.code, scenario_zone)
     if not touched:
@@ -125,7 +139,7 @@ def check_application(
             field="resources",
         )
     (zone,) = touched.values()
-    if scenario_id not in zone.scenarios:
+    if scenario_id not in zone.scenarios and not _of_domain(zone, scenario_domain):
         raise DomainError(
             f"scenario {scenario_id} is not one of operating zone {zone.code!r} ({zone.name})",
             rule="FED-3",

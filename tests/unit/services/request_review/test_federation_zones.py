@@ -12,7 +12,7 @@ from services.request_review.domain.operating_zone import check_application, par
 CITY = "370300"
 HEALTH: dict[str, Any] = {
     "code": "health",
-    "domain": "health",
+    "domain": "医疗健康",
     "name": "医疗健康专区",
     "resources": ["r-hospital-visits", "r-insurance-claims"],
     "scenarios": ["s-chronic-care"],
@@ -20,7 +20,7 @@ HEALTH: dict[str, Any] = {
 }
 TRANSPORT: dict[str, Any] = {
     "code": "transport",
-    "domain": "transport",
+    "domain": "交通运输",
     "name": "交通运输专区（张店区试点）",
     "resources": ["r-bus-gps"],
     "scenarios": ["s-bus-routes"],
@@ -82,6 +82,7 @@ def test_FED_3_an_application_crossing_a_zones_scope_is_refused_naming_the_field
         ([HEALTH, {**TRANSPORT, "resources": ["r-hospital-visits"]}], "resources"),
         ([HEALTH, {**TRANSPORT, "scenarios": ["s-chronic-care"]}], "scenarios"),
         ([HEALTH, {**HEALTH}], "code"),
+        ([HEALTH, {**TRANSPORT, "domain": "医疗健康"}], "domain"),
         ([{**TRANSPORT, "pilot_region": "370103"}], "pilot_region"),
         ([{**TRANSPORT, "pilot_region": "370300"}], "pilot_region"),
         ([{**HEALTH, "developers": "org-dev-health"}], "developers"),
@@ -94,3 +95,32 @@ def test_FED_3_an_inconsistent_zone_configuration_is_refused(
     with pytest.raises(DomainError) as refused:
         parse_zones(zones, CITY)
     assert refused.value.rule == "FED-3" and refused.value.field == field
+
+
+def test_FED_3_every_scenario_of_a_zones_domain_runs_in_that_zone() -> None:
+    zone = check_application(
+        ZONES,
+        developer_org_id="org-dev-health",
+        scenario_id="s-filed-later",
+        resource_ids=["r-hospital-visits"],
+        scenario_domain="医疗健康",
+    )
+    assert zone is not None and zone.code == "health"
+    with pytest.raises(DomainError) as refused:  # a health scenario on outside resources
+        check_application(
+            ZONES,
+            developer_org_id="org-dev-health",
+            scenario_id="s-filed-later",
+            resource_ids=["r-tax"],
+            scenario_domain="医疗健康",
+        )
+    assert refused.value.rule == "FED-3" and refused.value.field == "resources"
+    with pytest.raises(DomainError) as stranger:  # a developer not admitted to the zone
+        check_application(
+            ZONES,
+            developer_org_id="org-dev-other",
+            scenario_id="s-filed-later",
+            resource_ids=["r-tax"],
+            scenario_domain="医疗健康",
+        )
+    assert stranger.value.field == "developer_org_id"
