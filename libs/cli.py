@@ -54,6 +54,10 @@ async def load_demo(platform: Platform) -> None:
         log.info("demo people for the console: %d new", added_people)
 
 
+EXIT_START_REFUSED = 78
+"""``pdo serve`` could not connect with its credentials (EX_CONFIG of sysexits.h)."""
+
+
 def _console(settings: Settings) -> Any:
     """The staff console (工作台), built by its own bootstrap (libs imports no service)."""
     host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host  # noqa: S104
@@ -78,7 +82,17 @@ def _serve(
     platform = Platform(settings, services).build()
 
     async def start() -> None:
-        await platform.start()
+        from libs.bus.kafka import KafkaStartError
+        from libs.secrets.kafka import KafkaSecretMissing
+
+        try:
+            await platform.start()
+        except (KafkaStartError, KafkaSecretMissing) as exc:
+            # A clear start-up error, not a traceback: the principal, the mechanism and
+            # what to check. The process exits (the orchestrator shows it and backs off).
+            log.error("start-up refused: %s", exc)
+            print(f"pdo: {exc}", file=sys.stderr, flush=True)
+            os._exit(EXIT_START_REFUSED)
         if demo:
             await load_demo(platform)
         log.info(
@@ -243,8 +257,20 @@ def cmd_kafka_provision(args: argparse.Namespace) -> int:
     settings = load(env, mode="embedded")
     if not settings.kafka_bootstrap:
         raise ConfigError("PDO_KAFKA_BOOTSTRAP (or --bootstrap) is required")
+    chain = dict(env)
+    chain["PDO_REGION"] = args.region
+    if args.parents is not None:
+        chain["PDO_PARENT_REGIONS"] = args.parents
+    if args.children is not None:
+        chain["PDO_CHILD_REGIONS"] = args.children
+    federation = load(chain, mode="embedded")  # the chain's checks name a bad code
     target = plan(
-        args.region, partitions=args.partitions, replication_factor=args.replication_factor
+        args.region,
+        partitions=args.partitions,
+        replication_factor=args.replication_factor,
+        parents=federation.parents,
+        children=federation.children,
+        exchanges=tuple(args.exchange),
     )
 
     async def run() -> int:
@@ -342,6 +368,26 @@ def parser() -> argparse.ArgumentParser:
     prov.add_argument("--partitions", type=int, default=3, help="per event topic (default 3)")
     prov.add_argument("--replication-factor", type=int, default=1, help="(default 1)")
     prov.add_argument("--no-acls", action="store_true", help="topics only (no authorizer)")
+    prov.add_argument(
+        "--parents",
+        default=None,
+        help="regions above, nearest first, or 'auto' (FED-1): read ACLs on their public "
+        "streams this region's services consume (default PDO_PARENT_REGIONS)",
+    )
+    prov.add_argument(
+        "--children",
+        default=None,
+        help="regions below whose upward streams this region reads (FED-2; "
+        "default PDO_CHILD_REGIONS)",
+    )
+    prov.add_argument(
+        "--exchange",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a data exchange served here: principal exchange-NAME reads the trading topic "
+        "with groups exchange.NAME.* (repeatable)",
+    )
     prov.add_argument("--timeout", type=int, default=30, help="seconds per request")
     prov.set_defaults(func=cmd_kafka_provision)
     reg = kafka_sub.add_parser(

@@ -179,26 +179,47 @@ class KafkaBus:
         try:
             await self._connect()
         except Exception as exc:
-            raise KafkaStartError(self._start_failure(exc)) from exc
+            cause = await self._diagnose() or f"{type(exc).__name__}: {exc}"
+            raise KafkaStartError(self._start_failure(cause)) from exc
         self._broker = self._build_broker()
         await self._broker.start()
         self._started = True
 
-    def _start_failure(self, exc: BaseException) -> str:
+    async def _diagnose(self) -> str | None:
+        """Why the first bootstrap server refused: aiokafka's own start error only says
+        it could not bootstrap, so one connection is opened by hand to get the cause (a
+        failed SASL handshake names the mechanism and says the credentials are invalid)."""
+        from aiokafka.conn import create_conn
+
+        host, _, port = self._bootstrap.split(",")[0].strip().rpartition(":")
+        try:
+            conn = await asyncio.wait_for(
+                create_conn(host, int(port), client_id=self._client_id,
+                            **self._credentials.client_kwargs()),
+                timeout=15,
+            )  # fmt: skip
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        conn.close()
+        return None
+
+    def _start_failure(self, cause: str) -> str:
         who = self._credentials.username or "(anonymous)"
         how = self._credentials.security_protocol
         if self._credentials.sasl_mechanism:
             how += f"/{self._credentials.sasl_mechanism}"
-        text = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-        hint = (
-            "check the principal's password in the secrets store (PDO_KAFKA_PASSWORD_SECRET) "
-            "or PDO_KAFKA_PASSWORD"
-            if "auth" in text.lower() or "sasl" in text.lower()
-            else "check PDO_KAFKA_BOOTSTRAP and that the broker runs"
-        )
+        lowered = cause.lower()
+        if "auth" in lowered or "sasl" in lowered or "credential" in lowered:
+            hint = (
+                "the broker refused the principal's credentials: check its password in the "
+                "secrets store (PDO_KAFKA_PASSWORD_SECRET) or PDO_KAFKA_PASSWORD, and "
+                "PDO_KAFKA_SASL_MECHANISM"
+            )
+        else:
+            hint = "check PDO_KAFKA_BOOTSTRAP, PDO_KAFKA_SECURITY_PROTOCOL and that the broker runs"
         return (
             f"cannot connect to Kafka at {self._bootstrap} as principal {who} ({how}): "
-            f"{text}; {hint}"
+            f"{cause}; {hint}"
         )
 
     async def stop_consuming(self) -> None:
