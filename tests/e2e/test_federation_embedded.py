@@ -96,6 +96,7 @@ async def test_FED_1_a_county_instance_shows_the_citys_resources_read_from_the_c
         assert entry["origin_region"] == CITY and entry["relation"] == "parent"
         assert entry["resource_id"] == resource["resource_id"]
         assert entry["registration_code"] == resource["registration_code"]
+        assert entry["events_applied"] == 1
         # traceable: the entry names the city's event on the city's topic
         assert city.p.bus is not None and isinstance(city.p.bus, EmbeddedBus)
         city_topic = topic_for("resource.registered").name(CITY)

@@ -29,6 +29,8 @@ class FederatedResourceView(msgspec.Struct, frozen=True, kw_only=True):
     published_items: list[str]
     source_event_id: str
     """The origin's event that last changed this entry (traceable to it)."""
+    events_applied: int
+    """How many of the origin's events changed this entry (a redelivery changes none)."""
 
 
 class FederatedResourcePage(msgspec.Struct, frozen=True, kw_only=True):
@@ -49,6 +51,7 @@ def view(entry: FederatedResource) -> FederatedResourceView:
         status=entry.status,
         published_items=list(entry.published_items),
         source_event_id=entry.source_event_id,
+        events_applied=entry.events_applied,
     )
 
 
