@@ -16,12 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import ClusterAuthorizationFailedError, TopicAuthorizationFailedError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+)
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -97,6 +102,32 @@ class KafkaCredentials:
         return None
 
 
+REFUSAL_WINDOW_SECONDS = 15.0
+"""A consumer loop that met a broker error (e.g. its READ ACL removed) retries every 5 s;
+readiness reports the error while one was seen within this window."""
+
+
+class _ConsumerErrors(logging.Handler):
+    """Catches the broker errors FastStream's consumer loops log before retrying (a
+    revoked ACL: ``TopicAuthorizationFailedError``), for ``unready_reason``."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.last: str | None = None
+        self.at = float("-inf")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, KafkaError):
+            self.last = f"{type(error).__name__}: {error}"
+            self.at = time.monotonic()
+
+    def current(self) -> str | None:
+        if self.last is not None and time.monotonic() - self.at < REFUSAL_WINDOW_SECONDS:
+            return self.last
+        return None
+
+
 GRACE_SECONDS = 15.0
 """How long a stopping consumer waits for its batch in hand (within the pod's grace)."""
 
@@ -134,6 +165,12 @@ class KafkaBus:
         self._producer_lock = asyncio.Lock()
         self._started = False
         self._refused: str | None = None
+        self._consumer_errors = _ConsumerErrors()
+        # FastStream logs a consumer loop's broker error here, then retries: propagated
+        # to this module's logger, and remembered for readiness.
+        self._logger = logging.Logger(f"{__name__}.consumers", logging.WARNING)
+        self._logger.parent = log
+        self._logger.addHandler(self._consumer_errors)
 
     @property
     def broker(self) -> KafkaBroker:
@@ -154,7 +191,7 @@ class KafkaBus:
         broker = KafkaBroker(
             self._bootstrap,
             client_id=self._client_id,
-            logger=None,
+            logger=self._logger,
             graceful_timeout=GRACE_SECONDS,
             security=self._credentials.faststream_security(),
         )
@@ -233,6 +270,9 @@ class KafkaBus:
             return "kafka bus not started"
         if self._refused is not None:
             return self._refused
+        consumer_error = self._consumer_errors.current()
+        if consumer_error is not None:
+            return f"a consumer is refused by the broker: {consumer_error}"
         try:
             async with asyncio.timeout(3):
                 await self._producer.client.fetch_all_metadata()

@@ -320,8 +320,17 @@ def test_FED_1_removing_a_principals_acls_stops_it_cleanly_and_restoring_them_lo
         wait_for(lambda: federated(county, COUNTY, vault, CITY).get(before))
         assert asyncio.run(_delete_read_acl(kafka_server, county_user, city_topic)) == 1
         during = [register(city, CITY, vault, f"撤权期间{i}") for i in range(3)]
-        time.sleep(12)  # several fetch rounds against the refused topic
-        assert county.child.poll() is None  # no crash, no restart loop
+        # a health signal, not a crash loop: /readyz names the refusal, /livez stays up
+        refusal = wait_for(
+            lambda: (lambda r: r.json() if r.status_code == 503 else None)(
+                httpx.get(f"{county.base}/readyz", timeout=5)
+            ),
+            timeout=60,
+        )
+        assert "TopicAuthorizationFailedError" in refusal["problems"]["bus"], refusal
+        assert city_topic in refusal["problems"]["bus"]
+        assert httpx.get(f"{county.base}/livez", timeout=5).status_code == 200
+        assert county.child.poll() is None
         now = federated(county, COUNTY, vault, CITY)
         assert not set(during) & set(now)  # nothing read while refused
         restored = provision(kafka_server.bootstrap, COUNTY, "--parents", CITY)
@@ -333,6 +342,7 @@ def test_FED_1_removing_a_principals_acls_stops_it_cleanly_and_restoring_them_lo
             timeout=120,
         )
         assert all(after[r]["events_applied"] == 1 for r in during)  # each once
+        wait_for(lambda: httpx.get(f"{county.base}/readyz", timeout=5).status_code == 200)
     finally:
         city.terminate()
         county.terminate()

@@ -187,3 +187,78 @@ def test_FED_1_the_charts_registry_is_regenerated_with_the_federation_reads() ->
     assert committed == json.loads(json.dumps(registry_document()))
     assert committed["federation"]["parentReads"]["catalog"] == ["catalog.resources.v1"]
     assert "request.applications.v1" not in json.dumps(committed["federation"])
+
+
+def test_FED_3_operating_zones_come_from_the_file_PDO_OPERATING_ZONES_names(
+    tmp_path: Path,
+) -> None:
+    zones = [{"code": "health", "domain": "医疗健康", "resources": ["r-1"]}]
+    path = tmp_path / "zones.json"
+    path.write_text(json.dumps(zones, ensure_ascii=False), encoding="utf-8")
+    assert load({"PDO_OPERATING_ZONES": str(path)}).operating_zones == tuple(zones)
+    path.write_text('{"code": "health"}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="PDO_OPERATING_ZONES"):
+        load({"PDO_OPERATING_ZONES": str(path)})
+    with pytest.raises(ConfigError, match="PDO_OPERATING_ZONES"):
+        load({"PDO_OPERATING_ZONES": str(tmp_path / "missing.json")})
+
+
+def test_FED_3_an_inconsistent_zone_configuration_stops_request_review_at_start(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+
+    from contracts.errors import DomainError
+    from libs.runtime import Platform
+    from tests.support.platform import keyring, settings
+
+    twice = ({"code": "a", "resources": ["r-1"]}, {"code": "b", "resources": ["r-1"]})
+    chosen = dataclasses.replace(settings(tmp_path), operating_zones=twice)
+    with pytest.raises(DomainError) as refused:
+        Platform(chosen, ("request_review",), secrets=keyring(tmp_path)).build()
+    assert refused.value.rule == "FED-3"
+
+
+def test_the_kafka_password_may_live_in_the_secrets_store_only() -> None:
+    base = {
+        "PDO_MODE": "distributed", "PDO_KAFKA_BOOTSTRAP": "k:9093", "PDO_MONGO_URI": "m",
+        "PDO_VAULT_ADDR": "http://v", "VAULT_TOKEN": "t",
+        "PDO_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "PDO_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "PDO_KAFKA_USERNAME": "pdo-370303-catalog",
+    }  # fmt: skip
+    with pytest.raises(ConfigError, match="PDO_KAFKA_PASSWORD_SECRET"):
+        load(base)
+    chosen = load({**base, "PDO_KAFKA_PASSWORD_SECRET": "kafka/pdo-370303-catalog"})
+    assert chosen.kafka_password == "" and chosen.kafka_password_secret.endswith("catalog")
+
+
+async def test_the_kafka_password_is_read_from_the_secrets_port(tmp_path: Path) -> None:
+    from libs.secrets.kafka import KafkaSecretMissing, kafka_password
+    from tests.support.platform import keyring
+
+    store = keyring(tmp_path)
+    with pytest.raises(KafkaSecretMissing, match="kafka/pdo-370303-catalog"):
+        await kafka_password(store, "kafka/pdo-370303-catalog")
+    await store.write_secret("kafka/pdo-370303-catalog", {"password": "s3cret"})
+    assert await kafka_password(store, "kafka/pdo-370303-catalog") == "s3cret"
+    await store.write_secret("kafka/empty", {"user": "x"})
+    with pytest.raises(KafkaSecretMissing, match="no 'password'"):
+        await kafka_password(store, "kafka/empty")
+
+
+def test_tls_is_a_setting_with_its_own_certificate_authority(tmp_path: Path) -> None:
+    import ssl
+
+    from libs.bus.kafka import KafkaCredentials
+
+    ca = tmp_path / "missing-ca.pem"
+    tls = KafkaCredentials("SASL_SSL", "SCRAM-SHA-512", "u", "p", ssl_cafile=str(ca))
+    with pytest.raises(FileNotFoundError):
+        tls.client_kwargs()  # the configured CA is used, not silently the system's
+    system = KafkaCredentials("SSL").client_kwargs()
+    assert isinstance(system["ssl_context"], ssl.SSLContext)
+    assert "sasl_mechanism" not in system
+    assert (
+        "ssl_context" not in KafkaCredentials("SASL_PLAINTEXT", "PLAIN", "u", "p").client_kwargs()
+    )
+    assert load({"PDO_KAFKA_SSL_CAFILE": "/etc/ca.pem"}).kafka_ssl_cafile == "/etc/ca.pem"
