@@ -214,7 +214,8 @@ start() {
             scram+=(--add-scram "SCRAM-SHA-256=[name=${pair%%:*},password=${pair#*:}]")
             scram+=(--add-scram "SCRAM-SHA-512=[name=${pair%%:*},password=${pair#*:}]")
         done
-        if ! "${jvm[@]}" kafka.tools.StorageTool format -t "$cluster_id" \
+        # --cluster-id=<id>, not -t <id>: a random id may begin with '-' (base64url)
+        if ! "${jvm[@]}" kafka.tools.StorageTool format --cluster-id="$cluster_id" \
             -c "$datadir/server.properties" "${scram[@]}" >"$datadir/logs/format.log" 2>&1; then
             cat "$datadir/logs/format.log" >&2
             die "kafka-storage format failed"
