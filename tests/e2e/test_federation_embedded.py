@@ -213,3 +213,61 @@ async def test_FED_3_an_application_outside_its_operating_zone_is_refused_naming
         )
         assert crossing.status_code == 422 and crossing.json()["rule"] == "FED-3"
         assert [e["field"] for e in crossing.json()["errors"]] == ["scenario_id"]
+
+
+async def test_FED_1_a_whole_county_instance_takes_the_citys_streams_without_dead_letters(
+    tmp_path: Path,
+) -> None:
+    """All nine services of the county on the city's public streams: the agreement, the
+    operation catalog, prices, evaluations reach every county consumer of them (each
+    once, by its own group) and none is dead-lettered."""
+    from libs.bus.inbox import Inbox
+    from tests.support.request_review import (
+        MARKET,
+        MARKET_ITEMS,
+        MARKET_RESOURCE,
+        TAX_ITEMS,
+        published,
+        registered,
+        signed,
+    )
+    from tests.support.request_review import TAX as CITY_TAX
+    from tests.support.request_review import publish as publish_on_city
+
+    log = tmp_path / "shared-bus.sqlite"
+    platforms = []
+    for region, parents in ((CITY, ()), (COUNTY, (CITY,))):
+        home = tmp_path / region
+        home.mkdir()
+        chosen = dataclasses.replace(settings_for(home, region=region), parents=parents)
+        platforms.append(Platform(chosen, bus=EmbeddedBus(log), secrets=keyring(home)).build())
+    city, county = platforms
+    async with AsyncTestClient(app=gateway(city)), AsyncTestClient(app=gateway(county)):
+        sent = [
+            await publish_on_city(city, payload, subject)
+            for payload, subject in (
+                signed(),
+                registered(TAX_RESOURCE, CITY_TAX, TAX_ITEMS),
+                published(TAX_RESOURCE, CITY_TAX, TAX_ITEMS),
+                registered(MARKET_RESOURCE, MARKET, MARKET_ITEMS),
+            )
+        ]
+        assert all(e.region == CITY for e in sent)
+        for service in ("request_review", "sandbox_broker"):
+            inbox = Inbox(county.running[service].store, service)
+            ids = [str(e.event_id) for e in sent]
+
+            async def all_seen(inbox: Inbox = inbox, ids: list[str] = ids) -> bool:
+                return len(await inbox.seen(ids)) == len(ids)
+
+            await eventually(all_seen)
+        assert isinstance(county.bus, EmbeddedBus)
+        with county.bus._guard:
+            topics = [
+                row[0]
+                for row in county.bus._connect()
+                .execute("SELECT DISTINCT topic FROM log")
+                .fetchall()
+            ]
+        assert not [t for t in topics if t.endswith(".dlq")], topics
+        assert all(t.startswith((f"pdo.{CITY}.", f"pdo.{COUNTY}.")) for t in topics), topics
