@@ -46,6 +46,7 @@ CITY, COUNTY = "370300", "370303"
 TOPIC = f"pdo.{CITY}.catalog.resources.v1"
 DEAD = f"pdo.{COUNTY}.catalog.resources.v1.dlq"
 GROUP = f"{consumer_group(COUNTY, 'catalog')}.federation"
+PARTITIONS = 3
 
 
 def scram(region: str) -> KafkaCredentials:
@@ -70,7 +71,7 @@ def registration(i: int) -> bytes:
 
 
 async def lag(admin: AIOKafkaAdminClient, ends: AIOKafkaConsumer) -> int:
-    parts = [TopicPartition(TOPIC, p) for p in ends.partitions_for_topic(TOPIC) or ()]
+    parts = [TopicPartition(TOPIC, p) for p in range(PARTITIONS)]
     committed = await admin.list_consumer_group_offsets(GROUP)
     latest = await ends.end_offsets(parts)
     return sum(latest[tp] - (committed[tp].offset if tp in committed else 0) for tp in parts)
@@ -79,8 +80,8 @@ async def lag(admin: AIOKafkaAdminClient, ends: AIOKafkaConsumer) -> int:
 async def run(server: KafkaServer, events: int, broken: int, tmp: Path) -> dict[str, float]:
     admin = AIOKafkaAdminClient(bootstrap_servers=server.bootstrap)
     await admin.start()
-    await provision(admin, plan(CITY, partitions=3))
-    await provision(admin, plan(COUNTY, partitions=3, parents=(CITY,)))
+    await provision(admin, plan(CITY, partitions=PARTITIONS))
+    await provision(admin, plan(COUNTY, partitions=PARTITIONS, parents=(CITY,)))
     ends = AIOKafkaConsumer(bootstrap_servers=server.bootstrap)
     await ends.start()
     await ends.topics()
