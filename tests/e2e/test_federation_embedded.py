@@ -271,3 +271,46 @@ async def test_FED_1_a_whole_county_instance_takes_the_citys_streams_without_dea
             ]
         assert not [t for t in topics if t.endswith(".dlq")], topics
         assert all(t.startswith((f"pdo.{CITY}.", f"pdo.{COUNTY}.")) for t in topics), topics
+
+
+async def test_FED_2_province_data_flowing_back_is_granted_through_the_same_path(
+    tmp_path: Path,
+) -> None:
+    """回流: the province's resource arrives on the province's topic; the city's
+    request-review takes it like its own (REQ-4: in the operation catalog) and the usual
+    reviews end in a grant naming it; the event that brought it names the province."""
+    from contracts.envelope import SYSTEM_ACTOR, new_envelope, to_builtins
+    from libs.outbox import to_message
+    from tests.support.request_review import (
+        BUREAU,
+        handled,
+        published,
+        registered,
+    )
+
+    async with open_desk(tmp_path, parents=(PROVINCE,)) as (desk, _):
+        await standard_city(desk.p)
+        flowed = [
+            new_envelope(payload, region=PROVINCE, actor=SYSTEM_ACTOR, subject=subject)
+            for payload, subject in (
+                registered("res-province-1", PROVINCE_PROVIDER, ["insured_id"]),
+                published("res-province-1", PROVINCE_PROVIDER, ["insured_id"]),
+            )
+        ]
+        assert desk.p.bus is not None
+        for envelope in flowed:
+            await desk.p.bus.publish(to_message({"envelope": to_builtins(envelope)}))
+        await handled(desk.p, *flowed)
+        scenario = await desk.file_scenario()
+        app = await desk.apply(
+            scenario["scenario_id"],
+            resources=[request_line("res-province-1", "insured_id")],
+        )
+        reviewers = [(r["party"], r["org_id"]) for r in app["required_reviewers"]]
+        assert ("provider", PROVINCE_PROVIDER.org_id) in reviewers
+        await desk.review(app["application_id"], PROVINCE_PROVIDER)
+        done = await desk.review(app["application_id"], BUREAU, expert_opinion="同意回流使用")
+        assert done["status"] == "approved" and done["grant_id"]
+        grant = (await desk.get(f"/grants/{done['grant_id']}", DEVELOPER)).json()
+        assert [r["resource_id"] for r in grant["resources"]] == ["res-province-1"]
+        assert all(e.region == PROVINCE for e in flowed)  # the origin the events carry

@@ -402,10 +402,12 @@ async def open_desk(
     services: tuple[str, ...] = ("request_review",),
     *,
     operating_zones: tuple[dict[str, Any], ...] = (),
+    parents: tuple[str, ...] = (),
 ) -> AsyncIterator[tuple[Desk, Observer]]:
-    """``operating_zones``: the platform's configured zones (运营专区, FED-3)."""
+    """``operating_zones``: the platform's configured zones (运营专区, FED-3);
+    ``parents``: the regions above whose public streams it reads (FED-1, FED-2)."""
     clock = FixedClock(START)
-    chosen = dataclasses.replace(settings(tmp), operating_zones=operating_zones)
+    chosen = dataclasses.replace(settings(tmp), operating_zones=operating_zones, parents=parents)
     p = Platform(chosen, services, clock=clock, secrets=keyring(tmp)).build()
     observer = Observer(p)
     async with AsyncTestClient(app=gateway(p)) as client:
