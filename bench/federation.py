@@ -39,7 +39,8 @@ from libs.runtime import dispatcher
 from libs.secrets.keyring import LocalKeyring
 from libs.service import ServiceContext
 from libs.store.sqlite import SqliteDocumentStore
-from services.catalog import federation
+from services.catalog.commands import federation
+from services.catalog.handlers import on_parent_catalog_resources
 from tests.infra.servers import SASL_TEST_USERS, KafkaServer
 
 CITY, COUNTY = "370300", "370303"
@@ -105,7 +106,7 @@ async def run(server: KafkaServer, events: int, broken: int, tmp: Path) -> dict[
         bus=county_bus,
         group="catalog.federation",
         inbox=Inbox(store, "catalog.federation"),
-        handler=dispatcher("catalog.federation", federation.handlers(ctx)),
+        handler=dispatcher("catalog.federation", on_parent_catalog_resources.handlers(ctx)),
         region=COUNTY,
     )
     county_bus.subscribe([TOPIC], GROUP, consumer)

@@ -7,11 +7,11 @@ import msgspec
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
-from services.catalog import federation
 from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api import federation as federation_api
 from services.catalog.api import negative_list, objections, resources, settings
 from services.catalog.commands.deadline_sweep import deadline_sweeper
+from services.catalog.handlers import on_parent_catalog_resources
 from services.catalog.handlers.on_catalog_resources import handlers
 from services.catalog.repository import OBJECTIONS, RESOURCES
 
@@ -41,7 +41,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
         app=app,
         # Every replica keeps its own search index, so every replica reads every event.
         projections=handlers(search),
-        federated=federation.handlers(ctx),
+        federated=on_parent_catalog_resources.handlers(ctx),
         outbox_collections=(RESOURCES, OBJECTIONS),
         on_start=(search.load, sweeper.start),
         on_stop=(sweeper.stop,),

@@ -12,8 +12,8 @@ from litestar.params import QueryParameter
 
 from libs.auth.guard import roles
 from libs.service import ServiceContext
-from services.catalog import federation
 from services.catalog.api.resources import READERS
+from services.catalog.commands import federation
 from services.catalog.domain.federation import FederatedResource
 
 

@@ -1,11 +1,10 @@
 """The federated catalog's service layer (联邦目录): folds other regions' resource events
 into this platform's ``federated_resources`` collection and lists them (FED-1, FED-2).
 
-The handler is called by the runtime's consumer group ``pdo.<own region>.catalog`` for
-records of a parent's or a child's ``catalog.resources`` topic only (``libs.bus.federation``):
-it never sees the platform's own resources. The inbox drops redelivered events; the
-domain's ``evolve`` makes a replay harmless anyway; a conflicting concurrent write is
-retried once, then left to the consumer's retries (and its own-region dead letters).
+``apply`` is called (``handlers/on_parent_catalog_resources``) for records of a parent's
+or a child's ``catalog.resources`` topic only (``libs.bus.federation``): never for the
+platform's own resources. The inbox drops redelivered events; the domain's ``evolve``
+makes a replay harmless anyway; a concurrent write is retried by the shared writer.
 """
 
 from __future__ import annotations
@@ -15,16 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from contracts.envelope import Envelope
-from libs.bus.consumer import EnvelopeHandler
+from libs import aggregate
 from libs.service import ServiceContext
-from libs.store.port import Document, DuplicateDocument, VersionConflict
+from libs.store.port import Document
 from services.catalog.domain.federation import (
     FederatedResource,
     decide_relation,
     evolve,
     federated_key,
 )
-from services.catalog.handlers.on_catalog_resources import RESOURCE_EVENT_TYPES
 
 FEDERATED_RESOURCES = "federated_resources"
 
@@ -70,38 +68,23 @@ def from_doc(doc: Mapping[str, Any]) -> FederatedResource:
 
 
 async def apply(ctx: ServiceContext, envelope: Envelope) -> FederatedResource | None:
-    """Fold one event of another region's resource stream into its entry."""
+    """Fold one event of another region's resource stream into its entry: a read-model
+    write through the shared writer's ``project`` (retried on a concurrent write)."""
     relation = decide_relation(ctx.region, envelope.region, ctx.parents, ctx.children)
     key = federated_key(envelope.region, envelope.subject)
-    for _ in range(2):
-        doc = await ctx.store.get(FEDERATED_RESOURCES, key)
+
+    def change(doc: Document | None) -> Document | None:
         current = from_doc(doc) if doc is not None else None
         after = evolve(current, envelope, relation)
         if after is None or after == current:
-            return after
-        try:
-            if doc is None:
-                await ctx.store.insert(FEDERATED_RESOURCES, to_doc(after))
-            else:
-                await ctx.store.replace(
-                    FEDERATED_RESOURCES, to_doc(after), expected_version=int(doc["_version"])
-                )
-            return after
-        except (VersionConflict, DuplicateDocument):
-            continue
-    raise VersionConflict(FEDERATED_RESOURCES, key, -1)
+            return None
+        return to_doc(after)
+
+    saved = await aggregate.project(ctx.store, FEDERATED_RESOURCES, key, change)
+    return from_doc(saved) if saved is not None else None
 
 
 async def listing(ctx: ServiceContext, origin_region: str | None = None) -> list[FederatedResource]:
     where = {"origin_region": origin_region} if origin_region else None
     docs = await ctx.store.find(FEDERATED_RESOURCES, where, sort=(("_id", 1),))
     return [from_doc(d) for d in docs]
-
-
-def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
-    """Every event type of the resource topic, for records of other regions."""
-
-    async def on_foreign_resource(envelope: Envelope) -> None:
-        await apply(ctx, envelope)
-
-    return {event_type: on_foreign_resource for event_type in RESOURCE_EVENT_TYPES}
