@@ -319,8 +319,8 @@ def test_FED_1_removing_a_principals_acls_stops_it_cleanly_and_restoring_them_lo
         before = register(city, CITY, vault, "撤权前")
         wait_for(lambda: federated(county, COUNTY, vault, CITY).get(before))
         assert asyncio.run(_delete_read_acl(kafka_server, county_user, city_topic)) == 1
-        during = [register(city, CITY, vault, f"撤权期间{i}") for i in range(3)]
         # a health signal, not a crash loop: /readyz names the refusal, /livez stays up
+        # (ACLs reach the broker asynchronously: the city writes once the refusal shows)
         refusal = wait_for(
             lambda: (lambda r: r.json() if r.status_code == 503 else None)(
                 httpx.get(f"{county.base}/readyz", timeout=5)
@@ -330,6 +330,9 @@ def test_FED_1_removing_a_principals_acls_stops_it_cleanly_and_restoring_them_lo
         assert "TopicAuthorizationFailedError" in refusal["problems"]["bus"], refusal
         assert city_topic in refusal["problems"]["bus"]
         assert httpx.get(f"{county.base}/livez", timeout=5).status_code == 200
+        assert county.child.poll() is None
+        during = [register(city, CITY, vault, f"撤权期间{i}") for i in range(3)]
+        time.sleep(10)  # two more refused fetch rounds
         assert county.child.poll() is None
         now = federated(county, COUNTY, vault, CITY)
         assert not set(during) & set(now)  # nothing read while refused
