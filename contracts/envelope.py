@@ -1,7 +1,9 @@
 """The event envelope (事件信封) every message on the mesh carries, and its codec.
 
-The envelope's ``event_id`` is the idempotency key; ``subject`` (the aggregate id) is the
-Kafka key, so one aggregate's events stay in order. ``type`` repeats the payload's tag so
+The envelope's ``event_id`` is the idempotency key; the Kafka key is ``subject`` (the
+aggregate id), or on a topic naming a ``key_field`` that payload field (the listing id on
+the trading topic, ``contracts.topics.partition_key``), so one aggregate's — or one
+trading chain's — events stay in order. ``type`` repeats the payload's tag so
 routing and filtering never need to decode the payload.
 """
 

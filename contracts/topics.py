@@ -42,6 +42,10 @@ class TopicSpec:
     events: tuple[type[ev.Event], ...]
     audience: Audience
     description: str
+    key_field: str = ""
+    """The payload field whose value is the Kafka key of every event on the topic, so that
+    one chain of aggregates (e.g. one listing's orders, trades and settlements) shares a
+    partition and is read in causal order; empty: the key is the envelope's subject."""
 
     def name(self, region: str) -> str:
         if not REGION_PATTERN.match(region):
@@ -272,7 +276,10 @@ TOPICS: tuple[TopicSpec, ...] = (
             ev.TradeSettled,
         ),
         "exchange",
-        "Listings, trades and settlements; the topic the data exchange consumes.",
+        "Listings, trades and settlements; the topic the data exchange consumes. Every "
+        "event of one listing's trading chain (listing, order, trade, settlement) is keyed "
+        "by the listing id, so it is on one partition and read in causal order.",
+        key_field="listing_id",
     ),
     TopicSpec(
         "billing",
@@ -356,6 +363,18 @@ def topic_for(event_type: str) -> TopicSpec:
         return _BY_EVENT[event_type]
     except KeyError:
         raise KeyError(f"no topic carries event type {event_type!r}") from None
+
+
+def partition_key(event_type: str, subject: str, payload: object) -> str:
+    """The Kafka key of one event: the topic's ``key_field`` of the payload when the topic
+    names one (causal order per chain, e.g. per listing on the trading topic), else the
+    subject (order per aggregate). A payload without that field keeps its subject."""
+    field = topic_for(event_type).key_field
+    if field:
+        value = getattr(payload, field, "")
+        if isinstance(value, str) and value:
+            return value
+    return subject
 
 
 def topics_consumed_by(service: str) -> tuple[TopicSpec, ...]:

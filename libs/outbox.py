@@ -18,7 +18,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 
 from contracts.envelope import Envelope, encode, from_builtins, to_builtins
-from contracts.topics import topic_for
+from contracts.topics import partition_key, topic_for
 from libs.bus.port import EventBus, Message
 from libs.store.port import Document, DocumentStore, StoreUnavailable
 from libs.telemetry import extract_context, inject_headers, publish_span, tracer
@@ -51,7 +51,7 @@ def to_message(entry: dict[str, Any]) -> Message:
     headers[EVENT_TYPE_HEADER] = envelope.type
     return Message(
         topic=topic_for(envelope.type).name(envelope.region),
-        key=envelope.subject,
+        key=partition_key(envelope.type, envelope.subject, envelope.payload),
         value=encode(envelope),
         headers=headers,
     )

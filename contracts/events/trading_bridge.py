@@ -45,3 +45,6 @@ class TradeSettled(Event, frozen=True, tag="trade.settled"):
     settlement_id: str
     amount_fen: int
     settled_at: datetime
+    listing_id: str = ""
+    """The trade's listing: the Kafka key of the trading chain (empty in events recorded
+    before it was added; those were keyed by the trade id)."""

@@ -278,5 +278,6 @@ def settle(
         settlement_id=cmd.settlement_id,
         amount_fen=cmd.amount_fen,
         settled_at=settled_at,
+        listing_id=trade.listing_id,
     )
     return after, event
