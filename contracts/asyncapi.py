@@ -56,8 +56,7 @@ ENVELOPE_FIELDS: dict[str, str] = {
     "The Kafka key is the subject, except on topics that name another key (the trading "
     "topic is keyed by `listing_id`); events with one key are delivered in order.",
     "correlation_id": "Id shared by every event of one business flow (the first event's id).",
-    "causation_id": "Id of the event that caused this one, or null for a command's first "
-    "event.",
+    "causation_id": "Id of the event that caused this one, or null for a command's first event.",
     "payload": "The event's facts; `payload.type` selects its schema. Money is integer fen "
     "(分, 100 fen = 1 yuan) in fields ending `_fen`.",
 }
@@ -207,11 +206,14 @@ def documented_components() -> dict[str, Any]:
     components = copy.deepcopy(schema_components())
     for name, struct in _structs().items():
         props: dict[str, Any] = components[name].get("properties", {})
-        for field in msgspec.inspect.type_info(struct).fields:  # type: ignore[union-attr]
-            if _is_datetime(field.type) and field.name in props:
-                _describe(props[field.name], DATE_TIME_DESCRIPTION, fmt="date-time")
-            if field.name.endswith("_fen") and field.name in props:
-                _describe(props[field.name], FEN_DESCRIPTION)
+        info = msgspec.inspect.type_info(struct)
+        if not isinstance(info, msgspec.inspect.StructType):
+            raise TypeError(f"{name} is not a struct")
+        for member in info.fields:
+            if _is_datetime(member.type) and member.name in props:
+                _describe(props[member.name], DATE_TIME_DESCRIPTION, fmt="date-time")
+            if member.name.endswith("_fen") and member.name in props:
+                _describe(props[member.name], FEN_DESCRIPTION)
     envelope = components["Envelope"]["properties"]
     for field, text in ENVELOPE_FIELDS.items():
         envelope[field]["description"] = text
@@ -225,7 +227,8 @@ def documented_components() -> dict[str, Any]:
 
 
 def _structs() -> dict[str, type[msgspec.Struct]]:
-    return {s.__name__: s for s in (Envelope, Actor, *ALL_EVENTS)}
+    structs: tuple[type[msgspec.Struct], ...] = (Envelope, Actor, *ALL_EVENTS)
+    return {s.__name__: s for s in structs}
 
 
 def _is_datetime(info: msgspec.inspect.Type) -> bool:

@@ -3,7 +3,7 @@
 pdo up                 all nine services in one process (embedded), demo city loaded
 pdo serve <service>    one service in distributed mode, configured by environment
 pdo serve console      the staff console alone, calling the gateway at PDO_CONSOLE_API_URL
-pdo contracts [--check] regenerate (or check) contracts/asyncapi.json and schemas
+pdo contracts [--check] regenerate (or check) contracts/asyncapi.json, schemas and openapi
 pdo token --org ID     an access token for a demo organization (embedded mode only)
 pdo admin bootstrap    the first bureau organization and administrator (identity's own
                        subcommand, services/identity/cli.py)
@@ -174,20 +174,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_contracts(args: argparse.Namespace) -> int:
     from contracts import asyncapi
+    from libs.http import published
 
+    files = {**asyncapi.rendered(), **published.rendered()}
     if args.check:
         stale = [
             rel
-            for rel, text in asyncapi.rendered().items()
+            for rel, text in files.items()
             if not (asyncapi.HERE / rel).exists()
             or (asyncapi.HERE / rel).read_text(encoding="utf-8") != text
         ]
-        if stale:
-            print("out of date (run `pdo contracts`): " + ", ".join(stale), file=sys.stderr)
+        extra = sorted(
+            f"openapi/{p.name}"
+            for p in (asyncapi.HERE / "openapi").glob("*.json")
+            if f"openapi/{p.name}" not in files
+        )
+        if stale or extra:
+            print(
+                "out of date (run `pdo contracts`): " + ", ".join([*stale, *extra]),
+                file=sys.stderr,
+            )
             return 1
-        print("contracts are up to date")
+        print(f"contracts are up to date ({len(files)} files)")
         return 0
     written = asyncapi.write()
+    openapi_dir = asyncapi.HERE / "openapi"
+    openapi_dir.mkdir(exist_ok=True)
+    for old in openapi_dir.glob("*.json"):
+        if f"openapi/{old.name}" not in files:
+            old.unlink()
+    for rel, text in published.rendered().items():
+        (asyncapi.HERE / rel).write_text(text, encoding="utf-8")
+        written.append(asyncapi.HERE / rel)
     print(f"wrote {len(written)} files under {asyncapi.HERE}")
     return 0
 

@@ -218,3 +218,54 @@ def test_an_old_consumer_decodes_a_message_with_an_added_optional_field() -> Non
     raw["payload"]["added_later"] = "ignored by old consumers"
     raw["added_envelope_field"] = 1
     assert decode(json.dumps(raw).encode()).payload == payload
+
+
+def test_checked_in_openapi_documents_equal_a_fresh_generation() -> None:
+    """Issue 11 item 5: every service's OpenAPI document is published under
+    ``contracts/openapi/`` and current (``pdo contracts --check`` makes the same check)."""
+    from libs.http import published
+
+    fresh = published.rendered()
+    assert set(fresh) == {f"openapi/{s}.json" for s in SERVICES}
+    for rel, text in fresh.items():
+        path = asyncapi.HERE / rel
+        assert path.exists(), f"{rel} missing: run `pdo contracts`"
+        assert path.read_text(encoding="utf-8") == text, f"{rel} is stale: run `pdo contracts`"
+    on_disk = {f"openapi/{p.name}" for p in (asyncapi.HERE / "openapi").glob("*.json")}
+    assert on_disk == set(fresh)
+
+
+def test_the_trading_topic_keys_every_event_of_a_listing_chain_by_the_listing_id() -> None:
+    """Issue 11 item 6 (causal order per trade): listing, order, trade and settlement of
+    one listing share the Kafka key, whatever their subjects; other topics keep the
+    subject; the AsyncAPI document states the key."""
+    from contracts import events as ev
+    from contracts.topics import partition_key
+    from libs.outbox import stage, to_message
+
+    settled_at = datetime(2026, 3, 2, tzinfo=UTC)
+    chain = [
+        ("l-1", ev.ListingCreated(listing_id="l-1", product_id="p", exchange_org_id="x",
+                                  price_fen=100, unit="per_call")),
+        ("o-1", ev.OrderReceived(order_id="o-1", listing_id="l-1", product_id="p",
+                                 buyer_org_id="b", quantity=1)),
+        ("t-1", ev.TradeExecuted(trade_id="t-1", listing_id="l-1", product_id="p",
+                                 buyer_org_id="b", quantity=1, amount_fen=100)),
+        ("t-1", ev.TradeSettled(trade_id="t-1", settlement_id="s-1", amount_fen=100,
+                                settled_at=settled_at, listing_id="l-1")),
+    ]  # fmt: skip
+    doc = stage(
+        {"_id": "x"},
+        [new_envelope(p, region="370300", actor=SYSTEM_ACTOR, subject=s) for s, p in chain],  # type: ignore[arg-type]
+    )
+    messages = [to_message(entry) for entry in doc["_outbox"]]
+    assert [m.key for m in messages] == ["l-1"] * 4
+    assert len({m.topic for m in messages}) == 1
+    org = OrgRegistered(org_id="o", name="n", role="bureau", region="370300", credit_code="x")
+    assert partition_key("org.registered", "o", org) == "o"
+    # a settlement recorded before listing_id existed keeps its subject
+    old = ev.TradeSettled(trade_id="t-0", settlement_id="s", amount_fen=1, settled_at=settled_at)
+    assert partition_key("trade.settled", "t-0", old) == "t-0"
+    doc_api = asyncapi.build_asyncapi()
+    assert doc_api["channels"]["trading_trades_v1"]["x-pdo-kafka-key"] == "payload.listing_id"
+    assert "listing id" in doc_api["info"]["description"]

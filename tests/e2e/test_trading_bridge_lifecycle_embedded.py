@@ -274,3 +274,41 @@ async def test_TRD_1_an_execution_cut_short_between_its_two_writes_is_finished_b
     assert done.status_code == 201 and done.headers["idempotent-replayed"] == "false"
     events = await events_of(p, 3)
     assert [e.type for e in events] == ["listing.created", "order.received", "trade.executed"]
+
+
+async def test_TRD_1_every_scoped_route_of_the_published_openapi_refuses_a_token_without_it(
+    running: tuple[Platform, Client],
+) -> None:
+    """Issue 11 item 5: each write-back route in ``contracts/openapi/trading_bridge.json``
+    states its scope (``x-pdo-scope``, OAuth2 client credentials); an exchange token
+    holding every scope but that one is refused 403 with a problem naming it."""
+    import json
+    from dataclasses import replace
+
+    from contracts import asyncapi
+    from tests.support.trading_bridge import EXCHANGE
+
+    p, client = running
+    doc = json.loads((asyncapi.HERE / "openapi" / "trading_bridge.json").read_text("utf-8"))
+    bodies = {
+        "/orders": {"order_id": "o-9", "listing_id": "l-9", "buyer_org_id": "b", "quantity": 1},
+        "/trades": {"trade_id": "t-9", "order_id": "o-9", "quantity": 1, "amount_fen": 100},
+        "/settlements": {"settlement_id": "s-9", "trade_id": "t-9", "amount_fen": 100},
+    }
+    scoped = {
+        path: op["x-pdo-scope"]
+        for path, ops in doc["paths"].items()
+        for method, op in ops.items()
+        if method == "post" and "x-pdo-scope" in op
+    }
+    assert scoped == {
+        "/orders": "orders:write", "/trades": "orders:write", "/settlements": "settlements:write"
+    }  # fmt: skip
+    for path, scope in scoped.items():
+        assert doc["paths"][path]["post"]["security"] == [{"clientCredentials": [scope]}]
+        lacking = replace(EXCHANGE, scopes=EXCHANGE.scopes - {scope})
+        refused = await client.post(f"{path}/", json=bodies[path], headers=await token(p, lacking))
+        assert refused.status_code == 403, (path, refused.text)
+        problem = refused.json()
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert scope in problem["detail"], problem

@@ -57,6 +57,7 @@ class Exchange:
         self.headers: dict[str, str] = {}
         self.seen: list[wire.Envelope] = []
         self.answers: dict[str, Any] = {}
+        self.keys: list[bytes] = []
 
     async def sign_in(self, client_id: str, client_secret: str) -> str:
         issued = await self.http.post(
@@ -134,7 +135,7 @@ class Exchange:
                 for records in (await reader.getmany(timeout_ms=500)).values():
                     for record in records:
                         event = wire.decode(record.value)
-                        assert record.key == event.subject.encode()
+                        self.keys.append(record.key or b"")
                         self.seen.append(event)
                         done = await self.react(event) or done
             assert done, [e.type for e in self.seen]
@@ -173,7 +174,7 @@ async def until(probe: Callable[[], Awaitable[Any]]) -> Any:
     return await eventually(probe, timeout=60, interval=0.2)
 
 
-async def test_TRD_1_TRD_2_the_exchange_trades_through_the_bridge_on_kafka(
+async def test_TRD_1_TRD_2_the_exchange_trades_through_the_bridge_on_kafka_in_order_per_listing(
     tmp_path: Path, kafka_bootstrap: str, mongo_uri: str
 ) -> None:
     region = fresh_region()
@@ -289,3 +290,39 @@ async def test_TRD_1_TRD_2_the_exchange_trades_through_the_bridge_on_kafka(
     assert settled.amount_fen == trade["settlement"]["amount_fen"] == executed.amount_fen
     assert {e.region for e in exchange.seen} == {region}
     assert all(e.schema_version == wire.SCHEMA_VERSION for e in exchange.seen)
+    # issue 11 item 6: the whole chain is keyed by the listing id
+    assert exchange.keys == [created.listing_id.encode()] * 4
+    await causal_order_on_a_fresh_reader(kafka_bootstrap, region, created.listing_id)
+
+
+async def causal_order_on_a_fresh_reader(bootstrap: str, region: str, listing_id: str) -> None:
+    """Issue 11 item 6 (causal order per trade): a reader that joins after the fact and
+    reads the multi-partition trading topic from the start sees the listing's chain on
+    one partition, listing → order → execution → settlement, in offset order."""
+    topic = topic_for("listing.created").name(region)
+    reader = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"pdo.{region}.exchange.audit-{uuid.uuid4().hex[:6]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await reader.start()
+    try:
+        partitions = reader.partitions_for_topic(topic) or set()
+        assert len(partitions) >= 3, partitions
+        chain: list[tuple[int, int, str]] = []
+        deadline = time.monotonic() + 30
+        while len(chain) < 4 and time.monotonic() < deadline:
+            for records in (await reader.getmany(timeout_ms=500)).values():
+                for record in records:
+                    event = wire.decode(record.value)
+                    chain.append((record.partition, record.offset, event.type))
+    finally:
+        await reader.stop()
+    assert [t for _, _, t in chain] == [
+        "listing.created", "order.received", "trade.executed", "trade.settled"
+    ]  # fmt: skip
+    assert len({p for p, _, _ in chain}) == 1, chain
+    offsets = [o for _, o, _ in chain]
+    assert offsets == sorted(offsets), chain

@@ -141,7 +141,11 @@ def controller(ctx: ServiceContext, search: SearchReadModel[msgspec.Raw]) -> typ
                 "registration order. A change made through this process is searchable when "
                 "its request returns; one made elsewhere, within milliseconds."
             ),
-            responses={200: ResponseSpec(data_container=ResourcePage, description="One page")},
+            responses={
+                200: ResponseSpec(
+                    data_container=ResourcePage, description="One page", generate_examples=False
+                )
+            },
         )
         async def browse(
             self,

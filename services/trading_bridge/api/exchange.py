@@ -19,6 +19,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.published import SCOPE_OPTION
 from libs.service import ServiceContext
 from services.trading_bridge.api.schemas import (
     ExecutionBody,
@@ -49,6 +50,7 @@ def controller(ctx: ServiceContext) -> list[type[Controller]]:
         @post(
             "/",
             guards=[roles(Role.EXCHANGE)],
+            opt={SCOPE_OPTION: commands.ORDERS_SCOPE},
             summary="The exchange passes on an order for its own listing → order.received",
         )
         async def receive(
@@ -70,6 +72,7 @@ def controller(ctx: ServiceContext) -> list[type[Controller]]:
         @post(
             "/",
             guards=[roles(Role.EXCHANGE)],
+            opt={SCOPE_OPTION: commands.ORDERS_SCOPE},
             summary="The exchange reports an order's execution → trade.executed",
             description="`amount_fen` must be the listing's published price of `quantity`, "
             "progressive tiers applied (BIL-5); one trade per order, for at most its "
@@ -123,6 +126,7 @@ def controller(ctx: ServiceContext) -> list[type[Controller]]:
         @post(
             "/",
             guards=[roles(Role.EXCHANGE)],
+            opt={SCOPE_OPTION: commands.SETTLEMENTS_SCOPE},
             summary="The exchange reports a trade's settlement → trade.settled",
             description="Once per trade, for exactly the trade's amount (BIL-5); "
             "`settled_at` defaults to the time received.",
