@@ -79,8 +79,9 @@ REGION_PARAMETER = {
     "examples": ["370300", "370303", "370000"],
 }
 
-EXCHANGE_GROUP_PREFIX = "pdo.{region}.exchange"
-"""Consumer groups of the data exchange start with this (region: the one it serves)."""
+EXCHANGE_GROUP_PREFIX = "exchange.{name}."
+"""Consumer groups of a data exchange start with this (``name``: the exchange's name on
+the broker, as ``pdo kafka provision --exchange NAME`` grants it to ``exchange-NAME``)."""
 
 SERVERS: dict[str, Any] = {
     "city-broker-tls": {
@@ -166,9 +167,11 @@ event types may appear: ignore unknown fields and skip unknown types.
 
 ## Consumer groups
 
-A service's group is `pdo.<region>.<service>`. The data exchange uses groups starting \
-with `pdo.<region>.exchange` (e.g. `pdo.370300.exchange.matching`), the only groups \
-its principal may use.
+A service's group is `pdo.<region>.<service>`. A data exchange is the Kafka principal \
+`exchange-<name>` (the bureau provisions it: `pdo kafka provision --region <region> \
+--exchange <name>`, and hands over its SCRAM password); it may read the trading topic of \
+each region it serves and use only consumer groups starting with `exchange.<name>.` \
+(e.g. `exchange.sdx.matching`).
 
 ## The data exchange's way back (HTTP)
 
@@ -342,12 +345,16 @@ def _key_description(topic: TopicSpec) -> str:
 
 
 def _group_binding(prefix: str, *, exact: bool) -> dict[str, Any]:
-    pattern = re.escape(prefix).replace(re.escape("{region}"), r"[1-9]\d{5}")
+    pattern = (
+        re.escape(prefix)
+        .replace(re.escape("{region}"), r"[1-9]\d{5}")
+        .replace(re.escape("{name}"), "[a-z0-9][a-z0-9-]*")
+    )
     return {
         "groupId": {
             "type": "string",
-            "pattern": f"^{pattern}$" if exact else f"^{pattern}(\\.[A-Za-z0-9_.-]+)?$",
-            "description": f"consumer group {prefix}" + ("" if exact else "[.<name>]"),
+            "pattern": f"^{pattern}$" if exact else f"^{pattern}[A-Za-z0-9_.-]+$",
+            "description": f"consumer group {prefix}" if exact else f"groups starting {prefix}",
         },
         "bindingVersion": KAFKA_BINDING,
     }
@@ -360,7 +367,8 @@ def _audience_operation(topic: TopicSpec) -> dict[str, Any]:
             "action": "receive",
             "channel": {"$ref": f"#/channels/{channel_id}"},
             "title": "The data exchange reads listings and its trades",
-            "summary": f"the licensed data exchange consumes (groups {EXCHANGE_GROUP_PREFIX}…)",
+            "summary": "the licensed data exchange consumes (principal exchange-<name>, "
+            f"groups {EXCHANGE_GROUP_PREFIX}…)",
             "description": "The exchange's principal may read this topic of each region it "
             f"serves and use consumer groups starting with `{EXCHANGE_GROUP_PREFIX}` only. "
             "Deduplicate by `event_id` (at-least-once delivery); one listing's chain "

@@ -303,7 +303,7 @@ async def causal_order_on_a_fresh_reader(bootstrap: str, region: str, listing_id
     reader = AIOKafkaConsumer(
         topic,
         bootstrap_servers=bootstrap,
-        group_id=f"pdo.{region}.exchange.audit-{uuid.uuid4().hex[:6]}",
+        group_id=f"exchange.test.audit-{uuid.uuid4().hex[:6]}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
