@@ -184,7 +184,7 @@ class Exchange:
         listing = self.listing
         if listing is None:
             return False
-        return payload.get("listing_id") == listing["listing_id"]
+        return bool(payload.get("listing_id") == listing["listing_id"])
 
     async def handle(self, record: dict[str, Any]) -> bool:
         """React to one new event; True once this listing's trade is settled."""
@@ -341,8 +341,11 @@ def parse(argv: list[str]) -> Settings:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["trade"])
     parser.add_argument("--bootstrap", required=True, help="Kafka bootstrap host:port")
-    parser.add_argument("--security-protocol", default="SASL_PLAINTEXT",
-                        help="SASL_SSL in production, SASL_PLAINTEXT on a private network")
+    parser.add_argument(
+        "--security-protocol",
+        default="SASL_PLAINTEXT",
+        help="SASL_SSL in production, SASL_PLAINTEXT on a private network",
+    )
     parser.add_argument("--sasl-mechanism", default="SCRAM-SHA-512")
     parser.add_argument("--username", default="", help="the exchange's principal, exchange-<name>")
     parser.add_argument("--region", required=True, help="GB/T 2260 code of the region served")
@@ -350,13 +353,18 @@ def parse(argv: list[str]) -> Settings:
     parser.add_argument("--platform", required=True, help="base URL of the platform's API")
     parser.add_argument("--client-id", required=True)
     parser.add_argument("--org-id", required=True, help="the exchange's organization id")
-    parser.add_argument("--contracts", required=True, type=Path,
-                        help="directory holding asyncapi.json and schemas/")
+    parser.add_argument(
+        "--contracts", required=True, type=Path, help="directory holding asyncapi.json and schemas/"
+    )
     parser.add_argument("--listing-id", default="", help="trade this listing (default: first)")
     parser.add_argument("--buyer-org-id", default="91370100BUYER0001X")
     parser.add_argument("--quantity", type=int, default=1)
-    parser.add_argument("--seen-file", type=Path, default=None,
-                        help="where handled event ids are kept (deduplication across runs)")
+    parser.add_argument(
+        "--seen-file",
+        type=Path,
+        default=None,
+        help="where handled event ids are kept (deduplication across runs)",
+    )
     parser.add_argument("--timeout", type=float, default=120.0)
     args = parser.parse_args(argv)  # fmt: skip
     return Settings(

@@ -52,9 +52,7 @@ QUANTITY = 3
 ALLOWED_IMPORTS = {"aiokafka", "httpx", "jsonschema", "__future__"}
 
 
-def test_the_reference_client_imports_only_the_standard_library_aiokafka_httpx_jsonschema() -> (
-    None
-):
+def test_the_reference_client_imports_only_the_standard_library_aiokafka_httpx_jsonschema() -> None:
     tree = ast.parse(CLIENT.read_text(encoding="utf-8"))
     imported = {
         name.split(".")[0]
@@ -184,7 +182,9 @@ async def test_the_reference_exchange_client_trades_one_listing_on_the_sasl_list
                     "unit": "per_call", "price_fen": PRICE_FEN}  # fmt: skip
 
             async def listed() -> Any:
-                answer = await http.post("/trading_bridge/listings/", json=body, headers=as_operator)
+                answer = await http.post(
+                    "/trading_bridge/listings/", json=body, headers=as_operator
+                )
                 return answer.json() if answer.status_code == 201 else None
 
             listing = await eventually(listed, timeout=60, interval=0.2)
