@@ -88,16 +88,26 @@ class OutboxRelay:
         self._wake.set()
 
     async def drain(self) -> int:
-        """Publish everything pending now; returns how many events were published."""
+        """Publish everything pending now; returns how many events were published.
+
+        Causal order across collections: ``collections`` are listed in causal order
+        (trading-bridge: listings, orders, trades — an order needs its listing, a trade
+        its order). Each pass reads the pending documents in reverse order, then
+        publishes in forward order: whatever a later collection holds was committed
+        before the read of an earlier one, so its cause is in the same pass (or was
+        published before) and goes out first. Read forwards, an order and its trade
+        committed between the two reads would publish the trade a pass before the order
+        (issue 11: causal order per trade)."""
         published = 0
-        for collection in self._collections:
-            while True:
-                docs = await self._store.with_outbox(collection, self._batch)
-                if not docs:
-                    break
-                for doc in docs:
+        while True:
+            pending: dict[str, list[Document]] = {}
+            for collection in reversed(self._collections):
+                pending[collection] = await self._store.with_outbox(collection, self._batch)
+            if not any(pending.values()):
+                return published
+            for collection in self._collections:
+                for doc in pending[collection]:
                     published += await self._relay(collection, doc)
-        return published
 
     async def _relay(self, collection: str, doc: Document) -> int:
         entries: list[dict[str, Any]] = doc.get("_outbox", [])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from contracts.envelope import SYSTEM_ACTOR, Envelope, new_envelope
+from contracts.envelope import SYSTEM_ACTOR, Envelope, encode, new_envelope
 from contracts.events import OrgRegistered
 from libs.bus.consumer import Consumer
 from libs.bus.embedded import EmbeddedBus
@@ -88,3 +88,57 @@ async def test_relay_crash_between_publish_and_clear_gives_exactly_one_effect(
 
 async def _lag_zero(bus: EmbeddedBus) -> bool:
     return bus.lag("catalog") == 0
+
+
+class CommitsDuringTheRelaysRead(SqliteDocumentStore):
+    """A store where, just after the relay first reads ``orders``, an order and the trade
+    executing it commit (an exchange reporting quickly, while the relay is mid-pass)."""
+
+    def __init__(self, path: Path, late: list[tuple[str, dict[str, object]]]) -> None:
+        super().__init__(path)
+        self.late = late
+
+    async def with_outbox(self, collection: str, limit: int) -> list[dict[str, object]]:
+        found = await super().with_outbox(collection, limit)
+        if collection == "orders" and self.late:
+            for name, doc in self.late:
+                await self.insert(name, doc)
+            self.late = []
+        return found
+
+
+async def test_relay_publishes_an_order_before_the_trade_it_caused_across_collections(
+    tmp_path: Path,
+) -> None:
+    """Issue 11 item 6: the trade's event never goes out before its order's, even when
+    both commit while the relay is between reading the orders and reading the trades."""
+    from contracts.events import OrderReceived, TradeExecuted
+
+    order = new_envelope(
+        OrderReceived(order_id="o-1", listing_id="l-1", product_id="p", buyer_org_id="b",
+                      quantity=1),
+        region="370300", actor=SYSTEM_ACTOR, subject="o-1",
+    )  # fmt: skip
+    trade = new_envelope(
+        TradeExecuted(trade_id="t-1", listing_id="l-1", product_id="p", buyer_org_id="b",
+                      quantity=1, amount_fen=100),
+        region="370300", actor=SYSTEM_ACTOR, subject="t-1",
+    )  # fmt: skip
+    store = CommitsDuringTheRelaysRead(
+        tmp_path / "bridge.sqlite",
+        [("orders", stage({"_id": "o-1"}, [order])), ("trades", stage({"_id": "t-1"}, [trade]))],
+    )
+    bus = EmbeddedBus(tmp_path / "bus.sqlite")
+    relay = OutboxRelay(
+        service="trading_bridge",
+        store=store,
+        bus=bus,
+        collections=["listings", "orders", "trades"],
+    )
+    assert await relay.drain() + await relay.drain() == 2
+    published = [m.value for m in bus.read_topic("pdo.370300.trading.trades.v1")]
+    assert published == [
+        encode(order), encode(trade)
+    ]  # fmt: skip
+    assert await store.with_outbox("trades", 10) == []
+    await store.close()
