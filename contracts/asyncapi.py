@@ -217,6 +217,14 @@ def documented_components() -> dict[str, Any]:
                 _describe(props[member.name], DATE_TIME_DESCRIPTION, fmt="date-time")
             if member.name.endswith("_fen") and member.name in props:
                 _describe(props[member.name], FEN_DESCRIPTION)
+    for topic in TOPICS:
+        if topic.key_field:
+            for event in topic.events:
+                props = components[event.__name__]["properties"]
+                props[topic.key_field]["description"] = (
+                    f"The Kafka key of every event of this chain on {topic.address} "
+                    "(one partition, causal order)."
+                )
     envelope = components["Envelope"]["properties"]
     for field, text in ENVELOPE_FIELDS.items():
         envelope[field]["description"] = text
