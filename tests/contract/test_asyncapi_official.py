@@ -85,11 +85,19 @@ def test_asyncapi_document_loads_in_the_official_parser_with_no_error_or_warning
 def test_the_parser_check_fails_on_an_object_discriminator(
     parser_dir: Path, tmp_path: Path
 ) -> None:
-    """The check can fail: the document as it was before issue 11 (an OpenAPI-style
-    discriminator object) is refused with errors and does not load."""
-    doc = asyncapi.build_asyncapi()
-    payload = doc["components"]["schemas"]["Envelope"]["properties"]["payload"]
-    payload["discriminator"] = {"propertyName": "type"}
+    """The check can fail: the envelope as it was published before issue 11 (an
+    OpenAPI-style discriminator object), in an otherwise minimal document, is refused
+    with errors and does not load."""
+    envelope = asyncapi.build_asyncapi()["components"]["schemas"]["Envelope"]
+    envelope["properties"]["payload"] = {
+        "type": "object",
+        "discriminator": {"propertyName": "type"},
+    }
+    doc = {
+        "asyncapi": "3.0.0",
+        "info": {"title": "broken", "version": "1.0.0"},
+        "components": {"schemas": {"Envelope": envelope}},
+    }
     broken = tmp_path / "asyncapi.json"
     broken.write_text(json.dumps(doc), encoding="utf-8")
     diagnostics, summary = parse(parser_dir, broken)
