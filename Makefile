@@ -31,7 +31,7 @@ bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
-	$(BIN)/ruff check contracts libs services tests bench
+	$(BIN)/ruff check contracts libs services tests bench examples
 	$(BIN)/mypy
 
 contracts: install
