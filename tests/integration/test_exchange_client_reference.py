@@ -37,7 +37,8 @@ from contracts.topics import topic_for
 from libs.auth.principal import Principal
 from libs.http.gateway import gateway
 from tests.e2e.test_identity_lifecycle_embedded import EXCHANGE_CODE
-from tests.infra.servers import FEDERATION_TEST_EXCHANGE, SASL_TEST_USERS, KafkaServer, free_port
+from tests.infra import servers
+from tests.infra.servers import KafkaServer, free_port
 from tests.integration.test_exchange_kafka import produce
 from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.platform import distributed, eventually, keyring, token
@@ -111,7 +112,7 @@ async def test_the_reference_exchange_client_trades_one_listing_on_the_sasl_list
     tmp_path: Path, kafka_server: KafkaServer, mongo_uri: str
 ) -> None:
     region = fresh_region()
-    name = FEDERATION_TEST_EXCHANGE
+    name = servers.FEDERATION_TEST_EXCHANGE  # the exchange principal the test broker knows
     principal = f"exchange-{name}"
     bootstrap = kafka_server.bootstrap
     p = distributed(
@@ -202,7 +203,7 @@ async def test_the_reference_exchange_client_trades_one_listing_on_the_sasl_list
                 "--seen-file", str(tmp_path / "seen.json"), "--timeout", "120",
                 cwd=tmp_path,
                 env={"PATH": os.environ.get("PATH", ""),
-                     "EXCHANGE_KAFKA_PASSWORD": SASL_TEST_USERS[principal],
+                     "EXCHANGE_KAFKA_PASSWORD": servers.SASL_TEST_USERS[principal],
                      "EXCHANGE_CLIENT_SECRET": client["client_secret"]},
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             )  # fmt: skip
