@@ -97,6 +97,7 @@ async def test_every_record_of_the_lifecycle_validates_against_the_published_sch
             envelope.validate(record)
             validator(names[record["type"]]).validate(record["payload"])
             checked[record["type"]] = checked.get(record["type"], 0) + 1
+    print(f"{sum(checked.values())} records of {len(checked)} event types validated")
     assert sum(checked.values()) >= 80, checked
     for chain in ("listing.created", "order.received", "trade.executed", "trade.settled"):
         assert checked.get(chain) == 1, checked
