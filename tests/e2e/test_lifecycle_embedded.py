@@ -76,6 +76,7 @@ async def test_every_record_of_the_lifecycle_validates_against_the_published_sch
     against ``Envelope.json`` and its payload against ``<Event>.json``, each file read on
     its own (copied alone into an empty directory: no reference can leave it)."""
     await lifecycle.run()
+    assert lifecycle.walk.platform is not None
     bus = lifecycle.walk.platform.bus
     assert isinstance(bus, EmbeddedBus)
     names = {e.__struct_config__.tag: e.__name__ for e in ALL_EVENTS}
