@@ -10,6 +10,7 @@ COPY pyproject.toml ./
 COPY contracts ./contracts
 COPY libs ./libs
 COPY services ./services
+COPY demo ./demo
 RUN python -m venv /opt/pdo \
  && /opt/pdo/bin/pip install .
 

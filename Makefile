@@ -31,7 +31,7 @@ bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
-	$(BIN)/ruff check contracts libs services tests bench examples
+	$(BIN)/ruff check contracts libs services demo tests bench examples
 	$(BIN)/mypy
 
 contracts: install

@@ -89,7 +89,7 @@ def _serve_bare(port: int) -> None:
 async def _fill(data_dir: Path, count: int) -> None:
     """``count`` resources in the catalog's store, made from the demo city's declarations
     by the pure domain (first registration; about half proposed and published)."""
-    from libs.demo.zibo import DEMO
+    from demo.city import DEMO
     from libs.runtime import make_store
     from libs.sequences import COLLECTION as SEQUENCES
     from services.catalog.domain import operation_catalog

@@ -7,6 +7,7 @@ pdo contracts [--check] regenerate (or check) contracts/asyncapi.json, schemas a
 pdo token --org ID     an access token for a demo organization (embedded mode only)
 pdo admin bootstrap    the first bureau organization and administrator (identity's own
                        subcommand, services/identity/cli.py)
+pdo demo --url URL     load the demo year into a running embedded instance over HTTP
 pdo verify ...         check a disclosed record and the transparency log offline (DIS-3;
                        disclosure's own subcommand, services/disclosure/cli.py)
 pdo kafka provision --region R   create the registry's topics and ACLs for region R
@@ -29,29 +30,9 @@ from typing import Any
 from contracts.topics import SERVICES
 from libs.config import ConfigError, Settings, check_service, load
 from libs.runtime import Platform
+from libs.secrets.port import SecretStore
 
 log = logging.getLogger("pdo")
-
-
-async def load_demo(platform: Platform) -> None:
-    """The demo city, through the services' own commands; idempotent across restarts."""
-    from libs.demo import operator, people, zibo
-
-    if "identity" in platform.running:
-        evaluation = platform.running.get("evaluation")
-        added = await operator.load(
-            platform.running["identity"].ctx, evaluation.ctx if evaluation else None
-        )
-        log.info("demo parties: %s", added)
-    if "catalog" in platform.running:
-        loaded = await zibo.load(platform.running["catalog"].ctx)
-        if loaded:
-            log.info("demo city loaded: %d resources registered", loaded)
-    if "identity" in platform.running:
-        # After the catalog: hashing the demo people's passwords takes a while on a busy
-        # machine, and nothing waits for them but the console.
-        added_people = await people.load(platform.running["identity"].ctx)
-        log.info("demo people for the console: %d new", added_people)
 
 
 EXIT_START_REFUSED = 78
@@ -67,11 +48,20 @@ def _console(settings: Settings) -> Any:
     )
 
 
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def _serve(
     settings: Settings, services: Sequence[str], *, demo: bool, console: bool = False
 ) -> None:
+    """Serve ``services``. Embedded mode runs on a ``DemoClock`` (wall time unless moved,
+    ``/demo/clock``); with ``demo`` the demo year is loaded through the gateway before
+    the first request is served (``demo.load``: once per data directory)."""
     import uvicorn
 
+    from libs.clock import Clock, DemoClock, SystemClock
+    from libs.http.front_door import DemoAccounts
     from libs.http.gateway import gateway
     from libs.telemetry import configure_logging, fresh_context_per_request, setup_tracing
 
@@ -79,7 +69,20 @@ def _serve(
     setup_tracing(
         "pdo" if len(services) > 1 else services[0], otlp_endpoint=settings.otlp_endpoint or None
     )
-    platform = Platform(settings, services).build()
+    clock: Clock = SystemClock()
+    accounts: DemoAccounts | None = None
+    if settings.mode == "embedded":
+        clock = DemoClock()
+        if demo:
+            # The composition root may know the demo; libs modules never import it.
+            from demo import load as demo_load
+            from demo.year import DEMO_PASSWORD
+            from demo.year import accounts as demo_accounts
+
+            accounts = DemoAccounts(DEMO_PASSWORD, demo_accounts())
+            if not demo_load.loaded(settings.data_dir):
+                clock = DemoClock(demo_load.start_of_demo(clock.now()))
+    platform = Platform(settings, services, clock=clock).build()
 
     async def start() -> None:
         from libs.bus.kafka import KafkaStartError
@@ -93,8 +96,17 @@ def _serve(
             log.error("start-up refused: %s", exc)
             print(f"pdo: {exc}", file=sys.stderr, flush=True)
             os._exit(EXIT_START_REFUSED)
-        if demo:
-            await load_demo(platform)
+        if demo and isinstance(clock, DemoClock) and platform.secrets is not None:
+            from demo import load as demo_load
+
+            await demo_load.load_embedded(
+                app,
+                secrets=platform.secrets,
+                clock=clock,
+                region=settings.region,
+                data_dir=settings.data_dir,
+                say=_say,
+            )
         log.info(
             "serving %d service(s) on http://%s:%d (probes: /livez /readyz /startupz)",
             len(services),
@@ -107,6 +119,7 @@ def _serve(
         on_startup=[start],
         on_shutdown=[platform.stop],
         console=_console(settings) if console else None,
+        demo_accounts=accounts,
     )
     # SIGTERM: uvicorn stops accepting connections, lets requests in flight finish (up
     # to the grace period), then runs the shutdown hook: Platform.stop drains and exits.
@@ -210,47 +223,86 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_token(args: argparse.Namespace) -> int:
-    """Sign with the instance's own key in ``--data-dir``; never create a key or keyring."""
-    from libs.auth.tokens import TokenIssuer
-    from libs.clock import SystemClock
-    from libs.demo.zibo import find_org, principal_for
+def _instance_secrets(settings: Settings) -> SecretStore | None:
+    """The signing keys of the instance whose data is in ``settings.data_dir`` (or in
+    Vault); ``None`` when there is no keyring there. Never creates a key or keyring."""
     from libs.runtime import make_secrets
     from libs.secrets.keyring import LocalKeyring, load_or_create_passphrase
-    from libs.secrets.port import SecretNotFound, SecretStore
 
+    if settings.vault_addr:
+        return make_secrets(settings)
+    where = settings.data_dir.resolve()
+    keyring = where / "keyring.bin"
+    passphrase_file = where / "keyring.passphrase"
+    if not keyring.exists() or not (settings.keyring_passphrase or passphrase_file.exists()):
+        return None
+    # The file exists (checked above), so this only reads it.
+    passphrase = settings.keyring_passphrase or load_or_create_passphrase(passphrase_file)
+    return LocalKeyring(keyring, passphrase)
+
+
+def _embedded_settings(data_dir: str | None) -> Settings:
     env = dict(os.environ)
-    if args.data_dir:
-        env["PDO_DATA_DIR"] = args.data_dir
-    settings = load(env, mode="embedded")
+    if data_dir:
+        env["PDO_DATA_DIR"] = data_dir
+    return load(env, mode="embedded")
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """Sign with the instance's own key in ``--data-dir``; never create a key or keyring."""
+    from demo.city import find_org
+    from demo.driver import principal_for
+    from libs.auth.tokens import TokenIssuer
+    from libs.clock import SystemClock
+    from libs.secrets.port import SecretNotFound
+
+    settings = _embedded_settings(args.data_dir)
     try:
         org = find_org(args.org)
     except KeyError:
         print(f"unknown demo organization {args.org!r}", file=sys.stderr)
         return 2
-    where = settings.data_dir.resolve()
     refusal = (
-        f"pdo token: no signing key of a running platform in {where}; start `pdo up` with "
-        "the same --data-dir and wait until it serves, then try again"
+        f"pdo token: no signing key of a running platform in {settings.data_dir.resolve()}; "
+        "start `pdo up` with the same --data-dir and wait until it serves, then try again"
     )
-    keyring = where / "keyring.bin"
-    passphrase_file = where / "keyring.passphrase"
-    secrets: SecretStore
-    if settings.vault_addr:
-        secrets = make_secrets(settings)
-    elif not keyring.exists() or not (settings.keyring_passphrase or passphrase_file.exists()):
+    secrets = _instance_secrets(settings)
+    if secrets is None:
         print(refusal, file=sys.stderr)
         return 2
-    else:
-        # The file exists (checked above), so this only reads it.
-        passphrase = settings.keyring_passphrase or load_or_create_passphrase(passphrase_file)
-        secrets = LocalKeyring(keyring, passphrase)
     issuer = TokenIssuer(secrets, SystemClock(), region=settings.region, create_key=False)
     try:
         print(asyncio.run(issuer.issue(principal_for(org), ttl_seconds=args.ttl)))
     except SecretNotFound:
         print(refusal, file=sys.stderr)
         return 2
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The demo year into a running instance, through HTTP only (``demo.load``)."""
+    from demo.driver import DemoError
+    from demo.load import load_remote
+    from libs.secrets.port import SecretNotFound
+
+    settings = _embedded_settings(args.data_dir)
+    secrets = _instance_secrets(settings)
+    if secrets is None:
+        print(
+            f"pdo demo: no signing key of the instance in {settings.data_dir.resolve()} "
+            "(give its --data-dir, or PDO_VAULT_ADDR)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        report = asyncio.run(
+            load_remote(args.url, secrets=secrets, region=settings.region, say=_say)
+        )
+    except (DemoError, SecretNotFound) as exc:
+        print(f"pdo demo: {exc}", file=sys.stderr)
+        return 1
+    if report is not None:
+        print(f"demo year {report.year}: {report.counts}")
     return 0
 
 
@@ -372,6 +424,13 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.add_argument("--data-dir", default=None)
     token.set_defaults(func=cmd_token)
+    demo_cmd = sub.add_parser(
+        "demo",
+        help="load the demo year into a running embedded instance through its HTTP APIs",
+    )
+    demo_cmd.add_argument("--url", required=True, help="e.g. http://127.0.0.1:8000")
+    demo_cmd.add_argument("--data-dir", default=None, help="the instance's (its signing key)")
+    demo_cmd.set_defaults(func=cmd_demo)
     kafka = sub.add_parser("kafka", help="Kafka topics and principals from the registry")
     kafka_sub = kafka.add_subparsers(dest="kafka_command", required=True)
     prov = kafka_sub.add_parser(

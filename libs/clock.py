@@ -35,3 +35,34 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         self._at = at
+
+
+class DemoClock:
+    """Wall time plus an offset that only the demo loader moves (演示时钟).
+
+    Embedded demo mode runs the platform on this clock so the demo city's previous year
+    happens at its own dates: the loader sets it to each month of that year in turn, never
+    backwards, then hands over to wall time (offset zero) once the year is loaded. It is
+    never used in distributed mode (``libs.config`` refuses ``PDO_DEMO_CLOCK`` there).
+    """
+
+    def __init__(self, at: datetime | None = None) -> None:
+        """Starts at ``at`` (the first day of the demo year), or at wall time."""
+        self._offset = timedelta(0) if at is None else at - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    @property
+    def offset(self) -> timedelta:
+        return self._offset
+
+    def set(self, at: datetime) -> None:
+        """Move to ``at`` (the loader only moves forward once it has begun)."""
+        if at.tzinfo is None:
+            raise ValueError("DemoClock needs a timezone-aware datetime")
+        self._offset = at - datetime.now(UTC)
+
+    def hand_over(self) -> None:
+        """From now on, wall time."""
+        self._offset = timedelta(0)

@@ -14,6 +14,10 @@ from typing import Any
 from litestar import Litestar, Response, asgi, get
 from litestar.types import Receive, Scope, Send
 
+from libs.clock import DemoClock
+from libs.http import demo_clock
+from libs.http.front_door import DemoAccounts
+from libs.http.front_door import routes as front_door_routes
 from libs.http.probes import probe_routes
 from libs.http.problems import EXCEPTION_HANDLERS
 from libs.http.rule_pages import routes as rule_routes
@@ -35,8 +39,11 @@ def gateway(
     on_startup: list[Callable[[], Awaitable[None]]] | None = None,
     on_shutdown: list[Callable[[], Awaitable[None]]] | None = None,
     console: Litestar | None = None,
+    demo_accounts: DemoAccounts | None = None,
 ) -> Litestar:
-    """``console``, when given, is mounted at ``/console`` (the staff console, 工作台)."""
+    """``console``, when given, is mounted at ``/console`` (the staff console, 工作台).
+    ``demo_accounts``: shown on the front door (embedded demo mode only). A platform on a
+    ``DemoClock`` (embedded only) also serves ``/demo/clock``."""
 
     @get("/healthz", opt={"public": True}, summary="Health of every service in this process")
     async def healthz() -> Response[dict[str, Any]]:
@@ -48,10 +55,15 @@ def gateway(
     mounts = [_mount(name, app) for name, app in platform.apps().items()]
     if console is not None:
         mounts.append(_mount("console", console))
+    extra: list[Any] = []
+    if isinstance(platform.clock, DemoClock) and platform.secrets is not None:
+        extra = demo_clock.routes(platform.clock, platform.secrets, platform.settings.region)
     return Litestar(
         route_handlers=[
             healthz,
             *rule_routes(platform.settings.region),
+            *front_door_routes(platform.settings.region, platform.services, demo_accounts),
+            *extra,
             *probe_routes(platform),
             *mounts,
         ],

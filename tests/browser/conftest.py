@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -92,8 +93,16 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture(scope="session")
 def pdo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PdoUp]:
-    with running_pdo_up(tmp_path_factory.mktemp("pdo-up")) as up:
-        yield up
+    # The demo year (products from the 1M-row source, trades, the annual report) loads
+    # before the first request is served: minutes on a busy machine. Its sandboxes need a
+    # data directory the sandbox users can traverse (pytest's own tmp is root-only).
+    where = Path(tempfile.mkdtemp(prefix="pdo-up-", dir="/tmp"))
+    os.chmod(where, 0o711)
+    try:
+        with running_pdo_up(where, timeout=900) as up:
+            yield up
+    finally:
+        shutil.rmtree(where, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,20 +1,25 @@
-"""The demo city (淄博) as ``pdo up`` loads it into an embedded catalog: 30+ resources of the
-providers the policy texts name, taken through the operation catalog and the negative
-list, and loaded twice without doing anything twice."""
+"""The demo city (淄博) as ``pdo up`` loads it into the catalog through the public API:
+30+ resources of the providers the policy texts name, taken through the operation catalog
+and the negative list, and loaded twice without doing anything twice."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
 
-from libs.demo import zibo
+from demo import city as zibo
+from demo.driver import principal_for
+from demo.load import load_embedded, start_of_demo
+from libs.clock import DemoClock
 from libs.http.gateway import gateway
+from libs.runtime import Platform
 from services.catalog.domain import resource as resource_domain
 from services.catalog.repository import OBJECTIONS, RESOURCES
-from tests.support.platform import eventually, platform, token
+from tests.support.platform import eventually, keyring, settings, token
 
 GB32100 = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -53,7 +58,22 @@ def test_the_demo_city_names_the_seeds_providers_with_valid_credit_codes() -> No
 def test_CAT_1_every_demo_resource_is_a_complete_declaration() -> None:
     assert len(zibo.DEMO) >= 30
     for demo in zibo.DEMO:
-        resource_domain.validate(demo.declaration)
+        d = demo.declaration
+        items = tuple(
+            resource_domain.ItemDeclaration(i.name, i.type, i.grade, i.description) for i in d.items
+        )
+        resource_domain.validate(
+            resource_domain.RegisterResource(
+                provider_org_id=d.provider_org_id,
+                name=d.name,
+                description=d.description,
+                category=d.category,
+                update_frequency=d.update_frequency,
+                source_system=d.source_system,
+                items=items,
+                provider_region=d.provider_region,
+            )
+        )
         zibo.find_org(demo.org_id)
     grades = Counter(max(i.grade for i in d.declaration.items) for d in zibo.DEMO)
     assert set(grades) == {1, 2, 3, 4}
@@ -61,18 +81,26 @@ def test_CAT_1_every_demo_resource_is_a_complete_declaration() -> None:
 
 
 async def test_CAT_2_CAT_3_pdo_up_loads_the_demo_city_once(tmp_path: Path) -> None:
-    p = platform(tmp_path, ("catalog",))
+    clock = DemoClock(start_of_demo(datetime.now(UTC)))
+    p = Platform(settings(tmp_path), clock=clock, secrets=keyring(tmp_path)).build()
     async with AsyncTestClient(app=gateway(p)) as client:
         catalog = p.running["catalog"].ctx
-        assert await zibo.load(catalog) == len(zibo.DEMO)
+        assert p.secrets is not None
+        loaded = await load_embedded(
+            gateway(p), secrets=p.secrets, clock=clock, region=zibo.REGION, data_dir=tmp_path
+        )
+        assert loaded is not None and loaded.counts["resources"] == len(zibo.DEMO)
         audit_length = len(await catalog.audit.entries())
         stored = await catalog.store.count(RESOURCES)
-        assert await zibo.load(catalog) == 0
+        again = await load_embedded(
+            gateway(p), secrets=p.secrets, clock=clock, region=zibo.REGION, data_dir=tmp_path
+        )
+        assert again is None
         assert len(await catalog.audit.entries()) == audit_length
         assert await catalog.store.count(RESOURCES) == stored == len(zibo.DEMO)
         assert await catalog.store.count(OBJECTIONS) == 1
 
-        headers = await token(p, zibo.principal_for(zibo.DEVELOPERS[0]))
+        headers = await token(p, principal_for(zibo.DEVELOPERS[0]))
         wanted = sum(d.state == "published" for d in zibo.DEMO)
 
         async def operation_catalog() -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from libs.demo.zibo import RESOURCES
+from demo.city import RESOURCES
 from tests.infra.pdo_up import PDO, REPO
 from tests.infra.pdo_up import pdo_env as _env
 from tests.infra.servers import free_port
@@ -28,11 +28,13 @@ def test_pdo_up_serves_nine_services_and_the_demo_city(tmp_path: Path) -> None:
         cwd=REPO,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=_env(),
+        # a smaller source than the default million rows: the products of the demo year
+        # come from it, and the year loads before the first request is served
+        env=_env(PDO_DEMO_ROWS="20000"),
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 600
         listed: list[dict[str, object]] = []
         while time.monotonic() < deadline:
             try:

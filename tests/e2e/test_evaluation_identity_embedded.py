@@ -1,8 +1,8 @@
 """EVA-3 → AUTH-6 end to end in embedded mode, evaluation and identity together: an order
 left unrectified past its deadline terminates the operator's agreement in identity at
 once — no suspension, no second deadline. The agreement is signed through the services'
-own commands (the demo loader: implementation plan, collective decision, finance
-opinion, the bureau's emergency plan from evaluation)."""
+public HTTP APIs by the demo year up to its agreement (implementation plan, collective
+decision, finance opinion, the bureau's emergency plan from evaluation)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from demo.city import OPERATOR as DEMO_OPERATOR
+from demo.load import through_app
 from libs.bus.embedded import EmbeddedBus
-from libs.demo import operator as demo_operator
-from libs.demo.zibo import OPERATOR as DEMO_OPERATOR
+from libs.http.gateway import gateway
 from libs.runtime import Platform
 from services.identity.commands import authorizations
 from services.identity.domain.authorization import Authorization
@@ -71,8 +72,11 @@ async def order(d: Desk, due_in_days: int) -> str:
 
 
 async def signed(d: Desk) -> None:
-    loaded = await demo_operator.load(d.p.running["identity"].ctx, d.p.running["evaluation"].ctx)
-    assert loaded["agreements"] == 1
+    assert d.p.secrets is not None
+    loaded = await through_app(
+        gateway(d.p), secrets=d.p.secrets, clock=d.clock, region="370300", through="agreement"
+    )
+    assert loaded.counts["agreements"] == 1
     await agreement_in(d.p, "active")
 
 

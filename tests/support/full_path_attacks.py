@@ -20,7 +20,7 @@ from tests.support.full_path import SCALE, TAX_ITEMS, FullPath, source_env
 from tests.support.platform import eventually
 
 WATER_GROUP_CODE = "91370300163062724H"
-"""淄博市水务集团有限责任公司 in ``libs.demo.zibo`` — a valid GB 32100 code the walk does
+"""淄博市水务集团有限责任公司 in ``demo.city`` — a valid GB 32100 code the walk does
 not use; here it is registered as a second developer organization."""
 WATER_GROUP = "淄博市水务集团有限责任公司"
 

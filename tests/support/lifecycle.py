@@ -45,7 +45,7 @@ SERVICES = (*full_path.SERVICES, "trading_bridge", "billing", "evaluation", "dis
 REPO = Path(__file__).resolve().parents[2]
 
 EXCHANGE_CODE = "91370300163062724H"
-"""A code of ``libs.demo.zibo`` the walk does not use (an enterprise, 91…)."""
+"""A code of ``demo.city`` the walk does not use (an enterprise, 91…)."""
 BUYER_CODE = "11370300004228328F"
 """The buyer: 淄博市人力资源和社会保障局, no provider of the product's resources."""
 EXCHANGE_SCOPES = "orders:write settlements:write"

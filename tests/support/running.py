@@ -19,10 +19,10 @@ from pathlib import Path
 
 import httpx
 
+from demo.city import RESOURCES
 from libs.auth.principal import Principal
 from libs.auth.tokens import TokenIssuer
 from libs.clock import SystemClock
-from libs.demo.zibo import RESOURCES
 from libs.secrets.keyring import LocalKeyring, load_or_create_passphrase
 from tests.infra.pdo_up import PDO, REPO
 from tests.infra.pdo_up import pdo_env as _env
@@ -101,7 +101,7 @@ class Running:
 
 
 @contextmanager
-def pdo_up(data_dir: Path, *, rows: int = 200, timeout: float = 120.0) -> Iterator[Running]:
+def pdo_up(data_dir: Path, *, rows: int = 200, timeout: float = 600.0) -> Iterator[Running]:
     """``pdo up`` with the demo city, served once its resources are listed; SIGTERM after."""
     port = free_port()
     log_path = data_dir / "pdo.log"

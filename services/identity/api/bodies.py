@@ -25,6 +25,9 @@ class RegisterOrganizationBody(Body):
     role: Short
     region: Short
     credit_code: Short
+    org_id: Annotated[str, msgspec.Meta(pattern=r"^(org-[0-9A-Za-z-]{3,60})?$")] = ""
+    """The bureau may choose the id (the demo city's well-known ids); empty: derived from
+    the credit code."""
 
 
 class CreateUserBody(Body):

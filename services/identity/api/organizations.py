@@ -33,7 +33,11 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             self, request: Request[Any, Any, Any], data: JSONBody[RegisterOrganizationBody]
         ) -> OrganizationView:
             cmd = RegisterOrganization(
-                name=data.name, role=data.role, region=data.region, credit_code=data.credit_code
+                name=data.name,
+                role=data.role,
+                region=data.region,
+                credit_code=data.credit_code,
+                org_id=data.org_id,
             )
             org = await organizations.register_organization(ctx, principal_of(request), cmd)
             return as_view(org, OrganizationView)

@@ -7,7 +7,7 @@ payments (纳税), social insurance headcount (社保参保) and housing provide
 passes GB 32100, every resident ID passes GB 11643, and they link — a tax row's credit code
 is its enterprise's, a legal representative is also a provident fund member with the same
 ID and name, an employer code is an enterprise's — so joins over tokens still work after
-masking. Column names match the demo catalog (``libs/demo/zibo.py``) and add a few items
+masking. Column names match the demo catalog (``demo/city.py``) and add a few items
 the scenario needs (addresses, region codes, industry).
 """
 

@@ -5,7 +5,7 @@ bureau know a resource by — and read from the JSON file named by ``PDO_SANDBOX
 (``{"<provider_org_id>/<name>": {"path": "...", "table": "..."}}``). In demo mode the
 broker generates the Zibo demo DuckDB once under its own data directory (scale from
 ``PDO_DEMO_ROWS``, default 1,000,000 enterprises and persons) and maps the four demo
-resources of ``libs/demo/zibo.py`` onto its tables. Keys are ``domain.plan.source_key``.
+resources of ``demo/city.py`` onto its tables. Keys are ``domain.plan.source_key``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ DEMO_SOURCES: dict[str, str] = {
     "org-370300-hrss/企业社会保险参保人数": "social_insurance",
     "org-370300-hpf/住房公积金缴存信息": "housing_provident_fund",
 }
-"""The demo resources (``libs/demo/zibo.py``) and the demo table holding each one's data;
+"""The demo resources (``demo/city.py``) and the demo table holding each one's data;
 every item of these resources is a column of its table (a unit test holds them equal)."""
 
 

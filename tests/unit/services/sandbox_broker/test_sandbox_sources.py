@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from libs.demo.zibo import DEMO
+from demo.city import DEMO
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale
 from services.sandbox_broker.adapters.sources import (
     DEMO_SOURCES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from libs.demo.zibo import RESOURCES
+from demo.city import RESOURCES
 from services.sandbox_broker.domain.synthetic import (
     TAX_GRADES,
     AddressRecipe,

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from contracts.identifiers import credit_code, resident_id
-from libs.demo.zibo import RESOURCES
+from demo.city import RESOURCES
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES, DemoScale, generate
 from services.sandbox_broker.domain.items import sql_type
 

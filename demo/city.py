@@ -1,28 +1,64 @@
-"""Demo data of Zibo (淄博市, 370300): the data bureau, the operator, the providing agencies
-the policy texts name, and their resources in every domain of the first authorized
-scenarios (金融, 医疗健康, 商保理赔, 智慧交通, 农业, 文旅, 人力资源, 教育 …).
+"""The demo city of Zibo (淄博市, 370300): the data bureau, the operator, the providing
+agencies the policy texts name, and their resources in every domain of the first
+authorized scenarios (金融, 医疗健康, 商保理赔, 智慧交通, 农业, 文旅, 人力资源, 教育 …).
 
-Loaded through the catalog's own commands, so registration codes, evidence hashes, audit
-entries and events are all real: each resource is registered by its provider, taken
-through the operation catalog (运营目录) to its demo state by the provider and the bureau,
-and the bureau's negative list (负面清单) is applied. Loading is idempotent and resumable:
-every step looks at the stored state first, so a second start registers nothing twice.
+Plain data only: ``demo.year`` registers all of it through the public HTTP APIs, so
+registration codes, evidence hashes, audit entries and events are all real.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from contracts.envelope import Role
-from libs.auth.principal import Principal
-from libs.service import ServiceContext
-from services.catalog.commands import objections as objection_commands
-from services.catalog.commands import resources as commands
-from services.catalog.domain.lifecycle import State
-from services.catalog.domain.objection import RaiseObjection
-from services.catalog.domain.resource import ItemDeclaration, RegisterResource
-from services.catalog.repository import OBJECTIONS
-from services.catalog.repository import RESOURCES as RESOURCES_COLLECTION
+
+
+class State(StrEnum):
+    """The operation-catalog state (运营目录) a demo resource is taken to."""
+
+    REGISTERED = "registered"
+    PROPOSED = "proposed"
+    PUBLISHED = "published"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDeclaration:
+    """One data item of a resource: name, type, grade (分级 1-4), description."""
+
+    name: str
+    type: str
+    grade: int
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterResource:
+    """A provider's declaration of a resource (CAT-1), as ``POST /catalog/resources/``
+    takes it."""
+
+    provider_org_id: str
+    name: str
+    description: str
+    category: str
+    update_frequency: str
+    source_system: str
+    items: tuple[ItemDeclaration, ...]
+    provider_region: str = ""
+
+    def body(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "category": self.category,
+            "update_frequency": self.update_frequency,
+            "source_system": self.source_system,
+            "items": [
+                {"name": i.name, "type": i.type, "grade": i.grade, "description": i.description}
+                for i in self.items
+            ],
+        }
+
 
 REGION = "370300"
 
@@ -67,6 +103,10 @@ PROVIDERS: tuple[DemoOrg, ...] = (
         region="370303",
     ),
 )
+EXCHANGE = DemoOrg(
+    "org-370300-exchange", "山东数据交易有限公司", Role.EXCHANGE, "91370300726230155K"
+)
+"""The licensed data exchange (数据交易场所) the operator lists its products on."""
 DEVELOPERS: tuple[DemoOrg, ...] = (
     DemoOrg(
         "org-370300-dev-qixin", "淄博齐信数据科技有限公司", Role.DEVELOPER, "91370300MA3D2K8L2C"
@@ -746,90 +786,3 @@ OBJECTION = (
     "公交线路客流",
     "10路公交3月5日客流为0，与运营记录不符，疑似漏采。",
 )
-
-
-def principal_for(org: DemoOrg, user: str = "demo") -> Principal:
-    return Principal(
-        user_id=f"{org.org_id}:{user}", org_id=org.org_id, role=org.role, region=org.region
-    )
-
-
-async def _existing(catalog: ServiceContext, org_id: str, name: str) -> str | None:
-    found = await catalog.store.find(
-        RESOURCES_COLLECTION, {"provider_org_id": org_id, "name": name}, limit=1
-    )
-    return str(found[0]["_id"]) if found else None
-
-
-async def _bring_to_state(catalog: ServiceContext, demo: DemoResource, resource_id: str) -> None:
-    provider, bureau = principal_for(find_org(demo.org_id)), principal_for(BUREAU)
-    resource = await commands.get_resource(catalog, resource_id)
-    listed = {(e.item_name, e.reason) for e in resource.negative_entries}
-    for item_name, reason in demo.negative_list:
-        if (item_name, reason) not in listed:
-            resource = await commands.add_to_negative_list(
-                catalog, bureau, resource_id, reason=reason, item_name=item_name
-            )
-    wanted = demo.state
-    if wanted in (State.PROPOSED, State.PUBLISHED) and resource.status == State.REGISTERED:
-        resource = await commands.propose(catalog, provider, resource_id)
-    if wanted == State.PUBLISHED and resource.status == State.PROPOSED:
-        await commands.publish(catalog, bureau, resource_id)
-
-
-async def _objection(catalog: ServiceContext) -> None:
-    org_id, resource_name, description = OBJECTION
-    resource_id = await _existing(catalog, "org-370300-transport", resource_name)
-    if resource_id is None:
-        return
-    raised = await catalog.store.find(
-        OBJECTIONS, {"resource_id": resource_id, "raised_by_org_id": org_id}, limit=1
-    )
-    if raised:
-        return
-    developer = principal_for(find_org(org_id))
-    cmd = RaiseObjection(
-        resource_id=resource_id,
-        description=description,
-        raised_by_org_id=developer.org_id,
-        raised_by_user_id=developer.user_id,
-        raised_by_role=developer.role.value,
-        item_name="passengers",
-    )
-    await objection_commands.raise_objection(catalog, developer, cmd)
-
-
-async def load(catalog: ServiceContext) -> int:
-    """Register the demo resources not yet there and take each to its demo state;
-    returns how many were registered now.
-
-    A resource counts as there when its provider already has one of the same name, and
-    every later step checks the stored state first, so a start interrupted half-way
-    finishes the job without doing anything twice."""
-    count = 0
-    for demo in DEMO:
-        resource_id = await _existing(catalog, demo.org_id, demo.declaration.name)
-        if resource_id is None:
-            principal = principal_for(find_org(demo.org_id))
-            registered = await commands.register_resource(catalog, principal, demo.declaration)
-            resource_id = registered.resource_id
-            count += 1
-        await _bring_to_state(catalog, demo, resource_id)
-    await _objection(catalog)
-    return count
-
-
-__all__ = [
-    "BUREAU",
-    "DEMO",
-    "DEVELOPERS",
-    "OPERATOR",
-    "PROVIDERS",
-    "REGION",
-    "RESOURCES",
-    "DemoOrg",
-    "DemoResource",
-    "find_org",
-    "load",
-    "principal_for",
-]
