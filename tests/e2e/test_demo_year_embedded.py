@@ -29,6 +29,7 @@ from libs.clock import DemoClock
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from services.sandbox_broker.adapters.demo_data import DemoScale, generate
+from services.sandbox_broker.adapters.sources import ROOT_ENV, SOURCES_ENV
 from tests.support.platform import eventually, keyring, settings
 from tests.support.sandbox_broker import sandbox_root
 

@@ -23,11 +23,6 @@ from contracts.topics import SERVICES
 REPO = Path(__file__).resolve().parents[2]
 SERVICES_ROOT = REPO / "services"
 
-DEMO_CITY_EXCEPTION = "libs/demo"
-"""The one place in ``libs`` that still imports services: the demo city, which a
-top-level ``demo/`` package driving the public HTTP APIs replaces. Delete this constant
-with ``libs/demo``."""
-
 WRITER_MODULES = frozenset({"libs/aggregate.py", "libs/outbox.py"})
 """The shared writer and the relay beneath it: the only readers and writers of
 ``_outbox`` above the stores (``libs/store``)."""
@@ -118,7 +113,7 @@ def offenders(check: str) -> set[str]:
     return {
         rel(path)
         for path in production_files("contracts", "libs", "services")
-        if not rel(path).startswith(DEMO_CITY_EXCEPTION) and breaks(check, rel(path), tree(path))
+        if breaks(check, rel(path), tree(path))
     }
 
 
@@ -136,7 +131,6 @@ def test_libs_import_no_service() -> None:
     offending = [
         f"{rel(path)}: {name}"
         for path in production_files("libs")
-        if not rel(path).startswith(DEMO_CITY_EXCEPTION)
         for name in imported_modules(path)
         if name.split(".")[0] == "services"
     ]
@@ -241,3 +235,14 @@ def test_every_module_of_a_service_opens_with_a_docstring(service: str) -> None:
         if ast.get_docstring(tree(path)) is None
     ]
     assert missing == []
+
+
+def test_the_demo_city_imports_no_service() -> None:
+    """Issue 15: the demo year drives the public HTTP APIs only (``demo/``)."""
+    offending = [
+        f"{rel(path)}: {name}"
+        for path in production_files("demo")
+        for name in imported_modules(path)
+        if name.split(".")[0] == "services"
+    ]
+    assert offending == []
