@@ -702,7 +702,7 @@ class Year:
 
         try:
             sandboxes = await self.d.eventually(
-                ready, "the grant's sandboxes are ready", within=240
+                ready, "the grant's sandboxes are ready", within=600
             )
         except DemoError as exc:
             # A host without sandbox isolation (e.g. a data directory other users cannot
