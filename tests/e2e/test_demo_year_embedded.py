@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from services.sandbox_broker.sources import ROOT_ENV, SOURCES_ENV
 
 from contracts.envelope import decode
 from contracts.rules import rule
