@@ -29,7 +29,9 @@ class DemoAccounts:
     """(username, organization, role)."""
 
 
-def render(region: str, services: Sequence[str], demo: DemoAccounts | None) -> str:
+def render(
+    region: str, services: Sequence[str], demo: DemoAccounts | None, *, console: bool = False
+) -> str:
     service_rows = "".join(
         f"<tr><td>{_e(SERVICE_LABELS.get(s, s))}</td>"
         f'<td><a href="/{_e(s)}/schema">/{_e(s)}/schema</a></td></tr>'
@@ -48,6 +50,8 @@ def render(region: str, services: Sequence[str], demo: DemoAccounts | None) -> s
     if "billing" in services:
         public.append('<li><a href="/billing/prices">价格公示（JSON）</a></li>')
     public.append('<li><a href="/rules/">平台规则目录</a>：每条规则的政策依据与辖区设置</li>')
+    if console:
+        public.append('<li><a href="/console/">工作台</a>：各方工作人员登录办理业务</li>')
     parts = [
         "<h1>公共数据资源授权运营平台</h1>",
         f'<p class="muted">本实例区划代码：{_e(region)}</p>',
@@ -89,10 +93,14 @@ def render(region: str, services: Sequence[str], demo: DemoAccounts | None) -> s
 
 
 def routes(
-    region: str, services: Sequence[str], demo: DemoAccounts | None = None
+    region: str,
+    services: Sequence[str],
+    demo: DemoAccounts | None = None,
+    *,
+    console: bool = False,
 ) -> list[ControllerRouterHandler]:
-    """``/`` and ``/asyncapi.json``."""
-    page = render(region, services, demo)
+    """``/`` and ``/asyncapi.json``; ``console``: the staff console is mounted."""
+    page = render(region, services, demo, console=console)
 
     @get("/", opt={"public": True}, summary="The front door (首页)", media_type=MediaType.HTML)
     async def front_door() -> Response[str]:

@@ -62,7 +62,12 @@ def gateway(
         route_handlers=[
             healthz,
             *rule_routes(platform.settings.region),
-            *front_door_routes(platform.settings.region, platform.services, demo_accounts),
+            *front_door_routes(
+                platform.settings.region,
+                platform.services,
+                demo_accounts,
+                console=console is not None,
+            ),
             *extra,
             *probe_routes(platform),
             *mounts,
