@@ -188,10 +188,30 @@ class IdentityDriver:
     async def party(
         self, name: str, role: str, credit_code: str, username: str
     ) -> tuple[str, dict[str, str]]:
-        """Register an organization with one user, sign in as that user."""
+        """Register an organization with one user who holds a current confidentiality
+        agreement (SEC-4: recorded by the bureau before the person reviews, runs jobs or
+        decides exports), sign in as that user."""
         org_id = await self.register(name, role, credit_code)
         await self.user(org_id, username)
+        await self.confidentiality(username)
         return org_id, await self.login(username)
+
+    async def confidentiality(self, username: str) -> None:
+        """SEC-4: the bureau records the person's confidentiality agreement, valid for
+        three years from the platform's today."""
+        today = self.clock.now().date()
+        await self.call(
+            "POST",
+            f"/users/{username}/staff-records",
+            await self.bureau(),
+            {
+                "kind": "confidentiality",
+                "valid_from": today.isoformat(),
+                "valid_until": add_years(today, 3).isoformat(),
+                "reference": "保密协议（测试）",
+            },
+            expect=201,
+        )
 
     async def get(self, auth_id: str) -> Any:
         return await self.call("GET", f"/authorizations/{auth_id}", await self.bureau())
