@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from litestar import Litestar, get
+from litestar.di import Provide
 from litestar.exceptions import TooManyRequestsException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -15,6 +16,7 @@ from litestar.types import ControllerRouterHandler
 from libs.http.bodies import StrictRequest
 from libs.http.openapi import document_edges, document_problems
 from libs.http.operations import route as operations_route
+from libs.http.paging import PAGING
 from libs.http.parameters import edge_checks
 from libs.http.problems import EXCEPTION_HANDLERS
 from libs.http.rate_limit import (
@@ -56,6 +58,7 @@ def service_app(
     built: list[Litestar] = []
     app = Litestar(
         route_handlers=[healthz, operations_route(ctx), *handlers],
+        dependencies={**PAGING, "ctx": Provide(_provider(ctx), sync_to_thread=False)},
         before_request=edge_checks(built),
         exception_handlers={**EXCEPTION_HANDLERS, TooManyRequestsException: on_rate_limited},
         after_exception=[refusal_recorder(ctx)],
@@ -86,3 +89,13 @@ def service_app(
     app.state.region = ctx.region
     app.state.service = ctx.name
     return app
+
+
+def _provider(ctx: ServiceContext) -> Callable[[], ServiceContext]:
+    """The app-wide ``ctx`` dependency: module-level controllers take the service context
+    as ``ctx: NamedDependency[ServiceContext]`` instead of closing over it."""
+
+    def provide_ctx() -> ServiceContext:
+        return ctx
+
+    return provide_ctx

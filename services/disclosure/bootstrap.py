@@ -27,7 +27,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
         ctx,
         "disclosure — 信息公开",
         [
-            resources.controller(ctx),
+            resources.PublicResources,
             records.controller(ctx, stored),
             log.controller(ctx, stored),
             *annual.controllers(ctx),

@@ -4,7 +4,8 @@
 service, no service imports another, a ``domain/`` module imports only the standard
 library, ``contracts`` and its own package. The aggregate write loop and ``_outbox`` live
 only in ``libs.aggregate`` (and the relay and stores beneath it), state machines go
-through the one ``contracts.machine.transition``, and production code raises typed
+through the one ``contracts.machine.transition``, listings answer the one ``Page[T]``
+and take the one ``paging`` dependency (``libs.http.paging``), and production code raises typed
 errors instead of ``assert`` (asserts vanish under ``python -O``). Every module of every
 service opens with a docstring saying what it is for.
 """
@@ -27,6 +28,9 @@ WRITER_MODULES = frozenset({"libs/aggregate.py", "libs/outbox.py"})
 """The shared writer and the relay beneath it: the only readers and writers of
 ``_outbox`` above the stores (``libs/store``)."""
 
+PAGING_MODULE = "libs/http/paging.py"
+"""The one page type (``Page[T]``) and the one paging dependency (``offset``/``limit``)."""
+
 INFRASTRUCTURE = frozenset({"libs/audit.py", "libs/sequences.py"})
 """Counters of their own (the audit chain's head, registration sequences) whose insert
 races are part of the mechanism itself, not an aggregate write."""
@@ -35,6 +39,8 @@ NOT_YET_CONVERTED: dict[str, frozenset[str]] = {
     "write loop": frozenset(),
     "_outbox": frozenset(),
     "transition": frozenset(),
+    "page struct": frozenset(),
+    "paging parameters": frozenset({"services/disclosure/api/records.py"}),
     "assert": frozenset(
         {
             "contracts/asyncapi.py",
@@ -81,6 +87,35 @@ def _catches_store_conflicts(node: ast.ExceptHandler) -> bool:
     return bool(names & {"VersionConflict", "DuplicateDocument"})
 
 
+def _annotated_fields(cls: ast.ClassDef) -> set[str]:
+    return {
+        n.target.id
+        for n in cls.body
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+    }
+
+
+def _is_parameter(node: ast.AST | None) -> bool:
+    """An annotation that declares an HTTP parameter (``QueryParameter``, ``Parameter``)."""
+    return node is not None and any(
+        isinstance(c, ast.Call)
+        and isinstance(c.func, ast.Name)
+        and c.func.id in {"QueryParameter", "Parameter"}
+        for c in ast.walk(node)
+    )
+
+
+def _declares_paging_parameter(node: ast.AST) -> bool:
+    """A handler argument ``offset``/``limit`` declared as an HTTP parameter, or a module
+    alias ``Offset``/``Limit`` for one."""
+    if isinstance(node, ast.arg):
+        return node.arg in {"offset", "limit"} and _is_parameter(node.annotation)
+    if isinstance(node, ast.Assign):
+        names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        return bool(names & {"Offset", "Limit"}) and _is_parameter(node.value)
+    return False
+
+
 def breaks(check: str, name: str, module: ast.Module) -> bool:
     """Whether the module at ``name`` (repository-relative) breaks ``check``."""
     nodes = list(ast.walk(module))
@@ -103,6 +138,13 @@ def breaks(check: str, name: str, module: ast.Module) -> bool:
         return any(
             isinstance(n, ast.FunctionDef) and n.name in {"transition", "step"} for n in nodes
         )
+    if check == "page struct":
+        return name != PAGING_MODULE and any(
+            isinstance(n, ast.ClassDef) and {"items", "total"} <= _annotated_fields(n)
+            for n in nodes
+        )
+    if check == "paging parameters":
+        return name != PAGING_MODULE and any(_declares_paging_parameter(n) for n in nodes)
     if check == "assert":
         return any(isinstance(n, ast.Assert) for n in nodes)
     raise ValueError(check)
@@ -223,6 +265,14 @@ def test_the_checks_see_a_copy(check: str) -> None:
         "        except (DuplicateDocument, VersionConflict):\n            continue\n"
         "    d['_outbox'] = []\n"
     )
+    if check in {"page struct", "paging parameters"}:
+        copy = ast.parse(
+            "class ThingPage(msgspec.Struct):\n    items: list[int]\n    total: int\n"
+            "async def browse(self, offset: Annotated[int, QueryParameter(ge=0)] = 0): ...\n"
+        )
+        assert breaks(check, "services/catalog/api/schemas.py", copy)
+        assert not breaks(check, PAGING_MODULE, copy)
+        return
     assert breaks(check, "services/catalog/commands/resources.py", copy)
     assert breaks(check, "libs/aggregate.py", copy) is (check in {"transition", "assert"})
 

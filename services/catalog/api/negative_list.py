@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import JSONBody, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api.resources import READERS
@@ -58,16 +60,13 @@ def controller(ctx: ServiceContext, search: SearchReadModel[Any]) -> type[Contro
         @get("/", guards=[roles(*READERS)], summary="The negative list")
         async def browse(
             self,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+            paging: NamedDependency[Paging],
         ) -> NegativeListPage:
             entries = await commands.negative_list_entries(ctx)
-            page = entries[offset : offset + limit]
-            return NegativeListPage(
+            page = entries[paging.offset : paging.offset + paging.limit]
+            return paging.page(
                 items=[entry_view(r, e) for r, e in page],
                 total=len(entries),
-                offset=offset,
-                limit=limit,
             )
 
     return NegativeListController

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.catalog.api.resources import READERS
 from services.catalog.api.schemas import (
@@ -71,22 +73,22 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*OBJECTORS)], summary="Objections the caller may see")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             status: FromQuery[State | None] = None,
             resource_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> ObjectionPage:
             found, total = await objection_commands.list_objections(
                 ctx,
                 principal_of(request),
                 status=status.value if status is not None else None,
                 resource_id=resource_id,
-                offset=offset,
-                limit=limit,
+                offset=paging.offset,
+                limit=paging.limit,
             )
-            return ObjectionPage(
-                items=[view(o) for o in found], total=total, offset=offset, limit=limit
+            return paging.page(
+                items=[view(o) for o in found],
+                total=total,
             )
 
         @post(

@@ -13,11 +13,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post, put
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api.schemas import (
@@ -84,15 +86,6 @@ def encoded_view(resource: Resource) -> msgspec.Raw:
     return msgspec.Raw(_ENCODER.encode(view(resource)))
 
 
-class EncodedPage(msgspec.Struct, kw_only=True):
-    """A ``ResourcePage`` whose items are already encoded (same JSON on the wire)."""
-
-    items: list[msgspec.Raw]
-    total: int
-    offset: int
-    limit: int
-
-
 def declaration(request: Request[Any, Any, Any], data: RegisterResourceBody) -> RegisterResource:
     principal = principal_of(request)
     return RegisterResource(
@@ -149,14 +142,13 @@ def controller(ctx: ServiceContext, search: SearchReadModel[msgspec.Raw]) -> typ
         )
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             q: Annotated[str, QueryParameter(max_length=100)] = "",
             category: Annotated[str | None, QueryParameter(max_length=64)] = None,
             provider_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
             grade: Annotated[int | None, QueryParameter(ge=1, le=4)] = None,
             region: Region = None,
             status: FromQuery[State | None] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> Response[bytes]:
             query = Query(
                 text=q,
@@ -165,11 +157,11 @@ def controller(ctx: ServiceContext, search: SearchReadModel[msgspec.Raw]) -> typ
                 grade=grade,
                 region=region,
                 status=status.value if status is not None else None,
-                offset=offset,
-                limit=limit,
+                offset=paging.offset,
+                limit=paging.limit,
             )
             found, total = await search.search(query)
-            page = EncodedPage(items=found, total=total, offset=offset, limit=limit)
+            page = paging.page(items=found, total=total)
             return Response(_ENCODER.encode(page), media_type=MediaType.JSON)
 
         @put(

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import msgspec
 
+from libs.http.paging import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text = Annotated[str, msgspec.Meta(max_length=4000)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
@@ -77,11 +79,7 @@ class ResourceView(msgspec.Struct, kw_only=True):
     rejection_reason: str
 
 
-class ResourcePage(msgspec.Struct, kw_only=True):
-    items: list[ResourceView]
-    total: int
-    offset: int
-    limit: int
+ResourcePage = Page[ResourceView]
 
 
 Reason = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -113,11 +111,7 @@ class NegativeListEntryView(msgspec.Struct, kw_only=True):
     listed_by_org_id: str
 
 
-class NegativeListPage(msgspec.Struct, kw_only=True):
-    items: list[NegativeListEntryView]
-    total: int
-    offset: int
-    limit: int
+NegativeListPage = Page[NegativeListEntryView]
 
 
 class RaiseObjectionBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -163,11 +157,7 @@ class ObjectionView(msgspec.Struct, kw_only=True):
     """What the objector is told when the objection closes (告知)."""
 
 
-class ObjectionPage(msgspec.Struct, kw_only=True):
-    items: list[ObjectionView]
-    total: int
-    offset: int
-    limit: int
+ObjectionPage = Page[ObjectionView]
 
 
 class SweepReport(msgspec.Struct, kw_only=True):

@@ -15,10 +15,12 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.params import Parameter, QueryParameter
 
 from contracts.errors import DomainError, NotFound
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.disclosure.adapters.log_repository import LogEntry, StoredLog
 from services.disclosure.commands import tree_heads
@@ -144,14 +146,13 @@ def controller(ctx: ServiceContext, stored: StoredLog) -> type[Controller]:
         @get("/tree-heads", summary="Signed tree heads: of one size, or the most recent")
         async def tree_head_list(
             self,
+            paging: NamedDependency[Paging],
             tree_size: Annotated[int | None, QueryParameter(ge=1, le=10**12)] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> TreeHeadList:
             if tree_size is not None:
                 head = await tree_heads.at_size(ctx, tree_size)
                 return TreeHeadList(items=[head_view(head)] if head else [])
-            heads = await tree_heads.recent(ctx, offset=offset, limit=limit)
+            heads = await tree_heads.recent(ctx, offset=paging.offset, limit=paging.limit)
             return TreeHeadList(items=[head_view(h) for h in heads])
 
         @get("/entries/{index:int}", summary="One log entry: the record and its leaf hash")

@@ -10,6 +10,7 @@ from litestar import Controller, get
 from litestar.params import FromPath, QueryParameter
 
 from contracts.errors import NotFound
+from libs.http.paging import Page
 from libs.service import ServiceContext
 from services.disclosure.adapters.log_repository import LogEntry, StoredLog
 from services.disclosure.api.log import bad_parameter
@@ -27,11 +28,9 @@ class RecordView(msgspec.Struct, kw_only=True):
     """The record exactly as logged: its canonical JSON is the leaf (``pdo verify``)."""
 
 
-class RecordPage(msgspec.Struct, kw_only=True):
-    items: list[RecordView]
-    total: int
-    offset: int
-    limit: int
+class RecordPage(Page[RecordView], kw_only=True):
+    """The shared page with the record kinds a caller may filter on."""
+
     kinds: dict[str, str]
 
 

@@ -1,17 +1,20 @@
-"""``/disclosure/resources``: the public list of registered data resources (DIS-1)."""
+"""``/disclosure/resources``: the public list of registered data resources (DIS-1).
+
+The controller is module-level; the service context it reads through
+(``commands.resource_listings``) is the app-wide ``ctx`` dependency and its window the
+shared ``paging`` dependency (``libs.http.app``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import msgspec
 from litestar import Controller, get
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
 
-from contracts.errors import NotFound
+from libs.http.paging import Page, Paging
 from libs.service import ServiceContext
+from services.disclosure.commands import resource_listings
 from services.disclosure.domain.resource_listing import ResourceListing
-from services.disclosure.repository import LISTINGS, from_doc
 
 
 class ResourceListingView(msgspec.Struct, kw_only=True):
@@ -30,64 +33,35 @@ class ResourceListingView(msgspec.Struct, kw_only=True):
     updated_at: str
 
 
-class ResourceListingPage(msgspec.Struct, kw_only=True):
-    items: list[ResourceListingView]
-    total: int
-    offset: int
-    limit: int
+ResourceListingPage = Page[ResourceListingView]
 
 
 def view(listing: ResourceListing) -> ResourceListingView:
-    return ResourceListingView(
-        resource_id=listing.resource_id,
-        region=listing.region,
-        provider_org_id=listing.provider_org_id,
-        name=listing.name,
-        description=listing.description,
-        category=listing.category,
-        update_frequency=listing.update_frequency,
-        item_names=list(listing.item_names),
-        registration_code=listing.registration_code,
-        evidence_hash=listing.evidence_hash,
-        status=listing.status,
-        registered_at=listing.registered_at,
-        updated_at=listing.updated_at,
-    )
+    """The listing as answered: the same fields, converted by msgspec."""
+    return msgspec.convert(listing, ResourceListingView, from_attributes=True)
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class PublicResources(Controller):
-        path = "/resources"
-        tags = ["public"]
-        opt = {"public": True}
-        security = []
+class PublicResources(Controller):
+    path = "/resources"
+    tags = ["public"]
+    opt = {"public": True}
+    security = []
 
-        @get("/", summary="Registered data resources, public (公开)")
-        async def browse(
-            self,
-            category: FromQuery[str | None] = None,
-            status: FromQuery[str | None] = "listed",
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        ) -> ResourceListingPage:
-            where: dict[str, str] = {}
-            if category:
-                where["category"] = category
-            if status:
-                where["status"] = status
-            docs = await ctx.store.find(
-                LISTINGS, where, sort=[("registration_code", 1)], skip=offset, limit=limit
-            )
-            total = await ctx.store.count(LISTINGS, where)
-            return ResourceListingPage(
-                items=[view(from_doc(d)) for d in docs], total=total, offset=offset, limit=limit
-            )
+    @get("/", summary="Registered data resources, public (公开)")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        category: FromQuery[str | None] = None,
+        status: FromQuery[str | None] = "listed",
+    ) -> ResourceListingPage:
+        found, total = await resource_listings.listings(
+            ctx, category=category, status=status, offset=paging.offset, limit=paging.limit
+        )
+        return paging.page_of(found, total, view)
 
-        @get("/{resource_id:str}", summary="One registered resource, public")
-        async def read(self, resource_id: FromPath[str]) -> ResourceListingView:
-            doc = await ctx.store.get(LISTINGS, resource_id)
-            if doc is None:
-                raise NotFound(f"no public listing for resource {resource_id}")
-            return view(from_doc(doc))
-
-    return PublicResources
+    @get("/{resource_id:str}", summary="One registered resource, public")
+    async def read(
+        self, ctx: NamedDependency[ServiceContext], resource_id: FromPath[str]
+    ) -> ResourceListingView:
+        return view(await resource_listings.listing(ctx, resource_id))

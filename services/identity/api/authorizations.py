@@ -8,11 +8,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.auth.principal import Principal
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.identity.api.bodies import (
     ApplicationBody,
@@ -111,17 +113,16 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*SIGNED_IN)], summary="Authorizations you may see")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             in_state: Annotated[str | None, QueryParameter(name="state")] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> AuthorizationPage:
             principal = principal_of(request)
             found, total = await commands.browse(
-                ctx, principal, state=in_state, offset=offset, limit=limit
+                ctx, principal, state=in_state, offset=paging.offset, limit=paging.limit
             )
             items = [view(a, principal) for a in found]
-            return AuthorizationPage(items=items, total=total, offset=offset, limit=limit)
+            return paging.page(items=items, total=total)
 
         @get("/{auth_id:str}", guards=[roles(*SIGNED_IN)], summary="One authorization")
         async def read(

@@ -3,12 +3,14 @@ the exchange's machine clients; parties read what their jurisdiction covers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.identity.api.bodies import CreateClientBody, CreateUserBody, RegisterOrganizationBody
 from services.identity.api.guards import SIGNED_IN, bureau_only
@@ -45,16 +47,15 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*SIGNED_IN)], summary="Organizations within your jurisdiction")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             role: FromQuery[str | None] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> OrganizationPage:
             found, total = await organizations.list_organizations(
-                ctx, principal_of(request), role=role, offset=offset, limit=limit
+                ctx, principal_of(request), role=role, offset=paging.offset, limit=paging.limit
             )
             items = [as_view(o, OrganizationView) for o in found]
-            return OrganizationPage(items=items, total=total, offset=offset, limit=limit)
+            return paging.page(items=items, total=total)
 
         @get("/{org_id:str}", guards=[roles(*SIGNED_IN)], summary="One organization")
         async def read(

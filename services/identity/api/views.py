@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from libs.http.paging import Page
+
 V = TypeVar("V", bound=msgspec.Struct)
 
 
@@ -28,11 +30,7 @@ class OrganizationView(msgspec.Struct, kw_only=True):
     registered_at: datetime
 
 
-class OrganizationPage(msgspec.Struct, kw_only=True):
-    items: list[OrganizationView]
-    total: int
-    offset: int
-    limit: int
+OrganizationPage = Page[OrganizationView]
 
 
 class UserView(msgspec.Struct, kw_only=True):
@@ -216,11 +214,7 @@ class AuthorizationView(msgspec.Struct, kw_only=True):
     end_reason: str
 
 
-class AuthorizationPage(msgspec.Struct, kw_only=True):
-    items: list[AuthorizationView]
-    total: int
-    offset: int
-    limit: int
+AuthorizationPage = Page[AuthorizationView]
 
 
 class SweepView(msgspec.Struct, kw_only=True):

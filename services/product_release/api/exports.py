@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from contracts.events import OutputColumn
 from libs.auth.confidentiality import require_confidentiality
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.product_release.api.schemas import (
@@ -86,20 +88,20 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*READERS)], summary="Export requests one may see")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             in_state: Annotated[ExportState | None, QueryParameter(name="state")] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> ExportPage:
             docs, total = await export_commands.list_exports(
                 ctx,
                 principal_of(request),
                 state=in_state.value if in_state else None,
-                offset=offset,
-                limit=limit,
+                offset=paging.offset,
+                limit=paging.limit,
             )
-            return ExportPage(
-                items=[view(d) for d in docs], total=total, offset=offset, limit=limit
+            return paging.page(
+                items=[view(d) for d in docs],
+                total=total,
             )
 
         @get("/{export_id:str}", guards=[roles(*READERS)], summary="One export request")

@@ -8,10 +8,12 @@ import json
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.product_release.api.exports import READERS
@@ -120,20 +122,20 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*READERS)], summary="Product versions one may see")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             in_state: Annotated[ProductState | None, QueryParameter(name="state")] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> ProductPage:
             docs, total = await product_commands.list_products(
                 ctx,
                 principal_of(request),
                 state=in_state.value if in_state else None,
-                offset=offset,
-                limit=limit,
+                offset=paging.offset,
+                limit=paging.limit,
             )
-            return ProductPage(
-                items=[view(d) for d in docs], total=total, offset=offset, limit=limit
+            return paging.page(
+                items=[view(d) for d in docs],
+                total=total,
             )
 
         @get(
@@ -144,15 +146,14 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         )
         async def published(
             self,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+            paging: NamedDependency[Paging],
         ) -> ListedProductPage:
-            listed, total = await product_commands.published_list(ctx, offset=offset, limit=limit)
-            return ListedProductPage(
+            listed, total = await product_commands.published_list(
+                ctx, offset=paging.offset, limit=paging.limit
+            )
+            return paging.page(
                 items=[ListedProductView(**p.as_record()) for p in listed],  # type: ignore[arg-type]
                 total=total,
-                offset=offset,
-                limit=limit,
             )
 
         @get("/{product_id:str}", guards=[roles(*READERS)], summary="One product version")

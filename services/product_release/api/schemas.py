@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from libs.http.paging import Page
+
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Identifier = Annotated[
     str, msgspec.Meta(min_length=1, max_length=63, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -87,11 +89,7 @@ class ExportView(msgspec.Struct, kw_only=True):
     decided_at: str
 
 
-class ExportPage(msgspec.Struct, kw_only=True):
-    items: list[ExportView]
-    total: int
-    offset: int
-    limit: int
+ExportPage = Page[ExportView]
 
 
 class ProductBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -185,11 +183,7 @@ class ProductView(msgspec.Struct, kw_only=True):
     permissions: list[str]
 
 
-class ProductPage(msgspec.Struct, kw_only=True):
-    items: list[ProductView]
-    total: int
-    offset: int
-    limit: int
+ProductPage = Page[ProductView]
 
 
 class ListedProductView(msgspec.Struct, kw_only=True):
@@ -210,13 +204,7 @@ class ListedProductView(msgspec.Struct, kw_only=True):
     status_reason: str = ""
 
 
-class ListedProductPage(msgspec.Struct, kw_only=True):
-    """One page of the published product and service list (EXP-5)."""
-
-    items: list[ListedProductView]
-    total: int
-    offset: int
-    limit: int
+ListedProductPage = Page[ListedProductView]
 
 
 class AffiliationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

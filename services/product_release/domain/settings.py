@@ -1,6 +1,6 @@
 """Jurisdiction settings (辖区设置) of the automated export checks (出域自动检查, EXP-2).
 
-The defaults are those of RULES.md EXP-2, after the ACRO/SACRO rule set of trusted
+The defaults are those of EXP-2 (contracts/rules/catalogue.toml), after the ACRO/SACRO rule set of trusted
 research environments: a cell needs at least 10 units and a zero cell is disclosive; a
 magnitude cell is dominated when its largest contributor holds more than 85% of it or
 its two largest more than 90% (the (n,k) rule); it fails the p-ratio when what is left

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
-from services.request_review.api.scenarios import Limit, Offset
 from services.request_review.api.schemas import (
     AppealBody,
     AppealDecisionBody,
@@ -45,6 +46,7 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*APPEAL_READERS)], summary="Appeals the caller may see")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             status: Annotated[
                 str | None, QueryParameter(pattern=r"^(filed|upheld|dismissed)$")
@@ -52,19 +54,18 @@ def controller(ctx: ServiceContext) -> type[Controller]:
             subject_kind: Annotated[
                 str | None, QueryParameter(pattern=r"^(admission|application|export)$")
             ] = None,
-            offset: Offset = 0,
-            limit: Limit = 50,
         ) -> AppealPage:
             found, total = await appeal_commands.list_appeals(
                 ctx,
                 principal_of(request),
                 status=status,
                 subject_kind=subject_kind,
-                offset=offset,
-                limit=limit,
+                offset=paging.offset,
+                limit=paging.limit,
             )
-            return AppealPage(
-                items=[appeal_view(a) for a in found], total=total, offset=offset, limit=limit
+            return paging.page(
+                items=[appeal_view(a) for a in found],
+                total=total,
             )
 
         @get("/{appeal_id:str}", guards=[roles(*APPEAL_READERS)], summary="One appeal")

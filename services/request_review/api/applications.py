@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.confidentiality import require_confidentiality
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
-from services.request_review.api.scenarios import Limit, Offset
 from services.request_review.api.schemas import (
     ApplicationBody,
     ApplicationPage,
@@ -70,25 +71,22 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*APPLICATION_READERS)], summary="Applications the caller may see")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             status: Status = None,
             scenario_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
-            offset: Offset = 0,
-            limit: Limit = 50,
         ) -> ApplicationPage:
             found, total = await application_commands.list_applications(
                 ctx,
                 principal_of(request),
                 status=status,
                 scenario_id=scenario_id,
-                offset=offset,
-                limit=limit,
+                offset=paging.offset,
+                limit=paging.limit,
             )
-            return ApplicationPage(
+            return paging.page(
                 items=[application_view(a) for a in found],
                 total=total,
-                offset=offset,
-                limit=limit,
             )
 
         @get(
@@ -170,18 +168,22 @@ def risk_controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(Role.BUREAU, Role.SUPERVISOR)], summary="Risks reported (REQ-7)")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             application_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
             severity: Annotated[
                 str | None, QueryParameter(pattern=r"^(low|medium|high|critical)$")
             ] = None,
-            offset: Offset = 0,
-            limit: Limit = 50,
         ) -> RiskPage:
             found, total = await application_commands.list_risks(
-                ctx, application_id=application_id, severity=severity, offset=offset, limit=limit
+                ctx,
+                application_id=application_id,
+                severity=severity,
+                offset=paging.offset,
+                limit=paging.limit,
             )
-            return RiskPage(
-                items=[risk_view(r) for r in found], total=total, offset=offset, limit=limit
+            return paging.page(
+                items=[risk_view(r) for r in found],
+                total=total,
             )
 
     return RiskController

@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
-from services.request_review.api.scenarios import Limit, Offset
 from services.request_review.api.schemas import GrantPage, GrantView, RevocationBody
 from services.request_review.api.views import grant_view
 from services.request_review.commands import grants as grant_commands
@@ -27,23 +28,23 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*GRANT_READERS)], summary="Grants the caller may see")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             status: Annotated[str | None, QueryParameter(pattern=r"^(active|revoked)$")] = None,
             developer_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
-            offset: Offset = 0,
-            limit: Limit = 50,
         ) -> GrantPage:
             found, total = await grant_commands.list_grants(
                 ctx,
                 principal_of(request),
                 status=status,
                 developer_org_id=developer_org_id,
-                offset=offset,
-                limit=limit,
+                offset=paging.offset,
+                limit=paging.limit,
             )
             now = ctx.clock.now()
-            return GrantPage(
-                items=[grant_view(g, now) for g in found], total=total, offset=offset, limit=limit
+            return paging.page(
+                items=[grant_view(g, now) for g in found],
+                total=total,
             )
 
         @get("/{grant_id:str}", guards=[roles(*GRANT_READERS)], summary="One grant")

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.request_review.api.schemas import (
     ReevaluationBody,
@@ -24,8 +26,6 @@ from services.request_review.commands import scenarios as scenario_commands
 from services.request_review.domain.scenario import ScenarioTerms
 
 READERS = (Role.BUREAU, Role.PROVIDER, Role.OPERATOR, Role.DEVELOPER, Role.SUPERVISOR)
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000)]
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 
 
 def controller(ctx: ServiceContext) -> type[Controller]:
@@ -50,26 +50,23 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         @get("/", guards=[roles(*READERS)], summary="Scenarios; due=true: due for re-evaluation")
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             due: Annotated[bool, QueryParameter()] = False,
             status: Annotated[str | None, QueryParameter(pattern=r"^(active|retired)$")] = None,
             operator_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
-            offset: Offset = 0,
-            limit: Limit = 50,
         ) -> ScenarioPage:
             found, total = await scenario_commands.list_scenarios(
                 ctx,
                 due=due,
                 status=status,
                 operator_org_id=operator_org_id,
-                offset=offset,
-                limit=limit,
+                offset=paging.offset,
+                limit=paging.limit,
             )
             now = ctx.clock.now()
-            return ScenarioPage(
+            return paging.page(
                 items=[scenario_view(s, now) for s in found],
                 total=total,
-                offset=offset,
-                limit=limit,
             )
 
         @get("/{scenario_id:str}", guards=[roles(*READERS)], summary="One scenario")

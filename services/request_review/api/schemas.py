@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 import msgspec
 from litestar.params import KwargDefinition
 
+from libs.http.paging import Page
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
 OptionalText = Annotated[str, msgspec.Meta(max_length=4000)]
@@ -77,11 +79,7 @@ class ScenarioView(msgspec.Struct, kw_only=True):
     reevaluations: list[ReevaluationView]
 
 
-class ScenarioPage(msgspec.Struct, kw_only=True):
-    items: list[ScenarioView]
-    total: int
-    offset: int
-    limit: int
+ScenarioPage = Page[ScenarioView]
 
 
 class RequestedItemBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -182,11 +180,7 @@ class ApplicationView(msgspec.Struct, kw_only=True):
     grant_id: str
 
 
-class ApplicationPage(msgspec.Struct, kw_only=True):
-    items: list[ApplicationView]
-    total: int
-    offset: int
-    limit: int
+ApplicationPage = Page[ApplicationView]
 
 
 class RiskView(msgspec.Struct, kw_only=True):
@@ -198,11 +192,7 @@ class RiskView(msgspec.Struct, kw_only=True):
     reported_at: dt.datetime
 
 
-class RiskPage(msgspec.Struct, kw_only=True):
-    items: list[RiskView]
-    total: int
-    offset: int
-    limit: int
+RiskPage = Page[RiskView]
 
 
 class GrantView(msgspec.Struct, kw_only=True):
@@ -231,11 +221,7 @@ class GrantView(msgspec.Struct, kw_only=True):
     """What left the grant after issue, and why (CAT-2), one line each."""
 
 
-class GrantPage(msgspec.Struct, kw_only=True):
-    items: list[GrantView]
-    total: int
-    offset: int
-    limit: int
+GrantPage = Page[GrantView]
 
 
 class RevocationBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -266,11 +252,7 @@ class AppealView(msgspec.Struct, kw_only=True):
     decided_by_org_id: str
 
 
-class AppealPage(msgspec.Struct, kw_only=True):
-    items: list[AppealView]
-    total: int
-    offset: int
-    limit: int
+AppealPage = Page[AppealView]
 
 
 class SettingsBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

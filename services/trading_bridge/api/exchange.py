@@ -15,10 +15,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.http.published import SCOPE_OPTION
 from libs.service import ServiceContext
 from services.trading_bridge.api.schemas import (
@@ -97,11 +99,10 @@ def controller(ctx: ServiceContext) -> list[type[Controller]]:
         )
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             request: Request[Any, Any, Any],
             listing_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
             product_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> TradePage:
             where: dict[str, Any] = {}
             if listing_id is not None:
@@ -109,10 +110,11 @@ def controller(ctx: ServiceContext) -> list[type[Controller]]:
             if product_id is not None:
                 where["product_id"] = product_id
             found, total = await commands.trades(
-                ctx, principal_of(request), where, offset=offset, limit=limit
+                ctx, principal_of(request), where, offset=paging.offset, limit=paging.limit
             )
-            return TradePage(
-                items=[trade_view(t) for t in found], total=total, offset=offset, limit=limit
+            return paging.page(
+                items=[trade_view(t) for t in found],
+                total=total,
             )
 
         @get("/{trade_id:str}", guards=[roles(*READERS)], summary="One trade")

@@ -8,10 +8,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.trading_bridge.api.schemas import (
     Id,
@@ -82,22 +84,24 @@ def controller(ctx: ServiceContext) -> type[Controller]:
         )
         async def browse(
             self,
+            paging: NamedDependency[Paging],
             product_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
             exchange_org_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
             in_state: Annotated[
                 Literal["active", "withdrawn"], QueryParameter(name="state")
             ] = "active",
-            offset: Annotated[int, QueryParameter(ge=0, le=1_000_000)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         ) -> ListingPage:
             where: dict[str, str] = {"state": in_state}
             if product_id is not None:
                 where["product_id"] = product_id
             if exchange_org_id is not None:
                 where["exchange_org_id"] = exchange_org_id
-            found, total = await commands.listings(ctx, where, offset=offset, limit=limit)
-            return ListingPage(
-                items=[listing_view(x) for x in found], total=total, offset=offset, limit=limit
+            found, total = await commands.listings(
+                ctx, where, offset=paging.offset, limit=paging.limit
+            )
+            return paging.page(
+                items=[listing_view(x) for x in found],
+                total=total,
             )
 
         @get("/{listing_id:str}", guards=[roles(*READERS)], summary="One listing")

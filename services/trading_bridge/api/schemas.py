@@ -8,6 +8,8 @@ from typing import Annotated
 
 import msgspec
 
+from libs.http.paging import Page
+
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][\w.:-]*$")]
 """An id of the platform or of the exchange (letters, digits, ``_ . : -``)."""
 Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
@@ -76,11 +78,7 @@ class ListingView(msgspec.Struct, kw_only=True):
     withdrawn_reason: str
 
 
-class ListingPage(msgspec.Struct, kw_only=True):
-    items: list[ListingView]
-    total: int
-    offset: int
-    limit: int
+ListingPage = Page[ListingView]
 
 
 class OrderView(msgspec.Struct, kw_only=True):
@@ -116,8 +114,4 @@ class TradeView(msgspec.Struct, kw_only=True):
     settlement: SettlementView | None
 
 
-class TradePage(msgspec.Struct, kw_only=True):
-    items: list[TradeView]
-    total: int
-    offset: int
-    limit: int
+TradePage = Page[TradeView]
