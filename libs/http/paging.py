@@ -19,7 +19,7 @@ from typing import Annotated, Generic, TypeVar
 
 import msgspec
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -55,10 +55,10 @@ class Paging(msgspec.Struct, frozen=True, kw_only=True):
 
 def provide_paging(
     offset: Annotated[
-        int, Parameter(query="offset", ge=0, le=MAX_OFFSET, description="First item (0-based)")
+        int, QueryParameter(ge=0, le=MAX_OFFSET, description="First item (0-based)")
     ] = 0,
     limit: Annotated[
-        int, Parameter(query="limit", ge=1, le=MAX_LIMIT, description="Items per page")
+        int, QueryParameter(ge=1, le=MAX_LIMIT, description="Items per page")
     ] = DEFAULT_LIMIT,
 ) -> Paging:
     """The ``paging`` dependency: ``?offset=&limit=`` validated against the bounds above."""

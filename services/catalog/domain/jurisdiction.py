@@ -3,7 +3,8 @@
 Each region may set its own values; a county without its own takes its city's, a city
 without its own takes its province's, and otherwise the defaults below apply (limits that
 differ between cities are settings, not constants; the rules are in
-``contracts/rules/catalogue.toml``). Regions are GB/T 2260 codes: ``xx0000`` a province, ``xxxx00`` a city, anything else a county.
+``contracts/rules/catalogue.toml``). Regions are GB/T 2260 codes: ``xx0000`` a
+province, ``xxxx00`` a city, anything else a county.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Jurisdiction settings (辖区设置) of the automated export checks (出域自动检查, EXP-2).
 
-The defaults are those of EXP-2 (contracts/rules/catalogue.toml), after the ACRO/SACRO rule set of trusted
-research environments: a cell needs at least 10 units and a zero cell is disclosive; a
-magnitude cell is dominated when its largest contributor holds more than 85% of it or
-its two largest more than 90% (the (n,k) rule); it fails the p-ratio when what is left
+The defaults are those of EXP-2 (``contracts/rules/catalogue.toml``), after the ACRO/SACRO
+rule set of trusted research environments: a cell needs at least 10 units and a zero cell
+is disclosive; a magnitude cell is dominated when its largest contributor holds more than
+85% of it or its two largest more than 90% (the (n,k) rule); it fails the p-ratio when what is left
 after the two largest is less than 10% of the largest; a model keeps at least 10
 residual degrees of freedom. A magnitude cell whose contributors all hold the same
 value tells each of them what the others hold (group disclosure) and fails; where a
