@@ -15,7 +15,12 @@ def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
         ctx,
         "trading-bridge — 数据交易对接",
-        [listings.controller(ctx), *exchange.controller(ctx)],
+        [
+            listings.ListingController,
+            exchange.OrderController,
+            exchange.TradeController,
+            exchange.SettlementController,
+        ],
         description=(
             "Listings (挂牌) of released products on licensed data exchanges at their "
             "published price, and the exchange's orders, executions (成交) and settlements "

@@ -44,105 +44,119 @@ def _answer(view: Any, fresh: bool) -> Response[Any]:
     return Response(view, status_code=201, headers={REPLAYED: "false" if fresh else "true"})
 
 
-def controller(ctx: ServiceContext) -> list[type[Controller]]:
-    class OrderController(Controller):
-        path = "/orders"
-        tags = ["exchange"]
+class OrderController(Controller):
+    path = "/orders"
+    tags = ["exchange"]
 
-        @post(
-            "/",
-            guards=[roles(Role.EXCHANGE)],
-            opt={SCOPE_OPTION: commands.ORDERS_SCOPE},
-            summary="The exchange passes on an order for its own listing → order.received",
+    @post(
+        "/",
+        guards=[roles(Role.EXCHANGE)],
+        opt={SCOPE_OPTION: commands.ORDERS_SCOPE},
+        summary="The exchange passes on an order for its own listing → order.received",
+    )
+    async def receive(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[OrderBody],
+    ) -> Response[OrderView]:
+        cmd = PlaceOrder(
+            order_id=data.order_id,
+            listing_id=data.listing_id,
+            buyer_org_id=data.buyer_org_id,
+            quantity=data.quantity,
         )
-        async def receive(
-            self, request: Request[Any, Any, Any], data: JSONBody[OrderBody]
-        ) -> Response[OrderView]:
-            cmd = PlaceOrder(
-                order_id=data.order_id,
-                listing_id=data.listing_id,
-                buyer_org_id=data.buyer_org_id,
-                quantity=data.quantity,
-            )
-            order, fresh = await commands.place_order(ctx, principal_of(request), cmd)
-            return _answer(order_view(order), fresh)
+        order, fresh = await commands.place_order(ctx, principal_of(request), cmd)
+        return _answer(order_view(order), fresh)
 
-    class TradeController(Controller):
-        path = "/trades"
-        tags = ["exchange"]
 
-        @post(
-            "/",
-            guards=[roles(Role.EXCHANGE)],
-            opt={SCOPE_OPTION: commands.ORDERS_SCOPE},
-            summary="The exchange reports an order's execution → trade.executed",
-            description="`amount_fen` must be the listing's published price of `quantity`, "
-            "progressive tiers applied (BIL-5); one trade per order, for at most its "
-            "quantity.",
+class TradeController(Controller):
+    path = "/trades"
+    tags = ["exchange"]
+
+    @post(
+        "/",
+        guards=[roles(Role.EXCHANGE)],
+        opt={SCOPE_OPTION: commands.ORDERS_SCOPE},
+        summary="The exchange reports an order's execution → trade.executed",
+        description="`amount_fen` must be the listing's published price of `quantity`, "
+        "progressive tiers applied (BIL-5); one trade per order, for at most its "
+        "quantity.",
+    )
+    async def execute(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[ExecutionBody],
+    ) -> Response[TradeView]:
+        cmd = ExecuteTrade(
+            trade_id=data.trade_id,
+            order_id=data.order_id,
+            quantity=data.quantity,
+            amount_fen=data.amount_fen,
         )
-        async def execute(
-            self, request: Request[Any, Any, Any], data: JSONBody[ExecutionBody]
-        ) -> Response[TradeView]:
-            cmd = ExecuteTrade(
-                trade_id=data.trade_id,
-                order_id=data.order_id,
-                quantity=data.quantity,
-                amount_fen=data.amount_fen,
-            )
-            trade, fresh = await commands.execute_trade(ctx, principal_of(request), cmd)
-            return _answer(trade_view(trade), fresh)
+        trade, fresh = await commands.execute_trade(ctx, principal_of(request), cmd)
+        return _answer(trade_view(trade), fresh)
 
-        @get(
-            "/",
-            guards=[roles(*READERS)],
-            summary="Trades (an exchange sees its own)",
+    @get(
+        "/",
+        guards=[roles(*READERS)],
+        summary="Trades (an exchange sees its own)",
+    )
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        request: Request[Any, Any, Any],
+        listing_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
+        product_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
+    ) -> TradePage:
+        where: dict[str, Any] = {}
+        if listing_id is not None:
+            where["listing_id"] = listing_id
+        if product_id is not None:
+            where["product_id"] = product_id
+        found, total = await commands.trades(
+            ctx, principal_of(request), where, offset=paging.offset, limit=paging.limit
         )
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            request: Request[Any, Any, Any],
-            listing_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
-            product_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
-        ) -> TradePage:
-            where: dict[str, Any] = {}
-            if listing_id is not None:
-                where["listing_id"] = listing_id
-            if product_id is not None:
-                where["product_id"] = product_id
-            found, total = await commands.trades(
-                ctx, principal_of(request), where, offset=paging.offset, limit=paging.limit
-            )
-            return paging.page(
-                items=[trade_view(t) for t in found],
-                total=total,
-            )
-
-        @get("/{trade_id:str}", guards=[roles(*READERS)], summary="One trade")
-        async def read(self, request: Request[Any, Any, Any], trade_id: FromPath[str]) -> TradeView:
-            return trade_view(await commands.get_trade(ctx, principal_of(request), trade_id))
-
-    class SettlementController(Controller):
-        path = "/settlements"
-        tags = ["exchange"]
-
-        @post(
-            "/",
-            guards=[roles(Role.EXCHANGE)],
-            opt={SCOPE_OPTION: commands.SETTLEMENTS_SCOPE},
-            summary="The exchange reports a trade's settlement → trade.settled",
-            description="Once per trade, for exactly the trade's amount (BIL-5); "
-            "`settled_at` defaults to the time received.",
+        return paging.page(
+            items=[trade_view(t) for t in found],
+            total=total,
         )
-        async def settle(
-            self, request: Request[Any, Any, Any], data: JSONBody[SettlementBody]
-        ) -> Response[TradeView]:
-            cmd = SettleTrade(
-                settlement_id=data.settlement_id,
-                trade_id=data.trade_id,
-                amount_fen=data.amount_fen,
-                settled_at=data.settled_at,
-            )
-            trade, fresh = await commands.settle_trade(ctx, principal_of(request), cmd)
-            return _answer(trade_view(trade), fresh)
 
-    return [OrderController, TradeController, SettlementController]
+    @get("/{trade_id:str}", guards=[roles(*READERS)], summary="One trade")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        trade_id: FromPath[str],
+    ) -> TradeView:
+        return trade_view(await commands.get_trade(ctx, principal_of(request), trade_id))
+
+
+class SettlementController(Controller):
+    path = "/settlements"
+    tags = ["exchange"]
+
+    @post(
+        "/",
+        guards=[roles(Role.EXCHANGE)],
+        opt={SCOPE_OPTION: commands.SETTLEMENTS_SCOPE},
+        summary="The exchange reports a trade's settlement → trade.settled",
+        description="Once per trade, for exactly the trade's amount (BIL-5); "
+        "`settled_at` defaults to the time received.",
+    )
+    async def settle(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[SettlementBody],
+    ) -> Response[TradeView]:
+        cmd = SettleTrade(
+            settlement_id=data.settlement_id,
+            trade_id=data.trade_id,
+            amount_fen=data.amount_fen,
+            settled_at=data.settled_at,
+        )
+        trade, fresh = await commands.settle_trade(ctx, principal_of(request), cmd)
+        return _answer(trade_view(trade), fresh)
