@@ -15,7 +15,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
         ctx,
         "billing — 计费与收益分配",
-        [prices.controller(ctx), invoices.controller(ctx)],
+        [prices.PriceController, invoices.InvoiceController],
         description="Price caps (上限收费标准), the published price list (明码标价), free use, "
         "metering, monthly invoices, revenue distribution (收益分配) and revenue alerts.",
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 
 from contracts.envelope import Role
@@ -94,108 +95,119 @@ def distribution_view(doc: Document) -> DistributionView:
     )
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class InvoiceController(Controller):
-        path = "/"
-        tags = ["invoices"]
+class InvoiceController(Controller):
+    path = "/"
+    tags = ["invoices"]
 
-        @post(
-            "/invoices",
-            guards=[roles(*BILLERS)],
-            status_code=200,
-            summary="Issue the monthly invoices of an ended period (once per customer)",
+    @post(
+        "/invoices",
+        guards=[roles(*BILLERS)],
+        status_code=200,
+        summary="Issue the monthly invoices of an ended period (once per customer)",
+    )
+    async def issue(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[InvoiceRunBody],
+    ) -> list[InvoiceView]:
+        docs = await commands.issue_invoices(
+            ctx, principal_of(request), data.period, data.customer_org_id
         )
-        async def issue(
-            self, request: Request[Any, Any, Any], data: JSONBody[InvoiceRunBody]
-        ) -> list[InvoiceView]:
-            docs = await commands.issue_invoices(
-                ctx, principal_of(request), data.period, data.customer_org_id
-            )
-            return [invoice_view(d) for d in docs]
+        return [invoice_view(d) for d in docs]
 
-        @get("/invoices", guards=[roles(*CUSTOMERS)], summary="Invoices the caller may see")
-        async def browse(
-            self,
-            request: Request[Any, Any, Any],
-            period: Annotated[
-                str | None, QueryParameter(required=False, pattern=PERIOD_PATTERN)
-            ] = None,
-            customer_org_id: Annotated[
-                str | None, QueryParameter(required=False, max_length=64)
-            ] = None,
-        ) -> list[InvoiceSummaryView]:
-            docs = await commands.list_invoices(
-                ctx, principal_of(request), period=period, customer_org_id=customer_org_id
-            )
-            return [summary(d) for d in docs]
-
-        @get(
-            "/invoices/{invoice_id:str}",
-            guards=[roles(*CUSTOMERS)],
-            summary="One invoice with its lines",
+    @get("/invoices", guards=[roles(*CUSTOMERS)], summary="Invoices the caller may see")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        period: Annotated[
+            str | None, QueryParameter(required=False, pattern=PERIOD_PATTERN)
+        ] = None,
+        customer_org_id: Annotated[
+            str | None, QueryParameter(required=False, max_length=64)
+        ] = None,
+    ) -> list[InvoiceSummaryView]:
+        docs = await commands.list_invoices(
+            ctx, principal_of(request), period=period, customer_org_id=customer_org_id
         )
-        async def read(
-            self, request: Request[Any, Any, Any], invoice_id: FromPath[str]
-        ) -> InvoiceView:
-            return invoice_view(await commands.get_invoice(ctx, principal_of(request), invoice_id))
+        return [summary(d) for d in docs]
 
-        @get("/revenue-shares", guards=[roles(*OVERSIGHT)], summary="Agreed revenue shares (BIL-7)")
-        async def shares(self) -> list[SharesView]:
-            return [shares_view(d) for d in await commands.list_shares(ctx)]
+    @get(
+        "/invoices/{invoice_id:str}",
+        guards=[roles(*CUSTOMERS)],
+        summary="One invoice with its lines",
+    )
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        invoice_id: FromPath[str],
+    ) -> InvoiceView:
+        return invoice_view(await commands.get_invoice(ctx, principal_of(request), invoice_id))
 
-        @put(
-            "/revenue-shares",
-            guards=[roles(Role.BUREAU)],
-            summary="The bureau agrees or adjusts the shares from a date on (BIL-7)",
+    @get("/revenue-shares", guards=[roles(*OVERSIGHT)], summary="Agreed revenue shares (BIL-7)")
+    async def shares(self, ctx: NamedDependency[ServiceContext]) -> list[SharesView]:
+        return [shares_view(d) for d in await commands.list_shares(ctx)]
+
+    @put(
+        "/revenue-shares",
+        guards=[roles(Role.BUREAU)],
+        summary="The bureau agrees or adjusts the shares from a date on (BIL-7)",
+    )
+    async def set_shares(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[SharesBody],
+    ) -> SharesView:
+        shares = Shares(
+            government_bp=data.government_bp,
+            operator_bp=data.operator_bp,
+            merchants_bp=data.merchants_bp,
+            effective_from=data.effective_from,
         )
-        async def set_shares(
-            self, request: Request[Any, Any, Any], data: JSONBody[SharesBody]
-        ) -> SharesView:
-            shares = Shares(
-                government_bp=data.government_bp,
-                operator_bp=data.operator_bp,
-                merchants_bp=data.merchants_bp,
-                effective_from=data.effective_from,
-            )
-            return shares_view(await commands.set_shares(ctx, principal_of(request), shares))
+        return shares_view(await commands.set_shares(ctx, principal_of(request), shares))
 
-        @post(
-            "/distributions",
-            guards=[roles(*BILLERS)],
-            status_code=200,
-            summary="Distribute an ended period's revenue (收益分配, BIL-7), once",
-        )
-        async def distribute(
-            self, request: Request[Any, Any, Any], data: JSONBody[DistributionBody]
-        ) -> DistributionView:
-            return distribution_view(
-                await commands.distribute(ctx, principal_of(request), data.period)
-            )
+    @post(
+        "/distributions",
+        guards=[roles(*BILLERS)],
+        status_code=200,
+        summary="Distribute an ended period's revenue (收益分配, BIL-7), once",
+    )
+    async def distribute(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[DistributionBody],
+    ) -> DistributionView:
+        return distribution_view(await commands.distribute(ctx, principal_of(request), data.period))
 
-        @get(
-            "/distributions/{period:str}",
-            guards=[roles(*OVERSIGHT)],
-            summary="The distribution of a period, with the non-tax revenue ledger",
-        )
-        async def distribution(
-            self, period: Annotated[str, Parameter(pattern=PERIOD_PATTERN)]
-        ) -> DistributionView:
-            return distribution_view(await commands.get_distribution(ctx, period))
+    @get(
+        "/distributions/{period:str}",
+        guards=[roles(*OVERSIGHT)],
+        summary="The distribution of a period, with the non-tax revenue ledger",
+    )
+    async def distribution(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        period: Annotated[str, Parameter(pattern=PERIOD_PATTERN)],
+    ) -> DistributionView:
+        return distribution_view(await commands.get_distribution(ctx, period))
 
-        @get(
-            "/revenue/{year:int}",
-            guards=[roles(*OVERSIGHT)],
-            summary="The operator's revenue of a year against its max (BIL-2, BIL-8)",
-        )
-        async def revenue(
-            self,
-            request: Request[Any, Any, Any],
-            year: FromPath[int],
-            operator_org_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
-        ) -> RevenueYearView:
-            principal = principal_of(request)
-            if principal.role is Role.OPERATOR and principal.org_id != operator_org_id:
-                raise Forbidden("an operator sees only its own revenue")
-            return revenue_view(await commands.revenue_year(ctx, operator_org_id, year))
-
-    return InvoiceController
+    @get(
+        "/revenue/{year:int}",
+        guards=[roles(*OVERSIGHT)],
+        summary="The operator's revenue of a year against its max (BIL-2, BIL-8)",
+    )
+    async def revenue(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        year: FromPath[int],
+        operator_org_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
+    ) -> RevenueYearView:
+        principal = principal_of(request)
+        if principal.role is Role.OPERATOR and principal.org_id != operator_org_id:
+            raise Forbidden("an operator sees only its own revenue")
+        return revenue_view(await commands.revenue_year(ctx, operator_org_id, year))

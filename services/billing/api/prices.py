@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET
 
@@ -116,178 +117,181 @@ def public_interest_view(doc: Document) -> PublicInterestView:
     )
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class PriceController(Controller):
-        path = "/"
-        tags = ["prices"]
+class PriceController(Controller):
+    path = "/"
+    tags = ["prices"]
 
-        @get(
-            "/prices",
-            opt={"public": True},
-            tags=["public"],
-            summary="The published price list (明码标价, BIL-5): what billing charges; no sign-in",
+    @get(
+        "/prices",
+        opt={"public": True},
+        tags=["public"],
+        summary="The published price list (明码标价, BIL-5): what billing charges; no sign-in",
+    )
+    async def price_list(self, ctx: NamedDependency[ServiceContext]) -> list[PriceView]:
+        return [price_view(p.price, p.cap_fen, p.in_force) for p in await commands.price_list(ctx)]
+
+    @post(
+        "/prices",
+        guards=[roles(Role.OPERATOR)],
+        summary="The authorized operator lists a price, at most the cap (BIL-2, BIL-3)",
+    )
+    async def list_price(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[PriceBody],
+    ) -> PriceView:
+        price = await commands.list_price(
+            ctx,
+            principal_of(request),
+            product_id=data.product_id,
+            unit=data.unit,
+            unit_price_fen=data.unit_price_fen,
+            tiers=[Tier(t.from_quantity, t.unit_price_fen) for t in data.tiers],
+            key_scenario_discount_percent=data.key_scenario_discount_percent,
+            effective_from=data.effective_from,
         )
-        async def price_list(self) -> list[PriceView]:
-            return [
-                price_view(p.price, p.cap_fen, p.in_force) for p in await commands.price_list(ctx)
-            ]
+        listed = {p.price.price_id: p for p in await commands.price_list(ctx)}
+        entry = listed.get(price.price_id)
+        cap = entry.cap_fen if entry else None
+        return price_view(price, cap, entry.in_force if entry else False)
 
-        @post(
-            "/prices",
-            guards=[roles(Role.OPERATOR)],
-            summary="The authorized operator lists a price, at most the cap (BIL-2, BIL-3)",
+    @get(
+        "/caps",
+        opt={"public": True},
+        tags=["public"],
+        summary="Price caps (上限收费标准) set by the bureau, public (BIL-2, DIS-2)",
+    )
+    async def caps(self, ctx: NamedDependency[ServiceContext]) -> list[CapView]:
+        return [cap_view(d) for d in await commands.caps(ctx)]
+
+    @put(
+        "/caps/{product_id:str}/{unit:str}",
+        guards=[roles(Role.BUREAU)],
+        summary="The bureau sets the cap of a product and unit (BIL-2)",
+    )
+    async def set_cap(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        product_id: FromPath[str],
+        unit: FromPath[str],
+        data: JSONBody[CapBody],
+    ) -> CapView:
+        return cap_view(
+            await commands.set_cap(ctx, principal_of(request), product_id, unit, data.cap_fen)
         )
-        async def list_price(
-            self, request: Request[Any, Any, Any], data: JSONBody[PriceBody]
-        ) -> PriceView:
-            price = await commands.list_price(
-                ctx,
-                principal_of(request),
-                product_id=data.product_id,
-                unit=data.unit,
-                unit_price_fen=data.unit_price_fen,
-                tiers=[Tier(t.from_quantity, t.unit_price_fen) for t in data.tiers],
-                key_scenario_discount_percent=data.key_scenario_discount_percent,
-                effective_from=data.effective_from,
-            )
-            listed = {p.price.price_id: p for p in await commands.price_list(ctx)}
-            entry = listed.get(price.price_id)
-            cap = entry.cap_fen if entry else None
-            return price_view(price, cap, entry.in_force if entry else False)
 
-        @get(
-            "/caps",
-            opt={"public": True},
-            tags=["public"],
-            summary="Price caps (上限收费标准) set by the bureau, public (BIL-2, DIS-2)",
+    @put(
+        "/max-revenue/{year:int}",
+        guards=[roles(Role.BUREAU)],
+        summary="The bureau sets the operator's max allowed revenue of a year (BIL-2)",
+    )
+    async def set_max_revenue(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        year: FromPath[int],
+        data: JSONBody[MaxRevenueBody],
+    ) -> RevenueYearView:
+        doc = await commands.set_max_revenue(
+            ctx, principal_of(request), year, data.operator_org_id, data.max_revenue_fen
         )
-        async def caps(self) -> list[CapView]:
-            return [cap_view(d) for d in await commands.caps(ctx)]
+        return revenue_view(doc)
 
-        @put(
-            "/caps/{product_id:str}/{unit:str}",
-            guards=[roles(Role.BUREAU)],
-            summary="The bureau sets the cap of a product and unit (BIL-2)",
+    @put(
+        "/key-scenarios/{scenario_id:str}",
+        guards=[roles(Role.BUREAU)],
+        summary="The bureau names a key supported scenario (重点支持场景, BIL-3)",
+    )
+    async def key_scenario(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        scenario_id: FromPath[str],
+        data: JSONBody[KeyScenarioBody],
+    ) -> KeyScenarioView:
+        key = await commands.set_key_scenario(ctx, principal_of(request), scenario_id, key=data.key)
+        return KeyScenarioView(scenario_id=scenario_id, key=key)
+
+    @get("/settings", guards=[roles(*SIGNED_IN)], summary="Billing settings of the jurisdiction")
+    async def settings(self, ctx: NamedDependency[ServiceContext]) -> SettingsView:
+        return settings_view(await commands.jurisdiction_settings(ctx))
+
+    @put(
+        "/settings",
+        guards=[roles(Role.BUREAU)],
+        summary=(
+            "The bureau records its pricing regime (BIL-1), its plan's publication day and "
+            "the cultivation years (培育期, BIL-4)"
+        ),
+    )
+    async def define(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[SettingsBody],
+    ) -> SettingsView:
+        starts = data.cultivation_starts_on
+        change = commands.SettingsChange(
+            pricing_regime=None if data.pricing_regime is UNSET else data.pricing_regime,
+            cultivation_starts_on=starts if isinstance(starts, date) else None,
+            clear_cultivation=starts is None,
+            cultivation_years=(None if data.cultivation_years is UNSET else data.cultivation_years),
         )
-        async def set_cap(
-            self,
-            request: Request[Any, Any, Any],
-            product_id: FromPath[str],
-            unit: FromPath[str],
-            data: JSONBody[CapBody],
-        ) -> CapView:
-            return cap_view(
-                await commands.set_cap(ctx, principal_of(request), product_id, unit, data.cap_fen)
-            )
+        return settings_view(await commands.define_settings(ctx, principal_of(request), change))
 
-        @put(
-            "/max-revenue/{year:int}",
-            guards=[roles(Role.BUREAU)],
-            summary="The bureau sets the operator's max allowed revenue of a year (BIL-2)",
+    @get(
+        "/cultivation-period",
+        guards=[roles(*SIGNED_IN)],
+        summary="The cultivation period (BIL-4) and whether a date lies inside it",
+    )
+    async def cultivation(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        on: Annotated[date | None, QueryParameter(required=False)] = None,
+    ) -> CultivationView:
+        day = on or ctx.clock.now().astimezone(CHINA).date()
+        period = await commands.cultivation(ctx)
+        settings = await commands.jurisdiction_settings(ctx)
+        return CultivationView(
+            on=day.isoformat(),
+            years=settings.cultivation_years,
+            starts_on=period.starts_on.isoformat() if period else None,
+            ends_before=period.ends_before.isoformat() if period else None,
+            inside=period.covers(day) if period else False,
         )
-        async def set_max_revenue(
-            self,
-            request: Request[Any, Any, Any],
-            year: FromPath[int],
-            data: JSONBody[MaxRevenueBody],
-        ) -> RevenueYearView:
-            doc = await commands.set_max_revenue(
-                ctx, principal_of(request), year, data.operator_org_id, data.max_revenue_fen
-            )
-            return revenue_view(doc)
 
-        @put(
-            "/key-scenarios/{scenario_id:str}",
-            guards=[roles(Role.BUREAU)],
-            summary="The bureau names a key supported scenario (重点支持场景, BIL-3)",
+    @get(
+        "/public-interest",
+        guards=[roles(*SIGNED_IN)],
+        summary="Public-interest scenarios the bureau decided on (有条件无偿, BIL-1)",
+    )
+    async def public_interest(
+        self, ctx: NamedDependency[ServiceContext]
+    ) -> list[PublicInterestView]:
+        return [public_interest_view(d) for d in await commands.public_interest_decisions(ctx)]
+
+    @put(
+        "/public-interest/{scenario_id:str}",
+        guards=[roles(Role.BUREAU)],
+        summary=(
+            "The bureau confirms or withdraws the conditions of a public-interest scenario: "
+            "its uses are free from then on (BIL-1)"
+        ),
+    )
+    async def confirm(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        scenario_id: FromPath[str],
+        data: JSONBody[ConfirmationBody],
+    ) -> PublicInterestView:
+        doc = await commands.confirm_public_interest(
+            ctx,
+            principal_of(request),
+            scenario_id,
+            confirmed=data.confirmed,
+            conditions=data.conditions,
         )
-        async def key_scenario(
-            self,
-            request: Request[Any, Any, Any],
-            scenario_id: FromPath[str],
-            data: JSONBody[KeyScenarioBody],
-        ) -> KeyScenarioView:
-            key = await commands.set_key_scenario(
-                ctx, principal_of(request), scenario_id, key=data.key
-            )
-            return KeyScenarioView(scenario_id=scenario_id, key=key)
-
-        @get(
-            "/settings", guards=[roles(*SIGNED_IN)], summary="Billing settings of the jurisdiction"
-        )
-        async def settings(self) -> SettingsView:
-            return settings_view(await commands.jurisdiction_settings(ctx))
-
-        @put(
-            "/settings",
-            guards=[roles(Role.BUREAU)],
-            summary=(
-                "The bureau records its pricing regime (BIL-1), its plan's publication day and "
-                "the cultivation years (培育期, BIL-4)"
-            ),
-        )
-        async def define(
-            self, request: Request[Any, Any, Any], data: JSONBody[SettingsBody]
-        ) -> SettingsView:
-            starts = data.cultivation_starts_on
-            change = commands.SettingsChange(
-                pricing_regime=None if data.pricing_regime is UNSET else data.pricing_regime,
-                cultivation_starts_on=starts if isinstance(starts, date) else None,
-                clear_cultivation=starts is None,
-                cultivation_years=(
-                    None if data.cultivation_years is UNSET else data.cultivation_years
-                ),
-            )
-            return settings_view(await commands.define_settings(ctx, principal_of(request), change))
-
-        @get(
-            "/cultivation-period",
-            guards=[roles(*SIGNED_IN)],
-            summary="The cultivation period (BIL-4) and whether a date lies inside it",
-        )
-        async def cultivation(
-            self, on: Annotated[date | None, QueryParameter(required=False)] = None
-        ) -> CultivationView:
-            day = on or ctx.clock.now().astimezone(CHINA).date()
-            period = await commands.cultivation(ctx)
-            settings = await commands.jurisdiction_settings(ctx)
-            return CultivationView(
-                on=day.isoformat(),
-                years=settings.cultivation_years,
-                starts_on=period.starts_on.isoformat() if period else None,
-                ends_before=period.ends_before.isoformat() if period else None,
-                inside=period.covers(day) if period else False,
-            )
-
-        @get(
-            "/public-interest",
-            guards=[roles(*SIGNED_IN)],
-            summary="Public-interest scenarios the bureau decided on (有条件无偿, BIL-1)",
-        )
-        async def public_interest(self) -> list[PublicInterestView]:
-            return [public_interest_view(d) for d in await commands.public_interest_decisions(ctx)]
-
-        @put(
-            "/public-interest/{scenario_id:str}",
-            guards=[roles(Role.BUREAU)],
-            summary=(
-                "The bureau confirms or withdraws the conditions of a public-interest scenario: "
-                "its uses are free from then on (BIL-1)"
-            ),
-        )
-        async def confirm(
-            self,
-            request: Request[Any, Any, Any],
-            scenario_id: FromPath[str],
-            data: JSONBody[ConfirmationBody],
-        ) -> PublicInterestView:
-            doc = await commands.confirm_public_interest(
-                ctx,
-                principal_of(request),
-                scenario_id,
-                confirmed=data.confirmed,
-                conditions=data.conditions,
-            )
-            return public_interest_view(doc)
-
-    return PriceController
+        return public_interest_view(doc)
