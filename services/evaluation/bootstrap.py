@@ -17,10 +17,14 @@ def build(ctx: ServiceContext) -> ServiceParts:
         ctx,
         "evaluation — 运营评估",
         [
-            *evaluations.controllers(ctx),
-            rectifications.controller(ctx),
-            *security.controllers(ctx),
-            supply.controller(ctx),
+            evaluations.AnnualReportController,
+            evaluations.EvaluationController,
+            evaluations.SettingsController,
+            rectifications.RectificationController,
+            security.IncidentController,
+            security.PlanController,
+            security.InspectionController,
+            supply.SupplyController,
         ],
         description=(
             "The operator's annual report (年度报告) and evaluation (年度评估) with weighted "

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from contracts.envelope import Role
@@ -22,113 +23,126 @@ READERS = (Role.BUREAU, Role.SUPERVISOR, Role.OPERATOR)
 RegionPath = Annotated[str, PathParameter(pattern=r"^[1-9]\d{5}$")]
 
 
-def controllers(ctx: ServiceContext) -> list[type[Controller]]:
-    class AnnualReportController(Controller):
-        path = "/annual-reports"
-        tags = ["annual reports"]
+class AnnualReportController(Controller):
+    path = "/annual-reports"
+    tags = ["annual reports"]
 
-        @post("/", guards=[roles(Role.OPERATOR)], summary="File the annual report (EVA-1)")
-        async def file(
-            self, request: Request[Any, Any, Any], data: JSONBody[s.AnnualReportBody]
-        ) -> s.AnnualReportView:
-            statements = {
-                "authorized_storage": data.authorized_storage,
-                "development_and_use": data.development_and_use,
-                "market_operation": data.market_operation,
-                "security_and_compliance": data.security_and_compliance,
-            }
-            principal = principal_of(request)
-            return views.report(
-                await commands.file_annual_report(ctx, principal, data.year, statements)
-            )
-
-        @get("/{report_id:str}", guards=[roles(*READERS)], summary="One annual report")
-        async def read(
-            self, request: Request[Any, Any, Any], report_id: FromPath[str]
-        ) -> s.AnnualReportView:
-            principal = principal_of(request)
-            return views.report(await commands.get_annual_report(ctx, principal, report_id))
-
-    class EvaluationController(Controller):
-        path = "/evaluations"
-        tags = ["evaluations"]
-
-        @post(
-            "/",
-            guards=[roles(Role.BUREAU)],
-            summary="Evaluate the operator for a year that has ended (EVA-2); findings "
-            "become rectification orders (EVA-3)",
+    @post("/", guards=[roles(Role.OPERATOR)], summary="File the annual report (EVA-1)")
+    async def file(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[s.AnnualReportBody],
+    ) -> s.AnnualReportView:
+        statements = {
+            "authorized_storage": data.authorized_storage,
+            "development_and_use": data.development_and_use,
+            "market_operation": data.market_operation,
+            "security_and_compliance": data.security_and_compliance,
+        }
+        principal = principal_of(request)
+        return views.report(
+            await commands.file_annual_report(ctx, principal, data.year, statements)
         )
-        async def evaluate(
-            self, request: Request[Any, Any, Any], data: JSONBody[s.EvaluateBody]
-        ) -> s.EvaluationView:
-            findings = tuple(FindingDue(finding=f.finding, due_on=f.due_on) for f in data.findings)
-            made = await commands.evaluate_operator(
-                ctx,
-                principal_of(request),
-                operator_org_id=data.operator_org_id,
-                year=data.year,
-                findings=findings,
-                remarks=data.remarks,
-            )
-            return views.evaluation(made)
 
-        @get("/", guards=[roles(*READERS)], summary="Evaluations the caller may see")
-        async def browse(
-            self,
-            request: Request[Any, Any, Any],
-            operator_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        ) -> list[s.EvaluationView]:
-            found = await commands.list_evaluations(ctx, principal_of(request), operator_org_id)
-            return [views.evaluation(e) for e in found]
+    @get("/{report_id:str}", guards=[roles(*READERS)], summary="One annual report")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        report_id: FromPath[str],
+    ) -> s.AnnualReportView:
+        principal = principal_of(request)
+        return views.report(await commands.get_annual_report(ctx, principal, report_id))
 
-        @get("/{evaluation_id:str}", guards=[roles(*READERS)], summary="One evaluation")
-        async def read(
-            self, request: Request[Any, Any, Any], evaluation_id: FromPath[str]
-        ) -> s.EvaluationView:
-            principal = principal_of(request)
-            return views.evaluation(await commands.get_evaluation(ctx, principal, evaluation_id))
 
-    class SettingsController(Controller):
-        path = "/settings"
-        tags = ["settings"]
+class EvaluationController(Controller):
+    path = "/evaluations"
+    tags = ["evaluations"]
 
-        @get("/{region:str}", guards=[roles(*READERS)], summary="Weights and targets in force")
-        async def read(self, region: RegionPath) -> s.SettingsView:
-            return views.settings(await commands.effective_settings(ctx, region))
-
-        @put(
-            "/{region:str}",
-            guards=[roles(Role.BUREAU)],
-            summary="Set a region's weights and targets (EVA-2, EVA-5)",
+    @post(
+        "/",
+        guards=[roles(Role.BUREAU)],
+        summary="Evaluate the operator for a year that has ended (EVA-2); findings "
+        "become rectification orders (EVA-3)",
+    )
+    async def evaluate(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[s.EvaluateBody],
+    ) -> s.EvaluationView:
+        findings = tuple(FindingDue(finding=f.finding, due_on=f.due_on) for f in data.findings)
+        made = await commands.evaluate_operator(
+            ctx,
+            principal_of(request),
+            operator_org_id=data.operator_org_id,
+            year=data.year,
+            findings=findings,
+            remarks=data.remarks,
         )
-        async def define(
-            self,
-            request: Request[Any, Any, Any],
-            region: RegionPath,
-            data: JSONBody[s.SettingsBody],
-        ) -> s.SettingsView:
-            wanted = EvaluationSettings(
-                region=region,
-                weights={
-                    "agreement_execution": data.weights.agreement_execution,
-                    "scenarios": data.weights.scenarios,
-                    "products": data.weights.products,
-                    "usage": data.weights.usage,
-                    "revenue": data.weights.revenue,
-                    "security": data.weights.security,
-                    "rectification": data.weights.rectification,
-                },
-                targets=tuple(
-                    Target(year=t.year, scenarios=t.scenarios, products=t.products)
-                    for t in data.targets
-                ),
-                usage_target=data.usage_target,
-                revenue_target_fen=data.revenue_target_fen,
-                defined_by=region,
-            )
-            return views.settings(
-                await commands.define_settings(ctx, principal_of(request), wanted)
-            )
+        return views.evaluation(made)
 
-    return [AnnualReportController, EvaluationController, SettingsController]
+    @get("/", guards=[roles(*READERS)], summary="Evaluations the caller may see")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        operator_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> list[s.EvaluationView]:
+        found = await commands.list_evaluations(ctx, principal_of(request), operator_org_id)
+        return [views.evaluation(e) for e in found]
+
+    @get("/{evaluation_id:str}", guards=[roles(*READERS)], summary="One evaluation")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        evaluation_id: FromPath[str],
+    ) -> s.EvaluationView:
+        principal = principal_of(request)
+        return views.evaluation(await commands.get_evaluation(ctx, principal, evaluation_id))
+
+
+class SettingsController(Controller):
+    path = "/settings"
+    tags = ["settings"]
+
+    @get("/{region:str}", guards=[roles(*READERS)], summary="Weights and targets in force")
+    async def read(
+        self, ctx: NamedDependency[ServiceContext], region: RegionPath
+    ) -> s.SettingsView:
+        return views.settings(await commands.effective_settings(ctx, region))
+
+    @put(
+        "/{region:str}",
+        guards=[roles(Role.BUREAU)],
+        summary="Set a region's weights and targets (EVA-2, EVA-5)",
+    )
+    async def define(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        region: RegionPath,
+        data: JSONBody[s.SettingsBody],
+    ) -> s.SettingsView:
+        wanted = EvaluationSettings(
+            region=region,
+            weights={
+                "agreement_execution": data.weights.agreement_execution,
+                "scenarios": data.weights.scenarios,
+                "products": data.weights.products,
+                "usage": data.weights.usage,
+                "revenue": data.weights.revenue,
+                "security": data.weights.security,
+                "rectification": data.weights.rectification,
+            },
+            targets=tuple(
+                Target(year=t.year, scenarios=t.scenarios, products=t.products)
+                for t in data.targets
+            ),
+            usage_target=data.usage_target,
+            revenue_target_fen=data.revenue_target_fen,
+            defined_by=region,
+        )
+        return views.settings(await commands.define_settings(ctx, principal_of(request), wanted))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
@@ -19,94 +20,103 @@ from services.evaluation.domain.rectification import State
 READERS = (Role.BUREAU, Role.SUPERVISOR, Role.OPERATOR)
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class RectificationController(Controller):
-        path = "/rectifications"
-        tags = ["rectifications"]
+class RectificationController(Controller):
+    path = "/rectifications"
+    tags = ["rectifications"]
 
-        @post("/", guards=[roles(Role.BUREAU)], summary="Order a rectification (EVA-3)")
-        async def order(
-            self, request: Request[Any, Any, Any], data: JSONBody[s.OrderBody]
-        ) -> s.OrderView:
-            made = await orders.order(
-                ctx,
-                principal_of(request),
-                operator_org_id=data.operator_org_id,
-                finding=data.finding,
-                due_on=data.due_on,
-            )
-            return views.order(made)
-
-        @get("/", guards=[roles(*READERS)], summary="Orders the caller may see")
-        async def browse(
-            self,
-            request: Request[Any, Any, Any],
-            order_state: Annotated[State | None, QueryParameter(name="state")] = None,
-            operator_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        ) -> list[s.OrderView]:
-            found = await orders.browse(
-                ctx,
-                principal_of(request),
-                state=order_state.value if order_state is not None else None,
-                operator_org_id=operator_org_id,
-            )
-            return [views.order(o) for o in found]
-
-        @post(
-            "/deadline-sweep",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="Mark overdue orders now (also runs periodically; idempotent)",
+    @post("/", guards=[roles(Role.BUREAU)], summary="Order a rectification (EVA-3)")
+    async def order(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[s.OrderBody],
+    ) -> s.OrderView:
+        made = await orders.order(
+            ctx,
+            principal_of(request),
+            operator_org_id=data.operator_org_id,
+            finding=data.finding,
+            due_on=data.due_on,
         )
-        async def sweep(self) -> s.SweepReport:
-            marked = await orders.sweep_deadlines(ctx)
-            return s.SweepReport(overdue=marked, at=ctx.clock.now())
+        return views.order(made)
 
-        @get("/{order_id:str}", guards=[roles(*READERS)], summary="One order")
-        async def read(
-            self, request: Request[Any, Any, Any], order_id: FromPath[str]
-        ) -> s.OrderView:
-            return views.order(await orders.get(ctx, principal_of(request), order_id))
-
-        @post(
-            "/{order_id:str}/report",
-            guards=[roles(Role.OPERATOR)],
-            status_code=200,
-            summary="The operator reports its rectification, by the deadline",
+    @get("/", guards=[roles(*READERS)], summary="Orders the caller may see")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        order_state: Annotated[State | None, QueryParameter(name="state")] = None,
+        operator_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    ) -> list[s.OrderView]:
+        found = await orders.browse(
+            ctx,
+            principal_of(request),
+            state=order_state.value if order_state is not None else None,
+            operator_org_id=operator_org_id,
         )
-        async def report(
-            self,
-            request: Request[Any, Any, Any],
-            order_id: FromPath[str],
-            data: JSONBody[s.ReportBody],
-        ) -> s.OrderView:
-            done = await orders.report(ctx, principal_of(request), order_id, data.report)
-            return views.order(done)
+        return [views.order(o) for o in found]
 
-        @post(
-            "/{order_id:str}/acceptance",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="The bureau accepts the rectification (rectification.completed)",
-        )
-        async def accept(
-            self, request: Request[Any, Any, Any], order_id: FromPath[str]
-        ) -> s.OrderView:
-            return views.order(await orders.accept(ctx, principal_of(request), order_id))
+    @post(
+        "/deadline-sweep",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="Mark overdue orders now (also runs periodically; idempotent)",
+    )
+    async def sweep(self, ctx: NamedDependency[ServiceContext]) -> s.SweepReport:
+        marked = await orders.sweep_deadlines(ctx)
+        return s.SweepReport(overdue=marked, at=ctx.clock.now())
 
-        @post(
-            "/{order_id:str}/return",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="The bureau returns the rectification; the deadline stands",
-        )
-        async def return_(
-            self,
-            request: Request[Any, Any, Any],
-            order_id: FromPath[str],
-            data: JSONBody[s.ReasonBody],
-        ) -> s.OrderView:
-            done = await orders.return_(ctx, principal_of(request), order_id, data.reason)
-            return views.order(done)
+    @get("/{order_id:str}", guards=[roles(*READERS)], summary="One order")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        order_id: FromPath[str],
+    ) -> s.OrderView:
+        return views.order(await orders.get(ctx, principal_of(request), order_id))
 
-    return RectificationController
+    @post(
+        "/{order_id:str}/report",
+        guards=[roles(Role.OPERATOR)],
+        status_code=200,
+        summary="The operator reports its rectification, by the deadline",
+    )
+    async def report(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        order_id: FromPath[str],
+        data: JSONBody[s.ReportBody],
+    ) -> s.OrderView:
+        done = await orders.report(ctx, principal_of(request), order_id, data.report)
+        return views.order(done)
+
+    @post(
+        "/{order_id:str}/acceptance",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="The bureau accepts the rectification (rectification.completed)",
+    )
+    async def accept(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        order_id: FromPath[str],
+    ) -> s.OrderView:
+        return views.order(await orders.accept(ctx, principal_of(request), order_id))
+
+    @post(
+        "/{order_id:str}/return",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="The bureau returns the rectification; the deadline stands",
+    )
+    async def return_(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        order_id: FromPath[str],
+        data: JSONBody[s.ReasonBody],
+    ) -> s.OrderView:
+        done = await orders.return_(ctx, principal_of(request), order_id, data.reason)
+        return views.order(done)

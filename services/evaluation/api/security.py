@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter
 
 from contracts.envelope import Role
@@ -42,134 +43,153 @@ def instant(text: str) -> datetime:
 FindingIndex = Annotated[int, PathParameter(ge=0, le=99)]
 
 
-def controllers(ctx: ServiceContext) -> list[type[Controller]]:
-    class IncidentController(Controller):
-        path = "/incidents"
-        tags = ["security"]
+class IncidentController(Controller):
+    path = "/incidents"
+    tags = ["security"]
 
-        @post("/", guards=[roles(*REPORTERS)], summary="Report a security incident (SEC-2)")
-        async def report(
-            self, request: Request[Any, Any, Any], data: JSONBody[s.IncidentBody]
-        ) -> s.IncidentView:
-            made = await sec.report_incident(
-                ctx,
-                principal_of(request),
-                severity=data.severity,
-                summary=data.summary,
-                occurred_at=instant(data.occurred_at),
-            )
-            return views.incident(made)
-
-        @get("/", guards=[roles(*INCIDENT_READERS)], summary="Incidents the caller may see")
-        async def browse(self, request: Request[Any, Any, Any]) -> list[s.IncidentView]:
-            return [views.incident(i) for i in await sec.list_incidents(ctx, principal_of(request))]
-
-        @get("/{incident_id:str}", guards=[roles(*INCIDENT_READERS)], summary="One incident")
-        async def read(
-            self, request: Request[Any, Any, Any], incident_id: FromPath[str]
-        ) -> s.IncidentView:
-            return views.incident(await sec.get_incident(ctx, principal_of(request), incident_id))
-
-    class PlanController(Controller):
-        path = "/emergency-plans"
-        tags = ["security"]
-
-        @put(
-            "/{authorization_id:str}",
-            guards=[roles(*PLAN_PARTIES)],
-            summary="Draw up the authorization's emergency plan with the departments concerned; "
-            "drawing up again versions it (一授权一预案, SEC-2)",
+    @post("/", guards=[roles(*REPORTERS)], summary="Report a security incident (SEC-2)")
+    async def report(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[s.IncidentBody],
+    ) -> s.IncidentView:
+        made = await sec.report_incident(
+            ctx,
+            principal_of(request),
+            severity=data.severity,
+            summary=data.summary,
+            occurred_at=instant(data.occurred_at),
         )
-        async def draw_up(
-            self,
-            request: Request[Any, Any, Any],
-            authorization_id: FromPath[str],
-            data: JSONBody[s.PlanBody],
-        ) -> s.PlanView:
-            plan = await sec.draw_up_plan(
-                ctx,
-                principal_of(request),
-                authorization_id,
-                title=data.title,
-                content=data.content,
-                departments=tuple(data.departments),
-            )
-            return views.plan(plan)
+        return views.incident(made)
 
-        @get("/{authorization_id:str}", guards=[roles(*PLAN_READERS)], summary="The plan in force")
-        async def read(
-            self, request: Request[Any, Any, Any], authorization_id: FromPath[str]
-        ) -> s.PlanView:
-            return views.plan(await sec.get_plan(ctx, principal_of(request), authorization_id))
+    @get("/", guards=[roles(*INCIDENT_READERS)], summary="Incidents the caller may see")
+    async def browse(
+        self, ctx: NamedDependency[ServiceContext], request: Request[Any, Any, Any]
+    ) -> list[s.IncidentView]:
+        return [views.incident(i) for i in await sec.list_incidents(ctx, principal_of(request))]
 
-        @post(
-            "/{authorization_id:str}/drills",
-            guards=[roles(*PLAN_PARTIES)],
-            summary="Record a drill the bureau organized, the operator taking part (SEC-2)",
+    @get("/{incident_id:str}", guards=[roles(*INCIDENT_READERS)], summary="One incident")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        incident_id: FromPath[str],
+    ) -> s.IncidentView:
+        return views.incident(await sec.get_incident(ctx, principal_of(request), incident_id))
+
+
+class PlanController(Controller):
+    path = "/emergency-plans"
+    tags = ["security"]
+
+    @put(
+        "/{authorization_id:str}",
+        guards=[roles(*PLAN_PARTIES)],
+        summary="Draw up the authorization's emergency plan with the departments concerned; "
+        "drawing up again versions it (一授权一预案, SEC-2)",
+    )
+    async def draw_up(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        authorization_id: FromPath[str],
+        data: JSONBody[s.PlanBody],
+    ) -> s.PlanView:
+        plan = await sec.draw_up_plan(
+            ctx,
+            principal_of(request),
+            authorization_id,
+            title=data.title,
+            content=data.content,
+            departments=tuple(data.departments),
         )
-        async def drill(
-            self,
-            request: Request[Any, Any, Any],
-            authorization_id: FromPath[str],
-            data: JSONBody[s.DrillBody],
-        ) -> s.PlanView:
-            plan = await sec.record_drill(
-                ctx,
-                principal_of(request),
-                authorization_id,
-                held_on=data.held_on,
-                scenario=data.scenario,
-                participants=data.participants,
-                participating_org_ids=tuple(data.participating_org_ids),
-                lessons=data.lessons,
-            )
-            return views.plan(plan)
+        return views.plan(plan)
 
-    class InspectionController(Controller):
-        path = "/inspections"
-        tags = ["security"]
+    @get("/{authorization_id:str}", guards=[roles(*PLAN_READERS)], summary="The plan in force")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        authorization_id: FromPath[str],
+    ) -> s.PlanView:
+        return views.plan(await sec.get_plan(ctx, principal_of(request), authorization_id))
 
-        @post("/", guards=[roles(Role.BUREAU)], summary="Record a security inspection (SEC-6)")
-        async def record(
-            self, request: Request[Any, Any, Any], data: JSONBody[s.InspectionBody]
-        ) -> s.InspectionView:
-            made = await sec.record_inspection(
-                ctx,
-                principal_of(request),
-                subject_org_id=data.subject_org_id,
-                inspected_on=data.inspected_on,
-                findings=tuple(data.findings),
-            )
-            return views.inspection(made)
-
-        @get("/", guards=[roles(*INSPECTION_READERS)], summary="Inspections the caller may see")
-        async def browse(self, request: Request[Any, Any, Any]) -> list[s.InspectionView]:
-            found = await sec.list_inspections(ctx, principal_of(request))
-            return [views.inspection(i) for i in found]
-
-        @get("/{inspection_id:str}", guards=[roles(*INSPECTION_READERS)], summary="One inspection")
-        async def read(
-            self, request: Request[Any, Any, Any], inspection_id: FromPath[str]
-        ) -> s.InspectionView:
-            principal = principal_of(request)
-            return views.inspection(await sec.get_inspection(ctx, principal, inspection_id))
-
-        @post(
-            "/{inspection_id:str}/findings/{index:int}/closure",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="Close a finding once rectified (SEC-6)",
+    @post(
+        "/{authorization_id:str}/drills",
+        guards=[roles(*PLAN_PARTIES)],
+        summary="Record a drill the bureau organized, the operator taking part (SEC-2)",
+    )
+    async def drill(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        authorization_id: FromPath[str],
+        data: JSONBody[s.DrillBody],
+    ) -> s.PlanView:
+        plan = await sec.record_drill(
+            ctx,
+            principal_of(request),
+            authorization_id,
+            held_on=data.held_on,
+            scenario=data.scenario,
+            participants=data.participants,
+            participating_org_ids=tuple(data.participating_org_ids),
+            lessons=data.lessons,
         )
-        async def close(
-            self,
-            request: Request[Any, Any, Any],
-            inspection_id: FromPath[str],
-            index: FindingIndex,
-            data: JSONBody[s.ClosureBody],
-        ) -> s.InspectionView:
-            after = await sec.close_finding(
-                ctx, principal_of(request), inspection_id, index, data.note
-            )
-            return views.inspection(after)
+        return views.plan(plan)
 
-    return [IncidentController, PlanController, InspectionController]
+
+class InspectionController(Controller):
+    path = "/inspections"
+    tags = ["security"]
+
+    @post("/", guards=[roles(Role.BUREAU)], summary="Record a security inspection (SEC-6)")
+    async def record(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[s.InspectionBody],
+    ) -> s.InspectionView:
+        made = await sec.record_inspection(
+            ctx,
+            principal_of(request),
+            subject_org_id=data.subject_org_id,
+            inspected_on=data.inspected_on,
+            findings=tuple(data.findings),
+        )
+        return views.inspection(made)
+
+    @get("/", guards=[roles(*INSPECTION_READERS)], summary="Inspections the caller may see")
+    async def browse(
+        self, ctx: NamedDependency[ServiceContext], request: Request[Any, Any, Any]
+    ) -> list[s.InspectionView]:
+        found = await sec.list_inspections(ctx, principal_of(request))
+        return [views.inspection(i) for i in found]
+
+    @get("/{inspection_id:str}", guards=[roles(*INSPECTION_READERS)], summary="One inspection")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        inspection_id: FromPath[str],
+    ) -> s.InspectionView:
+        principal = principal_of(request)
+        return views.inspection(await sec.get_inspection(ctx, principal, inspection_id))
+
+    @post(
+        "/{inspection_id:str}/findings/{index:int}/closure",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="Close a finding once rectified (SEC-6)",
+    )
+    async def close(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        inspection_id: FromPath[str],
+        index: FindingIndex,
+        data: JSONBody[s.ClosureBody],
+    ) -> s.InspectionView:
+        after = await sec.close_finding(ctx, principal_of(request), inspection_id, index, data.note)
+        return views.inspection(after)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from contracts.envelope import Role
@@ -21,41 +22,42 @@ READERS = (Role.BUREAU, Role.SUPERVISOR, Role.PROVIDER)
 """The bureau evaluates, supervisors oversee, a provider sees its own (EVA-4)."""
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class SupplyController(Controller):
-        tags = ["supply evaluation"]
+class SupplyController(Controller):
+    tags = ["supply evaluation"]
 
-        @get(
-            "/providers/{provider_org_id:str}/supply",
-            guards=[roles(*READERS)],
-            summary="A provider's data supply evaluation (EVA-4)",
-        )
-        async def supply(
-            self,
-            request: Request[Any, Any, Any],
-            provider_org_id: FromPath[str],
-            year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
-        ) -> s.SupplyView:
-            principal = principal_of(request)
-            if principal.role is Role.PROVIDER and principal.org_id != provider_org_id:
-                raise Forbidden("a provider sees its own supply evaluation", rule="EVA-4")
-            counts = await figures.supply_counts(ctx, provider_org_id, year)
-            return views.supply(supply_score(counts), year)
+    @get(
+        "/providers/{provider_org_id:str}/supply",
+        guards=[roles(*READERS)],
+        summary="A provider's data supply evaluation (EVA-4)",
+    )
+    async def supply(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        provider_org_id: FromPath[str],
+        year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
+    ) -> s.SupplyView:
+        principal = principal_of(request)
+        if principal.role is Role.PROVIDER and principal.org_id != provider_org_id:
+            raise Forbidden("a provider sees its own supply evaluation", rule="EVA-4")
+        counts = await figures.supply_counts(ctx, provider_org_id, year)
+        return views.supply(supply_score(counts), year)
 
-        @get(
-            "/resources/{resource_id:str}/contribution",
-            guards=[roles(*READERS)],
-            summary="Contribution indicators of one resource (EVA-6)",
-        )
-        async def contribution(
-            self, request: Request[Any, Any, Any], resource_id: FromPath[str]
-        ) -> s.ContributionView:
-            principal = principal_of(request)
-            found = await figures.contribution(ctx, resource_id)
-            if found is None:
-                raise NotFound(f"no resource {resource_id} is known to evaluation")
-            if principal.role is Role.PROVIDER and principal.org_id != found.provider_org_id:
-                raise Forbidden("a provider sees its own resources' contribution", rule="EVA-6")
-            return views.contribution(found)
-
-    return SupplyController
+    @get(
+        "/resources/{resource_id:str}/contribution",
+        guards=[roles(*READERS)],
+        summary="Contribution indicators of one resource (EVA-6)",
+    )
+    async def contribution(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        resource_id: FromPath[str],
+    ) -> s.ContributionView:
+        principal = principal_of(request)
+        found = await figures.contribution(ctx, resource_id)
+        if found is None:
+            raise NotFound(f"no resource {resource_id} is known to evaluation")
+        if principal.role is Role.PROVIDER and principal.org_id != found.provider_org_id:
+            raise Forbidden("a provider sees its own resources' contribution", rule="EVA-6")
+        return views.contribution(found)
