@@ -15,9 +15,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
         ctx,
         "product-release — 出域审核与产品",
         [
-            exports.controller(ctx),
-            products.controller(ctx),
-            administration.controller(ctx),
+            exports.ExportController,
+            products.ProductController,
+            administration.AdministrationController,
         ],
         description=(
             "Export requests (出域申请) with automated disclosure checks and human review "

@@ -98,128 +98,139 @@ def certificate_of(
     )
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class ProductController(Controller):
-        path = "/products"
-        tags = ["products"]
+class ProductController(Controller):
+    path = "/products"
+    tags = ["products"]
 
-        @post("/", guards=[roles(Role.DEVELOPER)], summary="Draft a product of an approved export")
-        async def draft(
-            self, request: Request[Any, Any, Any], data: JSONBody[ProductBody]
-        ) -> ProductView:
-            doc = await product_commands.draft_product(
-                ctx,
-                principal_of(request),
-                export_id=data.export_id,
-                name=data.name,
-                description=data.description,
-                kind=data.kind,
-                derived_from=data.derived_from,
-                answers=data.answers,
-            )
-            return view(doc)
-
-        @get("/", guards=[roles(*READERS)], summary="Product versions one may see")
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            request: Request[Any, Any, Any],
-            in_state: Annotated[ProductState | None, QueryParameter(name="state")] = None,
-        ) -> ProductPage:
-            docs, total = await product_commands.list_products(
-                ctx,
-                principal_of(request),
-                state=in_state.value if in_state else None,
-                offset=paging.offset,
-                limit=paging.limit,
-            )
-            return paging.page(
-                items=[view(d) for d in docs],
-                total=total,
-            )
-
-        @get(
-            "/list",
-            opt={"public": True},
-            tags=["public"],
-            summary="The product and service list (产品和服务清单), public (EXP-5)",
+    @post("/", guards=[roles(Role.DEVELOPER)], summary="Draft a product of an approved export")
+    async def draft(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[ProductBody],
+    ) -> ProductView:
+        doc = await product_commands.draft_product(
+            ctx,
+            principal_of(request),
+            export_id=data.export_id,
+            name=data.name,
+            description=data.description,
+            kind=data.kind,
+            derived_from=data.derived_from,
+            answers=data.answers,
         )
-        async def published(
-            self,
-            paging: NamedDependency[Paging],
-        ) -> ListedProductPage:
-            listed, total = await product_commands.published_list(
-                ctx, offset=paging.offset, limit=paging.limit
-            )
-            return paging.page(
-                items=[ListedProductView(**p.as_record()) for p in listed],  # type: ignore[arg-type]
-                total=total,
-            )
+        return view(doc)
 
-        @get("/{product_id:str}", guards=[roles(*READERS)], summary="One product version")
-        async def read(
-            self, request: Request[Any, Any, Any], product_id: FromPath[str]
-        ) -> ProductView:
-            return view(await product_commands.get_product(ctx, principal_of(request), product_id))
-
-        @post(
-            "/{product_id:str}/certificate",
-            guards=[roles(Role.DEVELOPER)],
-            status_code=200,
-            summary="Attach the circulation certificate (流通凭证, EXP-3)",
+    @get("/", guards=[roles(*READERS)], summary="Product versions one may see")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        request: Request[Any, Any, Any],
+        in_state: Annotated[ProductState | None, QueryParameter(name="state")] = None,
+    ) -> ProductPage:
+        docs, total = await product_commands.list_products(
+            ctx,
+            principal_of(request),
+            state=in_state.value if in_state else None,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-        async def certify(
-            self,
-            request: Request[Any, Any, Any],
-            product_id: FromPath[str],
-            data: JSONBody[CertificateBody],
-        ) -> ProductView:
-            principal = principal_of(request)
-            doc = await product_commands.get_product(ctx, principal, product_id)
-            certificate = certificate_of(doc, data, f"cert-{product_id}-{int(doc['version'])}")
-            return view(await product_commands.certify(ctx, principal, product_id, certificate))
-
-        @post(
-            "/{product_id:str}/filing",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="File the product with the bureau (备案), or return it (EXP-1, EXP-3)",
+        return paging.page(
+            items=[view(d) for d in docs],
+            total=total,
         )
-        async def file(
-            self,
-            request: Request[Any, Any, Any],
-            product_id: FromPath[str],
-            data: JSONBody[FilingBody],
-        ) -> ProductView:
-            doc = await product_commands.file(
-                ctx, principal_of(request), product_id, accept=data.accept, reason=data.reason
-            )
-            return view(doc)
 
-        @post(
-            "/{product_id:str}/release",
-            guards=[roles(Role.OPERATOR)],
-            status_code=200,
-            summary="Release a filed product with its registration code (登记, CAT-4)",
+    @get(
+        "/list",
+        opt={"public": True},
+        tags=["public"],
+        summary="The product and service list (产品和服务清单), public (EXP-5)",
+    )
+    async def published(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+    ) -> ListedProductPage:
+        listed, total = await product_commands.published_list(
+            ctx, offset=paging.offset, limit=paging.limit
         )
-        async def release(
-            self, request: Request[Any, Any, Any], product_id: FromPath[str]
-        ) -> ProductView:
-            return view(await product_commands.release(ctx, principal_of(request), product_id))
-
-        @post(
-            "/{product_id:str}/withdrawal",
-            guards=[roles(Role.OPERATOR, Role.BUREAU)],
-            status_code=200,
-            summary="Withdraw a filed or released product",
+        return paging.page(
+            items=[ListedProductView(**p.as_record()) for p in listed],  # type: ignore[arg-type]
+            total=total,
         )
-        async def withdraw(
-            self,
-            request: Request[Any, Any, Any],
-            product_id: FromPath[str],
-            data: JSONBody[ReasonBody],
-        ) -> ProductView:
-            principal = principal_of(request)
-            return view(await product_commands.withdraw(ctx, principal, product_id, data.reason))
 
-    return ProductController
+    @get("/{product_id:str}", guards=[roles(*READERS)], summary="One product version")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        product_id: FromPath[str],
+    ) -> ProductView:
+        return view(await product_commands.get_product(ctx, principal_of(request), product_id))
+
+    @post(
+        "/{product_id:str}/certificate",
+        guards=[roles(Role.DEVELOPER)],
+        status_code=200,
+        summary="Attach the circulation certificate (流通凭证, EXP-3)",
+    )
+    async def certify(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        product_id: FromPath[str],
+        data: JSONBody[CertificateBody],
+    ) -> ProductView:
+        principal = principal_of(request)
+        doc = await product_commands.get_product(ctx, principal, product_id)
+        certificate = certificate_of(doc, data, f"cert-{product_id}-{int(doc['version'])}")
+        return view(await product_commands.certify(ctx, principal, product_id, certificate))
+
+    @post(
+        "/{product_id:str}/filing",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="File the product with the bureau (备案), or return it (EXP-1, EXP-3)",
+    )
+    async def file(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        product_id: FromPath[str],
+        data: JSONBody[FilingBody],
+    ) -> ProductView:
+        doc = await product_commands.file(
+            ctx, principal_of(request), product_id, accept=data.accept, reason=data.reason
+        )
+        return view(doc)
+
+    @post(
+        "/{product_id:str}/release",
+        guards=[roles(Role.OPERATOR)],
+        status_code=200,
+        summary="Release a filed product with its registration code (登记, CAT-4)",
+    )
+    async def release(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        product_id: FromPath[str],
+    ) -> ProductView:
+        return view(await product_commands.release(ctx, principal_of(request), product_id))
+
+    @post(
+        "/{product_id:str}/withdrawal",
+        guards=[roles(Role.OPERATOR, Role.BUREAU)],
+        status_code=200,
+        summary="Withdraw a filed or released product",
+    )
+    async def withdraw(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        product_id: FromPath[str],
+        data: JSONBody[ReasonBody],
+    ) -> ProductView:
+        principal = principal_of(request)
+        return view(await product_commands.withdraw(ctx, principal, product_id, data.reason))
