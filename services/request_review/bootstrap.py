@@ -19,12 +19,12 @@ def build(ctx: ServiceContext) -> ServiceParts:
         ctx,
         "request-review — 场景申请与审核",
         [
-            scenarios.controller(ctx),
-            applications.controller(ctx),
-            applications.risk_controller(ctx),
-            grants.controller(ctx),
-            appeals.controller(ctx),
-            settings.controller(ctx),
+            scenarios.ScenarioController,
+            applications.ApplicationController,
+            applications.RiskController,
+            grants.GrantController,
+            appeals.AppealController,
+            settings.SettingsController,
         ],
         description=(
             "Scenarios (应用场景), data-use applications (一场景一申请), multi-party reviews, "

@@ -25,76 +25,77 @@ from services.request_review.commands import appeals as appeal_commands
 APPEAL_READERS = (Role.BUREAU, Role.SUPERVISOR, Role.DEVELOPER)
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class AppealController(Controller):
-        path = "/appeals"
-        tags = ["appeals"]
+class AppealController(Controller):
+    path = "/appeals"
+    tags = ["appeals"]
 
-        @post("/", guards=[roles(Role.DEVELOPER)], summary="Appeal to the bureau (申诉, REQ-6)")
-        async def file(
-            self, request: Request[Any, Any, Any], data: JSONBody[AppealBody]
-        ) -> AppealView:
-            appeal = await appeal_commands.file_appeal(
-                ctx,
-                principal_of(request),
-                subject_kind=data.subject_kind,
-                subject_id=data.subject_id,
-                grounds=data.grounds,
-            )
-            return appeal_view(appeal)
-
-        @get("/", guards=[roles(*APPEAL_READERS)], summary="Appeals the caller may see")
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            request: Request[Any, Any, Any],
-            status: Annotated[
-                str | None, QueryParameter(pattern=r"^(filed|upheld|dismissed)$")
-            ] = None,
-            subject_kind: Annotated[
-                str | None, QueryParameter(pattern=r"^(admission|application|export)$")
-            ] = None,
-        ) -> AppealPage:
-            found, total = await appeal_commands.list_appeals(
-                ctx,
-                principal_of(request),
-                status=status,
-                subject_kind=subject_kind,
-                offset=paging.offset,
-                limit=paging.limit,
-            )
-            return paging.page(
-                items=[appeal_view(a) for a in found],
-                total=total,
-            )
-
-        @get("/{appeal_id:str}", guards=[roles(*APPEAL_READERS)], summary="One appeal")
-        async def read(
-            self, request: Request[Any, Any, Any], appeal_id: FromPath[str]
-        ) -> AppealView:
-            return appeal_view(
-                await appeal_commands.get_appeal(ctx, principal_of(request), appeal_id)
-            )
-
-        @post(
-            "/{appeal_id:str}/decision",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="The bureau upholds or dismisses the appeal (REQ-6)",
+    @post("/", guards=[roles(Role.DEVELOPER)], summary="Appeal to the bureau (申诉, REQ-6)")
+    async def file(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[AppealBody],
+    ) -> AppealView:
+        appeal = await appeal_commands.file_appeal(
+            ctx,
+            principal_of(request),
+            subject_kind=data.subject_kind,
+            subject_id=data.subject_id,
+            grounds=data.grounds,
         )
-        async def decide(
-            self,
-            request: Request[Any, Any, Any],
-            appeal_id: FromPath[str],
-            data: JSONBody[AppealDecisionBody],
-        ) -> AppealView:
-            appeal = await appeal_commands.decide(
-                ctx,
-                principal_of(request),
-                appeal_id,
-                decision=data.decision,
-                reasoning=data.reasoning,
-            )
-            return appeal_view(appeal)
+        return appeal_view(appeal)
 
-    return AppealController
+    @get("/", guards=[roles(*APPEAL_READERS)], summary="Appeals the caller may see")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        request: Request[Any, Any, Any],
+        status: Annotated[str | None, QueryParameter(pattern=r"^(filed|upheld|dismissed)$")] = None,
+        subject_kind: Annotated[
+            str | None, QueryParameter(pattern=r"^(admission|application|export)$")
+        ] = None,
+    ) -> AppealPage:
+        found, total = await appeal_commands.list_appeals(
+            ctx,
+            principal_of(request),
+            status=status,
+            subject_kind=subject_kind,
+            offset=paging.offset,
+            limit=paging.limit,
+        )
+        return paging.page(
+            items=[appeal_view(a) for a in found],
+            total=total,
+        )
+
+    @get("/{appeal_id:str}", guards=[roles(*APPEAL_READERS)], summary="One appeal")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        appeal_id: FromPath[str],
+    ) -> AppealView:
+        return appeal_view(await appeal_commands.get_appeal(ctx, principal_of(request), appeal_id))
+
+    @post(
+        "/{appeal_id:str}/decision",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="The bureau upholds or dismisses the appeal (REQ-6)",
+    )
+    async def decide(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        appeal_id: FromPath[str],
+        data: JSONBody[AppealDecisionBody],
+    ) -> AppealView:
+        appeal = await appeal_commands.decide(
+            ctx,
+            principal_of(request),
+            appeal_id,
+            decision=data.decision,
+            reasoning=data.reasoning,
+        )
+        return appeal_view(appeal)

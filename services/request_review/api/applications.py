@@ -39,151 +39,150 @@ REVIEWERS = (Role.BUREAU, Role.PROVIDER)
 Status = Annotated[str | None, QueryParameter(pattern=r"^(under_review|approved|rejected)$")]
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class ApplicationController(Controller):
-        path = "/applications"
-        tags = ["applications"]
+class ApplicationController(Controller):
+    path = "/applications"
+    tags = ["applications"]
 
-        @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for one scenario (REQ-1)")
-        async def submit(
-            self, request: Request[Any, Any, Any], data: JSONBody[ApplicationBody]
-        ) -> ApplicationView:
-            principal = principal_of(request)
-            cmd = ApplyForScenario(
-                scenario_id=data.scenario_id,
-                developer_org_id=principal.org_id,
-                applicant_user_id=principal.user_id,
-                purpose=data.purpose,
-                resources=tuple(
-                    RequestLine(
-                        resource_id=r.resource_id,
-                        items=tuple(
-                            RequestedItem(name=i.name, justification=i.justification)
-                            for i in r.items
-                        ),
-                    )
-                    for r in data.resources
-                ),
-                wished_valid_until=data.wished_valid_until,
-            )
-            return application_view(await application_commands.submit(ctx, principal, cmd))
-
-        @get("/", guards=[roles(*APPLICATION_READERS)], summary="Applications the caller may see")
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            request: Request[Any, Any, Any],
-            status: Status = None,
-            scenario_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
-        ) -> ApplicationPage:
-            found, total = await application_commands.list_applications(
-                ctx,
-                principal_of(request),
-                status=status,
-                scenario_id=scenario_id,
-                offset=paging.offset,
-                limit=paging.limit,
-            )
-            return paging.page(
-                items=[application_view(a) for a in found],
-                total=total,
-            )
-
-        @get(
-            "/{application_id:str}", guards=[roles(*APPLICATION_READERS)], summary="One application"
-        )
-        async def read(
-            self, request: Request[Any, Any, Any], application_id: FromPath[str]
-        ) -> ApplicationView:
-            return application_view(
-                await application_commands.get_application(
-                    ctx, principal_of(request), application_id
+    @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for one scenario (REQ-1)")
+    async def submit(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[ApplicationBody],
+    ) -> ApplicationView:
+        principal = principal_of(request)
+        cmd = ApplyForScenario(
+            scenario_id=data.scenario_id,
+            developer_org_id=principal.org_id,
+            applicant_user_id=principal.user_id,
+            purpose=data.purpose,
+            resources=tuple(
+                RequestLine(
+                    resource_id=r.resource_id,
+                    items=tuple(
+                        RequestedItem(name=i.name, justification=i.justification) for i in r.items
+                    ),
                 )
-            )
-
-        @post(
-            "/{application_id:str}/reviews",
-            guards=[roles(*REVIEWERS)],
-            status_code=200,
-            summary="Record a required reviewer's decision (REQ-3)",
+                for r in data.resources
+            ),
+            wished_valid_until=data.wished_valid_until,
         )
-        async def review(
-            self,
-            request: Request[Any, Any, Any],
-            application_id: FromPath[str],
-            data: JSONBody[ReviewBody],
-        ) -> ApplicationView:
-            principal = principal_of(request)
-            # SEC-4: only a person with a current confidentiality agreement reviews.
-            require_confidentiality(principal, ctx.clock.now().date(), doing="review applications")
-            cmd = RecordReview(
-                reviewer_org_id=principal.org_id,
-                reviewer_user_id=principal.user_id,
-                reviewer_role=principal.role.value,
-                decision=data.decision,
-                opinion=data.opinion,
-                expert_opinion=data.expert_opinion,
-                narrowing=tuple(
-                    Narrowing(
-                        resource_id=c.resource_id,
-                        items=tuple(c.items) if c.items is not None else None,
-                        row_filter=c.row_filter,
-                        masking=dict(c.masking),
-                    )
-                    for c in data.resources
-                ),
-            )
-            return application_view(
-                await application_commands.review(ctx, principal, application_id, cmd)
-            )
+        return application_view(await application_commands.submit(ctx, principal, cmd))
 
-        @post(
-            "/{application_id:str}/risks",
-            guards=[roles(*REVIEWERS)],
-            summary="Report a risk found in review to the bureau (REQ-7)",
+    @get("/", guards=[roles(*APPLICATION_READERS)], summary="Applications the caller may see")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        request: Request[Any, Any, Any],
+        status: Status = None,
+        scenario_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    ) -> ApplicationPage:
+        found, total = await application_commands.list_applications(
+            ctx,
+            principal_of(request),
+            status=status,
+            scenario_id=scenario_id,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-        async def report_risk(
-            self,
-            request: Request[Any, Any, Any],
-            application_id: FromPath[str],
-            data: JSONBody[RiskBody],
-        ) -> RiskView:
-            risk = await application_commands.report_risk(
-                ctx,
-                principal_of(request),
-                application_id,
-                severity=data.severity,
-                description=data.description,
-            )
-            return risk_view(risk)
+        return paging.page(
+            items=[application_view(a) for a in found],
+            total=total,
+        )
 
-    return ApplicationController
+    @get("/{application_id:str}", guards=[roles(*APPLICATION_READERS)], summary="One application")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        application_id: FromPath[str],
+    ) -> ApplicationView:
+        return application_view(
+            await application_commands.get_application(ctx, principal_of(request), application_id)
+        )
+
+    @post(
+        "/{application_id:str}/reviews",
+        guards=[roles(*REVIEWERS)],
+        status_code=200,
+        summary="Record a required reviewer's decision (REQ-3)",
+    )
+    async def review(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        application_id: FromPath[str],
+        data: JSONBody[ReviewBody],
+    ) -> ApplicationView:
+        principal = principal_of(request)
+        # SEC-4: only a person with a current confidentiality agreement reviews.
+        require_confidentiality(principal, ctx.clock.now().date(), doing="review applications")
+        cmd = RecordReview(
+            reviewer_org_id=principal.org_id,
+            reviewer_user_id=principal.user_id,
+            reviewer_role=principal.role.value,
+            decision=data.decision,
+            opinion=data.opinion,
+            expert_opinion=data.expert_opinion,
+            narrowing=tuple(
+                Narrowing(
+                    resource_id=c.resource_id,
+                    items=tuple(c.items) if c.items is not None else None,
+                    row_filter=c.row_filter,
+                    masking=dict(c.masking),
+                )
+                for c in data.resources
+            ),
+        )
+        return application_view(
+            await application_commands.review(ctx, principal, application_id, cmd)
+        )
+
+    @post(
+        "/{application_id:str}/risks",
+        guards=[roles(*REVIEWERS)],
+        summary="Report a risk found in review to the bureau (REQ-7)",
+    )
+    async def report_risk(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        application_id: FromPath[str],
+        data: JSONBody[RiskBody],
+    ) -> RiskView:
+        risk = await application_commands.report_risk(
+            ctx,
+            principal_of(request),
+            application_id,
+            severity=data.severity,
+            description=data.description,
+        )
+        return risk_view(risk)
 
 
-def risk_controller(ctx: ServiceContext) -> type[Controller]:
-    class RiskController(Controller):
-        path = "/risks"
-        tags = ["risks"]
+class RiskController(Controller):
+    path = "/risks"
+    tags = ["risks"]
 
-        @get("/", guards=[roles(Role.BUREAU, Role.SUPERVISOR)], summary="Risks reported (REQ-7)")
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            application_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
-            severity: Annotated[
-                str | None, QueryParameter(pattern=r"^(low|medium|high|critical)$")
-            ] = None,
-        ) -> RiskPage:
-            found, total = await application_commands.list_risks(
-                ctx,
-                application_id=application_id,
-                severity=severity,
-                offset=paging.offset,
-                limit=paging.limit,
-            )
-            return paging.page(
-                items=[risk_view(r) for r in found],
-                total=total,
-            )
-
-    return RiskController
+    @get("/", guards=[roles(Role.BUREAU, Role.SUPERVISOR)], summary="Risks reported (REQ-7)")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        application_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        severity: Annotated[
+            str | None, QueryParameter(pattern=r"^(low|medium|high|critical)$")
+        ] = None,
+    ) -> RiskPage:
+        found, total = await application_commands.list_risks(
+            ctx,
+            application_id=application_id,
+            severity=severity,
+            offset=paging.offset,
+            limit=paging.limit,
+        )
+        return paging.page(
+            items=[risk_view(r) for r in found],
+            total=total,
+        )

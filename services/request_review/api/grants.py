@@ -20,53 +20,57 @@ from services.request_review.commands import grants as grant_commands
 GRANT_READERS = (Role.BUREAU, Role.SUPERVISOR, Role.DEVELOPER, Role.OPERATOR, Role.PROVIDER)
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class GrantController(Controller):
-        path = "/grants"
-        tags = ["grants"]
+class GrantController(Controller):
+    path = "/grants"
+    tags = ["grants"]
 
-        @get("/", guards=[roles(*GRANT_READERS)], summary="Grants the caller may see")
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            request: Request[Any, Any, Any],
-            status: Annotated[str | None, QueryParameter(pattern=r"^(active|revoked)$")] = None,
-            developer_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
-        ) -> GrantPage:
-            found, total = await grant_commands.list_grants(
-                ctx,
-                principal_of(request),
-                status=status,
-                developer_org_id=developer_org_id,
-                offset=paging.offset,
-                limit=paging.limit,
-            )
-            now = ctx.clock.now()
-            return paging.page(
-                items=[grant_view(g, now) for g in found],
-                total=total,
-            )
-
-        @get("/{grant_id:str}", guards=[roles(*GRANT_READERS)], summary="One grant")
-        async def read(self, request: Request[Any, Any, Any], grant_id: FromPath[str]) -> GrantView:
-            grant = await grant_commands.get_grant(ctx, principal_of(request), grant_id)
-            return grant_view(grant, ctx.clock.now())
-
-        @post(
-            "/{grant_id:str}/revocation",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="Revoke a grant, with the reason (REQ-5)",
+    @get("/", guards=[roles(*GRANT_READERS)], summary="Grants the caller may see")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        request: Request[Any, Any, Any],
+        status: Annotated[str | None, QueryParameter(pattern=r"^(active|revoked)$")] = None,
+        developer_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    ) -> GrantPage:
+        found, total = await grant_commands.list_grants(
+            ctx,
+            principal_of(request),
+            status=status,
+            developer_org_id=developer_org_id,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-        async def revoke(
-            self,
-            request: Request[Any, Any, Any],
-            grant_id: FromPath[str],
-            data: JSONBody[RevocationBody],
-        ) -> GrantView:
-            grant = await grant_commands.revoke_by_bureau(
-                ctx, principal_of(request), grant_id, data.reason
-            )
-            return grant_view(grant, ctx.clock.now())
+        now = ctx.clock.now()
+        return paging.page(
+            items=[grant_view(g, now) for g in found],
+            total=total,
+        )
 
-    return GrantController
+    @get("/{grant_id:str}", guards=[roles(*GRANT_READERS)], summary="One grant")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        grant_id: FromPath[str],
+    ) -> GrantView:
+        grant = await grant_commands.get_grant(ctx, principal_of(request), grant_id)
+        return grant_view(grant, ctx.clock.now())
+
+    @post(
+        "/{grant_id:str}/revocation",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="Revoke a grant, with the reason (REQ-5)",
+    )
+    async def revoke(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        grant_id: FromPath[str],
+        data: JSONBody[RevocationBody],
+    ) -> GrantView:
+        grant = await grant_commands.revoke_by_bureau(
+            ctx, principal_of(request), grant_id, data.reason
+        )
+        return grant_view(grant, ctx.clock.now())

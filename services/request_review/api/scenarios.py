@@ -28,92 +28,95 @@ from services.request_review.domain.scenario import ScenarioTerms
 READERS = (Role.BUREAU, Role.PROVIDER, Role.OPERATOR, Role.DEVELOPER, Role.SUPERVISOR)
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class ScenarioController(Controller):
-        path = "/scenarios"
-        tags = ["scenarios"]
+class ScenarioController(Controller):
+    path = "/scenarios"
+    tags = ["scenarios"]
 
-        @post("/", guards=[roles(Role.OPERATOR)], summary="File a scenario (场景备案, REQ-1)")
-        async def file(
-            self, request: Request[Any, Any, Any], data: JSONBody[ScenarioBody]
-        ) -> ScenarioView:
-            terms = ScenarioTerms(
-                name=data.name,
-                domain=data.domain,
-                purpose=data.purpose,
-                expected_value=data.expected_value,
-                scenario_class=data.scenario_class,
-            )
-            scenario = await scenario_commands.file_scenario(ctx, principal_of(request), terms)
-            return scenario_view(scenario, ctx.clock.now())
-
-        @get("/", guards=[roles(*READERS)], summary="Scenarios; due=true: due for re-evaluation")
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            due: Annotated[bool, QueryParameter()] = False,
-            status: Annotated[str | None, QueryParameter(pattern=r"^(active|retired)$")] = None,
-            operator_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
-        ) -> ScenarioPage:
-            found, total = await scenario_commands.list_scenarios(
-                ctx,
-                due=due,
-                status=status,
-                operator_org_id=operator_org_id,
-                offset=paging.offset,
-                limit=paging.limit,
-            )
-            now = ctx.clock.now()
-            return paging.page(
-                items=[scenario_view(s, now) for s in found],
-                total=total,
-            )
-
-        @get("/{scenario_id:str}", guards=[roles(*READERS)], summary="One scenario")
-        async def read(self, scenario_id: FromPath[str]) -> ScenarioView:
-            scenario = await scenario_commands.get_scenario(ctx, scenario_id)
-            return scenario_view(scenario, ctx.clock.now())
-
-        @post(
-            "/{scenario_id:str}/changes",
-            guards=[roles(Role.OPERATOR)],
-            status_code=200,
-            summary="File a change with the bureau (变更备案, REQ-8)",
+    @post("/", guards=[roles(Role.OPERATOR)], summary="File a scenario (场景备案, REQ-1)")
+    async def file(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[ScenarioBody],
+    ) -> ScenarioView:
+        terms = ScenarioTerms(
+            name=data.name,
+            domain=data.domain,
+            purpose=data.purpose,
+            expected_value=data.expected_value,
+            scenario_class=data.scenario_class,
         )
-        async def change(
-            self,
-            request: Request[Any, Any, Any],
-            scenario_id: FromPath[str],
-            data: JSONBody[ScenarioChangeBody],
-        ) -> ScenarioView:
-            changes = {
-                name: value
-                for name, value in msgspec.structs.asdict(data).items()
-                if value is not None
-            }
-            scenario = await scenario_commands.change_scenario(
-                ctx, principal_of(request), scenario_id, changes
-            )
-            return scenario_view(scenario, ctx.clock.now())
+        scenario = await scenario_commands.file_scenario(ctx, principal_of(request), terms)
+        return scenario_view(scenario, ctx.clock.now())
 
-        @post(
-            "/{scenario_id:str}/reevaluation",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="Record the periodic re-evaluation: continued or retired (REQ-8)",
+    @get("/", guards=[roles(*READERS)], summary="Scenarios; due=true: due for re-evaluation")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        due: Annotated[bool, QueryParameter()] = False,
+        status: Annotated[str | None, QueryParameter(pattern=r"^(active|retired)$")] = None,
+        operator_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    ) -> ScenarioPage:
+        found, total = await scenario_commands.list_scenarios(
+            ctx,
+            due=due,
+            status=status,
+            operator_org_id=operator_org_id,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-        async def reevaluate(
-            self,
-            request: Request[Any, Any, Any],
-            scenario_id: FromPath[str],
-            data: JSONBody[ReevaluationBody],
-        ) -> ScenarioView:
-            scenario = await scenario_commands.reevaluate(
-                ctx,
-                principal_of(request),
-                scenario_id,
-                scenario_commands.Reevaluate(outcome=data.outcome, note=data.note),
-            )
-            return scenario_view(scenario, ctx.clock.now())
+        now = ctx.clock.now()
+        return paging.page(
+            items=[scenario_view(s, now) for s in found],
+            total=total,
+        )
 
-    return ScenarioController
+    @get("/{scenario_id:str}", guards=[roles(*READERS)], summary="One scenario")
+    async def read(
+        self, ctx: NamedDependency[ServiceContext], scenario_id: FromPath[str]
+    ) -> ScenarioView:
+        scenario = await scenario_commands.get_scenario(ctx, scenario_id)
+        return scenario_view(scenario, ctx.clock.now())
+
+    @post(
+        "/{scenario_id:str}/changes",
+        guards=[roles(Role.OPERATOR)],
+        status_code=200,
+        summary="File a change with the bureau (变更备案, REQ-8)",
+    )
+    async def change(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        scenario_id: FromPath[str],
+        data: JSONBody[ScenarioChangeBody],
+    ) -> ScenarioView:
+        changes = {
+            name: value for name, value in msgspec.structs.asdict(data).items() if value is not None
+        }
+        scenario = await scenario_commands.change_scenario(
+            ctx, principal_of(request), scenario_id, changes
+        )
+        return scenario_view(scenario, ctx.clock.now())
+
+    @post(
+        "/{scenario_id:str}/reevaluation",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="Record the periodic re-evaluation: continued or retired (REQ-8)",
+    )
+    async def reevaluate(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        scenario_id: FromPath[str],
+        data: JSONBody[ReevaluationBody],
+    ) -> ScenarioView:
+        scenario = await scenario_commands.reevaluate(
+            ctx,
+            principal_of(request),
+            scenario_id,
+            scenario_commands.Reevaluate(outcome=data.outcome, note=data.note),
+        )
+        return scenario_view(scenario, ctx.clock.now())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, put
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from contracts.envelope import Role
@@ -18,30 +19,31 @@ from services.request_review.domain import settings as rules
 from services.request_review.domain.settings import ReviewSettings
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    def view(settings: ReviewSettings) -> SettingsView:
-        return SettingsView(
-            region=ctx.region,
-            reevaluation_interval_days=settings.reevaluation_interval_days,
-            default_grant_validity_days=settings.default_grant_validity_days,
+def view(settings: ReviewSettings, region: str) -> SettingsView:
+    return SettingsView(
+        region=region,
+        reevaluation_interval_days=settings.reevaluation_interval_days,
+        default_grant_validity_days=settings.default_grant_validity_days,
+    )
+
+
+class SettingsController(Controller):
+    path = "/settings"
+    tags = ["settings"]
+
+    @get("/", guards=[roles(*READERS)], summary="Settings in force")
+    async def read(self, ctx: NamedDependency[ServiceContext]) -> SettingsView:
+        return view(await commands.settings(ctx), ctx.region)
+
+    @put("/", guards=[roles(Role.BUREAU)], summary="Set the region's values (the bureau)")
+    async def define(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[SettingsBody],
+    ) -> SettingsView:
+        wanted = rules.define(
+            reevaluation_interval_days=data.reevaluation_interval_days,
+            default_grant_validity_days=data.default_grant_validity_days,
         )
-
-    class SettingsController(Controller):
-        path = "/settings"
-        tags = ["settings"]
-
-        @get("/", guards=[roles(*READERS)], summary="Settings in force")
-        async def read(self) -> SettingsView:
-            return view(await commands.settings(ctx))
-
-        @put("/", guards=[roles(Role.BUREAU)], summary="Set the region's values (the bureau)")
-        async def define(
-            self, request: Request[Any, Any, Any], data: JSONBody[SettingsBody]
-        ) -> SettingsView:
-            wanted = rules.define(
-                reevaluation_interval_days=data.reevaluation_interval_days,
-                default_grant_validity_days=data.default_grant_validity_days,
-            )
-            return view(await commands.define_settings(ctx, principal_of(request), wanted))
-
-    return SettingsController
+        return view(await commands.define_settings(ctx, principal_of(request), wanted), ctx.region)
