@@ -26,8 +26,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
         [
             resources.controller(ctx, search),
             negative_list.controller(ctx, search),
-            objections.controller(ctx),
-            settings.controller(ctx),
+            objections.ObjectionController,
+            settings.SettingsController,
             federation_api.controller(ctx),
         ],
         description=(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, put
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, PathParameter
 
 from contracts.envelope import Role
@@ -26,34 +27,32 @@ def view(settings: CatalogSettings) -> SettingsView:
     )
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class SettingsController(Controller):
-        path = "/settings"
-        tags = ["settings"]
+class SettingsController(Controller):
+    path = "/settings"
+    tags = ["settings"]
 
-        @get("/{region:str}", guards=[roles(*READERS)], summary="Settings in force in a region")
-        async def read(self, region: RegionPath) -> SettingsView:
-            objection_commands.check_served(ctx, region)
-            return view(await objection_commands.effective_settings(ctx, region))
+    @get("/{region:str}", guards=[roles(*READERS)], summary="Settings in force in a region")
+    async def read(self, ctx: NamedDependency[ServiceContext], region: RegionPath) -> SettingsView:
+        objection_commands.check_served(ctx, region)
+        return view(await objection_commands.effective_settings(ctx, region))
 
-        @put(
-            "/{region:str}",
-            guards=[roles(Role.BUREAU)],
-            summary="Set a region's own values (the bureau of that region or above)",
-        )
-        async def define(
-            self,
-            request: Request[Any, Any, Any],
-            region: RegionPath,
-            data: JSONBody[SettingsBody],
-        ) -> SettingsView:
-            return view(
-                await objection_commands.define_settings(
-                    ctx,
-                    principal_of(request),
-                    region,
-                    objection_deadline_days=data.objection_deadline_days,
-                )
+    @put(
+        "/{region:str}",
+        guards=[roles(Role.BUREAU)],
+        summary="Set a region's own values (the bureau of that region or above)",
+    )
+    async def define(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        region: RegionPath,
+        data: JSONBody[SettingsBody],
+    ) -> SettingsView:
+        return view(
+            await objection_commands.define_settings(
+                ctx,
+                principal_of(request),
+                region,
+                objection_deadline_days=data.objection_deadline_days,
             )
-
-    return SettingsController
+        )
