@@ -9,7 +9,8 @@ from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api import federation as federation_api
-from services.catalog.api import negative_list, objections, resources, settings
+from services.catalog.api import router
+from services.catalog.api.resources import encoded_view
 from services.catalog.commands.deadline_sweep import deadline_sweeper
 from services.catalog.handlers import on_parent_catalog_resources
 from services.catalog.handlers.on_catalog_resources import handlers
@@ -18,18 +19,12 @@ from services.catalog.repository import OBJECTIONS, RESOURCES
 
 def build(ctx: ServiceContext) -> ServiceParts:
     # A hit is the resource's API view, encoded once per change (not once per request).
-    search: SearchReadModel[msgspec.Raw] = SearchReadModel(ctx, resources.encoded_view)
+    search: SearchReadModel[msgspec.Raw] = SearchReadModel(ctx, encoded_view)
     sweeper = deadline_sweeper(ctx)
     app = service_app(
         ctx,
         "catalog — 资源目录",
-        [
-            resources.controller(ctx, search),
-            negative_list.controller(ctx, search),
-            objections.ObjectionController,
-            settings.SettingsController,
-            federation_api.controller(ctx),
-        ],
+        [router(search), federation_api.controller(ctx)],
         description=(
             "Resource catalog, classification and grading, registration (登记), the "
             "operation catalog (运营目录), the negative list (负面清单) and data-quality "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -34,39 +35,42 @@ def entry_view(resource: Resource, entry: Listing) -> NegativeListEntryView:
     )
 
 
-def controller(ctx: ServiceContext, search: SearchReadModel[Any]) -> type[Controller]:
-    class NegativeListController(Controller):
-        path = "/negative-list"
-        tags = ["negative list"]
+class NegativeListController(Controller):
+    path = "/negative-list"
+    tags = ["negative list"]
 
-        @post(
-            "/",
-            guards=[roles(Role.BUREAU)],
-            summary="Put a resource or one data item on the negative list (列入负面清单)",
+    @post(
+        "/",
+        guards=[roles(Role.BUREAU)],
+        summary="Put a resource or one data item on the negative list (列入负面清单)",
+    )
+    async def add(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        request: Request[Any, Any, Any],
+        data: JSONBody[NegativeListBody],
+    ) -> NegativeListEntryView:
+        resource = await commands.add_to_negative_list(
+            ctx,
+            principal_of(request),
+            data.resource_id,
+            reason=data.reason,
+            item_name=data.item_name,
         )
-        async def add(
-            self, request: Request[Any, Any, Any], data: JSONBody[NegativeListBody]
-        ) -> NegativeListEntryView:
-            resource = await commands.add_to_negative_list(
-                ctx,
-                principal_of(request),
-                data.resource_id,
-                reason=data.reason,
-                item_name=data.item_name,
-            )
-            await search.took_effect(resource.resource_id)
-            return entry_view(resource, resource.negative_entries[-1])
+        await search.took_effect(resource.resource_id)
+        return entry_view(resource, resource.negative_entries[-1])
 
-        @get("/", guards=[roles(*READERS)], summary="The negative list")
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-        ) -> NegativeListPage:
-            entries = await commands.negative_list_entries(ctx)
-            page = entries[paging.offset : paging.offset + paging.limit]
-            return paging.page(
-                items=[entry_view(r, e) for r, e in page],
-                total=len(entries),
-            )
-
-    return NegativeListController
+    @get("/", guards=[roles(*READERS)], summary="The negative list")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        paging: NamedDependency[Paging],
+    ) -> NegativeListPage:
+        entries = await commands.negative_list_entries(ctx)
+        page = entries[paging.offset : paging.offset + paging.limit]
+        return paging.page(
+            items=[entry_view(r, e) for r, e in page],
+            total=len(entries),
+        )

@@ -103,142 +103,164 @@ def declaration(request: Request[Any, Any, Any], data: RegisterResourceBody) -> 
     )
 
 
-def controller(ctx: ServiceContext, search: SearchReadModel[msgspec.Raw]) -> type[Controller]:
-    class ResourceController(Controller):
-        path = "/resources"
-        tags = ["resources"]
+class ResourceController(Controller):
+    path = "/resources"
+    tags = ["resources"]
 
-        @post("/", guards=[roles(Role.PROVIDER)], summary="First registration (首次登记)")
-        async def register(
-            self, request: Request[Any, Any, Any], data: JSONBody[RegisterResourceBody]
-        ) -> ResourceView:
-            cmd = declaration(request, data)
-            resource = await commands.register_resource(ctx, principal_of(request), cmd)
-            await search.took_effect(resource.resource_id)
-            return view(resource)
+    @post("/", guards=[roles(Role.PROVIDER)], summary="First registration (首次登记)")
+    async def register(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        request: Request[Any, Any, Any],
+        data: JSONBody[RegisterResourceBody],
+    ) -> ResourceView:
+        cmd = declaration(request, data)
+        resource = await commands.register_resource(ctx, principal_of(request), cmd)
+        await search.took_effect(resource.resource_id)
+        return view(resource)
 
-        @get("/{resource_id:str}", guards=[roles(*READERS)], summary="One resource")
-        async def read(self, resource_id: FromPath[str]) -> ResourceView:
-            return view(await commands.get_resource(ctx, resource_id))
+    @get("/{resource_id:str}", guards=[roles(*READERS)], summary="One resource")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        resource_id: FromPath[str],
+    ) -> ResourceView:
+        return view(await commands.get_resource(ctx, resource_id))
 
-        @get(
-            "/",
-            guards=[roles(*READERS)],
-            summary="Search the catalog (目录检索)",
-            description=(
-                "All filters combine. `q`: words that must all occur in the name, "
-                "description or data items (Chinese matched by characters). `grade`: the "
-                "resource's grade, the highest of its items' (就高从严). `region`: the "
-                "provider's region or any inside it. Without `status`, cancelled resources "
-                "are left out; `status=published` is the operation catalog. Results are in "
-                "registration order. A change made through this process is searchable when "
-                "its request returns; one made elsewhere, within milliseconds."
-            ),
-            responses={
-                200: ResponseSpec(
-                    data_container=ResourcePage, description="One page", generate_examples=False
-                )
-            },
-        )
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            q: Annotated[str, QueryParameter(max_length=100)] = "",
-            category: Annotated[str | None, QueryParameter(max_length=64)] = None,
-            provider_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
-            grade: Annotated[int | None, QueryParameter(ge=1, le=4)] = None,
-            region: Region = None,
-            status: FromQuery[State | None] = None,
-        ) -> Response[bytes]:
-            query = Query(
-                text=q,
-                category=category,
-                provider_org_id=provider_org_id,
-                grade=grade,
-                region=region,
-                status=status.value if status is not None else None,
-                offset=paging.offset,
-                limit=paging.limit,
+    @get(
+        "/",
+        guards=[roles(*READERS)],
+        summary="Search the catalog (目录检索)",
+        description=(
+            "All filters combine. `q`: words that must all occur in the name, "
+            "description or data items (Chinese matched by characters). `grade`: the "
+            "resource's grade, the highest of its items' (就高从严). `region`: the "
+            "provider's region or any inside it. Without `status`, cancelled resources "
+            "are left out; `status=published` is the operation catalog. Results are in "
+            "registration order. A change made through this process is searchable when "
+            "its request returns; one made elsewhere, within milliseconds."
+        ),
+        responses={
+            200: ResponseSpec(
+                data_container=ResourcePage, description="One page", generate_examples=False
             )
-            found, total = await search.search(query)
-            page = paging.page(items=found, total=total)
-            return Response(_ENCODER.encode(page), media_type=MediaType.JSON)
-
-        @put(
-            "/{resource_id:str}",
-            guards=[roles(Role.PROVIDER)],
-            summary="Change registration (变更登记) of one's own resource",
+        },
+    )
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        paging: NamedDependency[Paging],
+        q: Annotated[str, QueryParameter(max_length=100)] = "",
+        category: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        provider_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        grade: Annotated[int | None, QueryParameter(ge=1, le=4)] = None,
+        region: Region = None,
+        status: FromQuery[State | None] = None,
+    ) -> Response[bytes]:
+        query = Query(
+            text=q,
+            category=category,
+            provider_org_id=provider_org_id,
+            grade=grade,
+            region=region,
+            status=status.value if status is not None else None,
+            offset=paging.offset,
+            limit=paging.limit,
         )
-        async def change(
-            self,
-            request: Request[Any, Any, Any],
-            resource_id: FromPath[str],
-            data: JSONBody[RegisterResourceBody],
-        ) -> ResourceView:
-            cmd = declaration(request, data)
-            principal = principal_of(request)
-            resource = await commands.change_registration(ctx, principal, resource_id, cmd)
-            await search.took_effect(resource_id)
-            return view(resource)
+        found, total = await search.search(query)
+        page = paging.page(items=found, total=total)
+        return Response(_ENCODER.encode(page), media_type=MediaType.JSON)
 
-        @post(
-            "/{resource_id:str}/cancellation",
-            guards=[roles(Role.PROVIDER)],
-            status_code=200,
-            summary="Cancellation registration (注销登记) of one's own resource",
-        )
-        async def cancel(
-            self,
-            request: Request[Any, Any, Any],
-            resource_id: FromPath[str],
-            data: JSONBody[ReasonBody],
-        ) -> ResourceView:
-            principal = principal_of(request)
-            resource = await commands.cancel_registration(ctx, principal, resource_id, data.reason)
-            await search.took_effect(resource_id)
-            return view(resource)
+    @put(
+        "/{resource_id:str}",
+        guards=[roles(Role.PROVIDER)],
+        summary="Change registration (变更登记) of one's own resource",
+    )
+    async def change(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        request: Request[Any, Any, Any],
+        resource_id: FromPath[str],
+        data: JSONBody[RegisterResourceBody],
+    ) -> ResourceView:
+        cmd = declaration(request, data)
+        principal = principal_of(request)
+        resource = await commands.change_registration(ctx, principal, resource_id, cmd)
+        await search.took_effect(resource_id)
+        return view(resource)
 
-        @post(
-            "/{resource_id:str}/proposal",
-            guards=[roles(Role.PROVIDER)],
-            status_code=200,
-            summary="Propose one's own resource for the operation catalog (编制申报)",
-        )
-        async def propose(
-            self, request: Request[Any, Any, Any], resource_id: FromPath[str]
-        ) -> ResourceView:
-            resource = await commands.propose(ctx, principal_of(request), resource_id)
-            await search.took_effect(resource_id)
-            return view(resource)
+    @post(
+        "/{resource_id:str}/cancellation",
+        guards=[roles(Role.PROVIDER)],
+        status_code=200,
+        summary="Cancellation registration (注销登记) of one's own resource",
+    )
+    async def cancel(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        request: Request[Any, Any, Any],
+        resource_id: FromPath[str],
+        data: JSONBody[ReasonBody],
+    ) -> ResourceView:
+        principal = principal_of(request)
+        resource = await commands.cancel_registration(ctx, principal, resource_id, data.reason)
+        await search.took_effect(resource_id)
+        return view(resource)
 
-        @post(
-            "/{resource_id:str}/publication",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="Approve and publish in the operation catalog (审核发布)",
-        )
-        async def publish(
-            self, request: Request[Any, Any, Any], resource_id: FromPath[str]
-        ) -> ResourceView:
-            resource = await commands.publish(ctx, principal_of(request), resource_id)
-            await search.took_effect(resource_id)
-            return view(resource)
+    @post(
+        "/{resource_id:str}/proposal",
+        guards=[roles(Role.PROVIDER)],
+        status_code=200,
+        summary="Propose one's own resource for the operation catalog (编制申报)",
+    )
+    async def propose(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        request: Request[Any, Any, Any],
+        resource_id: FromPath[str],
+    ) -> ResourceView:
+        resource = await commands.propose(ctx, principal_of(request), resource_id)
+        await search.took_effect(resource_id)
+        return view(resource)
 
-        @post(
-            "/{resource_id:str}/rejection",
-            guards=[roles(Role.BUREAU)],
-            status_code=200,
-            summary="Reject the proposal, with the reason (驳回)",
-        )
-        async def reject(
-            self,
-            request: Request[Any, Any, Any],
-            resource_id: FromPath[str],
-            data: JSONBody[ReasonBody],
-        ) -> ResourceView:
-            principal = principal_of(request)
-            resource = await commands.reject(ctx, principal, resource_id, data.reason)
-            await search.took_effect(resource_id)
-            return view(resource)
+    @post(
+        "/{resource_id:str}/publication",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="Approve and publish in the operation catalog (审核发布)",
+    )
+    async def publish(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        request: Request[Any, Any, Any],
+        resource_id: FromPath[str],
+    ) -> ResourceView:
+        resource = await commands.publish(ctx, principal_of(request), resource_id)
+        await search.took_effect(resource_id)
+        return view(resource)
 
-    return ResourceController
+    @post(
+        "/{resource_id:str}/rejection",
+        guards=[roles(Role.BUREAU)],
+        status_code=200,
+        summary="Reject the proposal, with the reason (驳回)",
+    )
+    async def reject(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        search: NamedDependency[SearchReadModel[msgspec.Raw]],
+        request: Request[Any, Any, Any],
+        resource_id: FromPath[str],
+        data: JSONBody[ReasonBody],
+    ) -> ResourceView:
+        principal = principal_of(request)
+        resource = await commands.reject(ctx, principal, resource_id, data.reason)
+        await search.took_effect(resource_id)
+        return view(resource)
