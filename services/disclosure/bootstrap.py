@@ -8,11 +8,10 @@ from functools import partial
 
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
-from services.disclosure import annual
 from services.disclosure.adapters.log_repository import STATE, StoredLog
-from services.disclosure.api import log, records, resources
+from services.disclosure.api import router
 from services.disclosure.commands.tree_heads import TREE_HEADS, TreeHeadSigner
-from services.disclosure.handlers import on_public_events
+from services.disclosure.handlers import merged, on_annual_facts, on_public_events
 from services.disclosure.handlers.on_catalog_resources import (
     on_resource_changed,
     on_resource_registered,
@@ -26,12 +25,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
         ctx,
         "disclosure — 信息公开",
-        [
-            resources.PublicResources,
-            records.controller(ctx, stored),
-            log.controller(ctx, stored),
-            *annual.controllers(ctx),
-        ],
+        [router(stored)],
         description=(
             "Public disclosure records (公开记录), resource listings and the transparency "
             "log (透明日志): signed tree heads, inclusion and consistency proofs."
@@ -44,8 +38,8 @@ def build(ctx: ServiceContext) -> ServiceParts:
         "resource.changed": partial(on_resource_changed, ctx),
         "resource.withdrawn": partial(on_resource_withdrawn, ctx),
     }
-    handlers = annual.merged(on_public_events.handlers(stored, signer), listings)
-    handlers = annual.merged(handlers, annual.handlers(ctx))
+    handlers = merged(on_public_events.handlers(stored, signer), listings)
+    handlers = merged(handlers, on_annual_facts.handlers(ctx))
     return ServiceParts(
         name="disclosure",
         app=app,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, Schema
 from litestar.params import PathParameter, QueryParameter
@@ -41,41 +42,39 @@ def bad_year(value: str) -> ValidationException:
     )
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class AnnualReports(Controller):
-        path = "/annual-reports"
-        tags = ["public"]
-        opt = {"public": True}
-        security = []
+class AnnualReports(Controller):
+    path = "/annual-reports"
+    tags = ["public"]
+    opt = {"public": True}
+    security = []
 
-        @get(
-            "/{year:str}",
-            summary="Annual disclosure report (年度信息披露报告), JSON or HTML",
-            description=(
-                "The items of the 2026 national notice for the implementing agency "
-                "(实施机构) and the operator (运营机构), for the chosen year; due by 31 "
-                "March of the following year. ``content_hash`` is the SHA-256 of the "
-                "canonical JSON of the report without ``content_hash``, ``generated_at``, "
-                "``late`` and ``provisional``."
-            ),
-            operation_class=JsonOrHtml,
-        )
-        async def read(
-            self,
-            year: Annotated[
-                str, PathParameter(pattern=_YEAR.pattern, description="e.g. 2026 or 2026.html")
-            ],
-            output: Annotated[
-                Literal["json", "html"],
-                QueryParameter(name="format", description="json (default) or html"),
-            ] = "json",
-        ) -> Response[Any]:
-            matched = _YEAR.match(year)
-            if matched is None:
-                raise bad_year(year)
-            report = await annual_facts.annual_report(ctx, int(matched["year"]))
-            if matched["html"] or output == "html":
-                return html_response(render_annual_report(report.to_json()))
-            return Response(report.to_json())
-
-    return AnnualReports
+    @get(
+        "/{year:str}",
+        summary="Annual disclosure report (年度信息披露报告), JSON or HTML",
+        description=(
+            "The items of the 2026 national notice for the implementing agency "
+            "(实施机构) and the operator (运营机构), for the chosen year; due by 31 "
+            "March of the following year. ``content_hash`` is the SHA-256 of the "
+            "canonical JSON of the report without ``content_hash``, ``generated_at``, "
+            "``late`` and ``provisional``."
+        ),
+        operation_class=JsonOrHtml,
+    )
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        year: Annotated[
+            str, PathParameter(pattern=_YEAR.pattern, description="e.g. 2026 or 2026.html")
+        ],
+        output: Annotated[
+            Literal["json", "html"],
+            QueryParameter(name="format", description="json (default) or html"),
+        ] = "json",
+    ) -> Response[Any]:
+        matched = _YEAR.match(year)
+        if matched is None:
+            raise bad_year(year)
+        report = await annual_facts.annual_report(ctx, int(matched["year"]))
+        if matched["html"] or output == "html":
+            return html_response(render_annual_report(report.to_json()))
+        return Response(report.to_json())

@@ -124,96 +124,110 @@ Index = Annotated[int, Parameter(ge=0, le=10**12)]
 Size = Annotated[int, QueryParameter(ge=1, le=10**12)]
 
 
-def controller(ctx: ServiceContext, stored: StoredLog) -> type[Controller]:
-    async def provable_size(name: str, size: int) -> None:
-        available = await stored.size()
-        if size > available:
-            raise beyond_the_log(name, f"the log has {available} entries, not {size}")
+async def provable_size(stored: StoredLog, name: str, size: int) -> None:
+    available = await stored.size()
+    if size > available:
+        raise beyond_the_log(name, f"the log has {available} entries, not {size}")
 
-    class TransparencyLog(Controller):
-        path = "/log"
-        tags = ["public"]
-        opt = {"public": True}
-        security = []
 
-        @get("/tree-head", summary="The latest signed tree head (签名树头), public")
-        async def tree_head(self) -> TreeHeadView:
+class TransparencyLog(Controller):
+    path = "/log"
+    tags = ["public"]
+    opt = {"public": True}
+    security = []
+
+    @get("/tree-head", summary="The latest signed tree head (签名树头), public")
+    async def tree_head(
+        self, ctx: NamedDependency[ServiceContext], stored: NamedDependency[StoredLog]
+    ) -> TreeHeadView:
+        head = await tree_heads.latest(ctx)
+        if head is None:
+            raise NotFound("the log has no signed tree head yet")
+        return head_view(head)
+
+    @get("/tree-heads", summary="Signed tree heads: of one size, or the most recent")
+    async def tree_head_list(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        stored: NamedDependency[StoredLog],
+        paging: NamedDependency[Paging],
+        tree_size: Annotated[int | None, QueryParameter(ge=1, le=10**12)] = None,
+    ) -> TreeHeadList:
+        if tree_size is not None:
+            head = await tree_heads.at_size(ctx, tree_size)
+            return TreeHeadList(items=[head_view(head)] if head else [])
+        heads = await tree_heads.recent(ctx, offset=paging.offset, limit=paging.limit)
+        return TreeHeadList(items=[head_view(h) for h in heads])
+
+    @get("/entries/{index:int}", summary="One log entry: the record and its leaf hash")
+    async def entry(
+        self, ctx: NamedDependency[ServiceContext], stored: NamedDependency[StoredLog], index: Index
+    ) -> EntryView:
+        found = await stored.entry(index) if index < await stored.size() else None
+        if found is None:
+            raise NotFound(f"the log has no entry {index}")
+        return entry_view(found)
+
+    @get("/proofs/inclusion", summary="Audit path of one entry in a tree size (RFC 9162)")
+    async def inclusion(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        stored: NamedDependency[StoredLog],
+        index: Annotated[int, QueryParameter(ge=0, le=10**12)],
+        tree_size: Annotated[int | None, QueryParameter(ge=1, le=10**12)] = None,
+    ) -> InclusionProofView:
+        if tree_size is None:
             head = await tree_heads.latest(ctx)
             if head is None:
                 raise NotFound("the log has no signed tree head yet")
-            return head_view(head)
+            tree_size = head.tree_size
+        await provable_size(stored, "tree_size", tree_size)
+        if index >= tree_size:
+            raise beyond_the_log("index", f"must be below tree_size {tree_size}")
+        leaf, path = await stored.leaf_and_inclusion_proof(index, tree_size)
+        return InclusionProofView(
+            leaf_index=index,
+            tree_size=tree_size,
+            leaf_hash=leaf.hex(),
+            audit_path=[h.hex() for h in path],
+        )
 
-        @get("/tree-heads", summary="Signed tree heads: of one size, or the most recent")
-        async def tree_head_list(
-            self,
-            paging: NamedDependency[Paging],
-            tree_size: Annotated[int | None, QueryParameter(ge=1, le=10**12)] = None,
-        ) -> TreeHeadList:
-            if tree_size is not None:
-                head = await tree_heads.at_size(ctx, tree_size)
-                return TreeHeadList(items=[head_view(head)] if head else [])
-            heads = await tree_heads.recent(ctx, offset=paging.offset, limit=paging.limit)
-            return TreeHeadList(items=[head_view(h) for h in heads])
+    @get("/proofs/consistency", summary="Proof that a later tree extends an earlier one")
+    async def consistency(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        stored: NamedDependency[StoredLog],
+        first: Size,
+        second: Size,
+    ) -> ConsistencyProofView:
+        if first > second:
+            raise beyond_the_log("first", f"must not exceed second ({second})")
+        await provable_size(stored, "second", second)
+        path = await stored.consistency_proof(first, second)
+        return ConsistencyProofView(
+            first=first, second=second, consistency_path=[h.hex() for h in path]
+        )
 
-        @get("/entries/{index:int}", summary="One log entry: the record and its leaf hash")
-        async def entry(self, index: Index) -> EntryView:
-            found = await stored.entry(index) if index < await stored.size() else None
-            if found is None:
-                raise NotFound(f"the log has no entry {index}")
-            return entry_view(found)
-
-        @get("/proofs/inclusion", summary="Audit path of one entry in a tree size (RFC 9162)")
-        async def inclusion(
-            self,
-            index: Annotated[int, QueryParameter(ge=0, le=10**12)],
-            tree_size: Annotated[int | None, QueryParameter(ge=1, le=10**12)] = None,
-        ) -> InclusionProofView:
-            if tree_size is None:
-                head = await tree_heads.latest(ctx)
-                if head is None:
-                    raise NotFound("the log has no signed tree head yet")
-                tree_size = head.tree_size
-            await provable_size("tree_size", tree_size)
-            if index >= tree_size:
-                raise beyond_the_log("index", f"must be below tree_size {tree_size}")
-            leaf, path = await stored.leaf_and_inclusion_proof(index, tree_size)
-            return InclusionProofView(
-                leaf_index=index,
-                tree_size=tree_size,
-                leaf_hash=leaf.hex(),
-                audit_path=[h.hex() for h in path],
+    @get("/public-key", summary="The public key that verifies signed tree heads")
+    async def public_key(
+        self, ctx: NamedDependency[ServiceContext], stored: NamedDependency[StoredLog]
+    ) -> PublicKeyView:
+        await ctx.secrets.ensure_signing_key(tree_heads.SIGNING_KEY)
+        versions = await ctx.secrets.public_keys(tree_heads.SIGNING_KEY)
+        keys = [
+            PublicKeyVersion(
+                key_id=f"{v.name}:v{v.version}",
+                algorithm="Ed25519",
+                public_key_pem=v.public_key_pem,
+                jwk=_jwk(f"{v.name}:v{v.version}", v.public_key_pem),
             )
-
-        @get("/proofs/consistency", summary="Proof that a later tree extends an earlier one")
-        async def consistency(self, first: Size, second: Size) -> ConsistencyProofView:
-            if first > second:
-                raise beyond_the_log("first", f"must not exceed second ({second})")
-            await provable_size("second", second)
-            path = await stored.consistency_proof(first, second)
-            return ConsistencyProofView(
-                first=first, second=second, consistency_path=[h.hex() for h in path]
-            )
-
-        @get("/public-key", summary="The public key that verifies signed tree heads")
-        async def public_key(self) -> PublicKeyView:
-            await ctx.secrets.ensure_signing_key(tree_heads.SIGNING_KEY)
-            versions = await ctx.secrets.public_keys(tree_heads.SIGNING_KEY)
-            keys = [
-                PublicKeyVersion(
-                    key_id=f"{v.name}:v{v.version}",
-                    algorithm="Ed25519",
-                    public_key_pem=v.public_key_pem,
-                    jwk=_jwk(f"{v.name}:v{v.version}", v.public_key_pem),
-                )
-                for v in versions
-            ]
-            newest = keys[-1]
-            return PublicKeyView(
-                key_id=newest.key_id,
-                algorithm=newest.algorithm,
-                public_key_pem=newest.public_key_pem,
-                jwk=newest.jwk,
-                keys=keys,
-            )
-
-    return TransparencyLog
+            for v in versions
+        ]
+        newest = keys[-1]
+        return PublicKeyView(
+            key_id=newest.key_id,
+            algorithm=newest.algorithm,
+            public_key_pem=newest.public_key_pem,
+            jwk=newest.jwk,
+            keys=keys,
+        )

@@ -13,6 +13,7 @@ from html import escape
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Response, get
+from litestar.di import NamedDependency
 from litestar.params import PathParameter
 
 from libs.service import ServiceContext
@@ -352,46 +353,45 @@ def html_response(page: str) -> Response[str]:
     )
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class PublicPages(Controller):
-        path = "/pages"
-        tags = ["public"]
-        opt = {"public": True}
-        security = []
+class PublicPages(Controller):
+    path = "/pages"
+    tags = ["public"]
+    opt = {"public": True}
+    security = []
 
-        @get("/", summary="Public pages: index (信息公开首页)", media_type=MediaType.HTML)
-        async def index(self) -> Response[str]:
-            return html_response(render_index(ctx.region, local_day(ctx.clock.now()).year))
+    @get("/", summary="Public pages: index (信息公开首页)", media_type=MediaType.HTML)
+    async def index(self, ctx: NamedDependency[ServiceContext]) -> Response[str]:
+        return html_response(render_index(ctx.region, local_day(ctx.clock.now()).year))
 
-        @get(
-            "/products",
-            summary="Product and service list with prices (产品和服务清单)",
-            media_type=MediaType.HTML,
+    @get(
+        "/products",
+        summary="Product and service list with prices (产品和服务清单)",
+        media_type=MediaType.HTML,
+    )
+    async def products(self, ctx: NamedDependency[ServiceContext]) -> Response[str]:
+        lists = public_lists(
+            await annual_facts.all_facts(ctx.store), region=ctx.region, at=ctx.clock.now()
         )
-        async def products(self) -> Response[str]:
-            lists = public_lists(
-                await annual_facts.all_facts(ctx.store), region=ctx.region, at=ctx.clock.now()
-            )
-            return html_response(render_products(lists))
+        return html_response(render_products(lists))
 
-        @get(
-            "/authorizations",
-            summary="Authorizations and approved scenarios (授权信息)",
-            media_type=MediaType.HTML,
+    @get(
+        "/authorizations",
+        summary="Authorizations and approved scenarios (授权信息)",
+        media_type=MediaType.HTML,
+    )
+    async def authorizations(self, ctx: NamedDependency[ServiceContext]) -> Response[str]:
+        lists = public_lists(
+            await annual_facts.all_facts(ctx.store), region=ctx.region, at=ctx.clock.now()
         )
-        async def authorizations(self) -> Response[str]:
-            lists = public_lists(
-                await annual_facts.all_facts(ctx.store), region=ctx.region, at=ctx.clock.now()
-            )
-            return html_response(render_authorizations(lists))
+        return html_response(render_authorizations(lists))
 
-        @get(
-            "/annual-report/{year:int}",
-            summary="Annual disclosure report as a page (年度信息披露报告)",
-            media_type=MediaType.HTML,
-        )
-        async def annual_report(self, year: Year) -> Response[str]:
-            report = await annual_facts.annual_report(ctx, year)
-            return html_response(render_annual_report(report.to_json()))
-
-    return PublicPages
+    @get(
+        "/annual-report/{year:int}",
+        summary="Annual disclosure report as a page (年度信息披露报告)",
+        media_type=MediaType.HTML,
+    )
+    async def annual_report(
+        self, ctx: NamedDependency[ServiceContext], year: Year
+    ) -> Response[str]:
+        report = await annual_facts.annual_report(ctx, year)
+        return html_response(render_annual_report(report.to_json()))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from contracts.errors import NotFound
@@ -46,49 +47,53 @@ def record_view(entry: LogEntry) -> RecordView:
     )
 
 
-def controller(ctx: ServiceContext, stored: StoredLog) -> type[Controller]:
-    class PublicRecords(Controller):
-        path = "/records"
-        tags = ["public"]
-        opt = {"public": True}
-        security = []
+class PublicRecords(Controller):
+    path = "/records"
+    tags = ["public"]
+    opt = {"public": True}
+    security = []
 
-        @get("/", summary="Public disclosure records (公开记录), in log order")
-        async def browse(
-            self,
-            kind: Annotated[
-                str | None, QueryParameter(max_length=40, schema_extra={"enum": sorted(KINDS)})
-            ] = None,
-            offset: Annotated[int, QueryParameter(ge=0, le=10**12)] = 0,
-            limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        ) -> RecordPage:
-            if kind is not None and kind not in KINDS:
-                raise bad_parameter("kind", "one of " + ", ".join(sorted(KINDS)))
-            counts = await stored.counts()
-            total = counts.get(kind, 0) if kind else sum(counts.values())
-            if kind is None:
-                # Without a filter the page is a range of leaf ids: no scan, any log size.
-                size = await stored.size()
-                entries = [
-                    e
-                    for i in range(offset, min(offset + limit, size))
-                    if (e := await stored.entry(i)) is not None
-                ]
-            else:
-                entries = await stored.entries(kind=kind, offset=offset, limit=limit)
-            return RecordPage(
-                items=[record_view(e) for e in entries],
-                total=total,
-                offset=offset,
-                limit=limit,
-                kinds=KINDS,
-            )
+    @get("/", summary="Public disclosure records (公开记录), in log order")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        stored: NamedDependency[StoredLog],
+        kind: Annotated[
+            str | None, QueryParameter(max_length=40, schema_extra={"enum": sorted(KINDS)})
+        ] = None,
+        offset: Annotated[int, QueryParameter(ge=0, le=10**12)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> RecordPage:
+        if kind is not None and kind not in KINDS:
+            raise bad_parameter("kind", "one of " + ", ".join(sorted(KINDS)))
+        counts = await stored.counts()
+        total = counts.get(kind, 0) if kind else sum(counts.values())
+        if kind is None:
+            # Without a filter the page is a range of leaf ids: no scan, any log size.
+            size = await stored.size()
+            entries = [
+                e
+                for i in range(offset, min(offset + limit, size))
+                if (e := await stored.entry(i)) is not None
+            ]
+        else:
+            entries = await stored.entries(kind=kind, offset=offset, limit=limit)
+        return RecordPage(
+            items=[record_view(e) for e in entries],
+            total=total,
+            offset=offset,
+            limit=limit,
+            kinds=KINDS,
+        )
 
-        @get("/{record_id:str}", summary="One public record with its log position")
-        async def read(self, record_id: FromPath[str]) -> RecordView:
-            entry = await stored.entry_by_record(record_id)
-            if entry is None:
-                raise NotFound(f"no public record {record_id}")
-            return record_view(entry)
-
-    return PublicRecords
+    @get("/{record_id:str}", summary="One public record with its log position")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        stored: NamedDependency[StoredLog],
+        record_id: FromPath[str],
+    ) -> RecordView:
+        entry = await stored.entry_by_record(record_id)
+        if entry is None:
+            raise NotFound(f"no public record {record_id}")
+        return record_view(entry)

@@ -14,7 +14,6 @@ from contracts.events import (
     TenderPublished,
 )
 from libs.store.sqlite import SqliteDocumentStore
-from services.disclosure import annual
 from services.disclosure.api.pages import (
     render_annual_report,
     render_authorizations,
@@ -24,6 +23,7 @@ from services.disclosure.api.pages import (
 )
 from services.disclosure.commands import annual_facts
 from services.disclosure.domain.annual_report import build_report, public_lists
+from services.disclosure.handlers import merged
 from tests.support.disclosure_annual import (
     BUREAU,
     OPERATOR,
@@ -242,7 +242,7 @@ async def test_DIS_2_merged_handlers_run_both_existing_and_annual() -> None:
     async def extra(envelope: Envelope) -> None:
         calls.append("extra:" + envelope.type)
 
-    both = annual.merged(
+    both = merged(
         {"price.listed": existing, "grant.issued": existing},
         {"price.listed": extra, "product.released": extra},
     )
