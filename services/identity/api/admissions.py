@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
@@ -30,142 +31,156 @@ def admission_view(admission: Admission) -> AdmissionView:
     return as_view(admission, AdmissionView, cooperation_complete=admission.cooperation_complete)
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class AdmissionController(Controller):
-        path = "/admissions"
-        tags = ["developer admission"]
+class AdmissionController(Controller):
+    path = "/admissions"
+    tags = ["developer admission"]
 
-        @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for admission (入驻申请)")
-        async def apply(
-            self, request: Request[Any, Any, Any], data: JSONBody[AdmissionBody]
-        ) -> AdmissionView:
-            declared = AdmissionRequest(
-                data_management_capability=data.data_management_capability,
-                security_capability=data.security_capability,
-                no_security_incident_3_years=data.no_security_incident_3_years,
-                good_standing=data.good_standing,
-            )
-            admission = await admissions.apply(
-                ctx, principal_of(request), data.operator_org_id, declared
-            )
-            return admission_view(admission)
-
-        @get(
-            "/",
-            guards=[roles(Role.DEVELOPER, Role.OPERATOR)],
-            summary="My admissions (as developer or operator)",
+    @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for admission (入驻申请)")
+    async def apply(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[AdmissionBody],
+    ) -> AdmissionView:
+        declared = AdmissionRequest(
+            data_management_capability=data.data_management_capability,
+            security_capability=data.security_capability,
+            no_security_incident_3_years=data.no_security_incident_3_years,
+            good_standing=data.good_standing,
         )
-        async def mine(self, request: Request[Any, Any, Any]) -> list[AdmissionView]:
-            found = await admissions.mine(ctx, principal_of(request))
-            return [admission_view(a) for a in found]
-
-        @get(
-            "/report",
-            guards=[bureau_only()],
-            summary="Admissions granted or ended in a period (报备, DEV-1)",
+        admission = await admissions.apply(
+            ctx, principal_of(request), data.operator_org_id, declared
         )
-        async def report(
-            self, request: Request[Any, Any, Any], first: FromQuery[date], last: FromQuery[date]
-        ) -> AdmissionReport:
-            found = await admissions.report(ctx, principal_of(request), first=first, last=last)
-            views = [admission_view(a) for a in found]
-            return AdmissionReport(
-                first=first,
-                last=last,
-                admitted=[v for v in views if v.admitted_at is not None],
-                ended=[v for v in views if v.state in (State.REMOVED, State.EXITED)],
-            )
+        return admission_view(admission)
 
-        @get("/{admission_id:str}", guards=[roles(*SIGNED_IN)], summary="One admission")
-        async def read(
-            self, request: Request[Any, Any, Any], admission_id: FromPath[str]
-        ) -> AdmissionView:
-            admission = await admissions.get(ctx, principal_of(request), admission_id)
-            return admission_view(admission)
+    @get(
+        "/",
+        guards=[roles(Role.DEVELOPER, Role.OPERATOR)],
+        summary="My admissions (as developer or operator)",
+    )
+    async def mine(
+        self, ctx: NamedDependency[ServiceContext], request: Request[Any, Any, Any]
+    ) -> list[AdmissionView]:
+        found = await admissions.mine(ctx, principal_of(request))
+        return [admission_view(a) for a in found]
 
-        @post(
-            "/{admission_id:str}/review",
-            guards=[roles(Role.OPERATOR)],
-            status_code=200,
-            summary="The operator approves or rejects (with a reason)",
+    @get(
+        "/report",
+        guards=[bureau_only()],
+        summary="Admissions granted or ended in a period (报备, DEV-1)",
+    )
+    async def report(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        first: FromQuery[date],
+        last: FromQuery[date],
+    ) -> AdmissionReport:
+        found = await admissions.report(ctx, principal_of(request), first=first, last=last)
+        views = [admission_view(a) for a in found]
+        return AdmissionReport(
+            first=first,
+            last=last,
+            admitted=[v for v in views if v.admitted_at is not None],
+            ended=[v for v in views if v.state in (State.REMOVED, State.EXITED)],
         )
-        async def review(
-            self,
-            request: Request[Any, Any, Any],
-            admission_id: FromPath[str],
-            data: JSONBody[ReviewBody],
-        ) -> AdmissionView:
-            admission = await admissions.review(
-                ctx, principal_of(request), admission_id, approve=data.approve, reason=data.reason
-            )
-            return admission_view(admission)
 
-        @post(
-            "/{admission_id:str}/agreement",
-            guards=[roles(Role.OPERATOR)],
-            status_code=200,
-            summary="Sign the development agreement (开发利用协议): the developer is admitted",
+    @get("/{admission_id:str}", guards=[roles(*SIGNED_IN)], summary="One admission")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        admission_id: FromPath[str],
+    ) -> AdmissionView:
+        admission = await admissions.get(ctx, principal_of(request), admission_id)
+        return admission_view(admission)
+
+    @post(
+        "/{admission_id:str}/review",
+        guards=[roles(Role.OPERATOR)],
+        status_code=200,
+        summary="The operator approves or rejects (with a reason)",
+    )
+    async def review(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        admission_id: FromPath[str],
+        data: JSONBody[ReviewBody],
+    ) -> AdmissionView:
+        admission = await admissions.review(
+            ctx, principal_of(request), admission_id, approve=data.approve, reason=data.reason
         )
-        async def sign(
-            self,
-            request: Request[Any, Any, Any],
-            admission_id: FromPath[str],
-            data: JSONBody[DevelopmentAgreementBody],
-        ) -> AdmissionView:
-            admission = await admissions.sign_agreement(
-                ctx, principal_of(request), admission_id, terms=data.terms
-            )
-            return admission_view(admission)
+        return admission_view(admission)
 
-        @post(
-            "/{admission_id:str}/filing",
-            guards=[roles(Role.OPERATOR)],
-            status_code=200,
-            summary="File the signed cooperation agreement with the bureau (合作协议备案, DEV-3)",
+    @post(
+        "/{admission_id:str}/agreement",
+        guards=[roles(Role.OPERATOR)],
+        status_code=200,
+        summary="Sign the development agreement (开发利用协议): the developer is admitted",
+    )
+    async def sign(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        admission_id: FromPath[str],
+        data: JSONBody[DevelopmentAgreementBody],
+    ) -> AdmissionView:
+        admission = await admissions.sign_agreement(
+            ctx, principal_of(request), admission_id, terms=data.terms
         )
-        async def file_cooperation(
-            self,
-            request: Request[Any, Any, Any],
-            admission_id: FromPath[str],
-            data: JSONBody[CooperationFilingBody],
-        ) -> AdmissionView:
-            admission = await admissions.file_cooperation(
-                ctx,
-                principal_of(request),
-                admission_id,
-                reference=data.reference,
-                summary=data.summary,
-            )
-            return admission_view(admission)
+        return admission_view(admission)
 
-        @get(
-            "/filings",
-            guards=[bureau_only(rule="DEV-3")],
-            summary="Cooperation agreements filed with the bureau, and admissions not yet filed",
+    @post(
+        "/{admission_id:str}/filing",
+        guards=[roles(Role.OPERATOR)],
+        status_code=200,
+        summary="File the signed cooperation agreement with the bureau (合作协议备案, DEV-3)",
+    )
+    async def file_cooperation(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        admission_id: FromPath[str],
+        data: JSONBody[CooperationFilingBody],
+    ) -> AdmissionView:
+        admission = await admissions.file_cooperation(
+            ctx,
+            principal_of(request),
+            admission_id,
+            reference=data.reference,
+            summary=data.summary,
         )
-        async def filings(
-            self,
-            request: Request[Any, Any, Any],
-            filed: Annotated[bool | None, QueryParameter()] = None,
-        ) -> list[AdmissionView]:
-            found = await admissions.filings(ctx, principal_of(request), filed=filed)
-            return [admission_view(a) for a in found]
+        return admission_view(admission)
 
-        @post(
-            "/{admission_id:str}/end",
-            guards=[roles(Role.OPERATOR, Role.DEVELOPER)],
-            status_code=200,
-            summary="The developer exits, or the operator removes it (DEV-2)",
+    @get(
+        "/filings",
+        guards=[bureau_only(rule="DEV-3")],
+        summary="Cooperation agreements filed with the bureau, and admissions not yet filed",
+    )
+    async def filings(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        filed: Annotated[bool | None, QueryParameter()] = None,
+    ) -> list[AdmissionView]:
+        found = await admissions.filings(ctx, principal_of(request), filed=filed)
+        return [admission_view(a) for a in found]
+
+    @post(
+        "/{admission_id:str}/end",
+        guards=[roles(Role.OPERATOR, Role.DEVELOPER)],
+        status_code=200,
+        summary="The developer exits, or the operator removes it (DEV-2)",
+    )
+    async def end(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        admission_id: FromPath[str],
+        data: JSONBody[EndAdmissionBody],
+    ) -> AdmissionView:
+        admission = await admissions.end(
+            ctx, principal_of(request), admission_id, reason=data.reason
         )
-        async def end(
-            self,
-            request: Request[Any, Any, Any],
-            admission_id: FromPath[str],
-            data: JSONBody[EndAdmissionBody],
-        ) -> AdmissionView:
-            admission = await admissions.end(
-                ctx, principal_of(request), admission_id, reason=data.reason
-            )
-            return admission_view(admission)
-
-    return AdmissionController
+        return admission_view(admission)

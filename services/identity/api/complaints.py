@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contracts.envelope import Role
@@ -20,59 +21,63 @@ from services.identity.commands import complaints
 READERS = (Role.BUREAU, Role.SUPERVISOR, Role.OPERATOR, Role.DEVELOPER)
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class ComplaintController(Controller):
-        path = "/competition-complaints"
-        tags = ["data merchants"]
+class ComplaintController(Controller):
+    path = "/competition-complaints"
+    tags = ["data merchants"]
 
-        @post("/", guards=[roles(Role.DEVELOPER)], summary="Complain of abuse of dominance")
-        async def file(
-            self, request: Request[Any, Any, Any], data: JSONBody[ComplaintBody]
-        ) -> ComplaintView:
-            made = await complaints.file(
-                ctx,
-                principal_of(request),
-                operator_org_id=data.operator_org_id,
-                ground=data.ground,
-                account=data.account,
-            )
-            return as_view(made, ComplaintView)
-
-        @get("/", guards=[roles(*READERS)], summary="Complaints the caller may see")
-        async def browse(self, request: Request[Any, Any, Any]) -> list[ComplaintView]:
-            found = await complaints.browse(ctx, principal_of(request))
-            return [as_view(c, ComplaintView) for c in found]
-
-        @post(
-            "/{complaint_id:str}/answer",
-            guards=[roles(Role.OPERATOR)],
-            status_code=200,
-            summary="The operator states its reasons (DEV-3)",
+    @post("/", guards=[roles(Role.DEVELOPER)], summary="Complain of abuse of dominance")
+    async def file(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[ComplaintBody],
+    ) -> ComplaintView:
+        made = await complaints.file(
+            ctx,
+            principal_of(request),
+            operator_org_id=data.operator_org_id,
+            ground=data.ground,
+            account=data.account,
         )
-        async def answer(
-            self,
-            request: Request[Any, Any, Any],
-            complaint_id: FromPath[str],
-            data: JSONBody[ComplaintAnswerBody],
-        ) -> ComplaintView:
-            after = await complaints.answer(ctx, principal_of(request), complaint_id, data.answer)
-            return as_view(after, ComplaintView)
+        return as_view(made, ComplaintView)
 
-        @post(
-            "/{complaint_id:str}/finding",
-            guards=[bureau_only(rule="DEV-3")],
-            status_code=200,
-            summary="The bureau records its finding (DEV-3)",
+    @get("/", guards=[roles(*READERS)], summary="Complaints the caller may see")
+    async def browse(
+        self, ctx: NamedDependency[ServiceContext], request: Request[Any, Any, Any]
+    ) -> list[ComplaintView]:
+        found = await complaints.browse(ctx, principal_of(request))
+        return [as_view(c, ComplaintView) for c in found]
+
+    @post(
+        "/{complaint_id:str}/answer",
+        guards=[roles(Role.OPERATOR)],
+        status_code=200,
+        summary="The operator states its reasons (DEV-3)",
+    )
+    async def answer(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        complaint_id: FromPath[str],
+        data: JSONBody[ComplaintAnswerBody],
+    ) -> ComplaintView:
+        after = await complaints.answer(ctx, principal_of(request), complaint_id, data.answer)
+        return as_view(after, ComplaintView)
+
+    @post(
+        "/{complaint_id:str}/finding",
+        guards=[bureau_only(rule="DEV-3")],
+        status_code=200,
+        summary="The bureau records its finding (DEV-3)",
+    )
+    async def decide(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        complaint_id: FromPath[str],
+        data: JSONBody[ComplaintFindingBody],
+    ) -> ComplaintView:
+        after = await complaints.decide(
+            ctx, principal_of(request), complaint_id, uphold=data.uphold, finding=data.finding
         )
-        async def decide(
-            self,
-            request: Request[Any, Any, Any],
-            complaint_id: FromPath[str],
-            data: JSONBody[ComplaintFindingBody],
-        ) -> ComplaintView:
-            after = await complaints.decide(
-                ctx, principal_of(request), complaint_id, uphold=data.uphold, finding=data.finding
-            )
-            return as_view(after, ComplaintView)
-
-    return ComplaintController
+        return as_view(after, ComplaintView)

@@ -8,6 +8,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import principal_of, roles
@@ -39,72 +40,78 @@ def view(plan: ImplementationPlan, due: Any, overdue: bool) -> ImplementationPla
     )
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class ImplementationPlanController(Controller):
-        path = "/implementation-plans"
-        tags = ["implementation plan"]
+class ImplementationPlanController(Controller):
+    path = "/implementation-plans"
+    tags = ["implementation plan"]
 
-        @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="The region's plan (AUTH-12)")
-        async def read(
-            self, request: Request[Any, Any, Any], region: FromPath[str]
-        ) -> ImplementationPlanView:
-            result: ImplementationPlanView = await _view(ctx, request, region)
-            return result
+    @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="The region's plan (AUTH-12)")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        region: FromPath[str],
+    ) -> ImplementationPlanView:
+        result: ImplementationPlanView = await _view(ctx, request, region)
+        return result
 
-        @put(
-            "/{region:str}",
-            guards=[bureau_only(rule="AUTH-12")],
-            summary="Draft a version; a change of mode, scope or sharing needs approval again",
+    @put(
+        "/{region:str}",
+        guards=[bureau_only(rule="AUTH-12")],
+        summary="Draft a version; a change of mode, scope or sharing needs approval again",
+    )
+    async def draft(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        region: FromPath[str],
+        data: JSONBody[PlanBody],
+    ) -> ImplementationPlanView:
+        await commands.draft(
+            ctx,
+            principal_of(request),
+            region,
+            modes=tuple(data.modes),
+            resources=tuple(data.resources),
+            revenue_sharing=data.revenue_sharing,
+            summary=data.summary,
         )
-        async def draft(
-            self, request: Request[Any, Any, Any], region: FromPath[str], data: JSONBody[PlanBody]
-        ) -> ImplementationPlanView:
-            await commands.draft(
-                ctx,
-                principal_of(request),
-                region,
-                modes=tuple(data.modes),
-                resources=tuple(data.resources),
-                revenue_sharing=data.revenue_sharing,
-                summary=data.summary,
-            )
-            result: ImplementationPlanView = await _view(ctx, request, region)
-            return result
+        result: ImplementationPlanView = await _view(ctx, request, region)
+        return result
 
-        @post(
-            "/{region:str}/approval",
-            guards=[bureau_only(rule="AUTH-12")],
-            status_code=200,
-            summary="Record the government's collective decision approving the latest version",
+    @post(
+        "/{region:str}/approval",
+        guards=[bureau_only(rule="AUTH-12")],
+        status_code=200,
+        summary="Record the government's collective decision approving the latest version",
+    )
+    async def approve(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        region: FromPath[str],
+        data: JSONBody[PlanApprovalBody],
+    ) -> ImplementationPlanView:
+        await commands.approve(
+            ctx, principal_of(request), region, meeting=data.meeting, decided_on=data.decided_on
         )
-        async def approve(
-            self,
-            request: Request[Any, Any, Any],
-            region: FromPath[str],
-            data: JSONBody[PlanApprovalBody],
-        ) -> ImplementationPlanView:
-            await commands.approve(
-                ctx, principal_of(request), region, meeting=data.meeting, decided_on=data.decided_on
-            )
-            result: ImplementationPlanView = await _view(ctx, request, region)
-            return result
+        result: ImplementationPlanView = await _view(ctx, request, region)
+        return result
 
-        @post(
-            "/{region:str}/filing",
-            guards=[bureau_only(rule="AUTH-12")],
-            status_code=200,
-            summary="Record the filing with the provincial data department",
+    @post(
+        "/{region:str}/filing",
+        guards=[bureau_only(rule="AUTH-12")],
+        status_code=200,
+        summary="Record the filing with the provincial data department",
+    )
+    async def file(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        region: FromPath[str],
+        data: JSONBody[PlanFilingBody],
+    ) -> ImplementationPlanView:
+        await commands.record_filing(
+            ctx, principal_of(request), region, filed_on=data.filed_on, reference=data.reference
         )
-        async def file(
-            self,
-            request: Request[Any, Any, Any],
-            region: FromPath[str],
-            data: JSONBody[PlanFilingBody],
-        ) -> ImplementationPlanView:
-            await commands.record_filing(
-                ctx, principal_of(request), region, filed_on=data.filed_on, reference=data.reference
-            )
-            result: ImplementationPlanView = await _view(ctx, request, region)
-            return result
-
-    return ImplementationPlanController
+        result: ImplementationPlanView = await _view(ctx, request, region)
+        return result

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, patch
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import principal_of, roles
@@ -17,33 +18,32 @@ from services.identity.api.views import JurisdictionView, as_view
 from services.identity.commands import jurisdictions
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class JurisdictionController(Controller):
-        path = "/jurisdictions"
-        tags = ["jurisdictions"]
+class JurisdictionController(Controller):
+    path = "/jurisdictions"
+    tags = ["jurisdictions"]
 
-        @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="Settings of a region")
-        async def read(
-            self, request: Request[Any, Any, Any], region: FromPath[str]
-        ) -> JurisdictionView:
-            found = await jurisdictions.read(ctx, principal_of(request), region)
-            return as_view(found, JurisdictionView)
+    @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="Settings of a region")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        region: FromPath[str],
+    ) -> JurisdictionView:
+        found = await jurisdictions.read(ctx, principal_of(request), region)
+        return as_view(found, JurisdictionView)
 
-        @patch(
-            "/{region:str}",
-            guards=[bureau_only()],
-            summary="Change the settings of the bureau's own region",
-        )
-        async def change(
-            self,
-            request: Request[Any, Any, Any],
-            region: FromPath[str],
-            data: JSONBody[JurisdictionChange],
-        ) -> JurisdictionView:
-            changes = {
-                k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET
-            }
-            updated = await jurisdictions.update(ctx, principal_of(request), region, changes)
-            return as_view(updated, JurisdictionView)
-
-    return JurisdictionController
+    @patch(
+        "/{region:str}",
+        guards=[bureau_only()],
+        summary="Change the settings of the bureau's own region",
+    )
+    async def change(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        region: FromPath[str],
+        data: JSONBody[JurisdictionChange],
+    ) -> JurisdictionView:
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        updated = await jurisdictions.update(ctx, principal_of(request), region, changes)
+        return as_view(updated, JurisdictionView)

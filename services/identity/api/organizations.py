@@ -25,76 +25,82 @@ from services.identity.commands import organizations
 from services.identity.domain.organization import RegisterOrganization
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class OrganizationController(Controller):
-        path = "/organizations"
-        tags = ["organizations"]
+class OrganizationController(Controller):
+    path = "/organizations"
+    tags = ["organizations"]
 
-        @post("/", guards=[bureau_only()], summary="Register an organization (机构)")
-        async def register(
-            self, request: Request[Any, Any, Any], data: JSONBody[RegisterOrganizationBody]
-        ) -> OrganizationView:
-            cmd = RegisterOrganization(
-                name=data.name,
-                role=data.role,
-                region=data.region,
-                credit_code=data.credit_code,
-                org_id=data.org_id,
-            )
-            org = await organizations.register_organization(ctx, principal_of(request), cmd)
-            return as_view(org, OrganizationView)
-
-        @get("/", guards=[roles(*SIGNED_IN)], summary="Organizations within your jurisdiction")
-        async def browse(
-            self,
-            paging: NamedDependency[Paging],
-            request: Request[Any, Any, Any],
-            role: FromQuery[str | None] = None,
-        ) -> OrganizationPage:
-            found, total = await organizations.list_organizations(
-                ctx, principal_of(request), role=role, offset=paging.offset, limit=paging.limit
-            )
-            items = [as_view(o, OrganizationView) for o in found]
-            return paging.page(items=items, total=total)
-
-        @get("/{org_id:str}", guards=[roles(*SIGNED_IN)], summary="One organization")
-        async def read(
-            self, request: Request[Any, Any, Any], org_id: FromPath[str]
-        ) -> OrganizationView:
-            org = await organizations.get_organization(ctx, principal_of(request), org_id)
-            return as_view(org, OrganizationView)
-
-        @post("/{org_id:str}/users", guards=[bureau_only()], summary="Create a user (用户)")
-        async def create_user(
-            self,
-            request: Request[Any, Any, Any],
-            org_id: FromPath[str],
-            data: JSONBody[CreateUserBody],
-        ) -> UserView:
-            user = await organizations.create_user(
-                ctx,
-                principal_of(request),
-                org_id,
-                username=data.username,
-                password=data.password,
-                roles=tuple(data.roles),
-            )
-            return as_view(user, UserView)
-
-        @post(
-            "/{org_id:str}/clients",
-            guards=[bureau_only()],
-            summary="Issue a machine client to the data exchange (secret shown once)",
+    @post("/", guards=[bureau_only()], summary="Register an organization (机构)")
+    async def register(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        data: JSONBody[RegisterOrganizationBody],
+    ) -> OrganizationView:
+        cmd = RegisterOrganization(
+            name=data.name,
+            role=data.role,
+            region=data.region,
+            credit_code=data.credit_code,
+            org_id=data.org_id,
         )
-        async def create_client(
-            self,
-            request: Request[Any, Any, Any],
-            org_id: FromPath[str],
-            data: JSONBody[CreateClientBody],
-        ) -> ClientView:
-            client, secret = await organizations.create_client(
-                ctx, principal_of(request), org_id, name=data.name, scopes=tuple(data.scopes)
-            )
-            return as_view(client, ClientView, client_secret=secret)
+        org = await organizations.register_organization(ctx, principal_of(request), cmd)
+        return as_view(org, OrganizationView)
 
-    return OrganizationController
+    @get("/", guards=[roles(*SIGNED_IN)], summary="Organizations within your jurisdiction")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        request: Request[Any, Any, Any],
+        role: FromQuery[str | None] = None,
+    ) -> OrganizationPage:
+        found, total = await organizations.list_organizations(
+            ctx, principal_of(request), role=role, offset=paging.offset, limit=paging.limit
+        )
+        items = [as_view(o, OrganizationView) for o in found]
+        return paging.page(items=items, total=total)
+
+    @get("/{org_id:str}", guards=[roles(*SIGNED_IN)], summary="One organization")
+    async def read(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        org_id: FromPath[str],
+    ) -> OrganizationView:
+        org = await organizations.get_organization(ctx, principal_of(request), org_id)
+        return as_view(org, OrganizationView)
+
+    @post("/{org_id:str}/users", guards=[bureau_only()], summary="Create a user (用户)")
+    async def create_user(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        org_id: FromPath[str],
+        data: JSONBody[CreateUserBody],
+    ) -> UserView:
+        user = await organizations.create_user(
+            ctx,
+            principal_of(request),
+            org_id,
+            username=data.username,
+            password=data.password,
+            roles=tuple(data.roles),
+        )
+        return as_view(user, UserView)
+
+    @post(
+        "/{org_id:str}/clients",
+        guards=[bureau_only()],
+        summary="Issue a machine client to the data exchange (secret shown once)",
+    )
+    async def create_client(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        request: Request[Any, Any, Any],
+        org_id: FromPath[str],
+        data: JSONBody[CreateClientBody],
+    ) -> ClientView:
+        client, secret = await organizations.create_client(
+            ctx, principal_of(request), org_id, name=data.name, scopes=tuple(data.scopes)
+        )
+        return as_view(client, ClientView, client_secret=secret)
