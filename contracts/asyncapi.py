@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from contracts.envelope import SCHEMA_VERSION, Actor, Envelope
+from contracts.envelope import SCHEMA_VERSION, Actor, Envelope, tag_of
 from contracts.events import ALL_EVENTS, Event
 from contracts.topics import TOPICS, TopicSpec, topic_for
 
@@ -24,9 +24,7 @@ PREFIX = "#/components/schemas/"
 
 
 def _tag(event: type[Event]) -> str:
-    tag = event.__struct_config__.tag
-    assert isinstance(tag, str)
-    return tag
+    return tag_of(event)
 
 
 def _message_name(event: type[Event]) -> str:

@@ -60,7 +60,8 @@ def _widened_union(old: dict[str, Any], new: dict[str, Any]) -> bool:
 
 def load_baseline(path: Path = BASELINE) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the contract baseline must be a JSON object")
     return data
 
 

@@ -67,11 +67,21 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
             raise ValueError("occurred_at must be timezone-aware UTC")
 
 
+class UntaggedEvent(TypeError):
+    """An event type without a string tag: it could never be routed or decoded."""
+
+
+def tag_of(event: type[Event]) -> str:
+    """The dotted type name of an event type, e.g. ``resource.registered``."""
+    tag = event.__struct_config__.tag
+    if not isinstance(tag, str):
+        raise UntaggedEvent(f"{event.__name__} has no string tag (msgspec tag=...)")
+    return tag
+
+
 def event_type(payload: Event) -> str:
     """The dotted type name of a payload, e.g. ``resource.registered``."""
-    tag = type(payload).__struct_config__.tag
-    assert isinstance(tag, str)
-    return tag
+    return tag_of(type(payload))
 
 
 def new_envelope(
@@ -123,7 +133,8 @@ def decode(data: bytes) -> Envelope:
 def to_builtins(envelope: Envelope) -> dict[str, Any]:
     """A JSON-safe dict (for keeping the event inside an aggregate's outbox)."""
     result = msgspec.to_builtins(envelope)
-    assert isinstance(result, dict)
+    if not isinstance(result, dict):
+        raise TypeError(f"an envelope encodes as a JSON object, not {type(result).__name__}")
     return result
 
 

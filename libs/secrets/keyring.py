@@ -67,6 +67,10 @@ _SIGNATURE = re.compile(r"vault:v([1-9][0-9]{0,8}):([A-Za-z0-9+/]+={0,2})", re.A
 _State = dict[str, Any]
 
 
+class KeyringNotLoaded(RuntimeError):
+    """The keyring's state is missing after a refresh (a bug, never a user error)."""
+
+
 class KeyringLocked(Exception):
     """The keyring cannot be opened: wrong passphrase, altered or foreign file."""
 
@@ -243,11 +247,16 @@ class LocalKeyring:
             raise SecretNotFound(name)
         return key
 
+    def _loaded(self) -> _State:
+        """The state ``_refresh`` just read; a refresh that left none is a bug, raised."""
+        if self._state is None:
+            raise KeyringNotLoaded("the keyring file was refreshed but holds no state")
+        return self._state
+
     def _guarded(self, work: Callable[[], None]) -> _State:
         with self._guard:
             work()
-            assert self._state is not None
-            return self._state
+            return self._loaded()
 
     async def _current(self) -> _State:
         return await asyncio.to_thread(self._guarded, self._refresh)
@@ -258,8 +267,7 @@ class LocalKeyring:
     def _mutate_sync(self, change: Callable[[_State], bool]) -> None:
         with self._file_lock():
             self._refresh()
-            assert self._state is not None
-            new_state = copy.deepcopy(self._state)
+            new_state = copy.deepcopy(self._loaded())
             if change(new_state):
                 self._write(new_state)
                 self._state = new_state

@@ -161,3 +161,13 @@ def test_passphrase_file_readable_by_others_is_refused(tmp_path: Path) -> None:
     os.chmod(path, 0o644)
     with pytest.raises(KeyringLocked, match="readable by other users"):
         load_or_create_passphrase(path)
+
+
+def test_a_keyring_without_state_after_a_refresh_raises_a_typed_error(
+    keyring_path: Path, passphrase: str
+) -> None:
+    from libs.secrets.keyring import KeyringNotLoaded
+
+    keyring = _keyring(keyring_path, passphrase)
+    with pytest.raises(KeyringNotLoaded):
+        keyring._guarded(lambda: None)  # nothing refreshed: no state (was an assert)
