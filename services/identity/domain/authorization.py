@@ -56,91 +56,120 @@ class SelectionMode(StrEnum):
     COMPETITIVE_NEGOTIATION = "competitive_negotiation"  # 竞争性谈判
 
 
+class Kind(StrEnum):
+    """What happened to an authorization (授权运营事件): each event's ``kind``, the keys of
+    ``TRANSITIONS`` and of ``RULE_OF_EVENT``, named once."""
+
+    TENDER_PUBLISHED = "tender_published"  # 遴选公告发布
+    APPLICATION_SUBMITTED = "application_submitted"  # 提交申请
+    APPLICATIONS_CLOSED = "applications_closed"  # 申请截止
+    APPLICATION_SCORED = "application_scored"  # 评审打分
+    RESULT_PUBLICIZED = "result_publicized"  # 结果公示
+    OBJECTION_FILED = "objection_filed"  # 提出异议
+    OBJECTION_DISMISSED = "objection_dismissed"  # 异议不成立
+    OBJECTION_UPHELD = "objection_upheld"  # 异议成立
+    PUBLICITY_CLOSED = "publicity_closed"  # 公示期满
+    AGREEMENT_DRAFTED = "agreement_drafted"  # 起草协议
+    COLLECTIVE_DECISION_RECORDED = "collective_decision_recorded"  # 集体决策
+    FINANCE_OPINION_RECORDED = "finance_opinion_recorded"  # 财政意见
+    AGREEMENT_SIGNED = "agreement_signed"  # 签订协议
+    RENEWAL_APPLIED = "renewal_applied"  # 申请续期
+    RENEWAL_APPROVED = "renewal_approved"  # 续期批准
+    RENEWAL_REJECTED = "renewal_rejected"  # 续期驳回
+    AGREEMENT_SUSPENDED = "agreement_suspended"  # 暂停授权
+    CORRECTION_REPORTED = "correction_reported"  # 整改报告
+    AGREEMENT_REINSTATED = "agreement_reinstated"  # 恢复授权
+    AGREEMENT_TERMINATED = "agreement_terminated"  # 终止授权
+    AGREEMENT_EXPIRED = "agreement_expired"  # 授权到期
+    TENDER_CANCELLED = "tender_cancelled"  # 取消遴选
+
+
+K = Kind
 S = State
-TRANSITIONS: Mapping[State, Mapping[str, State]] = {
+TRANSITIONS: Mapping[State, Mapping[Kind, State]] = {
     S.TENDER_PUBLISHED: {
-        "application_submitted": S.TENDER_PUBLISHED,
-        "applications_closed": S.EVALUATING,
-        "tender_cancelled": S.CANCELLED,
+        K.APPLICATION_SUBMITTED: S.TENDER_PUBLISHED,
+        K.APPLICATIONS_CLOSED: S.EVALUATING,
+        K.TENDER_CANCELLED: S.CANCELLED,
     },
     S.EVALUATING: {
-        "application_scored": S.EVALUATING,
-        "result_publicized": S.PUBLICIZED,
-        "tender_cancelled": S.CANCELLED,
+        K.APPLICATION_SCORED: S.EVALUATING,
+        K.RESULT_PUBLICIZED: S.PUBLICIZED,
+        K.TENDER_CANCELLED: S.CANCELLED,
     },
     S.PUBLICIZED: {
-        "objection_filed": S.PUBLICIZED,
-        "objection_dismissed": S.PUBLICIZED,
-        "objection_upheld": S.EVALUATING,
-        "publicity_closed": S.PUBLICITY_CLOSED,
+        K.OBJECTION_FILED: S.PUBLICIZED,
+        K.OBJECTION_DISMISSED: S.PUBLICIZED,
+        K.OBJECTION_UPHELD: S.EVALUATING,
+        K.PUBLICITY_CLOSED: S.PUBLICITY_CLOSED,
     },
     S.PUBLICITY_CLOSED: {
-        "agreement_drafted": S.DRAFTED,
-        "tender_cancelled": S.CANCELLED,
+        K.AGREEMENT_DRAFTED: S.DRAFTED,
+        K.TENDER_CANCELLED: S.CANCELLED,
     },
     S.DRAFTED: {
-        "agreement_drafted": S.DRAFTED,
-        "collective_decision_recorded": S.DRAFTED,
-        "finance_opinion_recorded": S.DRAFTED,
-        "agreement_signed": S.ACTIVE,
-        "tender_cancelled": S.CANCELLED,
+        K.AGREEMENT_DRAFTED: S.DRAFTED,
+        K.COLLECTIVE_DECISION_RECORDED: S.DRAFTED,
+        K.FINANCE_OPINION_RECORDED: S.DRAFTED,
+        K.AGREEMENT_SIGNED: S.ACTIVE,
+        K.TENDER_CANCELLED: S.CANCELLED,
     },
     S.ACTIVE: {
-        "renewal_applied": S.RENEWAL_PENDING,
-        "agreement_suspended": S.SUSPENDED,
-        "agreement_terminated": S.TERMINATED,
-        "agreement_expired": S.EXPIRED,
+        K.RENEWAL_APPLIED: S.RENEWAL_PENDING,
+        K.AGREEMENT_SUSPENDED: S.SUSPENDED,
+        K.AGREEMENT_TERMINATED: S.TERMINATED,
+        K.AGREEMENT_EXPIRED: S.EXPIRED,
     },
     S.RENEWAL_PENDING: {
-        "renewal_approved": S.ACTIVE,
-        "renewal_rejected": S.ACTIVE,
-        "agreement_suspended": S.SUSPENDED,
-        "agreement_terminated": S.TERMINATED,
-        "agreement_expired": S.EXPIRED,
+        K.RENEWAL_APPROVED: S.ACTIVE,
+        K.RENEWAL_REJECTED: S.ACTIVE,
+        K.AGREEMENT_SUSPENDED: S.SUSPENDED,
+        K.AGREEMENT_TERMINATED: S.TERMINATED,
+        K.AGREEMENT_EXPIRED: S.EXPIRED,
     },
     S.SUSPENDED: {
-        "correction_reported": S.CORRECTION_REPORTED,
-        "agreement_terminated": S.TERMINATED,
-        "agreement_expired": S.EXPIRED,
+        K.CORRECTION_REPORTED: S.CORRECTION_REPORTED,
+        K.AGREEMENT_TERMINATED: S.TERMINATED,
+        K.AGREEMENT_EXPIRED: S.EXPIRED,
     },
     S.CORRECTION_REPORTED: {
-        "agreement_reinstated": S.ACTIVE,
-        "agreement_terminated": S.TERMINATED,
-        "agreement_expired": S.EXPIRED,
+        K.AGREEMENT_REINSTATED: S.ACTIVE,
+        K.AGREEMENT_TERMINATED: S.TERMINATED,
+        K.AGREEMENT_EXPIRED: S.EXPIRED,
     },
     S.EXPIRED: {},
     S.TERMINATED: {},
     S.CANCELLED: {},
 }
 TERMINAL: frozenset[State] = frozenset({S.EXPIRED, S.TERMINATED, S.CANCELLED})
-EVENTS: frozenset[str] = frozenset(e for moves in TRANSITIONS.values() for e in moves)
+EVENTS: frozenset[Kind] = frozenset(e for moves in TRANSITIONS.values() for e in moves)
 
-RULE_OF_EVENT: Mapping[str, str] = {
+RULE_OF_EVENT: Mapping[Kind, str] = {
     **dict.fromkeys(
         (
-            "application_submitted",
-            "applications_closed",
-            "application_scored",
-            "result_publicized",
-            "objection_filed",
-            "objection_dismissed",
-            "objection_upheld",
-            "publicity_closed",
-            "agreement_drafted",
-            "agreement_signed",
-            "tender_cancelled",
+            K.APPLICATION_SUBMITTED,
+            K.APPLICATIONS_CLOSED,
+            K.APPLICATION_SCORED,
+            K.RESULT_PUBLICIZED,
+            K.OBJECTION_FILED,
+            K.OBJECTION_DISMISSED,
+            K.OBJECTION_UPHELD,
+            K.PUBLICITY_CLOSED,
+            K.AGREEMENT_DRAFTED,
+            K.AGREEMENT_SIGNED,
+            K.TENDER_CANCELLED,
         ),
         "AUTH-2",
     ),
-    **dict.fromkeys(("collective_decision_recorded", "finance_opinion_recorded"), "AUTH-11"),
-    **dict.fromkeys(("renewal_applied", "renewal_approved", "renewal_rejected"), "AUTH-5"),
+    **dict.fromkeys((K.COLLECTIVE_DECISION_RECORDED, K.FINANCE_OPINION_RECORDED), "AUTH-11"),
+    **dict.fromkeys((K.RENEWAL_APPLIED, K.RENEWAL_APPROVED, K.RENEWAL_REJECTED), "AUTH-5"),
     **dict.fromkeys(
         (
-            "agreement_suspended",
-            "correction_reported",
-            "agreement_reinstated",
-            "agreement_terminated",
-            "agreement_expired",
+            K.AGREEMENT_SUSPENDED,
+            K.CORRECTION_REPORTED,
+            K.AGREEMENT_REINSTATED,
+            K.AGREEMENT_TERMINATED,
+            K.AGREEMENT_EXPIRED,
         ),
         "AUTH-6",
     ),
@@ -261,30 +290,30 @@ class Authorization:
         return next((a for a in self.applications if a.application_id == application_id), None)
 
 
-# -- events (past tense); ``kind`` is the key in TRANSITIONS ---------------------------
+# -- events (past tense); ``kind`` (a ``Kind``) is the key in TRANSITIONS -------------
 
 
 @dataclass(frozen=True, slots=True)
 class TenderPublished:
-    kind: ClassVar[str] = "tender_published"
+    kind: ClassVar[Kind] = Kind.TENDER_PUBLISHED
     authorization: Authorization
 
 
 @dataclass(frozen=True, slots=True)
 class ApplicationSubmitted:
-    kind: ClassVar[str] = "application_submitted"
+    kind: ClassVar[Kind] = Kind.APPLICATION_SUBMITTED
     application: Application
 
 
 @dataclass(frozen=True, slots=True)
 class ApplicationsClosed:
-    kind: ClassVar[str] = "applications_closed"
+    kind: ClassVar[Kind] = Kind.APPLICATIONS_CLOSED
     at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class ApplicationScored:
-    kind: ClassVar[str] = "application_scored"
+    kind: ClassVar[Kind] = Kind.APPLICATION_SCORED
     application_id: str
     score: float
     remarks: str
@@ -292,20 +321,20 @@ class ApplicationScored:
 
 @dataclass(frozen=True, slots=True)
 class ResultPublicized:
-    kind: ClassVar[str] = "result_publicized"
+    kind: ClassVar[Kind] = Kind.RESULT_PUBLICIZED
     winner_application_id: str
     publicity_ends_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectionFiled:
-    kind: ClassVar[str] = "objection_filed"
+    kind: ClassVar[Kind] = Kind.OBJECTION_FILED
     objection: Objection
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectionDismissed:
-    kind: ClassVar[str] = "objection_dismissed"
+    kind: ClassVar[Kind] = Kind.OBJECTION_DISMISSED
     objection_id: str
     reason: str
     at: datetime
@@ -313,7 +342,7 @@ class ObjectionDismissed:
 
 @dataclass(frozen=True, slots=True)
 class ObjectionUpheld:
-    kind: ClassVar[str] = "objection_upheld"
+    kind: ClassVar[Kind] = Kind.OBJECTION_UPHELD
     objection_id: str
     reason: str
     at: datetime
@@ -322,63 +351,63 @@ class ObjectionUpheld:
 
 @dataclass(frozen=True, slots=True)
 class PublicityClosed:
-    kind: ClassVar[str] = "publicity_closed"
+    kind: ClassVar[Kind] = Kind.PUBLICITY_CLOSED
     at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class AgreementDrafted:
-    kind: ClassVar[str] = "agreement_drafted"
+    kind: ClassVar[Kind] = Kind.AGREEMENT_DRAFTED
     agreement: Agreement
 
 
 @dataclass(frozen=True, slots=True)
 class CollectiveDecisionRecorded:
-    kind: ClassVar[str] = "collective_decision_recorded"
+    kind: ClassVar[Kind] = Kind.COLLECTIVE_DECISION_RECORDED
     decision: CollectiveDecision
 
 
 @dataclass(frozen=True, slots=True)
 class FinanceOpinionRecorded:
-    kind: ClassVar[str] = "finance_opinion_recorded"
+    kind: ClassVar[Kind] = Kind.FINANCE_OPINION_RECORDED
     opinion: FinanceOpinion
 
 
 @dataclass(frozen=True, slots=True)
 class AgreementSigned:
-    kind: ClassVar[str] = "agreement_signed"
+    kind: ClassVar[Kind] = Kind.AGREEMENT_SIGNED
     signed_at: datetime
     signed_by: str
 
 
 @dataclass(frozen=True, slots=True)
 class RenewalApplied:
-    kind: ClassVar[str] = "renewal_applied"
+    kind: ClassVar[Kind] = Kind.RENEWAL_APPLIED
     renewal: Renewal
 
 
 @dataclass(frozen=True, slots=True)
 class RenewalApproved:
-    kind: ClassVar[str] = "renewal_approved"
+    kind: ClassVar[Kind] = Kind.RENEWAL_APPROVED
     ends_on: date
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class RenewalRejected:
-    kind: ClassVar[str] = "renewal_rejected"
+    kind: ClassVar[Kind] = Kind.RENEWAL_REJECTED
     reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class AgreementSuspended:
-    kind: ClassVar[str] = "agreement_suspended"
+    kind: ClassVar[Kind] = Kind.AGREEMENT_SUSPENDED
     suspension: Suspension
 
 
 @dataclass(frozen=True, slots=True)
 class CorrectionReported:
-    kind: ClassVar[str] = "correction_reported"
+    kind: ClassVar[Kind] = Kind.CORRECTION_REPORTED
     report: str
     at: datetime
 
@@ -388,7 +417,7 @@ class AgreementReinstated:
     """AUTH-6: the correction accepted; the suspension it ends travels with it, so the
     permissions closed temporarily (暂时关闭) by that suspension are restored as they were."""
 
-    kind: ClassVar[str] = "agreement_reinstated"
+    kind: ClassVar[Kind] = Kind.AGREEMENT_REINSTATED
     at: datetime
     suspended_at: datetime | None = None
     suspension_reason: str = ""
@@ -396,7 +425,7 @@ class AgreementReinstated:
 
 @dataclass(frozen=True, slots=True)
 class AgreementTerminated:
-    kind: ClassVar[str] = "agreement_terminated"
+    kind: ClassVar[Kind] = Kind.AGREEMENT_TERMINATED
     ground: str
     reason: str
     at: datetime
@@ -404,13 +433,13 @@ class AgreementTerminated:
 
 @dataclass(frozen=True, slots=True)
 class AgreementExpired:
-    kind: ClassVar[str] = "agreement_expired"
+    kind: ClassVar[Kind] = Kind.AGREEMENT_EXPIRED
     at: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class TenderCancelled:
-    kind: ClassVar[str] = "tender_cancelled"
+    kind: ClassVar[Kind] = Kind.TENDER_CANCELLED
     reason: str
     at: datetime
 
