@@ -180,6 +180,18 @@ async def withdraw_listing(
     return decided[0]
 
 
+async def withdraw_active_listings(
+    ctx: ServiceContext, envelope: Envelope, reason: str, *, where: dict[str, str]
+) -> None:
+    """Withdraw every active listing matching ``where`` for ``reason``, caused by
+    ``envelope`` (a listing already ended is left as it is, so a replay changes nothing)."""
+    docs = await ctx.store.find(repo.LISTINGS, {**where, "state": "active"})
+    for doc in docs:
+        await withdraw_listing(
+            ctx, SYSTEM_ACTOR, doc["_id"], reason, causation=envelope, only_if_active=True
+        )
+
+
 async def listings(
     ctx: ServiceContext, where: Mapping[str, Any], *, offset: int, limit: int
 ) -> tuple[list[Listing], int]:
