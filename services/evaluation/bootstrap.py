@@ -1,4 +1,4 @@
-"""Wires evaluation: its HTTP app, the projections of other services' events, the
+"""Wires evaluation: its HTTP app, the facts kept of other services' events, the
 rectification deadline sweep, and the collections whose outbox the relay drains."""
 
 from __future__ import annotations

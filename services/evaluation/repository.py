@@ -13,7 +13,7 @@ import msgspec
 from libs.store.port import Document
 
 FACTS = "facts"
-"""One document per consumed event, keyed by its event id (the projections)."""
+"""One document per consumed event, keyed by its event id (``facts``)."""
 REPORTS = "annual_reports"
 EVALUATIONS = "evaluations"
 ORDERS = "rectification_orders"

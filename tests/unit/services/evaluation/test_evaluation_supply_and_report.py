@@ -14,7 +14,7 @@ from contracts.errors import DomainError
 from contracts.events import InvoiceIssued, ScenarioFiled
 from services.evaluation.domain import annual_report
 from services.evaluation.domain.supply import Contribution, SupplyCounts, supply_score
-from services.evaluation.handlers.projections import fact_of
+from services.evaluation.facts import fact_of
 
 NOW = datetime(2027, 1, 11, 2, 0, tzinfo=UTC)
 STATEMENTS = {k: f"{k} 说明" for k in annual_report.STATEMENTS}

@@ -1,0 +1,61 @@
+"""Evaluation's facts (the read model of other services' events): each consumed event
+becomes one fact document keyed by its event id, so a redelivered event is the same
+insert refused as a duplicate and counts never double. The fact keeps the payload, the
+evaluation year of the event (local date, UTC+8) and top-level copies of the ids the
+counts filter on. Counting happens when a figure is asked for
+(``services.evaluation.commands.figures``), so late or reordered events converge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from contracts.envelope import Envelope
+from libs.service import ServiceContext
+from libs.store.port import Document, DuplicateDocument
+from services.evaluation.domain.calendar import year_of
+from services.evaluation.repository import FACTS
+
+KEYS: tuple[str, ...] = (
+    "operator_org_id",
+    "provider_org_id",
+    "resource_id",
+    "scenario_id",
+    "product_id",
+    "objection_id",
+    "application_id",
+    "agreement_id",
+    "authorization_id",
+)
+"""Payload fields copied to the top level of a fact, for equality filters."""
+
+
+def fact_of(envelope: Envelope) -> Document:
+    payload: dict[str, Any] = msgspec.to_builtins(envelope.payload)
+    year = year_of(envelope.occurred_at)
+    period = str(payload.get("period", ""))
+    if envelope.type in {"invoice.issued", "revenue.distributed"} and period[:4].isdigit():
+        year = int(period[:4])  # billing periods name their own year (e.g. 2026-03)
+    fact: Document = {
+        "_id": str(envelope.event_id),
+        "kind": envelope.type,
+        "year": year,
+        "region": envelope.region,
+        "at": envelope.occurred_at.isoformat(),
+        "payload": payload,
+    }
+    for key in KEYS:
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            fact[key] = value
+    return fact
+
+
+async def record(ctx: ServiceContext, envelope: Envelope) -> None:
+    """Idempotent: keyed by the event id."""
+    try:
+        await ctx.store.insert(FACTS, fact_of(envelope))
+    except DuplicateDocument:
+        return

@@ -1,0 +1,10 @@
+"""``product.products``: released and withdrawn products (EVA-5, EVA-6).
+
+Each event is recorded as a fact (``services.evaluation.facts``)."""
+
+from __future__ import annotations
+
+CONSUMED: tuple[str, ...] = (
+    "product.released",
+    "product.withdrawn",
+)
