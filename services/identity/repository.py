@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from libs.store.port import Document
+from libs.store.port import Document, DocumentStore
 from services.identity.domain.admission import Admission
 from services.identity.domain.authorization import Authorization
 
@@ -57,3 +57,9 @@ def authorization_doc(auth: Authorization) -> Document:
 
 def admission_doc(admission: Admission) -> Document:
     return to_doc(admission, admission.admission_id)
+
+
+async def plan_version(store: DocumentStore, authorization_id: str) -> int:
+    """The version of the authorization's emergency plan identity knows of; 0: none."""
+    doc = await store.get(EMERGENCY_PLANS, authorization_id)
+    return int(doc["version"]) if doc is not None else 0

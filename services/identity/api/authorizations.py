@@ -46,7 +46,7 @@ from services.identity.domain.application import (
     Shareholder,
 )
 from services.identity.domain.authorization import TRANSITIONS, Authorization, SelectionMode
-from services.identity.handlers.on_emergency_plan_adopted import plan_version
+from services.identity.repository import plan_version
 
 AUTHORIZES = bureau_only(rule="AUTH-1")
 OBJECTORS = tuple(r for r in SIGNED_IN if r is not Role.BUREAU)
@@ -84,7 +84,7 @@ async def run(
 ) -> AuthorizationView:
     principal = principal_of(request)
     after = await commands.execute(ctx, principal, auth_id, command)
-    return view(after, principal, await plan_version(ctx, auth_id))
+    return view(after, principal, await plan_version(ctx.store, auth_id))
 
 
 class AuthorizationController(Controller):
@@ -137,7 +137,7 @@ class AuthorizationController(Controller):
     ) -> AuthorizationView:
         principal = principal_of(request)
         found = await commands.get(ctx, principal, auth_id)
-        return view(found, principal, await plan_version(ctx, auth_id))
+        return view(found, principal, await plan_version(ctx.store, auth_id))
 
     @post(
         "/{auth_id:str}/applications",

@@ -29,8 +29,7 @@ from services.identity.domain.authorizing import (
     due,
     published,
 )
-from services.identity.handlers.on_emergency_plan_adopted import plan_version
-from services.identity.repository import AUTHORIZATIONS, authorization_doc, from_doc
+from services.identity.repository import AUTHORIZATIONS, authorization_doc, from_doc, plan_version
 
 IN_FORCE = (State.ACTIVE, State.RENEWAL_PENDING, State.SUSPENDED, State.CORRECTION_REPORTED)
 SWEPT = (State.PUBLICIZED, *IN_FORCE)
@@ -94,7 +93,7 @@ async def _facts(
     if isinstance(cmd, SignAgreement):
         extra["other_active"] = await active_in(ctx, auth.region)
         extra["implementation_plan"] = await implementation_plans.find(ctx, auth.region)
-        extra["emergency_plan_version"] = await plan_version(ctx, auth.authorization_id)
+        extra["emergency_plan_version"] = await plan_version(ctx.store, auth.authorization_id)
     return Facts(
         now=ctx.clock.now(),
         actor=actor_of(principal),

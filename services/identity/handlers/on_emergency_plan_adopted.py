@@ -45,12 +45,6 @@ async def record_plan(ctx: ServiceContext, envelope: Envelope) -> None:
     await aggregate.project(ctx.store, EMERGENCY_PLANS, event.authorization_id, keep_highest)
 
 
-async def plan_version(ctx: ServiceContext, authorization_id: str) -> int:
-    """The version of the authorization's emergency plan identity knows of; 0: none."""
-    doc = await ctx.store.get(EMERGENCY_PLANS, authorization_id)
-    return int(doc["version"]) if doc is not None else 0
-
-
 def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
     async def on_adopted(envelope: Envelope) -> None:
         await record_plan(ctx, envelope)
