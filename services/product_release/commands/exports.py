@@ -30,6 +30,7 @@ from libs import aggregate
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument
+from services.product_release import read_model
 from services.product_release.adapters.array_checks import ArrayNesting
 from services.product_release.commands import writes
 from services.product_release.domain import export_request
@@ -53,7 +54,6 @@ from services.product_release.domain.export_request import (
 from services.product_release.domain.settings import ExportCheckSettings, defaults_for
 from services.product_release.domain.staged_output import check_staged
 from services.product_release.domain.table_checks import view_of
-from services.product_release.handlers import projections
 from services.product_release.repository import (
     EXPORT_EXTRA,
     EXPORTS,
@@ -103,7 +103,7 @@ async def _sandbox_for_export(ctx: ServiceContext, principal: Principal, sandbox
         raise Conflict(f"sandbox {sandbox_id} is closed", rule="SBX-7")
     grant_id = str(sandbox["grant_id"])
     grant = await ctx.store.get(GRANTS, grant_id)
-    if not projections.grant_live(grant, ctx.clock.now()):
+    if not read_model.grant_live(grant, ctx.clock.now()):
         raise Conflict(f"grant {grant_id} is not live (revoked, expired or unknown)", rule="REQ-5")
     return grant_id
 
@@ -299,7 +299,7 @@ async def authority_of(ctx: ServiceContext, grant_id: str) -> ExportAuthority | 
     if grant is None or not grant.get("operator_org_id"):
         return None
     operator = str(grant["operator_org_id"])
-    agreement = await projections.agreement_of(ctx, grant)
+    agreement = await read_model.agreement_of(ctx, grant)
     if agreement is None:
         return ExportAuthority(operator_org_id=operator)
     return ExportAuthority(

@@ -20,6 +20,7 @@ from libs.auth.principal import Principal
 from libs.sequences import next_value
 from libs.service import ServiceContext
 from libs.store.port import Document
+from services.product_release import read_model
 from services.product_release.commands import writes
 from services.product_release.commands.exports import READERS_OF_ALL
 from services.product_release.domain import product
@@ -40,7 +41,6 @@ from services.product_release.domain.product_list import (
     ended,
     release_date,
 )
-from services.product_release.handlers import projections
 from services.product_release.repository import (
     AFFILIATIONS,
     EXPORTS,
@@ -59,8 +59,8 @@ RELATIONS = ("subsidiary", "managed", "holding", "other")
 
 async def operator_group(ctx: ServiceContext, grant: Document | None) -> OperatorGroup:
     """The operator of the grant and the affiliates the bureau declared (EXP-4)."""
-    operator = await projections.operator_of(ctx, grant)
-    return OperatorGroup(operator, await projections.affiliates_of(ctx, operator))
+    operator = await read_model.operator_of(ctx, grant)
+    return OperatorGroup(operator, await read_model.affiliates_of(ctx, operator))
 
 
 async def _delivered(ctx: ServiceContext, product_ids: Sequence[str]) -> tuple[str, ...]:
@@ -238,7 +238,7 @@ async def _check_operator(
     """The grant's operator releases (谁授权谁审核); returns the grant projection."""
     grant = await ctx.store.get(GRANTS, doc["grant_id"])
     if principal.role is Role.OPERATOR:
-        operator = await projections.operator_of(ctx, grant)
+        operator = await read_model.operator_of(ctx, grant)
         if operator and operator != principal.org_id:
             raise Forbidden(
                 f"product {doc['_id']} is released by its operator {operator}", rule="EXP-1"
@@ -396,7 +396,7 @@ async def declare_affiliation(
     Identity does not carry affiliations yet, so they are declared here."""
     if org_id == operator_org_id:
         raise DomainError("an organization is not its own affiliate", rule="EXP-4", field="org_id")
-    doc = await projections.upsert(
+    doc = await read_model.upsert(
         ctx,
         AFFILIATIONS,
         org_id,

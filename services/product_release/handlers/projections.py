@@ -3,13 +3,11 @@
 
 Each projection is an upsert keyed by the fact's own id, so a redelivered event writes
 the same document again. A revoked grant, a closed sandbox or an ended agreement stays
-so: a late ``issued`` or ``ready`` never reopens it.
+so: a late ``issued`` or ``ready`` never reopens it. The commands read these documents
+through ``services.product_release.read_model``, never through this module.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from datetime import datetime
 
 from contracts.envelope import Envelope
 from contracts.events import (
@@ -24,19 +22,10 @@ from contracts.events import (
     SandboxReady,
 )
 from contracts.expect import expect
-from libs import aggregate
 from libs.service import ServiceContext
 from libs.store.port import Document
-from services.product_release.repository import AFFILIATIONS, AGREEMENTS, GRANTS, SANDBOXES
-
-ENDED = frozenset({"revoked", "closed", "ended"})
-
-
-async def upsert(
-    ctx: ServiceContext, collection: str, doc_id: str, change: Callable[[Document], Document]
-) -> Document:
-    """Apply ``change`` to the stored document (or to ``{"_id": doc_id}``) and save it."""
-    return await aggregate.fold(ctx.store, collection, doc_id, change)
+from services.product_release.read_model import ENDED, upsert
+from services.product_release.repository import AGREEMENTS, GRANTS, SANDBOXES
 
 
 def _status(doc: Document, status: str) -> str:
@@ -133,43 +122,3 @@ async def on_agreement_ended(ctx: ServiceContext, envelope: Envelope) -> None:
         return doc
 
     await upsert(ctx, AGREEMENTS, ended.agreement_id, change)
-
-
-async def operator_of(ctx: ServiceContext, grant: Document | None) -> str:
-    """The operator (运营机构) a grant was issued under: named by the grant, else the
-    operator of the newest active agreement; empty when none is known yet."""
-    if grant and grant.get("operator_org_id"):
-        return str(grant["operator_org_id"])
-    agreements = await ctx.store.find(AGREEMENTS, {"status": "active"})
-    if not agreements:
-        return ""
-    newest = max(agreements, key=lambda d: str(d.get("signed_at", "")))
-    return str(newest["operator_org_id"])
-
-
-async def agreement_of(ctx: ServiceContext, grant: Document) -> Document | None:
-    """The agreement a grant was issued under: the one it names, else the newest signed
-    with the grant's operator (grants issued before ``agreement_id`` was carried)."""
-    if grant.get("agreement_id"):
-        return await ctx.store.get(AGREEMENTS, str(grant["agreement_id"]))
-    if not grant.get("operator_org_id"):
-        return None
-    signed = await ctx.store.find(AGREEMENTS, {"operator_org_id": grant["operator_org_id"]})
-    if not signed:
-        return None
-    return max(signed, key=lambda d: str(d.get("signed_at", "")))
-
-
-async def affiliates_of(ctx: ServiceContext, operator_org_id: str) -> frozenset[str]:
-    """Organizations the bureau declared affiliated with the operator (EXP-4)."""
-    if not operator_org_id:
-        return frozenset()
-    docs = await ctx.store.find(AFFILIATIONS, {"operator_org_id": operator_org_id})
-    return frozenset(str(d["_id"]) for d in docs)
-
-
-def grant_live(grant: Document | None, now: datetime) -> bool:
-    if grant is None or grant.get("status") != "live":
-        return False
-    until = grant.get("valid_until")
-    return not until or datetime.fromisoformat(str(until)) > now
