@@ -6,7 +6,7 @@ from __future__ import annotations
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.product_release.api import administration, exports, products
-from services.product_release.handlers.routes import handlers
+from services.product_release.handlers import handlers
 from services.product_release.repository import EXPORTS, PRODUCTS
 
 

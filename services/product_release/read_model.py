@@ -1,7 +1,8 @@
 """Product-release's read model of other services' facts (grants, sandboxes, operator
 agreements and affiliations), as the handlers keep it and the commands read it: the
 operator a grant was issued under, its agreement, the operator's declared affiliates
-(EXP-4), whether a grant is live, and ``upsert`` (the handlers' fold of one document)."""
+(EXP-4), whether a grant is live, and for the handlers ``upsert`` (the fold of one
+document) and ``kept_status`` (an ended status is never overwritten)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ async def upsert(
 ) -> Document:
     """Apply ``change`` to the stored document (or to ``{"_id": doc_id}``) and save it."""
     return await aggregate.fold(ctx.store, collection, doc_id, change)
+
+
+def kept_status(doc: Document, status: str) -> str:
+    """A live status never overwrites an ended one (events may arrive late)."""
+    return doc["status"] if doc.get("status") in ENDED else status
 
 
 async def operator_of(ctx: ServiceContext, grant: Document | None) -> str:
