@@ -8,7 +8,6 @@ import msgspec
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.catalog.adapters.read_model import SearchReadModel
-from services.catalog.api import federation as federation_api
 from services.catalog.api import router
 from services.catalog.api.resources import encoded_view
 from services.catalog.commands.deadline_sweep import deadline_sweeper
@@ -24,7 +23,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     app = service_app(
         ctx,
         "catalog — 资源目录",
-        [router(search), federation_api.controller(ctx)],
+        [router(search)],
         description=(
             "Resource catalog, classification and grading, registration (登记), the "
             "operation catalog (运营目录), the negative list (负面清单) and data-quality "

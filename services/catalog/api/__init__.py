@@ -1,6 +1,7 @@
 """HTTP API of catalog: module-level controllers over ``services.catalog.commands`` —
 resources and search (``resources``), the negative list (``negative_list``), objections
-(``objections``) and jurisdiction settings (``settings``). ``router`` mounts them with the
+(``objections``), jurisdiction settings (``settings``) and other regions' resources
+(``federation``). ``router`` mounts them with the
 process's search read model as the ``search`` dependency; the service context and a
 listing's window are the app-wide ``ctx`` and ``paging`` dependencies (``libs.http.app``)."""
 
@@ -11,6 +12,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from services.catalog.adapters.read_model import SearchReadModel
+from services.catalog.api.federation import FederatedResourcesController
 from services.catalog.api.negative_list import NegativeListController
 from services.catalog.api.objections import ObjectionController
 from services.catalog.api.resources import ResourceController
@@ -30,6 +32,7 @@ def router(search: SearchReadModel[msgspec.Raw]) -> Router:
             NegativeListController,
             ObjectionController,
             SettingsController,
+            FederatedResourcesController,
         ],
         dependencies={"search": Provide(provide_search, sync_to_thread=False)},
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from libs.auth.guard import roles
@@ -58,20 +59,19 @@ def view(entry: FederatedResource) -> FederatedResourceView:
 OriginQuery = Annotated[str | None, QueryParameter(pattern=r"^\d{6}$")]
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class FederatedResourcesController(Controller):
-        path = "/federated-resources"
-        tags = ["federation"]
+class FederatedResourcesController(Controller):
+    path = "/federated-resources"
+    tags = ["federation"]
 
-        @get(
-            "/",
-            guards=[roles(*READERS)],
-            summary="Other regions' resources, with their region of origin (FED-1, FED-2)",
+    @get(
+        "/",
+        guards=[roles(*READERS)],
+        summary="Other regions' resources, with their region of origin (FED-1, FED-2)",
+    )
+    async def list_federated(
+        self, ctx: NamedDependency[ServiceContext], origin_region: OriginQuery = None
+    ) -> FederatedResourcePage:
+        entries = await federation.listing(ctx, origin_region)
+        return FederatedResourcePage(
+            region=ctx.region, items=[view(e) for e in entries], total=len(entries)
         )
-        async def list_federated(self, origin_region: OriginQuery = None) -> FederatedResourcePage:
-            entries = await federation.listing(ctx, origin_region)
-            return FederatedResourcePage(
-                region=ctx.region, items=[view(e) for e in entries], total=len(entries)
-            )
-
-    return FederatedResourcesController
