@@ -219,9 +219,7 @@ async def test_SEC_4_the_bureau_records_training_and_agreements_and_sign_in_carr
     assert person.confidentiality_until == today.replace(year=today.year + 1)
     own = await d.call("GET", "/users/op.admin/staff-records", after)
     assert sorted(r["kind"] for r in own) == ["confidentiality", "training"]
-    not_bureau = await d.call(
-        "POST", "/users/op.admin/staff-records", after, agreement, expect=403
-    )
+    not_bureau = await d.call("POST", "/users/op.admin/staff-records", after, agreement, expect=403)
     assert not_bureau["rule"] == "SEC-4"
 
 

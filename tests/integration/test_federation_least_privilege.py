@@ -91,9 +91,7 @@ def serve_env(
     only (``PDO_KAFKA_PASSWORD_SECRET``), never in the environment."""
     user = principal_name(region, "catalog")
     secret = f"kafka/{user}"
-    asyncio.run(
-        vault.keyring.write_secret(secret, {"password": password or SASL_TEST_USERS[user]})
-    )
+    asyncio.run(vault.keyring.write_secret(secret, {"password": password or SASL_TEST_USERS[user]}))
     env = base_env(tmp / region, region, kafka.sasl_bootstrap, mongo, vault)
     env.update(
         PDO_KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
