@@ -370,9 +370,6 @@ BENCHES: tuple[Bench, ...] = (
 
 
 def main(argv: Sequence[str] | None = None, benches: Sequence[Bench] = BENCHES) -> list[Figure]:
-    # The bench is one client hammering loopback: per-client rate limits would measure
-    # the limiter, not the platform.
-    os.environ.setdefault("PDO_RATE_LIMIT_PER_MINUTE", "0")
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--json", type=Path, help="write every figure to this file as JSON")
     parser.add_argument("--only", help="comma-separated bench names (see --list)")
@@ -427,4 +424,8 @@ def main(argv: Sequence[str] | None = None, benches: Sequence[Bench] = BENCHES) 
 
 
 if __name__ == "__main__":
+    # The bench is one client hammering loopback: per-client rate limits would measure
+    # the limiter, not the platform. Set for this process only (never by ``main()``,
+    # which tests call in-process).
+    os.environ.setdefault("PDO_RATE_LIMIT_PER_MINUTE", "0")
     main()

@@ -4,8 +4,11 @@ platform. ``pdo contracts`` writes them, ``pdo contracts --check`` fails when st
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from litestar.serialization import encode_json
 
 from contracts.topics import SERVICES
 from libs.config import Settings
+from libs.http.rate_limit import RATE_LIMIT_ENV
 
 DOCUMENT_REGION = "370300"
 """The region the documents are built for (the demo city; nothing in them depends on it)."""
@@ -40,10 +44,12 @@ IDEMPOTENCY = (
 
 
 def documents() -> dict[str, dict[str, Any]]:
-    """The OpenAPI document of each service, built from its app without starting it."""
+    """The OpenAPI document of each service, built from its app without starting it,
+    as a deployment with the default rate limit serves it (whatever this process's
+    ``PDO_RATE_LIMIT_PER_MINUTE``: the published contract must not depend on it)."""
     from libs.runtime import Platform
 
-    with tempfile.TemporaryDirectory(prefix="pdo-openapi-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pdo-openapi-") as tmp, _default_rate_limit():
         settings = Settings(
             mode="embedded",
             region=DOCUMENT_REGION,
@@ -69,6 +75,17 @@ def documents() -> dict[str, dict[str, Any]]:
             name: _published(_plain(app.openapi_schema), scoped[name], scopes)
             for name, app in apps.items()
         }
+
+
+@contextlib.contextmanager
+def _default_rate_limit() -> Iterator[None]:
+    """``PDO_RATE_LIMIT_PER_MINUTE`` unset while the apps are built, restored after."""
+    saved = os.environ.pop(RATE_LIMIT_ENV, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[RATE_LIMIT_ENV] = saved
 
 
 def _scoped_routes(app: Litestar) -> dict[tuple[str, str], str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 import uuid
 from datetime import UTC, datetime
 
@@ -321,3 +322,19 @@ def test_every_event_validates_against_its_schema_file_and_the_envelope_file_alo
     record = json.loads(encode(envelope))
     for name, instance in (("Envelope", record), (event_type.__name__, record["payload"])):
         _schema_file(name).validate(instance)
+
+
+def test_the_published_openapi_does_not_depend_on_this_process_rate_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The checked-in documents describe a deployment with the default rate limit (429
+    documented) even when the generating process has limiting turned off."""
+    from libs.http import published
+    from libs.http.rate_limit import RATE_LIMIT_ENV
+
+    monkeypatch.setenv(RATE_LIMIT_ENV, "0")
+    fresh = published.rendered()
+    assert '"429"' in fresh["openapi/catalog.json"]
+    for rel, text in fresh.items():
+        assert (asyncapi.HERE / rel).read_text(encoding="utf-8") == text, rel
+    assert os.environ[RATE_LIMIT_ENV] == "0"  # restored for the rest of the process
