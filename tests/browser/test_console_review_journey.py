@@ -124,7 +124,7 @@ def test_console_provider_and_bureau_review_an_application_to_a_grant(
     _approve(page, application_id, "同意，限沙箱内使用")
     expect(page.get_by_text("同意，限沙箱内使用")).to_be_visible()
     # The same party deciding twice is refused by request_review; the page says so.
-    expect(page.locator("#status")).to_have_text("under_review")  # the bureau still reviews
+    expect(page.locator("#status")).to_have_text("审核中")  # the bureau still reviews
     page.get_by_label("同意", exact=True).check()
     page.get_by_label("审核意见").fill("再次同意")
     page.get_by_role("button", name="提交审核").click()
@@ -137,7 +137,7 @@ def test_console_provider_and_bureau_review_an_application_to_a_grant(
     waiting = page.get_by_role("region", name="待审核的数据使用申请")
     expect(waiting.get_by_role("link", name=application_id)).to_be_visible()
     _approve(page, application_id, "同意，按最小必要原则授权")
-    expect(page.locator("#status")).to_have_text("approved")
+    expect(page.locator("#status")).to_have_text("已批准")
     expect(page.locator("#grant")).not_to_be_empty()
     grant_id = page.locator("#grant").inner_text()
     # SEC-4: the bureau reviews the provider reviewer's operations across the services.
@@ -167,5 +167,5 @@ def test_SEC_4_console_a_reviewer_without_a_confidentiality_agreement_sees_the_r
     refused = page.locator("#review-refused")
     expect(refused).to_contain_text("无权执行此操作（规则 SEC-4：从业人员培训、保密与操作留痕）")
     expect(refused).to_contain_text("confidentiality agreement")
-    expect(page.locator("#status")).to_have_text("under_review")
+    expect(page.locator("#status")).to_have_text("审核中")
     screenshot(page, "refused-SEC-4")

@@ -1,0 +1,27 @@
+"""The navigation bar (主导航): each link with the roles that see it, in display order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ROLES = frozenset({"bureau", "provider", "operator", "developer", "supervisor"})
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    path: str
+    """Below ``/console``."""
+    roles: frozenset[str] = ALL_ROLES
+
+
+NAVIGATION: tuple[Link, ...] = (
+    Link("待办", "/"),
+    Link("资源目录", "/resources"),
+    Link("人员操作记录", "/operations", frozenset({"bureau", "supervisor"})),
+    Link("授权运营空间", "/sandboxes", frozenset({"developer"})),
+)
+
+
+def links_for(role: str) -> list[Link]:
+    return [link for link in NAVIGATION if role in link.roles]
