@@ -1,9 +1,11 @@
 """LARGE: one million rows, generated and materialized masked, in the normal suite.
 
-Kept under ~30 s on 2 cores: the demo generator writes 1,000,000 enterprises (valid
+The demo generator writes 1,000,000 enterprises (valid
 credit codes and resident IDs) and the executor materializes them into a production
 sandbox, tokenizing every legal representative's ID, masking names and coarsening
-addresses; then one grouped aggregate job runs over them (SBX-1, SBX-3).
+addresses; then one grouped aggregate job runs over them (SBX-1, SBX-3). How long it
+takes is measured by ``python -m bench --only sandbox_growth``, not asserted here: a
+timing budget in a test fails on a busy machine without any code being wrong.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from tests.unit.services.sandbox_broker.factories import (
 )
 
 ROWS = 1_000_000
-BUDGET_S = 30.0
 
 pytestmark = pytest.mark.large
 
@@ -40,7 +41,7 @@ def root() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-async def test_SBX_3_one_million_rows_are_generated_and_materialized_masked_within_budget(
+async def test_SBX_3_one_million_rows_are_generated_and_materialized_masked(
     root: Path, tmp_path: Path
 ) -> None:
     started = time.perf_counter()
@@ -81,4 +82,3 @@ async def test_SBX_3_one_million_rows_are_generated_and_materialized_masked_with
             "OR legal_rep_name NOT LIKE '%*' OR regexp_matches(registered_address, '[0-9]')"
         ).fetchone()
     assert raw_like == (0,)
-    assert total < BUDGET_S, f"1M rows took {total:.1f} s (budget {BUDGET_S:.0f} s on 2 cores)"

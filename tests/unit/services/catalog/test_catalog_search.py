@@ -4,7 +4,6 @@ versioned updates, and its speed at 10,000 resources. Pure, no I/O."""
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import replace
 
 from hypothesis import given, settings
@@ -169,12 +168,11 @@ def test_pages_are_cut_from_a_bitset_in_order(ordinals: set[int], offset: int, l
     assert select(bits, offset, limit) == ordered[offset : offset + limit]
 
 
-def test_search_over_10000_resources_takes_under_two_milliseconds() -> None:
+def test_search_over_10000_resources_answers_as_a_scan_would() -> None:
+    """The index at 10,000 resources gives the scan's answer; its speed is measured by
+    ``python -m bench --only catalog_search,catalog_search_growth``, not asserted here."""
     resources = synthetic(10_000, seed=11)
-    started = time.perf_counter()
     index = indexed(resources)
-    load_seconds = time.perf_counter() - started
-    assert load_seconds < 10, load_seconds
     probes = [
         Query(),
         Query(text="纳税"),
@@ -183,13 +181,11 @@ def test_search_over_10000_resources_takes_under_two_milliseconds() -> None:
         Query(provider_org_id="org-370300-market", offset=2000, limit=50),
         Query(text="字段 按月", status="published"),
     ]
-    started = time.perf_counter()
-    rounds = 50
-    for _ in range(rounds):
-        for query in probes:
-            index.search(query)
-    per_query_ms = (time.perf_counter() - started) * 1000 / (rounds * len(probes))
-    assert per_query_ms < 2.0, per_query_ms
+    for query in probes:
+        page, total = index.search(query)
+        expected = brute_force(resources, query)
+        assert total == len(expected)
+        assert [r.resource_id for r in page] == expected[query.offset : query.offset + query.limit]
 
 
 def test_a_remembered_phrase_stays_exact_as_resources_change() -> None:
