@@ -4,15 +4,17 @@ Every refusal that names a rule links to its page (``libs.http.problems``). A pa
 in Chinese and without sign-in, what the rule is, which articles of which policy texts it
 comes from, the values those texts give to its jurisdiction settings (辖区设置) with this
 instance's region highlighted, and which services enforce it. The gateway serves them at
-its root, so they answer under ``pdo up`` and under ``pdo serve <service>`` alike. Every
-value is HTML-escaped; a Content-Security-Policy forbids scripts outright.
+its root, so they answer under ``pdo up`` and under ``pdo serve <service>`` alike. They are
+Jinja2 templates (``libs/http/templates``) rendered with autoescape on, so every value
+reaches the page as text; a Content-Security-Policy forbids scripts outright.
 """
 
 from __future__ import annotations
 
-from html import escape
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from litestar import MediaType, Response, get
 from litestar.params import PathParameter
 from litestar.types import ControllerRouterHandler
@@ -48,23 +50,24 @@ _STYLE = (
 RuleId = Annotated[str, PathParameter(max_length=16, description="Rule id, e.g. AUTH-3")]
 
 
-def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+)
+"""The rule pages' and the front door's templates; autoescape on for every template."""
+TEMPLATES.globals["style"] = _STYLE
+
+
+def render_page(template: str, **values: Any) -> str:
+    """A page of ``libs/http/templates``, every value escaped by the template engine."""
+    return TEMPLATES.get_template(template).render(**values)
 
 
 def lineage(region: str) -> tuple[str, ...]:
     """The region, its city and its province: the texts that may apply here."""
     return tuple(dict.fromkeys((region, region[:4] + "00", region[:2] + "0000")))
-
-
-def _layout(title: str, body: str) -> str:
-    return (
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
-        '<nav><a href="/rules/">全部规则</a><a href="/rules.json">规则目录（JSON）</a></nav>'
-        f"{body}</body></html>"
-    )
 
 
 def _region_name(book: Catalogue, region: str) -> str:
@@ -77,81 +80,30 @@ def _region_name(book: Catalogue, region: str) -> str:
 def render_rule(book: Catalogue, item: Rule, region: str) -> str:
     """One rule's page; ``region`` is this instance's, whose values are highlighted."""
     here = lineage(region)
-    sources = "".join(
-        f"<li>{_e(book.documents[s.doc].short)} {_e(s.article)}"
-        f'<span class="muted">（{_e(book.documents[s.doc].title)}）</span></li>'
-        for s in item.sources
-    )
     status = STATUS_LABELS[item.status]
     if item.issue is not None:
         status += f"（议题 {item.issue}）"
-    services = "、".join(_e(SERVICE_LABELS.get(s, s)) for s in item.services)
-    modules = "".join(f"<li><code>{_e(m)}</code></li>" for m in item.modules)
-    parts = [
-        f"<h1>{_e(item.id)} {_e(item.title_zh)}</h1>",
-        f'<p class="muted" lang="en">{_e(item.title_en)}</p>',
-        f"<p>{_e(item.statement)}</p>",
-        "<h2>依据</h2>",
-        f"<ul>{sources}</ul>",
-        "<h2>辖区设置</h2>",
-        _settings(book, item, here, region),
-        "<h2>执行</h2>",
-        f"<p>状态：{_e(status)}。执行服务：{services or '—'}。</p>",
-        f"<ul>{modules}</ul>" if modules else "",
-        f'<p class="muted">本实例区划代码：{_e(region)}。'
-        f"规则族：{_e(item.family)} {_e(book.families[item.family])}。</p>",
-    ]
-    return _layout(f"{item.id} {item.title_zh}", "".join(parts))
-
-
-def _settings(book: Catalogue, item: Rule, here: tuple[str, ...], region: str) -> str:
-    if not item.settings:
-        return "<p>本规则不是辖区设置，各地一致适用。</p>"
-    blocks: list[str] = []
-    for setting in item.settings:
-        rows = []
-        for code, value in setting.values.items():
-            mark = ' class="here"' if code in here else ""
-            label = _region_name(book, code) + (" · 本辖区" if code in here else "")
-            rows.append(f"<tr{mark}><td>{_e(label)}</td><td>{_e(value)}</td></tr>")
-        applies = next((setting.values[c] for c in here if c in setting.values), None)
-        note = (
-            f"本辖区（{_e(region)}）依据文本：{_e(applies)}"
-            if applies is not None
-            else f"本辖区（{_e(region)}）的文本未规定，适用平台默认值：{_e(setting.default)}"
-        )
-        table = (
-            "<table><thead><tr><th>地区</th><th>文本规定</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-            if rows
-            else '<p class="muted">所依据的文本均未给出具体数值。</p>'
-        )
-        blocks.append(
-            f"<h3>{_e(setting.title)} <code>{_e(setting.name)}</code></h3>"
-            f"<p>{note}。平台默认值：{_e(setting.default)}。</p>{table}"
-        )
-    return "".join(blocks)
+    return render_page(
+        "rule.html",
+        title=f"{item.id} {item.title_zh}",
+        book=book,
+        item=item,
+        region=region,
+        here=here,
+        status=status,
+        services=[SERVICE_LABELS.get(s, s) for s in item.services],
+        region_name=lambda code: _region_name(book, code),
+        applying=lambda setting: next(
+            (setting.values[c] for c in here if c in setting.values), None
+        ),
+    )
 
 
 def render_index(book: Catalogue, region: str) -> str:
     """Every rule by family, with its title, status and whether it varies by region."""
-    sections: list[str] = []
-    for family, name in book.families.items():
-        rows = "".join(
-            f'<tr><td><a href="{_e(r.url)}">{_e(r.id)}</a></td><td>{_e(r.title_zh)}</td>'
-            f"<td>{'是' if r.settings else '否'}</td><td>{_e(STATUS_LABELS[r.status])}</td></tr>"
-            for r in book.rules
-            if r.family == family
-        )
-        sections.append(
-            f"<h2>{_e(family)} {_e(name)}</h2><table><thead><tr><th>编号</th><th>规则</th>"
-            f"<th>辖区设置</th><th>状态</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
-    intro = (
-        f"<h1>平台规则目录</h1><p>共 {len(book.rules)} 条规则。每次拒绝都写明所依据的规则"
-        f"编号，并链接到这里。本实例区划代码：{_e(region)}。</p>"
+    return render_page(
+        "rules.html", title="平台规则目录", book=book, region=region, status_labels=STATUS_LABELS
     )
-    return _layout("平台规则目录", intro + "".join(sections))
 
 
 def _html(page: str) -> Response[str]:

@@ -3,6 +3,8 @@ the deadline sweep, and the collections whose outbox the relay drains."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import msgspec
 
 from libs.http.app import service_app
@@ -11,6 +13,7 @@ from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api import router
 from services.catalog.api.resources import encoded_view
 from services.catalog.commands.deadline_sweep import deadline_sweeper
+from services.catalog.commands.resources import keep_negative_list
 from services.catalog.handlers import on_parent_catalog_resources
 from services.catalog.handlers.on_catalog_resources import handlers
 from services.catalog.repository import OBJECTIONS, RESOURCES
@@ -37,6 +40,6 @@ def build(ctx: ServiceContext) -> ServiceParts:
         projections=handlers(search),
         federated=on_parent_catalog_resources.handlers(ctx),
         outbox_collections=(RESOURCES, OBJECTIONS),
-        on_start=(search.load, sweeper.start),
+        on_start=(search.load, partial(keep_negative_list, ctx), sweeper.start),
         on_stop=(sweeper.stop,),
     )

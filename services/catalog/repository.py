@@ -1,5 +1,5 @@
-"""Catalog documents in the catalog's own database, and back: resources, objections and
-the jurisdiction settings."""
+"""Catalog documents in the catalog's own database, and back: resources, objections, the
+negative list's entries and the jurisdiction settings."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from services.catalog.domain.resource import ItemDeclaration, Resource
 RESOURCES = "resources"
 OBJECTIONS = "objections"
 SETTINGS = "settings"
+NEGATIVE_LIST = "negative_list"
+"""One document per negative-list entry (负面清单条目, CAT-2), kept from the resources' own
+entries (append-only) so that the list pages in the store, in registration order."""
 
 
 def to_doc(resource: Resource) -> Document:
@@ -81,6 +84,34 @@ def from_doc(doc: Document) -> Resource:
         registrations=tuple(RegistrationAct(**a) for a in acts),
         negative_entries=tuple(Listing(resource_id=doc["_id"], **e) for e in listed),
         rejection_reason=doc.get("rejection_reason", ""),
+    )
+
+
+def negative_entry_docs(resource: Resource) -> list[Document]:
+    """The resource's negative-list entries as documents of ``NEGATIVE_LIST``; ``order``
+    sorts them by the resource's first registration code, then as listed."""
+    return [
+        {
+            "_id": f"{resource.resource_id}#{n:04d}",
+            "order": f"{resource.first_registration_code}#{resource.resource_id}#{n:04d}",
+            "resource_id": resource.resource_id,
+            "provider_org_id": resource.provider_org_id,
+            "reason": entry.reason,
+            "item_name": entry.item_name,
+            "listed_at": entry.listed_at,
+            "listed_by_org_id": entry.listed_by_org_id,
+        }
+        for n, entry in enumerate(resource.negative_entries)
+    ]
+
+
+def negative_entry_from_doc(doc: Document) -> Listing:
+    return Listing(
+        resource_id=doc["resource_id"],
+        reason=doc["reason"],
+        item_name=doc.get("item_name"),
+        listed_at=doc.get("listed_at", ""),
+        listed_by_org_id=doc.get("listed_by_org_id", ""),
     )
 
 

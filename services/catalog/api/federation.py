@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
 from libs.auth.guard import roles
+from libs.http.paging import Page, Paging
 from libs.service import ServiceContext
 from services.catalog.api.resources import READERS
 from services.catalog.commands import federation
@@ -34,26 +35,15 @@ class FederatedResourceView(msgspec.Struct, frozen=True, kw_only=True):
     """How many of the origin's events changed this entry (a redelivery changes none)."""
 
 
-class FederatedResourcePage(msgspec.Struct, frozen=True, kw_only=True):
+class FederatedResourcePage(Page[FederatedResourceView], kw_only=True):
+    """The shared page, naming this platform's own region."""
+
     region: str
-    items: list[FederatedResourceView]
-    total: int
 
 
 def view(entry: FederatedResource) -> FederatedResourceView:
-    return FederatedResourceView(
-        origin_region=entry.origin_region,
-        resource_id=entry.resource_id,
-        relation=entry.relation,
-        provider_org_id=entry.provider_org_id,
-        name=entry.name,
-        category=entry.category,
-        registration_code=entry.registration_code,
-        status=entry.status,
-        published_items=list(entry.published_items),
-        source_event_id=entry.source_event_id,
-        events_applied=entry.events_applied,
-    )
+    """The entry as answered: the same fields, converted by msgspec."""
+    return msgspec.convert(entry, FederatedResourceView, from_attributes=True)
 
 
 OriginQuery = Annotated[str | None, QueryParameter(pattern=r"^\d{6}$")]
@@ -69,9 +59,18 @@ class FederatedResourcesController(Controller):
         summary="Other regions' resources, with their region of origin (FED-1, FED-2)",
     )
     async def list_federated(
-        self, ctx: NamedDependency[ServiceContext], origin_region: OriginQuery = None
+        self,
+        ctx: NamedDependency[ServiceContext],
+        paging: NamedDependency[Paging],
+        origin_region: OriginQuery = None,
     ) -> FederatedResourcePage:
-        entries = await federation.listing(ctx, origin_region)
+        entries, total = await federation.listing(
+            ctx, origin_region, skip=paging.offset, limit=paging.limit
+        )
         return FederatedResourcePage(
-            region=ctx.region, items=[view(e) for e in entries], total=len(entries)
+            region=ctx.region,
+            items=[view(e) for e in entries],
+            total=total,
+            offset=paging.offset,
+            limit=paging.limit,
         )

@@ -65,12 +65,9 @@ class NegativeListController(Controller):
     async def browse(
         self,
         ctx: NamedDependency[ServiceContext],
-        search: NamedDependency[SearchReadModel[msgspec.Raw]],
         paging: NamedDependency[Paging],
     ) -> NegativeListPage:
-        entries = await commands.negative_list_entries(ctx)
-        page = entries[paging.offset : paging.offset + paging.limit]
-        return paging.page(
-            items=[entry_view(r, e) for r, e in page],
-            total=len(entries),
+        entries, total = await commands.negative_list_page(
+            ctx, skip=paging.offset, limit=paging.limit
         )
+        return paging.page(items=[entry_view(r, e) for r, e in entries], total=total)

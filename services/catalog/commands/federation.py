@@ -84,7 +84,13 @@ async def apply(ctx: ServiceContext, envelope: Envelope) -> FederatedResource | 
     return from_doc(saved) if saved is not None else None
 
 
-async def listing(ctx: ServiceContext, origin_region: str | None = None) -> list[FederatedResource]:
+async def listing(
+    ctx: ServiceContext, origin_region: str | None = None, *, skip: int = 0, limit: int = 0
+) -> tuple[list[FederatedResource], int]:
+    """One window of the federated entries (of one origin region, or all) by key, paged in
+    the store, and how many there are in all; ``limit`` 0 means every entry."""
     where = {"origin_region": origin_region} if origin_region else None
-    docs = await ctx.store.find(FEDERATED_RESOURCES, where, sort=(("_id", 1),))
-    return [from_doc(d) for d in docs]
+    docs = await ctx.store.find(
+        FEDERATED_RESOURCES, where, sort=(("_id", 1),), skip=skip, limit=limit
+    )
+    return [from_doc(d) for d in docs], await ctx.store.count(FEDERATED_RESOURCES, where)

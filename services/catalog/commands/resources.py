@@ -23,7 +23,14 @@ from libs.store.port import Document
 from services.catalog.domain import negative_list, operation_catalog
 from services.catalog.domain.listing import Listing
 from services.catalog.domain.resource import RegisterResource, Resource, cancel, change, register
-from services.catalog.repository import RESOURCES, from_doc, to_doc
+from services.catalog.repository import (
+    NEGATIVE_LIST,
+    RESOURCES,
+    from_doc,
+    negative_entry_docs,
+    negative_entry_from_doc,
+    to_doc,
+)
 
 Decision = tuple[Resource, list[Event]]
 
@@ -203,7 +210,7 @@ async def add_to_negative_list(
             resource, reason=reason, item_name=item_name, actor_org_id=principal.org_id, at=at
         )
 
-    return await update_resource(
+    resource = await update_resource(
         ctx,
         principal.actor(),
         resource_id,
@@ -211,11 +218,26 @@ async def add_to_negative_list(
         action="negative_list.add",
         detail=lambda r: {"item_name": item_name, "reason": reason, "status": r.status},
     )
+    await ctx.store.insert_many(NEGATIVE_LIST, negative_entry_docs(resource))
+    return resource
 
 
-async def negative_list_entries(ctx: ServiceContext) -> list[tuple[Resource, Listing]]:
-    """Every entry of the negative list with its resource, in registration order. One
-    equality query on the ``negative_listed`` flag: the list is short by nature."""
-    docs = await ctx.store.find(RESOURCES, {"negative_listed": True})
-    resources = sorted((from_doc(d) for d in docs), key=lambda r: r.first_registration_code)
-    return [(r, entry) for r in resources for entry in r.negative_entries]
+async def negative_list_page(
+    ctx: ServiceContext, *, skip: int, limit: int
+) -> tuple[list[tuple[Resource, Listing]], int]:
+    """One window of the negative list (CAT-2), paged in the store in registration order,
+    each entry with its resource as it is now, and how many entries there are in all."""
+    docs = await ctx.store.find(NEGATIVE_LIST, sort=(("order", 1),), skip=skip, limit=limit)
+    ids = sorted({d["resource_id"] for d in docs})
+    found = await ctx.store.find(RESOURCES, {"_id": {"$in": ids}}) if ids else []
+    resources = {r.resource_id: r for r in map(from_doc, found)}
+    page = [(resources[d["resource_id"]], negative_entry_from_doc(d)) for d in docs]
+    return page, await ctx.store.count(NEGATIVE_LIST)
+
+
+async def keep_negative_list(ctx: ServiceContext) -> None:
+    """At start: every negative-listed resource's entries are in ``NEGATIVE_LIST`` (an
+    entry written before this collection existed, or lost between the resource's write
+    and its own, is added; present ones are skipped)."""
+    for doc in await ctx.store.find(RESOURCES, {"negative_listed": True}):
+        await ctx.store.insert_many(NEGATIVE_LIST, negative_entry_docs(from_doc(doc)))

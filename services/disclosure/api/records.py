@@ -11,7 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from contracts.errors import NotFound
-from libs.http.paging import Page
+from libs.http.paging import Page, Paging
 from libs.service import ServiceContext
 from services.disclosure.adapters.log_repository import LogEntry, StoredLog
 from services.disclosure.api.log import bad_parameter
@@ -58,11 +58,10 @@ class PublicRecords(Controller):
         self,
         ctx: NamedDependency[ServiceContext],
         stored: NamedDependency[StoredLog],
+        paging: NamedDependency[Paging],
         kind: Annotated[
             str | None, QueryParameter(max_length=40, schema_extra={"enum": sorted(KINDS)})
         ] = None,
-        offset: Annotated[int, QueryParameter(ge=0, le=10**12)] = 0,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> RecordPage:
         if kind is not None and kind not in KINDS:
             raise bad_parameter("kind", "one of " + ", ".join(sorted(KINDS)))
@@ -73,16 +72,16 @@ class PublicRecords(Controller):
             size = await stored.size()
             entries = [
                 e
-                for i in range(offset, min(offset + limit, size))
+                for i in range(paging.offset, min(paging.offset + paging.limit, size))
                 if (e := await stored.entry(i)) is not None
             ]
         else:
-            entries = await stored.entries(kind=kind, offset=offset, limit=limit)
+            entries = await stored.entries(kind=kind, offset=paging.offset, limit=paging.limit)
         return RecordPage(
             items=[record_view(e) for e in entries],
             total=total,
-            offset=offset,
-            limit=limit,
+            offset=paging.offset,
+            limit=paging.limit,
             kinds=KINDS,
         )
 

@@ -43,7 +43,7 @@ NOW = datetime(2027, 2, 1, 2, tzinfo=UTC)
 
 def assert_no_markup_from_data(page: str) -> None:
     assert "<script" not in page.lower()
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
 
 
 def test_DIS_2_the_report_page_escapes_a_product_name_with_a_script() -> None:
