@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from libs.responsibility import Declaration, Responsible
 from libs.store.port import Document
 from services.billing.domain.distribution import Shares
 from services.billing.domain.invoice import InvoiceLine, MeteredUse
@@ -118,3 +119,26 @@ def shares_to_doc(shares: Shares, set_by_org_id: str) -> Document:
         "effective_from": shares.effective_from.isoformat(),
         "set_by_org_id": set_by_org_id,
     }
+
+
+RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
+    PRICES: Responsible("listed_by_org_id"),
+    CAPS: Responsible("set_by_org_id"),
+    REVENUE_YEARS: Responsible("operator_org_id"),
+    SETTINGS: Responsible("set_by_org_id"),
+    KEY_SCENARIOS: Responsible("set_by_org_id"),
+    SHARES: Responsible("set_by_org_id"),
+    USES: Responsible("customer_org_id"),
+    SETTLEMENTS: Responsible("exchange_org_id"),
+    INVOICES: Responsible("operator_org_id"),
+    DISTRIBUTIONS: Responsible("operator_org_id"),
+    SCENARIOS: Responsible("operator_org_id"),
+    GRANTS: Responsible("developer_org_id"),
+    PRODUCTS: Responsible("developer_org_id"),
+    RESOURCES: Responsible("provider_org_id"),
+    AGREEMENTS: Responsible("operator_org_id"),
+    PUBLIC_INTEREST: Responsible("confirmed_by_org_id"),
+}
+"""SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
+the organization responsible for each record, or why it holds none (``libs.responsibility``;
+the shared runtime's collections are declared there)."""

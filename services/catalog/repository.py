@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from libs.responsibility import Declaration, Responsible
 from libs.store.port import Document
 from services.catalog.domain.jurisdiction import CatalogSettings
 from services.catalog.domain.listing import Listing
@@ -163,10 +164,12 @@ def objection_from_doc(doc: Document) -> Objection:
     )
 
 
-def settings_to_doc(settings: CatalogSettings) -> Document:
+def settings_to_doc(settings: CatalogSettings, *, set_by_org_id: str = "") -> Document:
+    """``set_by_org_id``: the bureau that set them (SEC-3)."""
     return {
         "_id": settings.region,
         "objection_deadline_days": settings.objection_deadline_days,
+        "set_by_org_id": set_by_org_id,
     }
 
 
@@ -176,3 +179,15 @@ def settings_from_doc(doc: Document) -> CatalogSettings:
         objection_deadline_days=int(doc["objection_deadline_days"]),
         defined_by=doc["_id"],
     )
+
+
+RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
+    RESOURCES: Responsible("provider_org_id"),
+    OBJECTIONS: Responsible("provider_org_id"),
+    SETTINGS: Responsible("set_by_org_id"),
+    NEGATIVE_LIST: Responsible("provider_org_id"),
+    "federated_resources": Responsible("provider_org_id"),
+}
+"""SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
+the organization responsible for each record, or why it holds none (``libs.responsibility``;
+the shared runtime's collections are declared there)."""

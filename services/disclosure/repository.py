@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from libs.responsibility import Declaration, Infrastructure, Responsible
 from libs.store.port import Document
 from services.disclosure.domain.resource_listing import ResourceListing
 
@@ -21,3 +22,23 @@ def from_doc(doc: Document) -> ResourceListing:
     fields = {k: v for k, v in doc.items() if not k.startswith("_")}
     fields["item_names"] = tuple(fields["item_names"])
     return ResourceListing(**fields)
+
+
+TRANSPARENCY_LOG = (
+    "the transparency log's hash tree (DIS-3): leaves of public records, nodes, signed heads "
+    "and state; a leaf is the public record itself, whose organization its source names"
+)
+
+
+RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
+    LISTINGS: Responsible("provider_org_id"),
+    "annual_facts": Responsible("actor_org_id"),
+    "log_leaves": Infrastructure(TRANSPARENCY_LOG),
+    "log_nodes": Infrastructure(TRANSPARENCY_LOG),
+    "log_records": Infrastructure(TRANSPARENCY_LOG),
+    "log_state": Infrastructure(TRANSPARENCY_LOG),
+    "tree_heads": Infrastructure(TRANSPARENCY_LOG),
+}
+"""SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
+the organization responsible for each record, or why it holds none (``libs.responsibility``;
+the shared runtime's collections are declared there)."""

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from libs.responsibility import Declaration, Infrastructure, Responsible
 from libs.store.port import Document, DocumentStore
 from services.identity.domain.admission import Admission
 from services.identity.domain.authorization import Authorization
@@ -63,3 +64,22 @@ async def plan_version(store: DocumentStore, authorization_id: str) -> int:
     """The version of the authorization's emergency plan identity knows of; 0: none."""
     doc = await store.get(EMERGENCY_PLANS, authorization_id)
     return int(doc["version"]) if doc is not None else 0
+
+
+RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
+    ORGANIZATIONS: Responsible("org_id"),
+    USERS: Responsible("org_id"),
+    CLIENTS: Responsible("org_id"),
+    "staff_records": Responsible("org_id"),
+    AUTHORIZATIONS: Responsible("bureau_org_id"),
+    ADMISSIONS: Responsible("operator_org_id"),
+    JURISDICTIONS: Responsible("set_by_org_id"),
+    LOGIN_FAILURES: Infrastructure("failed sign-ins per user name, kept for the lockout"),
+    EMERGENCY_PLANS: Responsible("bureau_org_id"),
+    IMPLEMENTATION_PLANS: Responsible("bureau_org_id"),
+    COOPERATION_FILINGS: Responsible("operator_org_id"),
+    COMPETITION_COMPLAINTS: Responsible("complainant_org_id"),
+}
+"""SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
+the organization responsible for each record, or why it holds none (``libs.responsibility``;
+the shared runtime's collections are declared there)."""

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from contracts.events import OutputColumn, StagedItem
+from libs.responsibility import Declaration, Responsible
 from libs.store.port import Document
 from services.product_release.domain.differencing import ReleasedCell
 from services.product_release.domain.export_request import ExportRequest, ExportState
@@ -211,9 +212,11 @@ def product_from_doc(doc: Document) -> ProductVersion:
     )
 
 
-def settings_to_doc(settings: ExportCheckSettings) -> Document:
+def settings_to_doc(settings: ExportCheckSettings, *, set_by_org_id: str = "") -> Document:
+    """``set_by_org_id``: the bureau that set them (SEC-3)."""
     doc = settings.as_record()
     doc["_id"] = doc.pop("region")
+    doc["set_by_org_id"] = set_by_org_id
     return doc
 
 
@@ -228,3 +231,18 @@ def settings_from_doc(doc: Document) -> ExportCheckSettings:
         min_residual_dof=int(doc["min_residual_dof"]),
         shared_zero_disclosive=bool(doc.get("shared_zero_disclosive", True)),
     )
+
+
+RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
+    EXPORTS: Responsible("developer_org_id"),
+    REPORTS: Responsible("developer_org_id"),
+    PRODUCTS: Responsible("developer_org_id"),
+    SETTINGS: Responsible("set_by_org_id"),
+    GRANTS: Responsible("developer_org_id"),
+    SANDBOXES: Responsible("developer_org_id"),
+    AGREEMENTS: Responsible("operator_org_id"),
+    AFFILIATIONS: Responsible("operator_org_id"),
+}
+"""SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
+the organization responsible for each record, or why it holds none (``libs.responsibility``;
+the shared runtime's collections are declared there)."""

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from libs import aggregate
+from libs.responsibility import Declaration, Responsible
 from libs.store.port import Document
 from services.request_review.domain.appeal import Appeal
 from services.request_review.domain.application import Application
@@ -150,3 +151,21 @@ def export_to_doc(record: RejectedExport) -> Document:
 
 def export_from_doc(doc: Document) -> RejectedExport:
     return _decode(doc, RejectedExport)
+
+
+RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
+    SCENARIOS: Responsible("operator_org_id"),
+    APPLICATIONS: Responsible("developer_org_id"),
+    GRANTS: Responsible("developer_org_id"),
+    RISKS: Responsible("reported_by_org_id"),
+    APPEALS: Responsible("appellant_org_id"),
+    SETTINGS: Responsible("set_by_org_id"),
+    DEVELOPERS: Responsible("developer_org_id"),
+    AGREEMENTS: Responsible("operator_org_id"),
+    RESOURCES: Responsible("provider_org_id"),
+    EXPORTS: Responsible("developer_org_id"),
+    REJECTED_ADMISSIONS: Responsible("developer_org_id"),
+}
+"""SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
+the organization responsible for each record, or why it holds none (``libs.responsibility``;
+the shared runtime's collections are declared there)."""

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.events import DataItem
+from libs.responsibility import Declaration, Responsible
 from libs.store.port import Document
 from services.sandbox_broker.domain.job import Caller, JobRecord, JobStatus
 from services.sandbox_broker.domain.plan import Environment, ResourceSchema, SandboxPlan
@@ -146,3 +147,17 @@ def job_from_doc(doc: Document) -> JobRecord:
         rule=doc["rule"],
         stderr=str(doc.get("stderr", "")),
     )
+
+
+RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
+    SCHEMAS: Responsible("provider_org_id"),
+    SANDBOXES: Responsible("developer_org_id"),
+    JOBS: Responsible("caller.org_id"),
+    IMPORTS: Responsible("developer_org_id"),
+    EXPORTS: Responsible("developer_org_id"),
+    PRODUCTS: Responsible("developer_org_id"),
+    USAGE: Responsible("customer_org_id"),
+}
+"""SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
+the organization responsible for each record, or why it holds none (``libs.responsibility``;
+the shared runtime's collections are declared there)."""

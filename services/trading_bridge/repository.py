@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from libs.responsibility import Declaration, Responsible
 from libs.store.port import Document
 from services.trading_bridge.domain.facts import Exchange, Product
 from services.trading_bridge.domain.listing import Listing
@@ -217,3 +218,17 @@ def exchange_to_doc(exchange: Exchange) -> Document:
 
 def exchange_from_doc(doc: Document) -> Exchange:
     return Exchange(org_id=doc["_id"], name=doc["name"], region=doc["region"])
+
+
+RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
+    LISTINGS: Responsible("listed_by_org_id"),
+    ORDERS: Responsible("exchange_org_id"),
+    TRADES: Responsible("exchange_org_id"),
+    PRODUCTS: Responsible("developer_org_id"),
+    PRICES: Responsible("listed_by_org_id"),
+    EXCHANGES: Responsible("_id"),
+    AGREEMENTS: Responsible("operator_org_id"),
+}
+"""SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
+the organization responsible for each record, or why it holds none (``libs.responsibility``;
+the shared runtime's collections are declared there)."""

@@ -10,7 +10,6 @@ exercises are listed in ``RULES_EXERCISED`` and each is checked against the cata
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,15 +21,13 @@ from contracts.rules import rule
 from contracts.topics import topic_for
 from demo import city
 from demo.load import MARKER, load_embedded, start_of_demo
-from demo.year import PRODUCTS, SCENARIOS, TAX, TRADED
+from demo.year import PRODUCTS, SCENARIOS, TRADED
 from libs.bus.embedded import EmbeddedBus
 from libs.clock import DemoClock
 from libs.http.gateway import gateway
 from libs.runtime import Platform
-from services.sandbox_broker.adapters.demo_data import DemoScale, generate
-from services.sandbox_broker.adapters.sources import ROOT_ENV, SOURCES_ENV
+from tests.support.demo_city import tax_source
 from tests.support.platform import eventually, keyring, settings
-from tests.support.sandbox_broker import sandbox_root
 
 RULES_EXERCISED = {
     # identity: selection and agreement
@@ -84,24 +81,6 @@ def published(tmp: Path, event_type: str) -> list[datetime]:
     topic = topic_for(event_type).name(city.REGION)
     events = [decode(m.value) for m in EmbeddedBus(tmp / "bus.sqlite").read_topic(topic)]
     return [e.occurred_at for e in events if e.type == event_type]
-
-
-def tax_source(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tax bureau's data (a small demo DuckDB) for the product scenario's sandboxes,
-    and a sandbox root every sandbox user can traverse."""
-    data = tmp / "sources" / "zibo.duckdb"
-    data.parent.mkdir(parents=True, exist_ok=True)
-    generate(
-        data,
-        DemoScale(enterprises=2_000, tax_months=12, persons=100),
-        tables=("tax_payments",),
-        threads=1,
-    )
-    mapping = {f"{TAX}/企业纳税信息": {"path": str(data), "table": "tax_payments"}}
-    where = tmp / "sources" / "sources.json"
-    where.write_text(json.dumps(mapping, ensure_ascii=False), encoding="utf-8")
-    monkeypatch.setenv(SOURCES_ENV, str(where))
-    monkeypatch.setenv(ROOT_ENV, str(sandbox_root()))
 
 
 async def test_REQ_1_REQ_3_REQ_6_AUTH_11_CAT_3_the_demo_year_goes_through_the_apis_once(

@@ -38,6 +38,8 @@ class FederatedResourceView(msgspec.Struct, frozen=True, kw_only=True):
 class FederatedResourcePage(Page[FederatedResourceView], kw_only=True):
     """The shared page, naming this platform's own region."""
 
+    items: list[FederatedResourceView]
+    """Restated: the OpenAPI generator does not resolve a generic base's item type."""
     region: str
 
 

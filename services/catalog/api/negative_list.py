@@ -12,6 +12,7 @@ from litestar.params import JSONBody
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.http.paging import Paging
+from libs.http.views import converted
 from libs.service import ServiceContext
 from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api.resources import READERS
@@ -22,16 +23,14 @@ from services.catalog.domain.resource import Resource
 
 
 def entry_view(resource: Resource, entry: Listing) -> NegativeListEntryView:
-    return NegativeListEntryView(
-        resource_id=resource.resource_id,
+    """The entry as answered, with its resource's name, provider, code and status."""
+    return converted(
+        entry,
+        NegativeListEntryView,
         resource_name=resource.name,
         provider_org_id=resource.provider_org_id,
         registration_code=resource.registration_code,
         resource_status=resource.status,
-        item_name=entry.item_name,
-        reason=entry.reason,
-        listed_at=entry.listed_at,
-        listed_by_org_id=entry.listed_by_org_id,
     )
 
 

@@ -20,20 +20,18 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.http.paging import Paging
+from libs.http.views import converted
 from libs.service import ServiceContext
 from services.catalog.adapters.read_model import SearchReadModel
 from services.catalog.api.schemas import (
-    DataItemView,
-    NegativeEntryView,
     ReasonBody,
     RegisterResourceBody,
-    RegistrationView,
     ResourcePage,
     ResourceView,
 )
 from services.catalog.commands import resources as commands
 from services.catalog.domain.lifecycle import State, in_operation_catalog
-from services.catalog.domain.resource import ItemDeclaration, RegisterResource, Resource
+from services.catalog.domain.resource import RegisterResource, Resource
 from services.catalog.domain.search import Query
 
 _ENCODER = msgspec.json.Encoder()
@@ -44,40 +42,15 @@ Region = Annotated[str | None, QueryParameter(pattern=r"^\d{6}$")]
 
 
 def view(resource: Resource) -> ResourceView:
-    return ResourceView(
-        resource_id=resource.resource_id,
-        region=resource.region,
-        provider_org_id=resource.provider_org_id,
-        name=resource.name,
-        description=resource.description,
-        category=resource.category,
-        update_frequency=resource.update_frequency,
-        source_system=resource.source_system,
-        items=[
-            DataItemView(name=i.name, type=i.type, grade=i.grade, description=i.description)
-            for i in resource.items
-        ],
-        registration_code=resource.registration_code,
-        evidence_hash=resource.evidence_hash,
-        status=resource.status,
+    """The resource as answered, converted by msgspec; only what the view names otherwise
+    or computes is given: the home region, its place in the operation catalog and the
+    negative-list entries."""
+    return converted(
+        resource,
+        ResourceView,
         provider_region=resource.home_region,
-        grade=resource.grade,
         in_operation_catalog=in_operation_catalog(resource.status),
-        grantable_items=list(resource.grantable_items),
-        registrations=[
-            RegistrationView(
-                kind=a.kind,
-                registration_code=a.registration_code,
-                evidence_hash=a.evidence_hash,
-                at=a.at,
-            )
-            for a in resource.registrations
-        ],
-        negative_list=[
-            NegativeEntryView(item_name=e.item_name, reason=e.reason, listed_at=e.listed_at)
-            for e in resource.negative_entries
-        ],
-        rejection_reason=resource.rejection_reason,
+        negative_list=resource.negative_entries,
     )
 
 
@@ -87,18 +60,13 @@ def encoded_view(resource: Resource) -> msgspec.Raw:
 
 
 def declaration(request: Request[Any, Any, Any], data: RegisterResourceBody) -> RegisterResource:
+    """The body as the domain's declaration, converted by msgspec, by the caller's
+    organization in the caller's region."""
     principal = principal_of(request)
-    return RegisterResource(
+    return converted(
+        data,
+        RegisterResource,
         provider_org_id=principal.org_id,
-        name=data.name,
-        description=data.description,
-        category=data.category,
-        update_frequency=data.update_frequency,
-        source_system=data.source_system,
-        items=tuple(
-            ItemDeclaration(name=i.name, type=i.type, grade=i.grade, description=i.description)
-            for i in data.items
-        ),
         provider_region=principal.region,
     )
 

@@ -73,7 +73,11 @@ async def define_settings(
     wanted = jurisdiction.define(region, objection_deadline_days=objection_deadline_days)
     actor = principal.actor()
     await aggregate.upsert(
-        ctx, SETTINGS, region, lambda _: (settings_to_doc(wanted), []), actor=actor
+        ctx,
+        SETTINGS,
+        region,
+        lambda _: (settings_to_doc(wanted, set_by_org_id=principal.org_id), []),
+        actor=actor,
     )
     await aggregate.audit(
         ctx,

@@ -32,6 +32,8 @@ class RecordView(msgspec.Struct, kw_only=True):
 class RecordPage(Page[RecordView], kw_only=True):
     """The shared page with the record kinds a caller may filter on."""
 
+    items: list[RecordView]
+    """Restated: the OpenAPI generator does not resolve a generic base's item type."""
     kinds: dict[str, str]
 
 

@@ -177,12 +177,16 @@ async def _earlier_cells(ctx: ServiceContext, developer_org_id: str) -> list[Rel
     return [cell_from_doc(c) for d in docs for c in d.get("cells", [])]
 
 
-async def _store_report(ctx: ServiceContext, report: CheckReport) -> None:
-    """Keyed by its content hash: the same report stored twice is the same document."""
+async def _store_report(ctx: ServiceContext, report: CheckReport, developer_org_id: str) -> None:
+    """Keyed by its content hash: the same report stored twice is the same document; it
+    names the developer whose export it checked (SEC-3)."""
     # JSON text: offences and populations nest arrays, which a document store may refuse
     text = json.dumps(report.as_record(), ensure_ascii=False, sort_keys=True)
     with contextlib.suppress(DuplicateDocument):
-        await ctx.store.insert(REPORTS, {"_id": report.content_hash, "report": text})
+        await ctx.store.insert(
+            REPORTS,
+            {"_id": report.content_hash, "developer_org_id": developer_org_id, "report": text},
+        )
 
 
 async def on_staged(ctx: ServiceContext, envelope: Envelope) -> None:
@@ -199,7 +203,7 @@ async def on_staged(ctx: ServiceContext, envelope: Envelope) -> None:
     report, table = check_staged(
         request, staged, settings=settings, earlier=earlier, nesting=ARRAY_NESTING
     )
-    await _store_report(ctx, report)
+    await _store_report(ctx, report, request.developer_org_id)
     cells = (
         [cell_to_doc(c) for c in released_cells(view_of(table), request.export_id)]
         if table is not None and report.passed
@@ -419,7 +423,12 @@ async def define_settings(
             current, actor_role=principal.role.value, actor_region=principal.region, **changes
         )
         await aggregate.save(
-            ctx, SETTINGS, settings_to_doc(updated), [], actor=principal.actor(), previous=stored
+            ctx,
+            SETTINGS,
+            settings_to_doc(updated, set_by_org_id=principal.org_id),
+            [],
+            actor=principal.actor(),
+            previous=stored,
         )
         decided[:] = [updated]
 
