@@ -3,9 +3,12 @@ of the events it consumes, and the collections whose outbox the relay drains."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.product_release.api import administration, exports, products
+from services.product_release.commands.products import flag_public_list
 from services.product_release.handlers import handlers
 from services.product_release.repository import EXPORTS, PRODUCTS
 
@@ -31,4 +34,5 @@ def build(ctx: ServiceContext) -> ServiceParts:
         app=app,
         handlers=handlers(ctx),
         outbox_collections=(EXPORTS, PRODUCTS),
+        on_start=(partial(flag_public_list, ctx),),
     )

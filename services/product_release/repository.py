@@ -14,6 +14,7 @@ from services.product_release.domain.differencing import ReleasedCell
 from services.product_release.domain.export_request import ExportRequest, ExportState
 from services.product_release.domain.outputs import Constraint, GrantItem
 from services.product_release.domain.product import ProductState, ProductVersion
+from services.product_release.domain.product_list import ENDS_WITH_AUTHORIZATION
 from services.product_release.domain.settings import ExportCheckSettings
 
 EXPORTS = "exports"
@@ -171,7 +172,22 @@ def product_to_doc(
     }
     if extra:
         doc.update(extra)
+    doc[ON_PUBLIC_LIST] = on_public_list(doc)
     return doc
+
+
+ON_PUBLIC_LIST = "on_public_list"
+"""A top-level flag, so the product and service list (EXP-5) pages in the store."""
+
+
+def on_public_list(doc: Document) -> bool:
+    """Released, or withdrawn because the operator's authorization ended (AUTH-7) after
+    it was registered: what the product and service list shows."""
+    return doc["state"] == ProductState.RELEASED.value or (
+        doc["state"] == ProductState.WITHDRAWN.value
+        and doc.get("withdrawn_rule") == ENDS_WITH_AUTHORIZATION
+        and bool(doc.get("registration_code"))
+    )
 
 
 PRODUCT_EXTRA = (

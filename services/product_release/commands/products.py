@@ -45,10 +45,12 @@ from services.product_release.repository import (
     AFFILIATIONS,
     EXPORTS,
     GRANTS,
+    ON_PUBLIC_LIST,
     PRODUCT_EXTRA,
     PRODUCTS,
     export_from_doc,
     grant_items_from_doc,
+    on_public_list,
     product_from_doc,
     product_to_doc,
 )
@@ -325,23 +327,26 @@ def listed(doc: Document) -> ListedProduct:
     return entry
 
 
-def _on_list(doc: Document) -> bool:
-    """Released, or withdrawn because the operator's authorization ended (AUTH-7)."""
-    return doc["state"] == ProductState.RELEASED.value or (
-        doc.get("withdrawn_rule") == ENDS_WITH_AUTHORIZATION and bool(doc.get("registration_code"))
-    )
-
-
 async def published_list(
     ctx: ServiceContext, *, offset: int, limit: int
 ) -> tuple[list[ListedProduct], int]:
     """EXP-5: one page of the product and service list (产品和服务清单), by registration
-    code, and how many products it lists in all; a product whose operator's
-    authorization ended shows that status (AUTH-7)."""
-    where = {"state": {"$in": [ProductState.RELEASED.value, ProductState.WITHDRAWN.value]}}
-    docs = await ctx.store.find(PRODUCTS, where, sort=[("registration_code", 1), ("_id", 1)])
-    shown = [listed(d) for d in docs if _on_list(d)]
-    return shown[offset : offset + limit], len(shown)
+    code, paged in the store, and how many products it lists in all; a product whose
+    operator's authorization ended shows that status (AUTH-7)."""
+    where = {ON_PUBLIC_LIST: True}
+    docs = await ctx.store.find(
+        PRODUCTS, where, sort=[("registration_code", 1), ("_id", 1)], skip=offset, limit=limit
+    )
+    return [listed(d) for d in docs], await ctx.store.count(PRODUCTS, where)
+
+
+async def flag_public_list(ctx: ServiceContext) -> None:
+    """At start: a product stored before the ``on_public_list`` flag existed gets it (the
+    pending events it holds are kept), so the list pages in the store."""
+    for doc in await ctx.store.find(PRODUCTS, {ON_PUBLIC_LIST: None}):
+        await aggregate.project(
+            ctx.store, PRODUCTS, doc["_id"], lambda d: {**d, ON_PUBLIC_LIST: on_public_list(d)}
+        )
 
 
 async def end_with_agreement(ctx: ServiceContext, envelope: Envelope) -> list[str]:
