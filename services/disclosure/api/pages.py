@@ -29,7 +29,6 @@ from services.disclosure.domain.annual_report import (
     STATUS_LABELS,
     UNIT_LABELS,
     local_day,
-    public_lists,
 )
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"
@@ -135,9 +134,7 @@ class PublicPages(Controller):
         media_type=MediaType.HTML,
     )
     async def products(self, ctx: NamedDependency[ServiceContext]) -> Response[str]:
-        lists = public_lists(
-            await annual_facts.all_facts(ctx.store), region=ctx.region, at=ctx.clock.now()
-        )
+        lists = await annual_facts.public_listing(ctx)
         return html_response(render_products(lists))
 
     @get(
@@ -146,9 +143,7 @@ class PublicPages(Controller):
         media_type=MediaType.HTML,
     )
     async def authorizations(self, ctx: NamedDependency[ServiceContext]) -> Response[str]:
-        lists = public_lists(
-            await annual_facts.all_facts(ctx.store), region=ctx.region, at=ctx.clock.now()
-        )
+        lists = await annual_facts.public_listing(ctx)
         return html_response(render_authorizations(lists))
 
     @get(

@@ -10,10 +10,11 @@ them whole per request is cheap and keeps the report a function of the facts alo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from libs.service import ServiceContext
 from libs.store.port import Document, DocumentStore, DuplicateDocument
-from services.disclosure.domain.annual_report import AnnualReport, Fact, build_report
+from services.disclosure.domain.annual_report import AnnualReport, Fact, build_report, public_lists
 
 FACTS = "annual_facts"
 
@@ -59,3 +60,9 @@ async def annual_report(ctx: ServiceContext, year: int) -> AnnualReport:
     return build_report(
         await all_facts(ctx.store), year=year, region=ctx.region, generated_at=ctx.clock.now()
     )
+
+
+async def public_listing(ctx: ServiceContext) -> dict[str, Any]:
+    """What the public pages list now (DIS-1): products with prices, selections,
+    authorizations and approved scenarios, from every recorded fact."""
+    return public_lists(await all_facts(ctx.store), region=ctx.region, at=ctx.clock.now())
