@@ -10,6 +10,7 @@ from litestar.params import JSONBody, PathParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.views import converted
 from libs.service import ServiceContext
 from services.catalog.api.resources import READERS
 from services.catalog.api.schemas import SettingsBody, SettingsView
@@ -20,11 +21,8 @@ RegionPath = Annotated[str, PathParameter(pattern=r"^\d{6}$")]
 
 
 def view(settings: CatalogSettings) -> SettingsView:
-    return SettingsView(
-        region=settings.region,
-        objection_deadline_days=settings.objection_deadline_days,
-        defined_by=settings.defined_by,
-    )
+    """The settings as answered, converted by msgspec."""
+    return converted(settings, SettingsView)
 
 
 class SettingsController(Controller):

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from libs.http.views import converted
 from services.sandbox_broker.domain.job import JobRecord
 from services.sandbox_broker.repository import job_from_doc
 
@@ -165,26 +166,17 @@ def sandbox_view(doc: dict[str, Any]) -> SandboxView:
 
 
 def job_view(record: JobRecord, preview: tuple[tuple[str | None, ...], ...] = ()) -> JobView:
-    return JobView(
-        job_id=record.job_id,
-        sandbox_id=record.sandbox_id,
-        grant_id=record.grant_id,
-        environment=record.environment,
+    """The job record as answered (SBX-5), converted by msgspec; the caller flattened, the
+    instants as ISO text, and the preview (development sandboxes only)."""
+    return converted(
+        record,
+        JobView,
         caller_org_id=record.caller.org_id,
         caller_user_id=record.caller.user_id,
-        sql=record.sql,
-        sql_sha256=record.sql_sha256,
         submitted_at=record.submitted_at.isoformat(),
         finished_at=record.finished_at.isoformat(),
         status=record.status.value,
-        duration_ms=record.duration_ms,
-        rows_touched=record.rows_touched,
-        rows_out=record.rows_out,
-        output_table=record.output_table,
-        columns=[list(c) for c in record.columns],
-        reason=record.reason,
-        rule=record.rule,
-        preview=[list(row) for row in preview],
+        preview=preview,
     )
 
 
