@@ -343,10 +343,12 @@ async def published_list(
 async def flag_public_list(ctx: ServiceContext) -> None:
     """At start: a product stored before the ``on_public_list`` flag existed gets it (the
     pending events it holds are kept), so the list pages in the store."""
+
+    def flagged(doc: Document | None) -> Document | None:
+        return None if doc is None else {**doc, ON_PUBLIC_LIST: on_public_list(doc)}
+
     for doc in await ctx.store.find(PRODUCTS, {ON_PUBLIC_LIST: None}):
-        await aggregate.project(
-            ctx.store, PRODUCTS, doc["_id"], lambda d: {**d, ON_PUBLIC_LIST: on_public_list(d)}
-        )
+        await aggregate.project(ctx.store, PRODUCTS, doc["_id"], flagged)
 
 
 async def end_with_agreement(ctx: ServiceContext, envelope: Envelope) -> list[str]:
