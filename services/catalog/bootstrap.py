@@ -1,5 +1,6 @@
 """Wires catalog: its HTTP app, the search read model kept from its own resource events,
-the deadline sweep, and the collections whose outbox the relay drains."""
+the deadline sweep, the collections whose outbox the relay drains, and at start the
+negative list's paged entries for resources listed before they were kept."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Wires product-release: its HTTP app (exports, products, administration), the handlers
-of the events it consumes, and the collections whose outbox the relay drains."""
+of the events it consumes, the collections whose outbox the relay drains, and at start
+the product list's ``on_public_list`` flag on products stored before it existed."""
 
 from __future__ import annotations
 

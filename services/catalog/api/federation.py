@@ -1,6 +1,6 @@
 """``/catalog/federated-resources``: other regions' resources seen by this platform, each
 with its region of origin (来源区划; FED-1 county on the city's catalog, FED-2 upward
-and 回流)."""
+and 回流), one page at a time (the shared page, with this platform's region)."""
 
 from __future__ import annotations
 
