@@ -1,52 +1,40 @@
-"""The negative list (CAT-2) and the federated listing (FED-1, FED-2) page in the store:
+"""The negative list (CAT-2) and the federated listing (FED-1, FED-2) page in the store —
+SQLite and MongoDB/FerretDB alike:
 the window goes to the store's ``find`` as skip/limit and the total is its ``count``, never
 a slice of every document read into memory."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import cast
+
+import pytest
 
 from libs.service import ServiceContext
-from libs.store.port import Document
-from libs.store.sqlite import SqliteDocumentStore
 from services.catalog.commands import federation
 from services.catalog.commands.resources import keep_negative_list, negative_list_page
 from services.catalog.domain import negative_list
 from services.catalog.domain.federation import FederatedResource
 from services.catalog.repository import NEGATIVE_LIST, RESOURCES, to_doc
+from tests.support.stores import ADAPTERS, Windowed, windowed_store
 from tests.unit.services.catalog.factories import resource_factory
 
 BUREAU = "org-370300-bureau"
 
 
-class WindowedStore(SqliteDocumentStore):
-    """The SQLite store, remembering the window of each ``find``."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        self.windows: list[tuple[str, int, int]] = []
-
-    async def find(
-        self,
-        collection: str,
-        where: Mapping[str, Any] | None = None,
-        *,
-        sort: Sequence[tuple[str, int]] = (),
-        skip: int = 0,
-        limit: int = 0,
-    ) -> list[Document]:
-        self.windows.append((collection, skip, limit))
-        return await super().find(collection, where, sort=sort, skip=skip, limit=limit)
+@pytest.fixture(params=ADAPTERS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Windowed]:
+    async for each in windowed_store(request, tmp_path):
+        yield each
 
 
-def context(store: SqliteDocumentStore) -> ServiceContext:
+def context(store: Windowed) -> ServiceContext:
     return cast(ServiceContext, SimpleNamespace(store=store))
 
 
-async def five_entries(store: SqliteDocumentStore) -> None:
+async def five_entries(store: Windowed) -> None:
     """Three negative-listed resources (the second with two entries), one clean, stored as
     resources only: their entries reach the paged collection by ``keep_negative_list``."""
     for sequence in (3, 1, 2, 4):
@@ -63,9 +51,8 @@ async def five_entries(store: SqliteDocumentStore) -> None:
 
 
 async def test_CAT_2_the_negative_list_pages_in_the_store_in_registration_order(
-    tmp_path: Path,
+    store: Windowed,
 ) -> None:
-    store = WindowedStore(tmp_path / "catalog.sqlite")
     ctx = context(store)
     await five_entries(store)
     await keep_negative_list(ctx)
@@ -103,8 +90,7 @@ def federated(region: str, n: int) -> FederatedResource:
     )
 
 
-async def test_FED_1_the_federated_listing_pages_in_the_store(tmp_path: Path) -> None:
-    store = WindowedStore(tmp_path / "catalog.sqlite")
+async def test_FED_1_the_federated_listing_pages_in_the_store(store: Windowed) -> None:
     ctx = context(store)
     for region, count in (("370302", 3), ("370303", 2)):
         for n in range(count):
