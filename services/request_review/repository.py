@@ -157,7 +157,7 @@ RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
     SCENARIOS: Responsible("operator_org_id"),
     APPLICATIONS: Responsible("developer_org_id"),
     GRANTS: Responsible("developer_org_id"),
-    RISKS: Responsible("reported_by_org_id"),
+    RISKS: Responsible("reporter_org_id"),
     APPEALS: Responsible("appellant_org_id"),
     SETTINGS: Responsible("set_by_org_id"),
     DEVELOPERS: Responsible("developer_org_id"),

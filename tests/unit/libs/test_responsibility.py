@@ -4,11 +4,15 @@ that every service declares its collections."""
 from __future__ import annotations
 
 import importlib
+import re
+from pathlib import Path
 
 import pytest
 
 from libs.responsibility import SHARED, Infrastructure, Responsible
 from tests.support.lifecycle import SERVICES
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_SEC_3_a_record_names_its_organization_in_the_declared_field() -> None:
@@ -42,3 +46,34 @@ def test_SEC_3_the_shared_collections_are_declared() -> None:
     assert SHARED["audit"] == Responsible("actor.org_id")
     assert isinstance(SHARED["_inbox"], Infrastructure)
     assert isinstance(SHARED["_sequences"], Infrastructure)
+
+
+NOT_YET_WRITTEN = {
+    ("billing", "public_interest_confirmations"): "only each history entry names by_org_id",
+    ("billing", "settlements"): "the settlement projection keeps no exchange",
+    ("evaluation", "settings"): "jurisdiction settings keyed by region, setter not stored",
+    ("identity", "jurisdictions"): "jurisdiction settings keyed by region, setter not stored",
+    ("request_review", "settings"): "jurisdiction settings keyed by region, setter not stored",
+}
+"""Declared fields no code of the service writes yet (the exact set): the collections the
+demo year does not exercise, so the lifecycle walk cannot see them, are caught here."""
+
+
+def never_written() -> set[tuple[str, str]]:
+    """(service, collection) whose declared field's name occurs in none of the service's
+    modules but in its declaration."""
+    found = set()
+    for service in SERVICES:
+        root = REPO / "services" / service
+        code = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py"))
+        repository = importlib.import_module(f"services.{service}.repository")
+        for collection, declaration in repository.RESPONSIBLE_ORGANIZATION.items():
+            if isinstance(declaration, Responsible):
+                name = declaration.field.split(".")[-1]
+                if len(re.findall(rf"\b{re.escape(name)}\b", code)) <= 1:
+                    found.add((service, collection))
+    return found
+
+
+def test_SEC_3_every_declared_field_is_written_by_its_service() -> None:
+    assert never_written() == set(NOT_YET_WRITTEN)
