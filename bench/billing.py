@@ -2,8 +2,9 @@
 
 The platform's own path in embedded mode: envelopes on the durable in-process bus, the
 billing consumer group (decode, inbox duplicate check in billing's SQLite store), the
-metering handler (one use stored under its event id, so even a lost inbox write cannot
-bill twice). One in ten events is delivered a second time. Then the month is closed:
+metering batch handler (each run of ``usage.metered`` records stored in one transaction,
+every use under its event id, so even a lost inbox write cannot bill twice). One in
+ten events is delivered a second time. Then the month is closed:
 invoices for every customer, priced by tier at the published price. The run fails unless
 the invoices hold exactly the quantities and amounts of the unique events.
 
@@ -16,6 +17,7 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from contracts.envelope import SYSTEM_ACTOR, Envelope, Role, encode, new_envelop
 from contracts.events import AgreementSigned, UsageMetered
 from contracts.topics import topic_for
 from libs.auth.principal import Principal
-from libs.bus.consumer import EnvelopeHandler
+from libs.bus.consumer import BatchEnvelopeHandler, EnvelopeHandler
 from libs.bus.port import Message
 from libs.clock import FixedClock
 from libs.outbox import to_message
@@ -119,8 +121,19 @@ async def run(n: int = 20_000) -> list[Result]:
             await metering(envelope)
             handled_at.setdefault(str(envelope.event_id), time.perf_counter())
 
-        # The dispatcher looks handlers up per event, so timing wraps the real handler.
+        batches: dict[str, BatchEnvelopeHandler] = billing.parts.batch_handlers  # type: ignore[assignment]
+        metering_run = batches["usage.metered"]
+
+        async def timed_run(envelopes: Sequence[Envelope]) -> None:
+            await metering_run(envelopes)
+            now = time.perf_counter()
+            for envelope in envelopes:
+                handled_at.setdefault(str(envelope.event_id), now)
+
+        # The consumer looks handlers up per run or per event, so timing wraps the real
+        # handlers (the run as the service wires it, the single event as its fallback).
         handlers["usage.metered"] = timed
+        batches["usage.metered"] = timed_run
         await p.start()
         try:
             await _prepare(p)

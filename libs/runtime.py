@@ -220,6 +220,7 @@ class Platform:
                     inbox=Inbox(store, name),
                     handler=dispatcher(name, parts.handlers),
                     region=self.settings.region,
+                    batch_handlers=parts.batch_handlers,
                 )
                 self.bus.subscribe(topics, group, consumer)
             federated = foreign_topics(

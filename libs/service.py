@@ -15,7 +15,7 @@ from litestar import Litestar
 
 from libs.audit import AuditLog
 from libs.auth.tokens import TokenVerifier
-from libs.bus.consumer import EnvelopeHandler
+from libs.bus.consumer import BatchEnvelopeHandler, EnvelopeHandler
 from libs.bus.port import EventBus
 from libs.clock import Clock
 from libs.secrets.port import SecretStore
@@ -57,6 +57,10 @@ class ServiceParts:
     name: str
     app: Litestar
     handlers: Mapping[str, EnvelopeHandler] = field(default_factory=dict)
+    batch_handlers: Mapping[str, BatchEnvelopeHandler] = field(default_factory=dict)
+    """Optional, by event type: a handler of a run of consecutive events of that type in
+    one call (one store transaction); ``handlers`` keeps the per-event handler of every
+    such type, the fallback when the batch call fails."""
     projections: Mapping[str, EnvelopeHandler] = field(default_factory=dict)
     """In-process read models that every replica keeps: each replica receives every
     event of these types (no shared consumer group, no inbox); handlers re-read the

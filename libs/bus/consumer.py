@@ -14,6 +14,11 @@ Theory of operation, for one batch of records:
    ``max_attempts`` times; after that the record goes to ``<topic>.dlq`` with the error
    and consumption moves on. ``StoreUnavailable`` is not the record's fault: it
    propagates, the bus commits nothing, and the batch is delivered again later.
+   Consecutive records of a type with a *batch handler* (``batch_handlers``: e.g.
+   billing's metering, one store transaction for the run) are handed over in one call,
+   in order; if that call fails with anything but ``StoreUnavailable``, the run is
+   handled again record by record as above (the batch handler is idempotent per event
+   id), so one bad record is dead-lettered alone.
 4. Mark the handled ids in the inbox (one write); the bus then commits the batch.
 
 Handlers make their effects keyed by the event (inserts or upserts by a derived id), so
@@ -25,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import msgspec
 
@@ -41,6 +46,9 @@ from libs.telemetry import consume_span, tracer
 log = logging.getLogger(__name__)
 
 EnvelopeHandler = Callable[[Envelope], Awaitable[None]]
+BatchEnvelopeHandler = Callable[[Sequence[Envelope]], Awaitable[None]]
+"""Handles a run of envelopes of one type at once; idempotent per event id (a run may be
+delivered again, whole or in part, after a crash)."""
 
 ERROR_HEADER = "pdo-error"
 ATTEMPTS_HEADER = "pdo-attempts"
@@ -79,9 +87,12 @@ class Consumer:
         max_attempts: int = 3,
         retry_delay: float = 0.05,
         region: str = "",
+        batch_handlers: Mapping[str, BatchEnvelopeHandler] | None = None,
     ) -> None:
         """``region``: the consumer's own region; dead letters go under its prefix even
-        for records read from another region's topic (FED-1). Empty: ``<topic>.dlq``."""
+        for records read from another region's topic (FED-1). Empty: ``<topic>.dlq``.
+        ``batch_handlers``: by event type, handlers of a run of consecutive records of
+        that type (``handler`` must handle the type as well: it is the fallback)."""
         self._bus = bus
         self._region = region
         self._group = group
@@ -89,6 +100,7 @@ class Consumer:
         self._handler = handler
         self._max_attempts = max_attempts
         self._retry_delay = retry_delay
+        self._batch_handlers: Mapping[str, BatchEnvelopeHandler] = batch_handlers or {}
         self._tracer = tracer(group)
 
     async def __call__(self, batch: list[Message]) -> None:
@@ -106,20 +118,50 @@ class Consumer:
                     continue
                 dead.append(self._dead_letter(message, f"undecodable event: {exc}", 0))
         done = await self._inbox.seen(str(env.event_id) for _, env in decoded)
-        handled: list[str] = []
+        fresh: list[tuple[Message, Envelope]] = []
         for message, envelope in decoded:
             event_id = str(envelope.event_id)
-            if event_id in done:
-                continue
-            with consume_span(self._tracer, message.topic, self._group, message.headers):
-                error = await self._handle_with_retries(envelope)
-            if error is not None:
-                dead.append(self._dead_letter(message, error, self._max_attempts))
-            done.add(event_id)
-            handled.append(event_id)
+            if event_id not in done:
+                done.add(event_id)
+                fresh.append((message, envelope))
+        position = 0
+        while position < len(fresh):
+            kind = fresh[position][1].type
+            end = position + 1
+            if kind in self._batch_handlers:
+                while end < len(fresh) and fresh[end][1].type == kind:
+                    end += 1
+                if await self._handle_run(self._batch_handlers[kind], fresh[position:end]):
+                    position = end
+                    continue
+            for message, envelope in fresh[position:end]:
+                with consume_span(self._tracer, message.topic, self._group, message.headers):
+                    error = await self._handle_with_retries(envelope)
+                if error is not None:
+                    dead.append(self._dead_letter(message, error, self._max_attempts))
+            position = end
+        handled = [str(envelope.event_id) for _, envelope in fresh]
         if dead:
             await self._bus.publish_many(dead)
         await self._inbox.mark(handled)
+
+    async def _handle_run(
+        self, handle: BatchEnvelopeHandler, run: Sequence[tuple[Message, Envelope]]
+    ) -> bool:
+        """True when the batch handler took the whole run; False: handle it one by one."""
+        first = run[0][0]
+        try:
+            with consume_span(self._tracer, first.topic, self._group, first.headers):
+                await handle([envelope for _, envelope in run])
+            return True
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.warning(
+                "batch handler failed; handling the run record by record",
+                extra={"group": self._group, "event_type": run[0][1].type, "records": len(run)},
+            )
+            return False
 
     async def _handle_with_retries(self, envelope: Envelope) -> str | None:
         """None on success, or the last error after the final attempt."""

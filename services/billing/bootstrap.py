@@ -7,7 +7,7 @@ from libs.http.app import service_app
 from libs.service import ServiceContext, ServiceParts
 from services.billing.api import invoices, prices
 from services.billing.commands.monthly_close import monthly_close
-from services.billing.handlers import handlers
+from services.billing.handlers import batch_handlers, handlers
 from services.billing.repository import OUTBOX_COLLECTIONS
 
 
@@ -24,6 +24,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
         name="billing",
         app=app,
         handlers=handlers(ctx),
+        batch_handlers=batch_handlers(ctx),
         outbox_collections=OUTBOX_COLLECTIONS,
         on_start=(monthly.start,),
         on_stop=(monthly.stop,),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from contracts.envelope import Envelope
-from libs.bus.consumer import EnvelopeHandler
+from libs.bus.consumer import BatchEnvelopeHandler, EnvelopeHandler
 from libs.service import ServiceContext
 from services.billing.handlers import projections
 
@@ -32,3 +32,12 @@ def handlers(ctx: ServiceContext) -> dict[str, EnvelopeHandler]:
         return handler
 
     return {event_type: bind(handle) for event_type, handle in _BY_TYPE.items()}
+
+
+def batch_handlers(ctx: ServiceContext) -> dict[str, BatchEnvelopeHandler]:
+    """Metering (计量) a run of ``usage.metered`` events in one store transaction."""
+
+    async def metering(envelopes: Sequence[Envelope]) -> None:
+        await projections.on_usage_metered_batch(ctx, envelopes)
+
+    return {"usage.metered": metering}

@@ -9,7 +9,7 @@ never bills twice even when the consumer's inbox write was lost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 from contracts.envelope import Envelope
@@ -119,13 +119,51 @@ async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
     )
 
 
-async def _open_period(ctx: ServiceContext, customer_org_id: str, at: datetime) -> str:
+async def _open_period(
+    ctx: ServiceContext,
+    customer_org_id: str,
+    at: datetime,
+    known: dict[tuple[str, str], str] | None = None,
+) -> str:
     """The month of the use, or the first month after it whose invoice is not issued
-    yet: a use that arrives after its month was invoiced goes on the next invoice."""
-    period = period_of(at)
+    yet: a use that arrives after its month was invoiced goes on the next invoice.
+    ``known`` remembers the answers within one batch of uses (one read per customer and
+    month, not per use)."""
+    month = period_of(at)
+    if known is not None and (customer_org_id, month) in known:
+        return known[(customer_org_id, month)]
+    period = month
     while await ctx.store.get(INVOICES, invoice_id(customer_org_id, period)) is not None:
         period = next_period(period)
+    if known is not None:
+        known[(customer_org_id, month)] = period
     return period
+
+
+async def use_doc(
+    ctx: ServiceContext,
+    envelope: Envelope,
+    *,
+    customer_org_id: str,
+    product_id: str,
+    unit: str,
+    quantity: int,
+    scenario_id: str = "",
+    extra: dict[str, object] | None = None,
+    periods: dict[tuple[str, str], str] | None = None,
+) -> Document:
+    """The metered use (计量记录) of one event, stored under the event id."""
+    return {
+        "_id": str(envelope.event_id),
+        "customer_org_id": customer_org_id,
+        "product_id": product_id,
+        "unit": unit,
+        "quantity": quantity,
+        "scenario_id": scenario_id,
+        "occurred_at": envelope.occurred_at.isoformat(),
+        "period": await _open_period(ctx, customer_org_id, envelope.occurred_at, periods),
+        **(extra or {}),
+    }
 
 
 async def meter(
@@ -141,18 +179,16 @@ async def meter(
 ) -> bool:
     """Store one metered use under its event id; False if it was metered before (the
     insert meets the id: one write, no read-then-write window)."""
-    event_id = str(envelope.event_id)
-    doc: Document = {
-        "_id": event_id,
-        "customer_org_id": customer_org_id,
-        "product_id": product_id,
-        "unit": unit,
-        "quantity": quantity,
-        "scenario_id": scenario_id,
-        "occurred_at": envelope.occurred_at.isoformat(),
-        "period": await _open_period(ctx, customer_org_id, envelope.occurred_at),
-        **(extra or {}),
-    }
+    doc = await use_doc(
+        ctx,
+        envelope,
+        customer_org_id=customer_org_id,
+        product_id=product_id,
+        unit=unit,
+        quantity=quantity,
+        scenario_id=scenario_id,
+        extra=extra,
+    )
     try:
         await ctx.store.insert(USES, doc)
     except DuplicateDocument:
@@ -160,11 +196,18 @@ async def meter(
     return True
 
 
-async def on_usage_metered(ctx: ServiceContext, envelope: Envelope) -> None:
+def _usage(envelope: Envelope) -> UsageMetered:
     u = expect(envelope, UsageMetered)
     if u.quantity < 0:
         raise ValueError(f"usage {u.usage_id} has a negative quantity")
-    await meter(
+    return u
+
+
+async def _usage_doc(
+    ctx: ServiceContext, envelope: Envelope, periods: dict[tuple[str, str], str] | None = None
+) -> Document:
+    u = _usage(envelope)
+    return await use_doc(
         ctx,
         envelope,
         customer_org_id=u.customer_org_id,
@@ -173,7 +216,27 @@ async def on_usage_metered(ctx: ServiceContext, envelope: Envelope) -> None:
         quantity=u.quantity,
         scenario_id=u.scenario_id,
         extra={"kind": "usage", "usage_id": u.usage_id},
+        periods=periods,
     )
+
+
+async def on_usage_metered(ctx: ServiceContext, envelope: Envelope) -> None:
+    """BIL-1: one metered use per ``usage.metered`` event, whatever the redeliveries."""
+    try:
+        await ctx.store.insert(USES, await _usage_doc(ctx, envelope))
+    except DuplicateDocument:
+        return
+
+
+async def on_usage_metered_batch(ctx: ServiceContext, envelopes: Sequence[Envelope]) -> None:
+    """BIL-1, a run of ``usage.metered`` events at once: every use built first (a bad
+    event raises before anything is written, and the consumer then handles the run one
+    by one), then all stored in one transaction (``insert_many``) that skips event ids
+    already metered — so a run redelivered after a crash, whole or in part, or events
+    repeated inside the run, are metered once."""
+    periods: dict[tuple[str, str], str] = {}
+    docs = [await _usage_doc(ctx, envelope, periods) for envelope in envelopes]
+    await ctx.store.insert_many(USES, docs)
 
 
 async def on_trade_executed(ctx: ServiceContext, envelope: Envelope) -> None:
