@@ -27,6 +27,7 @@ from services.disclosure.adapters.log_repository import (
     LogEntry,
     LogReader,
     leaf_doc,
+    left_leaf_of,
     node_docs,
     record_index_doc,
 )
@@ -70,10 +71,11 @@ async def build(store: SqliteDocumentStore, n: int) -> tuple[Result, bytes]:
         body = _record(index)
         data = leaf_bytes(body)
         leaf = merkle.leaf_hash(data)
+        left = left_leaf_of(frontier)
         frontier, completed = merkle.append(frontier, leaf)
         entry = LogEntry(index, str(body["record_id"]), "resource", leaf, body)
         leaves.append(leaf_doc(entry, data))
-        nodes.extend(node_docs(completed))
+        nodes.extend(node_docs(completed, left))
         records.append(record_index_doc(entry))
         if len(leaves) >= BATCH:
             await flush()

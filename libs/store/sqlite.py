@@ -422,17 +422,28 @@ def _prepare_new(doc: Mapping[str, Any]) -> tuple[bytes, Document]:
     return _ENCODER.encode(body), body
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_GOOD_NAMES: set[str] = set()
+"""Field names already found storable (names repeat across documents: checked once)."""
+_GOOD_NAMES_LIMIT = 4096
+
+
 def _check_storable(doc: Document) -> None:
     """Refuse what FerretDB 1.x cannot store, so both adapters accept the same documents:
     field names with ``.``, a leading ``$`` or NUL, and arrays directly inside arrays."""
     stack: list[dict[str, Any] | list[Any] | tuple[Any, ...]] = [doc]
+    good = _GOOD_NAMES
+    scalars = _SCALARS
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if "." in key or key.startswith("$") or "\x00" in key:
-                    raise ValueError(f"unsupported field name {key!r}")
-                if isinstance(value, dict | list | tuple):
+                if key not in good:
+                    if "." in key or key.startswith("$") or "\x00" in key:
+                        raise ValueError(f"unsupported field name {key!r}")
+                    if len(good) < _GOOD_NAMES_LIMIT:
+                        good.add(key)
+                if type(value) not in scalars and isinstance(value, dict | list | tuple):
                     stack.append(value)
         else:
             for value in node:

@@ -9,7 +9,10 @@ Theory of operation (DIS-3). Collections:
 * ``log_leaves`` (``_id`` = zero-padded index): the record's leaf bytes (its canonical
   JSON, exactly as hashed), its leaf hash, its kind.
 * ``log_nodes`` (``_id`` = ``<level>:<index>``): the hash of each complete subtree above
-  the leaves, written once when its last leaf arrives and never changed.
+  the leaves, written once when its last leaf arrives and never changed. A level-1 node
+  also carries its two leaf hashes (``leaves``), so an audit path — the leaf, its
+  sibling and the nodes above — is one read of this collection, not one per collection
+  (nodes written before carry none: their leaf hashes are read from ``log_leaves``).
 * ``log_records`` (``_id`` = record id): where each record sits, so a record is
   appended once however often its event is delivered.
 
@@ -105,20 +108,59 @@ def entry_of(doc: Document) -> LogEntry:
     )
 
 
-def node_docs(completed: Iterable[tuple[NodeId, bytes]]) -> list[Document]:
-    """Documents of completed nodes above the leaves (level-0 hashes live in the leaves)."""
-    return [{"_id": node_doc_id(n), "hash": h.hex()} for n, h in completed if n.level > 0]
+def node_docs(
+    completed: Iterable[tuple[NodeId, bytes]], left_leaf: bytes | None = None
+) -> list[Document]:
+    """Documents of completed nodes above the leaves (level-0 hashes live in the leaves).
+    ``left_leaf``: the hash of the leaf left of the appended one, when the append closes
+    a level-1 node: that node's document then carries both leaf hashes."""
+    docs: list[Document] = []
+    right: bytes | None = None
+    for n, h in completed:
+        if n.level == 0:
+            right = h
+            continue
+        doc: Document = {"_id": node_doc_id(n), "hash": h.hex()}
+        if n.level == 1 and left_leaf is not None and right is not None:
+            doc["leaves"] = [left_leaf.hex(), right.hex()]
+        docs.append(doc)
+    return docs
+
+
+def left_leaf_of(frontier: Frontier) -> bytes | None:
+    """The leaf waiting for a right sibling on the frontier (the tree size is odd)."""
+    return frontier.hashes[-1] if frontier.size & 1 else None
 
 
 def record_index_doc(entry: LogEntry) -> Document:
     return {"_id": entry.record_id, "index": entry.index, "kind": entry.kind}
 
 
-class LogReader:
-    """Reads the written-out log: entries, roots and proofs, from the store alone."""
+CACHED_NODES = 1 << 17
+"""How many node hashes a reader keeps in memory (~30 MiB): enough for every node above
+the lowest few levels of a million-leaf log, which nearly every proof shares."""
 
-    def __init__(self, store: DocumentStore) -> None:
+
+class LogReader:
+    """Reads the written-out log: entries, roots and proofs, from the store alone.
+
+    Hashes of written-out nodes never change (a complete subtree stays complete), so the
+    reader keeps those it has read, up to ``cache_nodes``: the upper levels of the tree
+    are on almost every audit path and stop costing a read. Filled in the order read, so
+    the levels every proof shares are in it first; once full it only serves."""
+
+    def __init__(self, store: DocumentStore, *, cache_nodes: int = CACHED_NODES) -> None:
         self._store = store
+        self._cache: dict[NodeId, bytes] = {}
+        self._cache_room = cache_nodes
+        self._cache_size = cache_nodes
+        self._cache_level = 1
+        """Only nodes of this level and above are kept: the levels that fit whole."""
+
+    def _plan_cache(self, size: int) -> None:
+        """Keep the levels whose nodes all fit in the cache for a tree of ``size``
+        leaves (level L and above hold about ``size / 2**(L-1)`` nodes)."""
+        self._cache_level = max(1, (size // max(self._cache_size, 1)).bit_length() + 1)
 
     async def head(self) -> Document:
         return await self._store.get(STATE, HEAD_ID) or empty_head()
@@ -147,24 +189,44 @@ class LogReader:
     async def hashes(self, wanted: Iterable[NodeId]) -> dict[NodeId, bytes]:
         """The stored hashes of ``wanted`` complete subtrees: two reads at most."""
         nodes = set(wanted)
-        leaf_ids = [leaf_id(n.index) for n in nodes if n.level == 0]
-        upper_ids = [node_doc_id(n) for n in nodes if n.level > 0]
-        found: dict[NodeId, bytes] = {}
-        if leaf_ids:
+        cache = self._cache
+        found: dict[NodeId, bytes] = {n: cache[n] for n in nodes if n in cache}
+        if len(found) == len(nodes):
+            return found
+        leaves = {n for n in nodes if n.level == 0 and n not in found}
+        upper = {n for n in nodes if n.level > 0 and n not in found}
+        # a leaf's hash and its sibling's come with their level-1 parent
+        upper_ids = [node_doc_id(n) for n in upper | {NodeId(1, n.index >> 1) for n in leaves}]
+        read: dict[NodeId, bytes] = {}
+        for doc in await self._store.find(NODES, {"_id": {"$in": upper_ids}}):
+            level, index = (int(part) for part in doc["_id"].split(":"))
+            node = NodeId(level, index)
+            if node in upper:
+                read[node] = bytes.fromhex(doc["hash"])
+            pair = doc.get("leaves")
+            if level == 1 and pair:
+                for child in (NodeId(0, 2 * index), NodeId(0, 2 * index + 1)):
+                    if child in leaves:
+                        read[child] = bytes.fromhex(pair[child.index & 1])
+        leaf_ids = [leaf_id(n.index) for n in leaves if n not in read]
+        if leaf_ids:  # the right edge's last leaf, or nodes written before pairs were kept
             for doc in await self._store.find(LEAVES, {"_id": {"$in": leaf_ids}}):
-                found[NodeId(0, int(doc["index"]))] = bytes.fromhex(doc["leaf_hash"])
-        if upper_ids:
-            for doc in await self._store.find(NODES, {"_id": {"$in": upper_ids}}):
-                level, index = doc["_id"].split(":")
-                found[NodeId(int(level), int(index))] = bytes.fromhex(doc["hash"])
+                read[NodeId(0, int(doc["index"]))] = bytes.fromhex(doc["leaf_hash"])
+        found.update(read)
         missing = nodes - found.keys()
         if missing:
             raise LogCorrupted(f"the log lacks {len(missing)} stored nodes, e.g. {min(missing)}")
+        if self._cache_room > 0:
+            kept = [(n, h) for n, h in read.items() if n.level >= self._cache_level]
+            cache.update(kept[: self._cache_room])
+            self._cache_room -= min(len(kept), self._cache_room)
         return found
 
-    async def _range_hashes(self, ranges: list[Range]) -> list[bytes]:
-        nodes = await self.hashes(merkle.proof_nodes(ranges))
-        return [merkle.range_hash(r, nodes) for r in ranges]
+    async def _range_hashes(self, ranges: list[Range], size: int) -> list[bytes]:
+        self._plan_cache(size)
+        plan = [merkle.subtrees(r.start, r.end) for r in ranges]
+        nodes = await self.hashes(n for parts in plan for n in parts)
+        return [merkle.fold_subtrees(parts, nodes) for parts in plan]
 
     async def root(self, size: int) -> bytes:
         """MTH of the first ``size`` leaves, from at most log2(size) stored nodes."""
@@ -176,14 +238,15 @@ class LogReader:
 
     async def leaf_and_inclusion_proof(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
         """The leaf hash of ``index`` and its audit path, read together (one pass)."""
-        ranges = merkle.inclusion_ranges(index, size)
+        self._plan_cache(size)
+        plan = merkle.inclusion_plan(index, size)
         leaf = NodeId(0, index)
-        nodes = await self.hashes(merkle.proof_nodes(ranges) | {leaf})
-        return nodes[leaf], [merkle.range_hash(r, nodes) for r in ranges]
+        nodes = await self.hashes([leaf, *(n for parts in plan for n in parts)])
+        return nodes[leaf], [merkle.fold_subtrees(parts, nodes) for parts in plan]
 
     async def consistency_proof(self, first: int, second: int) -> list[bytes]:
         """The proof that the tree of ``second`` leaves extends that of ``first``."""
-        return await self._range_hashes(merkle.consistency_ranges(first, second))
+        return await self._range_hashes(merkle.consistency_ranges(first, second), second)
 
 
 class StoredLog(LogReader):
@@ -222,12 +285,21 @@ class StoredLog(LogReader):
                 body = record.as_json()
                 data = leaf_bytes(body)
                 leaf = merkle.leaf_hash(data)
+                left = left_leaf_of(frontier)
                 frontier, completed = merkle.append(frontier, leaf)
                 entry = LogEntry(frontier.size - 1, record.record_id, record.kind, leaf, body)
                 entries.append(entry)
                 counts[record.kind] = counts.get(record.kind, 0) + 1
-                nodes = {n["_id"]: n["hash"] for n in node_docs(completed)}
-                pending.append({**leaf_doc(entry, data), "nodes": nodes})
+                written = node_docs(completed, left)
+                nodes = {n["_id"]: n["hash"] for n in written}
+                pairs = [n["leaves"] for n in written if "leaves" in n]
+                pending.append(
+                    {
+                        **leaf_doc(entry, data),
+                        "nodes": nodes,
+                        **({"pair": pairs[0]} if pairs else {}),
+                    }
+                )
                 published = DisclosurePublished(
                     record_id=record.record_id,
                     kind=record.kind,
@@ -267,10 +339,19 @@ class StoredLog(LogReader):
                 return
             pending: list[Document] = head_doc["pending"]
             entries = [entry_of(p) for p in pending]
-            leaves = [{k: v for k, v in p.items() if k != "nodes"} for p in pending]
+            leaves = [{k: v for k, v in p.items() if k not in ("nodes", "pair")} for p in pending]
             await store.insert_many(LEAVES, leaves)
             await store.insert_many(
-                NODES, [{"_id": k, "hash": h} for p in pending for k, h in p["nodes"].items()]
+                NODES,
+                [
+                    {
+                        "_id": k,
+                        "hash": h,
+                        **({"leaves": p["pair"]} if k[:2] == "1:" and "pair" in p else {}),
+                    }
+                    for p in pending
+                    for k, h in p["nodes"].items()
+                ],
             )
             await store.insert_many(RECORDS, [record_index_doc(e) for e in entries])
             cleared = aggregate.without_outbox(head_doc)  # the store keeps pending events

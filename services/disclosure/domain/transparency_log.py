@@ -65,10 +65,10 @@ def root_hash(leaf_hashes: Sequence[bytes]) -> bytes:
     return node_hash(root_hash(leaf_hashes[:k]), root_hash(leaf_hashes[k:]))
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class NodeId:
+class NodeId(NamedTuple):
     """The complete subtree of ``2**level`` leaves starting at leaf ``index * 2**level``;
-    level 0 is a leaf hash."""
+    level 0 is a leaf hash. A named tuple: made once per stored node on every append and
+    per path element of every proof, so it must be cheap to build and to hash."""
 
     level: int
     index: int
@@ -112,10 +112,15 @@ def subtrees(start: int, end: int) -> list[NodeId]:
 def range_hash(span: Range, nodes: Mapping[NodeId, bytes]) -> bytes:
     """MTH of the leaves in ``span`` from its complete subtrees: the right edge folds
     into the largest subtree on its left, exactly as the recursive split would."""
-    parts = [nodes[n] for n in subtrees(span.start, span.end)]
-    acc = parts[-1]
+    return fold_subtrees(subtrees(span.start, span.end), nodes)
+
+
+def fold_subtrees(parts: Sequence[NodeId], nodes: Mapping[NodeId, bytes]) -> bytes:
+    """MTH of a range from its complete subtrees (``subtrees`` of the range, planned once
+    by the caller): one node is its own hash, the others fold from the right."""
+    acc = nodes[parts[-1]]
     for part in reversed(parts[:-1]):
-        acc = node_hash(part, acc)
+        acc = node_hash(nodes[part], acc)
     return acc
 
 
@@ -136,6 +141,26 @@ def inclusion_ranges(index: int, size: int) -> list[Range]:
             start, n, m = start + k, n - k, m - k
     path.reverse()
     return path
+
+
+def inclusion_plan(index: int, size: int) -> list[list[NodeId]]:
+    """The audit path of leaf ``index`` as the complete subtrees each element folds from
+    (``fold_subtrees``), deepest first: the ranges of ``inclusion_ranges`` found level by
+    level with bit arithmetic, the way RFC 9162 §2.1.3.2 walks them back. At level
+    ``l`` the leaf's ancestor is node ``index >> l``; its sibling, if the tree has one
+    there, is a complete node, or on the right edge the range up to ``size``."""
+    if not 0 <= index < size:
+        raise ProofError(f"leaf index {index} is not inside a tree of size {size}")
+    plan: list[list[NodeId]] = []
+    level = 0
+    while (size - 1) >> level:
+        sibling = (index >> level) ^ 1
+        start = sibling << level
+        if start < size:
+            end = start + (1 << level)
+            plan.append([NodeId(level, sibling)] if end <= size else subtrees(start, size))
+        level += 1
+    return plan
 
 
 def consistency_ranges(first: int, second: int) -> list[Range]:
@@ -200,12 +225,16 @@ def append(frontier: Frontier, leaf: bytes) -> tuple[Frontier, list[tuple[NodeId
     (the leaf itself at level 0, then each parent it closes): those are stored, once."""
     index = frontier.size
     completed: list[tuple[NodeId, bytes]] = [(NodeId(0, index), leaf)]
+    # Each trailing 1-bit of the old size is a subtree of that level waiting for a
+    # sibling; a leaf at an even index closes nothing (half of all appends).
+    if not index & 1:
+        return Frontier(index + 1, (*frontier.hashes, leaf)), completed
     carry = leaf
     stack = list(frontier.hashes)
     level = 0
-    # Each trailing 1-bit of the old size is a subtree of that level waiting for a sibling.
+    sha256 = hashlib.sha256
     while (index >> level) & 1:
-        carry = node_hash(stack.pop(), carry)
+        carry = sha256(NODE_PREFIX + stack.pop() + carry).digest()  # node_hash, inlined
         level += 1
         completed.append((NodeId(level, index >> level), carry))
     stack.append(carry)
