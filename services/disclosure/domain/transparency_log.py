@@ -71,7 +71,7 @@ class NodeId(NamedTuple):
     per path element of every proof, so it must be cheap to build and to hash."""
 
     level: int
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, unused here
 
     @property
     def key(self) -> str:
