@@ -106,11 +106,12 @@ class OutboxRelay:
             if not any(pending.values()):
                 return published
             for collection in self._collections:
-                for doc in pending[collection]:
-                    published += await self._relay(collection, doc)
+                published += await self._relay(collection, pending[collection])
 
-    async def _relay(self, collection: str, doc: Document) -> int:
-        entries: list[dict[str, Any]] = doc.get("_outbox", [])
+    async def _relay(self, collection: str, docs: Sequence[Document]) -> int:
+        """Publish the pending events of ``docs`` in one append, in order, then clear
+        each document's (a crash in between publishes them again: consumers dedupe)."""
+        entries: list[dict[str, Any]] = [e for doc in docs for e in doc.get("_outbox", [])]
         if not entries:
             return 0
         messages = [to_message(e) for e in entries]
@@ -126,7 +127,10 @@ class OutboxRelay:
                 finally:
                     otel_context.detach(token)
             await self._bus.publish_many(messages)
-        await self._store.clear_outbox(collection, doc["_id"], [e["event_id"] for e in entries])
+        for doc in docs:
+            published = [e["event_id"] for e in doc.get("_outbox", [])]
+            if published:
+                await self._store.clear_outbox(collection, doc["_id"], published)
         return len(entries)
 
     async def _run(self) -> None:
