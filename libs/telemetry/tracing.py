@@ -352,7 +352,13 @@ def store_span(
     system: str = "mongodb",
 ) -> Iterator[trace.Span]:
     """A CLIENT span around one document store call (``db.system.name``,
-    ``db.operation.name``, ``db.collection.name``); exceptions are recorded on it."""
+    ``db.operation.name``, ``db.collection.name``); exceptions are recorded on it.
+    Skipped while no exporter is attached, as ``consume_span`` is: a request makes
+    several store calls, and building spans nothing receives was ~13% of ``pdo up``'s
+    time under 100 concurrent clients (issue 14)."""
+    if not _exporting():
+        yield trace.INVALID_SPAN
+        return
     attributes = {
         DB_SYSTEM_NAME: system,
         DB_OPERATION_NAME: operation,

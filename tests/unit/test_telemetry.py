@@ -358,3 +358,16 @@ def test_litestar_app_logs_through_our_handler(log_stream: io.StringIO) -> None:
     assert "Uncaught exception" in str(lines[0]["message"])
     assert "RuntimeError" in str(lines[0]["exception"])
     assert "letmein" not in log_stream.getvalue()
+
+
+def test_store_spans_are_skipped_while_no_exporter_is_attached() -> None:
+    """Issue 14: nothing receives them, so none is built (a valid span only with one)."""
+    shutdown_tracing()
+    with store_span(tracer("catalog"), "get", "resources") as skipped:
+        assert not skipped.get_span_context().is_valid
+    exporter = InMemorySpanExporter()
+    setup_tracing("pdo-tests", otlp_endpoint=None, exporter=exporter)
+    with store_span(tracer("catalog"), "get", "resources") as traced:
+        assert traced.get_span_context().is_valid
+    assert [s.name for s in exporter.get_finished_spans()] == ["get resources"]
+    exporter.clear()
