@@ -131,6 +131,7 @@ def _start(port: int, data: Path) -> subprocess.Popen[bytes]:
 async def _at_rest(data: Path, deadline: float) -> None:
     """Until the demo source data is generated (the one-time start-up work), then a
     moment for the demo's own events to settle."""
+
     def generated() -> bool:
         return any(data.rglob(DEMO_MARKER))
 
