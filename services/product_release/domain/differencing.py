@@ -120,6 +120,40 @@ def row_populations(view: TableView) -> list[Population]:
 
 
 def _row_populations(view: TableView) -> list[Population]:
+    """The attributes of a row are the filters' and the dimensions' (not at the total
+    marker), in name order: that order is fixed once, and each row walks it."""
+    table = view.table
+    marker = table.total_marker
+    base = {f.attribute: f for f in table.filters}
+    dimension_items = [table.columns[p].item for p in view.shape.dimensions]
+    position_of = {item: d for d, item in enumerate(dimension_items)}
+    if len(position_of) != len(dimension_items):
+        return _row_populations_by_dict(view)  # one item in two dimensions: the general way
+    order = [
+        (name, position_of.get(name), base.get(name)) for name in sorted({*base, *position_of})
+    ]
+    points: dict[tuple[str, Value], Constraint] = {}
+    populations: list[Population] = []
+    for key in view.keys:
+        population: list[Constraint] = []
+        for name, d, fixed in order:
+            if d is None:
+                population.append(fixed)  # type: ignore[arg-type]  # a filter only
+                continue
+            value = key[d]
+            if value == marker and type(value) is type(marker):
+                if fixed is not None:
+                    population.append(fixed)
+                continue
+            point = points.get((name, value))
+            if point is None:
+                point = points[(name, value)] = Constraint(name, values=frozenset({value}))
+            population.append(point if fixed is None else fixed.intersect(point))
+        populations.append(tuple(population))
+    return populations
+
+
+def _row_populations_by_dict(view: TableView) -> list[Population]:
     table = view.table
     marker = table.total_marker
     base = {f.attribute: f for f in table.filters}

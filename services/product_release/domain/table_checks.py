@@ -60,6 +60,9 @@ Number = int | float | Fraction
 
 
 def number(value: Value) -> float | int | None:
+    kind = type(value)
+    if kind is int or kind is float:  # the common case, told apart without isinstance
+        return value  # type: ignore[return-value]
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return value
@@ -372,6 +375,47 @@ def clearly_safe(
     )
 
 
+def integers_safe(
+    values: tuple[Value, ...],
+    position: int,
+    column: Column,
+    units: int | None,
+    summaries: dict[Role, int],
+    settings: ExportCheckSettings,
+) -> bool:
+    """A cell of plain integers (fen, counts) that passes every rule of
+    ``check_dominance``, decided in integer arithmetic, which is exact (EXP-2): no
+    negative contribution, dominance and p-ratio within their limits, the two largest
+    differing (so not all contributors alike). The same conditions the exact path
+    (``cell_contributions``, ``dominance_problems``, ``Contributions.all_alike``)
+    applies, without building its objects; anything else takes that path."""
+    shown = values[position]
+    if type(shown) is not int:
+        return False
+    if column.role is Role.MEAN:
+        if units is None:
+            return False
+        shown *= units
+    first = values[summaries[Role.TOP1]]
+    second = values[summaries[Role.TOP2]]
+    first = 0 if first is None else first
+    second = 0 if second is None else second
+    if type(first) is not int or type(second) is not int or first < 0 or second < 0:
+        return False
+    smallest_at = summaries.get(Role.MIN)
+    if smallest_at is not None:
+        smallest = values[smallest_at]
+        if smallest is not None and (type(smallest) is not int or smallest < 0):
+            return False
+    return (
+        first != second
+        and shown >= first + second
+        and not first * 100 > settings.dominance_largest_percent * shown
+        and not (first + second) * 100 > settings.dominance_top_two_percent * shown
+        and not (shown - first - second) * 100 < settings.p_ratio_percent * first
+    )
+
+
 def cell_contributions(
     view: TableView, row: int, column: Column, summaries: dict[Role, int]
 ) -> Contributions | None:
@@ -428,8 +472,10 @@ def check_dominance(view: TableView, settings: ExportCheckSettings) -> list[Chec
             p_failed.append(missing)
             continue
         for row, values in enumerate(table.rows):
-            if values[position] is None or clearly_safe(
-                values, position, column, view.units[row], summaries, settings
+            if (
+                values[position] is None
+                or integers_safe(values, position, column, view.units[row], summaries, settings)
+                or clearly_safe(values, position, column, view.units[row], summaries, settings)
             ):
                 continue
             cell = cell_contributions(view, row, column, summaries)
