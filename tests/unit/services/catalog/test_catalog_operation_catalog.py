@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from contracts.errors import DomainError, Forbidden, IllegalTransition
@@ -46,8 +46,8 @@ def test_CAT_3_every_pair_outside_the_table_raises_naming_state_action_and_rule(
 def test_CAT_3_an_unknown_state_or_action_is_an_illegal_transition(
     state: str, action: Action
 ) -> None:
-    if state in {s.value for s in State}:
-        return
+    # A text that happens to name a real state or action (e.g. "change") is not unknown.
+    assume(state not in {s.value for s in State} | {a.value for a in Action})
     with pytest.raises(IllegalTransition):
         advance(state, action)
     with pytest.raises(IllegalTransition):
