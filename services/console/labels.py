@@ -39,6 +39,27 @@ STATES_ZH: dict[str, str] = {
     # environments
     "development": "开发沙箱",
     "production": "生产沙箱",
+    # resources (数据资源登记, CAT-3, CAT-4)
+    "registered": "已登记",
+    "proposed": "已申报",
+    "published": "已发布",
+    "cancelled": "已注销",
+    "first": "首次登记",
+    "change": "变更登记",
+    "cancellation": "注销登记",
+    # objections (数据异议, CAT-5)
+    "open": "待整改",
+    "escalated": "已督办",
+    "corrected": "待核实",
+    "resolved": "已办结",
+    # scenarios (应用场景, REQ-1, REQ-8)
+    "retired": "已退出",
+    "commercial": "经营性",
+    "public_interest": "公益性",
+    "negative_listed": "已列入负面清单",
+    # own-data imports (自有数据导入, SBX-4)
+    "pending": "待审核",
+    "loaded": "已导入",
 }
 
 

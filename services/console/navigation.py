@@ -20,6 +20,13 @@ NAVIGATION: tuple[Link, ...] = (
     Link("资源目录", "/resources"),
     Link("人员操作记录", "/operations", frozenset({"bureau", "supervisor"})),
     Link("授权运营空间", "/sandboxes", frozenset({"developer"})),
+    Link("资源登记", "/provider/resources", frozenset({"provider"})),
+    Link("数据使用申请", "/provider/applications", frozenset({"provider"})),
+    Link("数据异议", "/provider/objections", frozenset({"provider"})),
+    Link("应用场景", "/operator/scenarios", frozenset({"operator"})),
+    Link("自有数据导入", "/operator/imports", frozenset({"operator"})),
+    Link("价格与阶梯", "/operator/prices", frozenset({"operator"})),
+    Link("年度报告", "/operator/annual-report", frozenset({"operator"})),
 )
 
 

@@ -45,6 +45,12 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
             "/console/applications/{application_id}",
         ),
         Queue("本单位登记的资源", "/catalog/resources/?provider_org_id={org_id}", RESOURCES),
+        Queue(
+            "待答复的数据异议（CAT-5）",
+            "/catalog/objections/?status=open",
+            (("objection_id", "异议编号"), ("resource_id", "资源"), ("due_on", "整改期限")),
+            "/console/provider/objections/{objection_id}",
+        ),
     ),
     "operator": (
         Queue(
@@ -53,6 +59,11 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
             (("import_id", "导入编号"), ("sandbox_id", "沙箱"), ("state", "状态")),
         ),
         Queue("出域申请", "/product_release/exports/", EXPORTS),
+        Queue(
+            "到期待重新评估的场景（REQ-8）",
+            "/request_review/scenarios/?due=true&operator_org_id={org_id}",
+            (("scenario_id", "场景编号"), ("name", "名称"), ("next_review_on", "评估日期")),
+        ),
     ),
     "developer": (
         Queue(

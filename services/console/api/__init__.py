@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.console.api import applications, home, operations, sandboxes, sign_in
+from services.console.api.operator import ROUTES as OPERATOR_ROUTES
+from services.console.api.provider import ROUTES as PROVIDER_ROUTES
 
 ROUTES: list[Any] = [
     *sign_in.ROUTES,
@@ -18,4 +20,6 @@ ROUTES: list[Any] = [
     *applications.ROUTES,
     *sandboxes.ROUTES,
     *operations.ROUTES,
+    *PROVIDER_ROUTES,
+    *OPERATOR_ROUTES,
 ]
