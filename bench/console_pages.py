@@ -20,8 +20,27 @@ PEOPLE = {
         "bureau.demo",
         ("/console/", "/console/resources", "/console/operations?user_id=provider.demo"),
     ),
-    "provider": ("provider.demo", ("/console/", "/console/resources")),
-    "operator": ("operator.demo", ("/console/", "/console/resources")),
+    "provider": (
+        "provider.demo",
+        (
+            "/console/",
+            "/console/resources",
+            "/console/provider/resources",
+            "/console/provider/applications",
+            "/console/provider/objections",
+        ),
+    ),
+    "operator": (
+        "operator.demo",
+        (
+            "/console/",
+            "/console/resources",
+            "/console/operator/scenarios",
+            "/console/operator/imports",
+            "/console/operator/prices",
+            "/console/operator/annual-report",
+        ),
+    ),
     "developer": ("developer.demo", ("/console/", "/console/resources", "/console/sandboxes")),
 }
 DEMO_PASSWORD = "zibo-demo-2026"
