@@ -118,12 +118,15 @@ def test_console_provider_registers_changes_answers_an_objection_and_reviews(
     expect(page.locator("#registration-code")).not_to_have_text(first_code)
     expect(page.get_by_label("第 3 项名称")).to_have_value("announced_on")
 
-    # A refusal of the API is shown with the rule it names: no data items at all (CAT-1).
+    # A refusal of the API is shown in Chinese next to the field it names: a declaration
+    # without any data item (CAT-1) is refused by catalog's contract, at "items".
     for n in range(1, 4):
         page.get_by_label(f"第 {n} 项名称").fill("")
     page.get_by_role("button", name="提交变更登记").click()
-    expect(page.locator("#resource-refused")).to_contain_text("提交的内容不符合规则")
-    expect(page.locator("#resource-refused")).to_contain_text("items")
+    expect(page.locator("#resource-refused")).to_contain_text("提交的内容格式不正确")
+    expect(page.get_by_role("group", name="数据项与分级（留空的行不提交）")).to_contain_text(
+        "提交的内容格式不正确"
+    )
 
     # CAT-5: an objection raised by a developer waits on the provider's home page with its
     # deadline; the provider answers it before the deadline.
