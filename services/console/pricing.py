@@ -31,7 +31,7 @@ def to_fen(text: str) -> int | None:
         amount = Decimal(text.strip())
     except InvalidOperation:
         return None
-    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         return None
     return int(amount * 100)
 
@@ -72,13 +72,14 @@ def read_draft(form: dict[str, str]) -> PriceDraft:
         draft.errors["unit"] = "请选择计价单位"
     if draft.unit_price_fen is None:
         draft.errors["unit_price"] = "单价应为不小于 0 的金额（元，最多两位小数）"
-    for number, line in enumerate(form.get("tiers", "").splitlines(), start=1):
+    lines = form.get("tiers", "").replace("；", ";").replace(";", "\n").splitlines()
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         parts = [p.strip() for p in line.replace("，", ",").split(",")]
         price = to_fen(parts[1]) if len(parts) == 2 else None
         if price is None or not parts[0].isdigit() or int(parts[0]) < 1:
-            draft.errors["tiers"] = f"第 {number} 行应为“起始数量,单价（元）”"
+            draft.errors["tiers"] = f"第 {number} 档应为“起始数量,单价（元）”"
             break
         draft.tiers.append((int(parts[0]), price))
     return draft

@@ -154,6 +154,7 @@ def test_BIL_2_a_price_under_its_cap_is_previewed_then_listed(
     preview = operator.post("/operator/prices/preview", form)
     assert preview.status_code == 200 and "确认公示" in preview.text
     assert "（上限 500.00 元）" in preview.text
+    assert '<input type="hidden" name="tiers" value="1000,400.50">' in preview.text
     listed = {
         "price_id": "price-1",
         "product_id": "prod-credit",
@@ -201,7 +202,15 @@ def test_the_price_form_reads_yuan_and_tier_lines() -> None:
         None,
         None,
     )
-    assert yuan(40_050) == "400.50"
+    assert (to_fen("NaN"), to_fen("Infinity"), yuan(40_050)) == (None, None, "400.50")
+    two = read_draft({"product_id": "p", "unit": "call", "unit_price": "9", "tiers": "10,8\n20,7"})
+    assert two.tiers == [(10, 800), (20, 700)] and two.errors == {}
+    assert (
+        read_draft(
+            {"product_id": "p", "unit": "call", "unit_price": "9", "tiers": "10,8;20,7"}
+        ).tiers
+        == two.tiers
+    )
     bad = read_draft({"product_id": "", "unit": "litre", "unit_price": "abc", "tiers": "1;2"})
     assert set(bad.errors) == {"product_id", "unit", "unit_price", "tiers"}
     uncapped = check_under_cap(
