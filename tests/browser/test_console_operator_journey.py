@@ -96,7 +96,7 @@ def test_console_operator_scenario_import_price_under_cap_and_annual_report(
     expect(page.locator("#caps")).to_contain_text(cap["product_id"])
     page.get_by_label("数据产品编号").fill(cap["product_id"])
     page.get_by_label("计价单位").select_option("product")
-    page.get_by_label("单价（元）").fill(f"{cap['cap_fen'] / 100 + 1:.2f}")
+    page.get_by_label("单价（元）", exact=True).fill(f"{cap['cap_fen'] / 100 + 1:.2f}")
     page.get_by_role("button", name="预览价格").click()
     refused = page.locator("#unit-price-refused")
     expect(refused).to_contain_text(f"超过上限收费标准为 {cap_yuan} 元")
@@ -104,7 +104,7 @@ def test_console_operator_scenario_import_price_under_cap_and_annual_report(
     expect(page.locator("#cap")).to_have_text(cap_yuan)
     expect(page.get_by_role("button", name="确认公示")).to_have_count(0)
     before = httpx.get(pdo.url("/billing/prices"), timeout=30).json()
-    page.get_by_label("单价（元）").fill(cap_yuan)
+    page.get_by_label("单价（元）", exact=True).fill(cap_yuan)
     page.get_by_label("阶梯价格（每行“起始数量,单价（元）”，可不填）").fill(
         f"10,{cap['cap_fen'] / 200:.2f}"
     )
