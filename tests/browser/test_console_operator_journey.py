@@ -103,18 +103,22 @@ def test_console_operator_scenario_import_price_under_cap_and_annual_report(
     expect(refused).to_contain_text("规则 BIL-2")
     expect(page.locator("#cap")).to_have_text(cap_yuan)
     expect(page.get_by_role("button", name="确认公示")).to_have_count(0)
-    before = httpx.get(pdo.url("/billing/prices"), timeout=30).json()
+    tier_fen = cap["cap_fen"] // 2
     page.get_by_label("单价（元）", exact=True).fill(cap_yuan)
     page.get_by_label("阶梯价格（每行“起始数量,单价（元）”，可不填）").fill(
-        f"10,{cap['cap_fen'] / 200:.2f}"
+        f"10,{tier_fen / 100:.2f}"
     )
     page.get_by_role("button", name="预览价格").click()
     expect(page.locator("#preview")).to_contain_text(f"（上限 {cap_yuan} 元）")
     page.get_by_role("button", name="确认公示").click()
-    expect(page.locator("#price-listed")).to_contain_text(cap["product_id"])
-    expect(page.locator("#price-listed")).to_contain_text(f"{cap_yuan} 元")
-    after = httpx.get(pdo.url("/billing/prices"), timeout=30).json()
-    assert len(after) == len(before) + 1
+    listed = page.locator("#price-listed")
+    expect(listed).to_contain_text(cap["product_id"])
+    expect(listed).to_contain_text(f"{cap_yuan} 元")
+    price_id = listed.inner_text().split("：")[0].removeprefix("已公示价格 ")
+    in_force = {p["price_id"]: p for p in httpx.get(pdo.url("/billing/prices"), timeout=30).json()}
+    assert in_force[price_id]["unit_price_fen"] == cap["cap_fen"]  # the published price list
+    assert in_force[price_id]["tiers"] == [{"from_quantity": 10, "unit_price_fen": tier_fen}]
+    expect(page.locator("#prices")).to_contain_text(price_id)
 
     # EVA-1: the annual report, filed by form, read back with the platform's figures.
     page.get_by_role("link", name="年度报告").click()
