@@ -30,6 +30,37 @@ STATEMENTS = (
     ("security_and_compliance", "安全与合规情况"),
 )
 
+FIGURES_ZH = {
+    "year": "年度",
+    "agreement_signed": "已签订授权运营协议",
+    "agreement_terminated": "协议已终止",
+    "suspensions": "暂停次数",
+    "scenarios_total": "应用场景总数",
+    "scenarios_in_year": "本年新增应用场景",
+    "products_total": "数据产品总数",
+    "products_in_year": "本年新增数据产品",
+    "applications_approved": "批准的数据使用申请",
+    "usage_quantity": "数据使用量",
+    "jobs_finished": "完成的作业",
+    "revenue_fen": "收入（分）",
+    "trades": "交易笔数",
+    "incidents": "安全事件",
+    "orders_issued": "整改通知",
+    "orders_overdue": "逾期整改",
+    "orders_open": "未完成整改",
+    "orders_completed": "已完成整改",
+}
+"""The annual report's platform figures (平台运营数据) by their Chinese names."""
+
+
+def figure_value(value: object) -> str:
+    """A figure as a bureau official reads it: yes/no in Chinese, counts as they are."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "，".join(f"{k} {v}" for k, v in value.items()) or "0"
+    return str(value)
+
 
 # -- scenarios (应用场景, REQ-1) -----------------------------------------------------------
 
@@ -216,6 +247,8 @@ async def annual_report(who: Session, platform: Platform, report_id: FromPath[st
         report=answer.body if answer.ok else None,
         report_id=report_id,
         statements=STATEMENTS,
+        figures_zh=FIGURES_ZH,
+        figure_value=figure_value,
         refused=refused_by(answer),
     )
 

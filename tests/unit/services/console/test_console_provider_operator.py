@@ -293,7 +293,7 @@ def test_EVA_1_the_operator_files_its_annual_report_and_reads_it(
         "report_id": "rep-1",
         "operator_org_id": "org-370300-operator",
         "year": 2025,
-        "figures": {"grants": 12},
+        "figures": {"agreement_signed": True, "trades": 6, "incidents": {"low": 1}},
         "statements": {"authorized_storage": "存储于政务云"},
         "content_hash": "abc",
         "filed_at": "2026-01-10T00:00:00Z",
@@ -312,7 +312,9 @@ def test_EVA_1_the_operator_files_its_annual_report_and_reads_it(
     assert filed.headers["location"] == "/console/operator/annual-reports/rep-1"
     assert platform.posted("/evaluation/annual-reports") == [{"year": 2025, **statements}]
     shown = operator.client.get("/operator/annual-reports/rep-1")
-    assert "存储于政务云" in shown.text and "grants" in shown.text
+    assert "存储于政务云" in shown.text
+    assert '<td data-figure="agreement_signed">已签订授权运营协议</td><td>是</td>' in shown.text
+    assert '<td data-figure="incidents">安全事件</td><td>low 1</td>' in shown.text
 
 
 # -- provider: resources, applications, objections ---------------------------------------
