@@ -115,3 +115,18 @@ def screenshot(request: pytest.FixtureRequest) -> Screenshot:
         return path
 
     return save
+
+
+BROWSER_TIMEOUT_S = 1500
+"""A browser test's first use of ``pdo`` starts a whole platform and loads the demo city
+(and may install Chromium): on a loaded 2-core machine that alone can pass the suite's
+300 s per-test timeout, so tests here get a longer one (still bounded)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents and not item.get_closest_marker(
+            "timeout"
+        ):
+            item.add_marker(pytest.mark.timeout(BROWSER_TIMEOUT_S))
