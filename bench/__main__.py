@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import resource
+import tempfile
 import time
 import traceback
 from collections.abc import Sequence
@@ -26,6 +27,7 @@ from bench import (
     catalog,
     concurrent,
     export_checks,
+    federation,
     flow,
     sandbox,
     tokens,
@@ -47,6 +49,7 @@ from bench.figures import (
     write_json,
 )
 from bench.harness import Result, ferret, kafka
+from tests.infra.servers import KafkaServer
 
 
 def _token_verify(ctx: Context) -> list[Figure]:
@@ -320,6 +323,7 @@ def _servers(ctx: Context) -> tuple[str, str]:
         broker_cm, mongo_cm = kafka(), ferret()
         broker, mongo = broker_cm.__enter__(), mongo_cm.__enter__()
         ctx.servers["kafka"] = broker.bootstrap
+        ctx.servers["kafka_server"] = broker
         ctx.servers["mongo"] = mongo.uri
         ctx.opened.append(lambda: mongo_cm.__exit__(None, None, None))
         ctx.opened.append(lambda: broker_cm.__exit__(None, None, None))
@@ -348,6 +352,56 @@ def _command_to_visible_kafka(ctx: Context) -> list[Figure]:
     ]
 
 
+def _county_burst_lag(ctx: Context) -> list[Figure]:
+    """What a county instance sees of a burst of its city's events (FED-1, issue 11):
+    ``--events`` city resource registrations plus 10 schema-failing records on the
+    secured broker, read by the county's federated catalog as its own principal."""
+    _servers(ctx)
+    server = cast(KafkaServer, ctx.servers["kafka_server"])
+    with tempfile.TemporaryDirectory(prefix="pdo-bench-fed-") as tmp:
+        n = asyncio.run(federation.run(server, ctx.events, federation.BROKEN, Path(tmp)))
+    note = f"{ctx.events} city events + {federation.BROKEN} schema-failing records"
+    return [
+        Figure(
+            "county_burst_lag",
+            round(n["after_last_publish_s"], 3),
+            "s",
+            note=(
+                "seconds from the city's last publish until the county group's lag is back "
+                f"to zero; {note}"
+            ),
+        ),
+        Figure(
+            "county_burst_lag_caught_up",
+            round(n["caught_up_s"], 3),
+            "s",
+            note=("seconds from the first publish until zero lag"),
+        ),
+        Figure("county_burst_lag_published", float(n["published"]), "records", note=note),
+        Figure(
+            "county_burst_lag_entries",
+            float(n["county_entries"]),
+            "resources",
+            note=("federated resources the county's catalog holds after the burst"),
+        ),
+        Figure("county_burst_lag_applied_once", float(n["entries_applied_once"]), "resources"),
+        Figure(
+            "county_burst_lag_dead_letters",
+            float(n["county_dead_letters"]),
+            "records",
+            float(federation.BROKEN),
+            "at_most",
+            note=f"in the county's own {federation.DEAD}",
+        ),  # fmt: skip
+        Figure(
+            "county_burst_lag_peak",
+            float(n["peak_lag"]),
+            "records",
+            note=("largest consumer lag sampled every 0.5 s"),
+        ),
+    ]
+
+
 BENCHES: tuple[Bench, ...] = (
     Bench("token_verify", _token_verify),
     Bench("sandbox", _sandbox, slow=True),
@@ -366,6 +420,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("concurrent_platform", _concurrent_platform),
     Bench("mesh_vs_raw_kafka", _mesh_vs_raw_kafka, kafka=True),
     Bench("command_to_visible_kafka", _command_to_visible_kafka, kafka=True),
+    Bench("county_burst_lag", _county_burst_lag, kafka=True),
 )
 
 

@@ -48,6 +48,8 @@ TOPIC = f"pdo.{CITY}.catalog.resources.v1"
 DEAD = f"pdo.{COUNTY}.catalog.resources.v1.dlq"
 GROUP = f"{consumer_group(COUNTY, 'catalog')}.federation"
 PARTITIONS = 3
+BROKEN = 10
+"""schema-failing records in the burst (they must all end in the county's dead letters)"""
 
 
 def scram(region: str) -> KafkaCredentials:
@@ -160,7 +162,7 @@ async def run(server: KafkaServer, events: int, broken: int, tmp: Path) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.federation")
     parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--broken", type=int, default=10)
+    parser.add_argument("--broken", type=int, default=BROKEN)
     args = parser.parse_args()
     with kafka() as server, tempfile.TemporaryDirectory(prefix="pdo-bench-fed-") as tmp:
         numbers = asyncio.run(run(server, args.events, args.broken, Path(tmp)))

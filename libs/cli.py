@@ -461,9 +461,9 @@ def parser() -> argparse.ArgumentParser:
         "--exchange",
         action="append",
         default=[],
-        metavar="NAME",
+        metavar="NAME[=REGION,...]",
         help="a data exchange served here: principal exchange-NAME reads the trading topic "
-        "with groups exchange.NAME.* (repeatable)",
+        "(of this region, or of each REGION listed) with groups exchange.NAME.* (repeatable)",
     )
     prov.add_argument("--timeout", type=int, default=30, help="seconds per request")
     prov.set_defaults(func=cmd_kafka_provision)

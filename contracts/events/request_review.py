@@ -22,6 +22,10 @@ class GrantedResource(msgspec.Struct, frozen=True, kw_only=True):
     items: list[str]
     row_filter: str = ""
     masking: dict[str, str] = {}
+    origin_region: str = ""
+    """FED-2: the region whose catalog the resource came from (GB/T 2260), e.g. the
+    province's ``370000`` for data granted back (回流) to the city; empty from a
+    producer older than the field (then it is the grant's own region)."""
 
 
 class ScenarioFiled(Event, frozen=True, tag="scenario.filed"):

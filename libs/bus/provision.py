@@ -155,11 +155,27 @@ EXCHANGE_STREAM = "trading.trades.v1"
 """The one stream an exchange reads (audience ``exchange`` in the registry)."""
 
 
-def _exchange_acls(region: str, name: str) -> Iterable[AclPlan]:
+def exchange_served(text: str, region: str) -> tuple[str, tuple[str, ...]]:
+    """An exchange as ``--exchange`` and the chart's ``exchanges`` spell it: ``NAME``
+    (it reads this region's trading topic) or ``NAME=REGION,REGION`` (the trading
+    topics of the regions it serves, e.g. a city's and its county's, each once)."""
+    name, _, listed = text.partition("=")
+    regions = tuple(dict.fromkeys(r.strip() for r in listed.split(",") if r.strip()))
+    if not name or (listed and not regions):
+        raise ValueError(f"exchange {text!r}: expected NAME or NAME=REGION[,REGION...]")
+    for code in regions:
+        if not (len(code) == 6 and code.isdigit() and code[0] != "0"):
+            raise ValueError(f"exchange {text!r}: {code!r} is not a six-digit region code")
+    return name, regions or (region,)
+
+
+def _exchange_acls(region: str, text: str) -> Iterable[AclPlan]:
+    name, regions = exchange_served(text, region)
     who = f"User:{exchange_principal(name)}"
     (spec,) = (t for t in TOPICS if t.key == EXCHANGE_STREAM)
-    for op in (OP_READ, OP_DESCRIBE):
-        yield AclPlan(who, RESOURCE_TOPIC, spec.name(region), PATTERN_LITERAL, op)
+    for served in regions:
+        for op in (OP_READ, OP_DESCRIBE):
+            yield AclPlan(who, RESOURCE_TOPIC, spec.name(served), PATTERN_LITERAL, op)
     yield AclPlan(who, RESOURCE_GROUP, exchange_group_prefix(name), PATTERN_PREFIXED, OP_READ)
 
 
@@ -223,7 +239,8 @@ def plan(
     exchanges: tuple[str, ...] = (),
 ) -> Plan:
     """Every topic and ACL of the registry for ``region``; with ``parents`` /
-    ``children`` the read ACLs of federation, with ``exchanges`` each exchange's."""
+    ``children`` the read ACLs of federation, with ``exchanges`` each exchange's
+    (``NAME`` or ``NAME=REGION,...``: ``exchange_served``)."""
     if partitions < 1 or replication_factor < 1:
         raise ValueError("partitions and replication factor must be at least 1")
     topics: list[TopicPlan] = []

@@ -59,6 +59,7 @@ def plan_to_doc(plan: SandboxPlan) -> list[dict[str, Any]]:
             "resource_id": m.resource_id,
             "table": m.table,
             "row_filter": m.row_filter,
+            "origin_region": m.origin_region,
             "columns": [
                 {
                     "name": c.name,

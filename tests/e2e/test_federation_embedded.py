@@ -5,11 +5,13 @@ instance, a city and a province each run their own platform on one shared event 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from contracts.envelope import Role, decode
@@ -273,44 +275,76 @@ async def test_FED_1_a_whole_county_instance_takes_the_citys_streams_without_dea
         assert all(t.startswith((f"pdo.{CITY}.", f"pdo.{COUNTY}.")) for t in topics), topics
 
 
-async def test_FED_2_province_data_flowing_back_is_granted_through_the_same_path(
-    tmp_path: Path,
+async def test_FED_2_province_data_flowing_back_is_granted_with_its_region_of_origin_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """回流: the province's resource arrives on the province's topic; the city's
     request-review takes it like its own (REQ-4: in the operation catalog) and the usual
-    reviews end in a grant naming it; the event that brought it names the province."""
+    reviews end in a grant naming it. The region of origin is recorded all the way: the
+    grant's resources and the development sandbox's tables say ``370000`` for the
+    province's resource and ``370300`` for the city's own."""
     from contracts.envelope import SYSTEM_ACTOR, new_envelope, to_builtins
     from libs.outbox import to_message
     from tests.support.request_review import (
         BUREAU,
+        TAX,
+        TAX_ITEMS,
         handled,
         published,
         registered,
     )
 
-    async with open_desk(tmp_path, parents=(PROVINCE,)) as (desk, _):
-        await standard_city(desk.p)
-        flowed = [
-            new_envelope(payload, region=PROVINCE, actor=SYSTEM_ACTOR, subject=subject)
-            for payload, subject in (
-                registered("res-province-1", PROVINCE_PROVIDER, ["insured_id"]),
-                published("res-province-1", PROVINCE_PROVIDER, ["insured_id"]),
+    from tests.support.sandbox_broker import ROOT_ENV, sandbox_root
+
+    root = sandbox_root()  # the development sandbox's files (synthetic data, no source)
+    monkeypatch.setenv(ROOT_ENV, str(root))
+    try:
+        async with open_desk(
+            tmp_path, ("request_review", "sandbox_broker"), parents=(PROVINCE,)
+        ) as (desk, _):
+            await standard_city(desk.p)
+            flowed = [
+                new_envelope(payload, region=PROVINCE, actor=SYSTEM_ACTOR, subject=subject)
+                for payload, subject in (
+                    registered("res-province-1", PROVINCE_PROVIDER, ["insured_id"]),
+                    published("res-province-1", PROVINCE_PROVIDER, ["insured_id"]),
+                )
+            ]
+            assert desk.p.bus is not None
+            for envelope in flowed:
+                await desk.p.bus.publish(to_message({"envelope": to_builtins(envelope)}))
+            await handled(desk.p, *flowed)
+            scenario = await desk.file_scenario()
+            app = await desk.apply(
+                scenario["scenario_id"],
+                resources=[
+                    request_line("res-province-1", "insured_id"),
+                    request_line(TAX_RESOURCE, TAX_ITEMS[0]),
+                ],
             )
-        ]
-        assert desk.p.bus is not None
-        for envelope in flowed:
-            await desk.p.bus.publish(to_message({"envelope": to_builtins(envelope)}))
-        await handled(desk.p, *flowed)
-        scenario = await desk.file_scenario()
-        app = await desk.apply(
-            scenario["scenario_id"],
-            resources=[request_line("res-province-1", "insured_id")],
-        )
-        reviewers = [(r["party"], r["org_id"]) for r in app["required_reviewers"]]
-        assert ("provider", PROVINCE_PROVIDER.org_id) in reviewers
-        await desk.review(app["application_id"], PROVINCE_PROVIDER)
-        done = await desk.review(app["application_id"], BUREAU, expert_opinion="同意回流使用")
-        assert done["status"] == "approved" and done["grant_id"]
-        grant = (await desk.get(f"/grants/{done['grant_id']}", DEVELOPER)).json()
-        assert [r["resource_id"] for r in grant["resources"]] == ["res-province-1"]
-        assert all(e.region == PROVINCE for e in flowed)  # the origin the events carry
+            reviewers = [(r["party"], r["org_id"]) for r in app["required_reviewers"]]
+            assert ("provider", PROVINCE_PROVIDER.org_id) in reviewers
+            await desk.review(app["application_id"], PROVINCE_PROVIDER)
+            await desk.review(app["application_id"], TAX)
+            done = await desk.review(app["application_id"], BUREAU, expert_opinion="同意回流使用")
+            assert done["status"] == "approved" and done["grant_id"]
+            grant = (await desk.get(f"/grants/{done['grant_id']}", DEVELOPER)).json()
+            origins = {r["resource_id"]: r["origin_region"] for r in grant["resources"]}
+            assert origins == {"res-province-1": PROVINCE, TAX_RESOURCE: CITY}
+            assert all(e.region == PROVINCE for e in flowed)  # the origin the events carry
+
+            # the same path on: the development sandbox's tables carry the origin too
+            headers = await desk.as_(DEVELOPER)
+            sandbox_path = f"/sandbox_broker/sandboxes/sbx-dev-{done['grant_id']}"
+
+            async def provisioned() -> dict[str, Any] | None:
+                r = await desk.client.get(sandbox_path, headers=headers)
+                view: dict[str, Any] = r.json()
+                return view if r.status_code == 200 and view["state"] == "ready" else None
+
+            sandbox = await eventually(provisioned, timeout=120)
+            assert sorted(sandbox["origin_regions"].values()) == [PROVINCE, CITY]
+            tables = {c["table"] for c in sandbox["columns"]}
+            assert set(sandbox["origin_regions"]) == tables
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

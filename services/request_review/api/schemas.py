@@ -138,6 +138,8 @@ class ScopeView(msgspec.Struct, kw_only=True):
     items: list[str]
     row_filter: str
     masking: dict[str, str]
+    origin_region: str = ""
+    """FED-2: the region whose catalog the resource came from (回流: the province's)."""
 
 
 class ReviewerView(msgspec.Struct, kw_only=True):

@@ -58,6 +58,7 @@ def scope_view(scope: ResourceScope) -> ScopeView:
         items=list(scope.items),
         row_filter=scope.row_filter,
         masking=dict(scope.masking),
+        origin_region=scope.origin_region,
     )
 
 

@@ -119,6 +119,9 @@ class ResourceScope:
     items: tuple[str, ...]
     row_filter: str = ""
     masking: dict[str, str] = field(default_factory=dict)
+    origin_region: str = ""
+    """FED-2: the region whose catalog the resource came from (the province's for data
+    granted back, 回流), carried to the grant and the sandbox."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,12 +342,13 @@ def requested_scope(
     lines: Sequence[RequestLine], records: Sequence[ResourceRecord]
 ) -> tuple[ResourceScope, ...]:
     """The scope before any review: exactly what was requested (REQ-2)."""
-    providers = {r.resource_id: r.provider_org_id for r in records}
+    by_id = {r.resource_id: r for r in records}
     return tuple(
         ResourceScope(
             resource_id=line.resource_id,
-            provider_org_id=providers[line.resource_id],
+            provider_org_id=by_id[line.resource_id].provider_org_id,
             items=tuple(i.name for i in line.items),
+            origin_region=by_id[line.resource_id].origin_region,
         )
         for line in lines
     )
@@ -548,13 +552,13 @@ def reopen(application: Application) -> Application:
     """REQ-6: an upheld appeal sends a rejected application back to review; the reviews
     of the earlier round stay on record, the scope returns to the request."""
     state = advance(application.status, Action.REOPEN)
+    earlier = {s.resource_id: s for s in application.scope}
     scope = tuple(
         ResourceScope(
             resource_id=line.resource_id,
-            provider_org_id=next(
-                s.provider_org_id for s in application.scope if s.resource_id == line.resource_id
-            ),
+            provider_org_id=earlier[line.resource_id].provider_org_id,
             items=tuple(i.name for i in line.items),
+            origin_region=earlier[line.resource_id].origin_region,
         )
         for line in application.requested
     )
@@ -576,6 +580,7 @@ def granted_resources(application: Application) -> list[GrantedResource]:
             items=list(s.items),
             row_filter=s.row_filter,
             masking=dict(s.masking),
+            origin_region=s.origin_region,
         )
         for s in application.scope
     ]

@@ -167,6 +167,7 @@ def issued_event(grant: Grant) -> GrantIssued:
                 items=list(s.items),
                 row_filter=s.row_filter,
                 masking=dict(s.masking),
+                origin_region=s.origin_region,
             )
             for s in grant.resources
         ],

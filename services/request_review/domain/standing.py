@@ -191,6 +191,9 @@ class ResourceRecord:
     proposal: str = ""
     """The last proposal's outcome while not yet published: ``proposed`` or ``rejected``."""
     proposal_at: datetime = EPOCH
+    origin_region: str = ""
+    """FED-2: the region whose catalog stream brought the resource (its envelope's
+    region): this platform's own, or the province's for data granted back (回流)."""
 
     @property
     def in_operation_catalog(self) -> bool:
@@ -217,11 +220,15 @@ def _union(*parts: Iterable[str]) -> tuple[str, ...]:
 
 
 def apply_resource(
-    record: ResourceRecord | None, event: ResourceEvent, at: datetime
+    record: ResourceRecord | None, event: ResourceEvent, at: datetime, region: str = ""
 ) -> ResourceRecord:
+    """Fold one catalog event; ``region`` is the event's (its envelope's), kept as the
+    resource's region of origin the first time it is known (FED-2)."""
     current = record or ResourceRecord(
         resource_id=event.resource_id, provider_org_id=event.provider_org_id
     )
+    if region and not current.origin_region:
+        current = replace(current, origin_region=region)
     match event:
         case ResourceRegistered():
             return replace(current, name=current.name or event.name)

@@ -158,7 +158,7 @@ async def on_resource(ctx: ServiceContext, envelope: Envelope) -> None:
         repo.RESOURCES,
         event.resource_id,
         repo.resource_from_doc,
-        lambda r: standing.apply_resource(r, event, envelope.occurred_at),
+        lambda r: standing.apply_resource(r, event, envelope.occurred_at, envelope.region),
         repo.resource_to_doc,
     )
     leaving = leaving_catalog(event)

@@ -50,6 +50,9 @@ class SandboxView(msgspec.Struct, frozen=True, kw_only=True):
     plan_digest: str
     tables: dict[str, int]
     columns: list[MountedColumnView]
+    origin_regions: dict[str, str] = {}
+    """FED-2: each table's region of origin (its resource's catalog region; 回流: the
+    province's), where the grant recorded one."""
     closed_reason: str = ""
     failure_reason: str = ""
     failure_rule: str = ""
@@ -153,6 +156,9 @@ def sandbox_view(doc: dict[str, Any]) -> SandboxView:
             for m in doc.get("mounts", [])
             for c in m["columns"]
         ],
+        origin_regions={
+            m["table"]: m["origin_region"] for m in doc.get("mounts", []) if m.get("origin_region")
+        },
         closed_reason=doc.get("closed_reason", ""),
         failure_reason=doc.get("failure_reason", ""),
         failure_rule=doc.get("failure_rule", ""),

@@ -66,6 +66,9 @@ class Mount:
     schema: tuple[DataItem, ...]
     """Every registered item of the resource, which a row filter may test and synthetic
     data is generated for; only ``columns`` reach the sandbox."""
+    origin_region: str = ""
+    """FED-2: the region whose catalog the resource came from, as the grant records it
+    (the province's for data granted back, 回流)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,7 @@ def _mount(granted: GrantedResource, schema: ResourceSchema, where: str) -> Moun
         columns=tuple(columns),
         row_filter=granted.row_filter.strip(),
         schema=schema.items,
+        origin_region=granted.origin_region,
     )
 
 

@@ -217,3 +217,13 @@ def test_REQ_6_a_sandbox_id_names_its_grant() -> None:
     assert grant_of_sandbox("sbx-pro-1234-abcd") == "1234-abcd"
     assert grant_of_sandbox("sbx-dev-g1") == "g1"
     assert grant_of_sandbox("other-pro-g1") == "" and grant_of_sandbox("sbx-pro") == ""
+
+
+def test_FED_2_a_resource_keeps_the_region_of_origin_its_first_event_names() -> None:
+    """回流: the province's resource is recorded with the province's region, and a later
+    event (of any region) does not rewrite it; a grant's scope takes it from here."""
+    first = apply_resource(None, RESOURCE_HISTORY[0][0], at(0), "370000")  # type: ignore[arg-type]
+    assert first.origin_region == "370000"
+    later = apply_resource(first, RESOURCE_HISTORY[1][0], at(1), "370300")  # type: ignore[arg-type]
+    assert later.origin_region == "370000"
+    assert apply_resource(None, RESOURCE_HISTORY[0][0], at(0)).origin_region == ""  # type: ignore[arg-type]

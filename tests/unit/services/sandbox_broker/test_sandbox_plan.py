@@ -123,3 +123,17 @@ def test_REQ_5_the_row_filter_travels_with_the_mount_and_into_the_digest() -> No
         plain.digest()
         == plan_sandbox(grant_factory(), demo_schemas(), Environment.PRODUCTION).digest()
     )
+
+
+def test_FED_2_each_mount_carries_the_region_of_origin_the_grant_records() -> None:
+    grant = grant_factory(
+        resources=[
+            granted_factory(items=["credit_code"], origin_region="370000"),
+            granted_factory("tax_payments", items=["credit_code"], origin_region="370300"),
+        ]
+    )
+    mounts = plan_sandbox(grant, demo_schemas(), Environment.DEVELOPMENT).mounts
+    assert {m.table: m.origin_region for m in mounts} == {
+        "market_registration": "370000",
+        "tax_payments": "370300",
+    }
