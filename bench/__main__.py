@@ -392,7 +392,7 @@ def _county_burst_lag(ctx: Context) -> list[Figure]:
             float(federation.BROKEN),
             "at_most",
             note=f"in the county's own {federation.DEAD}",
-        ),  # fmt: skip
+        ),
         Figure(
             "county_burst_lag_peak",
             float(n["peak_lag"]),

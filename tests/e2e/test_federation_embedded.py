@@ -293,7 +293,6 @@ async def test_FED_2_province_data_flowing_back_is_granted_with_its_region_of_or
         published,
         registered,
     )
-
     from tests.support.sandbox_broker import ROOT_ENV, sandbox_root
 
     root = sandbox_root()  # the development sandbox's files (synthetic data, no source)
