@@ -159,9 +159,9 @@ def exchange_served(text: str, region: str) -> tuple[str, tuple[str, ...]]:
     """An exchange as ``--exchange`` and the chart's ``exchanges`` spell it: ``NAME``
     (it reads this region's trading topic) or ``NAME=REGION,REGION`` (the trading
     topics of the regions it serves, e.g. a city's and its county's, each once)."""
-    name, _, listed = text.partition("=")
+    name, sep, listed = text.partition("=")
     regions = tuple(dict.fromkeys(r.strip() for r in listed.split(",") if r.strip()))
-    if not name or (listed and not regions):
+    if not name or (sep and not regions):
         raise ValueError(f"exchange {text!r}: expected NAME or NAME=REGION[,REGION...]")
     for code in regions:
         if not (len(code) == 6 and code.isdigit() and code[0] != "0"):

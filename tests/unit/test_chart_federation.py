@@ -16,7 +16,7 @@ import pytest
 
 from contracts.topics import SERVICES
 from libs.bus.federation import parent_topics
-from libs.bus.provision import OP_READ, OP_WRITE, plan
+from libs.bus.provision import OP_READ, OP_WRITE, exchange_served, plan
 from libs.cli import parser
 from libs.config import load
 from tests.support.chart import CHART, documents, helm, kubeconform, render
@@ -207,3 +207,69 @@ def test_a_bad_region_list_fails_naming_the_key(
     result = helm("template", "pdo", str(CHART), *_values(tmp_path, **values), check=False)
     assert result.returncode != 0
     assert named in result.stderr and "values don't meet the specifications" in result.stderr
+
+
+def test_FED_1_strimzi_one_exchange_user_per_configured_exchange_with_least_privilege(
+    tmp_path: Path,
+) -> None:
+    """``exchanges``: a bare name reads this region's trading topic; ``{name, regions}``
+    reads each listed region's (a city's and its county's). One KafkaUser per entry,
+    Read and Describe on exactly those trading topics and Read on its own group prefix,
+    equal to what ``pdo kafka provision --exchange`` grants from the Job's arguments."""
+    values = _values(
+        tmp_path,
+        exchanges=["sdx", {"name": "qdx", "regions": ["370300", "370303"]}],
+        strimzi={"enabled": True},
+    )
+    manifest = render(*values)
+    result = kubeconform(manifest)
+    assert result.returncode == 0 and "Skipped: 0" in result.stdout, result.stdout
+    docs = documents(manifest)
+    users = sorted(
+        d["metadata"]["name"]
+        for d in docs
+        if d["kind"] == "KafkaUser" and d["metadata"]["name"].startswith("exchange-")
+    )
+    assert users == ["exchange-qdx", "exchange-sdx"]
+    exchange_acls = {acl for acl in _strimzi_acls(docs) if acl[0].startswith("User:exchange-")}
+    # without Strimzi the hook Job grants the same (parsed by the CLI's own parser)
+    plain = _values(tmp_path, exchanges=["sdx", {"name": "qdx", "regions": ["370300", "370303"]}])
+    args = parser().parse_args(_job_command(documents(render(*plain)))[1:])
+    assert args.exchange == ["sdx", "qdx=370300,370303"]
+    wanted = plan("370300", exchanges=tuple(args.exchange))
+    assert exchange_acls == {
+        (a.principal, a.resource_type, a.resource_name, a.pattern_type, a.operation)
+        for a in wanted.acls
+        if a.principal.startswith("User:exchange-")
+    }
+    qdx = {acl for acl in exchange_acls if acl[0] == "User:exchange-qdx"}
+    assert {(a[2], a[4]) for a in qdx if a[1] == _KINDS["topic"]} == {
+        (f"pdo.{r}.trading.trades.v1", op)
+        for r in ("370300", "370303")
+        for op in (_NAMES["Read"], _NAMES["Describe"])
+    }
+    assert {(a[2], a[3], a[4]) for a in qdx if a[1] == _KINDS["group"]} == {
+        ("exchange.qdx.", _PATTERNS["prefix"], _NAMES["Read"])
+    }
+    sdx_topics = {a[2] for a in exchange_acls if a[0] == "User:exchange-sdx" and a[1] == 2}
+    assert sdx_topics == {"pdo.370300.trading.trades.v1"}  # a bare name: this region only
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"name": "qdx", "regions": []}, {"name": "qdx"}, {"name": "qdx", "regions": ["3703"]}],
+)
+def test_FED_1_a_bad_exchange_entry_fails_naming_the_key(
+    tmp_path: Path, entry: dict[str, Any]
+) -> None:
+    result = helm("template", "pdo", str(CHART), *_values(tmp_path, exchanges=[entry]), check=False)
+    assert result.returncode != 0
+    assert "exchanges" in result.stderr and "values don't meet the specifications" in result.stderr
+
+
+def test_FED_1_provision_reads_an_exchange_as_name_or_name_with_regions() -> None:
+    assert exchange_served("sdx", "370300") == ("sdx", ("370300",))
+    assert exchange_served("qdx=370300,370303", "370300") == ("qdx", ("370300", "370303"))
+    for bad in ("=370300", "qdx=", "qdx=3703", "qdx=070300"):
+        with pytest.raises(ValueError, match="exchange"):
+            exchange_served(bad, "370300")
