@@ -83,6 +83,49 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._tracer = tracer(service)
         self._service = service
+        self._failure: str | None = None
+        self._publishing: tuple[str, ...] = ()
+
+    @property
+    def failure(self) -> str | None:
+        """Why the last pass could not publish (the events stay in the outbox and the next
+        pass retries them), or ``None`` once a pass published everything pending. What
+        ``/readyz`` reports as the relay's problem (issue 11: a refused write is a health
+        signal, not a crash loop or a lost event)."""
+        return self._failure
+
+    async def pass_once(self) -> int:
+        """One ``drain()`` whose failure is recorded, not raised: a failure is logged once
+        (naming the topics and the error) until it changes or the relay recovers, so a
+        refusal retried every second is one clear error line, not a log flood."""
+        try:
+            published = await self.drain()
+        except asyncio.CancelledError:
+            raise
+        except StoreUnavailable:
+            log.warning("outbox relay: store unavailable", extra={"service": self._service})
+            return 0
+        except Exception as exc:
+            topics = ", ".join(self._publishing) or "(none)"
+            failure = f"cannot publish to {topics}: {type(exc).__name__}: {exc}"
+            if failure != self._failure:
+                log.error(
+                    "outbox relay of %s %s; the events stay in the outbox and are retried",
+                    self._service,
+                    failure,
+                    extra={"service": self._service},
+                )
+            self._failure = failure
+            return 0
+        if self._failure is not None:
+            log.info(
+                "outbox relay of %s recovered: published %d held-back events",
+                self._service,
+                published,
+                extra={"service": self._service},
+            )
+            self._failure = None
+        return published
 
     def notify(self) -> None:
         self._wake.set()
@@ -115,6 +158,7 @@ class OutboxRelay:
         if not entries:
             return 0
         messages = [to_message(e) for e in entries]
+        self._publishing = tuple(sorted({m.topic for m in messages}))
         with contextlib.ExitStack() as spans:
             # Each publish span continues the trace of the command that staged the event
             # and writes its own context into the headers the consumers will extract.
@@ -136,14 +180,7 @@ class OutboxRelay:
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
-            try:
-                await self.drain()
-            except asyncio.CancelledError:
-                raise
-            except StoreUnavailable:
-                log.warning("outbox relay: store unavailable", extra={"service": self._service})
-            except Exception:
-                log.exception("outbox relay failed; will retry", extra={"service": self._service})
+            await self.pass_once()
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
             # that lands as the wake-up completes, and stop() would then wait forever.
             with contextlib.suppress(TimeoutError):

@@ -262,10 +262,7 @@ class Platform:
                 await hook()
         await self.bus.start()
         for running in self.running.values():
-            try:
-                await running.relay.drain()  # events left by a crash go out first
-            except Exception:
-                log.exception("outbox drain at start failed for %s", running.ctx.name)
+            await running.relay.pass_once()  # events left by a crash go out first
             running.relay.start()
         self.started = True
 
@@ -298,8 +295,9 @@ class Platform:
         log.info("stopped cleanly: consumers committed, outbox drained, stores closed")
 
     async def readiness(self) -> dict[str, Any]:
-        """What ``/readyz`` answers: ready when started, not stopping, every store answers
-        and the bus is reachable with its consumers in their groups."""
+        """What ``/readyz`` answers: ready when started, not stopping, every store answers,
+        the bus is reachable with its consumers in their groups and every outbox relay's
+        last pass published what was pending (``outbox:<service>`` names why not)."""
         problems: dict[str, str] = {}
         if not self.started:
             problems["platform"] = "starting"
@@ -317,6 +315,10 @@ class Platform:
             reason = await self.bus.unready_reason()
             if reason is not None:
                 problems["bus"] = reason
+        for name, running in self.running.items():
+            # events held back by a refused or failing publish (kept, retried): degraded
+            if running.relay.failure is not None:
+                problems[f"outbox:{name}"] = running.relay.failure
         return {
             "status": "unready" if problems else "ready",
             "region": self.settings.region,

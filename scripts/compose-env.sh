@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 umask 077
 {
     for name in VAULT_DEV_ROOT_TOKEN_ID MONGO_ROOT_PASSWORD MONGO_PDO_PASSWORD \
-        KAFKA_ADMIN_PASSWORD KAFKA_CONTROLLER_PASSWORD; do
+        KAFKA_ADMIN_PASSWORD KAFKA_CONTROLLER_PASSWORD CONSOLE_CSRF_SECRET; do
         echo "$name=$(openssl rand -hex 16)"
     done
     for service in identity catalog request_review sandbox_broker product_release \

@@ -336,9 +336,11 @@ class KafkaBus:
             # and retries; /readyz says why until a publish succeeds again.
             who = self._credentials.username or "(anonymous)"
             topics = ", ".join(sorted({m.topic for m in messages}))
-            self._refused = (
+            refused = (
                 f"the broker refused to let principal {who} write {topics}: {type(exc).__name__}"
             )
-            log.error("publish refused: %s", self._refused)
+            if refused != self._refused:  # once per refusal, not once per retry
+                log.error("publish refused: %s (check the principal's ACLs)", refused)
+            self._refused = refused
             raise
         self._refused = None

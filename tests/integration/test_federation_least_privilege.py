@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import (
     GroupAuthorizationFailedError,
@@ -26,12 +26,23 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from contracts.envelope import SYSTEM_ACTOR, new_envelope
+from contracts.envelope import SYSTEM_ACTOR, Envelope, new_envelope
 from contracts.events import DataItem, ResourceRegistered
 from libs.bus.kafka import KafkaBus, KafkaCredentials
 from libs.bus.port import Message
-from libs.bus.provision import ALLOW, OP_READ, PATTERN_LITERAL, RESOURCE_TOPIC, principal_name
+from libs.bus.provision import (
+    ALLOW,
+    OP_READ,
+    OP_WRITE,
+    PATTERN_LITERAL,
+    RESOURCE_TOPIC,
+    AclPlan,
+    Plan,
+    principal_name,
+)
+from libs.bus.provision import provision as provision_acls
 from libs.outbox import OutboxRelay, stage
+from libs.store.mongo import MongoDocumentStore
 from libs.store.sqlite import SqliteDocumentStore
 from tests.infra.servers import FEDERATION_TEST_EXCHANGE, SASL_TEST_USERS, KafkaServer
 from tests.integration.test_pdo_serve import Popen, auth, base_env, start
@@ -42,6 +53,8 @@ pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 REPO = Path(__file__).resolve().parents[2]
 CITY, COUNTY, PROVINCE = "370300", "370303", "370000"
 MECHANISM = "SCRAM-SHA-512"
+PARTITIONS = 2
+"""Partitions of every provisioned topic (``provision``'s ``--partitions``)."""
 
 
 @pytest.fixture
@@ -54,7 +67,7 @@ def provision(bootstrap: str, region: str, *extra: str) -> subprocess.CompletedP
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PDO_")}
     done = subprocess.run(
         [sys.executable, "-m", "libs.cli", "kafka", "provision", "--region", region,
-         "--bootstrap", bootstrap, "--partitions", "2", *extra],
+         "--bootstrap", bootstrap, "--partitions", str(PARTITIONS), *extra],
         cwd=REPO, env=clean, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -247,6 +260,125 @@ async def test_FED_1_a_countys_write_under_the_citys_prefix_is_refused_kept_and_
     finally:
         await bus.stop()
         await store.close()
+
+
+def _forged_city_event(resource_id: str) -> Envelope:
+    payload = ResourceRegistered(
+        resource_id=resource_id, provider_org_id="org-370300-tax", name="x", description="",
+        category="tax", update_frequency="monthly", source_system="s",
+        items=[DataItem(name="a", type="string", grade=1)], registration_code="370300R9",
+        evidence_hash="0" * 64,
+    )  # fmt: skip
+    return new_envelope(payload, region=CITY, actor=SYSTEM_ACTOR, subject=resource_id)
+
+
+async def _stage_in_county_catalog(mongo: str, resource_id: str, event: Envelope) -> None:
+    """What a county catalog would do if it ever staged an event of the city's region:
+    the event, in its own database's outbox, for its running relay to publish."""
+    store = MongoDocumentStore(mongo, f"pdo_{COUNTY}_catalog")
+    try:
+        await store.insert("resources", stage({"_id": resource_id}, [event]))
+    finally:
+        await store.close()
+
+
+async def _county_outbox(mongo: str, resource_id: str) -> list[str]:
+    store = MongoDocumentStore(mongo, f"pdo_{COUNTY}_catalog")
+    try:
+        doc = await store.get("resources", resource_id)
+    finally:
+        await store.close()
+    assert doc is not None
+    return [entry["event_id"] for entry in doc.get("_outbox", [])]
+
+
+async def _grant_write(kafka: KafkaServer, principal: str, topic: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap)
+    await admin.start()
+    try:
+        acl = AclPlan(f"User:{principal}", RESOURCE_TOPIC, topic, PATTERN_LITERAL, OP_WRITE)
+        await provision_acls(admin, Plan(COUNTY, (), (acl,)))
+    finally:
+        await admin.close()
+
+
+async def _copies_on(kafka: KafkaServer, topic: str, event_id: str) -> int:
+    """How many records of ``topic`` carry ``event_id`` (read as the admin)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka.bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        copies = 0
+        while any(await consumer.position(tp) < ends[tp] for tp in partitions):
+            batch = await consumer.getmany(timeout_ms=2000)
+            copies += sum(
+                1 for records in batch.values() for r in records if event_id.encode() in r.value
+            )
+        return copies
+    finally:
+        await consumer.stop()
+
+
+def test_FED_1_a_county_process_refused_a_write_under_the_citys_prefix_keeps_serving(
+    tmp_path: Path, kafka_server: KafkaServer, mongo_uri: str, vault: VaultStub
+) -> None:
+    """A running county ``pdo serve catalog`` whose outbox relay tries to publish under
+    ``pdo.370300.``: the broker refuses (TopicAuthorizationFailed); the process logs one
+    clear error naming the topic however often the relay retries, ``/readyz`` reports the
+    relay degraded with the reason, ``/livez`` and the API keep answering, the event stays
+    in the outbox (not lost) and is published exactly once after the ACL is granted."""
+    provision_federation(kafka_server)
+    county = start(
+        "catalog",
+        serve_env(tmp_path, COUNTY, kafka_server, mongo_uri, vault, PDO_PARENT_REGIONS=CITY),
+        tmp_path / "county.log",
+    )
+    city_topic = f"pdo.{CITY}.catalog.resources.v1"
+    user = principal_name(COUNTY, "catalog")
+    resource_id = f"r-forged-{uuid.uuid4().hex[:8]}"
+    forged = _forged_city_event(resource_id)
+    try:
+        county.wait_ready(timeout=180)
+        asyncio.run(_stage_in_county_catalog(mongo_uri, resource_id, forged))
+        refusal = wait_for(
+            lambda: (lambda r: r.json() if r.status_code == 503 else None)(
+                httpx.get(f"{county.base}/readyz", timeout=5)
+            ),
+            timeout=60,
+        )
+        relay = refusal["problems"]["outbox:catalog"]
+        assert city_topic in relay and "TopicAuthorizationFailedError" in relay, refusal
+        assert user in refusal["problems"]["bus"] and city_topic in refusal["problems"]["bus"]
+        time.sleep(8)  # the relay retries every second: several more refusals
+        assert county.child.poll() is None  # no crash loop
+        assert httpx.get(f"{county.base}/livez", timeout=5).status_code == 200
+        listing = httpx.get(
+            f"{county.base}/catalog/federated-resources/", headers=auth(vault, COUNTY), timeout=10
+        )
+        assert listing.status_code == 200  # still serving its API
+        text = county.log.read_text(errors="replace")
+        relay_errors = [
+            line for line in text.splitlines() if "outbox relay" in line and city_topic in line
+        ]
+        assert len(relay_errors) == 1, relay_errors  # one clear error, not one per retry
+        assert "TopicAuthorizationFailedError" in relay_errors[0]
+        assert "Traceback" not in text
+        assert asyncio.run(_county_outbox(mongo_uri, resource_id)) == [str(forged.event_id)]
+        assert asyncio.run(_copies_on(kafka_server, city_topic, str(forged.event_id))) == 0
+
+        asyncio.run(_grant_write(kafka_server, user, city_topic))
+        wait_for(
+            lambda: httpx.get(f"{county.base}/readyz", timeout=5).status_code == 200, timeout=120
+        )
+        assert asyncio.run(_county_outbox(mongo_uri, resource_id)) == []
+        assert asyncio.run(_copies_on(kafka_server, city_topic, str(forged.event_id))) == 1
+        assert "recovered" in county.log.read_text(errors="replace")
+        assert county.child.poll() is None
+    finally:
+        county.terminate()
 
 
 async def test_FED_1_the_exchange_reads_only_the_trading_topic_with_its_own_groups(

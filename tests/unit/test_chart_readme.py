@@ -58,7 +58,8 @@ def test_chart_readme_installs_the_city_and_the_county_as_the_chart_tests_render
     assert installs() == {"pdo": VARIANTS["default"], "pdo-370303": VARIANTS["county"]}
     for release, values in installs().items():
         docs = documents(render(*values, release=release))
-        assert len([d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]) == 9
+        workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
+        assert len(workloads) == 10  # the nine services and the staff console
 
 
 def test_chart_readme_creates_exactly_the_secrets_the_city_release_references() -> None:

@@ -182,7 +182,11 @@ def test_what_the_chart_renders_matches_what_the_code_needs() -> None:
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for d in docs:
         by_kind.setdefault(d["kind"], []).append(d)
-    workloads = by_kind["Deployment"] + by_kind["StatefulSet"]
+    workloads = [
+        w
+        for w in by_kind["Deployment"] + by_kind["StatefulSet"]
+        if w["metadata"]["name"] != "pdo-console"
+    ]
     assert sorted(
         w["spec"]["template"]["spec"]["containers"][0]["command"][2] for w in workloads
     ) == sorted(SERVICES)
@@ -208,8 +212,9 @@ def test_what_the_chart_renders_matches_what_the_code_needs() -> None:
         assert pod["serviceAccountName"] == w["metadata"]["name"]
         if w["kind"] == "Deployment":
             assert pod["securityContext"]["runAsNonRoot"] is True
-    assert len(by_kind["ServiceAccount"]) == len(by_kind["PodDisruptionBudget"]) == 9
-    assert len(by_kind["NetworkPolicy"]) == 9
+    # the nine services and the staff console (test_the_console_is_in_the_chart)
+    assert len(by_kind["ServiceAccount"]) == len(by_kind["PodDisruptionBudget"]) == 10
+    assert len(by_kind["NetworkPolicy"]) == 10
     (job,) = by_kind["Job"]
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
     assert job["spec"]["template"]["spec"]["containers"][0]["command"][:5] == [
@@ -224,9 +229,64 @@ def test_what_the_chart_renders_matches_what_the_code_needs() -> None:
     urls = [a for a in test_pod["spec"]["containers"][0]["command"] if a.startswith("http")]
     assert len(urls) == 9 and all(u.endswith("/readyz") for u in urls)
     paths = {p["path"] for p in by_kind["Ingress"][0]["spec"]["rules"][0]["http"]["paths"]}
-    assert paths == {f"/{s}" for s in SERVICES}
+    assert paths == {f"/{s}" for s in SERVICES} | {"/console"}
     rendered_values = json.dumps(docs)
     assert "mongodb://" not in rendered_values  # the URI only ever comes from a Secret
+
+
+def test_the_console_is_in_the_chart_with_probes_secret_and_routes_to_each_service() -> None:
+    """Issue 13 item 1: ``pdo serve console`` as a Deployment with a Service, the Ingress
+    path /console, the probes its server answers (``libs.cli``: /startupz, /readyz,
+    /livez), the CSRF secret from a Secret, Secure cookies, and every service's path
+    routed to that service's own Service; its NetworkPolicy lets it reach only the
+    release's HTTP ports and the services' policies let it in."""
+    docs = documents(render())
+    named = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    deployment = named[("Deployment", "pdo-console")]
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["command"] == ["pdo", "serve", "console"]
+    assert container["startupProbe"]["httpGet"]["path"] == PROBE_PATHS["startup"]
+    assert container["readinessProbe"]["httpGet"]["path"] == PROBE_PATHS["readiness"]
+    assert container["livenessProbe"]["httpGet"]["path"] == PROBE_PATHS["liveness"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PDO_CONSOLE_CSRF_SECRET"]["valueFrom"]["secretKeyRef"] == {
+        "name": "pdo-console",
+        "key": "csrf-secret",
+    }
+    assert env["PDO_CONSOLE_COOKIE_SECURE"]["value"] == "1"
+    routes = dict(p.split("=", 1) for p in env["PDO_CONSOLE_SERVICE_URLS"]["value"].split(","))
+    services = {d["metadata"]["name"] for d in docs if d["kind"] == "Service"}
+    assert sorted(routes) == sorted(SERVICES)
+    for service, url in routes.items():
+        assert url == f"http://pdo-{service.replace('_', '-')}:8000" and url[7:-5] in services
+    assert not {"PDO_MONGO_URI", "PDO_KAFKA_PASSWORD", "VAULT_TOKEN"} & set(env)  # no state
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["automountServiceAccountToken"] is False
+    assert named[("Service", "pdo-console")]["spec"]["selector"]["pdo.service"] == "console"
+    (ingress,) = [d for d in docs if d["kind"] == "Ingress"]
+    (to_console,) = [
+        p for p in ingress["spec"]["rules"][0]["http"]["paths"] if p["path"] == "/console"
+    ]
+    assert to_console["backend"]["service"]["name"] == "pdo-console"
+    policy = named[("NetworkPolicy", "pdo-console")]["spec"]
+    assert [r["ports"][0]["port"] for r in policy["egress"]] == [8000, 53]
+    catalog_in = named[("NetworkPolicy", "pdo-catalog")]["spec"]["ingress"][0]["from"]
+    assert {"app.kubernetes.io/instance": "pdo", "pdo.service": "console"} in [
+        f.get("podSelector", {}).get("matchLabels") for f in catalog_in
+    ]
+    # a gateway instead: one base URL, no per-service routes; disabled: nothing rendered
+    gateway = documents(render("--set", "console.apiUrl=https://gw.example.gov.cn"))
+    (gw,) = [
+        d for d in gateway if d["kind"] == "Deployment" and d["metadata"]["name"] == "pdo-console"
+    ]
+    gw_env = {
+        e["name"]: e.get("value") for e in gw["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert gw_env["PDO_CONSOLE_API_URL"] == "https://gw.example.gov.cn"
+    assert "PDO_CONSOLE_SERVICE_URLS" not in gw_env
+    off = render("--set", "console.enabled=false")
+    assert "console" not in off
 
 
 def test_hpa_is_optional() -> None:
@@ -265,8 +325,29 @@ def test_docker_compose_runs_what_the_chart_runs() -> None:
         "PDO_MODE", "PDO_REGION", "PDO_HTTP_PORT", "PDO_SHUTDOWN_GRACE_SECONDS",
         "PDO_KAFKA_SECURITY_PROTOCOL", "PDO_KAFKA_SASL_MECHANISM",
     )  # fmt: skip
-    workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
+    workloads = [
+        d
+        for d in docs
+        if d["kind"] in ("Deployment", "StatefulSet") and d["metadata"]["name"] != "pdo-console"
+    ]
     assert len(workloads) == 9
+    (console,) = [
+        d for d in docs if d["metadata"]["name"] == "pdo-console" and d["kind"] == "Deployment"
+    ]
+    console_container = console["spec"]["template"]["spec"]["containers"][0]
+    in_compose = by_command[" ".join(console_container["command"])]
+    # the console: the same variables (no Kafka, database or Vault), port and probe
+    assert set(in_compose["environment"]) == {e["name"] for e in console_container["env"]}
+    assert str(in_compose["environment"]["PDO_HTTP_PORT"]) == config["PDO_HTTP_PORT"]
+    assert str(in_compose["ports"][0]).endswith(
+        f":{console_container['ports'][0]['containerPort']}"
+    )
+    console_probe = console_container["readinessProbe"]["httpGet"]["path"]
+    assert f":8000{console_probe}" in " ".join(in_compose["healthcheck"]["test"])
+    routes = dict(
+        p.split("=", 1) for p in in_compose["environment"]["PDO_CONSOLE_SERVICE_URLS"].split(",")
+    )
+    assert sorted(routes) == sorted(SERVICES)
     for workload in workloads:
         pod = workload["spec"]["template"]["spec"]
         container = pod["containers"][0]

@@ -3,14 +3,18 @@ and the consumer's inbox turns the duplicate into no second effect."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from contracts.envelope import SYSTEM_ACTOR, Envelope, encode, new_envelope
+import pytest
+
+from contracts.envelope import SYSTEM_ACTOR, Envelope, decode, encode, new_envelope
 from contracts.events import OrgRegistered
 from libs.bus.consumer import Consumer
 from libs.bus.embedded import EmbeddedBus
 from libs.bus.inbox import Inbox
+from libs.bus.port import Message
 from libs.outbox import OutboxRelay, stage
 from libs.store.sqlite import SqliteDocumentStore
 from tests.support.platform import eventually
@@ -141,4 +145,45 @@ async def test_relay_publishes_an_order_before_the_trade_it_caused_across_collec
         encode(order), encode(trade)
     ]  # fmt: skip
     assert await store.with_outbox("trades", 10) == []
+    await store.close()
+
+
+class RefusingBus(EmbeddedBus):
+    """A bus whose broker refuses every write until ``granted`` (a missing ACL)."""
+
+    granted = False
+
+    async def publish_many(self, messages: list[Message]) -> None:
+        if not self.granted:
+            raise PermissionError("TopicAuthorizationFailed (test stand-in)")
+        await super().publish_many(messages)
+
+
+async def test_a_refused_publish_is_one_error_a_failure_signal_and_no_lost_event(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 11: the refusal is logged once however often the relay retries, naming the
+    topic; ``failure`` says why (``/readyz`` shows it); the event stays in the outbox and
+    goes out once the write is allowed, and the failure clears."""
+    bus = RefusingBus(tmp_path / "bus.sqlite")
+    store = SqliteDocumentStore(tmp_path / "svc.sqlite")
+    env = _event("org-1")
+    await store.insert("orgs", stage({"_id": "org-1"}, [env]))
+    relay = OutboxRelay(service="identity", store=store, bus=bus, collections=["orgs"])
+    topic = "pdo.370300.identity.organizations.v1"
+    with caplog.at_level(logging.DEBUG, logger="libs.outbox"):
+        for _ in range(5):
+            assert await relay.pass_once() == 0
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]
+    assert topic in errors[0].getMessage() and "PermissionError" in errors[0].getMessage()
+    assert relay.failure is not None and topic in relay.failure
+    (kept,) = await store.with_outbox("orgs", 10)
+    assert kept["_outbox"][0]["event_id"] == str(env.event_id)
+    assert bus.read_topic(topic) == []
+    bus.granted = True
+    assert await relay.pass_once() == 1
+    assert relay.failure is None
+    assert await store.with_outbox("orgs", 10) == []
+    assert [decode(m.value).event_id for m in bus.read_topic(topic)] == [env.event_id]
     await store.close()
