@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -47,6 +48,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from libs.clock import FixedClock
 from libs.secrets.keyring import LocalKeyring
+from tests.e2e.test_identity_lifecycle_embedded import PASSWORD
 from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.integration.test_lifecycle_kafka import START, kafka_events
 from tests.support.chart import REPO, documents, local, render, resolve_env
@@ -182,6 +184,61 @@ def http_get(url: str) -> int:
         return 0
 
 
+def start_console(
+    console: dict[str, Any],
+    config_maps: dict[str, dict[str, str]],
+    secrets: dict[tuple[str, str], str],
+    base: dict[str, str],
+    processes: dict[str, tuple[Any, str, Any, Any]],
+    tmp: Path,
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """The console Deployment's command with its rendered environment; the Service URLs
+    it routes to (``http://smoke-pdo-<service>:8000``) mapped to the processes."""
+    container = console["spec"]["template"]["spec"]["containers"][0]
+    env = resolve_env(container, config_maps, secrets)
+    (port,) = [p["containerPort"] for p in container["ports"] if p["name"] == "http"]
+    assert env["PDO_HTTP_PORT"] == str(port) and env["PDO_CONSOLE_COOKIE_SECURE"] == "1"
+    routes = dict(pair.split("=", 1) for pair in env["PDO_CONSOLE_SERVICE_URLS"].split(","))
+    assert sorted(routes) == sorted(processes)
+    env["PDO_CONSOLE_SERVICE_URLS"] = ",".join(
+        f"{name}={processes[name][1]}" for name in sorted(routes)
+    )
+    env["PDO_CONSOLE_API_URL"] = processes["identity"][1]
+    env["PDO_DATA_DIR"] = str(tmp / "console")  # the pod's /tmp emptyDir, mapped
+    address = "127.0.1.10"
+    env["PDO_HTTP_HOST"] = address  # the pod's own IP
+    log = tmp / "console.log"
+    with log.open("wb") as out:
+        child = subprocess.Popen(
+            local(container["command"]), env={**base, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
+    return child, f"http://{address}:{port}", log
+
+
+def console_sign_in(url: str, username: str, password: str) -> httpx.Response:
+    """Password sign-in through the console's form, CSRF token and all. Its cookies are
+    ``Secure`` (as behind the chart's TLS Ingress), so they are sent by hand over the
+    test's plain HTTP."""
+    form = httpx.get(f"{url}/console/login", timeout=10)
+    csrf_cookie = form.cookies["pdo_console_csrf"]
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+    assert token is not None, form.text[-2000:]
+    signed = httpx.post(
+        f"{url}/console/login",
+        data={"_csrf_token": token.group(1), "username": username, "password": password},
+        headers={"Cookie": f"pdo_console_csrf={csrf_cookie}"},
+        timeout=30,
+    )
+    assert signed.status_code == 303, signed.text[-2000:]
+    assert "secure" in signed.headers["set-cookie"].lower()
+    session = signed.cookies["pdo_console_session"]
+    return httpx.get(
+        f"{url}/console/",
+        headers={"Cookie": f"pdo_console_session={session}; pdo_console_csrf={csrf_cookie}"},
+        timeout=30,
+    )
+
+
 async def walk(
     bases: dict[str, str],
     clock: ShiftedClock,
@@ -248,7 +305,7 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
     docs = documents(manifest)
     timings["render"] = time.monotonic() - began
     config_maps = {d["metadata"]["name"]: d["data"] for d in docs if d["kind"] == "ConfigMap"}
-    secrets = {("pdo-mongo", "uri"): mongo_uri}
+    secrets = {("pdo-mongo", "uri"): mongo_uri, ("pdo-console", "csrf-secret"): "smoke-csrf"}
     token_file = tmp_path / "serviceaccount-token"
     token_file.write_text(vault.k8s_jwt)
     base = {k: v for k, v in os.environ.items() if not k.startswith(("PDO_", "VAULT_", "OTEL_"))}
@@ -271,11 +328,14 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
     timings["provision"] = time.monotonic() - t
 
     # 2. Every workload's command with its rendered environment.
-    workloads = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
+    rendered = [d for d in docs if d["kind"] in ("Deployment", "StatefulSet")]
+    (console,) = [w for w in rendered if w["metadata"]["name"] == "smoke-pdo-console"]
+    workloads = [w for w in rendered if w is not console]
     assert len(workloads) == 9
     data_root = Path(tempfile.mkdtemp(prefix="pdo-smoke-", dir="/tmp"))
     os.chmod(data_root, 0o711)
     processes: dict[str, tuple[subprocess.Popen[bytes], str, dict[str, Any], Path]] = {}
+    console_child: subprocess.Popen[bytes] | None = None
     t = time.monotonic()
     try:
         for n, workload in enumerate(workloads, start=1):
@@ -325,6 +385,30 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
             }
         timings["all nine ready"] = time.monotonic() - t
         assert all(set(r.values()) == {200} for r in probe_results.values()), probe_results
+
+        # 3a. The staff console's Deployment (issue 13): its command with its rendered
+        # environment, each service's Service URL mapped to that service's process.
+        t = time.monotonic()
+        console_child, console_url, console_log = start_console(
+            console, config_maps, secrets, base, processes, tmp_path
+        )
+        console_container = console["spec"]["template"]["spec"]["containers"][0]
+        deadline = time.monotonic() + 120
+        startup = console_container["startupProbe"]["httpGet"]["path"]
+        while http_get(console_url + startup) != 200:
+            assert console_child.poll() is None, console_log.read_text()[-3000:]
+            assert time.monotonic() < deadline, console_log.read_text()[-3000:]
+            time.sleep(0.3)
+        probe_results["console"] = {
+            console_container[probe]["httpGet"]["path"]: http_get(
+                console_url + console_container[probe]["httpGet"]["path"]
+            )
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe")
+        }
+        assert set(probe_results["console"].values()) == {200}, probe_results["console"]
+        login_page = httpx.get(f"{console_url}/console/login", timeout=10)
+        assert login_page.status_code == 200 and "登录" in login_page.text
+        timings["console ready"] = time.monotonic() - t
         assert {p for r in probe_results.values() for p in r} == {
             "/startupz", "/readyz", "/livez"
         }  # fmt: skip
@@ -357,6 +441,13 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
         steps = asyncio.run(walk(bases, clock, region, kafka_bootstrap, vault, tmp_path))
         timings.update({f"lifecycle {name}": took for name, took in steps.items()})
         assert vault.logins and set(vault.logins) == {vault.k8s_role}
+
+        # 4b. Sign-in through the console: it calls identity at the rendered route and
+        # keeps the token in its session cookie; the home page then answers for it.
+        t = time.monotonic()
+        home = console_sign_in(console_url, "op.admin", PASSWORD)
+        assert home.status_code == 200 and "退出" in home.text, home.text[-2000:]
+        timings["console sign-in"] = time.monotonic() - t
 
         # 5. One trace across the two processes, from what they exported.
         t = time.monotonic()
@@ -401,6 +492,9 @@ def test_chart_smoke_renders_runs_probes_and_traces_across_processes(
         for child, _, _, _ in processes.values():
             if child.poll() is None:
                 child.kill()
+        if console_child is not None and console_child.poll() is None:
+            console_child.terminate()
+            console_child.wait(timeout=30)
         shutil.rmtree(data_root, ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
     timings["total"] = time.monotonic() - began

@@ -312,7 +312,7 @@ async def _copies_on(kafka: KafkaServer, topic: str, event_id: str) -> int:
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
         copies = 0
-        while any(await consumer.position(tp) < ends[tp] for tp in partitions):
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
             batch = await consumer.getmany(timeout_ms=2000)
             copies += sum(
                 1 for records in batch.values() for r in records if event_id.encode() in r.value
