@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pymongo
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -282,6 +283,16 @@ async def _stage_in_county_catalog(mongo: str, resource_id: str, event: Envelope
         await store.close()
 
 
+def _remove_from_county_catalog(mongo: str, resource_id: str) -> None:
+    """The forged document is not a resource the county's catalog could load at its next
+    start: remove it (the other tests start county catalogs on the same database)."""
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(mongo)
+    try:
+        client[f"pdo_{COUNTY}_catalog"]["resources"].delete_one({"_id": resource_id})
+    finally:
+        client.close()
+
+
 async def _county_outbox(mongo: str, resource_id: str) -> list[str]:
     store = MongoDocumentStore(mongo, f"pdo_{COUNTY}_catalog")
     try:
@@ -379,6 +390,7 @@ def test_FED_1_a_county_process_refused_a_write_under_the_citys_prefix_keeps_ser
         assert county.child.poll() is None
     finally:
         county.terminate()
+        _remove_from_county_catalog(mongo_uri, resource_id)
 
 
 async def test_FED_1_the_exchange_reads_only_the_trading_topic_with_its_own_groups(
