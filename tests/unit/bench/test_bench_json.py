@@ -110,3 +110,37 @@ def test_a_real_tiny_bench_writes_its_figures(tmp_path: Path) -> None:
     assert figures["token_verify_new"]["unit"] == "calls/s"
     assert figures["token_verify_new"]["value"] > 0
     assert figures["token_verify_reused"]["unit"] == "calls/s"
+
+
+def test_county_burst_lag_is_a_kafka_bench_whose_figures_carry_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 11's closing note: ``county_burst_lag`` (skipped by ``--skip-kafka``), its
+    figures from ``bench.federation.run``'s numbers, the dead letters held to the
+    schema-failing records sent."""
+    from bench import __main__ as runner
+    from bench import federation
+
+    (bench,) = [b for b in BENCHES if b.name == "county_burst_lag"]
+    assert bench.kafka
+    numbers = {
+        "published": 10_010, "published_s": 7.0, "county_entries": 10_000,
+        "entries_applied_once": 10_000, "county_dead_letters": 10, "peak_lag": 451,
+        "last_nonzero_lag": 3, "lag_samples": 16, "caught_up_s": 7.5,
+        "after_last_publish_s": 0.5,
+    }  # fmt: skip
+    seen: list[int] = []
+
+    async def fake_run(server: object, events: int, broken: int, tmp: Path) -> dict[str, float]:
+        seen.append(events)
+        return numbers
+
+    monkeypatch.setattr(federation, "run", fake_run)
+    monkeypatch.setattr(runner, "_servers", lambda ctx: ("k", "m"))
+    figures = {f.name: f for f in bench.run(Context(events=10_000, servers={"kafka_server": 1}))}
+    assert seen == [10_000]
+    assert figures["county_burst_lag"].value == 0.5 and figures["county_burst_lag"].unit == "s"
+    assert figures["county_burst_lag_published"].value == 10_010
+    assert figures["county_burst_lag_entries"].value == 10_000
+    assert figures["county_burst_lag_dead_letters"].met is True
+    assert all(name.startswith("county_burst_lag") for name in figures)
