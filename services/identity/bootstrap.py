@@ -13,11 +13,11 @@ from services.identity.api import (
     complaints,
     implementation_plans,
     jurisdictions,
+    jwks,
     organizations,
     staff,
     tokens,
 )
-from services.identity.api.jwks import route as jwks_route
 from services.identity.commands.sweep import authorization_sweeper
 from services.identity.handlers.on_emergency_plan_adopted import handlers as plan_handlers
 from services.identity.handlers.on_rectification_overdue import handlers as overdue_handlers
@@ -29,17 +29,17 @@ def build(ctx: ServiceContext) -> ServiceParts:
         ctx,
         "identity — 身份与授权",
         [
-            jwks_route(ctx),
-            tokens.route(ctx),
+            jwks.jwks,
+            tokens.issue,
             organizations.OrganizationController,
             jurisdictions.JurisdictionController,
             implementation_plans.ImplementationPlanController,
             authorizations.AuthorizationController,
-            authorizations.sweep_route(ctx),
+            authorizations.run_sweep,
             admissions.AdmissionController,
             complaints.ComplaintController,
-            accounts.controller(ctx),
-            staff.controller(ctx),
+            accounts.AccountController,
+            staff.StaffController,
         ],
         description="Organizations, users and machine clients, sign-in, operator "
         "authorization (授权运营: tender, publicity, agreement, renewal, suspension, exit) "

@@ -4,15 +4,16 @@ revenue against its max allowed revenue (BIL-8)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter, QueryParameter
 
 from contracts.envelope import Role
 from contracts.errors import Forbidden
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.billing.api.prices import revenue_view
@@ -108,19 +109,17 @@ class InvoiceController(Controller):
     async def issue(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[InvoiceRunBody],
     ) -> list[InvoiceView]:
-        docs = await commands.issue_invoices(
-            ctx, principal_of(request), data.period, data.customer_org_id
-        )
+        docs = await commands.issue_invoices(ctx, principal, data.period, data.customer_org_id)
         return [invoice_view(d) for d in docs]
 
     @get("/invoices", guards=[roles(*CUSTOMERS)], summary="Invoices the caller may see")
     async def browse(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         period: Annotated[
             str | None, QueryParameter(required=False, pattern=PERIOD_PATTERN)
         ] = None,
@@ -129,7 +128,7 @@ class InvoiceController(Controller):
         ] = None,
     ) -> list[InvoiceSummaryView]:
         docs = await commands.list_invoices(
-            ctx, principal_of(request), period=period, customer_org_id=customer_org_id
+            ctx, principal, period=period, customer_org_id=customer_org_id
         )
         return [summary(d) for d in docs]
 
@@ -141,10 +140,10 @@ class InvoiceController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         invoice_id: FromPath[str],
     ) -> InvoiceView:
-        return invoice_view(await commands.get_invoice(ctx, principal_of(request), invoice_id))
+        return invoice_view(await commands.get_invoice(ctx, principal, invoice_id))
 
     @get("/revenue-shares", guards=[roles(*OVERSIGHT)], summary="Agreed revenue shares (BIL-7)")
     async def shares(self, ctx: NamedDependency[ServiceContext]) -> list[SharesView]:
@@ -158,7 +157,7 @@ class InvoiceController(Controller):
     async def set_shares(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[SharesBody],
     ) -> SharesView:
         shares = Shares(
@@ -167,7 +166,7 @@ class InvoiceController(Controller):
             merchants_bp=data.merchants_bp,
             effective_from=data.effective_from,
         )
-        return shares_view(await commands.set_shares(ctx, principal_of(request), shares))
+        return shares_view(await commands.set_shares(ctx, principal, shares))
 
     @post(
         "/distributions",
@@ -178,10 +177,10 @@ class InvoiceController(Controller):
     async def distribute(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[DistributionBody],
     ) -> DistributionView:
-        return distribution_view(await commands.distribute(ctx, principal_of(request), data.period))
+        return distribution_view(await commands.distribute(ctx, principal, data.period))
 
     @get(
         "/distributions/{period:str}",
@@ -203,11 +202,10 @@ class InvoiceController(Controller):
     async def revenue(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         year: FromPath[int],
         operator_org_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
     ) -> RevenueYearView:
-        principal = principal_of(request)
         if principal.role is Role.OPERATOR and principal.org_id != operator_org_id:
             raise Forbidden("an operator sees only its own revenue")
         return revenue_view(await commands.revenue_year(ctx, operator_org_id, year))

@@ -5,15 +5,16 @@ price model (BIL-1..BIL-5)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import UNSET
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.billing.api.schemas import (
@@ -138,12 +139,12 @@ class PriceController(Controller):
     async def list_price(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[PriceBody],
     ) -> PriceView:
         price = await commands.list_price(
             ctx,
-            principal_of(request),
+            principal,
             product_id=data.product_id,
             unit=data.unit,
             unit_price_fen=data.unit_price_fen,
@@ -173,14 +174,12 @@ class PriceController(Controller):
     async def set_cap(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         product_id: FromPath[str],
         unit: FromPath[str],
         data: JSONBody[CapBody],
     ) -> CapView:
-        return cap_view(
-            await commands.set_cap(ctx, principal_of(request), product_id, unit, data.cap_fen)
-        )
+        return cap_view(await commands.set_cap(ctx, principal, product_id, unit, data.cap_fen))
 
     @put(
         "/max-revenue/{year:int}",
@@ -190,12 +189,12 @@ class PriceController(Controller):
     async def set_max_revenue(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         year: FromPath[int],
         data: JSONBody[MaxRevenueBody],
     ) -> RevenueYearView:
         doc = await commands.set_max_revenue(
-            ctx, principal_of(request), year, data.operator_org_id, data.max_revenue_fen
+            ctx, principal, year, data.operator_org_id, data.max_revenue_fen
         )
         return revenue_view(doc)
 
@@ -207,11 +206,11 @@ class PriceController(Controller):
     async def key_scenario(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         scenario_id: FromPath[str],
         data: JSONBody[KeyScenarioBody],
     ) -> KeyScenarioView:
-        key = await commands.set_key_scenario(ctx, principal_of(request), scenario_id, key=data.key)
+        key = await commands.set_key_scenario(ctx, principal, scenario_id, key=data.key)
         return KeyScenarioView(scenario_id=scenario_id, key=key)
 
     @get("/settings", guards=[roles(*SIGNED_IN)], summary="Billing settings of the jurisdiction")
@@ -229,7 +228,7 @@ class PriceController(Controller):
     async def define(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[SettingsBody],
     ) -> SettingsView:
         starts = data.cultivation_starts_on
@@ -239,7 +238,7 @@ class PriceController(Controller):
             clear_cultivation=starts is None,
             cultivation_years=(None if data.cultivation_years is UNSET else data.cultivation_years),
         )
-        return settings_view(await commands.define_settings(ctx, principal_of(request), change))
+        return settings_view(await commands.define_settings(ctx, principal, change))
 
     @get(
         "/cultivation-period",
@@ -283,13 +282,13 @@ class PriceController(Controller):
     async def confirm(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         scenario_id: FromPath[str],
         data: JSONBody[ConfirmationBody],
     ) -> PublicInterestView:
         doc = await commands.confirm_public_interest(
             ctx,
-            principal_of(request),
+            principal,
             scenario_id,
             confirmed=data.confirmed,
             conditions=data.conditions,

@@ -4,14 +4,15 @@ jurisdiction's weights and targets (EVA-5)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
@@ -31,7 +32,7 @@ class AnnualReportController(Controller):
     async def file(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[s.AnnualReportBody],
     ) -> s.AnnualReportView:
         statements = {
@@ -40,7 +41,6 @@ class AnnualReportController(Controller):
             "market_operation": data.market_operation,
             "security_and_compliance": data.security_and_compliance,
         }
-        principal = principal_of(request)
         return views.report(
             await commands.file_annual_report(ctx, principal, data.year, statements)
         )
@@ -49,10 +49,9 @@ class AnnualReportController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         report_id: FromPath[str],
     ) -> s.AnnualReportView:
-        principal = principal_of(request)
         return views.report(await commands.get_annual_report(ctx, principal, report_id))
 
 
@@ -69,13 +68,13 @@ class EvaluationController(Controller):
     async def evaluate(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[s.EvaluateBody],
     ) -> s.EvaluationView:
         findings = tuple(FindingDue(finding=f.finding, due_on=f.due_on) for f in data.findings)
         made = await commands.evaluate_operator(
             ctx,
-            principal_of(request),
+            principal,
             operator_org_id=data.operator_org_id,
             year=data.year,
             findings=findings,
@@ -87,20 +86,19 @@ class EvaluationController(Controller):
     async def browse(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         operator_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> list[s.EvaluationView]:
-        found = await commands.list_evaluations(ctx, principal_of(request), operator_org_id)
+        found = await commands.list_evaluations(ctx, principal, operator_org_id)
         return [views.evaluation(e) for e in found]
 
     @get("/{evaluation_id:str}", guards=[roles(*READERS)], summary="One evaluation")
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         evaluation_id: FromPath[str],
     ) -> s.EvaluationView:
-        principal = principal_of(request)
         return views.evaluation(await commands.get_evaluation(ctx, principal, evaluation_id))
 
 
@@ -122,7 +120,7 @@ class SettingsController(Controller):
     async def define(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         region: RegionPath,
         data: JSONBody[s.SettingsBody],
     ) -> s.SettingsView:
@@ -145,4 +143,4 @@ class SettingsController(Controller):
             revenue_target_fen=data.revenue_target_fen,
             defined_by=region,
         )
-        return views.settings(await commands.define_settings(ctx, principal_of(request), wanted))
+        return views.settings(await commands.define_settings(ctx, principal, wanted))

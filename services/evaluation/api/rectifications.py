@@ -3,14 +3,15 @@ sweep; ``rectification.overdue`` leads identity to suspend or terminate (AUTH-6)
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
@@ -28,12 +29,12 @@ class RectificationController(Controller):
     async def order(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[s.OrderBody],
     ) -> s.OrderView:
         made = await orders.order(
             ctx,
-            principal_of(request),
+            principal,
             operator_org_id=data.operator_org_id,
             finding=data.finding,
             due_on=data.due_on,
@@ -44,13 +45,13 @@ class RectificationController(Controller):
     async def browse(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         order_state: Annotated[State | None, QueryParameter(name="state")] = None,
         operator_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> list[s.OrderView]:
         found = await orders.browse(
             ctx,
-            principal_of(request),
+            principal,
             state=order_state.value if order_state is not None else None,
             operator_org_id=operator_org_id,
         )
@@ -70,10 +71,10 @@ class RectificationController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         order_id: FromPath[str],
     ) -> s.OrderView:
-        return views.order(await orders.get(ctx, principal_of(request), order_id))
+        return views.order(await orders.get(ctx, principal, order_id))
 
     @post(
         "/{order_id:str}/report",
@@ -84,11 +85,11 @@ class RectificationController(Controller):
     async def report(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         order_id: FromPath[str],
         data: JSONBody[s.ReportBody],
     ) -> s.OrderView:
-        done = await orders.report(ctx, principal_of(request), order_id, data.report)
+        done = await orders.report(ctx, principal, order_id, data.report)
         return views.order(done)
 
     @post(
@@ -100,10 +101,10 @@ class RectificationController(Controller):
     async def accept(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         order_id: FromPath[str],
     ) -> s.OrderView:
-        return views.order(await orders.accept(ctx, principal_of(request), order_id))
+        return views.order(await orders.accept(ctx, principal, order_id))
 
     @post(
         "/{order_id:str}/return",
@@ -114,9 +115,9 @@ class RectificationController(Controller):
     async def return_(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         order_id: FromPath[str],
         data: JSONBody[s.ReasonBody],
     ) -> s.OrderView:
-        done = await orders.return_(ctx, principal_of(request), order_id, data.reason)
+        done = await orders.return_(ctx, principal, order_id, data.reason)
         return views.order(done)

@@ -5,15 +5,16 @@ incident reports to the bureau, one emergency plan per authorization with its dr
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, PathParameter
 
 from contracts.envelope import Role
 from contracts.errors import DomainError
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
@@ -51,12 +52,12 @@ class IncidentController(Controller):
     async def report(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[s.IncidentBody],
     ) -> s.IncidentView:
         made = await sec.report_incident(
             ctx,
-            principal_of(request),
+            principal,
             severity=data.severity,
             summary=data.summary,
             occurred_at=instant(data.occurred_at),
@@ -65,18 +66,18 @@ class IncidentController(Controller):
 
     @get("/", guards=[roles(*INCIDENT_READERS)], summary="Incidents the caller may see")
     async def browse(
-        self, ctx: NamedDependency[ServiceContext], request: Request[Any, Any, Any]
+        self, ctx: NamedDependency[ServiceContext], principal: NamedDependency[Principal]
     ) -> list[s.IncidentView]:
-        return [views.incident(i) for i in await sec.list_incidents(ctx, principal_of(request))]
+        return [views.incident(i) for i in await sec.list_incidents(ctx, principal)]
 
     @get("/{incident_id:str}", guards=[roles(*INCIDENT_READERS)], summary="One incident")
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         incident_id: FromPath[str],
     ) -> s.IncidentView:
-        return views.incident(await sec.get_incident(ctx, principal_of(request), incident_id))
+        return views.incident(await sec.get_incident(ctx, principal, incident_id))
 
 
 class PlanController(Controller):
@@ -92,13 +93,13 @@ class PlanController(Controller):
     async def draw_up(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         authorization_id: FromPath[str],
         data: JSONBody[s.PlanBody],
     ) -> s.PlanView:
         plan = await sec.draw_up_plan(
             ctx,
-            principal_of(request),
+            principal,
             authorization_id,
             title=data.title,
             content=data.content,
@@ -110,10 +111,10 @@ class PlanController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         authorization_id: FromPath[str],
     ) -> s.PlanView:
-        return views.plan(await sec.get_plan(ctx, principal_of(request), authorization_id))
+        return views.plan(await sec.get_plan(ctx, principal, authorization_id))
 
     @post(
         "/{authorization_id:str}/drills",
@@ -123,13 +124,13 @@ class PlanController(Controller):
     async def drill(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         authorization_id: FromPath[str],
         data: JSONBody[s.DrillBody],
     ) -> s.PlanView:
         plan = await sec.record_drill(
             ctx,
-            principal_of(request),
+            principal,
             authorization_id,
             held_on=data.held_on,
             scenario=data.scenario,
@@ -148,12 +149,12 @@ class InspectionController(Controller):
     async def record(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[s.InspectionBody],
     ) -> s.InspectionView:
         made = await sec.record_inspection(
             ctx,
-            principal_of(request),
+            principal,
             subject_org_id=data.subject_org_id,
             inspected_on=data.inspected_on,
             findings=tuple(data.findings),
@@ -162,19 +163,18 @@ class InspectionController(Controller):
 
     @get("/", guards=[roles(*INSPECTION_READERS)], summary="Inspections the caller may see")
     async def browse(
-        self, ctx: NamedDependency[ServiceContext], request: Request[Any, Any, Any]
+        self, ctx: NamedDependency[ServiceContext], principal: NamedDependency[Principal]
     ) -> list[s.InspectionView]:
-        found = await sec.list_inspections(ctx, principal_of(request))
+        found = await sec.list_inspections(ctx, principal)
         return [views.inspection(i) for i in found]
 
     @get("/{inspection_id:str}", guards=[roles(*INSPECTION_READERS)], summary="One inspection")
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         inspection_id: FromPath[str],
     ) -> s.InspectionView:
-        principal = principal_of(request)
         return views.inspection(await sec.get_inspection(ctx, principal, inspection_id))
 
     @post(
@@ -186,10 +186,10 @@ class InspectionController(Controller):
     async def close(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         inspection_id: FromPath[str],
         index: FindingIndex,
         data: JSONBody[s.ClosureBody],
     ) -> s.InspectionView:
-        after = await sec.close_finding(ctx, principal_of(request), inspection_id, index, data.note)
+        after = await sec.close_finding(ctx, principal, inspection_id, index, data.note)
         return views.inspection(after)

@@ -3,15 +3,16 @@ provider supply evaluation (EVA-4) and contribution indicators per resource (EVA
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
 from contracts.envelope import Role
 from contracts.errors import Forbidden, NotFound
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
@@ -33,11 +34,10 @@ class SupplyController(Controller):
     async def supply(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         provider_org_id: FromPath[str],
         year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
     ) -> s.SupplyView:
-        principal = principal_of(request)
         if principal.role is Role.PROVIDER and principal.org_id != provider_org_id:
             raise Forbidden("a provider sees its own supply evaluation", rule="EVA-4")
         counts = await figures.supply_counts(ctx, provider_org_id, year)
@@ -51,10 +51,9 @@ class SupplyController(Controller):
     async def contribution(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         resource_id: FromPath[str],
     ) -> s.ContributionView:
-        principal = principal_of(request)
         found = await figures.contribution(ctx, resource_id)
         if found is None:
             raise NotFound(f"no resource {resource_id} is known to evaluation")

@@ -4,13 +4,15 @@ changes their own password."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, post
+from litestar import Controller, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import ClientView, UserView, as_view
@@ -29,65 +31,68 @@ class AccountStateView(msgspec.Struct, kw_only=True):
     disabled: bool
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class AccountController(Controller):
-        path = "/"
-        tags = ["accounts"]
+class AccountController(Controller):
+    path = "/"
+    tags = ["accounts"]
 
-        @post(
-            "/users/{username:str}/disable",
-            guards=[bureau_only()],
-            status_code=200,
-            summary="Disable a user (停用): their sign-in is refused",
+    @post(
+        "/users/{username:str}/disable",
+        guards=[bureau_only()],
+        status_code=200,
+        summary="Disable a user (停用): their sign-in is refused",
+    )
+    async def disable(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        principal: NamedDependency[Principal],
+        username: FromPath[str],
+    ) -> AccountStateView:
+        user = await user_admin.set_disabled(ctx, principal, username, disabled=True)
+        return AccountStateView(username=user.username, disabled=user.disabled)
+
+    @post(
+        "/users/{username:str}/enable",
+        guards=[bureau_only()],
+        status_code=200,
+        summary="Re-enable a disabled user (启用)",
+    )
+    async def enable(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        principal: NamedDependency[Principal],
+        username: FromPath[str],
+    ) -> AccountStateView:
+        user = await user_admin.set_disabled(ctx, principal, username, disabled=False)
+        return AccountStateView(username=user.username, disabled=user.disabled)
+
+    @post(
+        "/users/me/password",
+        guards=[roles(*SIGNED_IN)],
+        status_code=200,
+        summary="Change your own password, proving the current one",
+    )
+    async def change_password(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        principal: NamedDependency[Principal],
+        data: JSONBody[ChangePasswordBody],
+    ) -> UserView:
+        user = await user_admin.change_password(
+            ctx, principal, current=data.current_password, new=data.new_password
         )
-        async def disable(
-            self, request: Request[Any, Any, Any], username: FromPath[str]
-        ) -> AccountStateView:
-            user = await user_admin.set_disabled(
-                ctx, principal_of(request), username, disabled=True
-            )
-            return AccountStateView(username=user.username, disabled=user.disabled)
+        return as_view(user, UserView)
 
-        @post(
-            "/users/{username:str}/enable",
-            guards=[bureau_only()],
-            status_code=200,
-            summary="Re-enable a disabled user (启用)",
-        )
-        async def enable(
-            self, request: Request[Any, Any, Any], username: FromPath[str]
-        ) -> AccountStateView:
-            user = await user_admin.set_disabled(
-                ctx, principal_of(request), username, disabled=False
-            )
-            return AccountStateView(username=user.username, disabled=user.disabled)
-
-        @post(
-            "/users/me/password",
-            guards=[roles(*SIGNED_IN)],
-            status_code=200,
-            summary="Change your own password, proving the current one",
-        )
-        async def change_password(
-            self, request: Request[Any, Any, Any], data: JSONBody[ChangePasswordBody]
-        ) -> UserView:
-            user = await user_admin.change_password(
-                ctx, principal_of(request), current=data.current_password, new=data.new_password
-            )
-            return as_view(user, UserView)
-
-        @post(
-            "/clients/{client_id:str}/secret",
-            guards=[bureau_only()],
-            status_code=200,
-            summary="Rotate a machine client's secret (shown once; the old one is refused)",
-        )
-        async def rotate(
-            self, request: Request[Any, Any, Any], client_id: FromPath[str]
-        ) -> ClientView:
-            client, secret = await user_admin.rotate_client_secret(
-                ctx, principal_of(request), client_id
-            )
-            return as_view(client, ClientView, client_secret=secret)
-
-    return AccountController
+    @post(
+        "/clients/{client_id:str}/secret",
+        guards=[bureau_only()],
+        status_code=200,
+        summary="Rotate a machine client's secret (shown once; the old one is refused)",
+    )
+    async def rotate(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        principal: NamedDependency[Principal],
+        client_id: FromPath[str],
+    ) -> ClientView:
+        client, secret = await user_admin.rotate_client_secret(ctx, principal, client_id)
+        return as_view(client, ClientView, client_secret=secret)

@@ -5,14 +5,15 @@ report of admissions per period."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.identity.api.bodies import (
     AdmissionBody,
@@ -39,7 +40,7 @@ class AdmissionController(Controller):
     async def apply(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[AdmissionBody],
     ) -> AdmissionView:
         declared = AdmissionRequest(
@@ -48,9 +49,7 @@ class AdmissionController(Controller):
             no_security_incident_3_years=data.no_security_incident_3_years,
             good_standing=data.good_standing,
         )
-        admission = await admissions.apply(
-            ctx, principal_of(request), data.operator_org_id, declared
-        )
+        admission = await admissions.apply(ctx, principal, data.operator_org_id, declared)
         return admission_view(admission)
 
     @get(
@@ -59,9 +58,9 @@ class AdmissionController(Controller):
         summary="My admissions (as developer or operator)",
     )
     async def mine(
-        self, ctx: NamedDependency[ServiceContext], request: Request[Any, Any, Any]
+        self, ctx: NamedDependency[ServiceContext], principal: NamedDependency[Principal]
     ) -> list[AdmissionView]:
-        found = await admissions.mine(ctx, principal_of(request))
+        found = await admissions.mine(ctx, principal)
         return [admission_view(a) for a in found]
 
     @get(
@@ -72,11 +71,11 @@ class AdmissionController(Controller):
     async def report(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         first: FromQuery[date],
         last: FromQuery[date],
     ) -> AdmissionReport:
-        found = await admissions.report(ctx, principal_of(request), first=first, last=last)
+        found = await admissions.report(ctx, principal, first=first, last=last)
         views = [admission_view(a) for a in found]
         return AdmissionReport(
             first=first,
@@ -89,10 +88,10 @@ class AdmissionController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         admission_id: FromPath[str],
     ) -> AdmissionView:
-        admission = await admissions.get(ctx, principal_of(request), admission_id)
+        admission = await admissions.get(ctx, principal, admission_id)
         return admission_view(admission)
 
     @post(
@@ -104,12 +103,12 @@ class AdmissionController(Controller):
     async def review(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         admission_id: FromPath[str],
         data: JSONBody[ReviewBody],
     ) -> AdmissionView:
         admission = await admissions.review(
-            ctx, principal_of(request), admission_id, approve=data.approve, reason=data.reason
+            ctx, principal, admission_id, approve=data.approve, reason=data.reason
         )
         return admission_view(admission)
 
@@ -122,13 +121,11 @@ class AdmissionController(Controller):
     async def sign(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         admission_id: FromPath[str],
         data: JSONBody[DevelopmentAgreementBody],
     ) -> AdmissionView:
-        admission = await admissions.sign_agreement(
-            ctx, principal_of(request), admission_id, terms=data.terms
-        )
+        admission = await admissions.sign_agreement(ctx, principal, admission_id, terms=data.terms)
         return admission_view(admission)
 
     @post(
@@ -140,13 +137,13 @@ class AdmissionController(Controller):
     async def file_cooperation(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         admission_id: FromPath[str],
         data: JSONBody[CooperationFilingBody],
     ) -> AdmissionView:
         admission = await admissions.file_cooperation(
             ctx,
-            principal_of(request),
+            principal,
             admission_id,
             reference=data.reference,
             summary=data.summary,
@@ -161,10 +158,10 @@ class AdmissionController(Controller):
     async def filings(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         filed: Annotated[bool | None, QueryParameter()] = None,
     ) -> list[AdmissionView]:
-        found = await admissions.filings(ctx, principal_of(request), filed=filed)
+        found = await admissions.filings(ctx, principal, filed=filed)
         return [admission_view(a) for a in found]
 
     @post(
@@ -176,11 +173,9 @@ class AdmissionController(Controller):
     async def end(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         admission_id: FromPath[str],
         data: JSONBody[EndAdmissionBody],
     ) -> AdmissionView:
-        admission = await admissions.end(
-            ctx, principal_of(request), admission_id, reason=data.reason
-        )
+        admission = await admissions.end(ctx, principal, admission_id, reason=data.reason)
         return admission_view(admission)

@@ -4,15 +4,15 @@ apply, renew and report corrections; anyone signed in may object during publicit
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
 from libs.auth.principal import Principal
 from libs.http.paging import Paging
 from libs.service import ServiceContext
@@ -80,9 +80,8 @@ def _attachment(body: AttachmentBody | None) -> Attachment | None:
 
 
 async def run(
-    ctx: ServiceContext, request: Request[Any, Any, Any], auth_id: str, command: cmd.Command
+    ctx: ServiceContext, principal: Principal, auth_id: str, command: cmd.Command
 ) -> AuthorizationView:
-    principal = principal_of(request)
     after = await commands.execute(ctx, principal, auth_id, command)
     return view(after, principal, await plan_version(ctx.store, auth_id))
 
@@ -95,12 +94,12 @@ class AuthorizationController(Controller):
     async def publish(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[PublishTenderBody],
     ) -> AuthorizationView:
         auth = await commands.publish_tender(
             ctx,
-            principal_of(request),
+            principal,
             title=data.title,
             selection_mode=SelectionMode(data.selection_mode),
             scope=Scope(
@@ -118,10 +117,9 @@ class AuthorizationController(Controller):
         self,
         ctx: NamedDependency[ServiceContext],
         paging: NamedDependency[Paging],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         in_state: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> AuthorizationPage:
-        principal = principal_of(request)
         found, total = await commands.browse(
             ctx, principal, state=in_state, offset=paging.offset, limit=paging.limit
         )
@@ -132,10 +130,9 @@ class AuthorizationController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
-        principal = principal_of(request)
         found = await commands.get(ctx, principal, auth_id)
         return view(found, principal, await plan_version(ctx.store, auth_id))
 
@@ -147,7 +144,7 @@ class AuthorizationController(Controller):
     async def apply(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[ApplicationBody],
     ) -> AuthorizationView:
@@ -175,17 +172,17 @@ class AuthorizationController(Controller):
             data_security_commitment=_attachment(data.data_security_commitment),
             security_risk_self_assessment=_attachment(data.security_risk_self_assessment),
         )
-        return await run(ctx, request, auth_id, cmd.SubmitApplication(new_id("app"), record))
+        return await run(ctx, principal, auth_id, cmd.SubmitApplication(new_id("app"), record))
 
     @post("/{auth_id:str}/applications/close", guards=[AUTHORIZES], status_code=200)
     async def close_applications(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
         """Close the applications and begin the evaluation (评审)."""
-        return await run(ctx, request, auth_id, cmd.CloseApplications())
+        return await run(ctx, principal, auth_id, cmd.CloseApplications())
 
     @post(
         "/{auth_id:str}/applications/{application_id:str}/score",
@@ -195,36 +192,36 @@ class AuthorizationController(Controller):
     async def score(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         application_id: FromPath[str],
         data: JSONBody[ScoreBody],
     ) -> AuthorizationView:
         """Record the evaluation score (0-100) of one application."""
         command = cmd.ScoreApplication(application_id, data.score, data.remarks)
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @post("/{auth_id:str}/result", guards=[AUTHORIZES], status_code=200)
     async def publicize(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
         """Publicize the selected operator (结果公示) for the jurisdiction's period."""
-        return await run(ctx, request, auth_id, cmd.PublicizeResult())
+        return await run(ctx, principal, auth_id, cmd.PublicizeResult())
 
     @post("/{auth_id:str}/objections", guards=[roles(*OBJECTORS)])
     async def object_to(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[ObjectionBody],
     ) -> AuthorizationView:
         """File an objection (异议) during the publicity period (AUTH-2)."""
         command = cmd.FileObjection(new_id("obj"), data.grounds)
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @post(
         "/{auth_id:str}/objections/{objection_id:str}/decision",
@@ -234,20 +231,20 @@ class AuthorizationController(Controller):
     async def decide_objection(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         objection_id: FromPath[str],
         data: JSONBody[ObjectionDecisionBody],
     ) -> AuthorizationView:
         """Uphold (the result is void, back to evaluation) or dismiss an objection."""
         command = cmd.DecideObjection(objection_id, data.uphold, data.reason)
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @put("/{auth_id:str}/agreement", guards=[AUTHORIZES])
     async def draft(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[DraftBody],
     ) -> AuthorizationView:
@@ -255,13 +252,13 @@ class AuthorizationController(Controller):
         command = cmd.DraftAgreement(
             new_id("agr"), data.starts_on, data.ends_on, dict(data.sections)
         )
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @post("/{auth_id:str}/agreement/collective-decision", guards=[AUTHORIZES], status_code=200)
     async def collective_decision(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[CollectiveDecisionBody],
     ) -> AuthorizationView:
@@ -269,131 +266,128 @@ class AuthorizationController(Controller):
         command = cmd.RecordCollectiveDecision(
             data.meeting, data.decided_on, data.approved, data.body
         )
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @post("/{auth_id:str}/agreement/finance-opinion", guards=[AUTHORIZES], status_code=200)
     async def finance_opinion(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[FinanceOpinionBody],
     ) -> AuthorizationView:
         """Record the finance department's opinion on revenue sharing (AUTH-11)."""
         command = cmd.RecordFinanceOpinion(data.department, data.opinion, data.given_on)
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @post("/{auth_id:str}/agreement/signature", guards=[AUTHORIZES], status_code=200)
     async def sign(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
         """Sign the agreement: only after publicity closed (AUTH-2), with every section
         (AUTH-4), a term within the jurisdiction's (AUTH-3), exclusivity per AUTH-10, the
         collective decision and the finance opinion (AUTH-11), the approved
         implementation plan (AUTH-12) and the bureau's emergency plan (SEC-2)."""
-        return await run(ctx, request, auth_id, cmd.SignAgreement())
+        return await run(ctx, principal, auth_id, cmd.SignAgreement())
 
     @post("/{auth_id:str}/renewal", guards=[roles(Role.OPERATOR)], status_code=200)
     async def apply_for_renewal(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[RenewalBody],
     ) -> AuthorizationView:
         """The operator applies for renewal within the last months of the term (AUTH-5)."""
         command = cmd.ApplyForRenewal(data.proposed_ends_on)
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @post("/{auth_id:str}/renewal/decision", guards=[AUTHORIZES], status_code=200)
     async def decide_renewal(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[RenewalDecisionBody],
     ) -> AuthorizationView:
         """Approve (the term is extended, AUTH-3) or reject a renewal."""
         command = cmd.DecideRenewal(data.approve, data.reason, data.ends_on)
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @post("/{auth_id:str}/suspension", guards=[AUTHORIZES], status_code=200)
     async def suspend(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[ReasonBody],
     ) -> AuthorizationView:
         """Suspend for a violation, with a correction deadline (AUTH-6)."""
-        return await run(ctx, request, auth_id, cmd.Suspend(data.reason))
+        return await run(ctx, principal, auth_id, cmd.Suspend(data.reason))
 
     @post("/{auth_id:str}/correction", guards=[roles(Role.OPERATOR)], status_code=200)
     async def report_correction(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[CorrectionBody],
     ) -> AuthorizationView:
         """The operator reports its correction (整改报告) by the deadline (AUTH-6)."""
-        return await run(ctx, request, auth_id, cmd.ReportCorrection(data.report))
+        return await run(ctx, principal, auth_id, cmd.ReportCorrection(data.report))
 
     @post("/{auth_id:str}/reinstatement", guards=[AUTHORIZES], status_code=200)
     async def reinstate(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
         """Accept the correction: the agreement is active again (AUTH-6)."""
-        return await run(ctx, request, auth_id, cmd.Reinstate())
+        return await run(ctx, principal, auth_id, cmd.Reinstate())
 
     @post("/{auth_id:str}/termination", guards=[AUTHORIZES], status_code=200)
     async def terminate(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[TerminationBody],
     ) -> AuthorizationView:
         """Terminate the agreement on one of the grounds of AUTH-6."""
         command = cmd.Terminate(data.ground, data.reason)
-        return await run(ctx, request, auth_id, command)
+        return await run(ctx, principal, auth_id, command)
 
     @post("/{auth_id:str}/cancellation", guards=[AUTHORIZES], status_code=200)
     async def cancel(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[ReasonBody],
     ) -> AuthorizationView:
         """Cancel the selection before an agreement is signed."""
-        return await run(ctx, request, auth_id, cmd.CancelTender(data.reason))
+        return await run(ctx, principal, auth_id, cmd.CancelTender(data.reason))
 
     @post("/{auth_id:str}/transfer", guards=[roles(Role.OPERATOR)], status_code=200)
     async def transfer(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         auth_id: FromPath[str],
         data: JSONBody[TransferBody],
     ) -> AuthorizationView:
         """Transfer or subcontract the operation right: always refused (AUTH-8), and the
         attempt is recorded in the audit log."""
         command = cmd.TransferOperationRight(data.to_org_id, data.kind)
-        await commands.refuse_transfer(ctx, principal_of(request), auth_id, command)
+        await commands.refuse_transfer(ctx, principal, auth_id, command)
         raise AssertionError("unreachable: AUTH-8 refuses every transfer")
 
 
-def sweep_route(ctx: ServiceContext) -> Any:
-    @post("/sweeps", guards=[bureau_only()], status_code=200, tags=["operator authorization"])
-    async def run_sweep() -> SweepView:
-        """Run the periodic sweep now: close ended publicity periods, expire agreements."""
-        return SweepView(**await commands.sweep(ctx))
-
-    return run_sweep
+@post("/sweeps", guards=[bureau_only()], status_code=200, tags=["operator authorization"])
+async def run_sweep(ctx: NamedDependency[ServiceContext]) -> SweepView:
+    """Run the periodic sweep now: close ended publicity periods, expire agreements."""
+    return SweepView(**await commands.sweep(ctx))

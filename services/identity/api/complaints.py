@@ -4,14 +4,13 @@ records its finding. Parties see their own; the bureau and supervisors their reg
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.identity.api.bodies import ComplaintAnswerBody, ComplaintBody, ComplaintFindingBody
 from services.identity.api.guards import bureau_only
@@ -29,12 +28,12 @@ class ComplaintController(Controller):
     async def file(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[ComplaintBody],
     ) -> ComplaintView:
         made = await complaints.file(
             ctx,
-            principal_of(request),
+            principal,
             operator_org_id=data.operator_org_id,
             ground=data.ground,
             account=data.account,
@@ -43,9 +42,9 @@ class ComplaintController(Controller):
 
     @get("/", guards=[roles(*READERS)], summary="Complaints the caller may see")
     async def browse(
-        self, ctx: NamedDependency[ServiceContext], request: Request[Any, Any, Any]
+        self, ctx: NamedDependency[ServiceContext], principal: NamedDependency[Principal]
     ) -> list[ComplaintView]:
-        found = await complaints.browse(ctx, principal_of(request))
+        found = await complaints.browse(ctx, principal)
         return [as_view(c, ComplaintView) for c in found]
 
     @post(
@@ -57,11 +56,11 @@ class ComplaintController(Controller):
     async def answer(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         complaint_id: FromPath[str],
         data: JSONBody[ComplaintAnswerBody],
     ) -> ComplaintView:
-        after = await complaints.answer(ctx, principal_of(request), complaint_id, data.answer)
+        after = await complaints.answer(ctx, principal, complaint_id, data.answer)
         return as_view(after, ComplaintView)
 
     @post(
@@ -73,11 +72,11 @@ class ComplaintController(Controller):
     async def decide(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         complaint_id: FromPath[str],
         data: JSONBody[ComplaintFindingBody],
     ) -> ComplaintView:
         after = await complaints.decide(
-            ctx, principal_of(request), complaint_id, uphold=data.uphold, finding=data.finding
+            ctx, principal, complaint_id, uphold=data.uphold, finding=data.finding
         )
         return as_view(after, ComplaintView)

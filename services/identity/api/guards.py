@@ -50,19 +50,19 @@ def bureau_only(*, rule: str | None = None) -> Guard:
     return guard
 
 
-def login_throttle(ctx: ServiceContext) -> Guard:
+async def login_throttle(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Refuse a sign-in from an address with too many recent failures before reading the
-    body; the token endpoint takes no bearer token (it issues them)."""
-
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        try:
-            await login.check_address(ctx, client_address(connection))
-        except login.Throttled as throttled:
-            raise TooManyRequestsException(
-                str(throttled), headers={"Retry-After": str(throttled.retry_after)}
-            ) from None
-
-    return guard
+    body; the token endpoint takes no bearer token (it issues them). A guard gets no
+    dependencies, so it reads the service context the app keeps (``libs.http.app``)."""
+    ctx: ServiceContext = connection.app.state.context
+    try:
+        await login.check_address(ctx, client_address(connection))
+    except login.Throttled as throttled:
+        raise TooManyRequestsException(
+            str(throttled), headers={"Retry-After": str(throttled.retry_after)}
+        ) from None
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

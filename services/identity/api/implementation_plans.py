@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.identity.api.bodies import PlanApprovalBody, PlanBody, PlanFilingBody
 from services.identity.api.guards import SIGNED_IN, bureau_only
@@ -20,8 +21,8 @@ from services.identity.commands import implementation_plans as commands
 from services.identity.domain.implementation_plan import ImplementationPlan
 
 
-async def _view(ctx: ServiceContext, request: Request[Any, Any, Any], region: str) -> Any:
-    plan, due, overdue = await commands.read(ctx, principal_of(request), region)
+async def _view(ctx: ServiceContext, principal: Principal, region: str) -> Any:
+    plan, due, overdue = await commands.read(ctx, principal, region)
     return view(plan, due, overdue)
 
 
@@ -48,10 +49,10 @@ class ImplementationPlanController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         region: FromPath[str],
     ) -> ImplementationPlanView:
-        result: ImplementationPlanView = await _view(ctx, request, region)
+        result: ImplementationPlanView = await _view(ctx, principal, region)
         return result
 
     @put(
@@ -62,20 +63,20 @@ class ImplementationPlanController(Controller):
     async def draft(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         region: FromPath[str],
         data: JSONBody[PlanBody],
     ) -> ImplementationPlanView:
         await commands.draft(
             ctx,
-            principal_of(request),
+            principal,
             region,
             modes=tuple(data.modes),
             resources=tuple(data.resources),
             revenue_sharing=data.revenue_sharing,
             summary=data.summary,
         )
-        result: ImplementationPlanView = await _view(ctx, request, region)
+        result: ImplementationPlanView = await _view(ctx, principal, region)
         return result
 
     @post(
@@ -87,14 +88,14 @@ class ImplementationPlanController(Controller):
     async def approve(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         region: FromPath[str],
         data: JSONBody[PlanApprovalBody],
     ) -> ImplementationPlanView:
         await commands.approve(
-            ctx, principal_of(request), region, meeting=data.meeting, decided_on=data.decided_on
+            ctx, principal, region, meeting=data.meeting, decided_on=data.decided_on
         )
-        result: ImplementationPlanView = await _view(ctx, request, region)
+        result: ImplementationPlanView = await _view(ctx, principal, region)
         return result
 
     @post(
@@ -106,12 +107,12 @@ class ImplementationPlanController(Controller):
     async def file(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         region: FromPath[str],
         data: JSONBody[PlanFilingBody],
     ) -> ImplementationPlanView:
         await commands.record_filing(
-            ctx, principal_of(request), region, filed_on=data.filed_on, reference=data.reference
+            ctx, principal, region, filed_on=data.filed_on, reference=data.reference
         )
-        result: ImplementationPlanView = await _view(ctx, request, region)
+        result: ImplementationPlanView = await _view(ctx, principal, region)
         return result

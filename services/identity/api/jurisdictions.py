@@ -3,14 +3,13 @@ bureau of the region changes its own."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Controller, Request, get, patch
+from litestar import Controller, get, patch
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.identity.api.bodies import JurisdictionChange
 from services.identity.api.guards import SIGNED_IN, bureau_only
@@ -26,10 +25,10 @@ class JurisdictionController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         region: FromPath[str],
     ) -> JurisdictionView:
-        found = await jurisdictions.read(ctx, principal_of(request), region)
+        found = await jurisdictions.read(ctx, principal, region)
         return as_view(found, JurisdictionView)
 
     @patch(
@@ -40,10 +39,10 @@ class JurisdictionController(Controller):
     async def change(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         region: FromPath[str],
         data: JSONBody[JurisdictionChange],
     ) -> JurisdictionView:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        updated = await jurisdictions.update(ctx, principal_of(request), region, changes)
+        updated = await jurisdictions.update(ctx, principal, region, changes)
         return as_view(updated, JurisdictionView)

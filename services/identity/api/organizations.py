@@ -3,13 +3,12 @@ the exchange's machine clients; parties read what their jurisdiction covers."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.identity.api.bodies import CreateClientBody, CreateUserBody, RegisterOrganizationBody
@@ -33,7 +32,7 @@ class OrganizationController(Controller):
     async def register(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[RegisterOrganizationBody],
     ) -> OrganizationView:
         cmd = RegisterOrganization(
@@ -43,7 +42,7 @@ class OrganizationController(Controller):
             credit_code=data.credit_code,
             org_id=data.org_id,
         )
-        org = await organizations.register_organization(ctx, principal_of(request), cmd)
+        org = await organizations.register_organization(ctx, principal, cmd)
         return as_view(org, OrganizationView)
 
     @get("/", guards=[roles(*SIGNED_IN)], summary="Organizations within your jurisdiction")
@@ -51,11 +50,11 @@ class OrganizationController(Controller):
         self,
         ctx: NamedDependency[ServiceContext],
         paging: NamedDependency[Paging],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         role: FromQuery[str | None] = None,
     ) -> OrganizationPage:
         found, total = await organizations.list_organizations(
-            ctx, principal_of(request), role=role, offset=paging.offset, limit=paging.limit
+            ctx, principal, role=role, offset=paging.offset, limit=paging.limit
         )
         items = [as_view(o, OrganizationView) for o in found]
         return paging.page(items=items, total=total)
@@ -64,23 +63,23 @@ class OrganizationController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         org_id: FromPath[str],
     ) -> OrganizationView:
-        org = await organizations.get_organization(ctx, principal_of(request), org_id)
+        org = await organizations.get_organization(ctx, principal, org_id)
         return as_view(org, OrganizationView)
 
     @post("/{org_id:str}/users", guards=[bureau_only()], summary="Create a user (用户)")
     async def create_user(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         org_id: FromPath[str],
         data: JSONBody[CreateUserBody],
     ) -> UserView:
         user = await organizations.create_user(
             ctx,
-            principal_of(request),
+            principal,
             org_id,
             username=data.username,
             password=data.password,
@@ -96,11 +95,11 @@ class OrganizationController(Controller):
     async def create_client(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         org_id: FromPath[str],
         data: JSONBody[CreateClientBody],
     ) -> ClientView:
         client, secret = await organizations.create_client(
-            ctx, principal_of(request), org_id, name=data.name, scopes=tuple(data.scopes)
+            ctx, principal, org_id, name=data.name, scopes=tuple(data.scopes)
         )
         return as_view(client, ClientView, client_secret=secret)

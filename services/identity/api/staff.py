@@ -4,13 +4,15 @@ confidentiality agreement with their validity dates (SEC-4)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import as_view
@@ -36,34 +38,35 @@ class StaffRecordView(msgspec.Struct, kw_only=True):
     recorded_at: dt.datetime
 
 
-def controller(ctx: ServiceContext) -> type[Controller]:
-    class StaffController(Controller):
-        path = "/users/{username:str}/staff-records"
-        tags = ["accounts"]
+class StaffController(Controller):
+    path = "/users/{username:str}/staff-records"
+    tags = ["accounts"]
 
-        @post("/", guards=[bureau_only(rule="SEC-4")], summary="Record training or agreement")
-        async def record(
-            self,
-            request: Request[Any, Any, Any],
-            username: FromPath[str],
-            data: JSONBody[StaffRecordBody],
-        ) -> StaffRecordView:
-            done = await staff.record(
-                ctx,
-                principal_of(request),
-                username,
-                kind=data.kind,
-                valid_from=data.valid_from,
-                valid_until=data.valid_until,
-                reference=data.reference,
-            )
-            return as_view(done, StaffRecordView)
+    @post("/", guards=[bureau_only(rule="SEC-4")], summary="Record training or agreement")
+    async def record(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        principal: NamedDependency[Principal],
+        username: FromPath[str],
+        data: JSONBody[StaffRecordBody],
+    ) -> StaffRecordView:
+        done = await staff.record(
+            ctx,
+            principal,
+            username,
+            kind=data.kind,
+            valid_from=data.valid_from,
+            valid_until=data.valid_until,
+            reference=data.reference,
+        )
+        return as_view(done, StaffRecordView)
 
-        @get("/", guards=[roles(*SIGNED_IN)], summary="A person's training and agreements")
-        async def browse(
-            self, request: Request[Any, Any, Any], username: FromPath[str]
-        ) -> list[StaffRecordView]:
-            found = await staff.list_records(ctx, principal_of(request), username)
-            return [as_view(r, StaffRecordView) for r in found]
-
-    return StaffController
+    @get("/", guards=[roles(*SIGNED_IN)], summary="A person's training and agreements")
+    async def browse(
+        self,
+        ctx: NamedDependency[ServiceContext],
+        principal: NamedDependency[Principal],
+        username: FromPath[str],
+    ) -> list[StaffRecordView]:
+        found = await staff.list_records(ctx, principal, username)
+        return [as_view(r, StaffRecordView) for r in found]

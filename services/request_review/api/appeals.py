@@ -3,14 +3,15 @@ admission, application or export review, and the bureau's decision (REQ-6)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.request_review.api.schemas import (
@@ -33,12 +34,12 @@ class AppealController(Controller):
     async def file(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[AppealBody],
     ) -> AppealView:
         appeal = await appeal_commands.file_appeal(
             ctx,
-            principal_of(request),
+            principal,
             subject_kind=data.subject_kind,
             subject_id=data.subject_id,
             grounds=data.grounds,
@@ -50,7 +51,7 @@ class AppealController(Controller):
         self,
         ctx: NamedDependency[ServiceContext],
         paging: NamedDependency[Paging],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         status: Annotated[str | None, QueryParameter(pattern=r"^(filed|upheld|dismissed)$")] = None,
         subject_kind: Annotated[
             str | None, QueryParameter(pattern=r"^(admission|application|export)$")
@@ -58,7 +59,7 @@ class AppealController(Controller):
     ) -> AppealPage:
         found, total = await appeal_commands.list_appeals(
             ctx,
-            principal_of(request),
+            principal,
             status=status,
             subject_kind=subject_kind,
             offset=paging.offset,
@@ -73,10 +74,10 @@ class AppealController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         appeal_id: FromPath[str],
     ) -> AppealView:
-        return appeal_view(await appeal_commands.get_appeal(ctx, principal_of(request), appeal_id))
+        return appeal_view(await appeal_commands.get_appeal(ctx, principal, appeal_id))
 
     @post(
         "/{appeal_id:str}/decision",
@@ -87,13 +88,13 @@ class AppealController(Controller):
     async def decide(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         appeal_id: FromPath[str],
         data: JSONBody[AppealDecisionBody],
     ) -> AppealView:
         appeal = await appeal_commands.decide(
             ctx,
-            principal_of(request),
+            principal,
             appeal_id,
             decision=data.decision,
             reasoning=data.reasoning,

@@ -3,15 +3,16 @@ reviews by every required reviewer (REQ-3) and risks found in review (REQ-7)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.confidentiality import require_confidentiality
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.request_review.api.schemas import (
@@ -47,10 +48,9 @@ class ApplicationController(Controller):
     async def submit(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[ApplicationBody],
     ) -> ApplicationView:
-        principal = principal_of(request)
         cmd = ApplyForScenario(
             scenario_id=data.scenario_id,
             developer_org_id=principal.org_id,
@@ -74,13 +74,13 @@ class ApplicationController(Controller):
         self,
         ctx: NamedDependency[ServiceContext],
         paging: NamedDependency[Paging],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         status: Status = None,
         scenario_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> ApplicationPage:
         found, total = await application_commands.list_applications(
             ctx,
-            principal_of(request),
+            principal,
             status=status,
             scenario_id=scenario_id,
             offset=paging.offset,
@@ -95,11 +95,11 @@ class ApplicationController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         application_id: FromPath[str],
     ) -> ApplicationView:
         return application_view(
-            await application_commands.get_application(ctx, principal_of(request), application_id)
+            await application_commands.get_application(ctx, principal, application_id)
         )
 
     @post(
@@ -111,11 +111,10 @@ class ApplicationController(Controller):
     async def review(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         application_id: FromPath[str],
         data: JSONBody[ReviewBody],
     ) -> ApplicationView:
-        principal = principal_of(request)
         # SEC-4: only a person with a current confidentiality agreement reviews.
         require_confidentiality(principal, ctx.clock.now().date(), doing="review applications")
         cmd = RecordReview(
@@ -147,13 +146,13 @@ class ApplicationController(Controller):
     async def report_risk(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         application_id: FromPath[str],
         data: JSONBody[RiskBody],
     ) -> RiskView:
         risk = await application_commands.report_risk(
             ctx,
-            principal_of(request),
+            principal,
             application_id,
             severity=data.severity,
             description=data.description,

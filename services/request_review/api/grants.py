@@ -3,14 +3,15 @@ the bureau revokes with a reason."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.request_review.api.schemas import GrantPage, GrantView, RevocationBody
@@ -29,13 +30,13 @@ class GrantController(Controller):
         self,
         ctx: NamedDependency[ServiceContext],
         paging: NamedDependency[Paging],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         status: Annotated[str | None, QueryParameter(pattern=r"^(active|revoked)$")] = None,
         developer_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> GrantPage:
         found, total = await grant_commands.list_grants(
             ctx,
-            principal_of(request),
+            principal,
             status=status,
             developer_org_id=developer_org_id,
             offset=paging.offset,
@@ -51,10 +52,10 @@ class GrantController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         grant_id: FromPath[str],
     ) -> GrantView:
-        grant = await grant_commands.get_grant(ctx, principal_of(request), grant_id)
+        grant = await grant_commands.get_grant(ctx, principal, grant_id)
         return grant_view(grant, ctx.clock.now())
 
     @post(
@@ -66,11 +67,9 @@ class GrantController(Controller):
     async def revoke(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         grant_id: FromPath[str],
         data: JSONBody[RevocationBody],
     ) -> GrantView:
-        grant = await grant_commands.revoke_by_bureau(
-            ctx, principal_of(request), grant_id, data.reason
-        )
+        grant = await grant_commands.revoke_by_bureau(ctx, principal, grant_id, data.reason)
         return grant_view(grant, ctx.clock.now())

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.request_review.api.schemas import (
@@ -36,7 +37,7 @@ class ScenarioController(Controller):
     async def file(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[ScenarioBody],
     ) -> ScenarioView:
         terms = ScenarioTerms(
@@ -46,7 +47,7 @@ class ScenarioController(Controller):
             expected_value=data.expected_value,
             scenario_class=data.scenario_class,
         )
-        scenario = await scenario_commands.file_scenario(ctx, principal_of(request), terms)
+        scenario = await scenario_commands.file_scenario(ctx, principal, terms)
         return scenario_view(scenario, ctx.clock.now())
 
     @get("/", guards=[roles(*READERS)], summary="Scenarios; due=true: due for re-evaluation")
@@ -88,16 +89,14 @@ class ScenarioController(Controller):
     async def change(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         scenario_id: FromPath[str],
         data: JSONBody[ScenarioChangeBody],
     ) -> ScenarioView:
         changes = {
             name: value for name, value in msgspec.structs.asdict(data).items() if value is not None
         }
-        scenario = await scenario_commands.change_scenario(
-            ctx, principal_of(request), scenario_id, changes
-        )
+        scenario = await scenario_commands.change_scenario(ctx, principal, scenario_id, changes)
         return scenario_view(scenario, ctx.clock.now())
 
     @post(
@@ -109,13 +108,13 @@ class ScenarioController(Controller):
     async def reevaluate(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         scenario_id: FromPath[str],
         data: JSONBody[ReevaluationBody],
     ) -> ScenarioView:
         scenario = await scenario_commands.reevaluate(
             ctx,
-            principal_of(request),
+            principal,
             scenario_id,
             scenario_commands.Reevaluate(outcome=data.outcome, note=data.note),
         )

@@ -3,14 +3,13 @@ re-evaluation interval of scenarios (REQ-8) and the default validity of a grant 
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, get, put
+from litestar import Controller, get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from services.request_review.api.scenarios import READERS
 from services.request_review.api.schemas import SettingsBody, SettingsView
@@ -39,11 +38,11 @@ class SettingsController(Controller):
     async def define(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[SettingsBody],
     ) -> SettingsView:
         wanted = rules.define(
             reevaluation_interval_days=data.reevaluation_interval_days,
             default_grant_validity_days=data.default_grant_validity_days,
         )
-        return view(await commands.define_settings(ctx, principal_of(request), wanted), ctx.region)
+        return view(await commands.define_settings(ctx, principal, wanted), ctx.region)

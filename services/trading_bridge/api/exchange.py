@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.http.paging import Paging
 from libs.http.published import SCOPE_OPTION
 from libs.service import ServiceContext
@@ -57,7 +58,7 @@ class OrderController(Controller):
     async def receive(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[OrderBody],
     ) -> Response[OrderView]:
         cmd = PlaceOrder(
@@ -66,7 +67,7 @@ class OrderController(Controller):
             buyer_org_id=data.buyer_org_id,
             quantity=data.quantity,
         )
-        order, fresh = await commands.place_order(ctx, principal_of(request), cmd)
+        order, fresh = await commands.place_order(ctx, principal, cmd)
         return _answer(order_view(order), fresh)
 
 
@@ -86,7 +87,7 @@ class TradeController(Controller):
     async def execute(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[ExecutionBody],
     ) -> Response[TradeView]:
         cmd = ExecuteTrade(
@@ -95,7 +96,7 @@ class TradeController(Controller):
             quantity=data.quantity,
             amount_fen=data.amount_fen,
         )
-        trade, fresh = await commands.execute_trade(ctx, principal_of(request), cmd)
+        trade, fresh = await commands.execute_trade(ctx, principal, cmd)
         return _answer(trade_view(trade), fresh)
 
     @get(
@@ -107,7 +108,7 @@ class TradeController(Controller):
         self,
         ctx: NamedDependency[ServiceContext],
         paging: NamedDependency[Paging],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         listing_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
         product_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
     ) -> TradePage:
@@ -117,7 +118,7 @@ class TradeController(Controller):
         if product_id is not None:
             where["product_id"] = product_id
         found, total = await commands.trades(
-            ctx, principal_of(request), where, offset=paging.offset, limit=paging.limit
+            ctx, principal, where, offset=paging.offset, limit=paging.limit
         )
         return paging.page(
             items=[trade_view(t) for t in found],
@@ -128,10 +129,10 @@ class TradeController(Controller):
     async def read(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         trade_id: FromPath[str],
     ) -> TradeView:
-        return trade_view(await commands.get_trade(ctx, principal_of(request), trade_id))
+        return trade_view(await commands.get_trade(ctx, principal, trade_id))
 
 
 class SettlementController(Controller):
@@ -149,7 +150,7 @@ class SettlementController(Controller):
     async def settle(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[SettlementBody],
     ) -> Response[TradeView]:
         cmd = SettleTrade(
@@ -158,5 +159,5 @@ class SettlementController(Controller):
             amount_fen=data.amount_fen,
             settled_at=data.settled_at,
         )
-        trade, fresh = await commands.settle_trade(ctx, principal_of(request), cmd)
+        trade, fresh = await commands.settle_trade(ctx, principal, cmd)
         return _answer(trade_view(trade), fresh)

@@ -5,14 +5,15 @@ the listings from the exchange-facing topic.)"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.guard import principal_of, roles
+from libs.auth.guard import roles
+from libs.auth.principal import Principal
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.trading_bridge.api.schemas import (
@@ -51,7 +52,7 @@ class ListingController(Controller):
     async def create(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         data: JSONBody[ListingBody],
     ) -> ListingView:
         cmd = ListProduct(
@@ -60,7 +61,7 @@ class ListingController(Controller):
             unit=data.unit,
             price_fen=data.price_fen,
         )
-        return listing_view(await commands.list_product(ctx, principal_of(request), cmd))
+        return listing_view(await commands.list_product(ctx, principal, cmd))
 
     @post(
         "/{listing_id:str}/withdrawal",
@@ -71,11 +72,11 @@ class ListingController(Controller):
     async def withdraw(
         self,
         ctx: NamedDependency[ServiceContext],
-        request: Request[Any, Any, Any],
+        principal: NamedDependency[Principal],
         listing_id: FromPath[str],
         data: JSONBody[WithdrawalBody],
     ) -> ListingView:
-        actor = principal_of(request).actor()
+        actor = principal.actor()
         return listing_view(await commands.withdraw_listing(ctx, actor, listing_id, data.reason))
 
     @get(
