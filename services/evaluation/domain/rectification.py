@@ -29,16 +29,26 @@ class State(StrEnum):
     OVERDUE = "overdue"  # 逾期未整改
 
 
-TRANSITIONS: Mapping[State, Mapping[str, State]] = {
-    State.ORDERED: {"reported": State.REPORTED, "overdue": State.OVERDUE},
-    State.REPORTED: {"accepted": State.COMPLETED, "returned": State.ORDERED},
+class Kind(StrEnum):
+    """What happens to an order: the one name of each event kind, the key of
+    ``TRANSITIONS``."""
+
+    REPORTED = "reported"  # 报告整改情况
+    ACCEPTED = "accepted"  # 验收通过
+    RETURNED = "returned"  # 退回重新整改
+    OVERDUE = "overdue"  # 逾期
+
+
+TRANSITIONS: Mapping[State, Mapping[Kind, State]] = {
+    State.ORDERED: {Kind.REPORTED: State.REPORTED, Kind.OVERDUE: State.OVERDUE},
+    State.REPORTED: {Kind.ACCEPTED: State.COMPLETED, Kind.RETURNED: State.ORDERED},
     State.COMPLETED: {},
     State.OVERDUE: {},
 }
 TERMINAL: frozenset[State] = frozenset({State.COMPLETED, State.OVERDUE})
 
 
-def advance(state: str, event: str) -> State:
+def advance(state: str, event: Kind) -> State:
     """The state after ``event``; ``IllegalTransition`` if there is none."""
     return transition(MACHINE, TRANSITIONS, state, event, rule="EVA-3")
 
@@ -97,7 +107,7 @@ def report(
     """The operator reports its rectification, by the deadline (EVA-3, AUTH-6)."""
     if by_org_id != o.operator_org_id:
         raise Forbidden(f"order {o.order_id} is not addressed to you", rule="EVA-3")
-    new_state = advance(o.state, "reported")
+    new_state = advance(o.state, Kind.REPORTED)
     if local_date(now) > o.due_on:
         raise DomainError(f"the deadline {o.due_on} has passed", rule="EVA-3")
     if not text.strip():
@@ -106,7 +116,7 @@ def report(
 
 
 def accept(o: RectificationOrder, *, now: datetime) -> RectificationOrder:
-    return replace(o, state=advance(o.state, "accepted"), decided_at=now)
+    return replace(o, state=advance(o.state, Kind.ACCEPTED), decided_at=now)
 
 
 def return_(o: RectificationOrder, *, reason: str, now: datetime) -> RectificationOrder:
@@ -114,7 +124,7 @@ def return_(o: RectificationOrder, *, reason: str, now: datetime) -> Rectificati
     if not reason.strip():
         raise DomainError("say why the rectification is returned", rule="EVA-3", field="reason")
     return replace(
-        o, state=advance(o.state, "returned"), return_reason=reason.strip(), decided_at=now
+        o, state=advance(o.state, Kind.RETURNED), return_reason=reason.strip(), decided_at=now
     )
 
 
@@ -123,4 +133,4 @@ def overdue_if_due(o: RectificationOrder, *, now: datetime) -> RectificationOrde
     exactly once (an overdue order has no further move). ``None``: nothing to do."""
     if o.state is not State.ORDERED or local_date(now) <= o.due_on:
         return None
-    return replace(o, state=advance(o.state, "overdue"), overdue_at=now)
+    return replace(o, state=advance(o.state, Kind.OVERDUE), overdue_at=now)

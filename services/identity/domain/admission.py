@@ -36,27 +36,39 @@ class State(StrEnum):
     EXITED = "exited"  # 主动退出
 
 
+class Kind(StrEnum):
+    """What happens to an admission: the one name of each event kind, used as the key of
+    ``TRANSITIONS`` and of ``RULE_OF_EVENT``."""
+
+    APPROVED = "approved"  # 审核通过
+    REJECTED = "rejected"  # 审核未通过
+    AGREEMENT_SIGNED = "agreement_signed"  # 签订开发利用协议
+    REMOVED = "removed"  # 清退
+    EXITED = "exited"  # 主动退出
+
+
 S = State
-TRANSITIONS: Mapping[State, Mapping[str, State]] = {
-    S.APPLIED: {"approved": S.APPROVED, "rejected": S.REJECTED},
-    S.APPROVED: {"agreement_signed": S.ADMITTED, "rejected": S.REJECTED},
-    S.ADMITTED: {"removed": S.REMOVED, "exited": S.EXITED},
+K = Kind
+TRANSITIONS: Mapping[State, Mapping[Kind, State]] = {
+    S.APPLIED: {K.APPROVED: S.APPROVED, K.REJECTED: S.REJECTED},
+    S.APPROVED: {K.AGREEMENT_SIGNED: S.ADMITTED, K.REJECTED: S.REJECTED},
+    S.ADMITTED: {K.REMOVED: S.REMOVED, K.EXITED: S.EXITED},
     S.REJECTED: {},
     S.REMOVED: {},
     S.EXITED: {},
 }
 TERMINAL: frozenset[State] = frozenset({S.REJECTED, S.REMOVED, S.EXITED})
 OPEN: frozenset[State] = frozenset({S.APPLIED, S.APPROVED, S.ADMITTED})
-RULE_OF_EVENT: Mapping[str, str] = {
-    "approved": "DEV-1",
-    "rejected": "DEV-1",
-    "agreement_signed": "DEV-1",
-    "removed": "DEV-2",
-    "exited": "DEV-2",
+RULE_OF_EVENT: Mapping[Kind, str] = {
+    K.APPROVED: "DEV-1",
+    K.REJECTED: "DEV-1",
+    K.AGREEMENT_SIGNED: "DEV-1",
+    K.REMOVED: "DEV-2",
+    K.EXITED: "DEV-2",
 }
 
 
-def advance(state: str, event: str) -> State:
+def advance(state: str, event: Kind) -> State:
     """The state after ``event``; ``IllegalTransition`` if there is none."""
     return transition(MACHINE, TRANSITIONS, state, event, rule=RULE_OF_EVENT)
 
@@ -176,7 +188,7 @@ def review(
     """DEV-1: the operator approves or rejects; a rejection states its reason and is
     announced, so the developer can appeal it to the bureau (REQ-6)."""
     _the_operator(admission, actor, "review this application")
-    state = advance(admission.state, "approved" if approve else "rejected")
+    state = advance(admission.state, Kind.APPROVED if approve else Kind.REJECTED)
     if not approve and not reason.strip():
         raise _refuse("a rejection states its reason", "reason")
     ended = now if state is State.REJECTED else None
@@ -204,7 +216,7 @@ def sign_agreement(
 ) -> tuple[Admission, contract.DeveloperAdmitted]:
     """DEV-1: admission ends in a signed development agreement (开发利用协议)."""
     _the_operator(admission, actor, "sign the development agreement")
-    state = advance(admission.state, "agreement_signed")
+    state = advance(admission.state, Kind.AGREEMENT_SIGNED)
     if not terms.strip():
         raise _refuse("the development agreement states its terms", "terms")
     admitted = replace(
@@ -257,9 +269,9 @@ def end(
 ) -> tuple[Admission, contract.DeveloperRemoved]:
     """DEV-2: the developer exits, or the operator removes it with a reason."""
     if actor.role is Role.DEVELOPER and actor.org_id == admission.developer_org_id:
-        event_kind, why = "exited", reason.strip() or "exit at the developer's request"
+        event_kind, why = Kind.EXITED, reason.strip() or "exit at the developer's request"
     elif actor.role is Role.OPERATOR and actor.org_id == admission.operator_org_id:
-        event_kind, why = "removed", reason.strip()
+        event_kind, why = Kind.REMOVED, reason.strip()
         if not why:
             raise DomainError("a removal states its reason", rule="DEV-2", field="reason")
     else:
@@ -269,7 +281,7 @@ def end(
     return ended, contract.DeveloperRemoved(
         developer_org_id=admission.developer_org_id,
         operator_org_id=admission.operator_org_id,
-        reason=f"{event_kind}: {why}",
+        reason=f"{event_kind.value}: {why}",
     )
 
 

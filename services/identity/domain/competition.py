@@ -36,15 +36,28 @@ class State(StrEnum):
     DISMISSED = "dismissed"  # 主管部门认定不成立
 
 
-TRANSITIONS: Mapping[State, Mapping[str, State]] = {
-    State.FILED: {"answered": State.ANSWERED, "upheld": State.UPHELD, "dismissed": State.DISMISSED},
-    State.ANSWERED: {"upheld": State.UPHELD, "dismissed": State.DISMISSED},
+class Kind(StrEnum):
+    """What happens to a complaint: the one name of each event kind, the key of
+    ``TRANSITIONS``."""
+
+    ANSWERED = "answered"  # 运营机构说明理由
+    UPHELD = "upheld"  # 认定成立
+    DISMISSED = "dismissed"  # 认定不成立
+
+
+TRANSITIONS: Mapping[State, Mapping[Kind, State]] = {
+    State.FILED: {
+        Kind.ANSWERED: State.ANSWERED,
+        Kind.UPHELD: State.UPHELD,
+        Kind.DISMISSED: State.DISMISSED,
+    },
+    State.ANSWERED: {Kind.UPHELD: State.UPHELD, Kind.DISMISSED: State.DISMISSED},
     State.UPHELD: {},
     State.DISMISSED: {},
 }
 
 
-def advance(state: str, event: str) -> State:
+def advance(state: str, event: Kind) -> State:
     """The state after ``event``; ``IllegalTransition`` if there is none."""
     return transition(MACHINE, TRANSITIONS, state, event, rule="DEV-3")
 
@@ -103,7 +116,7 @@ def answer(complaint: Complaint, *, text: str, actor: Actor, now: datetime) -> C
     """The operator complained about states its reasons (a refusal's reason, say)."""
     if actor.role is not Role.OPERATOR or actor.org_id != complaint.operator_org_id:
         raise Forbidden("only the operator complained about answers", rule="DEV-3")
-    state = advance(complaint.state, "answered")
+    state = advance(complaint.state, Kind.ANSWERED)
     return replace(complaint, state=state, operator_answer=_text(text, "answer"), answered_at=now)
 
 
@@ -113,7 +126,7 @@ def decide(
     """The bureau with jurisdiction records its finding."""
     if actor.role is not Role.BUREAU or not within:
         raise Forbidden("the bureau with jurisdiction decides the complaint", rule="DEV-3")
-    state = advance(complaint.state, "upheld" if uphold else "dismissed")
+    state = advance(complaint.state, Kind.UPHELD if uphold else Kind.DISMISSED)
     return replace(
         complaint,
         state=state,

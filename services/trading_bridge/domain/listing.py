@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from contracts.errors import Conflict, DomainError
@@ -25,8 +26,15 @@ from services.trading_bridge.domain.pricing import PriceTerms
 
 ListingState = Literal["active", "withdrawn"]
 
-TRANSITIONS: dict[ListingState, dict[str, ListingState]] = {
-    "active": {"listing.withdrawn": "withdrawn"},
+
+class Kind(StrEnum):
+    """What happens to a listing (the event types it emits): the key of ``TRANSITIONS``."""
+
+    WITHDRAWN = "listing.withdrawn"  # 下架
+
+
+TRANSITIONS: dict[ListingState, dict[Kind, ListingState]] = {
+    "active": {Kind.WITHDRAWN: "withdrawn"},
     "withdrawn": {},
 }
 TERMINAL: frozenset[str] = frozenset({"withdrawn"})
@@ -47,7 +55,7 @@ _NAMES = {
 }
 
 
-def advance(state: str, event: str) -> ListingState:
+def advance(state: str, event: Kind) -> ListingState:
     """The state after ``event``; a missing transition raises ``IllegalTransition``."""
     return transition("listing", TRANSITIONS, state, event, rule="TRD-1")
 
@@ -212,7 +220,7 @@ def list_product(
 
 
 def withdraw(listing: Listing, *, reason: str, at: datetime) -> tuple[Listing, ListingWithdrawn]:
-    state = advance(listing.state, "listing.withdrawn")
+    state = advance(listing.state, Kind.WITHDRAWN)
     after = replace(listing, state=state, withdrawn_at=at, withdrawn_reason=reason)
     return after, ListingWithdrawn(
         listing_id=listing.listing_id, product_id=listing.product_id, reason=reason

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
@@ -26,14 +27,21 @@ from services.trading_bridge.domain.pricing import amount_due
 
 TradeState = Literal["executed", "settled"]
 
-TRANSITIONS: dict[TradeState, dict[str, TradeState]] = {
-    "executed": {"trade.settled": "settled"},
+
+class Kind(StrEnum):
+    """What happens to a trade (the event types it emits): the key of ``TRANSITIONS``."""
+
+    SETTLED = "trade.settled"  # 结算
+
+
+TRANSITIONS: dict[TradeState, dict[Kind, TradeState]] = {
+    "executed": {Kind.SETTLED: "settled"},
     "settled": {},
 }
 TERMINAL: frozenset[str] = frozenset({"settled"})
 
 
-def advance(state: str, event: str) -> TradeState:
+def advance(state: str, event: Kind) -> TradeState:
     """The state after ``event``; a missing transition raises ``IllegalTransition``."""
     return transition("trade", TRANSITIONS, state, event, rule="TRD-1")
 
@@ -257,7 +265,7 @@ def settle(
             f"{trade.settlement.settlement_id}; a trade settles once",
             rule="TRD-1",
         )
-    state = advance(trade.state, "trade.settled")
+    state = advance(trade.state, Kind.SETTLED)
     if cmd.amount_fen != trade.amount_fen:
         raise DomainError(
             f"the settled amount {cmd.amount_fen} fen differs from the trade's amount "

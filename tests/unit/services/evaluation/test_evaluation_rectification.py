@@ -93,3 +93,15 @@ def test_EVA_3_any_sequence_of_moves_stays_inside_the_table(events: list[str]) -
         except IllegalTransition:
             assert event not in TRANSITIONS[state]
     assert state in TRANSITIONS
+
+
+def test_EVA_3_rectification_machine_is_keyed_by_its_kind_enum() -> None:
+    from services.evaluation.domain import rectification as r
+
+    keys = {k for moves in r.TRANSITIONS.values() for k in moves}
+    assert keys == set(r.Kind)
+    assert all(isinstance(k, r.Kind) for k in keys)
+    assert r.advance("reported", r.Kind.RETURNED) is r.State.ORDERED
+    with pytest.raises(IllegalTransition) as refused:
+        r.advance("completed", r.Kind.REPORTED)
+    assert refused.value.rule == "EVA-3"

@@ -150,3 +150,18 @@ def test_TRD_1_the_trade_machine_is_a_table_with_a_terminal_state() -> None:
     with pytest.raises(IllegalTransition):
         trade.advance("settled", "trade.settled")
     assert {s for s, moves in trade.TRANSITIONS.items() if not moves} == trade.TERMINAL
+
+
+def test_TRD_1_listing_and_trade_machines_are_keyed_by_their_event_kinds() -> None:
+    from services.trading_bridge.domain import listing as listing_machine
+    from services.trading_bridge.domain import trade as trade_machine
+
+    for machine in (listing_machine, trade_machine):
+        keys = {k for moves in machine.TRANSITIONS.values() for k in moves}
+        assert keys == set(machine.Kind)
+        assert all(isinstance(k, machine.Kind) for k in keys)
+    assert listing_machine.Kind.WITHDRAWN == "listing.withdrawn"
+    assert trade_machine.advance("executed", trade_machine.Kind.SETTLED) == "settled"
+    with pytest.raises(IllegalTransition) as refused:
+        trade_machine.advance("settled", trade_machine.Kind.SETTLED)
+    assert refused.value.rule == "TRD-1"
