@@ -19,8 +19,7 @@ from services.identity.api import (
     tokens,
 )
 from services.identity.commands.sweep import authorization_sweeper
-from services.identity.handlers.on_emergency_plan_adopted import handlers as plan_handlers
-from services.identity.handlers.on_rectification_overdue import handlers as overdue_handlers
+from services.identity.handlers import handlers
 from services.identity.repository import OUTBOX_COLLECTIONS
 
 
@@ -55,7 +54,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(
         name="identity",
         app=app,
-        handlers={**overdue_handlers(ctx), **plan_handlers(ctx)},
+        handlers=handlers(ctx),
         outbox_collections=OUTBOX_COLLECTIONS,
         on_start=(signing_key, sweeper.start),
         on_stop=(sweeper.stop,),

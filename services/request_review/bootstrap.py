@@ -9,7 +9,7 @@ from services.request_review.api import appeals, applications, grants, scenarios
 from services.request_review.commands import appeals as appeal_commands
 from services.request_review.commands import applications as application_commands
 from services.request_review.domain.operating_zone import parse_zones
-from services.request_review.handlers.on_upstream import handlers
+from services.request_review.handlers import handlers
 from services.request_review.repository import OUTBOX_COLLECTIONS
 
 

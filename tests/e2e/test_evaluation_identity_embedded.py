@@ -16,9 +16,9 @@ from libs.bus.embedded import EmbeddedBus
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from services.identity.commands import authorizations
+from services.identity.commands.rectification_overdue import acting_bureau, apply_overdue
 from services.identity.domain.authorization import Authorization
 from services.identity.domain.authorizing import Suspend
-from services.identity.handlers.on_rectification_overdue import acting_bureau, apply_overdue
 from services.identity.repository import AUTHORIZATIONS, from_doc
 from tests.support.evaluation import (
     BUREAU,

@@ -13,9 +13,9 @@ import pytest
 
 from contracts.envelope import SYSTEM_ACTOR, new_envelope
 from contracts.events import GrantIssued
+from services.request_review.commands import upstream as upstream_commands
 from services.request_review.commands.applications import ensure_grants
 from services.request_review.domain.grant import grant_id_for
-from services.request_review.handlers import projections
 from services.request_review.repository import APPLICATIONS, GRANTS
 from tests.support.request_review import (
     AGREEMENT,
@@ -197,8 +197,8 @@ async def test_AUTH_6_a_suspension_handled_twice_suspends_once(
     payload, subject = suspended()
     envelope = new_envelope(payload, region="370300", actor=SYSTEM_ACTOR, subject=subject)
     ctx = d.p.running["request_review"].ctx
-    await projections.on_agreement(ctx, envelope)
-    await projections.on_agreement(ctx, envelope)
+    await upstream_commands.follow_agreement(ctx, envelope)
+    await upstream_commands.follow_agreement(ctx, envelope)
     paused = await seen.wait_for("grant.suspended")
     assert paused[0].payload.grant_id == done["grant_id"]  # type: ignore[union-attr]
     assert paused[0].causation_id == envelope.event_id

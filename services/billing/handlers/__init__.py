@@ -1,43 +1,40 @@
-"""Event handlers of billing, by event type: metering and the projections it prices with."""
+"""What billing does on other services' events: one ``on_<topic>`` module per subscribed
+topic, each routing its event types to the service layer (``commands/upstream.py``) —
+metering (计量) of uses and trades, and the facts billing prices with (scenario classes,
+grants, products, resources' providers, operator agreements)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 
-from contracts.envelope import Envelope
 from libs.bus.consumer import BatchEnvelopeHandler, EnvelopeHandler
+from libs.bus.routes import bind, bind_batches
 from libs.service import ServiceContext
-from services.billing.handlers import projections
-
-_BY_TYPE: Mapping[str, Callable[[ServiceContext, Envelope], Awaitable[None]]] = {
-    "usage.metered": projections.on_usage_metered,
-    "trade.executed": projections.on_trade_executed,
-    "trade.settled": projections.on_trade_settled,
-    "scenario.filed": projections.on_scenario,
-    "scenario.changed": projections.on_scenario,
-    "grant.issued": projections.on_grant_issued,
-    "product.released": projections.on_product_released,
-    "resource.registered": projections.on_resource_registered,
-    "agreement.signed": projections.on_agreement_signed,
-}
+from services.billing.handlers import (
+    on_catalog_resources,
+    on_identity_agreements,
+    on_product_products,
+    on_request_grants,
+    on_request_scenarios,
+    on_sandbox_usage,
+    on_trading_trades,
+)
 
 
-def handlers(ctx: ServiceContext) -> dict[str, EnvelopeHandler]:
-    def bind(
-        handle: Callable[[ServiceContext, Envelope], Awaitable[None]],
-    ) -> EnvelopeHandler:
-        async def handler(envelope: Envelope) -> None:
-            await handle(ctx, envelope)
+def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
+    """Every consumed event type, bound to this service's context."""
+    return bind(
+        ctx,
+        on_sandbox_usage.ROUTES,
+        on_trading_trades.ROUTES,
+        on_request_scenarios.ROUTES,
+        on_request_grants.ROUTES,
+        on_product_products.ROUTES,
+        on_catalog_resources.ROUTES,
+        on_identity_agreements.ROUTES,
+    )
 
-        return handler
 
-    return {event_type: bind(handle) for event_type, handle in _BY_TYPE.items()}
-
-
-def batch_handlers(ctx: ServiceContext) -> dict[str, BatchEnvelopeHandler]:
+def batch_handlers(ctx: ServiceContext) -> Mapping[str, BatchEnvelopeHandler]:
     """Metering (计量) a run of ``usage.metered`` events in one store transaction."""
-
-    async def metering(envelopes: Sequence[Envelope]) -> None:
-        await projections.on_usage_metered_batch(ctx, envelopes)
-
-    return {"usage.metered": metering}
+    return bind_batches(ctx, on_sandbox_usage.BATCH_ROUTES)

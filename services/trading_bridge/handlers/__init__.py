@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from contracts.envelope import Envelope
 from libs.bus.consumer import EnvelopeHandler
+from libs.bus.routes import Route, bind
 from libs.service import ServiceContext
 from services.trading_bridge.handlers import (
     on_billing_prices,
@@ -28,7 +29,6 @@ from services.trading_bridge.handlers import (
     on_identity_organizations,
     on_product_products,
 )
-from services.trading_bridge.handlers.route import Route
 
 _ROUTES: dict[str, Route] = {
     **on_product_products.ROUTES,
@@ -40,11 +40,4 @@ _ROUTES: dict[str, Route] = {
 
 def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
     """Every consumed event type, bound to this service's context."""
-
-    def bind(route: Route) -> EnvelopeHandler:
-        async def handle(envelope: Envelope) -> None:
-            await route(ctx, envelope)
-
-        return handle
-
-    return {event_type: bind(route) for event_type, route in _ROUTES.items()}
+    return bind(ctx, _ROUTES)

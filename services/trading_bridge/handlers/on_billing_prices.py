@@ -9,12 +9,12 @@ from contracts.events import (
 )
 from contracts.expect import expect
 from libs import aggregate
+from libs.bus.routes import Route
 from libs.service import ServiceContext
 from services.trading_bridge import repository as repo
 from services.trading_bridge.commands import trading as commands
 from services.trading_bridge.domain import facts
 from services.trading_bridge.domain.listing import stale_price
-from services.trading_bridge.handlers.route import Route
 
 
 async def on_price_listed(ctx: ServiceContext, envelope: Envelope) -> None:

@@ -13,11 +13,11 @@ from contracts.events import (
 )
 from contracts.expect import expect
 from libs import aggregate
+from libs.bus.routes import Route
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.trading_bridge import repository as repo
 from services.trading_bridge.commands import trading as commands
-from services.trading_bridge.handlers.route import Route
 
 
 async def on_agreement(ctx: ServiceContext, envelope: Envelope) -> None:

@@ -8,10 +8,10 @@ from contracts.events import (
 )
 from contracts.expect import expect
 from libs import aggregate
+from libs.bus.routes import Route
 from libs.service import ServiceContext
 from services.trading_bridge import repository as repo
 from services.trading_bridge.domain import facts
-from services.trading_bridge.handlers.route import Route
 
 
 async def on_org_registered(ctx: ServiceContext, envelope: Envelope) -> None:

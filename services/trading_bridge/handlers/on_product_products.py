@@ -12,13 +12,13 @@ from contracts.events import (
 )
 from contracts.expect import expect
 from libs import aggregate
+from libs.bus.routes import Route
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.trading_bridge import repository as repo
 from services.trading_bridge.commands import trading as commands
 from services.trading_bridge.domain import facts
 from services.trading_bridge.domain.listing import check_tradable
-from services.trading_bridge.handlers.route import Route
 
 
 async def on_product_released(ctx: ServiceContext, envelope: Envelope) -> None:

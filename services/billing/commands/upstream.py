@@ -1,4 +1,5 @@
-"""What billing keeps of other services' facts, and metering (计量).
+"""What billing keeps of other services' facts, and metering (计量): the service layer its
+``handlers/on_<topic>`` modules call with each consumed event.
 
 Projections (scenario classes, grants, products, resources' providers, operator
 agreements) are upserts keyed by the fact's own id: a redelivered event writes the same
@@ -62,13 +63,13 @@ def _set(**fields: object) -> Callable[[Document], Document]:
     return change
 
 
-async def on_scenario(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_scenario(ctx: ServiceContext, envelope: Envelope) -> None:
     """A scenario's class decides free or paid use (BIL-1)."""
     s = expect(envelope, ScenarioFiled, ScenarioChanged)
     await upsert(ctx, SCENARIOS, s.scenario_id, _set(scenario_class=s.scenario_class))
 
 
-async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_grant(ctx: ServiceContext, envelope: Envelope) -> None:
     """The grant's resources (hence the providers of products made under it) and the day
     their data was supplied: free inside the cultivation period or not (BIL-6)."""
     g = expect(envelope, GrantIssued)
@@ -87,7 +88,7 @@ async def on_grant_issued(ctx: ServiceContext, envelope: Envelope) -> None:
         await upsert(ctx, SCENARIOS, g.scenario_id, _set(scenario_class=g.scenario_class))
 
 
-async def on_product_released(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_product(ctx: ServiceContext, envelope: Envelope) -> None:
     """The product's merchant (BIL-7) and its grant, hence its providers (BIL-6)."""
     p = expect(envelope, ProductReleased)
     await upsert(
@@ -98,12 +99,12 @@ async def on_product_released(ctx: ServiceContext, envelope: Envelope) -> None:
     )
 
 
-async def on_resource_registered(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_resource(ctx: ServiceContext, envelope: Envelope) -> None:
     r = expect(envelope, ResourceRegistered)
     await upsert(ctx, RESOURCES, r.resource_id, _set(provider_org_id=r.provider_org_id))
 
 
-async def on_agreement_signed(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
     """The operator and its term: who is supplied free in the cultivation period (BIL-4)
     and who makes the operator's own products (BIL-1)."""
     a = expect(envelope, AgreementSigned)
@@ -220,7 +221,7 @@ async def _usage_doc(
     )
 
 
-async def on_usage_metered(ctx: ServiceContext, envelope: Envelope) -> None:
+async def meter_usage(ctx: ServiceContext, envelope: Envelope) -> None:
     """BIL-1: one metered use per ``usage.metered`` event, whatever the redeliveries."""
     try:
         await ctx.store.insert(USES, await _usage_doc(ctx, envelope))
@@ -228,7 +229,7 @@ async def on_usage_metered(ctx: ServiceContext, envelope: Envelope) -> None:
         return
 
 
-async def on_usage_metered_batch(ctx: ServiceContext, envelopes: Sequence[Envelope]) -> None:
+async def meter_usage_batch(ctx: ServiceContext, envelopes: Sequence[Envelope]) -> None:
     """BIL-1, a run of ``usage.metered`` events at once: every use built first (a bad
     event raises before anything is written, and the consumer then handles the run one
     by one), then all stored in one transaction (``insert_many``) that skips event ids
@@ -239,7 +240,7 @@ async def on_usage_metered_batch(ctx: ServiceContext, envelopes: Sequence[Envelo
     await ctx.store.insert_many(USES, docs)
 
 
-async def on_trade_executed(ctx: ServiceContext, envelope: Envelope) -> None:
+async def meter_trade(ctx: ServiceContext, envelope: Envelope) -> None:
     """A trade through the exchange is a use of the product, charged per product at the
     published price; the exchange's amount is kept beside it for reconciliation."""
     t = expect(envelope, TradeExecuted)
@@ -254,7 +255,7 @@ async def on_trade_executed(ctx: ServiceContext, envelope: Envelope) -> None:
     )
 
 
-async def on_trade_settled(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_settlement(ctx: ServiceContext, envelope: Envelope) -> None:
     t = expect(envelope, TradeSettled)
     await upsert(
         ctx,

@@ -17,12 +17,10 @@ delivery finds nothing to end.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 from contracts.envelope import Envelope, Role
 from contracts.events import RectificationOverdue
 from libs.auth.principal import Principal, covers
-from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
 from services.identity.commands import authorizations
 from services.identity.domain.authorization import Authorization
@@ -71,10 +69,3 @@ async def apply_overdue(ctx: ServiceContext, envelope: Envelope) -> None:
             continue
         command = Terminate("rectification_overdue", reason)
         await authorizations.execute(ctx, acting_bureau(auth), auth.authorization_id, command)
-
-
-def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
-    async def on_overdue(envelope: Envelope) -> None:
-        await apply_overdue(ctx, envelope)
-
-    return {"rectification.overdue": on_overdue}

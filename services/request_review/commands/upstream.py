@@ -1,4 +1,5 @@
-"""The read models request-review keeps from other services' events (developers,
+"""The service layer of request-review's ``handlers/on_<topic>`` modules: the read models
+it keeps from other services' events (developers,
 agreements, the operation catalog, rejected exports), and what those events do to the
 grants already issued: revoked on exit (AUTH-7) or the developer's removal (DEV-2),
 suspended and reinstated with the agreement (暂时关闭, AUTH-6), narrowed or revoked when
@@ -65,7 +66,7 @@ async def _fold(
     return folded[0]
 
 
-async def on_developer(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_developer(ctx: ServiceContext, envelope: Envelope) -> None:
     """DEV-2: a removed developer's grants are revoked at once."""
     event = expect(envelope, DeveloperAdmitted, DeveloperRemoved)
     await _fold(
@@ -91,7 +92,7 @@ _AGREEMENT_ENDS: dict[type, str] = {
 }
 
 
-async def on_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
+async def follow_agreement(ctx: ServiceContext, envelope: Envelope) -> None:
     """AUTH-7: termination or expiry revokes every grant under the agreement at once.
     AUTH-6: suspension closes them for now (暂时关闭) and reinstatement restores them as
     they were."""
@@ -146,7 +147,7 @@ def leaving_catalog(event: ResourceEvent) -> tuple[frozenset[str] | None, str] |
     return None
 
 
-async def on_resource(ctx: ServiceContext, envelope: Envelope) -> None:
+async def follow_resource(ctx: ServiceContext, envelope: Envelope) -> None:
     """CAT-2, CAT-3: what is in the operation catalog, and which items are withheld; what
     leaves it after grants were issued leaves those grants too (narrowed, or revoked when
     nothing remains), with the reason recorded."""
@@ -167,7 +168,7 @@ async def on_resource(ctx: ServiceContext, envelope: Envelope) -> None:
         await grant_commands.narrow_all(ctx, event.resource_id, items, reason, envelope)
 
 
-async def on_admission_rejected(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_rejected_admission(ctx: ServiceContext, envelope: Envelope) -> None:
     """REQ-6: a refused admission (identity owns admissions), kept so its developer can
     appeal it and nobody else can; a redelivered event changes nothing."""
     event = envelope.payload
@@ -184,7 +185,7 @@ async def on_admission_rejected(ctx: ServiceContext, envelope: Envelope) -> None
         await ctx.store.insert(repo.REJECTED_ADMISSIONS, record)
 
 
-async def on_export_rejected(ctx: ServiceContext, envelope: Envelope) -> None:
+async def keep_rejected_export(ctx: ServiceContext, envelope: Envelope) -> None:
     """REQ-6: a rejected export review, kept so its developer can appeal it."""
     event = expect(envelope, ExportRejected)
     record = RejectedExport(

@@ -10,12 +10,9 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from contracts.envelope import Envelope
 from contracts.events import EmergencyPlanAdopted
 from libs import aggregate
-from libs.bus.consumer import EnvelopeHandler
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.identity.repository import EMERGENCY_PLANS
@@ -43,10 +40,3 @@ async def record_plan(ctx: ServiceContext, envelope: Envelope) -> None:
         return doc
 
     await aggregate.project(ctx.store, EMERGENCY_PLANS, event.authorization_id, keep_highest)
-
-
-def handlers(ctx: ServiceContext) -> Mapping[str, EnvelopeHandler]:
-    async def on_adopted(envelope: Envelope) -> None:
-        await record_plan(ctx, envelope)
-
-    return {"emergency_plan.adopted": on_adopted}
