@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from contracts.envelope import Envelope
 from libs.bus.consumer import EnvelopeHandler
 from libs.bus.routes import Route, bind
 from libs.service import ServiceContext
