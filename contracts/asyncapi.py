@@ -58,7 +58,7 @@ ENVELOPE_FIELDS: dict[str, str] = {
     "payload": "The event's facts; `payload.type` selects its schema. Money is integer fen "
     "(分, 100 fen = 1 yuan) in fields ending `_fen`.",
 }
-"""Descriptions of the envelope's fields, published in the schemas (issue 11)."""
+"""Descriptions of the envelope's fields, published in the schemas."""
 
 ACTOR_FIELDS: dict[str, str] = {
     "org_id": "The organization acting (an id registered with identity).",

@@ -140,7 +140,7 @@ class OutboxRelay:
         before the read of an earlier one, so its cause is in the same pass (or was
         published before) and goes out first. Read forwards, an order and its trade
         committed between the two reads would publish the trade a pass before the order
-        (issue 11: causal order per trade)."""
+        (causal order per trade)."""
         published = 0
         while True:
             pending: dict[str, list[Document]] = {}

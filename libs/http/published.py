@@ -1,4 +1,4 @@
-"""Every service's OpenAPI document as published under ``contracts/openapi/`` (issue 11):
+"""Every service's OpenAPI document as published under ``contracts/openapi/``:
 what a third party (the data exchange, a county) integrates against without running the
 platform. ``pdo contracts`` writes them, ``pdo contracts --check`` fails when stale."""
 

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
-from libs.auth.confidentiality import require_confidentiality
+from libs.auth.confidentiality import confidentiality_of
 from libs.auth.guard import roles
 from libs.auth.principal import Principal
 from libs.http.paging import Paging
@@ -115,12 +115,11 @@ class ApplicationController(Controller):
         application_id: FromPath[str],
         data: JSONBody[ReviewBody],
     ) -> ApplicationView:
-        # SEC-4: only a person with a current confidentiality agreement reviews.
-        require_confidentiality(principal, ctx.clock.now().date(), doing="review applications")
         cmd = RecordReview(
             reviewer_org_id=principal.org_id,
             reviewer_user_id=principal.user_id,
             reviewer_role=principal.role.value,
+            reviewer_confidentiality=confidentiality_of(principal),  # SEC-4, decided in domain/
             decision=data.decision,
             opinion=data.opinion,
             expert_opinion=data.expert_opinion,

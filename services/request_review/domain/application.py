@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from contracts.confidentiality import Confidentiality, require_current
 from contracts.errors import Conflict, DomainError, Forbidden
 from contracts.events import (
     ApplicationDecided,
@@ -371,6 +372,8 @@ class RecordReview:
     reviewer_org_id: str
     reviewer_user_id: str
     reviewer_role: str
+    reviewer_confidentiality: Confidentiality
+    """The reviewer's confidentiality agreement (保密协议) as their token states it (SEC-4)."""
     decision: str
     opinion: str
     expert_opinion: str = ""
@@ -474,7 +477,11 @@ def record_review(
     application: Application, cmd: RecordReview, *, now: datetime
 ) -> tuple[Application, list[ReviewRecorded | ApplicationDecided]]:
     """REQ-3: one review per required reviewer and round; a rejection decides at once,
-    the last approval decides approval. The caller issues the grant on approval."""
+    the last approval decides approval. The caller issues the grant on approval.
+
+    SEC-4: only a person with a confidentiality agreement current on the day reviews;
+    checked first, before anything of the application is weighed."""
+    require_current(cmd.reviewer_confidentiality, now.date(), doing="review applications")
     if cmd.decision not in DECISIONS:
         raise DomainError("decision is approve or reject", rule="REQ-3", field="decision")
     slot = slot_for(application, role=cmd.reviewer_role, org_id=cmd.reviewer_org_id)

@@ -69,3 +69,19 @@ def test_SEC_4_a_person_without_a_current_agreement_is_refused_naming_the_rule()
     assert "expired" in expired.value.detail
     require_confidentiality(dataclasses.replace(lapsed, confidentiality_until=DAY), DAY, doing="x")
     require_confidentiality(PERSON, DAY, doing="x")  # not a person's sign-in (machine, system)
+
+
+def test_SEC_4_the_token_claim_reader_gives_the_pure_decision_its_input() -> None:
+    """``libs.auth.confidentiality`` only reads the claim; ``contracts.confidentiality``
+    decides (the same decision every domain admission calls)."""
+    from contracts.confidentiality import Confidentiality, require_current
+    from libs.auth.confidentiality import confidentiality_of
+
+    lapsed = dataclasses.replace(PERSON, staff=True, confidentiality_until=date(2026, 5, 31))
+    claim = confidentiality_of(lapsed)
+    assert claim == Confidentiality(user_id=PERSON.user_id, person=True, until=date(2026, 5, 31))
+    with pytest.raises(Forbidden) as expired:
+        require_current(claim, DAY, doing="decide exports")
+    assert expired.value.rule == "SEC-4" and "expired" in expired.value.detail
+    assert confidentiality_of(PERSON).person is False
+    require_current(confidentiality_of(PERSON), DAY, doing="x")

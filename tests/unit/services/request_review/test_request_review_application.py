@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
+from contracts.confidentiality import Confidentiality
 from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition
 from contracts.events import ApplicationDecided, ReviewRecorded
 from services.request_review.domain.application import (
@@ -56,6 +58,7 @@ def review(
         reviewer_org_id=who,
         reviewer_user_id=f"u-{who}",
         reviewer_role=role,
+        reviewer_confidentiality=Confidentiality(user_id=f"u-{who}", person=False),
         decision=decision,
         opinion="意见",
         narrowing=narrowing,
@@ -246,3 +249,34 @@ def test_REQ_3_who_sees_an_application() -> None:
     assert visible_to(app, role="provider", org_id="org-tax")
     assert not visible_to(app, role="provider", org_id="org-health")
     assert not visible_to(app, role="operator", org_id="org-op")
+
+
+def test_SEC_4_review_admission_in_the_domain_refuses_a_person_without_a_current_agreement() -> (
+    None
+):
+    """The decision lives in ``record_review`` (domain), checked before anything else."""
+    today = NOW.date()
+    lacking = {
+        "not recorded": Confidentiality(user_id="u-org-tax", person=True),
+        "expired": Confidentiality(
+            user_id="u-org-tax", person=True, until=today - timedelta(days=1)
+        ),
+    }
+    for state, confidentiality in lacking.items():
+        cmd = replace(review("org-tax"), reviewer_confidentiality=confidentiality)
+        with pytest.raises(Forbidden) as refused:
+            record_review(application_factory(), cmd, now=NOW)
+        assert refused.value.rule == "SEC-4" and state in str(refused.value)
+    # Even a malformed decision is refused for SEC-4 first: no one unvetted weighs in.
+    bad = replace(
+        review("org-tax", decision="maybe"),
+        reviewer_confidentiality=lacking["expired"],
+    )
+    with pytest.raises(Forbidden):
+        record_review(application_factory(), bad, now=NOW)
+    current = Confidentiality(user_id="u-org-tax", person=True, until=today)
+    app, events = record_review(
+        application_factory(), replace(review("org-tax"), reviewer_confidentiality=current), now=NOW
+    )
+    assert any(r.reviewer_org_id == "org-tax" for r in app.current_reviews)
+    assert events
