@@ -14,7 +14,7 @@ from litestar.openapi.spec import Components, SecurityScheme, Server
 from litestar.types import ControllerRouterHandler
 
 from libs.http.bodies import StrictRequest
-from libs.http.calls import PRINCIPAL
+from libs.http.calls import CALL, PRINCIPAL
 from libs.http.openapi import document_edges, document_problems
 from libs.http.operations import route as operations_route
 from libs.http.paging import PAGING
@@ -59,7 +59,12 @@ def service_app(
     built: list[Litestar] = []
     app = Litestar(
         route_handlers=[healthz, operations_route(ctx), *handlers],
-        dependencies={**PAGING, **PRINCIPAL, "ctx": Provide(_provider(ctx), sync_to_thread=False)},
+        dependencies={
+            **PAGING,
+            **PRINCIPAL,
+            **CALL,
+            "ctx": Provide(_provider(ctx), sync_to_thread=False),
+        },
         before_request=edge_checks(built),
         exception_handlers={**EXCEPTION_HANDLERS, TooManyRequestsException: on_rate_limited},
         after_exception=[refusal_recorder(ctx)],

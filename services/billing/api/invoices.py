@@ -14,6 +14,7 @@ from contracts.envelope import Role
 from contracts.errors import Forbidden
 from libs.auth.guard import roles
 from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.billing.api.prices import revenue_view
@@ -108,18 +109,16 @@ class InvoiceController(Controller):
     )
     async def issue(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[InvoiceRunBody],
     ) -> list[InvoiceView]:
-        docs = await commands.issue_invoices(ctx, principal, data.period, data.customer_org_id)
+        docs = await call(commands.issue_invoices, data.period, data.customer_org_id)
         return [invoice_view(d) for d in docs]
 
     @get("/invoices", guards=[roles(*CUSTOMERS)], summary="Invoices the caller may see")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         period: Annotated[
             str | None, QueryParameter(required=False, pattern=PERIOD_PATTERN)
         ] = None,
@@ -127,9 +126,7 @@ class InvoiceController(Controller):
             str | None, QueryParameter(required=False, max_length=64)
         ] = None,
     ) -> list[InvoiceSummaryView]:
-        docs = await commands.list_invoices(
-            ctx, principal, period=period, customer_org_id=customer_org_id
-        )
+        docs = await call(commands.list_invoices, period=period, customer_org_id=customer_org_id)
         return [summary(d) for d in docs]
 
     @get(
@@ -139,11 +136,10 @@ class InvoiceController(Controller):
     )
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         invoice_id: FromPath[str],
     ) -> InvoiceView:
-        return invoice_view(await commands.get_invoice(ctx, principal, invoice_id))
+        return await call.view(invoice_view, commands.get_invoice, invoice_id)
 
     @get("/revenue-shares", guards=[roles(*OVERSIGHT)], summary="Agreed revenue shares (BIL-7)")
     async def shares(self, ctx: NamedDependency[ServiceContext]) -> list[SharesView]:
@@ -156,8 +152,7 @@ class InvoiceController(Controller):
     )
     async def set_shares(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[SharesBody],
     ) -> SharesView:
         shares = Shares(
@@ -166,7 +161,7 @@ class InvoiceController(Controller):
             merchants_bp=data.merchants_bp,
             effective_from=data.effective_from,
         )
-        return shares_view(await commands.set_shares(ctx, principal, shares))
+        return await call.view(shares_view, commands.set_shares, shares)
 
     @post(
         "/distributions",
@@ -176,11 +171,10 @@ class InvoiceController(Controller):
     )
     async def distribute(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[DistributionBody],
     ) -> DistributionView:
-        return distribution_view(await commands.distribute(ctx, principal, data.period))
+        return await call.view(distribution_view, commands.distribute, data.period)
 
     @get(
         "/distributions/{period:str}",

@@ -14,7 +14,7 @@ from msgspec import UNSET
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.billing.api.schemas import (
@@ -138,13 +138,11 @@ class PriceController(Controller):
     )
     async def list_price(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[PriceBody],
     ) -> PriceView:
-        price = await commands.list_price(
-            ctx,
-            principal,
+        price = await call(
+            commands.list_price,
             product_id=data.product_id,
             unit=data.unit,
             unit_price_fen=data.unit_price_fen,
@@ -152,7 +150,7 @@ class PriceController(Controller):
             key_scenario_discount_percent=data.key_scenario_discount_percent,
             effective_from=data.effective_from,
         )
-        listed = {p.price.price_id: p for p in await commands.price_list(ctx)}
+        listed = {p.price.price_id: p for p in await commands.price_list(call.ctx)}
         entry = listed.get(price.price_id)
         cap = entry.cap_fen if entry else None
         return price_view(price, cap, entry.in_force if entry else False)
@@ -173,13 +171,12 @@ class PriceController(Controller):
     )
     async def set_cap(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         product_id: FromPath[str],
         unit: FromPath[str],
         data: JSONBody[CapBody],
     ) -> CapView:
-        return cap_view(await commands.set_cap(ctx, principal, product_id, unit, data.cap_fen))
+        return await call.view(cap_view, commands.set_cap, product_id, unit, data.cap_fen)
 
     @put(
         "/max-revenue/{year:int}",
@@ -188,14 +185,11 @@ class PriceController(Controller):
     )
     async def set_max_revenue(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         year: FromPath[int],
         data: JSONBody[MaxRevenueBody],
     ) -> RevenueYearView:
-        doc = await commands.set_max_revenue(
-            ctx, principal, year, data.operator_org_id, data.max_revenue_fen
-        )
+        doc = await call(commands.set_max_revenue, year, data.operator_org_id, data.max_revenue_fen)
         return revenue_view(doc)
 
     @put(
@@ -205,12 +199,11 @@ class PriceController(Controller):
     )
     async def key_scenario(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         scenario_id: FromPath[str],
         data: JSONBody[KeyScenarioBody],
     ) -> KeyScenarioView:
-        key = await commands.set_key_scenario(ctx, principal, scenario_id, key=data.key)
+        key = await call(commands.set_key_scenario, scenario_id, key=data.key)
         return KeyScenarioView(scenario_id=scenario_id, key=key)
 
     @get("/settings", guards=[roles(*SIGNED_IN)], summary="Billing settings of the jurisdiction")
@@ -227,8 +220,7 @@ class PriceController(Controller):
     )
     async def define(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[SettingsBody],
     ) -> SettingsView:
         starts = data.cultivation_starts_on
@@ -238,7 +230,7 @@ class PriceController(Controller):
             clear_cultivation=starts is None,
             cultivation_years=(None if data.cultivation_years is UNSET else data.cultivation_years),
         )
-        return settings_view(await commands.define_settings(ctx, principal, change))
+        return await call.view(settings_view, commands.define_settings, change)
 
     @get(
         "/cultivation-period",
@@ -281,14 +273,12 @@ class PriceController(Controller):
     )
     async def confirm(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         scenario_id: FromPath[str],
         data: JSONBody[ConfirmationBody],
     ) -> PublicInterestView:
-        doc = await commands.confirm_public_interest(
-            ctx,
-            principal,
+        doc = await call(
+            commands.confirm_public_interest,
             scenario_id,
             confirmed=data.confirmed,
             conditions=data.conditions,

@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.service import ServiceContext
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
@@ -31,8 +31,7 @@ class AnnualReportController(Controller):
     @post("/", guards=[roles(Role.OPERATOR)], summary="File the annual report (EVA-1)")
     async def file(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[s.AnnualReportBody],
     ) -> s.AnnualReportView:
         statements = {
@@ -41,18 +40,15 @@ class AnnualReportController(Controller):
             "market_operation": data.market_operation,
             "security_and_compliance": data.security_and_compliance,
         }
-        return views.report(
-            await commands.file_annual_report(ctx, principal, data.year, statements)
-        )
+        return await call.view(views.report, commands.file_annual_report, data.year, statements)
 
     @get("/{report_id:str}", guards=[roles(*READERS)], summary="One annual report")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         report_id: FromPath[str],
     ) -> s.AnnualReportView:
-        return views.report(await commands.get_annual_report(ctx, principal, report_id))
+        return await call.view(views.report, commands.get_annual_report, report_id)
 
 
 class EvaluationController(Controller):
@@ -67,14 +63,12 @@ class EvaluationController(Controller):
     )
     async def evaluate(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[s.EvaluateBody],
     ) -> s.EvaluationView:
         findings = tuple(FindingDue(finding=f.finding, due_on=f.due_on) for f in data.findings)
-        made = await commands.evaluate_operator(
-            ctx,
-            principal,
+        made = await call(
+            commands.evaluate_operator,
             operator_org_id=data.operator_org_id,
             year=data.year,
             findings=findings,
@@ -85,21 +79,19 @@ class EvaluationController(Controller):
     @get("/", guards=[roles(*READERS)], summary="Evaluations the caller may see")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         operator_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> list[s.EvaluationView]:
-        found = await commands.list_evaluations(ctx, principal, operator_org_id)
+        found = await call(commands.list_evaluations, operator_org_id)
         return [views.evaluation(e) for e in found]
 
     @get("/{evaluation_id:str}", guards=[roles(*READERS)], summary="One evaluation")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         evaluation_id: FromPath[str],
     ) -> s.EvaluationView:
-        return views.evaluation(await commands.get_evaluation(ctx, principal, evaluation_id))
+        return await call.view(views.evaluation, commands.get_evaluation, evaluation_id)
 
 
 class SettingsController(Controller):
@@ -119,8 +111,7 @@ class SettingsController(Controller):
     )
     async def define(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         region: RegionPath,
         data: JSONBody[s.SettingsBody],
     ) -> s.SettingsView:
@@ -143,4 +134,4 @@ class SettingsController(Controller):
             revenue_target_fen=data.revenue_target_fen,
             defined_by=region,
         )
-        return views.settings(await commands.define_settings(ctx, principal, wanted))
+        return await call.view(views.settings, commands.define_settings, wanted)

@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.service import ServiceContext
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
@@ -28,13 +28,11 @@ class RectificationController(Controller):
     @post("/", guards=[roles(Role.BUREAU)], summary="Order a rectification (EVA-3)")
     async def order(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[s.OrderBody],
     ) -> s.OrderView:
-        made = await orders.order(
-            ctx,
-            principal,
+        made = await call(
+            orders.order,
             operator_org_id=data.operator_org_id,
             finding=data.finding,
             due_on=data.due_on,
@@ -44,14 +42,12 @@ class RectificationController(Controller):
     @get("/", guards=[roles(*READERS)], summary="Orders the caller may see")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         order_state: Annotated[State | None, QueryParameter(name="state")] = None,
         operator_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
     ) -> list[s.OrderView]:
-        found = await orders.browse(
-            ctx,
-            principal,
+        found = await call(
+            orders.browse,
             state=order_state.value if order_state is not None else None,
             operator_org_id=operator_org_id,
         )
@@ -70,11 +66,10 @@ class RectificationController(Controller):
     @get("/{order_id:str}", guards=[roles(*READERS)], summary="One order")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         order_id: FromPath[str],
     ) -> s.OrderView:
-        return views.order(await orders.get(ctx, principal, order_id))
+        return await call.view(views.order, orders.get, order_id)
 
     @post(
         "/{order_id:str}/report",
@@ -84,12 +79,11 @@ class RectificationController(Controller):
     )
     async def report(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         order_id: FromPath[str],
         data: JSONBody[s.ReportBody],
     ) -> s.OrderView:
-        done = await orders.report(ctx, principal, order_id, data.report)
+        done = await call(orders.report, order_id, data.report)
         return views.order(done)
 
     @post(
@@ -100,11 +94,10 @@ class RectificationController(Controller):
     )
     async def accept(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         order_id: FromPath[str],
     ) -> s.OrderView:
-        return views.order(await orders.accept(ctx, principal, order_id))
+        return await call.view(views.order, orders.accept, order_id)
 
     @post(
         "/{order_id:str}/return",
@@ -114,10 +107,9 @@ class RectificationController(Controller):
     )
     async def return_(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         order_id: FromPath[str],
         data: JSONBody[s.ReasonBody],
     ) -> s.OrderView:
-        done = await orders.return_(ctx, principal, order_id, data.reason)
+        done = await call(orders.return_, order_id, data.reason)
         return views.order(done)

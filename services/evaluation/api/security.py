@@ -14,8 +14,7 @@ from litestar.params import FromPath, JSONBody, PathParameter
 from contracts.envelope import Role
 from contracts.errors import DomainError
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
-from libs.service import ServiceContext
+from libs.http.calls import Call
 from services.evaluation.api import schemas as s
 from services.evaluation.api import views
 from services.evaluation.commands import security as sec
@@ -51,13 +50,11 @@ class IncidentController(Controller):
     @post("/", guards=[roles(*REPORTERS)], summary="Report a security incident (SEC-2)")
     async def report(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[s.IncidentBody],
     ) -> s.IncidentView:
-        made = await sec.report_incident(
-            ctx,
-            principal,
+        made = await call(
+            sec.report_incident,
             severity=data.severity,
             summary=data.summary,
             occurred_at=instant(data.occurred_at),
@@ -66,18 +63,18 @@ class IncidentController(Controller):
 
     @get("/", guards=[roles(*INCIDENT_READERS)], summary="Incidents the caller may see")
     async def browse(
-        self, ctx: NamedDependency[ServiceContext], principal: NamedDependency[Principal]
+        self,
+        call: NamedDependency[Call],
     ) -> list[s.IncidentView]:
-        return [views.incident(i) for i in await sec.list_incidents(ctx, principal)]
+        return [views.incident(i) for i in await call(sec.list_incidents)]
 
     @get("/{incident_id:str}", guards=[roles(*INCIDENT_READERS)], summary="One incident")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         incident_id: FromPath[str],
     ) -> s.IncidentView:
-        return views.incident(await sec.get_incident(ctx, principal, incident_id))
+        return await call.view(views.incident, sec.get_incident, incident_id)
 
 
 class PlanController(Controller):
@@ -92,14 +89,12 @@ class PlanController(Controller):
     )
     async def draw_up(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         authorization_id: FromPath[str],
         data: JSONBody[s.PlanBody],
     ) -> s.PlanView:
-        plan = await sec.draw_up_plan(
-            ctx,
-            principal,
+        plan = await call(
+            sec.draw_up_plan,
             authorization_id,
             title=data.title,
             content=data.content,
@@ -110,11 +105,10 @@ class PlanController(Controller):
     @get("/{authorization_id:str}", guards=[roles(*PLAN_READERS)], summary="The plan in force")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         authorization_id: FromPath[str],
     ) -> s.PlanView:
-        return views.plan(await sec.get_plan(ctx, principal, authorization_id))
+        return await call.view(views.plan, sec.get_plan, authorization_id)
 
     @post(
         "/{authorization_id:str}/drills",
@@ -123,14 +117,12 @@ class PlanController(Controller):
     )
     async def drill(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         authorization_id: FromPath[str],
         data: JSONBody[s.DrillBody],
     ) -> s.PlanView:
-        plan = await sec.record_drill(
-            ctx,
-            principal,
+        plan = await call(
+            sec.record_drill,
             authorization_id,
             held_on=data.held_on,
             scenario=data.scenario,
@@ -148,13 +140,11 @@ class InspectionController(Controller):
     @post("/", guards=[roles(Role.BUREAU)], summary="Record a security inspection (SEC-6)")
     async def record(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[s.InspectionBody],
     ) -> s.InspectionView:
-        made = await sec.record_inspection(
-            ctx,
-            principal,
+        made = await call(
+            sec.record_inspection,
             subject_org_id=data.subject_org_id,
             inspected_on=data.inspected_on,
             findings=tuple(data.findings),
@@ -163,19 +153,19 @@ class InspectionController(Controller):
 
     @get("/", guards=[roles(*INSPECTION_READERS)], summary="Inspections the caller may see")
     async def browse(
-        self, ctx: NamedDependency[ServiceContext], principal: NamedDependency[Principal]
+        self,
+        call: NamedDependency[Call],
     ) -> list[s.InspectionView]:
-        found = await sec.list_inspections(ctx, principal)
+        found = await call(sec.list_inspections)
         return [views.inspection(i) for i in found]
 
     @get("/{inspection_id:str}", guards=[roles(*INSPECTION_READERS)], summary="One inspection")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         inspection_id: FromPath[str],
     ) -> s.InspectionView:
-        return views.inspection(await sec.get_inspection(ctx, principal, inspection_id))
+        return await call.view(views.inspection, sec.get_inspection, inspection_id)
 
     @post(
         "/{inspection_id:str}/findings/{index:int}/closure",
@@ -185,11 +175,10 @@ class InspectionController(Controller):
     )
     async def close(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         inspection_id: FromPath[str],
         index: FindingIndex,
         data: JSONBody[s.ClosureBody],
     ) -> s.InspectionView:
-        after = await sec.close_finding(ctx, principal, inspection_id, index, data.note)
+        after = await call(sec.close_finding, inspection_id, index, data.note)
         return views.inspection(after)

@@ -12,8 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
-from libs.service import ServiceContext
+from libs.http.calls import Call
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import ClientView, UserView, as_view
 from services.identity.commands import user_admin
@@ -43,11 +42,10 @@ class AccountController(Controller):
     )
     async def disable(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         username: FromPath[str],
     ) -> AccountStateView:
-        user = await user_admin.set_disabled(ctx, principal, username, disabled=True)
+        user = await call(user_admin.set_disabled, username, disabled=True)
         return AccountStateView(username=user.username, disabled=user.disabled)
 
     @post(
@@ -58,11 +56,10 @@ class AccountController(Controller):
     )
     async def enable(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         username: FromPath[str],
     ) -> AccountStateView:
-        user = await user_admin.set_disabled(ctx, principal, username, disabled=False)
+        user = await call(user_admin.set_disabled, username, disabled=False)
         return AccountStateView(username=user.username, disabled=user.disabled)
 
     @post(
@@ -73,12 +70,11 @@ class AccountController(Controller):
     )
     async def change_password(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[ChangePasswordBody],
     ) -> UserView:
-        user = await user_admin.change_password(
-            ctx, principal, current=data.current_password, new=data.new_password
+        user = await call(
+            user_admin.change_password, current=data.current_password, new=data.new_password
         )
         return as_view(user, UserView)
 
@@ -90,9 +86,8 @@ class AccountController(Controller):
     )
     async def rotate(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         client_id: FromPath[str],
     ) -> ClientView:
-        client, secret = await user_admin.rotate_client_secret(ctx, principal, client_id)
+        client, secret = await call(user_admin.rotate_client_secret, client_id)
         return as_view(client, ClientView, client_secret=secret)

@@ -13,8 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
-from libs.service import ServiceContext
+from libs.http.calls import Call
 from services.identity.api.bodies import (
     AdmissionBody,
     CooperationFilingBody,
@@ -39,8 +38,7 @@ class AdmissionController(Controller):
     @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for admission (入驻申请)")
     async def apply(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[AdmissionBody],
     ) -> AdmissionView:
         declared = AdmissionRequest(
@@ -49,7 +47,7 @@ class AdmissionController(Controller):
             no_security_incident_3_years=data.no_security_incident_3_years,
             good_standing=data.good_standing,
         )
-        admission = await admissions.apply(ctx, principal, data.operator_org_id, declared)
+        admission = await call(admissions.apply, data.operator_org_id, declared)
         return admission_view(admission)
 
     @get(
@@ -58,9 +56,10 @@ class AdmissionController(Controller):
         summary="My admissions (as developer or operator)",
     )
     async def mine(
-        self, ctx: NamedDependency[ServiceContext], principal: NamedDependency[Principal]
+        self,
+        call: NamedDependency[Call],
     ) -> list[AdmissionView]:
-        found = await admissions.mine(ctx, principal)
+        found = await call(admissions.mine)
         return [admission_view(a) for a in found]
 
     @get(
@@ -70,12 +69,11 @@ class AdmissionController(Controller):
     )
     async def report(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         first: FromQuery[date],
         last: FromQuery[date],
     ) -> AdmissionReport:
-        found = await admissions.report(ctx, principal, first=first, last=last)
+        found = await call(admissions.report, first=first, last=last)
         views = [admission_view(a) for a in found]
         return AdmissionReport(
             first=first,
@@ -87,11 +85,10 @@ class AdmissionController(Controller):
     @get("/{admission_id:str}", guards=[roles(*SIGNED_IN)], summary="One admission")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         admission_id: FromPath[str],
     ) -> AdmissionView:
-        admission = await admissions.get(ctx, principal, admission_id)
+        admission = await call(admissions.get, admission_id)
         return admission_view(admission)
 
     @post(
@@ -102,13 +99,12 @@ class AdmissionController(Controller):
     )
     async def review(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         admission_id: FromPath[str],
         data: JSONBody[ReviewBody],
     ) -> AdmissionView:
-        admission = await admissions.review(
-            ctx, principal, admission_id, approve=data.approve, reason=data.reason
+        admission = await call(
+            admissions.review, admission_id, approve=data.approve, reason=data.reason
         )
         return admission_view(admission)
 
@@ -120,12 +116,11 @@ class AdmissionController(Controller):
     )
     async def sign(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         admission_id: FromPath[str],
         data: JSONBody[DevelopmentAgreementBody],
     ) -> AdmissionView:
-        admission = await admissions.sign_agreement(ctx, principal, admission_id, terms=data.terms)
+        admission = await call(admissions.sign_agreement, admission_id, terms=data.terms)
         return admission_view(admission)
 
     @post(
@@ -136,14 +131,12 @@ class AdmissionController(Controller):
     )
     async def file_cooperation(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         admission_id: FromPath[str],
         data: JSONBody[CooperationFilingBody],
     ) -> AdmissionView:
-        admission = await admissions.file_cooperation(
-            ctx,
-            principal,
+        admission = await call(
+            admissions.file_cooperation,
             admission_id,
             reference=data.reference,
             summary=data.summary,
@@ -157,11 +150,10 @@ class AdmissionController(Controller):
     )
     async def filings(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         filed: Annotated[bool | None, QueryParameter()] = None,
     ) -> list[AdmissionView]:
-        found = await admissions.filings(ctx, principal, filed=filed)
+        found = await call(admissions.filings, filed=filed)
         return [admission_view(a) for a in found]
 
     @post(
@@ -172,10 +164,9 @@ class AdmissionController(Controller):
     )
     async def end(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         admission_id: FromPath[str],
         data: JSONBody[EndAdmissionBody],
     ) -> AdmissionView:
-        admission = await admissions.end(ctx, principal, admission_id, reason=data.reason)
+        admission = await call(admissions.end, admission_id, reason=data.reason)
         return admission_view(admission)

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import roles
 from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.identity.api.bodies import (
@@ -93,13 +94,11 @@ class AuthorizationController(Controller):
     @post("/", guards=[AUTHORIZES], summary="Publish a tender for the operator (遴选公告)")
     async def publish(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[PublishTenderBody],
     ) -> AuthorizationView:
-        auth = await commands.publish_tender(
-            ctx,
-            principal,
+        auth = await call(
+            commands.publish_tender,
             title=data.title,
             selection_mode=SelectionMode(data.selection_mode),
             scope=Scope(
@@ -115,26 +114,24 @@ class AuthorizationController(Controller):
     @get("/", guards=[roles(*SIGNED_IN)], summary="Authorizations you may see")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
+        call: NamedDependency[Call],
         paging: NamedDependency[Paging],
-        principal: NamedDependency[Principal],
         in_state: Annotated[str | None, QueryParameter(name="state")] = None,
     ) -> AuthorizationPage:
-        found, total = await commands.browse(
-            ctx, principal, state=in_state, offset=paging.offset, limit=paging.limit
+        found, total = await call(
+            commands.browse, state=in_state, offset=paging.offset, limit=paging.limit
         )
-        items = [view(a, principal) for a in found]
+        items = [view(a, call.principal) for a in found]
         return paging.page(items=items, total=total)
 
     @get("/{auth_id:str}", guards=[roles(*SIGNED_IN)], summary="One authorization")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
-        found = await commands.get(ctx, principal, auth_id)
-        return view(found, principal, await plan_version(ctx.store, auth_id))
+        found = await call(commands.get, auth_id)
+        return view(found, call.principal, await plan_version(call.ctx.store, auth_id))
 
     @post(
         "/{auth_id:str}/applications",
@@ -143,8 +140,7 @@ class AuthorizationController(Controller):
     )
     async def apply(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[ApplicationBody],
     ) -> AuthorizationView:
@@ -172,17 +168,16 @@ class AuthorizationController(Controller):
             data_security_commitment=_attachment(data.data_security_commitment),
             security_risk_self_assessment=_attachment(data.security_risk_self_assessment),
         )
-        return await run(ctx, principal, auth_id, cmd.SubmitApplication(new_id("app"), record))
+        return await call(run, auth_id, cmd.SubmitApplication(new_id("app"), record))
 
     @post("/{auth_id:str}/applications/close", guards=[AUTHORIZES], status_code=200)
     async def close_applications(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
         """Close the applications and begin the evaluation (评审)."""
-        return await run(ctx, principal, auth_id, cmd.CloseApplications())
+        return await call(run, auth_id, cmd.CloseApplications())
 
     @post(
         "/{auth_id:str}/applications/{application_id:str}/score",
@@ -191,37 +186,34 @@ class AuthorizationController(Controller):
     )
     async def score(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         application_id: FromPath[str],
         data: JSONBody[ScoreBody],
     ) -> AuthorizationView:
         """Record the evaluation score (0-100) of one application."""
         command = cmd.ScoreApplication(application_id, data.score, data.remarks)
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @post("/{auth_id:str}/result", guards=[AUTHORIZES], status_code=200)
     async def publicize(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
         """Publicize the selected operator (结果公示) for the jurisdiction's period."""
-        return await run(ctx, principal, auth_id, cmd.PublicizeResult())
+        return await call(run, auth_id, cmd.PublicizeResult())
 
     @post("/{auth_id:str}/objections", guards=[roles(*OBJECTORS)])
     async def object_to(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[ObjectionBody],
     ) -> AuthorizationView:
         """File an objection (异议) during the publicity period (AUTH-2)."""
         command = cmd.FileObjection(new_id("obj"), data.grounds)
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @post(
         "/{auth_id:str}/objections/{objection_id:str}/decision",
@@ -230,21 +222,19 @@ class AuthorizationController(Controller):
     )
     async def decide_objection(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         objection_id: FromPath[str],
         data: JSONBody[ObjectionDecisionBody],
     ) -> AuthorizationView:
         """Uphold (the result is void, back to evaluation) or dismiss an objection."""
         command = cmd.DecideObjection(objection_id, data.uphold, data.reason)
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @put("/{auth_id:str}/agreement", guards=[AUTHORIZES])
     async def draft(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[DraftBody],
     ) -> AuthorizationView:
@@ -252,13 +242,12 @@ class AuthorizationController(Controller):
         command = cmd.DraftAgreement(
             new_id("agr"), data.starts_on, data.ends_on, dict(data.sections)
         )
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @post("/{auth_id:str}/agreement/collective-decision", guards=[AUTHORIZES], status_code=200)
     async def collective_decision(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[CollectiveDecisionBody],
     ) -> AuthorizationView:
@@ -266,124 +255,114 @@ class AuthorizationController(Controller):
         command = cmd.RecordCollectiveDecision(
             data.meeting, data.decided_on, data.approved, data.body
         )
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @post("/{auth_id:str}/agreement/finance-opinion", guards=[AUTHORIZES], status_code=200)
     async def finance_opinion(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[FinanceOpinionBody],
     ) -> AuthorizationView:
         """Record the finance department's opinion on revenue sharing (AUTH-11)."""
         command = cmd.RecordFinanceOpinion(data.department, data.opinion, data.given_on)
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @post("/{auth_id:str}/agreement/signature", guards=[AUTHORIZES], status_code=200)
     async def sign(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
         """Sign the agreement: only after publicity closed (AUTH-2), with every section
         (AUTH-4), a term within the jurisdiction's (AUTH-3), exclusivity per AUTH-10, the
         collective decision and the finance opinion (AUTH-11), the approved
         implementation plan (AUTH-12) and the bureau's emergency plan (SEC-2)."""
-        return await run(ctx, principal, auth_id, cmd.SignAgreement())
+        return await call(run, auth_id, cmd.SignAgreement())
 
     @post("/{auth_id:str}/renewal", guards=[roles(Role.OPERATOR)], status_code=200)
     async def apply_for_renewal(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[RenewalBody],
     ) -> AuthorizationView:
         """The operator applies for renewal within the last months of the term (AUTH-5)."""
         command = cmd.ApplyForRenewal(data.proposed_ends_on)
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @post("/{auth_id:str}/renewal/decision", guards=[AUTHORIZES], status_code=200)
     async def decide_renewal(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[RenewalDecisionBody],
     ) -> AuthorizationView:
         """Approve (the term is extended, AUTH-3) or reject a renewal."""
         command = cmd.DecideRenewal(data.approve, data.reason, data.ends_on)
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @post("/{auth_id:str}/suspension", guards=[AUTHORIZES], status_code=200)
     async def suspend(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[ReasonBody],
     ) -> AuthorizationView:
         """Suspend for a violation, with a correction deadline (AUTH-6)."""
-        return await run(ctx, principal, auth_id, cmd.Suspend(data.reason))
+        return await call(run, auth_id, cmd.Suspend(data.reason))
 
     @post("/{auth_id:str}/correction", guards=[roles(Role.OPERATOR)], status_code=200)
     async def report_correction(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[CorrectionBody],
     ) -> AuthorizationView:
         """The operator reports its correction (整改报告) by the deadline (AUTH-6)."""
-        return await run(ctx, principal, auth_id, cmd.ReportCorrection(data.report))
+        return await call(run, auth_id, cmd.ReportCorrection(data.report))
 
     @post("/{auth_id:str}/reinstatement", guards=[AUTHORIZES], status_code=200)
     async def reinstate(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
     ) -> AuthorizationView:
         """Accept the correction: the agreement is active again (AUTH-6)."""
-        return await run(ctx, principal, auth_id, cmd.Reinstate())
+        return await call(run, auth_id, cmd.Reinstate())
 
     @post("/{auth_id:str}/termination", guards=[AUTHORIZES], status_code=200)
     async def terminate(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[TerminationBody],
     ) -> AuthorizationView:
         """Terminate the agreement on one of the grounds of AUTH-6."""
         command = cmd.Terminate(data.ground, data.reason)
-        return await run(ctx, principal, auth_id, command)
+        return await call(run, auth_id, command)
 
     @post("/{auth_id:str}/cancellation", guards=[AUTHORIZES], status_code=200)
     async def cancel(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[ReasonBody],
     ) -> AuthorizationView:
         """Cancel the selection before an agreement is signed."""
-        return await run(ctx, principal, auth_id, cmd.CancelTender(data.reason))
+        return await call(run, auth_id, cmd.CancelTender(data.reason))
 
     @post("/{auth_id:str}/transfer", guards=[roles(Role.OPERATOR)], status_code=200)
     async def transfer(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         auth_id: FromPath[str],
         data: JSONBody[TransferBody],
     ) -> AuthorizationView:
         """Transfer or subcontract the operation right: always refused (AUTH-8), and the
         attempt is recorded in the audit log."""
         command = cmd.TransferOperationRight(data.to_org_id, data.kind)
-        await commands.refuse_transfer(ctx, principal, auth_id, command)
+        await call(commands.refuse_transfer, auth_id, command)
         raise AssertionError("unreachable: AUTH-8 refuses every transfer")
 
 

@@ -10,8 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
-from libs.service import ServiceContext
+from libs.http.calls import Call
 from services.identity.api.bodies import ComplaintAnswerBody, ComplaintBody, ComplaintFindingBody
 from services.identity.api.guards import bureau_only
 from services.identity.api.views import ComplaintView, as_view
@@ -27,13 +26,11 @@ class ComplaintController(Controller):
     @post("/", guards=[roles(Role.DEVELOPER)], summary="Complain of abuse of dominance")
     async def file(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[ComplaintBody],
     ) -> ComplaintView:
-        made = await complaints.file(
-            ctx,
-            principal,
+        made = await call(
+            complaints.file,
             operator_org_id=data.operator_org_id,
             ground=data.ground,
             account=data.account,
@@ -42,9 +39,10 @@ class ComplaintController(Controller):
 
     @get("/", guards=[roles(*READERS)], summary="Complaints the caller may see")
     async def browse(
-        self, ctx: NamedDependency[ServiceContext], principal: NamedDependency[Principal]
+        self,
+        call: NamedDependency[Call],
     ) -> list[ComplaintView]:
-        found = await complaints.browse(ctx, principal)
+        found = await call(complaints.browse)
         return [as_view(c, ComplaintView) for c in found]
 
     @post(
@@ -55,12 +53,11 @@ class ComplaintController(Controller):
     )
     async def answer(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         complaint_id: FromPath[str],
         data: JSONBody[ComplaintAnswerBody],
     ) -> ComplaintView:
-        after = await complaints.answer(ctx, principal, complaint_id, data.answer)
+        after = await call(complaints.answer, complaint_id, data.answer)
         return as_view(after, ComplaintView)
 
     @post(
@@ -71,12 +68,11 @@ class ComplaintController(Controller):
     )
     async def decide(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         complaint_id: FromPath[str],
         data: JSONBody[ComplaintFindingBody],
     ) -> ComplaintView:
-        after = await complaints.decide(
-            ctx, principal, complaint_id, uphold=data.uphold, finding=data.finding
+        after = await call(
+            complaints.decide, complaint_id, uphold=data.uphold, finding=data.finding
         )
         return as_view(after, ComplaintView)

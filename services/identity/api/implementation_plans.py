@@ -13,6 +13,7 @@ from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
 from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.service import ServiceContext
 from services.identity.api.bodies import PlanApprovalBody, PlanBody, PlanFilingBody
 from services.identity.api.guards import SIGNED_IN, bureau_only
@@ -48,11 +49,10 @@ class ImplementationPlanController(Controller):
     @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="The region's plan (AUTH-12)")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         region: FromPath[str],
     ) -> ImplementationPlanView:
-        result: ImplementationPlanView = await _view(ctx, principal, region)
+        result: ImplementationPlanView = await call(_view, region)
         return result
 
     @put(
@@ -62,21 +62,19 @@ class ImplementationPlanController(Controller):
     )
     async def draft(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         region: FromPath[str],
         data: JSONBody[PlanBody],
     ) -> ImplementationPlanView:
-        await commands.draft(
-            ctx,
-            principal,
+        await call(
+            commands.draft,
             region,
             modes=tuple(data.modes),
             resources=tuple(data.resources),
             revenue_sharing=data.revenue_sharing,
             summary=data.summary,
         )
-        result: ImplementationPlanView = await _view(ctx, principal, region)
+        result: ImplementationPlanView = await call(_view, region)
         return result
 
     @post(
@@ -87,15 +85,12 @@ class ImplementationPlanController(Controller):
     )
     async def approve(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         region: FromPath[str],
         data: JSONBody[PlanApprovalBody],
     ) -> ImplementationPlanView:
-        await commands.approve(
-            ctx, principal, region, meeting=data.meeting, decided_on=data.decided_on
-        )
-        result: ImplementationPlanView = await _view(ctx, principal, region)
+        await call(commands.approve, region, meeting=data.meeting, decided_on=data.decided_on)
+        result: ImplementationPlanView = await call(_view, region)
         return result
 
     @post(
@@ -106,13 +101,10 @@ class ImplementationPlanController(Controller):
     )
     async def file(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         region: FromPath[str],
         data: JSONBody[PlanFilingBody],
     ) -> ImplementationPlanView:
-        await commands.record_filing(
-            ctx, principal, region, filed_on=data.filed_on, reference=data.reference
-        )
-        result: ImplementationPlanView = await _view(ctx, principal, region)
+        await call(commands.record_filing, region, filed_on=data.filed_on, reference=data.reference)
+        result: ImplementationPlanView = await call(_view, region)
         return result

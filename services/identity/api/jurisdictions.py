@@ -9,8 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
-from libs.service import ServiceContext
+from libs.http.calls import Call
 from services.identity.api.bodies import JurisdictionChange
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import JurisdictionView, as_view
@@ -24,11 +23,10 @@ class JurisdictionController(Controller):
     @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="Settings of a region")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         region: FromPath[str],
     ) -> JurisdictionView:
-        found = await jurisdictions.read(ctx, principal, region)
+        found = await call(jurisdictions.read, region)
         return as_view(found, JurisdictionView)
 
     @patch(
@@ -38,11 +36,10 @@ class JurisdictionController(Controller):
     )
     async def change(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         region: FromPath[str],
         data: JSONBody[JurisdictionChange],
     ) -> JurisdictionView:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-        updated = await jurisdictions.update(ctx, principal, region, changes)
+        updated = await call(jurisdictions.update, region, changes)
         return as_view(updated, JurisdictionView)

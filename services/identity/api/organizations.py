@@ -8,9 +8,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.http.paging import Paging
-from libs.service import ServiceContext
 from services.identity.api.bodies import CreateClientBody, CreateUserBody, RegisterOrganizationBody
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import (
@@ -31,8 +30,7 @@ class OrganizationController(Controller):
     @post("/", guards=[bureau_only()], summary="Register an organization (机构)")
     async def register(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[RegisterOrganizationBody],
     ) -> OrganizationView:
         cmd = RegisterOrganization(
@@ -42,19 +40,18 @@ class OrganizationController(Controller):
             credit_code=data.credit_code,
             org_id=data.org_id,
         )
-        org = await organizations.register_organization(ctx, principal, cmd)
+        org = await call(organizations.register_organization, cmd)
         return as_view(org, OrganizationView)
 
     @get("/", guards=[roles(*SIGNED_IN)], summary="Organizations within your jurisdiction")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
+        call: NamedDependency[Call],
         paging: NamedDependency[Paging],
-        principal: NamedDependency[Principal],
         role: FromQuery[str | None] = None,
     ) -> OrganizationPage:
-        found, total = await organizations.list_organizations(
-            ctx, principal, role=role, offset=paging.offset, limit=paging.limit
+        found, total = await call(
+            organizations.list_organizations, role=role, offset=paging.offset, limit=paging.limit
         )
         items = [as_view(o, OrganizationView) for o in found]
         return paging.page(items=items, total=total)
@@ -62,24 +59,21 @@ class OrganizationController(Controller):
     @get("/{org_id:str}", guards=[roles(*SIGNED_IN)], summary="One organization")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         org_id: FromPath[str],
     ) -> OrganizationView:
-        org = await organizations.get_organization(ctx, principal, org_id)
+        org = await call(organizations.get_organization, org_id)
         return as_view(org, OrganizationView)
 
     @post("/{org_id:str}/users", guards=[bureau_only()], summary="Create a user (用户)")
     async def create_user(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         org_id: FromPath[str],
         data: JSONBody[CreateUserBody],
     ) -> UserView:
-        user = await organizations.create_user(
-            ctx,
-            principal,
+        user = await call(
+            organizations.create_user,
             org_id,
             username=data.username,
             password=data.password,
@@ -94,12 +88,11 @@ class OrganizationController(Controller):
     )
     async def create_client(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         org_id: FromPath[str],
         data: JSONBody[CreateClientBody],
     ) -> ClientView:
-        client, secret = await organizations.create_client(
-            ctx, principal, org_id, name=data.name, scopes=tuple(data.scopes)
+        client, secret = await call(
+            organizations.create_client, org_id, name=data.name, scopes=tuple(data.scopes)
         )
         return as_view(client, ClientView, client_secret=secret)

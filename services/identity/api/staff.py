@@ -12,8 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
-from libs.service import ServiceContext
+from libs.http.calls import Call
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import as_view
 from services.identity.commands import staff
@@ -45,14 +44,12 @@ class StaffController(Controller):
     @post("/", guards=[bureau_only(rule="SEC-4")], summary="Record training or agreement")
     async def record(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         username: FromPath[str],
         data: JSONBody[StaffRecordBody],
     ) -> StaffRecordView:
-        done = await staff.record(
-            ctx,
-            principal,
+        done = await call(
+            staff.record,
             username,
             kind=data.kind,
             valid_from=data.valid_from,
@@ -64,9 +61,8 @@ class StaffController(Controller):
     @get("/", guards=[roles(*SIGNED_IN)], summary="A person's training and agreements")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         username: FromPath[str],
     ) -> list[StaffRecordView]:
-        found = await staff.list_records(ctx, principal, username)
+        found = await call(staff.list_records, username)
         return [as_view(r, StaffRecordView) for r in found]

@@ -11,9 +11,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.http.paging import Paging
-from libs.service import ServiceContext
 from services.request_review.api.schemas import (
     AppealBody,
     AppealDecisionBody,
@@ -33,13 +32,11 @@ class AppealController(Controller):
     @post("/", guards=[roles(Role.DEVELOPER)], summary="Appeal to the bureau (申诉, REQ-6)")
     async def file(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[AppealBody],
     ) -> AppealView:
-        appeal = await appeal_commands.file_appeal(
-            ctx,
-            principal,
+        appeal = await call(
+            appeal_commands.file_appeal,
             subject_kind=data.subject_kind,
             subject_id=data.subject_id,
             grounds=data.grounds,
@@ -49,17 +46,15 @@ class AppealController(Controller):
     @get("/", guards=[roles(*APPEAL_READERS)], summary="Appeals the caller may see")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
+        call: NamedDependency[Call],
         paging: NamedDependency[Paging],
-        principal: NamedDependency[Principal],
         status: Annotated[str | None, QueryParameter(pattern=r"^(filed|upheld|dismissed)$")] = None,
         subject_kind: Annotated[
             str | None, QueryParameter(pattern=r"^(admission|application|export)$")
         ] = None,
     ) -> AppealPage:
-        found, total = await appeal_commands.list_appeals(
-            ctx,
-            principal,
+        found, total = await call(
+            appeal_commands.list_appeals,
             status=status,
             subject_kind=subject_kind,
             offset=paging.offset,
@@ -73,11 +68,10 @@ class AppealController(Controller):
     @get("/{appeal_id:str}", guards=[roles(*APPEAL_READERS)], summary="One appeal")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         appeal_id: FromPath[str],
     ) -> AppealView:
-        return appeal_view(await appeal_commands.get_appeal(ctx, principal, appeal_id))
+        return await call.view(appeal_view, appeal_commands.get_appeal, appeal_id)
 
     @post(
         "/{appeal_id:str}/decision",
@@ -87,14 +81,12 @@ class AppealController(Controller):
     )
     async def decide(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         appeal_id: FromPath[str],
         data: JSONBody[AppealDecisionBody],
     ) -> AppealView:
-        appeal = await appeal_commands.decide(
-            ctx,
-            principal,
+        appeal = await call(
+            appeal_commands.decide,
             appeal_id,
             decision=data.decision,
             reasoning=data.reasoning,

@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.confidentiality import confidentiality_of
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.request_review.api.schemas import (
@@ -47,14 +47,13 @@ class ApplicationController(Controller):
     @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for one scenario (REQ-1)")
     async def submit(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[ApplicationBody],
     ) -> ApplicationView:
         cmd = ApplyForScenario(
             scenario_id=data.scenario_id,
-            developer_org_id=principal.org_id,
-            applicant_user_id=principal.user_id,
+            developer_org_id=call.principal.org_id,
+            applicant_user_id=call.principal.user_id,
             purpose=data.purpose,
             resources=tuple(
                 RequestLine(
@@ -67,20 +66,18 @@ class ApplicationController(Controller):
             ),
             wished_valid_until=data.wished_valid_until,
         )
-        return application_view(await application_commands.submit(ctx, principal, cmd))
+        return await call.view(application_view, application_commands.submit, cmd)
 
     @get("/", guards=[roles(*APPLICATION_READERS)], summary="Applications the caller may see")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
+        call: NamedDependency[Call],
         paging: NamedDependency[Paging],
-        principal: NamedDependency[Principal],
         status: Status = None,
         scenario_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> ApplicationPage:
-        found, total = await application_commands.list_applications(
-            ctx,
-            principal,
+        found, total = await call(
+            application_commands.list_applications,
             status=status,
             scenario_id=scenario_id,
             offset=paging.offset,
@@ -94,12 +91,11 @@ class ApplicationController(Controller):
     @get("/{application_id:str}", guards=[roles(*APPLICATION_READERS)], summary="One application")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         application_id: FromPath[str],
     ) -> ApplicationView:
-        return application_view(
-            await application_commands.get_application(ctx, principal, application_id)
+        return await call.view(
+            application_view, application_commands.get_application, application_id
         )
 
     @post(
@@ -110,16 +106,17 @@ class ApplicationController(Controller):
     )
     async def review(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         application_id: FromPath[str],
         data: JSONBody[ReviewBody],
     ) -> ApplicationView:
         cmd = RecordReview(
-            reviewer_org_id=principal.org_id,
-            reviewer_user_id=principal.user_id,
-            reviewer_role=principal.role.value,
-            reviewer_confidentiality=confidentiality_of(principal),  # SEC-4, decided in domain/
+            reviewer_org_id=call.principal.org_id,
+            reviewer_user_id=call.principal.user_id,
+            reviewer_role=call.principal.role.value,
+            reviewer_confidentiality=confidentiality_of(
+                call.principal
+            ),  # SEC-4, decided in domain/
             decision=data.decision,
             opinion=data.opinion,
             expert_opinion=data.expert_opinion,
@@ -133,9 +130,7 @@ class ApplicationController(Controller):
                 for c in data.resources
             ),
         )
-        return application_view(
-            await application_commands.review(ctx, principal, application_id, cmd)
-        )
+        return await call.view(application_view, application_commands.review, application_id, cmd)
 
     @post(
         "/{application_id:str}/risks",
@@ -144,14 +139,12 @@ class ApplicationController(Controller):
     )
     async def report_risk(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         application_id: FromPath[str],
         data: JSONBody[RiskBody],
     ) -> RiskView:
-        risk = await application_commands.report_risk(
-            ctx,
-            principal,
+        risk = await call(
+            application_commands.report_risk,
             application_id,
             severity=data.severity,
             description=data.description,

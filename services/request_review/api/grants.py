@@ -11,9 +11,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.http.paging import Paging
-from libs.service import ServiceContext
 from services.request_review.api.schemas import GrantPage, GrantView, RevocationBody
 from services.request_review.api.views import grant_view
 from services.request_review.commands import grants as grant_commands
@@ -28,21 +27,19 @@ class GrantController(Controller):
     @get("/", guards=[roles(*GRANT_READERS)], summary="Grants the caller may see")
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
+        call: NamedDependency[Call],
         paging: NamedDependency[Paging],
-        principal: NamedDependency[Principal],
         status: Annotated[str | None, QueryParameter(pattern=r"^(active|revoked)$")] = None,
         developer_org_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> GrantPage:
-        found, total = await grant_commands.list_grants(
-            ctx,
-            principal,
+        found, total = await call(
+            grant_commands.list_grants,
             status=status,
             developer_org_id=developer_org_id,
             offset=paging.offset,
             limit=paging.limit,
         )
-        now = ctx.clock.now()
+        now = call.ctx.clock.now()
         return paging.page(
             items=[grant_view(g, now) for g in found],
             total=total,
@@ -51,12 +48,11 @@ class GrantController(Controller):
     @get("/{grant_id:str}", guards=[roles(*GRANT_READERS)], summary="One grant")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         grant_id: FromPath[str],
     ) -> GrantView:
-        grant = await grant_commands.get_grant(ctx, principal, grant_id)
-        return grant_view(grant, ctx.clock.now())
+        grant = await call(grant_commands.get_grant, grant_id)
+        return grant_view(grant, call.ctx.clock.now())
 
     @post(
         "/{grant_id:str}/revocation",
@@ -66,10 +62,9 @@ class GrantController(Controller):
     )
     async def revoke(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         grant_id: FromPath[str],
         data: JSONBody[RevocationBody],
     ) -> GrantView:
-        grant = await grant_commands.revoke_by_bureau(ctx, principal, grant_id, data.reason)
-        return grant_view(grant, ctx.clock.now())
+        grant = await call(grant_commands.revoke_by_bureau, grant_id, data.reason)
+        return grant_view(grant, call.ctx.clock.now())

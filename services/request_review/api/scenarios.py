@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.request_review.api.schemas import (
@@ -36,8 +36,7 @@ class ScenarioController(Controller):
     @post("/", guards=[roles(Role.OPERATOR)], summary="File a scenario (场景备案, REQ-1)")
     async def file(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[ScenarioBody],
     ) -> ScenarioView:
         terms = ScenarioTerms(
@@ -47,8 +46,8 @@ class ScenarioController(Controller):
             expected_value=data.expected_value,
             scenario_class=data.scenario_class,
         )
-        scenario = await scenario_commands.file_scenario(ctx, principal, terms)
-        return scenario_view(scenario, ctx.clock.now())
+        scenario = await call(scenario_commands.file_scenario, terms)
+        return scenario_view(scenario, call.ctx.clock.now())
 
     @get("/", guards=[roles(*READERS)], summary="Scenarios; due=true: due for re-evaluation")
     async def browse(
@@ -88,16 +87,15 @@ class ScenarioController(Controller):
     )
     async def change(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         scenario_id: FromPath[str],
         data: JSONBody[ScenarioChangeBody],
     ) -> ScenarioView:
         changes = {
             name: value for name, value in msgspec.structs.asdict(data).items() if value is not None
         }
-        scenario = await scenario_commands.change_scenario(ctx, principal, scenario_id, changes)
-        return scenario_view(scenario, ctx.clock.now())
+        scenario = await call(scenario_commands.change_scenario, scenario_id, changes)
+        return scenario_view(scenario, call.ctx.clock.now())
 
     @post(
         "/{scenario_id:str}/reevaluation",
@@ -107,15 +105,13 @@ class ScenarioController(Controller):
     )
     async def reevaluate(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         scenario_id: FromPath[str],
         data: JSONBody[ReevaluationBody],
     ) -> ScenarioView:
-        scenario = await scenario_commands.reevaluate(
-            ctx,
-            principal,
+        scenario = await call(
+            scenario_commands.reevaluate,
             scenario_id,
             scenario_commands.Reevaluate(outcome=data.outcome, note=data.note),
         )
-        return scenario_view(scenario, ctx.clock.now())
+        return scenario_view(scenario, call.ctx.clock.now())

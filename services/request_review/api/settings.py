@@ -9,7 +9,7 @@ from litestar.params import JSONBody
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.service import ServiceContext
 from services.request_review.api.scenarios import READERS
 from services.request_review.api.schemas import SettingsBody, SettingsView
@@ -37,12 +37,11 @@ class SettingsController(Controller):
     @put("/", guards=[roles(Role.BUREAU)], summary="Set the region's values (the bureau)")
     async def define(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[SettingsBody],
     ) -> SettingsView:
         wanted = rules.define(
             reevaluation_interval_days=data.reevaluation_interval_days,
             default_grant_validity_days=data.default_grant_validity_days,
         )
-        return view(await commands.define_settings(ctx, principal, wanted), ctx.region)
+        return view(await call(commands.define_settings, wanted), call.ctx.region)

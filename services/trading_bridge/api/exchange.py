@@ -20,10 +20,9 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.http.paging import Paging
 from libs.http.published import SCOPE_OPTION
-from libs.service import ServiceContext
 from services.trading_bridge.api.schemas import (
     ExecutionBody,
     Id,
@@ -57,8 +56,7 @@ class OrderController(Controller):
     )
     async def receive(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[OrderBody],
     ) -> Response[OrderView]:
         cmd = PlaceOrder(
@@ -67,7 +65,7 @@ class OrderController(Controller):
             buyer_org_id=data.buyer_org_id,
             quantity=data.quantity,
         )
-        order, fresh = await commands.place_order(ctx, principal, cmd)
+        order, fresh = await call(commands.place_order, cmd)
         return _answer(order_view(order), fresh)
 
 
@@ -86,8 +84,7 @@ class TradeController(Controller):
     )
     async def execute(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[ExecutionBody],
     ) -> Response[TradeView]:
         cmd = ExecuteTrade(
@@ -96,7 +93,7 @@ class TradeController(Controller):
             quantity=data.quantity,
             amount_fen=data.amount_fen,
         )
-        trade, fresh = await commands.execute_trade(ctx, principal, cmd)
+        trade, fresh = await call(commands.execute_trade, cmd)
         return _answer(trade_view(trade), fresh)
 
     @get(
@@ -106,9 +103,8 @@ class TradeController(Controller):
     )
     async def browse(
         self,
-        ctx: NamedDependency[ServiceContext],
+        call: NamedDependency[Call],
         paging: NamedDependency[Paging],
-        principal: NamedDependency[Principal],
         listing_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
         product_id: Annotated[Id | None, QueryParameter(max_length=128)] = None,
     ) -> TradePage:
@@ -117,9 +113,7 @@ class TradeController(Controller):
             where["listing_id"] = listing_id
         if product_id is not None:
             where["product_id"] = product_id
-        found, total = await commands.trades(
-            ctx, principal, where, offset=paging.offset, limit=paging.limit
-        )
+        found, total = await call(commands.trades, where, offset=paging.offset, limit=paging.limit)
         return paging.page(
             items=[trade_view(t) for t in found],
             total=total,
@@ -128,11 +122,10 @@ class TradeController(Controller):
     @get("/{trade_id:str}", guards=[roles(*READERS)], summary="One trade")
     async def read(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         trade_id: FromPath[str],
     ) -> TradeView:
-        return trade_view(await commands.get_trade(ctx, principal, trade_id))
+        return await call.view(trade_view, commands.get_trade, trade_id)
 
 
 class SettlementController(Controller):
@@ -149,8 +142,7 @@ class SettlementController(Controller):
     )
     async def settle(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[SettlementBody],
     ) -> Response[TradeView]:
         cmd = SettleTrade(
@@ -159,5 +151,5 @@ class SettlementController(Controller):
             amount_fen=data.amount_fen,
             settled_at=data.settled_at,
         )
-        trade, fresh = await commands.settle_trade(ctx, principal, cmd)
+        trade, fresh = await call(commands.settle_trade, cmd)
         return _answer(trade_view(trade), fresh)

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import roles
 from libs.auth.principal import Principal
+from libs.http.calls import Call
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.trading_bridge.api.schemas import (
@@ -51,8 +52,7 @@ class ListingController(Controller):
     )
     async def create(
         self,
-        ctx: NamedDependency[ServiceContext],
-        principal: NamedDependency[Principal],
+        call: NamedDependency[Call],
         data: JSONBody[ListingBody],
     ) -> ListingView:
         cmd = ListProduct(
@@ -61,7 +61,7 @@ class ListingController(Controller):
             unit=data.unit,
             price_fen=data.price_fen,
         )
-        return listing_view(await commands.list_product(ctx, principal, cmd))
+        return await call.view(listing_view, commands.list_product, cmd)
 
     @post(
         "/{listing_id:str}/withdrawal",
