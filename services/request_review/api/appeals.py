@@ -53,16 +53,12 @@ class AppealController(Controller):
             str | None, QueryParameter(pattern=r"^(admission|application|export)$")
         ] = None,
     ) -> AppealPage:
-        found, total = await call(
+        return await call.page(
+            paging,
+            appeal_view,
             appeal_commands.list_appeals,
             status=status,
             subject_kind=subject_kind,
-            offset=paging.offset,
-            limit=paging.limit,
-        )
-        return paging.page(
-            items=[appeal_view(a) for a in found],
-            total=total,
         )
 
     @get("/{appeal_id:str}", guards=[roles(*APPEAL_READERS)], summary="One appeal")

@@ -76,16 +76,12 @@ class ApplicationController(Controller):
         status: Status = None,
         scenario_id: Annotated[str | None, QueryParameter(max_length=100)] = None,
     ) -> ApplicationPage:
-        found, total = await call(
+        return await call.page(
+            paging,
+            application_view,
             application_commands.list_applications,
             status=status,
             scenario_id=scenario_id,
-            offset=paging.offset,
-            limit=paging.limit,
-        )
-        return paging.page(
-            items=[application_view(a) for a in found],
-            total=total,
         )
 
     @get("/{application_id:str}", guards=[roles(*APPLICATION_READERS)], summary="One application")

@@ -113,11 +113,7 @@ class TradeController(Controller):
             where["listing_id"] = listing_id
         if product_id is not None:
             where["product_id"] = product_id
-        found, total = await call(commands.trades, where, offset=paging.offset, limit=paging.limit)
-        return paging.page(
-            items=[trade_view(t) for t in found],
-            total=total,
-        )
+        return await call.page(paging, trade_view, commands.trades, where)
 
     @get("/{trade_id:str}", guards=[roles(*READERS)], summary="One trade")
     async def read(
