@@ -6,13 +6,17 @@ library, ``contracts`` and its own package. The aggregate write loop and ``_outb
 only in ``libs.aggregate`` (and the relay and stores beneath it), state machines go
 through the one ``contracts.machine.transition``, listings answer the one ``Page[T]``
 and take the one ``paging`` dependency (``libs.http.paging``), and production code raises typed
-errors instead of ``assert`` (asserts vanish under ``python -O``). Every module of every
-service opens with a docstring saying what it is for.
+errors instead of ``assert`` (asserts vanish under ``python -O``). Controllers of
+``services/*/api`` are module-level: none is built inside a function. Every module of
+every service opens with a docstring saying what it is for, and none of contracts, libs
+or services refers to an issue number (a docstring says what the code is, not its
+history).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -330,3 +334,18 @@ def test_the_demo_city_imports_no_service() -> None:
         if name.split(".")[0] == "services"
     ]
     assert offending == []
+
+
+ISSUE_REFERENCE = re.compile(r"\bissue [0-9]")
+
+
+def test_no_module_refers_to_an_issue_number() -> None:
+    offending = [
+        f"{rel(path)}:{number}"
+        for path in production_files("contracts", "libs", "services")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ISSUE_REFERENCE.search(line)
+    ]
+    assert offending == []
+    assert ISSUE_REFERENCE.search("(issue 11: causal order per trade)")
+    assert not ISSUE_REFERENCE.search("FerretDB issue #3040")
