@@ -69,22 +69,16 @@ class Call:
         self,
         paging: Paging,
         view: Callable[[T], V],
-        command: Callable[
-            Concatenate[ServiceContext, Principal, P], Awaitable[tuple[Sequence[T], int]]
-        ],
+        command: Callable[..., Awaitable[tuple[Sequence[T], int]]],
         /,
-        *args: P.args,
-        **kwargs: P.kwargs,
+        *args: Any,
+        **kwargs: Any,
     ) -> Page[V]:
         """One page of views of a service-layer listing; the command is given the window
-        as ``offset``/``limit`` keywords and pages in the store."""
+        as ``offset``/``limit`` keywords and pages in the store. (Typed loosely: a
+        ``ParamSpec`` cannot say "the command's parameters but the window".)"""
         found, total = await command(
-            self.ctx,
-            self.principal,
-            *args,
-            **kwargs,
-            offset=paging.offset,  # type: ignore[arg-type]
-            limit=paging.limit,  # type: ignore[arg-type]
+            self.ctx, self.principal, *args, offset=paging.offset, limit=paging.limit, **kwargs
         )
         return paging.page_of(found, total, view)
 

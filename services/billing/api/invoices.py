@@ -108,9 +108,7 @@ class InvoiceController(Controller):
         summary="Issue the monthly invoices of an ended period (once per customer)",
     )
     async def issue(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[InvoiceRunBody],
+        self, call: NamedDependency[Call], data: JSONBody[InvoiceRunBody]
     ) -> list[InvoiceView]:
         docs = await call(commands.issue_invoices, data.period, data.customer_org_id)
         return [invoice_view(d) for d in docs]
@@ -134,11 +132,7 @@ class InvoiceController(Controller):
         guards=[roles(*CUSTOMERS)],
         summary="One invoice with its lines",
     )
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        invoice_id: FromPath[str],
-    ) -> InvoiceView:
+    async def read(self, call: NamedDependency[Call], invoice_id: FromPath[str]) -> InvoiceView:
         return await call.view(invoice_view, commands.get_invoice, invoice_id)
 
     @get("/revenue-shares", guards=[roles(*OVERSIGHT)], summary="Agreed revenue shares (BIL-7)")
@@ -151,9 +145,7 @@ class InvoiceController(Controller):
         summary="The bureau agrees or adjusts the shares from a date on (BIL-7)",
     )
     async def set_shares(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[SharesBody],
+        self, call: NamedDependency[Call], data: JSONBody[SharesBody]
     ) -> SharesView:
         shares = Shares(
             government_bp=data.government_bp,
@@ -170,9 +162,7 @@ class InvoiceController(Controller):
         summary="Distribute an ended period's revenue (收益分配, BIL-7), once",
     )
     async def distribute(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[DistributionBody],
+        self, call: NamedDependency[Call], data: JSONBody[DistributionBody]
     ) -> DistributionView:
         return await call.view(distribution_view, commands.distribute, data.period)
 

@@ -136,11 +136,7 @@ class PriceController(Controller):
         guards=[roles(Role.OPERATOR)],
         summary="The authorized operator lists a price, at most the cap (BIL-2, BIL-3)",
     )
-    async def list_price(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[PriceBody],
-    ) -> PriceView:
+    async def list_price(self, call: NamedDependency[Call], data: JSONBody[PriceBody]) -> PriceView:
         price = await call(
             commands.list_price,
             product_id=data.product_id,
@@ -184,10 +180,7 @@ class PriceController(Controller):
         summary="The bureau sets the operator's max allowed revenue of a year (BIL-2)",
     )
     async def set_max_revenue(
-        self,
-        call: NamedDependency[Call],
-        year: FromPath[int],
-        data: JSONBody[MaxRevenueBody],
+        self, call: NamedDependency[Call], year: FromPath[int], data: JSONBody[MaxRevenueBody]
     ) -> RevenueYearView:
         doc = await call(commands.set_max_revenue, year, data.operator_org_id, data.max_revenue_fen)
         return revenue_view(doc)
@@ -219,9 +212,7 @@ class PriceController(Controller):
         ),
     )
     async def define(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[SettingsBody],
+        self, call: NamedDependency[Call], data: JSONBody[SettingsBody]
     ) -> SettingsView:
         starts = data.cultivation_starts_on
         change = commands.SettingsChange(

@@ -30,9 +30,7 @@ class AnnualReportController(Controller):
 
     @post("/", guards=[roles(Role.OPERATOR)], summary="File the annual report (EVA-1)")
     async def file(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[s.AnnualReportBody],
+        self, call: NamedDependency[Call], data: JSONBody[s.AnnualReportBody]
     ) -> s.AnnualReportView:
         statements = {
             "authorized_storage": data.authorized_storage,
@@ -44,9 +42,7 @@ class AnnualReportController(Controller):
 
     @get("/{report_id:str}", guards=[roles(*READERS)], summary="One annual report")
     async def read(
-        self,
-        call: NamedDependency[Call],
-        report_id: FromPath[str],
+        self, call: NamedDependency[Call], report_id: FromPath[str]
     ) -> s.AnnualReportView:
         return await call.view(views.report, commands.get_annual_report, report_id)
 
@@ -62,9 +58,7 @@ class EvaluationController(Controller):
         "become rectification orders (EVA-3)",
     )
     async def evaluate(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[s.EvaluateBody],
+        self, call: NamedDependency[Call], data: JSONBody[s.EvaluateBody]
     ) -> s.EvaluationView:
         findings = tuple(FindingDue(finding=f.finding, due_on=f.due_on) for f in data.findings)
         made = await call(
@@ -87,9 +81,7 @@ class EvaluationController(Controller):
 
     @get("/{evaluation_id:str}", guards=[roles(*READERS)], summary="One evaluation")
     async def read(
-        self,
-        call: NamedDependency[Call],
-        evaluation_id: FromPath[str],
+        self, call: NamedDependency[Call], evaluation_id: FromPath[str]
     ) -> s.EvaluationView:
         return await call.view(views.evaluation, commands.get_evaluation, evaluation_id)
 
@@ -110,10 +102,7 @@ class SettingsController(Controller):
         summary="Set a region's weights and targets (EVA-2, EVA-5)",
     )
     async def define(
-        self,
-        call: NamedDependency[Call],
-        region: RegionPath,
-        data: JSONBody[s.SettingsBody],
+        self, call: NamedDependency[Call], region: RegionPath, data: JSONBody[s.SettingsBody]
     ) -> s.SettingsView:
         wanted = EvaluationSettings(
             region=region,

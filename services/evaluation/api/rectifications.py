@@ -26,11 +26,7 @@ class RectificationController(Controller):
     tags = ["rectifications"]
 
     @post("/", guards=[roles(Role.BUREAU)], summary="Order a rectification (EVA-3)")
-    async def order(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[s.OrderBody],
-    ) -> s.OrderView:
+    async def order(self, call: NamedDependency[Call], data: JSONBody[s.OrderBody]) -> s.OrderView:
         made = await call(
             orders.order,
             operator_org_id=data.operator_org_id,
@@ -64,11 +60,7 @@ class RectificationController(Controller):
         return s.SweepReport(overdue=marked, at=ctx.clock.now())
 
     @get("/{order_id:str}", guards=[roles(*READERS)], summary="One order")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        order_id: FromPath[str],
-    ) -> s.OrderView:
+    async def read(self, call: NamedDependency[Call], order_id: FromPath[str]) -> s.OrderView:
         return await call.view(views.order, orders.get, order_id)
 
     @post(
@@ -78,10 +70,7 @@ class RectificationController(Controller):
         summary="The operator reports its rectification, by the deadline",
     )
     async def report(
-        self,
-        call: NamedDependency[Call],
-        order_id: FromPath[str],
-        data: JSONBody[s.ReportBody],
+        self, call: NamedDependency[Call], order_id: FromPath[str], data: JSONBody[s.ReportBody]
     ) -> s.OrderView:
         done = await call(orders.report, order_id, data.report)
         return views.order(done)
@@ -92,11 +81,7 @@ class RectificationController(Controller):
         status_code=200,
         summary="The bureau accepts the rectification (rectification.completed)",
     )
-    async def accept(
-        self,
-        call: NamedDependency[Call],
-        order_id: FromPath[str],
-    ) -> s.OrderView:
+    async def accept(self, call: NamedDependency[Call], order_id: FromPath[str]) -> s.OrderView:
         return await call.view(views.order, orders.accept, order_id)
 
     @post(
@@ -106,10 +91,7 @@ class RectificationController(Controller):
         summary="The bureau returns the rectification; the deadline stands",
     )
     async def return_(
-        self,
-        call: NamedDependency[Call],
-        order_id: FromPath[str],
-        data: JSONBody[s.ReasonBody],
+        self, call: NamedDependency[Call], order_id: FromPath[str], data: JSONBody[s.ReasonBody]
     ) -> s.OrderView:
         done = await call(orders.return_, order_id, data.reason)
         return views.order(done)

@@ -49,9 +49,7 @@ class IncidentController(Controller):
 
     @post("/", guards=[roles(*REPORTERS)], summary="Report a security incident (SEC-2)")
     async def report(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[s.IncidentBody],
+        self, call: NamedDependency[Call], data: JSONBody[s.IncidentBody]
     ) -> s.IncidentView:
         made = await call(
             sec.report_incident,
@@ -62,18 +60,11 @@ class IncidentController(Controller):
         return views.incident(made)
 
     @get("/", guards=[roles(*INCIDENT_READERS)], summary="Incidents the caller may see")
-    async def browse(
-        self,
-        call: NamedDependency[Call],
-    ) -> list[s.IncidentView]:
+    async def browse(self, call: NamedDependency[Call]) -> list[s.IncidentView]:
         return [views.incident(i) for i in await call(sec.list_incidents)]
 
     @get("/{incident_id:str}", guards=[roles(*INCIDENT_READERS)], summary="One incident")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        incident_id: FromPath[str],
-    ) -> s.IncidentView:
+    async def read(self, call: NamedDependency[Call], incident_id: FromPath[str]) -> s.IncidentView:
         return await call.view(views.incident, sec.get_incident, incident_id)
 
 
@@ -104,9 +95,7 @@ class PlanController(Controller):
 
     @get("/{authorization_id:str}", guards=[roles(*PLAN_READERS)], summary="The plan in force")
     async def read(
-        self,
-        call: NamedDependency[Call],
-        authorization_id: FromPath[str],
+        self, call: NamedDependency[Call], authorization_id: FromPath[str]
     ) -> s.PlanView:
         return await call.view(views.plan, sec.get_plan, authorization_id)
 
@@ -139,9 +128,7 @@ class InspectionController(Controller):
 
     @post("/", guards=[roles(Role.BUREAU)], summary="Record a security inspection (SEC-6)")
     async def record(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[s.InspectionBody],
+        self, call: NamedDependency[Call], data: JSONBody[s.InspectionBody]
     ) -> s.InspectionView:
         made = await call(
             sec.record_inspection,
@@ -152,18 +139,13 @@ class InspectionController(Controller):
         return views.inspection(made)
 
     @get("/", guards=[roles(*INSPECTION_READERS)], summary="Inspections the caller may see")
-    async def browse(
-        self,
-        call: NamedDependency[Call],
-    ) -> list[s.InspectionView]:
+    async def browse(self, call: NamedDependency[Call]) -> list[s.InspectionView]:
         found = await call(sec.list_inspections)
         return [views.inspection(i) for i in found]
 
     @get("/{inspection_id:str}", guards=[roles(*INSPECTION_READERS)], summary="One inspection")
     async def read(
-        self,
-        call: NamedDependency[Call],
-        inspection_id: FromPath[str],
+        self, call: NamedDependency[Call], inspection_id: FromPath[str]
     ) -> s.InspectionView:
         return await call.view(views.inspection, sec.get_inspection, inspection_id)
 

@@ -41,9 +41,7 @@ class AccountController(Controller):
         summary="Disable a user (停用): their sign-in is refused",
     )
     async def disable(
-        self,
-        call: NamedDependency[Call],
-        username: FromPath[str],
+        self, call: NamedDependency[Call], username: FromPath[str]
     ) -> AccountStateView:
         user = await call(user_admin.set_disabled, username, disabled=True)
         return AccountStateView(username=user.username, disabled=user.disabled)
@@ -55,9 +53,7 @@ class AccountController(Controller):
         summary="Re-enable a disabled user (启用)",
     )
     async def enable(
-        self,
-        call: NamedDependency[Call],
-        username: FromPath[str],
+        self, call: NamedDependency[Call], username: FromPath[str]
     ) -> AccountStateView:
         user = await call(user_admin.set_disabled, username, disabled=False)
         return AccountStateView(username=user.username, disabled=user.disabled)
@@ -69,9 +65,7 @@ class AccountController(Controller):
         summary="Change your own password, proving the current one",
     )
     async def change_password(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[ChangePasswordBody],
+        self, call: NamedDependency[Call], data: JSONBody[ChangePasswordBody]
     ) -> UserView:
         user = await call(
             user_admin.change_password, current=data.current_password, new=data.new_password
@@ -84,10 +78,6 @@ class AccountController(Controller):
         status_code=200,
         summary="Rotate a machine client's secret (shown once; the old one is refused)",
     )
-    async def rotate(
-        self,
-        call: NamedDependency[Call],
-        client_id: FromPath[str],
-    ) -> ClientView:
+    async def rotate(self, call: NamedDependency[Call], client_id: FromPath[str]) -> ClientView:
         client, secret = await call(user_admin.rotate_client_secret, client_id)
         return as_view(client, ClientView, client_secret=secret)

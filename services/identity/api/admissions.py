@@ -37,9 +37,7 @@ class AdmissionController(Controller):
 
     @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for admission (入驻申请)")
     async def apply(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[AdmissionBody],
+        self, call: NamedDependency[Call], data: JSONBody[AdmissionBody]
     ) -> AdmissionView:
         declared = AdmissionRequest(
             data_management_capability=data.data_management_capability,
@@ -55,10 +53,7 @@ class AdmissionController(Controller):
         guards=[roles(Role.DEVELOPER, Role.OPERATOR)],
         summary="My admissions (as developer or operator)",
     )
-    async def mine(
-        self,
-        call: NamedDependency[Call],
-    ) -> list[AdmissionView]:
+    async def mine(self, call: NamedDependency[Call]) -> list[AdmissionView]:
         found = await call(admissions.mine)
         return [admission_view(a) for a in found]
 
@@ -68,10 +63,7 @@ class AdmissionController(Controller):
         summary="Admissions granted or ended in a period (报备, DEV-1)",
     )
     async def report(
-        self,
-        call: NamedDependency[Call],
-        first: FromQuery[date],
-        last: FromQuery[date],
+        self, call: NamedDependency[Call], first: FromQuery[date], last: FromQuery[date]
     ) -> AdmissionReport:
         found = await call(admissions.report, first=first, last=last)
         views = [admission_view(a) for a in found]
@@ -83,11 +75,7 @@ class AdmissionController(Controller):
         )
 
     @get("/{admission_id:str}", guards=[roles(*SIGNED_IN)], summary="One admission")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        admission_id: FromPath[str],
-    ) -> AdmissionView:
+    async def read(self, call: NamedDependency[Call], admission_id: FromPath[str]) -> AdmissionView:
         admission = await call(admissions.get, admission_id)
         return admission_view(admission)
 
@@ -98,10 +86,7 @@ class AdmissionController(Controller):
         summary="The operator approves or rejects (with a reason)",
     )
     async def review(
-        self,
-        call: NamedDependency[Call],
-        admission_id: FromPath[str],
-        data: JSONBody[ReviewBody],
+        self, call: NamedDependency[Call], admission_id: FromPath[str], data: JSONBody[ReviewBody]
     ) -> AdmissionView:
         admission = await call(
             admissions.review, admission_id, approve=data.approve, reason=data.reason
@@ -149,9 +134,7 @@ class AdmissionController(Controller):
         summary="Cooperation agreements filed with the bureau, and admissions not yet filed",
     )
     async def filings(
-        self,
-        call: NamedDependency[Call],
-        filed: Annotated[bool | None, QueryParameter()] = None,
+        self, call: NamedDependency[Call], filed: Annotated[bool | None, QueryParameter()] = None
     ) -> list[AdmissionView]:
         found = await call(admissions.filings, filed=filed)
         return [admission_view(a) for a in found]

@@ -93,9 +93,7 @@ class AuthorizationController(Controller):
 
     @post("/", guards=[AUTHORIZES], summary="Publish a tender for the operator (遴选公告)")
     async def publish(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[PublishTenderBody],
+        self, call: NamedDependency[Call], data: JSONBody[PublishTenderBody]
     ) -> AuthorizationView:
         auth = await call(
             commands.publish_tender,
@@ -125,11 +123,7 @@ class AuthorizationController(Controller):
         return paging.page(items=items, total=total)
 
     @get("/{auth_id:str}", guards=[roles(*SIGNED_IN)], summary="One authorization")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-    ) -> AuthorizationView:
+    async def read(self, call: NamedDependency[Call], auth_id: FromPath[str]) -> AuthorizationView:
         found = await call(commands.get, auth_id)
         return view(found, call.principal, await plan_version(call.ctx.store, auth_id))
 
@@ -139,10 +133,7 @@ class AuthorizationController(Controller):
         summary="Apply as operator (AUTH-9)",
     )
     async def apply(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[ApplicationBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[ApplicationBody]
     ) -> AuthorizationView:
         record = OperatorApplication(
             credit_code=data.credit_code,
@@ -172,9 +163,7 @@ class AuthorizationController(Controller):
 
     @post("/{auth_id:str}/applications/close", guards=[AUTHORIZES], status_code=200)
     async def close_applications(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
+        self, call: NamedDependency[Call], auth_id: FromPath[str]
     ) -> AuthorizationView:
         """Close the applications and begin the evaluation (评审)."""
         return await call(run, auth_id, cmd.CloseApplications())
@@ -197,19 +186,14 @@ class AuthorizationController(Controller):
 
     @post("/{auth_id:str}/result", guards=[AUTHORIZES], status_code=200)
     async def publicize(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
+        self, call: NamedDependency[Call], auth_id: FromPath[str]
     ) -> AuthorizationView:
         """Publicize the selected operator (结果公示) for the jurisdiction's period."""
         return await call(run, auth_id, cmd.PublicizeResult())
 
     @post("/{auth_id:str}/objections", guards=[roles(*OBJECTORS)])
     async def object_to(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[ObjectionBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[ObjectionBody]
     ) -> AuthorizationView:
         """File an objection (异议) during the publicity period (AUTH-2)."""
         command = cmd.FileObjection(new_id("obj"), data.grounds)
@@ -233,10 +217,7 @@ class AuthorizationController(Controller):
 
     @put("/{auth_id:str}/agreement", guards=[AUTHORIZES])
     async def draft(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[DraftBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[DraftBody]
     ) -> AuthorizationView:
         """Draft or redraft the agreement (协议拟定): term and sections (AUTH-3, AUTH-4)."""
         command = cmd.DraftAgreement(
@@ -269,11 +250,7 @@ class AuthorizationController(Controller):
         return await call(run, auth_id, command)
 
     @post("/{auth_id:str}/agreement/signature", guards=[AUTHORIZES], status_code=200)
-    async def sign(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-    ) -> AuthorizationView:
+    async def sign(self, call: NamedDependency[Call], auth_id: FromPath[str]) -> AuthorizationView:
         """Sign the agreement: only after publicity closed (AUTH-2), with every section
         (AUTH-4), a term within the jurisdiction's (AUTH-3), exclusivity per AUTH-10, the
         collective decision and the finance opinion (AUTH-11), the approved
@@ -282,10 +259,7 @@ class AuthorizationController(Controller):
 
     @post("/{auth_id:str}/renewal", guards=[roles(Role.OPERATOR)], status_code=200)
     async def apply_for_renewal(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[RenewalBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[RenewalBody]
     ) -> AuthorizationView:
         """The operator applies for renewal within the last months of the term (AUTH-5)."""
         command = cmd.ApplyForRenewal(data.proposed_ends_on)
@@ -304,39 +278,28 @@ class AuthorizationController(Controller):
 
     @post("/{auth_id:str}/suspension", guards=[AUTHORIZES], status_code=200)
     async def suspend(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[ReasonBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[ReasonBody]
     ) -> AuthorizationView:
         """Suspend for a violation, with a correction deadline (AUTH-6)."""
         return await call(run, auth_id, cmd.Suspend(data.reason))
 
     @post("/{auth_id:str}/correction", guards=[roles(Role.OPERATOR)], status_code=200)
     async def report_correction(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[CorrectionBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[CorrectionBody]
     ) -> AuthorizationView:
         """The operator reports its correction (整改报告) by the deadline (AUTH-6)."""
         return await call(run, auth_id, cmd.ReportCorrection(data.report))
 
     @post("/{auth_id:str}/reinstatement", guards=[AUTHORIZES], status_code=200)
     async def reinstate(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
+        self, call: NamedDependency[Call], auth_id: FromPath[str]
     ) -> AuthorizationView:
         """Accept the correction: the agreement is active again (AUTH-6)."""
         return await call(run, auth_id, cmd.Reinstate())
 
     @post("/{auth_id:str}/termination", guards=[AUTHORIZES], status_code=200)
     async def terminate(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[TerminationBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[TerminationBody]
     ) -> AuthorizationView:
         """Terminate the agreement on one of the grounds of AUTH-6."""
         command = cmd.Terminate(data.ground, data.reason)
@@ -344,20 +307,14 @@ class AuthorizationController(Controller):
 
     @post("/{auth_id:str}/cancellation", guards=[AUTHORIZES], status_code=200)
     async def cancel(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[ReasonBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[ReasonBody]
     ) -> AuthorizationView:
         """Cancel the selection before an agreement is signed."""
         return await call(run, auth_id, cmd.CancelTender(data.reason))
 
     @post("/{auth_id:str}/transfer", guards=[roles(Role.OPERATOR)], status_code=200)
     async def transfer(
-        self,
-        call: NamedDependency[Call],
-        auth_id: FromPath[str],
-        data: JSONBody[TransferBody],
+        self, call: NamedDependency[Call], auth_id: FromPath[str], data: JSONBody[TransferBody]
     ) -> AuthorizationView:
         """Transfer or subcontract the operation right: always refused (AUTH-8), and the
         attempt is recorded in the audit log."""

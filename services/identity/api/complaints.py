@@ -25,9 +25,7 @@ class ComplaintController(Controller):
 
     @post("/", guards=[roles(Role.DEVELOPER)], summary="Complain of abuse of dominance")
     async def file(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[ComplaintBody],
+        self, call: NamedDependency[Call], data: JSONBody[ComplaintBody]
     ) -> ComplaintView:
         made = await call(
             complaints.file,
@@ -38,10 +36,7 @@ class ComplaintController(Controller):
         return as_view(made, ComplaintView)
 
     @get("/", guards=[roles(*READERS)], summary="Complaints the caller may see")
-    async def browse(
-        self,
-        call: NamedDependency[Call],
-    ) -> list[ComplaintView]:
+    async def browse(self, call: NamedDependency[Call]) -> list[ComplaintView]:
         found = await call(complaints.browse)
         return [as_view(c, ComplaintView) for c in found]
 

@@ -48,9 +48,7 @@ class ImplementationPlanController(Controller):
 
     @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="The region's plan (AUTH-12)")
     async def read(
-        self,
-        call: NamedDependency[Call],
-        region: FromPath[str],
+        self, call: NamedDependency[Call], region: FromPath[str]
     ) -> ImplementationPlanView:
         result: ImplementationPlanView = await call(_view, region)
         return result
@@ -61,10 +59,7 @@ class ImplementationPlanController(Controller):
         summary="Draft a version; a change of mode, scope or sharing needs approval again",
     )
     async def draft(
-        self,
-        call: NamedDependency[Call],
-        region: FromPath[str],
-        data: JSONBody[PlanBody],
+        self, call: NamedDependency[Call], region: FromPath[str], data: JSONBody[PlanBody]
     ) -> ImplementationPlanView:
         await call(
             commands.draft,
@@ -84,10 +79,7 @@ class ImplementationPlanController(Controller):
         summary="Record the government's collective decision approving the latest version",
     )
     async def approve(
-        self,
-        call: NamedDependency[Call],
-        region: FromPath[str],
-        data: JSONBody[PlanApprovalBody],
+        self, call: NamedDependency[Call], region: FromPath[str], data: JSONBody[PlanApprovalBody]
     ) -> ImplementationPlanView:
         await call(commands.approve, region, meeting=data.meeting, decided_on=data.decided_on)
         result: ImplementationPlanView = await call(_view, region)
@@ -100,10 +92,7 @@ class ImplementationPlanController(Controller):
         summary="Record the filing with the provincial data department",
     )
     async def file(
-        self,
-        call: NamedDependency[Call],
-        region: FromPath[str],
-        data: JSONBody[PlanFilingBody],
+        self, call: NamedDependency[Call], region: FromPath[str], data: JSONBody[PlanFilingBody]
     ) -> ImplementationPlanView:
         await call(commands.record_filing, region, filed_on=data.filed_on, reference=data.reference)
         result: ImplementationPlanView = await call(_view, region)

@@ -21,11 +21,7 @@ class JurisdictionController(Controller):
     tags = ["jurisdictions"]
 
     @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="Settings of a region")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        region: FromPath[str],
-    ) -> JurisdictionView:
+    async def read(self, call: NamedDependency[Call], region: FromPath[str]) -> JurisdictionView:
         found = await call(jurisdictions.read, region)
         return as_view(found, JurisdictionView)
 
@@ -35,10 +31,7 @@ class JurisdictionController(Controller):
         summary="Change the settings of the bureau's own region",
     )
     async def change(
-        self,
-        call: NamedDependency[Call],
-        region: FromPath[str],
-        data: JSONBody[JurisdictionChange],
+        self, call: NamedDependency[Call], region: FromPath[str], data: JSONBody[JurisdictionChange]
     ) -> JurisdictionView:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         updated = await call(jurisdictions.update, region, changes)

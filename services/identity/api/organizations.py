@@ -29,9 +29,7 @@ class OrganizationController(Controller):
 
     @post("/", guards=[bureau_only()], summary="Register an organization (机构)")
     async def register(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[RegisterOrganizationBody],
+        self, call: NamedDependency[Call], data: JSONBody[RegisterOrganizationBody]
     ) -> OrganizationView:
         cmd = RegisterOrganization(
             name=data.name,
@@ -57,20 +55,13 @@ class OrganizationController(Controller):
         return paging.page(items=items, total=total)
 
     @get("/{org_id:str}", guards=[roles(*SIGNED_IN)], summary="One organization")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        org_id: FromPath[str],
-    ) -> OrganizationView:
+    async def read(self, call: NamedDependency[Call], org_id: FromPath[str]) -> OrganizationView:
         org = await call(organizations.get_organization, org_id)
         return as_view(org, OrganizationView)
 
     @post("/{org_id:str}/users", guards=[bureau_only()], summary="Create a user (用户)")
     async def create_user(
-        self,
-        call: NamedDependency[Call],
-        org_id: FromPath[str],
-        data: JSONBody[CreateUserBody],
+        self, call: NamedDependency[Call], org_id: FromPath[str], data: JSONBody[CreateUserBody]
     ) -> UserView:
         user = await call(
             organizations.create_user,
@@ -87,10 +78,7 @@ class OrganizationController(Controller):
         summary="Issue a machine client to the data exchange (secret shown once)",
     )
     async def create_client(
-        self,
-        call: NamedDependency[Call],
-        org_id: FromPath[str],
-        data: JSONBody[CreateClientBody],
+        self, call: NamedDependency[Call], org_id: FromPath[str], data: JSONBody[CreateClientBody]
     ) -> ClientView:
         client, secret = await call(
             organizations.create_client, org_id, name=data.name, scopes=tuple(data.scopes)

@@ -43,10 +43,7 @@ class StaffController(Controller):
 
     @post("/", guards=[bureau_only(rule="SEC-4")], summary="Record training or agreement")
     async def record(
-        self,
-        call: NamedDependency[Call],
-        username: FromPath[str],
-        data: JSONBody[StaffRecordBody],
+        self, call: NamedDependency[Call], username: FromPath[str], data: JSONBody[StaffRecordBody]
     ) -> StaffRecordView:
         done = await call(
             staff.record,
@@ -60,9 +57,7 @@ class StaffController(Controller):
 
     @get("/", guards=[roles(*SIGNED_IN)], summary="A person's training and agreements")
     async def browse(
-        self,
-        call: NamedDependency[Call],
-        username: FromPath[str],
+        self, call: NamedDependency[Call], username: FromPath[str]
     ) -> list[StaffRecordView]:
         found = await call(staff.list_records, username)
         return [as_view(r, StaffRecordView) for r in found]

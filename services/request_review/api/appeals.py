@@ -30,11 +30,7 @@ class AppealController(Controller):
     tags = ["appeals"]
 
     @post("/", guards=[roles(Role.DEVELOPER)], summary="Appeal to the bureau (申诉, REQ-6)")
-    async def file(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[AppealBody],
-    ) -> AppealView:
+    async def file(self, call: NamedDependency[Call], data: JSONBody[AppealBody]) -> AppealView:
         appeal = await call(
             appeal_commands.file_appeal,
             subject_kind=data.subject_kind,
@@ -62,11 +58,7 @@ class AppealController(Controller):
         )
 
     @get("/{appeal_id:str}", guards=[roles(*APPEAL_READERS)], summary="One appeal")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        appeal_id: FromPath[str],
-    ) -> AppealView:
+    async def read(self, call: NamedDependency[Call], appeal_id: FromPath[str]) -> AppealView:
         return await call.view(appeal_view, appeal_commands.get_appeal, appeal_id)
 
     @post(

@@ -46,9 +46,7 @@ class ApplicationController(Controller):
 
     @post("/", guards=[roles(Role.DEVELOPER)], summary="Apply for one scenario (REQ-1)")
     async def submit(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[ApplicationBody],
+        self, call: NamedDependency[Call], data: JSONBody[ApplicationBody]
     ) -> ApplicationView:
         cmd = ApplyForScenario(
             scenario_id=data.scenario_id,
@@ -86,9 +84,7 @@ class ApplicationController(Controller):
 
     @get("/{application_id:str}", guards=[roles(*APPLICATION_READERS)], summary="One application")
     async def read(
-        self,
-        call: NamedDependency[Call],
-        application_id: FromPath[str],
+        self, call: NamedDependency[Call], application_id: FromPath[str]
     ) -> ApplicationView:
         return await call.view(
             application_view, application_commands.get_application, application_id
@@ -101,10 +97,7 @@ class ApplicationController(Controller):
         summary="Record a required reviewer's decision (REQ-3)",
     )
     async def review(
-        self,
-        call: NamedDependency[Call],
-        application_id: FromPath[str],
-        data: JSONBody[ReviewBody],
+        self, call: NamedDependency[Call], application_id: FromPath[str], data: JSONBody[ReviewBody]
     ) -> ApplicationView:
         cmd = RecordReview(
             reviewer_org_id=call.principal.org_id,
@@ -134,10 +127,7 @@ class ApplicationController(Controller):
         summary="Report a risk found in review to the bureau (REQ-7)",
     )
     async def report_risk(
-        self,
-        call: NamedDependency[Call],
-        application_id: FromPath[str],
-        data: JSONBody[RiskBody],
+        self, call: NamedDependency[Call], application_id: FromPath[str], data: JSONBody[RiskBody]
     ) -> RiskView:
         risk = await call(
             application_commands.report_risk,

@@ -46,11 +46,7 @@ class GrantController(Controller):
         )
 
     @get("/{grant_id:str}", guards=[roles(*GRANT_READERS)], summary="One grant")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        grant_id: FromPath[str],
-    ) -> GrantView:
+    async def read(self, call: NamedDependency[Call], grant_id: FromPath[str]) -> GrantView:
         grant = await call(grant_commands.get_grant, grant_id)
         return grant_view(grant, call.ctx.clock.now())
 
@@ -61,10 +57,7 @@ class GrantController(Controller):
         summary="Revoke a grant, with the reason (REQ-5)",
     )
     async def revoke(
-        self,
-        call: NamedDependency[Call],
-        grant_id: FromPath[str],
-        data: JSONBody[RevocationBody],
+        self, call: NamedDependency[Call], grant_id: FromPath[str], data: JSONBody[RevocationBody]
     ) -> GrantView:
         grant = await call(grant_commands.revoke_by_bureau, grant_id, data.reason)
         return grant_view(grant, call.ctx.clock.now())

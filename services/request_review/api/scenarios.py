@@ -34,11 +34,7 @@ class ScenarioController(Controller):
     tags = ["scenarios"]
 
     @post("/", guards=[roles(Role.OPERATOR)], summary="File a scenario (场景备案, REQ-1)")
-    async def file(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[ScenarioBody],
-    ) -> ScenarioView:
+    async def file(self, call: NamedDependency[Call], data: JSONBody[ScenarioBody]) -> ScenarioView:
         terms = ScenarioTerms(
             name=data.name,
             domain=data.domain,

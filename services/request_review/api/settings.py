@@ -36,9 +36,7 @@ class SettingsController(Controller):
 
     @put("/", guards=[roles(Role.BUREAU)], summary="Set the region's values (the bureau)")
     async def define(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[SettingsBody],
+        self, call: NamedDependency[Call], data: JSONBody[SettingsBody]
     ) -> SettingsView:
         wanted = rules.define(
             reevaluation_interval_days=data.reevaluation_interval_days,

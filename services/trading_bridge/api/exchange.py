@@ -55,9 +55,7 @@ class OrderController(Controller):
         summary="The exchange passes on an order for its own listing → order.received",
     )
     async def receive(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[OrderBody],
+        self, call: NamedDependency[Call], data: JSONBody[OrderBody]
     ) -> Response[OrderView]:
         cmd = PlaceOrder(
             order_id=data.order_id,
@@ -83,9 +81,7 @@ class TradeController(Controller):
         "quantity.",
     )
     async def execute(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[ExecutionBody],
+        self, call: NamedDependency[Call], data: JSONBody[ExecutionBody]
     ) -> Response[TradeView]:
         cmd = ExecuteTrade(
             trade_id=data.trade_id,
@@ -116,11 +112,7 @@ class TradeController(Controller):
         return await call.page(paging, trade_view, commands.trades, where)
 
     @get("/{trade_id:str}", guards=[roles(*READERS)], summary="One trade")
-    async def read(
-        self,
-        call: NamedDependency[Call],
-        trade_id: FromPath[str],
-    ) -> TradeView:
+    async def read(self, call: NamedDependency[Call], trade_id: FromPath[str]) -> TradeView:
         return await call.view(trade_view, commands.get_trade, trade_id)
 
 
@@ -137,9 +129,7 @@ class SettlementController(Controller):
         "`settled_at` defaults to the time received.",
     )
     async def settle(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[SettlementBody],
+        self, call: NamedDependency[Call], data: JSONBody[SettlementBody]
     ) -> Response[TradeView]:
         cmd = SettleTrade(
             settlement_id=data.settlement_id,

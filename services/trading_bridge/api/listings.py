@@ -50,11 +50,7 @@ class ListingController(Controller):
             "topic `pdo.<region>.trading.trades.v1`."
         ),
     )
-    async def create(
-        self,
-        call: NamedDependency[Call],
-        data: JSONBody[ListingBody],
-    ) -> ListingView:
+    async def create(self, call: NamedDependency[Call], data: JSONBody[ListingBody]) -> ListingView:
         cmd = ListProduct(
             product_id=data.product_id,
             exchange_org_id=data.exchange_org_id,
