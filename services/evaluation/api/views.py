@@ -1,7 +1,9 @@
-"""Domain records to API views (msgspec Structs)."""
+"""Domain records to API views (msgspec Structs): converted with ``as_view`` where the view
+carries the record's own field names, built here where it shows them otherwise."""
 
 from __future__ import annotations
 
+from libs.http.calls import as_view
 from services.evaluation.api import schemas as s
 from services.evaluation.domain.annual_report import AnnualReport
 from services.evaluation.domain.evaluation import Evaluation
@@ -12,16 +14,7 @@ from services.evaluation.domain.supply import Contribution, SupplyScore
 
 
 def report(r: AnnualReport) -> s.AnnualReportView:
-    return s.AnnualReportView(
-        report_id=r.report_id,
-        operator_org_id=r.operator_org_id,
-        year=r.year,
-        figures=dict(r.figures),
-        statements=dict(r.statements),
-        content_hash=r.content_hash,
-        filed_at=r.filed_at,
-        revision=r.revision,
-    )
+    return as_view(r, s.AnnualReportView)
 
 
 def evaluation(e: Evaluation) -> s.EvaluationView:
@@ -43,43 +36,15 @@ def evaluation(e: Evaluation) -> s.EvaluationView:
 
 
 def order(o: RectificationOrder) -> s.OrderView:
-    return s.OrderView(
-        order_id=o.order_id,
-        operator_org_id=o.operator_org_id,
-        finding=o.finding,
-        due_on=o.due_on,
-        state=o.state.value,
-        evaluation_id=o.evaluation_id,
-        ordered_at=o.ordered_at,
-        report=o.report,
-        reported_at=o.reported_at,
-        return_reason=o.return_reason,
-        overdue_at=o.overdue_at,
-    )
+    return as_view(o, s.OrderView)
 
 
 def incident(i: Incident) -> s.IncidentView:
-    return s.IncidentView(
-        incident_id=i.incident_id,
-        reporter_org_id=i.reporter_org_id,
-        reporter_role=i.reporter_role,
-        severity=i.severity,
-        summary=i.summary,
-        occurred_at=i.occurred_at,
-        reported_at=i.reported_at,
-    )
+    return as_view(i, s.IncidentView)
 
 
 def _version(v: PlanVersion) -> s.PlanVersionView:
-    return s.PlanVersionView(
-        version=v.version,
-        title=v.title,
-        content=v.content,
-        departments=list(v.departments),
-        filed_at=v.filed_at,
-        drawn_up_by_org_id=v.drawn_up_by_org_id,
-        superseded_at=v.superseded_at,
-    )
+    return as_view(v, s.PlanVersionView)
 
 
 def plan(p: EmergencyPlan) -> s.PlanView:

@@ -12,9 +12,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
-from libs.http.calls import Call
+from libs.http.calls import Call, as_view
 from services.identity.api.guards import SIGNED_IN, bureau_only
-from services.identity.api.views import ClientView, UserView, as_view
+from services.identity.api.views import ClientView, UserView
 from services.identity.commands import user_admin
 
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.http.calls import Call
+from libs.http.calls import Call, as_view
 from services.identity.api.bodies import (
     AdmissionBody,
     CooperationFilingBody,
@@ -22,7 +22,7 @@ from services.identity.api.bodies import (
     ReviewBody,
 )
 from services.identity.api.guards import SIGNED_IN, bureau_only
-from services.identity.api.views import AdmissionReport, AdmissionView, as_view
+from services.identity.api.views import AdmissionReport, AdmissionView
 from services.identity.commands import admissions
 from services.identity.domain.admission import Admission, AdmissionRequest, State
 

@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import roles
 from libs.auth.principal import Principal
-from libs.http.calls import Call
+from libs.http.calls import Call, as_view
 from libs.http.paging import Paging
 from libs.service import ServiceContext
 from services.identity.api.bodies import (
@@ -35,7 +35,7 @@ from services.identity.api.bodies import (
     TransferBody,
 )
 from services.identity.api.guards import SIGNED_IN, bureau_only
-from services.identity.api.views import AuthorizationPage, AuthorizationView, SweepView, as_view
+from services.identity.api.views import AuthorizationPage, AuthorizationView, SweepView
 from services.identity.commands import authorizations as commands
 from services.identity.commands.common import new_id
 from services.identity.domain import authorizing as cmd

@@ -10,10 +10,10 @@ from litestar.params import FromPath, JSONBody
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.http.calls import Call
+from libs.http.calls import Call, as_view
 from services.identity.api.bodies import ComplaintAnswerBody, ComplaintBody, ComplaintFindingBody
 from services.identity.api.guards import bureau_only
-from services.identity.api.views import ComplaintView, as_view
+from services.identity.api.views import ComplaintView
 from services.identity.commands import complaints
 
 READERS = (Role.BUREAU, Role.SUPERVISOR, Role.OPERATOR, Role.DEVELOPER)

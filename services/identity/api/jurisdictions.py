@@ -9,10 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
-from libs.http.calls import Call
+from libs.http.calls import Call, as_view
 from services.identity.api.bodies import JurisdictionChange
 from services.identity.api.guards import SIGNED_IN, bureau_only
-from services.identity.api.views import JurisdictionView, as_view
+from services.identity.api.views import JurisdictionView
 from services.identity.commands import jurisdictions
 
 

@@ -8,7 +8,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from libs.auth.guard import roles
-from libs.http.calls import Call
+from libs.http.calls import Call, as_view
 from libs.http.paging import Paging
 from services.identity.api.bodies import CreateClientBody, CreateUserBody, RegisterOrganizationBody
 from services.identity.api.guards import SIGNED_IN, bureau_only
@@ -17,7 +17,6 @@ from services.identity.api.views import (
     OrganizationPage,
     OrganizationView,
     UserView,
-    as_view,
 )
 from services.identity.commands import organizations
 from services.identity.domain.organization import RegisterOrganization

@@ -1,24 +1,14 @@
-"""Response bodies of the identity API. Views carry the domain objects' own field names, so
-``as_view`` fills them from the domain object; secrets and hashes have no view field."""
+"""Response bodies of the identity API. Views carry the domain objects' own field names,
+so ``libs.http.calls.as_view`` fills them from the domain object; secrets and hashes have
+no view field."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, TypeVar
 
 import msgspec
 
 from libs.http.paging import Page
-
-V = TypeVar("V", bound=msgspec.Struct)
-
-
-def as_view(obj: Any, view: type[V], **extra: Any) -> V:
-    data = msgspec.to_builtins(obj)
-    if not isinstance(data, dict):
-        raise TypeError(f"{type(obj).__name__} is not a record and has no view")
-    data.update(extra)
-    return msgspec.convert(data, view)
 
 
 class OrganizationView(msgspec.Struct, kw_only=True):
