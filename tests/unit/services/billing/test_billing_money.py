@@ -12,7 +12,8 @@ SERVICE = Path(__file__).resolve().parents[4] / "services" / "billing"
 MONEY_MODULES = (
     *sorted((SERVICE / "domain").glob("*.py")),
     *sorted((SERVICE / "api").glob("*.py")),
-    *sorted((SERVICE / "commands").glob("*.py")),
+    SERVICE / "commands" / "billing.py",
+    SERVICE / "commands" / "upstream.py",
     *sorted((SERVICE / "handlers").glob("*.py")),
     SERVICE / "repository.py",
 )

@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 SERVICE = Path(__file__).resolve().parents[4] / "services" / "trading_bridge"
 
 
 def test_TRD_1_no_route_but_the_exchange_door_creates_a_trade() -> None:
-    """Only ``commands.execute_trade`` writes a trade, and only the exchange's route calls it."""
+    """Only ``commands.execute_trade`` writes a trade, and only the exchange's route calls it
+    (directly, or handing it to ``call``)."""
     writers = [
         str(path.relative_to(SERVICE))
         for path in SERVICE.rglob("*.py")
-        if "execute_trade(" in path.read_text(encoding="utf-8")
+        if re.search(r"\bexecute_trade\b", path.read_text(encoding="utf-8"))
     ]
     assert sorted(writers) == ["api/exchange.py", "commands/trading.py"]
