@@ -15,8 +15,8 @@ result's view; ``call.page(paging, view, command, …)`` one page of a listing w
 takes ``offset``/``limit`` and returns ``(found, total)`` already windowed in the store.
 Domain refusals raised by the command leave as RFC 9457 problems (``libs.http.problems``);
 nothing here catches. ``principal`` alone is a dependency too (``PRINCIPAL``) for handlers
-that read the caller without calling the service layer through ``call``; ``as_view``
-converts a domain record into its view with msgspec.
+that read the caller without calling the service layer through ``call``; a view is
+converted from its domain record by ``libs.http.views.converted``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-import msgspec
 from litestar import Request
 from litestar.di import NamedDependency, Provide
 
@@ -85,20 +84,6 @@ class Call:
         return paging.page_of(found, total, view)
 
 
-S = TypeVar("S", bound=msgspec.Struct)
-
-
-def as_view(record: Any, view: type[S], **extra: Any) -> S:
-    """The view of a domain record (a dataclass or Struct) converted by msgspec, not copied
-    field by field: the view's fields are the record's own names; ``extra`` adds or
-    replaces fields the record does not carry as the view shows them."""
-    data = msgspec.to_builtins(record)
-    if not isinstance(data, dict):
-        raise TypeError(f"{type(record).__name__} is not a record and has no view")
-    data.update(extra)
-    return msgspec.convert(data, view)
-
-
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The ``principal`` dependency: the caller the route's guard established (401 when
     the route has no guard that establishes one)."""
@@ -115,4 +100,4 @@ CALL = {"call": Provide(provide_call, sync_to_thread=False)}
 """The app-wide dependencies (``libs.http.app`` registers them)."""
 
 
-__all__ = ["CALL", "PRINCIPAL", "Call", "as_view", "provide_call", "provide_principal"]
+__all__ = ["CALL", "PRINCIPAL", "Call", "provide_call", "provide_principal"]

@@ -1,9 +1,9 @@
-"""Domain records to API views (msgspec Structs): converted with ``as_view`` where the view
+"""Domain records to API views (msgspec Structs): converted with ``converted`` where the view
 carries the record's own field names, built here where it shows them otherwise."""
 
 from __future__ import annotations
 
-from libs.http.calls import as_view
+from libs.http.views import converted
 from services.evaluation.api import schemas as s
 from services.evaluation.domain.annual_report import AnnualReport
 from services.evaluation.domain.evaluation import Evaluation
@@ -14,7 +14,7 @@ from services.evaluation.domain.supply import Contribution, SupplyScore
 
 
 def report(r: AnnualReport) -> s.AnnualReportView:
-    return as_view(r, s.AnnualReportView)
+    return converted(r, s.AnnualReportView)
 
 
 def evaluation(e: Evaluation) -> s.EvaluationView:
@@ -36,15 +36,15 @@ def evaluation(e: Evaluation) -> s.EvaluationView:
 
 
 def order(o: RectificationOrder) -> s.OrderView:
-    return as_view(o, s.OrderView)
+    return converted(o, s.OrderView)
 
 
 def incident(i: Incident) -> s.IncidentView:
-    return as_view(i, s.IncidentView)
+    return converted(i, s.IncidentView)
 
 
 def _version(v: PlanVersion) -> s.PlanVersionView:
-    return as_view(v, s.PlanVersionView)
+    return converted(v, s.PlanVersionView)
 
 
 def plan(p: EmergencyPlan) -> s.PlanView:

@@ -12,7 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
-from libs.http.calls import Call, as_view
+from libs.http.calls import Call
+from libs.http.views import converted
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import ClientView, UserView
 from services.identity.commands import user_admin
@@ -70,7 +71,7 @@ class AccountController(Controller):
         user = await call(
             user_admin.change_password, current=data.current_password, new=data.new_password
         )
-        return as_view(user, UserView)
+        return converted(user, UserView)
 
     @post(
         "/clients/{client_id:str}/secret",
@@ -80,4 +81,4 @@ class AccountController(Controller):
     )
     async def rotate(self, call: NamedDependency[Call], client_id: FromPath[str]) -> ClientView:
         client, secret = await call(user_admin.rotate_client_secret, client_id)
-        return as_view(client, ClientView, client_secret=secret)
+        return converted(client, ClientView, client_secret=secret)

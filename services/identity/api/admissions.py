@@ -13,7 +13,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.http.calls import Call, as_view
+from libs.http.calls import Call
+from libs.http.views import converted
 from services.identity.api.bodies import (
     AdmissionBody,
     CooperationFilingBody,
@@ -28,7 +29,7 @@ from services.identity.domain.admission import Admission, AdmissionRequest, Stat
 
 
 def admission_view(admission: Admission) -> AdmissionView:
-    return as_view(admission, AdmissionView, cooperation_complete=admission.cooperation_complete)
+    return converted(admission, AdmissionView, cooperation_complete=admission.cooperation_complete)
 
 
 class AdmissionController(Controller):

@@ -14,8 +14,9 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import roles
 from libs.auth.principal import Principal
-from libs.http.calls import Call, as_view
+from libs.http.calls import Call
 from libs.http.paging import Paging
+from libs.http.views import converted
 from libs.service import ServiceContext
 from services.identity.api.bodies import (
     ApplicationBody,
@@ -65,7 +66,7 @@ def view(
         a for a in auth.applications if full or (principal and a.org_id == principal.org_id)
     )
     sections = auth.agreement.sections if auth.agreement else {}
-    return as_view(
+    return converted(
         auth,
         AuthorizationView,
         applications=msgspec.to_builtins(list(shown)),

@@ -10,7 +10,8 @@ from litestar.params import FromPath, JSONBody
 
 from contracts.envelope import Role
 from libs.auth.guard import roles
-from libs.http.calls import Call, as_view
+from libs.http.calls import Call
+from libs.http.views import converted
 from services.identity.api.bodies import ComplaintAnswerBody, ComplaintBody, ComplaintFindingBody
 from services.identity.api.guards import bureau_only
 from services.identity.api.views import ComplaintView
@@ -33,12 +34,12 @@ class ComplaintController(Controller):
             ground=data.ground,
             account=data.account,
         )
-        return as_view(made, ComplaintView)
+        return converted(made, ComplaintView)
 
     @get("/", guards=[roles(*READERS)], summary="Complaints the caller may see")
     async def browse(self, call: NamedDependency[Call]) -> list[ComplaintView]:
         found = await call(complaints.browse)
-        return [as_view(c, ComplaintView) for c in found]
+        return [converted(c, ComplaintView) for c in found]
 
     @post(
         "/{complaint_id:str}/answer",
@@ -53,7 +54,7 @@ class ComplaintController(Controller):
         data: JSONBody[ComplaintAnswerBody],
     ) -> ComplaintView:
         after = await call(complaints.answer, complaint_id, data.answer)
-        return as_view(after, ComplaintView)
+        return converted(after, ComplaintView)
 
     @post(
         "/{complaint_id:str}/finding",
@@ -70,4 +71,4 @@ class ComplaintController(Controller):
         after = await call(
             complaints.decide, complaint_id, uphold=data.uphold, finding=data.finding
         )
-        return as_view(after, ComplaintView)
+        return converted(after, ComplaintView)

@@ -9,7 +9,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
-from libs.http.calls import Call, as_view
+from libs.http.calls import Call
+from libs.http.views import converted
 from services.identity.api.bodies import JurisdictionChange
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import JurisdictionView
@@ -23,7 +24,7 @@ class JurisdictionController(Controller):
     @get("/{region:str}", guards=[roles(*SIGNED_IN)], summary="Settings of a region")
     async def read(self, call: NamedDependency[Call], region: FromPath[str]) -> JurisdictionView:
         found = await call(jurisdictions.read, region)
-        return as_view(found, JurisdictionView)
+        return converted(found, JurisdictionView)
 
     @patch(
         "/{region:str}",
@@ -35,4 +36,4 @@ class JurisdictionController(Controller):
     ) -> JurisdictionView:
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         updated = await call(jurisdictions.update, region, changes)
-        return as_view(updated, JurisdictionView)
+        return converted(updated, JurisdictionView)

@@ -8,8 +8,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from libs.auth.guard import roles
-from libs.http.calls import Call, as_view
+from libs.http.calls import Call
 from libs.http.paging import Paging
+from libs.http.views import converted
 from services.identity.api.bodies import CreateClientBody, CreateUserBody, RegisterOrganizationBody
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.api.views import (
@@ -38,7 +39,7 @@ class OrganizationController(Controller):
             org_id=data.org_id,
         )
         org = await call(organizations.register_organization, cmd)
-        return as_view(org, OrganizationView)
+        return converted(org, OrganizationView)
 
     @get("/", guards=[roles(*SIGNED_IN)], summary="Organizations within your jurisdiction")
     async def browse(
@@ -50,13 +51,13 @@ class OrganizationController(Controller):
         found, total = await call(
             organizations.list_organizations, role=role, offset=paging.offset, limit=paging.limit
         )
-        items = [as_view(o, OrganizationView) for o in found]
+        items = [converted(o, OrganizationView) for o in found]
         return paging.page(items=items, total=total)
 
     @get("/{org_id:str}", guards=[roles(*SIGNED_IN)], summary="One organization")
     async def read(self, call: NamedDependency[Call], org_id: FromPath[str]) -> OrganizationView:
         org = await call(organizations.get_organization, org_id)
-        return as_view(org, OrganizationView)
+        return converted(org, OrganizationView)
 
     @post("/{org_id:str}/users", guards=[bureau_only()], summary="Create a user (用户)")
     async def create_user(
@@ -69,7 +70,7 @@ class OrganizationController(Controller):
             password=data.password,
             roles=tuple(data.roles),
         )
-        return as_view(user, UserView)
+        return converted(user, UserView)
 
     @post(
         "/{org_id:str}/clients",
@@ -82,4 +83,4 @@ class OrganizationController(Controller):
         client, secret = await call(
             organizations.create_client, org_id, name=data.name, scopes=tuple(data.scopes)
         )
-        return as_view(client, ClientView, client_secret=secret)
+        return converted(client, ClientView, client_secret=secret)

@@ -12,7 +12,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from libs.auth.guard import roles
-from libs.http.calls import Call, as_view
+from libs.http.calls import Call
+from libs.http.views import converted
 from services.identity.api.guards import SIGNED_IN, bureau_only
 from services.identity.commands import staff
 
@@ -52,11 +53,11 @@ class StaffController(Controller):
             valid_until=data.valid_until,
             reference=data.reference,
         )
-        return as_view(done, StaffRecordView)
+        return converted(done, StaffRecordView)
 
     @get("/", guards=[roles(*SIGNED_IN)], summary="A person's training and agreements")
     async def browse(
         self, call: NamedDependency[Call], username: FromPath[str]
     ) -> list[StaffRecordView]:
         found = await call(staff.list_records, username)
-        return [as_view(r, StaffRecordView) for r in found]
+        return [converted(r, StaffRecordView) for r in found]

@@ -1,5 +1,5 @@
 """Response bodies of the identity API. Views carry the domain objects' own field names,
-so ``libs.http.calls.as_view`` fills them from the domain object; secrets and hashes have
+so ``libs.http.views.converted`` fills them from the domain object; secrets and hashes have
 no view field."""
 
 from __future__ import annotations
