@@ -355,7 +355,7 @@ def store_span(
     ``db.operation.name``, ``db.collection.name``); exceptions are recorded on it.
     Skipped while no exporter is attached, as ``consume_span`` is: a request makes
     several store calls, and building spans nothing receives was ~13% of ``pdo up``'s
-    time under 100 concurrent clients (issue 14)."""
+    time under 100 concurrent clients."""
     if not _exporting():
         yield trace.INVALID_SPAN
         return
