@@ -27,6 +27,11 @@ NAVIGATION: tuple[Link, ...] = (
     Link("自有数据导入", "/operator/imports", frozenset({"operator"})),
     Link("价格与阶梯", "/operator/prices", frozenset({"operator"})),
     Link("年度报告", "/operator/annual-report", frozenset({"operator"})),
+    Link("出域审核", "/export-reviews", frozenset({"bureau", "operator", "supervisor"})),
+    Link("产品备案", "/product-filings", frozenset({"bureau", "operator", "supervisor"})),
+    Link("授权运营", "/authorizations", frozenset({"bureau", "supervisor"})),
+    Link("整改与检查", "/supervision", frozenset({"bureau", "supervisor"})),
+    Link("负面清单", "/negative-list", frozenset({"bureau", "supervisor"})),
 )
 
 

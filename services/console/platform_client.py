@@ -26,9 +26,17 @@ class PlatformClient:
     service over ``routes`` (service name → its own base URL, as in docker-compose)."""
 
     def __init__(
-        self, base_url: str, *, routes: dict[str, str] | None = None, timeout: float = 30.0
+        self,
+        base_url: str,
+        *,
+        routes: dict[str, str] | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
+        """``transport``: another way to the platform (tests pass ``httpx.MockTransport``)."""
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"), timeout=timeout, transport=transport
+        )
         self._routes = {k: v.rstrip("/") for k, v in (routes or {}).items()}
 
     def _url(self, path: str) -> str:

@@ -36,6 +36,24 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
         ),
         Queue("出域申请", "/product_release/exports/?state=checks_passed", EXPORTS),
         Queue("资源目录", "/catalog/resources/?limit=10", RESOURCES),
+        Queue(
+            "待第二人审批的出域申请",
+            "/product_release/exports/?state=checks_passed",
+            (("export_id", "出域申请"), ("output_name", "输出"), ("requester_user_id", "申请人")),
+            "/console/export-reviews/{export_id}",
+        ),
+        Queue(
+            "待备案的数据产品",
+            "/product_release/products/?state=certified",
+            (("product_id", "产品"), ("name", "名称"), ("developer_org_id", "开发利用主体")),
+            "/console/product-filings/{product_id}",
+        ),
+        Queue(
+            "待验收的整改",
+            "/evaluation/rectifications/?state=reported",
+            (("order_id", "整改编号"), ("operator_org_id", "运营机构"), ("due_on", "期限")),
+            "/console/supervision",
+        ),
     ),
     "provider": (
         Queue(

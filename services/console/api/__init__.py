@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.console.api import applications, home, operations, sandboxes, sign_in
+from services.console.api import (
+    applications,
+    export_reviews,
+    home,
+    negative_list,
+    operations,
+    operator_authorizations,
+    product_filings,
+    sandboxes,
+    sign_in,
+    supervision,
+)
 from services.console.api.operator import ROUTES as OPERATOR_ROUTES
 from services.console.api.provider import ROUTES as PROVIDER_ROUTES
 
@@ -22,4 +33,9 @@ ROUTES: list[Any] = [
     *operations.ROUTES,
     *PROVIDER_ROUTES,
     *OPERATOR_ROUTES,
+    *export_reviews.ROUTES,
+    *product_filings.ROUTES,
+    *operator_authorizations.ROUTES,
+    *supervision.ROUTES,
+    *negative_list.ROUTES,
 ]
