@@ -82,7 +82,7 @@ def test_SEC_6_console_bureau_orders_a_rectification_and_tracks_inspection_findi
     # EVA-3: an order with its deadline; the operator reports; the bureau accepts.
     finding = f"出域审核记录未归档 {uuid.uuid4().hex[:6]}"
     page.get_by_label("被整改的运营机构").fill(OPERATOR)
-    page.get_by_label("发现的问题").fill(finding)
+    page.get_by_label("发现的问题", exact=True).fill(finding)
     page.get_by_label("整改期限").fill((date.today() + timedelta(days=30)).isoformat())
     page.get_by_role("button", name="下达整改通知").click()
     row = page.locator("#orders tr", has_text=finding)

@@ -48,7 +48,22 @@ def _renewal(data: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def _draft(data: dict[str, str]) -> dict[str, Any]:
+    """AUTH-4: the agreement's term and its sections, one ``条款：内容`` per line."""
+    sections: dict[str, str] = {}
+    for line in data.get("sections", "").splitlines():
+        name, sep, text = line.replace("：", ":", 1).partition(":")
+        if sep and name.strip() and text.strip():
+            sections[name.strip()] = text.strip()
+    return {
+        "starts_on": data.get("starts_on", ""),
+        "ends_on": data.get("ends_on", ""),
+        "sections": sections,
+    }
+
+
 STEPS: dict[str, tuple[str, Callable[[dict[str, str]], dict[str, Any]]]] = {
+    "agreement_drafted": ("agreement", _draft),
     "applications_closed": ("applications/close", lambda d: {}),
     "result_publicized": ("result", lambda d: {}),
     "tender_cancelled": ("cancellation", _reason),
@@ -158,7 +173,8 @@ async def take_step(
             who, platform, auth_id, status=404, refused=refusal(404, {}), refused_step=step
         )
     route, body_of = known
-    answer = await platform.post(f"{API}/{quote(auth_id)}/{route}", body_of(data))
+    method = "PUT" if step == "agreement_drafted" else "POST"
+    answer = await platform.call(method, f"{API}/{quote(auth_id)}/{route}", json=body_of(data))
     if answer.ok:
         return Redirect(f"{BASE}/authorizations/{quote(auth_id)}", status_code=303)
     return await _detail_page(
@@ -200,4 +216,29 @@ async def score(
     )
 
 
-ROUTES = [authorizations, publish_tender, authorization, take_step, score]
+@post("/authorizations/{auth_id:str}/objections/{objection_id:str}/decision", status_code=303)
+async def decide_objection(
+    who: Session,
+    platform: Platform,
+    auth_id: FromPath[str],
+    objection_id: FromPath[str],
+    data: Form,
+) -> Response[Any] | Template:
+    """An objection raised during publicity (公示异议), upheld or dismissed with the reason."""
+    path = f"{API}/{quote(auth_id)}/objections/{quote(objection_id)}/decision"
+    body = {"uphold": data.get("uphold") == "yes", "reason": data.get("reason", "")}
+    answer = await platform.post(path, body)
+    if answer.ok:
+        return Redirect(f"{BASE}/authorizations/{quote(auth_id)}", status_code=303)
+    return await _detail_page(
+        who,
+        platform,
+        auth_id,
+        status=answer.status,
+        form=data,
+        refused=refusal(answer.status, answer.body),
+        refused_step=f"objection-{objection_id}",
+    )
+
+
+ROUTES = [authorizations, publish_tender, authorization, take_step, score, decide_objection]

@@ -588,3 +588,70 @@ def test_console_bureau_navigation_reaches_every_journey_from_home(
     ):
         assert f'href="/console{path}"' in html
     assert "待第二人审批的出域申请" in html and "待备案的数据产品" in html
+
+
+def test_AUTH_4_console_drafts_the_agreement_with_its_sections_and_decides_an_objection(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    api = "/identity/authorizations/auth-2"
+    publicized = {
+        **AUTHORIZATION,
+        "authorization_id": "auth-2",
+        "state": "publicized",
+        "next_steps": ["objection_dismissed", "objection_filed", "objection_upheld"],
+        "agreement": None,
+        "objections": [
+            {
+                "objection_id": "obj-1",
+                "filed_by_org_id": "org-x",
+                "grounds": "评分不公",
+                "status": "pending",
+                "decision_reason": "",
+            }
+        ],
+    }
+    platform = Platform(
+        {
+            ("GET", api): (200, publicized),
+            ("POST", api + "/objections/obj-1/decision"): (200, {}),
+            ("PUT", api + "/agreement"): (200, {}),
+        }
+    )
+    client = console(platform)
+    html = client.get("/authorizations/auth-2").text
+    assert "处理异议 obj-1" in html and "拟定授权运营协议" not in html
+    token = _csrf(client, "/authorizations/auth-2")
+    client.post(
+        "/authorizations/auth-2/objections/obj-1/decision",
+        data={"_csrf_token": token, "reason": "评分有据"},
+        follow_redirects=False,
+    )
+    assert platform.posted(api + "/objections/obj-1/decision") == {
+        "uphold": False,
+        "reason": "评分有据",
+    }
+    platform.answers[("GET", api)] = (
+        200,
+        {
+            **publicized,
+            "state": "publicity_closed",
+            "next_steps": ["agreement_drafted", "tender_cancelled"],
+        },
+    )
+    assert "拟定授权运营协议" in client.get("/authorizations/auth-2").text
+    client.post(
+        "/authorizations/auth-2/steps/agreement_drafted",
+        data={
+            "_csrf_token": token,
+            "starts_on": "2026-02-01",
+            "ends_on": "2029-01-31",
+            "sections": "授权范围：全市公共数据\n收益分配: 按年结算\n无冒号的行\n",
+        },
+        follow_redirects=False,
+    )
+    put = next(b for m, p, b in platform.calls if m == "PUT" and p == api + "/agreement")
+    assert put == {
+        "starts_on": "2026-02-01",
+        "ends_on": "2029-01-31",
+        "sections": {"授权范围": "全市公共数据", "收益分配": "按年结算"},
+    }
