@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.bureau_fixtures import OPERATOR, call, certified_product
@@ -19,6 +20,9 @@ from tests.browser.test_console_bureau_reviews import sign_in
 from tests.infra.pdo_up import PdoUp
 
 BUREAU = "org-370300-bureau"
+
+# The session's pdo up loads the demo year first: minutes on a busy machine.
+pytestmark = pytest.mark.timeout(1500)
 
 
 def test_console_bureau_files_a_product_from_its_certificate(

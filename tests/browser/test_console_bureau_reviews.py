@@ -6,6 +6,7 @@ clicks and typing from the bureau's home page of what waits."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.bureau_fixtures import (
@@ -17,6 +18,9 @@ from tests.browser.bureau_fixtures import (
 from tests.browser.conftest import Screenshot
 from tests.browser.console_people import PASSWORD, person
 from tests.infra.pdo_up import PdoUp
+
+# The session's pdo up loads the demo year first: minutes on a busy machine.
+pytestmark = pytest.mark.timeout(1500)
 
 
 def sign_in(page: Page, pdo: PdoUp, username: str) -> None:
