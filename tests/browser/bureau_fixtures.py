@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from playwright.sync_api import Page, expect
 
 from tests.browser.console_people import PASSWORD, person
 from tests.infra.pdo_up import PdoUp
@@ -206,3 +207,11 @@ def certified_product(pdo: PdoUp) -> tuple[str, str]:
         },
     )
     return product_id, name
+
+
+def sign_in(page: Page, pdo: PdoUp, username: str) -> None:
+    page.goto(pdo.url("/console/login"))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()

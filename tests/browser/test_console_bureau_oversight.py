@@ -13,10 +13,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.bureau_fixtures import OPERATOR, call, certified_product
+from tests.browser.bureau_fixtures import OPERATOR, call, certified_product, sign_in
 from tests.browser.conftest import Screenshot
 from tests.browser.console_people import person
-from tests.browser.test_console_bureau_reviews import sign_in
 from tests.infra.pdo_up import PdoUp
 
 BUREAU = "org-370300-bureau"

@@ -14,21 +14,14 @@ from tests.browser.bureau_fixtures import (
     application_for_three_items,
     call,
     checked_export,
+    sign_in,
 )
 from tests.browser.conftest import Screenshot
-from tests.browser.console_people import PASSWORD, person
+from tests.browser.console_people import person
 from tests.infra.pdo_up import PdoUp
 
 # The session's pdo up loads the demo year first: minutes on a busy machine.
 pytestmark = pytest.mark.timeout(1500)
-
-
-def sign_in(page: Page, pdo: PdoUp, username: str) -> None:
-    page.goto(pdo.url("/console/login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
 
 def test_console_bureau_reviews_and_narrows_an_application(
