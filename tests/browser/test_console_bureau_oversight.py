@@ -49,7 +49,7 @@ def test_AUTH_2_console_bureau_publishes_and_cancels_a_tender_and_reads_the_agre
     page: Page, pdo: PdoUp, screenshot: Screenshot
 ) -> None:
     sign_in(page, pdo, person(pdo, BUREAU, "bureau.authorizer"))
-    page.get_by_role("link", name="授权运营").click()
+    page.get_by_role("link", name="授权运营", exact=True).click()
     # The demo's authorization: the operator chosen, publicity ended, agreement in force.
     active = page.locator("#authorizations tr", has_text="使用中")
     expect(active).to_have_count(1)
@@ -61,7 +61,7 @@ def test_AUTH_2_console_bureau_publishes_and_cancels_a_tender_and_reads_the_agre
     expect(page.get_by_role("button", name="终止授权")).to_be_visible()
     expect(page.get_by_role("button", name="签订授权运营协议")).to_have_count(0)
     # A new tender (AUTH-2), then cancelled with the reason.
-    page.get_by_role("link", name="授权运营").click()
+    page.get_by_role("link", name="授权运营", exact=True).click()
     title = f"淄博市交通数据授权运营遴选 {uuid.uuid4().hex[:6]}"
     page.get_by_label("公告名称").fill(title)
     page.get_by_label("遴选方式").select_option(label="公开招标")
