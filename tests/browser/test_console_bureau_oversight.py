@@ -45,7 +45,7 @@ def test_console_bureau_files_a_product_from_its_certificate(
     screenshot(page, "filed")
 
 
-def test_AUTH_2_console_bureau_publishes_and_cancels_a_tender_and_reads_the_agreement(
+def test_console_bureau_publishes_and_cancels_a_tender_and_reads_the_agreement(
     page: Page, pdo: PdoUp, screenshot: Screenshot
 ) -> None:
     sign_in(page, pdo, person(pdo, BUREAU, "bureau.authorizer"))
@@ -60,7 +60,7 @@ def test_AUTH_2_console_bureau_publishes_and_cancels_a_tender_and_reads_the_agre
     expect(page.get_by_role("button", name="暂停授权，限期整改")).to_be_visible()
     expect(page.get_by_role("button", name="终止授权")).to_be_visible()
     expect(page.get_by_role("button", name="签订授权运营协议")).to_have_count(0)
-    # A new tender (AUTH-2), then cancelled with the reason.
+    # A new tender by public tender (公开招标), then cancelled with the reason.
     page.get_by_role("link", name="授权运营", exact=True).click()
     title = f"淄博市交通数据授权运营遴选 {uuid.uuid4().hex[:6]}"
     page.get_by_label("公告名称").fill(title)
