@@ -70,10 +70,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "identity",
         (
             "request_review",
-            "sandbox_broker",
-            "product_release",
             "trading_bridge",
-            "billing",
             "disclosure",
         ),
         (
@@ -119,7 +116,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "resources",
         1,
         "catalog",
-        ("request_review", "sandbox_broker", "evaluation", "disclosure"),
+        ("request_review", "sandbox_broker", "billing", "evaluation", "disclosure"),
         (
             ev.ResourceRegistered,
             ev.ResourceChanged,
@@ -182,7 +179,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "grants",
         1,
         "request_review",
-        ("sandbox_broker", "product_release", "billing", "evaluation", "disclosure"),
+        ("sandbox_broker", "product_release", "billing", "disclosure"),
         (
             ev.GrantIssued,
             ev.GrantRevoked,
@@ -239,7 +236,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "exports",
         1,
         "product_release",
-        ("request_review", "sandbox_broker", "evaluation"),
+        ("request_review", "sandbox_broker"),
         (ev.ExportRequested, ev.ExportChecked, ev.ExportApproved, ev.ExportRejected),
         "internal",
         "Export requests (出域申请), their automated checks and review decisions (出域审核).",
@@ -267,7 +264,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "trades",
         1,
         "trading_bridge",
-        ("billing", "evaluation", "disclosure"),
+        ("billing", "evaluation"),
         (
             ev.ListingCreated,
             ev.ListingWithdrawn,
@@ -286,7 +283,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "prices",
         1,
         "billing",
-        ("trading_bridge", "evaluation", "disclosure"),
+        ("trading_bridge", "disclosure"),
         (ev.MaxRevenueSet, ev.PriceCapSet, ev.PriceListed, ev.RevenueAlert),
         "public",
         "Max allowed revenue, price caps and the published price list (明码标价); revenue alerts.",
@@ -296,7 +293,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "invoices",
         1,
         "billing",
-        ("evaluation", "disclosure"),
+        ("evaluation",),
         (ev.InvoiceIssued, ev.RevenueDistributed),
         "internal",
         "Invoices and revenue distribution (收益分配).",
@@ -306,7 +303,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "evaluations",
         1,
         "evaluation",
-        ("identity", "disclosure"),
+        ("identity",),
         (
             ev.AnnualReportFiled,
             ev.EvaluationPublished,
@@ -322,7 +319,7 @@ TOPICS: tuple[TopicSpec, ...] = (
         "security",
         1,
         "evaluation",
-        ("identity", "disclosure"),
+        ("identity",),
         (ev.IncidentReported, ev.InspectionRecorded, ev.EmergencyPlanAdopted, ev.DrillRecorded),
         "internal",
         "Security incidents reported to the bureau, inspections (SEC-2, SEC-6), and the "

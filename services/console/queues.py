@@ -34,7 +34,6 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
             APPLICATIONS,
             "/console/applications/{application_id}",
         ),
-        Queue("出域申请", "/product_release/exports/?state=checks_passed", EXPORTS),
         Queue("资源目录", "/catalog/resources/?limit=10", RESOURCES),
         Queue(
             "待第二人审批的出域申请",
