@@ -223,9 +223,7 @@ def _acls_for(region: str, service: str) -> Iterable[AclPlan]:
         if not name.startswith(tuple(prefixes)):
             for op in (OP_WRITE, OP_DESCRIBE):
                 yield AclPlan(who, RESOURCE_TOPIC, dead_letter_topic(name), PATTERN_LITERAL, op)
-    # Every service reads under its own group: a consumer of others' streams, and a
-    # producer keeping read models from its own (catalog's search index, for one).
-    if any(service in t.consumers or service == t.producer for t in TOPICS):
+    if any(service in t.consumers for t in TOPICS):
         yield AclPlan(
             who, RESOURCE_GROUP, consumer_group(region, service), PATTERN_PREFIXED, OP_READ
         )
