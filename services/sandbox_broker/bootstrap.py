@@ -33,6 +33,10 @@ from services.sandbox_broker.adapters.sql_guard import DuckDBSqlGuard
 from services.sandbox_broker.api import router
 from services.sandbox_broker.commands import ExportStager, Imports, SandboxService, Verifications
 from services.sandbox_broker.commands.expiry_sweep import expiry_sweeper
+from services.sandbox_broker.commands.provisioning import (
+    ProvisioningWorker,
+    concurrency_from_env,
+)
 from services.sandbox_broker.handlers import handlers
 from services.sandbox_broker.ports import SourceTable
 from services.sandbox_broker.repository import OUTBOX_COLLECTIONS
@@ -70,6 +74,9 @@ def build(ctx: ServiceContext) -> ServiceParts:
     verifier = Verifications(service)
     imports = Imports(service)
     sweeper = expiry_sweeper(service)
+    # A few grants' sandboxes at a time, in the background: a new grant never waits
+    # behind the demo year's backlog (PDO_SANDBOX_PROVISION_CONCURRENCY).
+    worker = ProvisioningWorker(service, concurrency=concurrency_from_env())
 
     async def prepare_sources() -> None:
         if ctx.demo:
@@ -83,10 +90,12 @@ def build(ctx: ServiceContext) -> ServiceParts:
             service.background = asyncio.create_task(prepare_sources(), name="demo-source")
         else:
             service.sources_ready.set()
+        await worker.resume()
         await sweeper.start()
 
     async def stop() -> None:
         await sweeper.stop()
+        await worker.stop()
         if service.background is not None:
             service.background.cancel()
         verifier.close()
@@ -105,7 +114,7 @@ def build(ctx: ServiceContext) -> ServiceParts:
     return ServiceParts(
         name="sandbox_broker",
         app=app,
-        handlers=handlers(service, stager, verifier),
+        handlers=handlers(service, stager, verifier, worker),
         outbox_collections=OUTBOX_COLLECTIONS,
         on_start=(start,),
         on_stop=(stop,),

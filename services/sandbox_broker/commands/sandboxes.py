@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope
+from contracts.envelope import SYSTEM_ACTOR, Actor, Envelope, to_builtins
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import (
     Event,
@@ -280,9 +280,30 @@ class SandboxService:
             return None
 
     async def provision_grant(self, grant: GrantIssued, cause: Envelope) -> None:
-        """A grant was issued: its development and production sandboxes (DESIGN §8)."""
+        """A grant was issued: its development and production sandboxes (DESIGN §8), one
+        after the other in the caller's task. The service itself records them and lets
+        ``ProvisioningWorker`` fill them a few at a time (``commands/provisioning.py``)."""
+        await self.record_grant(grant, cause)
         for environment in (Environment.DEVELOPMENT, Environment.PRODUCTION):
-            await self._provision(grant, environment, cause)
+            await self.provision_one(grant, environment, cause)
+
+    async def record_grant(self, grant: GrantIssued, cause: Envelope) -> None:
+        """The grant's two sandboxes recorded as ``provisioning`` (shown at once), each
+        keeping the grant's envelope so provisioning resumes after a restart."""
+        for environment in (Environment.DEVELOPMENT, Environment.PRODUCTION):
+            new = {**self._new_doc(grant, environment), "grant_envelope": to_builtins(cause)}
+            await aggregate.project(
+                self.ctx.store,
+                SANDBOXES,
+                str(new["_id"]),
+                lambda doc, new=new: new if doc is None else None,  # recorded before: kept
+            )
+
+    async def provision_one(
+        self, grant: GrantIssued, environment: Environment, cause: Envelope
+    ) -> None:
+        """Fill one recorded sandbox of the grant (idempotent)."""
+        await self._provision(grant, environment, cause)
 
     def _new_doc(self, grant: GrantIssued, environment: Environment) -> Document:
         return {

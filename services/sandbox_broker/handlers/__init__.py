@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 from libs.bus.consumer import EnvelopeHandler
 from services.sandbox_broker.commands import ExportStager, SandboxService, Verifications
+from services.sandbox_broker.commands.provisioning import ProvisioningWorker
 from services.sandbox_broker.handlers import (
     on_catalog_resources,
     on_identity_agreements,
@@ -30,12 +31,15 @@ from services.sandbox_broker.handlers import (
 
 
 def handlers(
-    service: SandboxService, stager: ExportStager, verifications: Verifications
+    service: SandboxService,
+    stager: ExportStager,
+    verifications: Verifications,
+    worker: ProvisioningWorker | None = None,
 ) -> Mapping[str, EnvelopeHandler]:
     """Every subscribed event type and its handler."""
     return {
         **on_catalog_resources.handlers(service),
-        **on_request_grants.handlers(service),
+        **on_request_grants.handlers(service, worker),
         **on_identity_agreements.handlers(service),
         **on_product_exports.handlers(stager),
         **on_product_products.handlers(verifications),
