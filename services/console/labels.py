@@ -128,6 +128,22 @@ STATES_ZH: dict[str, str] = {
     "medium": "较大",
     "high": "重大",
     "critical": "特别重大",
+    # admissions (入驻, DEV-1, DEV-2)
+    "applied": "已申请",
+    "admitted": "已入驻",
+    "removed": "已清退",
+    "exited": "已退出",
+    # jobs, refused or stopped (SBX-2, SBX-7)
+    "blocked": "被拦截",
+    "timed_out": "超时",
+    "out_of_memory": "内存超限",
+    "stopped": "已终止",
+    # data products (数据产品, EXP-3, CAT-4)
+    "product.drafted": "草稿",
+    "product.certified": "已签发流通凭证",
+    "product.filed": "已备案",
+    "product.released": "已发布",
+    "product.withdrawn": "已下架",
 }
 
 

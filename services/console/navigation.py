@@ -32,6 +32,10 @@ NAVIGATION: tuple[Link, ...] = (
     Link("授权运营", "/authorizations", frozenset({"bureau", "supervisor"})),
     Link("整改与检查", "/supervision", frozenset({"bureau", "supervisor"})),
     Link("负面清单", "/negative-list", frozenset({"bureau", "supervisor"})),
+    Link("准入状态", "/developer/admission", frozenset({"developer"})),
+    Link("申请数据", "/developer/apply", frozenset({"developer"})),
+    Link("出域申请", "/developer/exports", frozenset({"developer"})),
+    Link("数据产品", "/developer/products", frozenset({"developer"})),
 )
 
 

@@ -25,6 +25,8 @@ APPLICATIONS = (
 EXPORTS = (("export_id", "出域申请"), ("sandbox_id", "沙箱"), ("state", "状态"))
 SANDBOXES = (("sandbox_id", "沙箱"), ("environment", "环境"), ("state", "状态"))
 RESOURCES = (("resource_id", "资源编号"), ("name", "资源名称"), ("grade", "分级"))
+ADMISSIONS = (("admission_id", "入驻编号"), ("operator_org_id", "运营机构"), ("state", "状态"))
+PRODUCTS = (("product_id", "产品"), ("name", "名称"), ("state", "状态"))
 
 QUEUES: dict[str, tuple[Queue, ...]] = {
     "bureau": (
@@ -89,8 +91,25 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
             APPLICATIONS,
             "/console/applications/{application_id}",
         ),
-        Queue("授权运营空间（沙箱）", "/sandbox_broker/sandboxes", SANDBOXES),
-        Queue("出域申请", "/product_release/exports/", EXPORTS),
+        Queue(
+            "授权运营空间（沙箱）",
+            "/sandbox_broker/sandboxes",
+            SANDBOXES,
+            "/console/developer/workbench/{sandbox_id}",
+        ),
+        Queue(
+            "出域申请",
+            "/product_release/exports/",
+            EXPORTS,
+            "/console/developer/exports/{export_id}",
+        ),
+        Queue("准入状态", "/identity/admissions", ADMISSIONS),
+        Queue(
+            "数据产品",
+            "/product_release/products/",
+            PRODUCTS,
+            "/console/developer/products/{product_id}",
+        ),
     ),
     "supervisor": (Queue("数据使用申请", "/request_review/applications/", APPLICATIONS),),
 }

@@ -22,8 +22,13 @@ from services.console.api import (
     sign_in,
     supervision,
 )
+from services.console.api.admission import ROUTES as ADMISSION_ROUTES
+from services.console.api.exports import ROUTES as EXPORT_ROUTES
 from services.console.api.operator import ROUTES as OPERATOR_ROUTES
+from services.console.api.products import ROUTES as PRODUCT_ROUTES
 from services.console.api.provider import ROUTES as PROVIDER_ROUTES
+from services.console.api.scenario_application import ROUTES as APPLICATION_FORM_ROUTES
+from services.console.api.workbench import ROUTES as WORKBENCH_ROUTES
 
 ROUTES: list[Any] = [
     *sign_in.ROUTES,
@@ -38,4 +43,9 @@ ROUTES: list[Any] = [
     *operator_authorizations.ROUTES,
     *supervision.ROUTES,
     *negative_list.ROUTES,
+    *ADMISSION_ROUTES,
+    *APPLICATION_FORM_ROUTES,
+    *WORKBENCH_ROUTES,
+    *EXPORT_ROUTES,
+    *PRODUCT_ROUTES,
 ]

@@ -108,9 +108,7 @@ class ProvisioningWorker:
             if not kept:
                 continue  # recorded by an older build: its grant event is redelivered
             envelope = from_builtins(kept)
-            self._start(
-                expect(envelope, GrantIssued), Environment(doc["environment"]), envelope
-            )
+            self._start(expect(envelope, GrantIssued), Environment(doc["environment"]), envelope)
             started += 1
         return started
 

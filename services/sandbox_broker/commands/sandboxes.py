@@ -291,13 +291,15 @@ class SandboxService:
         """The grant's two sandboxes recorded as ``provisioning`` (shown at once), each
         keeping the grant's envelope so provisioning resumes after a restart."""
         for environment in (Environment.DEVELOPMENT, Environment.PRODUCTION):
-            new = {**self._new_doc(grant, environment), "grant_envelope": to_builtins(cause)}
-            await aggregate.project(
-                self.ctx.store,
-                SANDBOXES,
-                str(new["_id"]),
-                lambda doc, new=new: new if doc is None else None,  # recorded before: kept
-            )
+            new: Document = {
+                **self._new_doc(grant, environment),
+                "grant_envelope": to_builtins(cause),
+            }
+
+            def first(doc: Document | None, new: Document = new) -> Document | None:
+                return new if doc is None else None  # recorded before: kept as it is
+
+            await aggregate.project(self.ctx.store, SANDBOXES, str(new["_id"]), first)
 
     async def provision_one(
         self, grant: GrantIssued, environment: Environment, cause: Envelope

@@ -120,10 +120,18 @@ async def test_SBX_2_production_sandboxes_waiting_for_the_source_hold_no_slot() 
 async def test_SBX_2_provisioning_resumes_after_a_restart_from_the_kept_grant_event() -> None:
     kept = to_builtins(issued("g-interrupted"))
     docs = [
-        {"_id": "sbx-dev-g-interrupted", "state": "provisioning", "environment": "development",
-         "grant_envelope": kept},
-        {"_id": "sbx-pro-g-interrupted", "state": "ready", "environment": "production",
-         "grant_envelope": kept},
+        {
+            "_id": "sbx-dev-g-interrupted",
+            "state": "provisioning",
+            "environment": "development",
+            "grant_envelope": kept,
+        },
+        {
+            "_id": "sbx-pro-g-interrupted",
+            "state": "ready",
+            "environment": "production",
+            "grant_envelope": kept,
+        },
         {"_id": "sbx-dev-g-old", "state": "provisioning", "environment": "development"},
     ]
     service = FakeService(docs)

@@ -1,0 +1,440 @@
+"""The developer's console pages without a browser: a litestar TestClient with an httpx
+MockTransport standing in for the platform's public APIs. Each test asserts what the
+developer sees and what the console sends to the APIs."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from litestar.testing import TestClient
+
+from services.console.api.exports import columns_of
+from services.console.app import ConsoleSettings, build_console
+from services.console.session import COOKIE
+
+Route = Callable[[httpx.Request], httpx.Response]
+
+
+def _token() -> str:
+    exp = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+    claims = {
+        "sub": "dev.li",
+        "org": "org-dev",
+        "role": "developer",
+        "region": "370300",
+        "exp": exp,
+    }
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"eyJhbGciOiJFZERTQSJ9.{payload}.c2ln"
+
+
+class Platform:
+    """Answers by (method, path); records every request's JSON body."""
+
+    def __init__(self, answers: dict[tuple[str, str], Any]) -> None:
+        self.answers = answers
+        self.sent: list[tuple[str, str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content) if request.content else None
+        self.sent.append((request.method, request.url.path, body))
+        key = (request.method, request.url.path)
+        found = self.answers.get(key)
+        if found is None:
+            return httpx.Response(404, json={"status": 404, "detail": f"no {key}"})
+        status, payload = found if isinstance(found, tuple) else (200, found)
+        return httpx.Response(status, json=payload)
+
+
+@pytest.fixture
+def console() -> Iterator[Callable[[Platform], TestClient[Any]]]:
+    clients: list[TestClient[Any]] = []
+
+    def make(platform: Platform) -> TestClient[Any]:
+        app = build_console(ConsoleSettings(api_base_url="http://platform", secure_cookies=False))
+        client = TestClient(app)
+        client.__enter__()
+        app.state.platform_client._http = httpx.AsyncClient(
+            base_url="http://platform", transport=httpx.MockTransport(platform)
+        )
+        client.cookies.set(COOKIE, _token())
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def _csrf(client: TestClient[Any], path: str) -> str:
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(path).text)
+    assert found is not None
+    # The CSRF cookie is scoped to /console (where pdo up mounts the console); the test
+    # client serves the console at /, so the cookie is given back at /.
+    cookie = client.cookies.get("pdo_console_csrf")
+    assert cookie is not None
+    client.cookies.set("pdo_console_csrf", cookie)
+    return found.group(1)
+
+
+SANDBOX = {
+    "sandbox_id": "sbx-dev-g1",
+    "grant_id": "g1",
+    "environment": "development",
+    "state": "ready",
+    "valid_until": "2027-01-01",
+    "operator_org_id": "org-op",
+    "columns": [
+        {
+            "table": "tax_payments",
+            "name": "tax_grade",
+            "type": "VARCHAR",
+            "method": "as_is",
+            "grade": 1,
+        },
+        {
+            "table": "tax_payments",
+            "name": "credit_code",
+            "type": "VARCHAR",
+            "method": "tokenize",
+            "grade": 2,
+        },
+    ],
+}
+JOBS = [
+    {
+        "job_id": "j1",
+        "sql": "INSTALL httpfs",
+        "status": "refused",
+        "rule": "SBX-2",
+        "reason": "statement not allowed: INSTALL",
+        "output_table": "",
+        "rows_out": 0,
+        "duration_ms": 0,
+        "submitted_at": "2026-12-07T08:00:00",
+        "columns": [],
+        "preview": [],
+    },
+    {
+        "job_id": "j2",
+        "sql": "CREATE TABLE output_grades AS SELECT 1",
+        "status": "succeeded",
+        "rule": "",
+        "reason": "",
+        "output_table": "output_grades",
+        "rows_out": 2,
+        "duration_ms": 30,
+        "submitted_at": "2026-12-07T08:01:00",
+        "columns": ["grade", "firms"],
+        "preview": [["A", "12"], ["B", "40"]],
+    },
+]
+OUTPUTS = [
+    {
+        "name": "output_grades",
+        "columns": ["grade", "firms"],
+        "rows": 2,
+        "job_id": "j2",
+        "written_at": "2026-12-07T08:01:00",
+    }
+]
+
+
+def _workbench(state: str = "ready", extra: dict[tuple[str, str], Any] | None = None) -> Platform:
+    base = "/sandbox_broker/sandboxes/sbx-dev-g1"
+    return Platform(
+        {
+            ("GET", base): {**SANDBOX, "state": state},
+            ("GET", base + "/jobs"): JOBS,
+            ("GET", base + "/outputs"): OUTPUTS,
+            **(extra or {}),
+        }
+    )
+
+
+def test_SBX_2_the_workbench_lists_granted_columns_and_a_refused_job_with_its_rule(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    client = console(_workbench())
+    html = client.get("/developer/workbench/sbx-dev-g1").text
+    assert 'data-table="tax_payments"' in html and "credit_code" in html and "令牌化" in html
+    refused = re.search(r'<tr id="job-j1".*?</tr>', html, re.S)
+    assert refused is not None
+    assert 'data-state="refused"' in refused.group(0) and "被拒绝" in refused.group(0)
+    assert "规则 SBX-2：statement not allowed: INSTALL" in refused.group(0)
+    # outputs stay inside: first rows of the development job, no download link
+    assert "output_grades 的前几行" in html and "<td>B</td><td>40</td>" in html
+    assert "download" not in html.lower() and "hx-get" not in html.split('id="live"')[1][:80]
+
+
+def test_SBX_2_a_sandbox_being_provisioned_polls_in_place_until_ready(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    client = console(_workbench("provisioning"))
+    html = client.get("/developer/workbench/sbx-dev-g1").text
+    assert 'hx-get="/console/developer/workbench/sbx-dev-g1/live" hx-trigger="every 2s"' in html
+    assert 'id="sandbox-state" data-state="provisioning">创建中' in html
+    live = client.get("/developer/workbench/sbx-dev-g1/live").text
+    assert live.lstrip().startswith('<div id="live"') and "<html" not in live
+
+
+def test_SBX_2_a_job_is_sent_as_sql_and_the_page_shows_the_apis_refusal(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    refusal = {
+        "status": 409,
+        "detail": "the sandbox is suspended",
+        "rule": "SBX-7",
+        "rule_title": "沙箱关闭",
+    }
+    platform = _workbench(
+        extra={("POST", "/sandbox_broker/sandboxes/sbx-dev-g1/jobs"): (409, refusal)}
+    )
+    client = console(platform)
+    token = _csrf(client, "/developer/workbench/sbx-dev-g1")
+    answer = client.post(
+        "/developer/workbench/sbx-dev-g1/jobs",
+        data={"sql": "SELECT 1", "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 409
+    assert (
+        "POST",
+        "/sandbox_broker/sandboxes/sbx-dev-g1/jobs",
+        {"sql": "SELECT 1"},
+    ) in platform.sent
+    assert 'id="sql-refused"' in answer.text and "规则 SBX-7" in answer.text
+    assert "SELECT 1</textarea>" in answer.text  # kept in the form
+
+
+def test_REQ_2_an_application_sends_each_ticked_item_with_its_justification(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    resource = {
+        "resource_id": "res-tax",
+        "name": "企业纳税信息",
+        "provider_org_id": "org-tax",
+        "status": "published",
+        "grantable_items": ["credit_code", "tax_grade"],
+        "items": [
+            {"name": "credit_code", "grade": 2, "description": "统一社会信用代码"},
+            {"name": "tax_grade", "grade": 1, "description": "纳税等级"},
+            {"name": "salary", "grade": 3, "description": "不可授权"},
+        ],
+    }
+    platform = Platform(
+        {
+            ("GET", "/request_review/scenarios"): [
+                {"scenario_id": "scn-1", "name": "信用评估", "status": "filed"}
+            ],
+            ("GET", "/catalog/resources/"): {"items": [resource]},
+            ("GET", "/catalog/resources/res-tax"): resource,
+            ("POST", "/request_review/applications"): (201, {"application_id": "app-9"}),
+        }
+    )
+    client = console(platform)
+    form = client.get("/developer/apply?scenario_id=scn-1&resource_id=res-tax").text
+    assert 'id="item-res-tax::credit_code"' in form and 'for="why-res-tax::tax_grade"' in form
+    assert "item-res-tax::salary" not in form  # not grantable: never offered
+    token = _csrf(client, "/developer/apply?scenario_id=scn-1&resource_id=res-tax")
+    answer = client.post(
+        "/developer/apply",
+        data={
+            "_csrf_token": token,
+            "scenario_id": "scn-1",
+            "chosen": "res-tax",
+            "purpose": "信用评估",
+            "item::res-tax::credit_code": "yes",
+            "why::res-tax::credit_code": "关联企业",
+            "why::res-tax::tax_grade": "未勾选的理由不发送",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/console/applications/app-9"
+    sent = [b for m, p, b in platform.sent if (m, p) == ("POST", "/request_review/applications")]
+    assert sent == [
+        {
+            "scenario_id": "scn-1",
+            "purpose": "信用评估",
+            "resources": [
+                {
+                    "resource_id": "res-tax",
+                    "items": [{"name": "credit_code", "justification": "关联企业"}],
+                }
+            ],
+        }
+    ]
+
+
+def test_REQ_2_an_item_without_a_justification_is_refused_next_to_the_items(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    resource = {
+        "resource_id": "res-tax",
+        "name": "企业纳税信息",
+        "provider_org_id": "org-tax",
+        "status": "published",
+        "grantable_items": [],
+        "items": [{"name": "credit_code", "grade": 2, "description": ""}],
+    }
+    problem = {
+        "status": 422,
+        "detail": "every requested item needs a justification",
+        "rule": "REQ-2",
+        "rule_title": "最小必要",
+        "errors": [{"field": "body.resources[0].items[0].justification", "message": "empty"}],
+    }
+    platform = Platform(
+        {
+            ("GET", "/request_review/scenarios"): [],
+            ("GET", "/catalog/resources/"): {"items": [resource]},
+            ("GET", "/catalog/resources/res-tax"): resource,
+            ("POST", "/request_review/applications"): (422, problem),
+        }
+    )
+    client = console(platform)
+    token = _csrf(client, "/developer/apply?resource_id=res-tax")
+    answer = client.post(
+        "/developer/apply",
+        data={
+            "_csrf_token": token,
+            "scenario_id": "scn-1",
+            "chosen": "res-tax",
+            "purpose": "p",
+            "item::res-tax::credit_code": "yes",
+            "why::res-tax::credit_code": "",
+        },
+    )
+    assert answer.status_code == 422
+    assert 'id="items-refused"' in answer.text and "规则 REQ-2" in answer.text
+    assert (
+        'id="item-res-tax::credit_code" name="item::res-tax::credit_code" value="yes" checked'
+        in answer.text
+    )
+
+
+def test_export_columns_are_read_one_a_line() -> None:
+    assert columns_of("grade dimension tax_grade\nfirms count\n\ntop1 top1 - tax_total") == [
+        {"name": "grade", "role": "dimension", "source": "tax_grade"},
+        {"name": "firms", "role": "count"},
+        {"name": "top1", "role": "top1", "of": "tax_total"},
+    ]
+
+
+def test_EXP_2_an_export_in_its_checks_polls_and_a_failed_check_is_shown(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    export = {
+        "export_id": "exp-1",
+        "sandbox_id": "sbx-pro-g1",
+        "output_name": "output_x",
+        "state": "requested",
+        "failed_checks": [],
+        "requester_user_id": "dev.li",
+        "requested_at": "t",
+        "kind": "table",
+    }
+    platform = Platform({("GET", "/product_release/exports/exp-1"): export})
+    client = console(platform)
+    html = client.get("/developer/exports/exp-1").text
+    assert 'hx-get="/console/developer/exports/exp-1/live"' in html
+    assert 'data-state="requested"' in html
+    platform.answers[("GET", "/product_release/exports/exp-1")] = {
+        **export,
+        "state": "checks_failed",
+        "failed_checks": ["EXP-2: cell of 3 firms < 10"],
+    }
+    live = client.get("/developer/exports/exp-1/live").text
+    assert "hx-get" not in live and "自动检查未通过" in live and "cell of 3 firms" in live
+
+
+def test_EXP_3_a_drafted_product_offers_the_certificate_and_sends_its_sources(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    product = {
+        "product_id": "p-1",
+        "name": "纳税统计",
+        "kind": "dataset",
+        "state": "drafted",
+        "export_id": "exp-1",
+        "certificate": None,
+    }
+    tax = {
+        "resource_id": "res-tax",
+        "name": "企业纳税信息",
+        "provider_org_id": "org-tax",
+        "registration_code": "REG-1",
+    }
+    platform = Platform(
+        {
+            ("GET", "/product_release/products/p-1"): product,
+            ("GET", "/catalog/resources/"): {"items": [tax]},
+            ("GET", "/catalog/resources/res-tax"): tax,
+            ("GET", "/product_release/exports/exp-1"): {"sandbox_id": "sbx-pro-g1"},
+            ("GET", "/sandbox_broker/sandboxes/sbx-pro-g1"): {"operator_org_id": "org-op"},
+            ("POST", "/product_release/products/p-1/certificate"): (200, {"product_id": "p-1"}),
+        }
+    )
+    client = console(platform)
+    html = client.get("/developer/products/p-1").text
+    assert 'data-state="drafted">草稿' in html and "申领流通凭证" in html
+    token = _csrf(client, "/developer/products/p-1")
+    answer = client.post(
+        "/developer/products/p-1/certificate",
+        data={
+            "_csrf_token": token,
+            "source_resource_id": "res-tax",
+            "business_logic": "汇总",
+            "governance_rules": "不得再识别",
+            "cryptographic_agreement": "SHA-256",
+            "format": "JSON",
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    (body,) = [b for m, p, b in platform.sent if p.endswith("/certificate")]
+    assert body["data_sources"] == [
+        {"resource_id": "res-tax", "provider_org_id": "org-tax", "registration_code": "REG-1"}
+    ]
+    assert body["interaction_flow"][1] == {
+        "from_org_id": "org-dev",
+        "to_org_id": "org-op",
+        "action": "出域审核",
+    }
+
+
+def test_the_developers_home_links_each_waiting_item_to_its_page(
+    console: Callable[[Platform], TestClient[Any]],
+) -> None:
+    platform = Platform(
+        {
+            ("GET", "/request_review/applications/"): {"items": []},
+            ("GET", "/sandbox_broker/sandboxes"): [SANDBOX],
+            ("GET", "/product_release/exports/"): {
+                "items": [{"export_id": "exp-1", "sandbox_id": "s", "state": "checks_passed"}]
+            },
+            ("GET", "/identity/admissions"): [
+                {"admission_id": "adm-1", "operator_org_id": "org-op", "state": "admitted"}
+            ],
+            ("GET", "/product_release/products/"): {"items": []},
+        }
+    )
+    html = console(platform).get("/").text
+    assert 'href="/console/developer/workbench/sbx-dev-g1"' in html
+    assert 'href="/console/developer/exports/exp-1"' in html
+    assert "已入驻" in html and "自动检查通过" in html
+    for path in (
+        "/developer/admission",
+        "/developer/apply",
+        "/developer/exports",
+        "/developer/products",
+    ):
+        assert f'href="/console{path}"' in html
