@@ -51,8 +51,22 @@ PEOPLE = {
             "/console/operator/annual-report",
         ),
     ),
-    "developer": ("developer.demo", ("/console/", "/console/resources", "/console/sandboxes")),
+    "developer": (
+        "developer.demo",
+        (
+            "/console/",
+            "/console/resources",
+            "/console/sandboxes",
+            "/console/developer/admission",
+            "/console/developer/apply",
+            "/console/developer/exports",
+            "/console/developer/products",
+            "{workbench}",
+        ),
+    ),
 }
+WORKBENCH = re.compile(r'href="(/console/developer/workbench/sbx-dev-[^"]+)"')
+"""The SQL workbench of the developer's first development sandbox, read off its list."""
 DEMO_PASSWORD = "zibo-demo-2026"
 
 
@@ -93,6 +107,11 @@ def main() -> None:
         for path in pages:
             if "{first_export}" in path:
                 path = path.format(first_export=_first_export(client))
+            if path == "{workbench}":
+                found = WORKBENCH.search(client.get("/console/sandboxes").text)
+                if found is None:
+                    continue  # no development sandbox yet
+                path = found.group(1)
             times = []
             for _ in range(args.requests):
                 started = time.perf_counter()
