@@ -36,6 +36,7 @@ NAVIGATION: tuple[Link, ...] = (
     Link("申请数据", "/developer/apply", frozenset({"developer"})),
     Link("出域申请", "/developer/exports", frozenset({"developer"})),
     Link("数据产品", "/developer/products", frozenset({"developer"})),
+    Link("产品上架", "/product-releases", frozenset({"operator"})),
 )
 
 

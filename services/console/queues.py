@@ -83,6 +83,12 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
             "/request_review/scenarios/?due=true&operator_org_id={org_id}",
             (("scenario_id", "场景编号"), ("name", "名称"), ("next_review_on", "评估日期")),
         ),
+        Queue(
+            "待上架的数据产品",
+            "/product_release/products/?state=filed",
+            PRODUCTS,
+            "/console/product-releases/{product_id}",
+        ),
     ),
     "developer": (
         Queue(

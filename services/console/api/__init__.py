@@ -25,6 +25,7 @@ from services.console.api import (
 from services.console.api.admission import ROUTES as ADMISSION_ROUTES
 from services.console.api.exports import ROUTES as EXPORT_ROUTES
 from services.console.api.operator import ROUTES as OPERATOR_ROUTES
+from services.console.api.product_releases import ROUTES as RELEASE_ROUTES
 from services.console.api.products import ROUTES as PRODUCT_ROUTES
 from services.console.api.provider import ROUTES as PROVIDER_ROUTES
 from services.console.api.scenario_application import ROUTES as APPLICATION_FORM_ROUTES
@@ -48,4 +49,5 @@ ROUTES: list[Any] = [
     *WORKBENCH_ROUTES,
     *EXPORT_ROUTES,
     *PRODUCT_ROUTES,
+    *RELEASE_ROUTES,
 ]

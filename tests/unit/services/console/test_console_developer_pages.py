@@ -22,12 +22,12 @@ from services.console.session import COOKIE
 Route = Callable[[httpx.Request], httpx.Response]
 
 
-def _token() -> str:
+def _token(role: str = "developer") -> str:
     exp = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
     claims = {
         "sub": "dev.li",
         "org": "org-dev",
-        "role": "developer",
+        "role": role,
         "region": "370300",
         "exp": exp,
     }
@@ -54,17 +54,17 @@ class Platform:
 
 
 @pytest.fixture
-def console() -> Iterator[Callable[[Platform], TestClient[Any]]]:
+def console() -> Iterator[Callable[..., TestClient[Any]]]:
     clients: list[TestClient[Any]] = []
 
-    def make(platform: Platform) -> TestClient[Any]:
+    def make(platform: Platform, role: str = "developer") -> TestClient[Any]:
         app = build_console(ConsoleSettings(api_base_url="http://platform", secure_cookies=False))
         client = TestClient(app)
         client.__enter__()
         app.state.platform_client._http = httpx.AsyncClient(
             base_url="http://platform", transport=httpx.MockTransport(platform)
         )
-        client.cookies.set(COOKIE, _token())
+        client.cookies.set(COOKIE, _token(role))
         clients.append(client)
         return client
 
@@ -160,7 +160,7 @@ def _workbench(state: str = "ready", extra: dict[tuple[str, str], Any] | None = 
 
 
 def test_SBX_2_the_workbench_lists_granted_columns_and_a_refused_job_with_its_rule(
-    console: Callable[[Platform], TestClient[Any]],
+    console: Callable[..., TestClient[Any]],
 ) -> None:
     client = console(_workbench())
     html = client.get("/developer/workbench/sbx-dev-g1").text
@@ -175,7 +175,7 @@ def test_SBX_2_the_workbench_lists_granted_columns_and_a_refused_job_with_its_ru
 
 
 def test_SBX_2_a_sandbox_being_provisioned_polls_in_place_until_ready(
-    console: Callable[[Platform], TestClient[Any]],
+    console: Callable[..., TestClient[Any]],
 ) -> None:
     client = console(_workbench("provisioning"))
     html = client.get("/developer/workbench/sbx-dev-g1").text
@@ -186,7 +186,7 @@ def test_SBX_2_a_sandbox_being_provisioned_polls_in_place_until_ready(
 
 
 def test_SBX_2_a_job_is_sent_as_sql_and_the_page_shows_the_apis_refusal(
-    console: Callable[[Platform], TestClient[Any]],
+    console: Callable[..., TestClient[Any]],
 ) -> None:
     refusal = {
         "status": 409,
@@ -215,7 +215,7 @@ def test_SBX_2_a_job_is_sent_as_sql_and_the_page_shows_the_apis_refusal(
 
 
 def test_REQ_2_an_application_sends_each_ticked_item_with_its_justification(
-    console: Callable[[Platform], TestClient[Any]],
+    console: Callable[..., TestClient[Any]],
 ) -> None:
     resource = {
         "resource_id": "res-tax",
@@ -275,7 +275,7 @@ def test_REQ_2_an_application_sends_each_ticked_item_with_its_justification(
 
 
 def test_REQ_2_an_item_without_a_justification_is_refused_next_to_the_items(
-    console: Callable[[Platform], TestClient[Any]],
+    console: Callable[..., TestClient[Any]],
 ) -> None:
     resource = {
         "resource_id": "res-tax",
@@ -330,7 +330,7 @@ def test_export_columns_are_read_one_a_line() -> None:
 
 
 def test_EXP_2_an_export_in_its_checks_polls_and_a_failed_check_is_shown(
-    console: Callable[[Platform], TestClient[Any]],
+    console: Callable[..., TestClient[Any]],
 ) -> None:
     export = {
         "export_id": "exp-1",
@@ -357,7 +357,7 @@ def test_EXP_2_an_export_in_its_checks_polls_and_a_failed_check_is_shown(
 
 
 def test_EXP_3_a_drafted_product_offers_the_certificate_and_sends_its_sources(
-    console: Callable[[Platform], TestClient[Any]],
+    console: Callable[..., TestClient[Any]],
 ) -> None:
     product = {
         "product_id": "p-1",
@@ -412,7 +412,7 @@ def test_EXP_3_a_drafted_product_offers_the_certificate_and_sends_its_sources(
 
 
 def test_the_developers_home_links_each_waiting_item_to_its_page(
-    console: Callable[[Platform], TestClient[Any]],
+    console: Callable[..., TestClient[Any]],
 ) -> None:
     platform = Platform(
         {
@@ -438,3 +438,40 @@ def test_the_developers_home_links_each_waiting_item_to_its_page(
         "/developer/products",
     ):
         assert f'href="/console{path}"' in html
+
+
+def test_CAT_4_the_operator_releases_a_filed_product_and_sees_a_refusal_with_its_rule(
+    console: Callable[..., TestClient[Any]],
+) -> None:
+    product = {
+        "product_id": "p-1",
+        "name": "纳税统计",
+        "state": "filed",
+        "developer_org_id": "d",
+        "certificate_id": "c-1",
+        "filing_number": "F-1",
+    }
+    problem = {
+        "status": 409,
+        "detail": "the product is not filed",
+        "rule": "CAT-4",
+        "rule_title": "登记",
+    }
+    platform = Platform(
+        {
+            ("GET", "/product_release/products/p-1"): product,
+            ("POST", "/product_release/products/p-1/release"): (409, problem),
+        }
+    )
+    client = console(platform, "operator")
+    html = client.get("/product-releases/p-1").text
+    assert "登记并上架" in html and 'data-state="filed">已备案' in html
+    token = _csrf(client, "/product-releases/p-1")
+    answer = client.post("/product-releases/p-1", data={"_csrf_token": token})
+    assert answer.status_code == 409 and 'id="release-refused"' in answer.text
+    assert "规则 CAT-4" in answer.text
+    assert ("POST", "/product_release/products/p-1/release", {}) in platform.sent
+    platform.answers[("GET", "/product_release/products/p-1")] = {**product, "state": "released"}
+    assert "登记并上架" not in client.get("/product-releases/p-1").text
+    developer = console(platform)
+    assert "登记并上架" not in developer.get("/product-releases/p-1").text
