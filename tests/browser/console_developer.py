@@ -108,19 +108,27 @@ def new_developer_org(pdo: PdoUp) -> str:
     return org_id
 
 
-def ready_sandbox(pdo: PdoUp, environment: str, table: str = "tax_payments") -> str:
-    """A ready sandbox of the demo developer holding ``table`` (the demo year's grants)."""
+def ready_sandbox(
+    pdo: PdoUp,
+    environment: str,
+    columns: tuple[str, ...] = ("tax_month", "tax_paid_fen", "tax_grade"),
+) -> str:
+    """A ready sandbox of the demo developer granting ``columns`` of ``tax_payments``
+    (the demo year's product grant)."""
     deadline = time.monotonic() + 300
     while True:
         found = api(pdo, DEVELOPER, "GET", "/sandbox_broker/sandboxes")
         items = found["items"] if isinstance(found, dict) else found
         for sandbox in items:
+            granted = {
+                c["name"] for c in sandbox.get("columns", []) if c["table"] == "tax_payments"
+            }
             if (
                 sandbox["environment"] == environment
                 and sandbox["state"] == "ready"
-                and table in sandbox.get("tables", {})
+                and granted >= set(columns)
             ):
                 return str(sandbox["sandbox_id"])
         if time.monotonic() > deadline:
-            raise AssertionError(f"no ready {environment} sandbox with {table}: {items}")
+            raise AssertionError(f"no ready {environment} sandbox granting {columns}: {items}")
         time.sleep(2)

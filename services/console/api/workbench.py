@@ -13,13 +13,13 @@ import asyncio
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Response, get, post
+from litestar import get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from services.console.refusals import Refusal, refusal
 from services.console.session import Session
-from services.console.web import BASE, Form, Platform, page
+from services.console.web import Form, Platform, page
 
 API = "/sandbox_broker/sandboxes"
 SETTLED = frozenset({"ready", "failed", "closed", "deleted", "suspended"})
@@ -34,7 +34,9 @@ def _tables(sandbox: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
-async def _state(platform: Platform, sandbox_id: str) -> dict[str, Any]:
+async def _state(
+    platform: Platform, sandbox_id: str, ran: dict[str, Any] | None = None
+) -> dict[str, Any]:
     path = f"{API}/{quote(sandbox_id)}"
     found, (jobs, _), (outputs, _) = await asyncio.gather(
         platform.get(path), platform.items(path + "/jobs"), platform.items(path + "/outputs")
@@ -42,6 +44,8 @@ async def _state(platform: Platform, sandbox_id: str) -> dict[str, Any]:
     sandbox = found.body if found.ok else None
     jobs.reverse()  # newest first
     previews = {j["output_table"]: j for j in reversed(jobs) if j.get("output_table")}
+    if ran and ran.get("output_table"):
+        previews[ran["output_table"]] = ran  # only a job's own answer carries its first rows
     return {
         "sandbox": sandbox,
         "sandbox_id": sandbox_id,
@@ -68,17 +72,25 @@ async def workbench_live(who: Session, platform: Platform, sandbox_id: FromPath[
     return page("workbench/live.html", who, shown_job="", **state)
 
 
-@post("/developer/workbench/{sandbox_id:str}/jobs", status_code=303)
+@post("/developer/workbench/{sandbox_id:str}/jobs", status_code=200)
 async def submit_job(
     who: Session, platform: Platform, sandbox_id: FromPath[str], data: Form
-) -> Response[Any] | Template:
+) -> Template:
     sql = data.get("sql", "")
     answer = await platform.post(f"{API}/{quote(sandbox_id)}/jobs", {"sql": sql})
     if answer.ok:
-        job_id = quote(str(answer.body["job_id"]))
-        return Redirect(
-            f"{BASE}/developer/workbench/{quote(sandbox_id)}?job={job_id}#job-{job_id}",
-            status_code=303,
+        # Shown at once rather than redirected: the first rows of a development job come
+        # only in the job's own answer (the job log keeps no contents).
+        ran = answer.body if isinstance(answer.body, dict) else {}
+        state = await _state(platform, sandbox_id, ran)
+        return page(
+            "workbench/workbench.html",
+            who,
+            status=200,
+            form={"sql": sql},
+            refused=None,
+            shown_job=str(ran.get("job_id", "")),
+            **state,
         )
     told: Refusal = refusal(answer.status, answer.body)
     state = await _state(platform, sandbox_id)
