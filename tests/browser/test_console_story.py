@@ -15,6 +15,7 @@ scenarios in its pages); everything after is the four roles' clicks."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
@@ -89,6 +90,7 @@ def test_console_story_four_roles_carry_a_scenario_to_a_released_product(
     _review(page, "待审核的数据使用申请", application_id, "同意，按最小必要原则授权")
     expect(page.locator("#status")).to_have_attribute("data-state", "approved")
     grant_id = page.locator("#grant").inner_text().strip()
+    granted_at = time.monotonic()
     sign_out(page)
 
     # 4. The developer opens the production sandbox: provisioned in place, then a job.
@@ -100,6 +102,7 @@ def test_console_story_four_roles_carry_a_scenario_to_a_released_product(
     expect(page.locator("#sandbox-state")).to_have_attribute("data-state", "ready", timeout=180_000)
     if page.evaluate("window.consoleMarker") != "same page":
         raise AssertionError("the workbench reloaded instead of updating in place")
+    print(f"production sandbox ready {time.monotonic() - granted_at:.1f} s after the grant")
     page.reload()  # the granted tables are listed once ready
     expect(page.locator("table.granted")).to_contain_text("tax_paid_fen")
     output = f"output_story_{uuid.uuid4().hex[:6]}"
