@@ -475,3 +475,40 @@ def test_CAT_4_the_operator_releases_a_filed_product_and_sees_a_refusal_with_its
     assert "登记并上架" not in client.get("/product-releases/p-1").text
     developer = console(platform)
     assert "登记并上架" not in developer.get("/product-releases/p-1").text
+
+
+def test_SBX_5_a_development_jobs_first_rows_are_shown_with_its_answer(
+    console: Callable[..., TestClient[Any]],
+) -> None:
+    ran = {
+        **JOBS[1],
+        "job_id": "j3",
+        "output_table": "output_new",
+        "preview": [["C", "7"]],
+        "columns": [["grade", "VARCHAR"], ["firms", "BIGINT"]],
+    }
+    outputs = [
+        *OUTPUTS,
+        {
+            "name": "output_new",
+            "columns": [["grade", "VARCHAR"]],
+            "rows": 1,
+            "job_id": "j3",
+            "written_at": "t",
+        },
+    ]
+    base = "/sandbox_broker/sandboxes/sbx-dev-g1"
+    platform = _workbench(
+        extra={("POST", base + "/jobs"): (201, ran), ("GET", base + "/outputs"): outputs}
+    )
+    client = console(platform)
+    token = _csrf(client, "/developer/workbench/sbx-dev-g1")
+    answer = client.post(
+        "/developer/workbench/sbx-dev-g1/jobs",
+        data={"sql": "CREATE TABLE output_new AS SELECT 1", "_csrf_token": token},
+    )
+    assert answer.status_code == 200
+    assert "output_new 的前几行" in answer.text and "<td>C</td><td>7</td>" in answer.text
+    assert '<th scope="col">grade</th>' in answer.text  # column names, not (name, type) pairs
+    # a later visit has no first rows for it: the job log keeps no contents
+    assert "output_new 的前几行" not in client.get("/developer/workbench/sbx-dev-g1").text
