@@ -129,15 +129,18 @@ def test_console_story_four_roles_carry_a_scenario_to_a_released_product(
     page.get_by_label("审核理由").fill("自行批准")
     page.get_by_role("button", name="提交出域审核").click()
     expect(page.get_by_role("alert").first).to_contain_text("EXP-6")
+    expect(page.locator("#state")).to_have_attribute("data-state", "checks_passed")
     sign_out(page)
 
     # 7. A bureau reviewer, a second person, approves it.
     sign_in(page, pdo, bureau)
-    page.get_by_role("link", name="出域审核").click()
-    page.get_by_role("link", name=export_id).click()
+    waiting = page.get_by_role("region", name="待第二人审批的出域申请")
+    waiting.get_by_role("link", name=export_id).click()
     page.get_by_label("准予出域").check()
     page.get_by_label("审核理由").fill("统计口径合规，小于10户的单元格未出域，准予出域")
     page.get_by_role("button", name="提交出域审核").click()
+    expect(page.locator("#state")).to_have_attribute("data-state", "approved")
+    expect(page.locator("#reviewer")).to_have_text(bureau)
     sign_out(page)
 
     # 8. The developer drafts the product and applies for its certificate.
@@ -161,10 +164,12 @@ def test_console_story_four_roles_carry_a_scenario_to_a_released_product(
 
     # 9. The bureau files it.
     sign_in(page, pdo, bureau)
-    page.goto(pdo.url(f"/console/product-filings/{product_id}"))
+    waiting = page.get_by_role("region", name="待备案的数据产品")
+    waiting.get_by_role("link", name=product_id).click()
     page.get_by_label("予以备案").check()
     page.get_by_label("备案意见").fill("材料齐全，予以备案")
     page.get_by_role("button", name="提交备案意见").click()
+    expect(page.get_by_role("button", name="提交备案意见")).to_have_count(0)  # filed
     sign_out(page)
 
     # 10. The operator releases it with its registration code.
