@@ -6,15 +6,12 @@ the demo year, sees itself admitted from its home page."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
 from tests.browser.console_developer import DEVELOPER, new_developer_org, sign_in, sign_out
 from tests.browser.console_people import person
 from tests.infra.pdo_up import PdoUp
-
-pytestmark = pytest.mark.timeout(1500)  # the first test of a run waits for pdo up
 
 
 def test_console_developer_admission_status_and_application(

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
 from tests.browser.console_developer import DEVELOPER, scenario, sign_in
 from tests.browser.console_people import person
 from tests.infra.pdo_up import PdoUp
-
-pytestmark = pytest.mark.timeout(1500)  # the first test of a run waits for pdo up
 
 
 def test_console_developer_REQ_2_applies_item_by_item_with_justifications(

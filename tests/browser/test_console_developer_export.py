@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
@@ -22,8 +21,6 @@ from tests.browser.console_developer import (
 )
 from tests.browser.console_people import person
 from tests.infra.pdo_up import PdoUp
-
-pytestmark = pytest.mark.timeout(1500)  # the first test of a run waits for pdo up
 
 
 def test_console_developer_EXP_2_requests_an_export_follows_its_checks_and_reads_products(

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
 from tests.browser.console_developer import DEVELOPER, ready_sandbox, sign_in
 from tests.browser.console_people import person
 from tests.infra.pdo_up import PdoUp
-
-pytestmark = pytest.mark.timeout(1500)  # the first test of a run waits for pdo up
 
 
 def test_console_developer_SBX_2_workbench_runs_jobs_and_names_the_rule_of_a_refusal(

@@ -18,7 +18,6 @@ import re
 import time
 import uuid
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Screenshot
@@ -35,8 +34,6 @@ from tests.browser.console_developer import (
 )
 from tests.browser.console_people import person
 from tests.infra.pdo_up import PdoUp
-
-pytestmark = pytest.mark.timeout(1500)  # the first test of a run waits for pdo up
 
 ITEMS = {
     "tax_month": "按月统计所需的月份",
