@@ -90,7 +90,7 @@ class OutboxRelay:
     def failure(self) -> str | None:
         """Why the last pass could not publish (the events stay in the outbox and the next
         pass retries them), or ``None`` once a pass published everything pending. What
-        ``/readyz`` reports as the relay's problem (issue 11: a refused write is a health
+        ``/readyz`` reports as the relay's problem (a refused write is a health
         signal, not a crash loop or a lost event)."""
         return self._failure
 

@@ -147,7 +147,11 @@ STATES_ZH: dict[str, str] = {
 }
 
 
-def zh(value: object) -> str:
-    """The Chinese name of a state, decision or environment (Jinja filter ``zh``)."""
+def zh(value: object, kind: str = "") -> str:
+    """The Chinese name of a state, decision or environment (Jinja filter ``zh``); with a
+    ``kind`` (e.g. ``product``) its own name first, where one word means two things
+    (a released export has left the platform, a released product is on sale)."""
     text = "" if value is None else str(value)
+    if kind and f"{kind}.{text}" in STATES_ZH:
+        return STATES_ZH[f"{kind}.{text}"]
     return STATES_ZH.get(text, text)

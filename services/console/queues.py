@@ -14,6 +14,8 @@ class Queue:
     """(field of each listed item, column heading in Chinese)."""
     link: str | None = None
     """A console page per item, formatted with the item's fields (e.g. ``{application_id}``)."""
+    kind: str = ""
+    """Whose states the rows show, where a state's name depends on it (``labels.zh``)."""
 
 
 APPLICATIONS = (
@@ -115,6 +117,7 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
             "/product_release/products/",
             PRODUCTS,
             "/console/developer/products/{product_id}",
+            kind="product",
         ),
     ),
     "supervisor": (Queue("数据使用申请", "/request_review/applications/", APPLICATIONS),),

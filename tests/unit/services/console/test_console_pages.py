@@ -69,3 +69,12 @@ def test_the_sign_in_page_has_labels_a_csrf_token_and_a_strict_csp() -> None:
         assert forged.status_code == 403  # no CSRF token: refused before any API call
         assert client.get("/", follow_redirects=False).headers["location"] == "/console/login"
         assert client.get("/static/htmx-2.0.10.min.js").status_code == 200
+
+
+def test_a_state_is_named_by_whose_it_is_where_one_word_means_two_things() -> None:
+    from services.console.labels import zh
+
+    assert zh("released") == "已出域"  # an export has left the platform
+    assert zh("released", "product") == "已发布"  # a product is on sale
+    assert zh("under_review", "product") == "审核中"  # no own name: the shared one
+    assert zh("something_new") == "something_new"  # unknown: shown as it came
