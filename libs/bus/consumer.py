@@ -8,8 +8,10 @@ Theory of operation, for one batch of records:
    and consumption moves on.
    Dead letters go under the consumer's own region (``libs.bus.federation``): a county
    reading a city topic writes nothing under the city's prefix.
-2. Ask the inbox, once for the batch, which event ids were handled before (redelivery
-   after a crash or a rebalance); those records, and repeats inside the batch, are skipped.
+2. Ask the inbox, once for the batch, which events were handled before (redelivery
+   after a crash or a rebalance, or an event published twice) and claim the others
+   (``libs.bus.inbox``); the skipped records, and repeats inside the batch, are not
+   handled.
 3. Call the handler for each remaining record, in order. An exception is retried up to
    ``max_attempts`` times; after that the record goes to ``<topic>.dlq`` with the error
    and consumption moves on. ``StoreUnavailable`` is not the record's fault: it
@@ -19,7 +21,8 @@ Theory of operation, for one batch of records:
    in order; if that call fails with anything but ``StoreUnavailable``, the run is
    handled again record by record as above (the batch handler is idempotent per event
    id), so one bad record is dead-lettered alone.
-4. Mark the handled ids in the inbox (one write); the bus then commits the batch.
+4. Confirm the batch in the inbox (its partitions' high-water marks move, one write
+   each); the bus then commits the batch.
 
 Handlers make their effects keyed by the event (inserts or upserts by a derived id), so
 a crash between step 3 and step 4 — the only window left — replays harmlessly.
@@ -41,7 +44,7 @@ from libs.bus.federation import SOURCE_TOPIC_HEADER, own_dead_letter_topic
 from libs.bus.inbox import Inbox
 from libs.bus.port import EventBus, Message
 from libs.store.port import StoreUnavailable
-from libs.telemetry import consume_span, tracer
+from libs.telemetry import active_exporters, consume_span, tracer
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +109,10 @@ class Consumer:
     async def __call__(self, batch: list[Message]) -> None:
         dead: list[Message] = []
         decoded: list[tuple[Message, Envelope]] = []
+        events: list[tuple[Message, str]] = []
         for message in batch:
             try:
-                decoded.append((message, decode(message.value)))
+                envelope = decode(message.value)
             except (msgspec.DecodeError, msgspec.ValidationError, ValueError) as exc:
                 if _newer_event_type(message.value):
                     log.info(
@@ -117,13 +121,19 @@ class Consumer:
                     )
                     continue
                 dead.append(self._dead_letter(message, f"undecodable event: {exc}", 0))
-        done = await self._inbox.seen(str(env.event_id) for _, env in decoded)
+                continue
+            decoded.append((message, envelope))
+            events.append((message, str(envelope.event_id)))
+        claim = await self._inbox.claim(batch, events)
+        done = claim.skip
         fresh: list[tuple[Message, Envelope]] = []
-        for message, envelope in decoded:
-            event_id = str(envelope.event_id)
+        handled: list[str] = []
+        for (message, envelope), (_, event_id) in zip(decoded, events, strict=True):
             if event_id not in done:
                 done.add(event_id)
                 fresh.append((message, envelope))
+                handled.append(event_id)
+        traced = bool(active_exporters())  # no exporter: skip the span's cost per record
         position = 0
         while position < len(fresh):
             kind = fresh[position][1].type
@@ -135,15 +145,17 @@ class Consumer:
                     position = end
                     continue
             for message, envelope in fresh[position:end]:
-                with consume_span(self._tracer, message.topic, self._group, message.headers):
+                if traced:
+                    with consume_span(self._tracer, message.topic, self._group, message.headers):
+                        error = await self._handle_with_retries(envelope)
+                else:
                     error = await self._handle_with_retries(envelope)
                 if error is not None:
                     dead.append(self._dead_letter(message, error, self._max_attempts))
             position = end
-        handled = [str(envelope.event_id) for _, envelope in fresh]
         if dead:
             await self._bus.publish_many(dead)
-        await self._inbox.mark(handled)
+        await self._inbox.confirm(claim, handled)
 
     async def _handle_run(
         self, handle: BatchEnvelopeHandler, run: Sequence[tuple[Message, Envelope]]

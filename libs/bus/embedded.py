@@ -196,8 +196,15 @@ class EmbeddedBus:
                     await asyncio.wait_for(sub.wake.wait(), timeout=0.5)
                 continue
             batch = [
-                Message(topic=t, key=k, value=v, headers={} if h == _NO_HEADERS else json.loads(h))
-                for _, t, k, v, h in rows
+                Message(
+                    topic=t,
+                    key=k,
+                    value=v,
+                    headers={} if h == _NO_HEADERS else json.loads(h),
+                    partition=0,
+                    offset=o,
+                )
+                for o, t, k, v, h in rows
             ]
             while True:
                 try:

@@ -1,18 +1,60 @@
-"""Processed event ids per consumer group (the inbox), so a redelivered event is a no-op.
+"""Processed event ids per consumer group (the inbox, 收件箱), so a redelivered event is a no-op.
 
-Kept in the consuming service's own store, so it survives restarts in both modes. One
-lookup and one write per batch of records; a small in-memory set in front answers the
-common case (a redelivery shortly after the first delivery) without a round trip.
+Kept in the consuming service's own store, so it survives restarts in both modes.
+
+Theory of operation. A consumed record carries its position in the log (topic,
+partition, offset). For each consumer group and partition the inbox keeps a *high-water
+mark* (``_inbox_marks``): every record at or below it was handled. For each event it
+keeps one *claim* (``_inbox``, ``_id`` = group and event id) naming the one position
+whose delivery handles the event. One batch then costs, whatever the inbox's size:
+
+1. ``claim``: read the batch's partitions' marks by ``_id`` (one document each). A record
+   at or below its mark is a redelivery of a handled record (the consumer crashed, or
+   the group rebalanced, between handling and the broker commit) and is skipped. The
+   events of the other records are claimed with one bulk insert of ``_id``\\ s; an
+   insert never scans, so no ``$in`` lookup over the whole inbox is needed — the
+   MongoDB-wire stand-in (FerretDB 1.x) scans whole tables for ``$in``.
+2. Only when an ``_id`` already existed (rare: an event published twice by an outbox
+   relay that crashed between publishing and clearing, or a batch redelivered after a
+   crash before its mark moved) is that claim read by ``_id``: a claim at this very
+   position is this record's own, left by the crashed attempt, and the record is
+   handled; a claim at any other position belongs to another delivery of the same
+   event, which handles it (or already did), and this record is skipped.
+3. ``confirm``: after the handler, move each partition's mark to the batch's last
+   offset; the bus then commits the batch.
+
+So an event is handled by exactly one delivery, across crashes between any two steps,
+redeliveries and duplicates in the log. Records without a position (a bus that gives
+none) fall back to looking their ids up. A small in-memory set in front answers the
+common duplicate (a redelivery shortly after the first delivery) without a round trip.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-from libs.store.port import DocumentStore
+from libs.bus.port import Message
+from libs.store.port import Document, DocumentStore, DuplicateDocument, VersionConflict
 
 COLLECTION = "_inbox"
+MARKS = "_inbox_marks"
+"""One document per consumer group and partition: the offset up to which all is handled."""
+
+Partition = tuple[str, int]
+
+
+@dataclass
+class Claim:
+    """What ``Inbox.claim`` found for one batch, handed back to ``Inbox.confirm``."""
+
+    skip: set[str]
+    """event ids not to handle (handled before, or handled by another delivery)"""
+    claimed: list[str] = field(default_factory=list)
+    marks: dict[Partition, tuple[Document | None, int]] = field(default_factory=dict)
+    """partition -> (its mark document as read, the batch's last offset there)"""
+    positioned: bool = True
 
 
 class Inbox:
@@ -25,9 +67,96 @@ class Inbox:
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._cache_size = cache_size
 
+    # -- the consumer's path -------------------------------------------------------------
+
+    async def claim(self, batch: Sequence[Message], events: Sequence[tuple[Message, str]]) -> Claim:
+        """Which of ``events`` (record, event id) of ``batch`` not to handle; claims the rest.
+
+        ``batch`` is every record of the delivery (undecodable ones included: the mark
+        moves past them too); ``events`` are the decodable ones with their event ids."""
+        if not batch or any(m.offset < 0 for m in batch):
+            return Claim(skip=await self._seen_ids([i for _, i in events]), positioned=False)
+        marks: dict[Partition, tuple[Document | None, int]] = {}
+        for m in batch:
+            where = (m.topic, m.partition)
+            known = marks.get(where)
+            if known is None:
+                doc = await self._store.get(MARKS, self._mark_id(where))
+                marks[where] = (doc, m.offset)
+            elif m.offset > known[1]:
+                marks[where] = (known[0], m.offset)
+        handled_up_to = {p: _offset(doc) for p, (doc, _) in marks.items()}
+        skip: set[str] = set()
+        fresh: dict[str, Message] = {}
+        for message, event_id in events:
+            if message.offset <= handled_up_to[(message.topic, message.partition)]:
+                skip.add(event_id)  # redelivered after a crash before the broker commit
+            elif event_id in self._recent:
+                skip.add(event_id)
+            elif event_id not in fresh:
+                fresh[event_id] = message
+        claimed = list(fresh)
+        if fresh:
+            docs = [
+                {
+                    "_id": self._prefix + event_id,
+                    "group": self._group,
+                    "topic": m.topic,
+                    "partition": m.partition,
+                    "offset": m.offset,
+                }
+                for event_id, m in fresh.items()
+            ]
+            if await self._store.insert_many(COLLECTION, docs) < len(docs):
+                skip |= await self._held_elsewhere(fresh, handled_up_to)
+        return Claim(skip=skip, claimed=[i for i in claimed if i not in skip], marks=marks)
+
+    async def confirm(self, claim: Claim, handled: Iterable[str] = ()) -> None:
+        """The batch is handled: move each partition's mark to the batch's last offset.
+        ``handled``: for a batch without positions, the ids to record."""
+        if not claim.positioned:
+            await self.mark(handled)
+            return
+        for where, (doc, last) in claim.marks.items():
+            await self._advance(where, doc, last)
+        self._remember(claim.claimed)
+
+    # -- inspection and the position-less path -----------------------------------------
+
     async def seen(self, event_ids: Iterable[str]) -> set[str]:
-        """The subset of ``event_ids`` already handled by this group."""
+        """The subset of ``event_ids`` already handled by this group (not merely claimed
+        by a delivery still in hand). Not on the consuming path; tests and tools use it."""
         ids = list(event_ids)
+        docs = await self._store.find(
+            COLLECTION, {"_id": {"$in": [self._prefix + i for i in ids]}}
+        )
+        marks: dict[Partition, int] = {}
+        known: set[str] = set()
+        for doc in docs:
+            event_id = str(doc["_id"])[len(self._prefix) :]
+            if "offset" not in doc:  # recorded without a position: handled
+                known.add(event_id)
+                continue
+            where = (str(doc["topic"]), int(doc["partition"]))
+            if where not in marks:
+                marks[where] = _offset(await self._store.get(MARKS, self._mark_id(where)))
+            if int(doc["offset"]) <= marks[where]:
+                known.add(event_id)
+        return known
+
+    async def mark(self, event_ids: Iterable[str]) -> None:
+        """Record the events as handled, without positions (idempotent)."""
+        ids = list(dict.fromkeys(event_ids))
+        if not ids:
+            return
+        await self._store.insert_many(
+            COLLECTION, [{"_id": self._prefix + i, "group": self._group} for i in ids]
+        )
+        self._remember(ids)
+
+    # -- internals -----------------------------------------------------------------------
+
+    async def _seen_ids(self, ids: list[str]) -> set[str]:
         known = {i for i in ids if i in self._recent}
         unknown = [self._prefix + i for i in ids if i not in known]
         if unknown:
@@ -35,15 +164,61 @@ class Inbox:
             known.update(str(d["_id"])[len(self._prefix) :] for d in docs)
         return known
 
-    async def mark(self, event_ids: Iterable[str]) -> None:
-        """Record the events as handled (idempotent: already-marked ids are skipped)."""
-        ids = list(dict.fromkeys(event_ids))
-        if not ids:
-            return
-        await self._store.insert_many(
-            COLLECTION, [{"_id": self._prefix + i, "group": self._group} for i in ids]
-        )
+    async def _held_elsewhere(
+        self, fresh: dict[str, Message], handled_up_to: dict[Partition, int]
+    ) -> set[str]:
+        """Of the events whose claim already existed, those another delivery holds."""
+        elsewhere: set[str] = set()
+        for event_id, message in fresh.items():
+            doc = await self._store.get(COLLECTION, self._prefix + event_id)
+            if doc is None:
+                continue
+            if "offset" not in doc:
+                elsewhere.add(event_id)  # handled, recorded without a position
+                continue
+            at = (str(doc["topic"]), int(doc["partition"]), int(doc["offset"]))
+            if at != (message.topic, message.partition, message.offset):
+                elsewhere.add(event_id)  # another delivery of the same event holds it
+            elif message.offset <= handled_up_to.get((message.topic, message.partition), -1):
+                elsewhere.add(event_id)
+        return elsewhere
+
+    async def _advance(self, where: Partition, doc: Document | None, last: int) -> None:
+        """Move the mark to ``last`` (never backwards), whoever else writes it."""
+        while True:
+            if doc is None:
+                try:
+                    await self._store.insert(
+                        MARKS,
+                        {
+                            "_id": self._mark_id(where),
+                            "group": self._group,
+                            "topic": where[0],
+                            "partition": where[1],
+                            "offset": last,
+                        },
+                    )
+                    return
+                except DuplicateDocument:
+                    doc = await self._store.get(MARKS, self._mark_id(where))
+                    continue
+            if _offset(doc) >= last:
+                return
+            try:
+                await self._store.replace(MARKS, {**doc, "offset": last}, int(doc["_version"]))
+                return
+            except VersionConflict:
+                doc = await self._store.get(MARKS, self._mark_id(where))
+
+    def _mark_id(self, where: Partition) -> str:
+        return f"{self._prefix}{where[0]}:{where[1]}"
+
+    def _remember(self, ids: Iterable[str]) -> None:
         for i in ids:
             self._recent[i] = None
         while len(self._recent) > self._cache_size:
             self._recent.popitem(last=False)
+
+
+def _offset(doc: Document | None) -> int:
+    return -1 if doc is None else int(doc["offset"])

@@ -45,7 +45,14 @@ async def _keep_raw(message: Any) -> Any:
 def _message(record: Any) -> Message:
     headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
     key = record.key.decode("utf-8", "replace") if record.key else ""
-    return Message(topic=record.topic, key=key, value=record.value, headers=headers)
+    return Message(
+        topic=record.topic,
+        key=key,
+        value=record.value,
+        headers=headers,
+        partition=record.partition,
+        offset=record.offset,
+    )
 
 
 def _batch_handler(handler: Handler) -> Callable[[KafkaMessage], Awaitable[None]]:

@@ -19,12 +19,18 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One record as it travels: topic, key, raw value and string headers."""
+    """One record as it travels: topic, key, raw value and string headers.
+
+    A consumed record also carries its position in the log (``partition``, ``offset``;
+    -1 for a record being published), which the inbox uses to tell a redelivery from a
+    first delivery without looking every event id up (``libs.bus.inbox``)."""
 
     topic: str
     key: str
     value: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    partition: int = -1
+    offset: int = -1
 
 
 Handler = Callable[[list[Message]], Awaitable[None]]

@@ -33,9 +33,10 @@ REGION = "370300"
 Snapshot = dict[str, list[tuple[str, int, int, int | None]]]
 """Every collection of one store: ``table -> [(id, version, doc length, outbox_seq)]``."""
 
-UNTRACKED = frozenset({"c_audit", "c__inbox", "c__sequences"})
+UNTRACKED = frozenset({"c_audit", "c__inbox", "c__inbox_marks", "c__sequences"})
 """Collections a refusal may change: its own record on the audit chain (recording every
-refusal is a rule, SBX-5/SEC-4); the consumer inbox, which moves with other services'
+refusal is a rule, SBX-5/SEC-4); the consumer inbox and its
+high-water marks, which move with other services'
 events rather than with the request; and number counters (a number drawn for a command
 that is then refused is skipped, never reused: a gap, not a document)."""
 

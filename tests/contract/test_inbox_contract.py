@@ -1,0 +1,204 @@
+"""The consumer inbox on both stores: exactly one effect per event, whatever is redelivered.
+
+Drives ``libs.bus.consumer.Consumer`` with batches of positioned records, as a bus hands
+them over, and plays the crashes by hand: a "restart" is a new ``Inbox`` (an empty
+in-memory cache) over the same store. Runs on SQLite and on the MongoDB-wire stand-in
+(FerretDB 1.x), where the inbox must not depend on ``$in`` (the stand-in scans whole
+tables for it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from contracts.envelope import SYSTEM_ACTOR, Envelope, encode, new_envelope
+from contracts.events import OrgRegistered
+from libs.bus.consumer import Consumer
+from libs.bus.inbox import COLLECTION, MARKS, Inbox
+from libs.bus.port import Message
+from libs.store.mongo import MongoDocumentStore
+from libs.store.port import Document, DocumentStore, StoreUnavailable
+from libs.store.sqlite import SqliteDocumentStore
+
+TOPIC = "pdo.370300.identity.orgs.v1"
+
+
+def event(org: str) -> Envelope:
+    return new_envelope(
+        OrgRegistered(
+            org_id=org,
+            name=f"机构{org}",
+            role="provider",
+            region="370300",
+            credit_code="91370300MA3C7H9K2X",
+        ),
+        region="370300",
+        actor=SYSTEM_ACTOR,
+        subject=org,
+    )
+
+
+def at(offset: int, envelope: Envelope, partition: int = 0) -> Message:
+    return Message(
+        topic=TOPIC,
+        key=envelope.subject,
+        value=encode(envelope),
+        partition=partition,
+        offset=offset,
+    )
+
+
+class _NoBus:
+    """The consumer publishes only dead letters; none are expected here."""
+
+    async def publish_many(self, messages: list[Message]) -> None:
+        raise AssertionError(f"unexpected dead letters: {messages}")
+
+
+class _Spy:
+    """A store that records every ``find`` filter (to prove no ``$in`` on the hot path)."""
+
+    def __init__(self, inner: DocumentStore) -> None:
+        self._inner = inner
+        self.finds: list[Mapping[str, Any] | None] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def find(self, collection: str, where: Mapping[str, Any] | None = None, **kw: Any) -> Any:
+        self.finds.append(where)
+        return await self._inner.find(collection, where, **kw)
+
+
+class Effects:
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self.fail_on: str | None = None
+
+    async def __call__(self, envelope: Envelope) -> None:
+        if envelope.subject == self.fail_on:
+            raise StoreUnavailable("the store went away mid-batch")
+        self.seen.append(envelope.subject)
+
+
+def consumer(store: DocumentStore, effects: Effects, group: str = "disclosure") -> Consumer:
+    """A consumer as a freshly started process has it: an inbox with an empty cache."""
+    return Consumer(bus=_NoBus(), group=group, inbox=Inbox(store, group), handler=effects)  # type: ignore[arg-type]
+
+
+class InboxContract:
+    async def test_a_batch_redelivered_after_a_crash_between_handling_and_commit_is_ignored(
+        self, store: DocumentStore
+    ) -> None:
+        effects = Effects()
+        batch = [at(0, event("org-a")), at(1, event("org-b"))]
+        await consumer(store, effects)(batch)
+        # The process dies before the broker commit; the restarted one gets it all again.
+        await consumer(store, effects)(batch)
+        await consumer(store, effects)([*batch, at(2, event("org-c"))])
+        assert effects.seen == ["org-a", "org-b", "org-c"]
+
+    async def test_an_event_published_twice_is_handled_once_even_across_a_restart(
+        self, store: DocumentStore
+    ) -> None:
+        effects = Effects()
+        once = event("org-a")
+        await consumer(store, effects)([at(0, once), at(1, event("org-b"))])
+        # An outbox relay crashed between publishing and clearing: the same event again,
+        # at a later offset, read by a restarted consumer (no cache).
+        await consumer(store, effects)([at(2, once), at(3, event("org-c"))])
+        assert effects.seen == ["org-a", "org-b", "org-c"]
+
+    async def test_a_crash_before_handling_loses_nothing(self, store: DocumentStore) -> None:
+        effects = Effects()
+        effects.fail_on = "org-b"
+        batch = [at(0, event("org-a")), at(1, event("org-b")), at(2, event("org-c"))]
+        with pytest.raises(StoreUnavailable):
+            await consumer(store, effects)(batch)  # claimed, half handled, not confirmed
+        effects.fail_on = None
+        await consumer(store, effects)(batch)  # redelivered from the last commit
+        # org-a's effect is applied again (handlers are keyed by the event: harmless),
+        # and none of the batch is lost.
+        assert effects.seen == ["org-a", "org-a", "org-b", "org-c"]
+        await consumer(store, effects)(batch)
+        assert effects.seen == ["org-a", "org-a", "org-b", "org-c"]
+
+    async def test_repeats_inside_one_batch_and_across_partitions_have_one_effect(
+        self, store: DocumentStore
+    ) -> None:
+        effects = Effects()
+        one = event("org-a")
+        await consumer(store, effects)(
+            [at(0, one), at(1, one), at(0, event("org-b"), partition=1), at(2, one)]
+        )
+        await consumer(store, effects)([at(1, event("org-c"), partition=1), at(3, one)])
+        assert effects.seen == ["org-a", "org-b", "org-c"]
+
+    async def test_seen_reports_only_confirmed_events(self, store: DocumentStore) -> None:
+        effects = Effects()
+        effects.fail_on = "org-b"
+        a, b = event("org-a"), event("org-b")
+        with pytest.raises(StoreUnavailable):
+            await consumer(store, effects)([at(0, a), at(1, b)])
+        inbox = Inbox(store, "disclosure")
+        assert await inbox.seen([str(a.event_id), str(b.event_id)]) == set()
+        effects.fail_on = None
+        await consumer(store, effects)([at(0, a), at(1, b)])
+        assert await inbox.seen([str(a.event_id), str(b.event_id)]) == {
+            str(a.event_id),
+            str(b.event_id),
+        }
+
+    async def test_groups_do_not_share_claims_or_marks(self, store: DocumentStore) -> None:
+        effects, other = Effects(), Effects()
+        batch = [at(0, event("org-a"))]
+        await consumer(store, effects, "disclosure")(batch)
+        await consumer(store, other, "billing")(batch)
+        assert effects.seen == other.seen == ["org-a"]
+
+    async def test_the_consuming_path_looks_nothing_up_with_in(self, store: DocumentStore) -> None:
+        spy = _Spy(store)
+        effects = Effects()
+        once = event("org-a")
+        batches: list[Sequence[Message]] = [
+            [at(i, event(f"org-{i}")) for i in range(50)],
+            [at(50, once), at(51, event("org-z"))],
+        ]
+        for batch in batches:
+            await consumer(spy, effects)(list(batch))  # type: ignore[arg-type]
+        await consumer(spy, effects)([at(52, once)])  # type: ignore[arg-type]
+        assert spy.finds == []
+        assert len(effects.seen) == 52
+        assert await store.count(COLLECTION) == 52
+        assert await store.count(MARKS) == 1
+
+
+class TestSqliteInbox(InboxContract):
+    @pytest.fixture
+    async def store(self, tmp_path: Path) -> AsyncIterator[DocumentStore]:
+        sqlite_store = SqliteDocumentStore(tmp_path / "consumer.db")
+        yield sqlite_store
+        await sqlite_store.close()
+
+
+@pytest.mark.mongo
+class TestFerretInbox(InboxContract):
+    @pytest.fixture
+    async def store(self, mongo_uri: str) -> AsyncIterator[DocumentStore]:
+        database = f"inbox_{uuid.uuid4().hex[:16]}"
+        mongo_store = MongoDocumentStore(mongo_uri, database)
+        yield mongo_store
+        await mongo_store.close()
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            mongo_uri, serverSelectionTimeoutMS=5000
+        )
+        try:
+            await client.drop_database(database)
+        finally:
+            await client.close()
