@@ -98,13 +98,7 @@ class Inbox:
         claimed = list(fresh)
         if fresh:
             docs = [
-                {
-                    "_id": self._prefix + event_id,
-                    "group": self._group,
-                    "topic": m.topic,
-                    "partition": m.partition,
-                    "offset": m.offset,
-                }
+                {"_id": self._prefix + event_id, "at": _position(m)}
                 for event_id, m in fresh.items()
             ]
             if await self._store.insert_many(COLLECTION, docs) < len(docs):
@@ -134,13 +128,14 @@ class Inbox:
         known: set[str] = set()
         for doc in docs:
             event_id = str(doc["_id"])[len(self._prefix) :]
-            if "offset" not in doc:  # recorded without a position: handled
+            if "at" not in doc:  # recorded without a position: handled
                 known.add(event_id)
                 continue
-            where = (str(doc["topic"]), int(doc["partition"]))
+            topic, partition, offset = _parse_position(str(doc["at"]))
+            where = (topic, partition)
             if where not in marks:
                 marks[where] = _offset(await self._store.get(MARKS, self._mark_id(where)))
-            if int(doc["offset"]) <= marks[where]:
+            if offset <= marks[where]:
                 known.add(event_id)
         return known
 
@@ -173,11 +168,10 @@ class Inbox:
             doc = await self._store.get(COLLECTION, self._prefix + event_id)
             if doc is None:
                 continue
-            if "offset" not in doc:
+            if "at" not in doc:
                 elsewhere.add(event_id)  # handled, recorded without a position
                 continue
-            at = (str(doc["topic"]), int(doc["partition"]), int(doc["offset"]))
-            if at != (message.topic, message.partition, message.offset):
+            if doc["at"] != _position(message):
                 elsewhere.add(event_id)  # another delivery of the same event holds it
             elif message.offset <= handled_up_to.get((message.topic, message.partition), -1):
                 elsewhere.add(event_id)
@@ -218,6 +212,16 @@ class Inbox:
             self._recent[i] = None
         while len(self._recent) > self._cache_size:
             self._recent.popitem(last=False)
+
+
+def _position(message: Message) -> str:
+    """A record's position as a claim stores it: ``topic:partition:offset``."""
+    return f"{message.topic}:{message.partition}:{message.offset}"
+
+
+def _parse_position(at: str) -> tuple[str, int, int]:
+    topic, partition, offset = at.rsplit(":", 2)
+    return topic, int(partition), int(offset)
 
 
 def _offset(doc: Document | None) -> int:

@@ -118,7 +118,7 @@ class MongoDocumentStore:
         return body
 
     async def insert_many(self, collection: str, docs: Sequence[Document]) -> int:
-        bodies = [_normalise(doc, 1) for doc in docs]
+        bodies = [_flat_new(doc) or _normalise(doc, 1) for doc in docs]
         if not bodies:
             return 0
         coll = await self._collection(collection)
@@ -326,6 +326,33 @@ def _normalise(doc: Mapping[str, Any], version: int) -> Document:
     body.setdefault("_outbox", [])
     body.pop(_SEQ_FIELD, None)
     _check_storable(body)
+    return body
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _flat_new(doc: Mapping[str, Any]) -> Document | None:
+    """``doc`` at version 1 without the JSON round trip of ``_normalise``, when every
+    value is a plain ``str``/``int``/``bool``/``None`` under a storable name (the round
+    trip would give it back unchanged): bulk inserts of small flat documents (the
+    consumers' inbox claims) skip two codec passes per document. None otherwise."""
+    if not isinstance(doc.get("_id"), str):
+        return None
+    body: Document = {}
+    for key, value in doc.items():
+        if (
+            type(value) not in _SCALARS
+            or type(key) is not str
+            or "." in key
+            or key.startswith("$")
+            or "\x00" in key
+        ):
+            return None
+        body[key] = value
+    body.pop(_SEQ_FIELD, None)
+    body["_version"] = 1
+    body["_outbox"] = []
     return body
 
 
