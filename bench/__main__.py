@@ -331,16 +331,81 @@ def _servers(ctx: Context) -> tuple[str, str]:
 
 
 def _mesh_vs_raw_kafka(ctx: Context) -> list[Figure]:
-    bootstrap, mongo = _servers(ctx)
+    bootstrap, _ = _servers(ctx)
     raw = asyncio.run(bus.raw_aiokafka(bootstrap, ctx.events))
     mesh = asyncio.run(bus.kafka_mesh(bootstrap, ctx.events))
-    ferret_mesh = asyncio.run(bus.kafka_mesh_ferret(bootstrap, mongo, ctx.events))
     return [
         ratio("mesh_vs_raw_kafka", mesh.rate / raw.rate, 0.8),
         rate("mesh_vs_raw_kafka_mesh", mesh),
         rate("mesh_vs_raw_kafka_raw", raw),
-        ratio("mesh_vs_raw_kafka_ferret_inbox", ferret_mesh.rate / raw.rate, 0.5),
+        latency("mesh_vs_raw_kafka_mesh", mesh, "p50"),
+        latency("mesh_vs_raw_kafka_raw", raw, "p50"),
     ]
+
+
+def _mesh_inbox_mongo_vs_raw_kafka(ctx: Context) -> list[Figure]:
+    """The mesh on Kafka with the inbox on the MongoDB-wire server (FerretDB 1.x), over
+    raw aiokafka measured right before it in the same run."""
+    bootstrap, mongo = _servers(ctx)
+    raw = asyncio.run(bus.raw_aiokafka(bootstrap, ctx.events))
+    mesh = asyncio.run(bus.kafka_mesh_ferret(bootstrap, mongo, ctx.events))
+    return [
+        ratio(
+            "mesh_inbox_mongo_vs_raw_kafka",
+            mesh.rate / raw.rate,
+            0.5,
+            note=f"mesh with FerretDB inbox {mesh.rate:,.0f}/s over raw aiokafka "
+            f"{raw.rate:,.0f}/s, same run",
+        ),
+        rate("mesh_inbox_mongo_vs_raw_kafka_mesh", mesh),
+        rate("mesh_inbox_mongo_vs_raw_kafka_raw", raw),
+    ]
+
+
+def _kafka_burst_lag(ctx: Context) -> list[Figure]:
+    """Consumer lag after a burst of 10× the steady rate (500/s) on Kafka: seconds from
+    the burst's end until every event published by then is handled, per burst size."""
+    bootstrap, _ = _servers(ctx)
+    points = asyncio.run(bus.burst_lag(bootstrap))
+    labels = [f"{events // 1000}k" if events >= 1000 else str(events) for events, _, _ in points]
+    figures = _growth(
+        "kafka_burst_lag",
+        [(label, seconds) for label, (_, seconds, _) in zip(labels, points, strict=True)],
+        "s",
+        None,
+    )
+    figures += [
+        Figure(f"kafka_burst_lag_at_end_{label}", float(lag), "events")
+        for label, (_, _, lag) in zip(labels, points, strict=True)
+    ]
+    return figures
+
+
+def _sandbox_growth(ctx: Context) -> list[Figure]:
+    """Sandbox provisioning (masked) at 100k / 1M / 10M rows; 10M within 12× of 1M."""
+    points = asyncio.run(sandbox.growth())
+    figures = [
+        Figure(
+            f"sandbox_growth_{_rows_label(rows)}",
+            round(seconds, 3),
+            "s",
+            rss_mib=rss,
+            note="RSS: peak of the provisioning child processes so far",
+        )
+        for rows, seconds, rss in points
+    ]
+    by_rows = {rows: seconds for rows, seconds, _ in points}
+    if 1_000_000 in by_rows and 10_000_000 in by_rows and by_rows[1_000_000]:
+        figures.append(
+            ratio(
+                "sandbox_growth_10m_over_1m",
+                by_rows[10_000_000] / by_rows[1_000_000],
+                12.0,
+                direction="at_most",
+                note="10× the rows: ≤ 12 is linear within 20%",
+            )
+        )
+    return figures
 
 
 def _command_to_visible_kafka(ctx: Context) -> list[Figure]:
@@ -419,8 +484,11 @@ BENCHES: tuple[Bench, ...] = (
     Bench("billing_exactly_once", _billing, holds_data=True),
     Bench("concurrent_platform", _concurrent_platform),
     Bench("mesh_vs_raw_kafka", _mesh_vs_raw_kafka, kafka=True),
+    Bench("mesh_inbox_mongo_vs_raw_kafka", _mesh_inbox_mongo_vs_raw_kafka, kafka=True),
     Bench("command_to_visible_kafka", _command_to_visible_kafka, kafka=True),
     Bench("county_burst_lag", _county_burst_lag, kafka=True),
+    Bench("kafka_burst_lag", _kafka_burst_lag, kafka=True),
+    Bench("sandbox_growth", _sandbox_growth, slow=True),
 )
 
 
@@ -445,7 +513,9 @@ def main(argv: Sequence[str] | None = None, benches: Sequence[Bench] = BENCHES) 
             b
             for b in chosen
             if not (args.skip_kafka and b.kafka)
-            and not (args.skip_sandbox and b.name in {"sandbox", "verification_api"})
+            and not (
+                args.skip_sandbox and b.name in {"sandbox", "sandbox_growth", "verification_api"}
+            )
             and not (args.skip_log and b.name == "log_inclusion_proof")
         ]
     context = Context(events=args.events, commands=args.commands)

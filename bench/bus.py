@@ -13,6 +13,7 @@ import asyncio
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -244,3 +245,100 @@ def raw_sqlite(n: int) -> Result:
         db.close()
     p50, p99 = percentiles(latencies)
     return Result("raw SQLite append + read + decode (batches of 500)", n, elapsed, p50, p99)
+
+
+async def burst_lag(
+    bootstrap: str,
+    *,
+    steady: int = 500,
+    factor: int = 10,
+    bursts: tuple[float, ...] = (1.0, 2.0, 4.0),
+    settle: float = 1.0,
+) -> list[tuple[int, float, int]]:
+    """Consumer lag after a burst on Kafka: the mesh (Kafka bus, SQLite inbox) under a
+    steady ``steady`` events/s; for each burst length, ``factor`` × that rate for that
+    many seconds, then steady again. Per burst: (events in the burst, seconds from the
+    burst's end until every event published up to then was handled, the lag at the
+    burst's end in events). Producing is paced in 20 ms ticks, each tick's records
+    published without waiting for the previous tick's acknowledgements."""
+    from libs.bus.kafka import KafkaBus
+
+    topic = f"pdo.370300.bench.burst{uuid.uuid4().hex[:8]}.v1"
+    create_topics(bootstrap, topic)
+    handled = 0
+    published = 0
+
+    async def handler(envelope: Envelope) -> None:
+        nonlocal handled
+        handled += 1
+
+    bus = KafkaBus(bootstrap, client_id="bench-burst")
+    group = f"bench-burst-{uuid.uuid4().hex[:6]}"
+    points: list[tuple[int, float, int]] = []
+    with tempfile.TemporaryDirectory(prefix="pdo-bench-burst-") as tmp:
+        store = SqliteDocumentStore(Path(tmp) / "consumer.sqlite")
+        bus.subscribe(
+            [topic],
+            group,
+            Consumer(bus=bus, group=group, inbox=Inbox(store, group), handler=handler),
+        )
+        await bus.start()
+        counter = iter(range(10**9))
+
+        def messages(n: int) -> list[Message]:
+            """Encoded before the clock starts, so the burst is paced by the broker."""
+            out = []
+            for payload in payloads_from(counter, n):
+                env = new_envelope(
+                    payload, region="370300", actor=SYSTEM_ACTOR, subject=payload.org_id
+                )
+                out.append(Message(topic=topic, key=env.subject, value=encode(env)))
+            return out
+
+        async def produce(
+            rate: int, seconds: float, until: Callable[[], bool] | None = None
+        ) -> None:
+            nonlocal published
+            tick = 0.02
+            per_tick = max(1, round(rate * tick))
+            ready = messages(per_tick * max(1, round(seconds / tick)))
+            start = time.perf_counter()
+            ticks = 0
+            while (until is None and time.perf_counter() - start < seconds) or (
+                until is not None and not until()
+            ):
+                batch = ready[ticks * per_tick : (ticks + 1) * per_tick] or messages(per_tick)
+                # Not awaited tick by tick: a tick's acknowledgements must not hold the next.
+                in_flight.append(asyncio.create_task(bus.publish_many(batch)))
+                published += len(batch)
+                ticks += 1
+                delay = start + ticks * tick - time.perf_counter()
+                await asyncio.sleep(max(0.0, delay))
+
+        in_flight: list[asyncio.Task[None]] = []
+        await produce(steady, 0.0, until=lambda: handled >= 1)  # group joined
+        for seconds in bursts:
+            await produce(steady, settle)
+            before = published
+            await produce(steady * factor, seconds)
+            target, ended = published, time.perf_counter()
+            lag_at_end = published - handled
+            await produce(steady, 0.0, until=lambda target=target: handled >= target)  # type: ignore[misc]
+            points.append((target - before, time.perf_counter() - ended, lag_at_end))
+        await asyncio.gather(*in_flight)
+        await bus.stop()
+        await store.close()
+    return points
+
+
+def payloads_from(counter: Iterator[int], n: int) -> list[OrgRegistered]:
+    return [
+        OrgRegistered(
+            org_id=f"org-{i}",
+            name=f"机构{i}",
+            role="provider",
+            region="370300",
+            credit_code="91370300MA3C7H9K2X",
+        )
+        for i in (next(counter) for _ in range(n))
+    ]

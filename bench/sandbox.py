@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -133,6 +134,35 @@ async def run(sizes: tuple[int, ...] = (1_000_000, 10_000_000), jobs: int = 20) 
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(root, ignore_errors=True)
     return results
+
+
+def _remove_sources(workdir: Path) -> None:
+    """The 10M-row source is about a gigabyte: keep one at a time."""
+    for source in workdir.glob("demo-*.duckdb*"):
+        source.unlink()
+
+
+async def growth(
+    sizes: tuple[int, ...] = (100_000, 1_000_000, 10_000_000),
+) -> list[tuple[int, float, float]]:
+    """Provisioning time as the source grows: per size (rows, seconds to provision the
+    masked sandbox, peak RSS in MiB of the provisioning child processes so far). The
+    demo source is generated outside the timing; each size gets a fresh sandbox."""
+    points: list[tuple[int, float, float]] = []
+    workdir = Path(tempfile.mkdtemp(prefix="pdo-bench-sandbox-src-"))
+    root = Path(tempfile.mkdtemp(prefix="pdo-bench-sandboxes-", dir="/tmp"))
+    os.chmod(root, 0o711)
+    try:
+        for rows in sizes:
+            measured, _, _ = await _provision(rows, workdir, root)
+            provisioned = measured[1]
+            child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            points.append((rows, provisioned.seconds, round(child_peak, 1)))
+            await asyncio.to_thread(_remove_sources, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+    return points
 
 
 if __name__ == "__main__":

@@ -93,10 +93,17 @@ class Inbox:
         # for a record at or below its mark already exists (its delivery claimed it), so
         # writing it first changes nothing.
         where_list = list(last)
-        *docs_read, inserted = await asyncio.gather(
-            *(self._store.get(MARKS, self._mark_id(w)) for w in where_list),
-            self._store.insert_many(COLLECTION, docs) if docs else _nothing(),
+        writing = asyncio.ensure_future(
+            self._store.insert_many(COLLECTION, docs) if docs else _nothing()
         )
+        try:
+            docs_read: list[Document | None] = list(
+                await asyncio.gather(
+                    *(self._store.get(MARKS, self._mark_id(w)) for w in where_list)
+                )
+            )
+        finally:
+            inserted = await writing
         marks = {w: (doc, last[w]) for w, doc in zip(where_list, docs_read, strict=True)}
         handled_up_to = {w: _offset(doc) for w, doc in zip(where_list, docs_read, strict=True)}
         for event_id, message in list(fresh.items()):
@@ -123,9 +130,7 @@ class Inbox:
         """The subset of ``event_ids`` already handled by this group (not merely claimed
         by a delivery still in hand). Not on the consuming path; tests and tools use it."""
         ids = list(event_ids)
-        docs = await self._store.find(
-            COLLECTION, {"_id": {"$in": [self._prefix + i for i in ids]}}
-        )
+        docs = await self._store.find(COLLECTION, {"_id": {"$in": [self._prefix + i for i in ids]}})
         marks: dict[Partition, int] = {}
         known: set[str] = set()
         for doc in docs:
