@@ -51,14 +51,16 @@ def test_sandbox_growth_past_12x_is_missed(monkeypatch: pytest.MonkeyPatch) -> N
 def test_kafka_burst_lag_has_a_point_per_burst_and_the_growth_ratio(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async def burst(bootstrap: str) -> list[tuple[int, float, int]]:
+    async def burst(bootstrap: str, bursts: tuple[float, ...]) -> list[tuple[int, float, int]]:
         assert bootstrap == "broker:9092"
+        assert bursts == (1.0, 2.0, 4.0)
         return [(5_000, 0.5, 900), (10_000, 1.2, 2_000), (20_000, 2.0, 4_100)]
 
     monkeypatch.setattr(bus, "burst_lag", burst)
     ctx = Context(servers={"kafka": "broker:9092", "mongo": "mongodb://x"})
     figures = {f.name: f for f in bench_main._kafka_burst_lag(ctx)}
-    assert figures["kafka_burst_lag_5k"].value == 0.5
-    assert figures["kafka_burst_lag_20k"].value == 2.0
-    assert figures["kafka_burst_lag_20k_over_5k"].value == pytest.approx(4.0)
-    assert figures["kafka_burst_lag_at_end_10k"].value == 2_000
+    assert figures["kafka_burst_lag_1s"].value == 0.5
+    assert figures["kafka_burst_lag_4s"].value == 2.0
+    assert "20,000 events" in figures["kafka_burst_lag_4s"].note
+    assert figures["kafka_burst_lag_4s_over_1s"].value == pytest.approx(4.0)
+    assert figures["kafka_burst_lag_at_end_2s"].value == 2_000
