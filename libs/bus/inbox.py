@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from libs.bus.port import Message
-from libs.store.port import Document, DocumentStore, DuplicateDocument, VersionConflict
+from libs.store.port import Document, DocumentStore
 
 COLLECTION = "_inbox"
 MARKS = "_inbox_marks"
@@ -120,8 +120,8 @@ class Inbox:
         if not claim.positioned:
             await self.mark(handled)
             return
-        for where, (doc, last) in claim.marks.items():
-            await self._advance(where, doc, last)
+        for where, (_, last) in claim.marks.items():
+            await self._advance(where, last)
         self._remember(claim.claimed)
 
     # -- inspection and the position-less path -----------------------------------------
@@ -184,32 +184,21 @@ class Inbox:
                 elsewhere.add(event_id)
         return elsewhere
 
-    async def _advance(self, where: Partition, doc: Document | None, last: int) -> None:
-        """Move the mark to ``last`` (never backwards), whoever else writes it."""
-        while True:
-            if doc is None:
-                try:
-                    await self._store.insert(
-                        MARKS,
-                        {
-                            "_id": self._mark_id(where),
-                            "group": self._group,
-                            "topic": where[0],
-                            "partition": where[1],
-                            "offset": last,
-                        },
-                    )
-                    return
-                except DuplicateDocument:
-                    doc = await self._store.get(MARKS, self._mark_id(where))
-                    continue
-            if _offset(doc) >= last:
-                return
-            try:
-                await self._store.replace(MARKS, {**doc, "offset": last}, int(doc["_version"]))
-                return
-            except VersionConflict:
-                doc = await self._store.get(MARKS, self._mark_id(where))
+    async def _advance(self, where: Partition, last: int) -> None:
+        """Move the mark to ``last``, never backwards, through the one read-model write
+        (``libs.aggregate.project``: retried when another consumer of the group wrote
+        the mark meanwhile)."""
+        # Imported here: libs.aggregate imports libs.service, which imports the consumer
+        # wrapper, which imports this module.
+        from libs.aggregate import project
+
+        def moved(current: Document | None) -> Document | None:
+            if current is not None and _offset(current) >= last:
+                return None
+            base = current or {"group": self._group, "topic": where[0], "partition": where[1]}
+            return {**base, "offset": last}
+
+        await project(self._store, MARKS, self._mark_id(where), moved)
 
     def _mark_id(self, where: Partition) -> str:
         return f"{self._prefix}{where[0]}:{where[1]}"

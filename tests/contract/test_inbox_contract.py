@@ -155,6 +155,15 @@ class InboxContract:
             str(b.event_id),
         }
 
+    async def test_a_mark_never_moves_backwards(self, store: DocumentStore) -> None:
+        effects = Effects()
+        await consumer(store, effects)([at(10, event("org-late"))])
+        # A stale consumer of the group (a zombie after a rebalance) confirms an older batch.
+        await consumer(store, effects)([at(5, event("org-early"))])
+        mark = await store.get(MARKS, f"disclosure:{TOPIC}:0")
+        assert mark is not None and mark["offset"] == 10
+        assert effects.seen == ["org-late"]
+
     async def test_groups_do_not_share_claims_or_marks(self, store: DocumentStore) -> None:
         effects, other = Effects(), Effects()
         batch = [at(0, event("org-a"))]
