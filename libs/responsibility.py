@@ -17,6 +17,7 @@ from typing import Any
 
 from libs.audit import COLLECTION as AUDIT
 from libs.bus.inbox import COLLECTION as INBOX
+from libs.bus.inbox import MARKS as INBOX_MARKS
 from libs.sequences import COLLECTION as SEQUENCES
 
 
@@ -56,6 +57,9 @@ Declaration = Responsible | Infrastructure
 SHARED: dict[str, Declaration] = {
     AUDIT: Responsible("actor.org_id"),
     INBOX: Infrastructure("ids of events already handled, per consumer group (idempotency)"),
+    INBOX_MARKS: Infrastructure(
+        "per consumer group and partition, the log offset up to which all is handled"
+    ),
     SEQUENCES: Infrastructure("counters for registration codes and list numbers"),
 }
 """The collections ``libs`` keeps in every service's store: the audit chain names the

@@ -45,6 +45,7 @@ def test_SEC_3_every_service_declares_its_collections(service: str) -> None:
 def test_SEC_3_the_shared_collections_are_declared() -> None:
     assert SHARED["audit"] == Responsible("actor.org_id")
     assert isinstance(SHARED["_inbox"], Infrastructure)
+    assert isinstance(SHARED["_inbox_marks"], Infrastructure)
     assert isinstance(SHARED["_sequences"], Infrastructure)
 
 
