@@ -21,8 +21,8 @@ Theory of operation, for one batch of records:
    in order; if that call fails with anything but ``StoreUnavailable``, the run is
    handled again record by record as above (the batch handler is idempotent per event
    id), so one bad record is dead-lettered alone.
-4. Confirm the batch in the inbox (its partitions' high-water marks move, one write
-   each); the bus then commits the batch.
+4. Mark the batch handled in the inbox (its partitions' high-water marks move, one
+   write each); the bus then commits the batch.
 
 Handlers make their effects keyed by the event (inserts or upserts by a derived id), so
 a crash between step 3 and step 4 — the only window left — replays harmlessly.
@@ -155,7 +155,7 @@ class Consumer:
             position = end
         if dead:
             await self._bus.publish_many(dead)
-        await self._inbox.confirm(claim, handled)
+        await self._inbox.mark(handled)
 
     async def _handle_run(
         self, handle: BatchEnvelopeHandler, run: Sequence[tuple[Message, Envelope]]

@@ -20,7 +20,7 @@ whose delivery handles the event. One batch then costs, whatever the inbox's siz
    position is this record's own, left by the crashed attempt, and the record is
    handled; a claim at any other position belongs to another delivery of the same
    event, which handles it (or already did), and this record is skipped.
-3. ``confirm``: after the handler, move each partition's mark to the batch's last
+3. ``mark``: after the handler, move each partition's mark to the batch's last
    offset; the bus then commits the batch.
 
 So an event is handled by exactly one delivery, across crashes between any two steps,
@@ -48,7 +48,7 @@ Partition = tuple[str, int]
 
 @dataclass
 class Claim:
-    """What ``Inbox.claim`` found for one batch, handed back to ``Inbox.confirm``."""
+    """What ``Inbox.claim`` found for one batch; ``Inbox.mark`` completes it."""
 
     skip: set[str]
     """event ids not to handle (handled before, or handled by another delivery)"""
@@ -67,6 +67,8 @@ class Inbox:
         self._prefix = f"{group}:"
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._cache_size = cache_size
+        self._open: Claim | None = None
+        """the batch claimed last and not yet marked (one batch at a time per group)"""
 
     # -- the consumer's path -------------------------------------------------------------
 
@@ -75,6 +77,7 @@ class Inbox:
 
         ``batch`` is every record of the delivery (undecodable ones included: the mark
         moves past them too); ``events`` are the decodable ones with their event ids."""
+        self._open = None
         if not batch or any(m.offset < 0 for m in batch):
             return Claim(skip=await self._seen_ids([i for _, i in events]), positioned=False)
         last: dict[Partition, int] = {}
@@ -112,17 +115,8 @@ class Inbox:
                 del fresh[event_id]
         if inserted < len(docs):
             skip |= await self._held_elsewhere(fresh, handled_up_to)
-        return Claim(skip=skip, claimed=[i for i in fresh if i not in skip], marks=marks)
-
-    async def confirm(self, claim: Claim, handled: Iterable[str] = ()) -> None:
-        """The batch is handled: move each partition's mark to the batch's last offset.
-        ``handled``: for a batch without positions, the ids to record."""
-        if not claim.positioned:
-            await self.mark(handled)
-            return
-        for where, (_, last) in claim.marks.items():
-            await self._advance(where, last)
-        self._remember(claim.claimed)
+        self._open = Claim(skip=skip, claimed=[i for i in fresh if i not in skip], marks=marks)
+        return self._open
 
     # -- inspection and the position-less path -----------------------------------------
 
@@ -147,8 +141,20 @@ class Inbox:
         return known
 
     async def mark(self, event_ids: Iterable[str]) -> None:
-        """Record the events as handled, without positions (idempotent)."""
+        """The batch in hand is handled: record ``event_ids`` (the events it handled).
+
+        After ``claim`` of a batch with positions, this moves each of its partitions'
+        marks to the batch's last offset (the events are claimed already). Otherwise
+        (no claim open, a bus without positions, or ids not claimed) the ids are written
+        without positions, which counts as handled. Idempotent."""
         ids = list(dict.fromkeys(event_ids))
+        claim, self._open = self._open, None
+        if claim is not None and claim.positioned:
+            for where, (_, last) in claim.marks.items():
+                await self._advance(where, last)
+            self._remember(claim.claimed)
+            claimed = set(claim.claimed)
+            ids = [i for i in ids if i not in claimed]
         if not ids:
             return
         await self._store.insert_many(
