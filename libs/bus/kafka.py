@@ -78,9 +78,9 @@ def _without_idle_sleep(subscriber: Any) -> None:
     """Hand a batch over as soon as records arrive, even after an empty fetch.
 
     FastStream's batch subscriber (0.7) sleeps ``batch_timeout_ms`` more after a fetch
-    that found nothing, so a record arriving on an idle topic waited up to twice that
-    (on average half of it: the bulk of an HTTP command's ~70 ms to be visible in
-    another service, issue 14). ``getmany`` already waits up to ``batch_timeout_ms``
+    that found nothing, so a record arriving on an idle topic could wait that long
+    before its fetch even started (a delay on every command's way to another
+    service). ``getmany`` already waits up to ``batch_timeout_ms``
     and returns when records arrive, so the extra sleep buys nothing: the subscriber's
     class is swapped for a subclass whose fetch does not sleep (same slots, same state)."""
     base = type(subscriber)

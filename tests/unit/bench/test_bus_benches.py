@@ -1,6 +1,6 @@
-"""The bus benches of issue 14 part A: stable names, and the growth figures computed from
-measured points (the measuring itself needs Kafka or minutes of DuckDB; it is run by
-``python -m bench``)."""
+"""The bus benches (mesh, inbox on the MongoDB-wire server, burst lag, sandbox growth):
+stable names, and the growth figures computed from measured points (the measuring
+itself needs Kafka or minutes of DuckDB; it is run by ``python -m bench``)."""
 
 from __future__ import annotations
 
