@@ -1,7 +1,7 @@
 """The Kafka bus's consumers hand records over as soon as they arrive (command → visible
 in another service). FastStream's batch subscriber sleeps ``batch_timeout_ms`` after an
-empty fetch; ``libs.bus.kafka`` swaps in a fetch that does not. No broker is needed: the subscriber's
-fetch is called with a stand-in consumer."""
+empty fetch; ``libs.bus.kafka`` swaps in a fetch that does not. No broker is needed: the
+subscriber's fetch is called with a stand-in consumer."""
 
 from __future__ import annotations
 
