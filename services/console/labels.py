@@ -98,6 +98,8 @@ STATES_ZH: dict[str, str] = {
     "api": "接口服务",
     # operator authorization (授权运营)
     "tender_published": "遴选公告已发布",
+    "authorization.cancelled": "遴选已取消",
+    "decision.pending": "待决定",
     "evaluating": "评审中",
     "publicized": "结果公示中",
     "publicity_closed": "公示期满",
