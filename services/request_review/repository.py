@@ -113,8 +113,10 @@ def appeal_from_doc(doc: Document) -> Appeal:
     return _decode(doc, Appeal)
 
 
-def settings_to_doc(settings: ReviewSettings, region: str) -> Document:
-    return _encode(settings, region)
+def settings_to_doc(settings: ReviewSettings, region: str, *, set_by_org_id: str) -> Document:
+    """The region's settings, naming the bureau that set them (SEC-3); a document written
+    before ``set_by_org_id`` was stored still reads (the field is not part of the record)."""
+    return _encode(settings, region, set_by_org_id=set_by_org_id)
 
 
 def settings_from_doc(doc: Document) -> ReviewSettings:

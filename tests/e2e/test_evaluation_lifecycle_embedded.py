@@ -166,6 +166,16 @@ async def test_EVA_5_targets_are_jurisdiction_settings(d: Desk) -> None:
     assert (await d.call("PUT", "/settings/370300", BUREAU, bad, expect=422))["rule"] == "EVA-5"
 
 
+async def test_SEC_3_evaluation_settings_name_the_bureau_that_set_them(d: Desk) -> None:
+    """谁运营谁负责: the stored settings name the bureau that set them; read back as before."""
+    defaults = await d.call("GET", "/settings/370300", BUREAU)
+    own = {k: defaults[k] for k in ("weights", "targets", "usage_target", "revenue_target_fen")}
+    await d.call("PUT", "/settings/370300", BUREAU, dict(own, usage_target=5000))
+    stored = await d.p.running["evaluation"].store.get("settings", "370300")
+    assert stored is not None and stored["set_by_org_id"] == BUREAU.org_id
+    assert (await d.call("GET", "/settings/370303", BUREAU))["usage_target"] == 5000
+
+
 async def test_EVA_3_findings_become_orders_the_operator_rectifies_and_the_bureau_accepts(
     d: Desk,
 ) -> None:

@@ -591,3 +591,18 @@ async def test_AUTH_11_AUTH_12_SEC_2_signing_waits_for_what_must_be_on_record(
     d.clock.advance(timedelta(days=40))  # 20 working days passed without a filing
     late = await d.call("GET", path, await d.bureau())
     assert late["filing_overdue"] is True
+
+
+async def test_SEC_3_jurisdiction_settings_name_the_bureau_that_changed_them(
+    d: IdentityDriver,
+) -> None:
+    """谁运营谁负责: the stored settings name the bureau that changed them."""
+    assert d.platform is not None
+    changed = await d.call(
+        "PATCH", "/jurisdictions/370300", await d.bureau(), {"publicity_days": 10}
+    )
+    assert changed["publicity_days"] == 10
+    stored = await d.platform.running["identity"].store.get("jurisdictions", "370300")
+    assert stored is not None and stored["set_by_org_id"] == "org-370300-bureau"
+    again = await d.call("GET", "/jurisdictions/370300", await d.bureau())
+    assert again["publicity_days"] == 10 and "set_by_org_id" not in again

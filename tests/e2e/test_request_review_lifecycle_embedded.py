@@ -349,6 +349,20 @@ async def test_REQ_8_the_reevaluation_interval_is_a_setting(desk: tuple[Desk, Ob
     assert scenario["next_review_on"] == "2026-08-29"
 
 
+async def test_SEC_3_review_settings_name_the_bureau_that_set_them(
+    desk: tuple[Desk, Observer],
+) -> None:
+    """谁运营谁负责: the stored settings name the bureau that set them."""
+    d, _ = desk
+    body = {"reevaluation_interval_days": 200, "default_grant_validity_days": 90}
+    r = await d.client.put("/request_review/settings", json=body, headers=await d.as_(BUREAU))
+    assert r.status_code == 200, r.text
+    stored = await d.p.running["request_review"].store.get("settings", "370300")
+    assert stored is not None and stored["set_by_org_id"] == BUREAU.org_id
+    read = await d.client.get("/request_review/settings", headers=await d.as_(BUREAU))
+    assert read.json()["reevaluation_interval_days"] == 200
+
+
 async def test_CAT_2_a_later_negative_listing_narrows_issued_grants_or_revokes_them(
     desk: tuple[Desk, Observer],
 ) -> None:

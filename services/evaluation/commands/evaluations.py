@@ -72,13 +72,14 @@ async def effective_settings(ctx: ServiceContext, region: str) -> EvaluationSett
 async def define_settings(
     ctx: ServiceContext, principal: Principal, wanted: EvaluationSettings
 ) -> EvaluationSettings:
-    """EVA-5: the bureau of the region (or above) sets weights and targets."""
+    """EVA-5: the bureau of the region (or above) sets weights and targets; the settings
+    name the bureau that set them (SEC-3, ``set_by_org_id``)."""
     if not principal.within(wanted.region):
         raise Forbidden(f"a bureau of {principal.region} cannot set {wanted.region}", rule="EVA-5")
     if not covers(ctx.region, wanted.region):
         raise DomainError(f"region {wanted.region} is not served here", rule="FED-1")
     settings.check(wanted)
-    doc = to_doc(wanted, wanted.region)
+    doc = to_doc(wanted, wanted.region, set_by_org_id=principal.org_id)
     await aggregate.upsert(
         ctx, SETTINGS, wanted.region, lambda _: (doc, []), actor=principal.actor()
     )

@@ -50,7 +50,8 @@ async def update(
     ctx: ServiceContext, principal: Principal, region: str, changes: dict[str, object]
 ) -> JurisdictionSettings:
     """The bureau of ``region`` changes its settings; a concurrent change is decided again
-    on the settings it wrote (and answers 409 if the race persists)."""
+    on the settings it wrote (and answers 409 if the race persists). The stored settings
+    name the bureau that changed them last (SEC-3, ``set_by_org_id``)."""
     decided: list[JurisdictionSettings] = []
 
     async def attempt() -> None:
@@ -62,7 +63,7 @@ async def update(
         await aggregate.save(
             ctx,
             JURISDICTIONS,
-            to_doc(updated, region),
+            to_doc(updated, region, set_by_org_id=principal.org_id),
             [],
             actor=aggregate.actor_of(principal),
             previous=stored,

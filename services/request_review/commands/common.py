@@ -101,9 +101,10 @@ async def settings(ctx: ServiceContext) -> ReviewSettings:
 async def define_settings(
     ctx: ServiceContext, principal: Principal, wanted: ReviewSettings
 ) -> ReviewSettings:
-    """The bureau sets the platform region's values (REQ-5, REQ-8)."""
+    """The bureau sets the platform region's values (REQ-5, REQ-8); the settings name the
+    bureau that set them (SEC-3)."""
     in_jurisdiction(ctx, principal, "REQ-8")
-    doc = repo.settings_to_doc(wanted, ctx.region)
+    doc = repo.settings_to_doc(wanted, ctx.region, set_by_org_id=principal.org_id)
     await aggregate.upsert(
         ctx, repo.SETTINGS, ctx.region, lambda _: (doc, []), actor=principal.actor()
     )
