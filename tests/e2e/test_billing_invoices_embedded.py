@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from litestar.testing import AsyncTestClient
 
+from contracts.envelope import Actor, Role, new_envelope
+from contracts.events import TradeSettled
 from contracts.topics import topic_for
 from libs.bus.consumer import Consumer
 from libs.bus.embedded import EmbeddedBus
@@ -175,6 +177,24 @@ async def test_BIL_1_public_interest_use_is_free_only_once_the_bureau_confirms_i
     assert invoice["total_fen"] == 300
     listed = await client.get("/billing/public-interest", headers=await auth(p, SUPERVISOR))
     assert [d["scenario_id"] for d in listed.json()] == ["sc-public"]
+
+
+async def test_SEC_3_a_public_interest_confirmation_names_the_confirming_bureau(
+    env: tuple[Platform, Client],
+) -> None:
+    """谁运营谁负责: the confirmation record names the bureau of its latest decision."""
+    p, client = env
+    await publish(p, usage(DEV_A.org_id, 5, at=IN_MARCH, scenario_id="sc-public"))
+    await until_metered(p, 1)
+    confirmed = await client.put(
+        "/billing/public-interest/sc-public",
+        json={"confirmed": True, "conditions": "仅用于社会救助对象核查，不对外提供"},
+        headers=await auth(p, BUREAU),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    stored = await p.running["billing"].store.get("public_interest_confirmations", "sc-public")
+    assert stored is not None and stored["confirmed_by_org_id"] == BUREAU.org_id
+    assert [h["by_org_id"] for h in stored["history"]] == [BUREAU.org_id]
 
 
 async def test_BIL_6_a_providers_own_use_of_results_from_its_data_is_free(
@@ -426,3 +446,26 @@ async def test_the_monthly_close_issues_last_months_invoices_after_a_restart(
 
         (invoice,) = await eventually(closed)
         assert (invoice["period"], invoice["total_fen"]) == (MARCH, 6 * 20)
+
+
+async def test_SEC_3_a_kept_settlement_names_the_exchange_that_settled_it(
+    env: tuple[Platform, Client],
+) -> None:
+    """谁运营谁负责: the settlement billing keeps names the exchange, the event's actor (only
+    the trade's own exchange may settle it, TRD-1)."""
+    p, _ = env
+    exchange = Actor(org_id="org-370300-exchange", user_id="u-ex-1", role=Role.EXCHANGE)
+    settled = TradeSettled(
+        trade_id="trade-sec3",
+        settlement_id="stl-sec3",
+        amount_fen=600_000,
+        settled_at=IN_MARCH,
+        listing_id="lst-prod-credit",
+    )
+    await publish(
+        p, new_envelope(settled, region=REGION, actor=exchange, subject="lst-prod-credit")
+    )
+    store = p.running["billing"].store
+    kept = await eventually(lambda: store.get("settlements", "trade-sec3"))
+    assert kept["exchange_org_id"] == "org-370300-exchange"
+    assert kept["settlement_id"] == "stl-sec3"

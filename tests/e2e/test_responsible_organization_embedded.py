@@ -27,7 +27,6 @@ from tests.support.platform import keyring, settings
 KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("billing", "distributions"): "a distribution does not store the operator it distributes",
     ("billing", "scenarios"): "the scenario projection keeps only the scenario's class",
-    ("billing", "settlements"): "the settlement projection keeps no exchange",
     ("evaluation", "facts"): "facts of events naming no operator (e.g. a resource's)",
     ("identity", "implementation_plans"): "a plan is keyed by region, no bureau stored",
     ("trading_bridge", "prices"): "the price projection keeps no listing organization",

@@ -526,7 +526,8 @@ async def confirm_public_interest(
     ctx: ServiceContext, principal: Principal, scenario_id: str, *, confirmed: bool, conditions: str
 ) -> Document:
     """BIL-1: the bureau confirms (or withdraws) the conditions on which a public-interest
-    scenario's uses are free (有条件无偿), from now on; the decision is kept in order."""
+    scenario's uses are free (有条件无偿), from now on; the decision is kept in order. The
+    record names the bureau of the latest decision (SEC-3, ``confirmed_by_org_id``)."""
     require_jurisdiction(ctx, principal, "BIL-1")
     scenario = await ctx.store.get(SCENARIOS, scenario_id)
     check_confirmation(
@@ -542,7 +543,11 @@ async def confirm_public_interest(
 
     def decide(doc: Document | None) -> tuple[Document, list[Payload]]:
         history = list((doc or {}).get("history", []))
-        return {"scenario_id": scenario_id, "history": [*history, entry]}, []
+        return {
+            "scenario_id": scenario_id,
+            "history": [*history, entry],
+            "confirmed_by_org_id": principal.org_id,
+        }, []
 
     saved = await _save(ctx, PUBLIC_INTEREST, scenario_id, decide, principal.actor())
     await _audit(ctx, principal.actor(), "public_interest.confirm", scenario_id, entry)

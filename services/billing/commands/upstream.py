@@ -256,6 +256,9 @@ async def meter_trade(ctx: ServiceContext, envelope: Envelope) -> None:
 
 
 async def keep_settlement(ctx: ServiceContext, envelope: Envelope) -> None:
+    """The exchange's settlement of a trade, kept for reconciliation (BIL-5). It names the
+    exchange that settled it (SEC-3): trading-bridge accepts a settlement only from the
+    trade's own exchange (TRD-1), so the event's actor is that exchange."""
     t = expect(envelope, TradeSettled)
     await upsert(
         ctx,
@@ -266,5 +269,6 @@ async def keep_settlement(ctx: ServiceContext, envelope: Envelope) -> None:
             amount_fen=t.amount_fen,
             settled_at=t.settled_at.isoformat(),
             event_id=str(envelope.event_id),
+            exchange_org_id=envelope.actor.org_id,
         ),
     )
