@@ -66,8 +66,14 @@ def terms_from_doc(doc: Document) -> PriceTerms:
     )
 
 
-def price_to_doc(terms: PriceTerms) -> Document:
-    return {"_id": price_id_of(terms.product_id, terms.unit), **terms_to_doc(terms)}
+def price_to_doc(terms: PriceTerms, *, listed_by_org_id: str) -> Document:
+    """The published price, naming the operator that listed it (SEC-3); ``terms_from_doc``
+    reads a document stored before ``listed_by_org_id`` was kept just the same."""
+    return {
+        "_id": price_id_of(terms.product_id, terms.unit),
+        **terms_to_doc(terms),
+        "listed_by_org_id": listed_by_org_id,
+    }
 
 
 def listing_to_doc(listing: Listing) -> Document:

@@ -29,7 +29,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("billing", "scenarios"): "the scenario projection keeps only the scenario's class",
     ("evaluation", "facts"): "facts of events naming no operator (e.g. a resource's)",
     ("identity", "implementation_plans"): "a plan is keyed by region, no bureau stored",
-    ("trading_bridge", "prices"): "the price projection keeps no listing organization",
 }
 """Records of other services' collections that do not yet name their organization: each
 needs a field filled by that service's handlers or commands (issue 12's other part owns

@@ -258,6 +258,22 @@ async def test_BIL_5_a_price_changed_while_listing_is_caught_by_the_second_read(
     assert [e.type for e in events] == ["listing.created", "listing.withdrawn"]
 
 
+async def test_SEC_3_a_kept_price_names_the_operator_that_listed_it(
+    running: tuple[Platform, Client],
+) -> None:
+    """谁运营谁负责: the bridge's copy of a published price names the operator that listed
+    it (the actor of ``price.listed``)."""
+    from services.trading_bridge import repository
+
+    p, client = running
+    await market(p, "prod-s")
+    await list_when_known(p, client, listing_body("prod-s"))
+    store = p.running["trading_bridge"].ctx.store
+    doc = await store.get(repository.PRICES, repository.price_id_of("prod-s", "per_call"))
+    assert doc is not None and doc["listed_by_org_id"] == OPERATOR.org_id
+    assert repository.terms_from_doc(doc).product_id == "prod-s"
+
+
 async def test_AUTH_7_the_operators_listings_end_with_its_authorization(
     running: tuple[Platform, Client],
 ) -> None:

@@ -125,11 +125,13 @@ async def market(
     tiers: tuple[tuple[int, int], ...] = (),
     **release: Any,
 ) -> None:
-    """A released product with a published price, and both exchanges registered."""
+    """A released product with a published price (listed by the operator, as billing
+    publishes it), and both exchanges registered."""
     await publish(p, exchange_org(), subject=EXCHANGE.org_id)
     await publish(p, exchange_org(OTHER_EXCHANGE, "另一交易所"), subject=OTHER_EXCHANGE.org_id)
     await publish(p, released(product_id, **release), subject=product_id)
-    await publish(p, price(product_id, unit_price_fen, tiers=tiers), subject=product_id)
+    listed = price(product_id, unit_price_fen, tiers=tiers)
+    await publish(p, listed, subject=product_id, actor=OPERATOR.actor())
 
 
 async def withdraw_product(p: Platform, product_id: str, reason: str = "数据源注销") -> None:

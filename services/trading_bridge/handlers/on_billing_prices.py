@@ -18,13 +18,15 @@ from services.trading_bridge.domain.listing import stale_price
 
 
 async def on_price_listed(ctx: ServiceContext, envelope: Envelope) -> None:
+    """Keep the published price; it names the operator that listed it, the event's actor
+    (billing lists a price only on its operator's command) (SEC-3)."""
     event = expect(envelope, PriceListed)
     terms = facts.price_of(event)
     await aggregate.project(
         ctx.store,
         repo.PRICES,
         repo.price_id_of(terms.product_id, terms.unit),
-        lambda _: repo.price_to_doc(terms),
+        lambda _: repo.price_to_doc(terms, listed_by_org_id=envelope.actor.org_id),
     )
     docs = await ctx.store.find(
         repo.LISTINGS, {"product_id": terms.product_id, "unit": terms.unit, "state": "active"}
