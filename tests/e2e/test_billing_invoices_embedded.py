@@ -37,6 +37,7 @@ from tests.support.billing import (
     auth,
     billing_platform,
     clock_of,
+    grant_issued,
     market,
     metered,
     publish,
@@ -469,3 +470,18 @@ async def test_SEC_3_a_kept_settlement_names_the_exchange_that_settled_it(
     kept = await eventually(lambda: store.get("settlements", "trade-sec3"))
     assert kept["exchange_org_id"] == "org-370300-exchange"
     assert kept["settlement_id"] == "stl-sec3"
+
+
+async def test_SEC_3_a_kept_scenario_names_the_operator_that_filed_it(
+    env: tuple[Platform, Client],
+) -> None:
+    """谁运营谁负责: the scenario billing keeps (for its class, BIL-1) names its operator,
+    from ``scenario.filed`` or, for a scenario known only from a grant, ``grant.issued``."""
+    p, _ = env
+    store = p.running["billing"].store
+    filed = await eventually(lambda: store.get("scenarios", "sc-plain"))
+    assert filed["operator_org_id"] == OPERATOR_ORG
+    await publish(p, grant_issued("g-sec3", DEV_A.org_id, ["res-tax"], "sc-only-granted"))
+    granted = await eventually(lambda: store.get("scenarios", "sc-only-granted"))
+    assert granted["operator_org_id"] == OPERATOR_ORG
+    assert granted["scenario_class"] == "commercial"

@@ -119,6 +119,24 @@ async def test_BIL_7_revenue_is_distributed_exactly_with_the_government_share_as
     ).status_code == 403
 
 
+async def test_SEC_3_a_distribution_names_the_operator_whose_agreement_covers_the_period(
+    env: tuple[Platform, Client],
+) -> None:
+    """谁运营谁负责: run by the bureau, the distribution still names the operator."""
+    p, client = env
+    body = {"government_bp": 3000, "operator_bp": 4000, "merchants_bp": 3000}
+    assert (await shares(p, client, **body, effective_from="2026-01-01")).status_code == 200
+    await use(p, DEV_A.org_id, 50, at=START + timedelta(days=1))
+    await close(p, client, "2026-03", START + timedelta(days=30))
+    r = await client.post(
+        "/billing/distributions", json={"period": "2026-03"}, headers=await auth(p, BUREAU)
+    )
+    assert r.status_code == 200, r.text
+    stored = await p.running["billing"].store.get("distributions", "dist-2026-03")
+    assert stored is not None and stored["operator_org_id"] == OPERATOR_ORG
+    assert "operator_org_id" not in r.json()
+
+
 async def test_BIL_7_shares_are_adjusted_by_the_bureau_from_an_effective_date(
     env: tuple[Platform, Client],
 ) -> None:

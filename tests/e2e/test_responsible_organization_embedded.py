@@ -25,8 +25,6 @@ from tests.support.lifecycle import SERVICES
 from tests.support.platform import keyring, settings
 
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("billing", "distributions"): "a distribution does not store the operator it distributes",
-    ("billing", "scenarios"): "the scenario projection keeps only the scenario's class",
     ("evaluation", "facts"): "facts of events naming no operator (e.g. a resource's)",
     ("identity", "implementation_plans"): "a plan is keyed by region, no bureau stored",
 }

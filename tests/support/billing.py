@@ -155,6 +155,7 @@ def grant_issued(
             valid_from=START,
             valid_until=START + timedelta(days=365),
             scenario_class="commercial",
+            operator_org_id=OPERATOR_ORG,
         ),
         subject=grant_id,
     )

@@ -675,7 +675,9 @@ async def list_shares(ctx: ServiceContext) -> list[Document]:
 
 async def distribute(ctx: ServiceContext, principal: Principal, period: str) -> Document:
     """BIL-7: the period's invoiced revenue split by the shares in force on its first
-    day → ``revenue.distributed``; done once per period."""
+    day → ``revenue.distributed``; done once per period. The distribution names the
+    operator whose agreement covers the period (SEC-3, 谁运营谁负责), else the party that
+    ran it when no agreement is on record."""
     check_period_over(period, ctx.clock.now())
     dist_id = f"dist-{period}"
     existing = await ctx.store.get(DISTRIBUTIONS, dist_id)
@@ -718,6 +720,7 @@ async def distribute(ctx: ServiceContext, principal: Principal, period: str) -> 
         ],
         "invoice_ids": sorted(i["_id"] for i in invoices),
         "distributed_at": ctx.clock.now().isoformat(),
+        "operator_org_id": operator or principal.org_id,
     }
     event = RevenueDistributed(
         distribution_id=dist_id,

@@ -64,9 +64,15 @@ def _set(**fields: object) -> Callable[[Document], Document]:
 
 
 async def keep_scenario(ctx: ServiceContext, envelope: Envelope) -> None:
-    """A scenario's class decides free or paid use (BIL-1)."""
+    """A scenario's class decides free or paid use (BIL-1); the record names the operator
+    that filed the scenario (SEC-3)."""
     s = expect(envelope, ScenarioFiled, ScenarioChanged)
-    await upsert(ctx, SCENARIOS, s.scenario_id, _set(scenario_class=s.scenario_class))
+    await upsert(
+        ctx,
+        SCENARIOS,
+        s.scenario_id,
+        _set(scenario_class=s.scenario_class, operator_org_id=s.operator_org_id),
+    )
 
 
 async def keep_grant(ctx: ServiceContext, envelope: Envelope) -> None:
@@ -85,7 +91,8 @@ async def keep_grant(ctx: ServiceContext, envelope: Envelope) -> None:
         ),
     )
     if g.scenario_class:
-        await upsert(ctx, SCENARIOS, g.scenario_id, _set(scenario_class=g.scenario_class))
+        known = {"operator_org_id": g.operator_org_id} if g.operator_org_id else {}
+        await upsert(ctx, SCENARIOS, g.scenario_id, _set(scenario_class=g.scenario_class, **known))
 
 
 async def keep_product(ctx: ServiceContext, envelope: Envelope) -> None:
