@@ -2,7 +2,8 @@
 becomes one fact document keyed by its event id, so a redelivered event is the same
 insert refused as a duplicate and counts never double. The fact keeps the payload, the
 evaluation year of the event (local date, UTC+8) and top-level copies of the ids the
-counts filter on. Counting happens when a figure is asked for
+counts filter on, and the organization it answers to (``responsible_org_id``, SEC-3).
+Counting happens when a figure is asked for
 (``services.evaluation.commands.figures``), so late or reordered events converge.
 """
 
@@ -31,6 +32,20 @@ KEYS: tuple[str, ...] = (
 )
 """Payload fields copied to the top level of a fact, for equality filters."""
 
+RESPONSIBLE_KEYS: tuple[str, ...] = ("operator_org_id", "provider_org_id", "developer_org_id")
+"""SEC-3 (谁采集/持有/使用/运营谁负责): the payload fields naming the organization a fact
+answers to, in order: the operator's, else the provider's (a resource's), else the
+developer's; an event naming none answers to its actor (e.g. the bureau)."""
+
+
+def responsible_org_of(envelope: Envelope, payload: dict[str, Any]) -> str:
+    """The organization responsible for the fact of ``envelope`` (SEC-3)."""
+    for key in RESPONSIBLE_KEYS:
+        value = payload.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return envelope.actor.org_id
+
 
 def fact_of(envelope: Envelope) -> Document:
     payload: dict[str, Any] = msgspec.to_builtins(envelope.payload)
@@ -45,6 +60,7 @@ def fact_of(envelope: Envelope) -> Document:
         "region": envelope.region,
         "at": envelope.occurred_at.isoformat(),
         "payload": payload,
+        "responsible_org_id": responsible_org_of(envelope, payload),
     }
     for key in KEYS:
         value = payload.get(key)

@@ -39,7 +39,7 @@ def from_doc(doc: Document, cls: type[T]) -> T:
 
 
 RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
-    FACTS: Responsible("operator_org_id"),
+    FACTS: Responsible("responsible_org_id"),
     REPORTS: Responsible("operator_org_id"),
     EVALUATIONS: Responsible("operator_org_id"),
     ORDERS: Responsible("operator_org_id"),

@@ -25,7 +25,6 @@ from tests.support.lifecycle import SERVICES
 from tests.support.platform import keyring, settings
 
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("evaluation", "facts"): "facts of events naming no operator (e.g. a resource's)",
     ("identity", "implementation_plans"): "a plan is keyed by region, no bureau stored",
 }
 """Records of other services' collections that do not yet name their organization: each

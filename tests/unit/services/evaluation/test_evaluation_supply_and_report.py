@@ -115,3 +115,37 @@ def test_facts_take_the_local_year_and_billing_periods_their_own_year() -> None:
         new_envelope(invoice, region="370300", actor=SYSTEM_ACTOR, subject="i", occurred_at=NOW)
     )
     assert billed["year"] == 2026
+
+
+def test_SEC_3_a_fact_names_the_organization_it_answers_to() -> None:
+    """谁运营谁负责: the operator's fact names the operator; a resource's its provider (the
+    operator count stays untouched); an event naming none its actor."""
+    from contracts.envelope import Actor, Role
+    from contracts.events import RevenueDistributed
+    from tests.support.billing import resource_registered
+
+    filed = ScenarioFiled(
+        scenario_id="sc-1",
+        operator_org_id="org-op",
+        name="n",
+        domain="d",
+        purpose="p",
+        expected_value="v",
+        scenario_class="commercial",
+        next_review_on=NOW.date(),
+    )
+    fact = fact_of(new_envelope(filed, region="370300", actor=SYSTEM_ACTOR, subject="sc-1"))
+    assert fact["responsible_org_id"] == "org-op"
+    resource = fact_of(resource_registered("res-1", "org-370300-tax"))
+    assert resource["responsible_org_id"] == "org-370300-tax"
+    assert "operator_org_id" not in resource
+    bureau = Actor(org_id="org-370300-bureau", user_id="u-b", role=Role.BUREAU)
+    split = RevenueDistributed(
+        distribution_id="dist-2026-03",
+        period="2026-03",
+        government_fen=1,
+        operator_fen=1,
+        merchants_fen=1,
+    )
+    distributed = fact_of(new_envelope(split, region="370300", actor=bureau, subject="d"))
+    assert distributed["responsible_org_id"] == "org-370300-bureau"
