@@ -606,3 +606,17 @@ async def test_SEC_3_jurisdiction_settings_name_the_bureau_that_changed_them(
     assert stored is not None and stored["set_by_org_id"] == "org-370300-bureau"
     again = await d.call("GET", "/jurisdictions/370300", await d.bureau())
     assert again["publicity_days"] == 10 and "set_by_org_id" not in again
+
+
+async def test_SEC_3_an_implementation_plan_names_the_bureau_that_recorded_it(
+    d: IdentityDriver,
+) -> None:
+    """谁运营谁负责: the region's plan names its bureau, through draft, approval and filing."""
+    assert d.platform is not None
+    plan = await d.implementation_plan()
+    assert plan["approved_version"] == 1
+    stored = await d.platform.running["identity"].store.get("implementation_plans", d.region)
+    assert stored is not None and stored["bureau_org_id"] == f"org-{d.region}-bureau"
+    assert (await d.call("GET", f"/implementation-plans/{d.region}", await d.bureau()))[
+        "filing_overdue"
+    ] is False

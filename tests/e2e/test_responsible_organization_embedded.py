@@ -24,9 +24,7 @@ from tests.support.demo_city import tax_source
 from tests.support.lifecycle import SERVICES
 from tests.support.platform import keyring, settings
 
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("identity", "implementation_plans"): "a plan is keyed by region, no bureau stored",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 """Records of other services' collections that do not yet name their organization: each
 needs a field filled by that service's handlers or commands (issue 12's other part owns
 them). The list is exactly what still offends, so a fixed one must leave it."""

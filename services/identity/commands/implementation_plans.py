@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 from contracts.errors import Forbidden, NotFound
+from libs import aggregate
 from libs.aggregate import retrying
 from libs.auth.principal import Principal, covers
 from libs.service import ServiceContext
@@ -28,13 +29,19 @@ async def find(ctx: ServiceContext, region: str) -> ImplementationPlan | None:
 
 
 async def _write(
-    ctx: ServiceContext, plan: ImplementationPlan, previous: Document | None
+    ctx: ServiceContext,
+    principal: Principal,
+    plan: ImplementationPlan,
+    previous: Document | None,
 ) -> ImplementationPlan:
-    doc = to_doc(plan, plan.region)
-    if previous is None:
-        await ctx.store.insert(IMPLEMENTATION_PLANS, doc)
-    else:
-        await ctx.store.replace(IMPLEMENTATION_PLANS, doc, int(previous["_version"]))
+    """One write through the shared writer, at the version read. The plan names the
+    bureau that recorded it last (SEC-3, ``bureau_org_id``): only the region's own bureau
+    records its plan (AUTH-12), so that is the caller's organization. A plan stored
+    before the field was kept still reads (``from_doc`` ignores it)."""
+    doc = to_doc(plan, plan.region, bureau_org_id=principal.org_id)
+    await aggregate.save(
+        ctx, IMPLEMENTATION_PLANS, doc, [], actor=principal.actor(), previous=previous
+    )
     return plan
 
 
@@ -64,7 +71,7 @@ async def draft(
             actor_region=principal.region,
             now=ctx.clock.now(),
         )
-        return await _write(ctx, plan, previous)
+        return await _write(ctx, principal, plan, previous)
 
     plan = await retrying(attempt)
     detail = {"version": plan.latest.version, "needs_approval": plan.latest.needs_approval}
@@ -84,7 +91,7 @@ async def _change(
         if previous is None:
             raise NotFound(f"no implementation plan for region {region}")
         plan = change(from_doc(previous, ImplementationPlan))
-        return await _write(ctx, plan, previous)
+        return await _write(ctx, principal, plan, previous)
 
     plan = await retrying(attempt)
     await audit(ctx, principal, action, region, {"version": plan.latest.version})
