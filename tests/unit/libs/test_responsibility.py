@@ -49,8 +49,7 @@ def test_SEC_3_the_shared_collections_are_declared() -> None:
     assert isinstance(SHARED["_sequences"], Infrastructure)
 
 
-NOT_YET_WRITTEN = {
-}
+NOT_YET_WRITTEN: dict[tuple[str, str], str] = {}
 """Declared fields no code of the service writes yet (the exact set): the collections the
 demo year does not exercise, so the lifecycle walk cannot see them, are caught here."""
 
