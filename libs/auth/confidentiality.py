@@ -5,9 +5,11 @@ Identity writes the agreement's last day into every password sign-in token (clai
 ``cfa``, ``Principal.confidentiality_until``); ``confidentiality_of`` reads it into the
 pure ``contracts.confidentiality.Confidentiality``. The decision itself is
 ``contracts.confidentiality.require_current``, called from each service's ``domain/``
-admission (request-review's ``record_review``). ``require_confidentiality`` is the same
-decision for the api modules whose domain admission does not take the claim yet
-(sandbox-broker's job submission, product-release's export decision).
+admission with this claim as an input: request-review's ``record_review``, sandbox-broker's
+``admit`` (job, import, export), product-release's export decision (``ApproveExport``,
+``RejectExport``). No api module decides SEC-4; ``require_confidentiality`` only composes
+the reader with the decision (kept for the identity unit test that states the rule on a
+``Principal``) and is called by no service.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ def confidentiality_of(principal: Principal) -> Confidentiality:
 
 
 def require_confidentiality(principal: Principal, today: date, *, doing: str) -> None:
-    """``require_current`` on the caller's claim (SEC-4), for api modules whose domain
-    admission does not take the claim yet."""
+    """``require_current`` on the caller's claim (SEC-4). Services do not call it: their
+    domain admission takes ``confidentiality_of(principal)`` as an input."""
     require_current(confidentiality_of(principal), today, doing=doing)
 
 

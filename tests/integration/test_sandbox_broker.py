@@ -33,6 +33,7 @@ from services.sandbox_broker.ports import SourceTable
 from tests.unit.services.sandbox_broker.factories import (
     NOW,
     OTHER_DEVELOPER,
+    SIGNED,
     FakeJobLog,
     caller_factory,
     demo_schemas,
@@ -153,7 +154,7 @@ async def test_SBX_1_escapes_are_refused_by_the_guard_with_a_reason_and_recorded
     rule: str,
     says: str,
 ) -> None:
-    result = await broker.submit_job(production, caller_factory(), sql)
+    result = await broker.submit_job(production, caller_factory(), sql, confidentiality=SIGNED)
     record = result.record
     assert record.status is JobStatus.REFUSED
     assert (record.rule, says in record.reason) == (rule, True), record.reason
@@ -168,7 +169,9 @@ async def test_SEC_5_raw_data_is_never_exported_and_every_attempt_is_recorded(
         f"COPY (SELECT * FROM market_registration) TO '{tmp_path}/leak.parquet' (FORMAT parquet)",
         f"EXPORT DATABASE '{tmp_path}/dump'",
     ):
-        record = (await broker.submit_job(production, caller_factory(), sql)).record
+        record = (
+            await broker.submit_job(production, caller_factory(), sql, confidentiality=SIGNED)
+        ).record
         assert record.status is JobStatus.REFUSED and record.rule == "SEC-5"
         assert log.records[record.job_id] is record and record.sql == sql
     assert os.listdir(tmp_path) == []
@@ -181,6 +184,7 @@ async def test_SBX_1_a_column_outside_the_grant_does_not_exist_in_the_sandbox(
         production,
         caller_factory(),
         "SELECT entity_status, count(*) FROM market_registration GROUP BY 1",
+        confidentiality=SIGNED,
     )
     record = result.record
     assert record.status is JobStatus.FAILED
@@ -199,7 +203,9 @@ async def test_SBX_1_another_sandboxs_file_is_out_of_reach(
     )
     path = granted_file(broker, theirs)
     for sql in (f"SELECT * FROM '{path}'", f"ATTACH '{path}' AS theirs"):
-        record = (await broker.submit_job(production, caller_factory(), sql)).record
+        record = (
+            await broker.submit_job(production, caller_factory(), sql, confidentiality=SIGNED)
+        ).record
         assert record.status is JobStatus.REFUSED and record.rule in ("SBX-1", "SBX-2")
         assert log.records[record.job_id] is record
 
@@ -213,8 +219,12 @@ async def test_SBX_1_a_production_error_never_carries_data_values_out(
         "SELECT error(legal_rep_name) FROM market_registration",
         "SELECT CAST(registered_address AS INTEGER) FROM market_registration",
     ):
-        prod = (await broker.submit_job(production, caller_factory(), sql)).record
-        dev = (await broker.submit_job(development, caller_factory(), sql)).record
+        prod = (
+            await broker.submit_job(production, caller_factory(), sql, confidentiality=SIGNED)
+        ).record
+        dev = (
+            await broker.submit_job(development, caller_factory(), sql, confidentiality=SIGNED)
+        ).record
         assert prod.status is dev.status is JobStatus.FAILED
         assert "withheld in production" in prod.reason and "*" not in prod.reason
         assert "区" not in prod.reason and "withheld" not in dev.reason
@@ -225,7 +235,9 @@ async def test_SBX_2_a_developer_cannot_use_another_developers_sandbox(
 ) -> None:
     intruder = caller_factory(org_id=OTHER_DEVELOPER, user_id=f"{OTHER_DEVELOPER}:mallory")
     record = (
-        await broker.submit_job(production, intruder, "SELECT count(*) FROM market_registration")
+        await broker.submit_job(
+            production, intruder, "SELECT count(*) FROM market_registration", confidentiality=SIGNED
+        )
     ).record
     assert record.status is JobStatus.REFUSED and record.rule == "SBX-2"
     assert record.caller == intruder
@@ -239,6 +251,7 @@ async def test_SBX_2_a_runaway_query_is_stopped_and_recorded(
             production,
             caller_factory(),
             "SELECT count(*) FROM range(1000000000000) t(i) WHERE i % 3 = 1",
+            confidentiality=SIGNED,
         )
     ).record
     assert record.status is JobStatus.TIMED_OUT and record.rule == "SBX-2"
@@ -250,7 +263,10 @@ async def test_SBX_2_a_memory_bomb_is_stopped_and_recorded(
 ) -> None:
     record = (
         await broker.submit_job(
-            production, caller_factory(), "SELECT list(i) FROM range(400000000) t(i)"
+            production,
+            caller_factory(),
+            "SELECT list(i) FROM range(400000000) t(i)",
+            confidentiality=SIGNED,
         )
     ).record
     assert record.status is JobStatus.OUT_OF_MEMORY and record.rule == "SBX-2"
@@ -306,6 +322,7 @@ async def test_SBX_3_joins_still_work_on_tokens_within_a_grant(
         "CREATE TABLE output_rep_deposits AS "
         "SELECT count(*) AS reps, avg(h.deposit_base_fen) AS base FROM market_registration m "
         "JOIN housing_provident_fund h ON m.legal_rep_id = h.person_id",
+        confidentiality=SIGNED,
     )
     assert result.record.status is JobStatus.SUCCEEDED, result.record.reason
     assert result.record.output_table == "output_rep_deposits"
@@ -323,8 +340,8 @@ async def test_SBX_2_a_job_written_on_development_runs_unchanged_on_production(
         "sum(t.tax_paid_fen) AS paid FROM tax_payments t "
         "JOIN market_registration m USING (credit_code) GROUP BY ALL ORDER BY 1"
     )
-    dev = await broker.submit_job(development, caller_factory(), sql)
-    prod = await broker.submit_job(production, caller_factory(), sql)
+    dev = await broker.submit_job(development, caller_factory(), sql, confidentiality=SIGNED)
+    prod = await broker.submit_job(production, caller_factory(), sql, confidentiality=SIGNED)
     assert dev.record.status is prod.record.status is JobStatus.SUCCEEDED, dev.record.reason
     assert dev.record.columns == prod.record.columns
     assert dev.record.environment == "development" and prod.record.environment == "production"
@@ -339,7 +356,9 @@ async def test_SBX_5_every_job_is_recorded_with_text_caller_duration_and_rows(
         "CREATE TABLE output_capital AS SELECT region_code, sum(registered_capital_fen) AS c "
         "FROM market_registration GROUP BY 1"
     )
-    record = (await broker.submit_job(production, caller_factory(), sql)).record
+    record = (
+        await broker.submit_job(production, caller_factory(), sql, confidentiality=SIGNED)
+    ).record
     assert log.records[record.job_id] == record
     assert record.status is JobStatus.SUCCEEDED and record.output_table == "output_capital"
     assert record.sql == sql and record.sql_sha256 == hashlib.sha256(sql.encode()).hexdigest()
@@ -383,7 +402,9 @@ async def test_SBX_1_a_sandbox_that_cannot_be_filled_fails_and_leaves_nothing_be
     executor = broker.executor
     assert isinstance(executor, DuckDBJobExecutor)
     assert plan.sandbox_id not in os.listdir(executor.root)
-    record = (await broker.submit_job(sandbox, caller_factory(), "SELECT 1")).record
+    record = (
+        await broker.submit_job(sandbox, caller_factory(), "SELECT 1", confidentiality=SIGNED)
+    ).record
     assert record.status is JobStatus.REFUSED and "not ready" in record.reason
 
 
@@ -409,10 +430,14 @@ async def test_SBX_7_a_job_after_the_sandbox_closed_is_refused_and_its_data_dele
     sandbox = await provisioned(broker, Environment.PRODUCTION, grant_id="g-broker-revoked")
     stale = sandbox
     closed = await broker.close(sandbox, "grant revoked by the bureau")
-    refused = (await broker.submit_job(closed, caller_factory(), "SELECT 1")).record
+    refused = (
+        await broker.submit_job(closed, caller_factory(), "SELECT 1", confidentiality=SIGNED)
+    ).record
     assert refused.status is JobStatus.REFUSED and refused.rule == "SBX-7"
     assert "grant revoked" in refused.reason and log.records[refused.job_id] is refused
-    behind = (await broker.submit_job(stale, caller_factory(), "SELECT 1")).record
+    behind = (
+        await broker.submit_job(stale, caller_factory(), "SELECT 1", confidentiality=SIGNED)
+    ).record
     assert behind.status is JobStatus.REFUSED and behind.rule == "SBX-7"  # the executor refuses too
     data = granted_file(broker, sandbox)
     deleted, deletion = await broker.delete(closed, "operator exit (AUTH-7)")

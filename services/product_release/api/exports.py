@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contracts.envelope import Role
 from contracts.events import OutputColumn
-from libs.auth.confidentiality import require_confidentiality
 from libs.auth.guard import principal_of, roles
 from libs.http.paging import Paging
 from libs.service import ServiceContext
@@ -149,8 +148,6 @@ class ExportController(Controller):
         data: JSONBody[DecisionBody],
     ) -> ExportView:
         principal = principal_of(request)
-        # SEC-4: only a person with a current confidentiality agreement decides exports.
-        require_confidentiality(principal, ctx.clock.now().date(), doing="decide exports")
         await export_commands.decide_export(
             ctx, principal, export_id, approve=data.approve, reason=data.reason
         )

@@ -27,6 +27,7 @@ from contracts.events import (
 )
 from contracts.expect import expect
 from libs import aggregate
+from libs.auth.confidentiality import confidentiality_of
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument
@@ -341,10 +342,13 @@ async def decide_export(
     if approve and principal.user_id == doc["requester_user_id"]:
         raise Forbidden("four eyes: whoever requested an export can never approve it", rule="EXP-6")
     party = await _check_reviewer(ctx, principal, doc)
+    claim, today = confidentiality_of(principal), ctx.clock.now().date()  # SEC-4, in the domain
     command: Command = (
-        ApproveExport(principal.user_id, party)
+        ApproveExport(principal.user_id, party, reviewer_confidentiality=claim, decided_on=today)
         if approve
-        else RejectExport(principal.user_id, party, reason)
+        else RejectExport(
+            principal.user_id, party, reason, reviewer_confidentiality=claim, decided_on=today
+        )
     )
     saved = await writes.update(
         ctx,

@@ -18,7 +18,9 @@ authorizing body — the bureau under whole authorization, the industry authorit
 bureau's place under domain authorization (``reviewer_party``). An operator the service
 does not know for the grant is a refusal, never a pass. A rejection can
 be appealed to the bureau once (REQ-6, decided in request-review); an upheld appeal
-sends the request back to a fresh review.
+sends the request back to a fresh review. Every reviewer is a person with a current
+confidentiality agreement (保密协议, SEC-4): the reviewer's claim and the day of the decision
+are part of the command, decided by ``contracts.confidentiality.require_current``.
 
 ``decide(state, command) -> events`` refuses or records; ``evolve(state, event)`` folds
 one event, moving the state only through ``transition``. The broker's
@@ -29,9 +31,11 @@ events are folded like the service's own events; only the service's own are publ
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 
+from contracts.confidentiality import Confidentiality, require_current
 from contracts.errors import Conflict, DomainError, Forbidden, NotFound
 from contracts.events import (
     AppealDecided,
@@ -48,6 +52,8 @@ from contracts.per_unit import per_unit_columns, unit_column
 from services.product_release.domain.check_report import CheckReport
 
 MACHINE = "export request"
+DOING = "decide exports"
+"""What SEC-4 says the reviewer may not do without a current confidentiality agreement."""
 
 
 class ExportState(StrEnum):
@@ -235,6 +241,9 @@ class RecordChecks:
 class ApproveExport:
     reviewer_user_id: str
     reviewer_role: str
+    reviewer_confidentiality: Confidentiality = field(kw_only=True)
+    """What the reviewer's token says of their confidentiality agreement (SEC-4)."""
+    decided_on: date = field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +251,9 @@ class RejectExport:
     reviewer_user_id: str
     reviewer_role: str
     reason: str
+    reviewer_confidentiality: Confidentiality = field(kw_only=True)
+    """What the reviewer's token says of their confidentiality agreement (SEC-4)."""
+    decided_on: date = field(kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +401,8 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 )
             return [checked]
         case ApproveExport(reviewer_user_id=user, reviewer_role=role):
+            # SEC-4: only a person with a current confidentiality agreement decides exports.
+            require_current(command.reviewer_confidentiality, command.decided_on, doing=DOING)
             advance(state.state, APPROVED)
             _reviewer(user, role, state, approving=True)
             return [
@@ -401,6 +415,9 @@ def decide(state: ExportRequest | None, command: Command) -> list[ExportEvent]:
                 )
             ]
         case RejectExport(reviewer_user_id=user, reviewer_role=role, reason=reason):
+            require_current(
+                command.reviewer_confidentiality, command.decided_on, doing=DOING
+            )  # SEC-4
             advance(state.state, REJECTED)
             _reviewer(user, role, state, approving=False)
             if not reason.strip():

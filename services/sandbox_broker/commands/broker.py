@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from contracts.confidentiality import Confidentiality
 from contracts.errors import DomainError
 from libs.clock import Clock
 from libs.secrets.port import SecretNotFound, SecretStore
@@ -119,12 +120,16 @@ class SandboxBroker:
             return sandbox.evolve(SandboxEvent.PROVISIONING_FAILED), None, str(exc)
         return sandbox.evolve(SandboxEvent.PROVISIONED), provisioned, ""
 
-    async def submit_job(self, sandbox: Sandbox, caller: Caller, sql: str) -> JobResult:
-        """Admit, guard, run and record one job. Never raises for a refused job: the
-        refusal is the record."""
+    async def submit_job(
+        self, sandbox: Sandbox, caller: Caller, sql: str, *, confidentiality: Confidentiality
+    ) -> JobResult:
+        """Admit (SEC-4 on the caller's ``confidentiality`` among the rest), guard, run and
+        record one job. Never raises for a refused job: the refusal is the record."""
         job_id = self._new_job_id()
         submitted = self.clock.now()
-        admission = admit(sandbox, caller.org_id, submitted, Purpose.JOB)
+        admission = admit(
+            sandbox, caller.org_id, submitted, Purpose.JOB, confidentiality=confidentiality
+        )
         verdict = self.guard.check_job(sql)
         refusal = admission
         if refusal is None and not verdict.allowed:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from contracts.confidentiality import Confidentiality
 from contracts.envelope import SYSTEM_ACTOR, Envelope, new_envelope, to_builtins
 from contracts.errors import DomainError, Forbidden, NotFound
 from contracts.events import (
@@ -135,6 +136,9 @@ class ExportStager:
             request.developer_org_id,
             self.ctx.clock.now(),
             Purpose.EXPORT,
+            # Staged on product-release's event: the system, not a person; the export's
+            # reviewer was admitted there (SEC-4).
+            confidentiality=Confidentiality(user_id=SYSTEM_ACTOR.user_id, person=False),
         )
         if refusal is not None:
             raise refusal.error()

@@ -21,6 +21,7 @@ from contracts.errors import Conflict, DomainError, NotFound
 from contracts.events import ImportDecided, ImportRequested
 from contracts.machine import transition
 from libs import aggregate
+from libs.auth.confidentiality import confidentiality_of
 from libs.auth.principal import Principal
 from libs.store.port import Document
 from services.sandbox_broker.commands.sandboxes import OVERSEERS, SandboxService
@@ -53,10 +54,14 @@ class Imports:
         self, principal: Principal, sandbox_id: str, table: str, file_format: str, content: bytes
     ) -> Document:
         """The developer asks to import a file into its own ready sandbox (SBX-4), admitted
-        as a job would be (``domain.admission``: SBX-2, SBX-7, AUTH-6, REQ-5)."""
+        as a job would be (``domain.admission``: SEC-4, SBX-2, SBX-7, AUTH-6, REQ-5)."""
         sandbox = await self.service.get(sandbox_id)
         refusal = admit(
-            sandbox_from_doc(sandbox), principal.org_id, self.ctx.clock.now(), Purpose.IMPORT
+            sandbox_from_doc(sandbox),
+            principal.org_id,
+            self.ctx.clock.now(),
+            Purpose.IMPORT,
+            confidentiality=confidentiality_of(principal),
         )
         if refusal is not None:
             raise refusal.error()

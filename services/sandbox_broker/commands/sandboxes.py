@@ -34,6 +34,7 @@ from contracts.events import (
     SandboxSuspended,
 )
 from libs import aggregate
+from libs.auth.confidentiality import confidentiality_of
 from libs.auth.principal import Principal
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument
@@ -722,15 +723,18 @@ class SandboxService:
     # -- jobs -------------------------------------------------------------------------------------
 
     async def submit_job(self, principal: Principal, sandbox_id: str, sql: str) -> JobResult:
-        """Admit, guard, run and record (SBX-1, SBX-2, SBX-5, SBX-7). A job refused by
-        admission (``domain.admission``: another organization's sandbox, a closed,
+        """Admit, guard, run and record (SEC-4, SBX-1, SBX-2, SBX-5, SBX-7). A job refused
+        by admission (``domain.admission``: a person without a current confidentiality
+        agreement, another organization's sandbox, a closed,
         suspended or unready one, a grant not yet valid or expired) is recorded, then
         answered with the same error as an import or an export refused for that reason."""
         sandbox = sandbox_from_doc(await self.get(sandbox_id))
         caller = Caller(
             org_id=principal.org_id, user_id=principal.user_id, role=principal.role.value
         )
-        result = await self.broker.submit_job(sandbox, caller, sql)
+        result = await self.broker.submit_job(
+            sandbox, caller, sql, confidentiality=confidentiality_of(principal)
+        )
         if result.refusal is not None:
             raise result.refusal.error()
         return result

@@ -4,6 +4,11 @@ output here, now?
 One decision for the three purposes, so the same refusal carries the same rule and the
 same kind of error (and so the same HTTP status) on every path:
 
+- a person (signed in with a password) without a current confidentiality agreement
+  (保密协议) is refused as ``forbidden`` (SEC-4), before anything about the sandbox: the
+  caller's claim is an input (``contracts.confidentiality``), as request-review's
+  reviewer admission takes it; machine clients and the system (the export staged on
+  product-release's event, whose decision checked its reviewer) are not people;
 - another organization's sandbox is refused as ``forbidden`` (SBX-2): each developer works
   only in the sandboxes of its own grants;
 - an export reads only the production sandbox (SBX-1): the development sandbox holds
@@ -20,6 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from contracts.confidentiality import RULE as SEC_4
+from contracts.confidentiality import Confidentiality, require_current
 from contracts.errors import Conflict, DomainError, Forbidden
 from services.sandbox_broker.domain.plan import Environment
 from services.sandbox_broker.domain.sandbox import Sandbox, SandboxState
@@ -53,9 +60,28 @@ class Refusal:
         return Conflict(self.reason, rule=self.rule)
 
 
-def admit(sandbox: Sandbox, caller_org_id: str, now: datetime, purpose: Purpose) -> Refusal | None:
+DOING = {
+    Purpose.JOB: "run jobs in a sandbox",
+    Purpose.IMPORT: "import data into a sandbox",
+    Purpose.EXPORT: "export from a sandbox",
+}
+
+
+def admit(
+    sandbox: Sandbox,
+    caller_org_id: str,
+    now: datetime,
+    purpose: Purpose,
+    *,
+    confidentiality: Confidentiality,
+) -> Refusal | None:
     """Why ``caller_org_id`` may not do ``purpose`` in ``sandbox`` at ``now``, or ``None``
-    when it may (SBX-1, SBX-2, SBX-7, AUTH-6, REQ-5)."""
+    when it may (SEC-4, SBX-1, SBX-2, SBX-7, AUTH-6, REQ-5). ``confidentiality`` is the
+    caller's confidentiality agreement as its token says (SEC-4)."""
+    try:
+        require_current(confidentiality, now.date(), doing=DOING[purpose])
+    except Forbidden as refused:
+        return Refusal(refused.detail, SEC_4, RefusalKind.FORBIDDEN)
     sandbox_id = sandbox.sandbox_id
     if caller_org_id != sandbox.developer_org_id:
         return Refusal(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from contracts.confidentiality import Confidentiality
 from contracts.events import ExportApproved, ExportChecked, ExportRequested, OutputColumn
 from services.product_release.domain.certificate import (
     CirculationCertificate,
@@ -24,6 +26,14 @@ DEVELOPER = "org-370300-dev-credit"
 OPERATOR = "org-370300-operator"
 REQUESTER = "user-dev-1"
 REVIEWER = "user-op-7"
+DECIDED_ON = date(2026, 11, 23)
+SIGNED: dict[str, Any] = {
+    "reviewer_confidentiality": Confidentiality(
+        user_id=REVIEWER, person=True, until=date(2027, 11, 22)
+    ),
+    "decided_on": DECIDED_ON,
+}
+"""A reviewer whose confidentiality agreement (保密协议) covers the decision day (SEC-4)."""
 
 COUNT_COLUMNS = (
     Column("district", Role.DIMENSION),

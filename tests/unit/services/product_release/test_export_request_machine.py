@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contracts.confidentiality import Confidentiality
 from contracts.errors import Conflict, DomainError, Forbidden, IllegalTransition
 from contracts.events import (
     AppealDecided,
@@ -42,6 +44,7 @@ from tests.unit.services.product_release.export_factories import (
     DEVELOPER,
     REQUESTER,
     REVIEWER,
+    SIGNED,
     count_table,
     export_requested,
     requested_export,
@@ -72,7 +75,9 @@ def checked(report: CheckReport | None = None) -> ExportRequest:
 
 
 def rejected() -> ExportRequest:
-    return apply(checked(), RejectExport(REVIEWER, "operator", "purpose not covered by grant"))
+    return apply(
+        checked(), RejectExport(REVIEWER, "operator", "purpose not covered by grant", **SIGNED)
+    )
 
 
 def appeal(appellant: str = DEVELOPER, subject: str = "exp-1") -> AppealFiled:
@@ -129,19 +134,19 @@ def test_EXP_2_approving_an_export_that_failed_its_checks_is_refused() -> None:
     assert failed.state is ExportState.CHECKS_FAILED
     assert failed.failed_checks == ("minimum_cell_count",)
     with pytest.raises(IllegalTransition) as caught:
-        decide(failed, ApproveExport(REVIEWER, "operator"))
+        decide(failed, ApproveExport(REVIEWER, "operator", **SIGNED))
     assert caught.value.rule == "EXP-2"
 
 
 def test_EXP_2_no_human_decision_before_the_automated_checks() -> None:
     with pytest.raises(IllegalTransition) as caught:
-        decide(requested_export(), ApproveExport(REVIEWER, "operator"))
+        decide(requested_export(), ApproveExport(REVIEWER, "operator", **SIGNED))
     assert caught.value.rule == "EXP-2"
 
 
 def test_EXP_2_the_approval_carries_the_hash_of_the_passing_report() -> None:
     report = passing_report()
-    events = decide(checked(report), ApproveExport(REVIEWER, "operator"))
+    events = decide(checked(report), ApproveExport(REVIEWER, "operator", **SIGNED))
     assert events == [
         ExportApproved(
             export_id="exp-1",
@@ -161,15 +166,15 @@ def test_EXP_2_a_report_about_another_output_is_refused() -> None:
 
 def test_EXP_6_whoever_requested_an_export_can_never_approve_it() -> None:
     with pytest.raises(Forbidden) as caught:
-        decide(checked(), ApproveExport(REQUESTER, "operator"))
+        decide(checked(), ApproveExport(REQUESTER, "operator", **SIGNED))
     assert caught.value.rule == "EXP-6"
 
 
 def test_EXP_6_every_approval_names_its_reviewer() -> None:
     with pytest.raises(DomainError) as caught:
-        decide(checked(), ApproveExport("  ", "operator"))
+        decide(checked(), ApproveExport("  ", "operator", **SIGNED))
     assert caught.value.rule == "EXP-6"
-    approved = apply(checked(), ApproveExport(REVIEWER, "bureau"))
+    approved = apply(checked(), ApproveExport(REVIEWER, "bureau", **SIGNED))
     assert approved.state is ExportState.APPROVED
     assert approved.reviewer_user_id == REVIEWER
 
@@ -177,13 +182,13 @@ def test_EXP_6_every_approval_names_its_reviewer() -> None:
 def test_EXP_1_export_review_is_the_operators_or_the_bureaus() -> None:
     for role in ("developer", "provider", "exchange"):
         with pytest.raises(Forbidden) as caught:
-            decide(checked(), ApproveExport(REVIEWER, role))
+            decide(checked(), ApproveExport(REVIEWER, role, **SIGNED))
         assert caught.value.rule == "EXP-1"
 
 
 def test_EXP_1_a_rejection_names_its_reason() -> None:
     with pytest.raises(DomainError):
-        decide(checked(), RejectExport(REVIEWER, "operator", " "))
+        decide(checked(), RejectExport(REVIEWER, "operator", " ", **SIGNED))
     state = rejected()
     assert state.state is ExportState.REJECTED
     assert state.rejection_reason == "purpose not covered by grant"
@@ -198,8 +203,8 @@ def test_REQ_6_a_rejected_export_is_appealed_and_an_upheld_appeal_goes_to_a_fres
     )
     assert upheld.state is ExportState.RE_REVIEW
     with pytest.raises(Forbidden):
-        decide(upheld, ApproveExport(REQUESTER, "bureau"))
-    assert apply(upheld, ApproveExport(REVIEWER, "bureau")).state is ExportState.APPROVED
+        decide(upheld, ApproveExport(REQUESTER, "bureau", **SIGNED))
+    assert apply(upheld, ApproveExport(REVIEWER, "bureau", **SIGNED)).state is ExportState.APPROVED
 
 
 def test_REQ_6_a_dismissed_appeal_or_a_second_rejection_is_final() -> None:
@@ -215,7 +220,7 @@ def test_REQ_6_a_dismissed_appeal_or_a_second_rejection_is_final() -> None:
         appealed,
         RecordAppealDecision(AppealDecided(appeal_id="apl-1", decision="upheld", reasoning="ok")),
     )
-    final = apply(upheld, RejectExport(REVIEWER, "operator", "still identifies firms"))
+    final = apply(upheld, RejectExport(REVIEWER, "operator", "still identifies firms", **SIGNED))
     assert final.state is ExportState.REJECTED_AFTER_APPEAL and final.state in TERMINAL
     with pytest.raises(IllegalTransition):
         decide(final, RecordAppeal(appeal()))
@@ -317,3 +322,24 @@ def test_EXP_2_evolve_refuses_an_event_the_table_does_not_allow() -> None:
                 check_report_hash="0" * 64,
             ),
         )
+
+
+def test_SEC_4_only_a_reviewer_with_a_current_confidentiality_agreement_decides_exports() -> None:
+    day = SIGNED["decided_on"]
+    lapsed = Confidentiality(user_id=REVIEWER, person=True, until=day - timedelta(days=1))
+    unrecorded = Confidentiality(user_id=REVIEWER, person=True)
+    for claim, says in ((lapsed, "has expired"), (unrecorded, "is not recorded")):
+        signed = {"reviewer_confidentiality": claim, "decided_on": day}
+        for command in (
+            ApproveExport(REVIEWER, "operator", **signed),
+            RejectExport(REVIEWER, "bureau", "purpose not covered", **signed),
+        ):
+            with pytest.raises(Forbidden, match=says) as caught:
+                decide(checked(), command)
+            assert caught.value.rule == "SEC-4"
+    through_today = Confidentiality(user_id=REVIEWER, person=True, until=day)
+    approved = apply(
+        checked(),
+        ApproveExport(REVIEWER, "operator", reviewer_confidentiality=through_today, decided_on=day),
+    )
+    assert approved.state is ExportState.APPROVED

@@ -54,6 +54,7 @@ from tests.unit.services.product_release.export_factories import (
     DEVELOPER,
     OPERATOR,
     REVIEWER,
+    SIGNED,
     approved_export,
     certificate_factory,
     requested_export,
@@ -281,5 +282,5 @@ def test_EXP_2_export_rejected_follows_only_passing_checks_so_has_no_failed_chec
     assert sorted(rejecting) == sorted([ExportState.CHECKS_PASSED, ExportState.RE_REVIEW])
     assert REJECTED not in TRANSITIONS.get(ExportState.CHECKS_FAILED, {})
     passed = requested_export(state=ExportState.CHECKS_PASSED, check_report_hash="ab" * 32)
-    [event] = decide_export(passed, RejectExport(REVIEWER, "operator", "用途不符"))
+    [event] = decide_export(passed, RejectExport(REVIEWER, "operator", "用途不符", **SIGNED))
     assert isinstance(event, ExportRejected) and event.failed_checks == []

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from contracts.confidentiality import Confidentiality
 from contracts.events import DataItem, GrantedResource, GrantIssued
 from services.sandbox_broker.adapters.demo_data import DEMO_TABLES
 from services.sandbox_broker.domain.job import Caller, JobRecord
@@ -20,6 +21,10 @@ from services.sandbox_broker.ports import Execution, JobSpec, Provisioned, Remov
 NOW = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 DEVELOPER = "org-370300-dev-finance"
 OTHER_DEVELOPER = "org-370300-dev-other"
+SIGNED = Confidentiality(
+    user_id=f"{DEVELOPER}:alice", person=True, until=(NOW + timedelta(days=365)).date()
+)
+"""A person whose confidentiality agreement (保密协议) runs well past ``NOW`` (SEC-4)."""
 
 
 def sandbox_factory(**overrides: Any) -> Sandbox:

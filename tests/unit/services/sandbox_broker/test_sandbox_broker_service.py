@@ -18,6 +18,7 @@ from services.sandbox_broker.domain.sandbox import Sandbox, SandboxState
 from services.sandbox_broker.ports import Execution
 from tests.unit.services.sandbox_broker.factories import (
     NOW,
+    SIGNED,
     FakeJobExecutor,
     FakeJobLog,
     caller_factory,
@@ -54,7 +55,9 @@ async def test_SBX_5_a_refused_job_is_recorded_and_never_reaches_the_executor(
 ) -> None:
     broker, executor, log = broker_factory(guard, tmp_path)
     sandbox = await ready(broker, Environment.PRODUCTION)
-    result = await broker.submit_job(sandbox, caller_factory(), "INSTALL httpfs")
+    result = await broker.submit_job(
+        sandbox, caller_factory(), "INSTALL httpfs", confidentiality=SIGNED
+    )
     assert executor.jobs == []
     assert log.records == {result.record.job_id: result.record}
     record = result.record
@@ -69,8 +72,10 @@ async def test_SEC_3_every_job_record_names_the_organization_that_submitted_it(
     sandbox = await ready(broker, Environment.PRODUCTION)
     own = caller_factory(user_id="dev:li")
     stranger = caller_factory(org_id="org-370300-other-dev", user_id="org-370300-other-dev:wang")
-    ran = (await broker.submit_job(sandbox, own, "SELECT 1")).record
-    refused = (await broker.submit_job(sandbox, stranger, "SELECT 1")).record
+    ran = (await broker.submit_job(sandbox, own, "SELECT 1", confidentiality=SIGNED)).record
+    refused = (
+        await broker.submit_job(sandbox, stranger, "SELECT 1", confidentiality=SIGNED)
+    ).record
     assert (ran.status, refused.status) == (JobStatus.BLOCKED, JobStatus.REFUSED)
     assert log.records[ran.job_id].caller == own
     assert log.records[refused.job_id].caller.org_id == "org-370300-other-dev"
@@ -102,7 +107,9 @@ async def test_SBX_5_every_outcome_of_a_run_is_recorded_with_its_reason(
 ) -> None:
     broker, executor, log = broker_factory(guard, tmp_path, execution)
     sandbox = await ready(broker, Environment.PRODUCTION)
-    record = (await broker.submit_job(sandbox, caller_factory(), "SELECT 1")).record
+    record = (
+        await broker.submit_job(sandbox, caller_factory(), "SELECT 1", confidentiality=SIGNED)
+    ).record
     assert (record.status, record.rule) == (status, rule) and says in record.reason
     assert record.output_table == "" and log.records[record.job_id] is record
     (sandbox_id, spec) = executor.jobs[0]
@@ -115,10 +122,16 @@ async def test_SBX_5_a_query_gets_an_output_table_and_only_development_shows_row
     done = Execution("x", "succeeded", rows_out=1, output_table="", preview=(("1",),))
     broker, executor, _ = broker_factory(guard, tmp_path, done, done)
     dev = await broker.submit_job(
-        await ready(broker, Environment.DEVELOPMENT), caller_factory(), "SELECT 1"
+        await ready(broker, Environment.DEVELOPMENT),
+        caller_factory(),
+        "SELECT 1",
+        confidentiality=SIGNED,
     )
     prod = await broker.submit_job(
-        await ready(broker, Environment.PRODUCTION), caller_factory(), "SELECT 1"
+        await ready(broker, Environment.PRODUCTION),
+        caller_factory(),
+        "SELECT 1",
+        confidentiality=SIGNED,
     )
     (_, dev_spec), (_, prod_spec) = executor.jobs
     assert dev_spec.preview_rows == PREVIEW_ROWS and prod_spec.preview_rows == 0
