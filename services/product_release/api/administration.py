@@ -13,6 +13,7 @@ from litestar.params import JSONBody, PathParameter
 
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
+from libs.http.views import converted
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.product_release.api.schemas import (
@@ -30,13 +31,9 @@ ADMINISTRATORS = (Role.BUREAU, Role.OPERATOR, Role.SUPERVISOR)
 
 
 def affiliation_view(doc: Document) -> AffiliationView:
-    return AffiliationView(
-        org_id=doc["_id"],
-        operator_org_id=doc["operator_org_id"],
-        relation=doc["relation"],
-        declared_by=doc.get("declared_by", ""),
-        declared_at=doc.get("declared_at", ""),
-    )
+    """The affiliation as answered, converted from its document; the organization is the
+    document's id."""
+    return converted(doc, AffiliationView, org_id=doc["_id"])
 
 
 def settings_view(settings: ExportCheckSettings) -> SettingsView:

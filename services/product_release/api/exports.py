@@ -13,6 +13,7 @@ from contracts.envelope import Role
 from contracts.events import OutputColumn
 from libs.auth.guard import principal_of, roles
 from libs.http.paging import Paging
+from libs.http.views import converted
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.product_release.api.schemas import (
@@ -28,30 +29,9 @@ READERS = (Role.DEVELOPER, Role.OPERATOR, Role.BUREAU, Role.SUPERVISOR)
 
 
 def view(doc: Document) -> ExportView:
-    return ExportView(
-        export_id=doc["_id"],
-        region=doc["region"],
-        sandbox_id=doc["sandbox_id"],
-        grant_id=doc["grant_id"],
-        output_name=doc["output_name"],
-        kind=doc.get("kind", "table"),
-        columns=list(doc.get("columns", [])),
-        universe=doc.get("universe", ""),
-        key_column=doc.get("key_column", ""),
-        answer_column=doc.get("answer_column", ""),
-        developer_org_id=doc["developer_org_id"],
-        requester_user_id=doc["requester_user_id"],
-        state=doc["state"],
-        check_report_hash=doc.get("check_report_hash", ""),
-        failed_checks=list(doc.get("failed_checks", [])),
-        reviewer_user_id=doc.get("reviewer_user_id", ""),
-        rejection_reason=doc.get("rejection_reason", ""),
-        appeal_id=doc.get("appeal_id", ""),
-        unavailable_reason=doc.get("unavailable_reason", ""),
-        requested_at=doc.get("requested_at", ""),
-        checked_at=doc.get("checked_at", ""),
-        decided_at=doc.get("decided_at", ""),
-    )
+    """The export request as answered, converted from its document by msgspec; given by
+    hand only the id (stored as ``_id``) and the kind of a request stored before kinds."""
+    return converted(doc, ExportView, export_id=doc["_id"], kind=doc.get("kind", "table"))
 
 
 class ExportController(Controller):

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from contracts.envelope import Role
 from libs.auth.guard import principal_of, roles
 from libs.http.paging import Paging
+from libs.http.views import converted
 from libs.service import ServiceContext
 from libs.store.port import Document
 from services.product_release.api.exports import READERS
@@ -39,28 +40,16 @@ from services.product_release.repository import product_from_doc
 
 
 def view(doc: Document) -> ProductView:
+    """The product version as answered, converted from its document by msgspec; given by
+    hand only the id, the version as a number, the certificate (stored as its JSON text)
+    and the verification it answers (computed from the version)."""
     spec = verification_spec(product_from_doc(doc))
-    return ProductView(
+    return converted(
+        doc,
+        ProductView,
         product_id=doc["_id"],
-        region=doc["region"],
         version=int(doc["version"]),
-        export_id=doc["export_id"],
-        name=doc["name"],
-        description=doc.get("description", ""),
-        kind=doc["kind"],
-        developer_org_id=doc["developer_org_id"],
-        derived_from=list(doc.get("derived_from", [])),
-        state=doc["state"],
-        certificate_id=doc.get("certificate_id", ""),
-        certificate_hash=doc.get("certificate_hash", ""),
         certificate=json.loads(doc["certificate"]) if doc.get("certificate") else None,
-        filing_number=doc.get("filing_number", ""),
-        filing_return_reason=doc.get("filing_return_reason", ""),
-        registration_code=doc.get("registration_code", ""),
-        grant_id=doc.get("grant_id", ""),
-        scenario_id=doc.get("scenario_id", ""),
-        touches=list(doc.get("touches", [])),
-        permissions=list(doc.get("permissions", [])),
         verification=(
             VerificationView(
                 sandbox_id=spec.sandbox_id,

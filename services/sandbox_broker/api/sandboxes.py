@@ -33,6 +33,7 @@ from services.sandbox_broker.api.schemas import (
     SweepView,
     job_doc_view,
     job_view,
+    output_view,
     sandbox_view,
 )
 from services.sandbox_broker.commands import SandboxService
@@ -109,16 +110,7 @@ class SandboxController(Controller):
         sandbox_id: FromPath[str],
         service: NamedDependency[SandboxService],
     ) -> list[OutputView]:
-        return [
-            OutputView(
-                name=d["output_table"],
-                columns=[[c["name"], c["type"]] for c in d["columns"]],
-                rows=int(d["rows_out"]),
-                job_id=d["_id"],
-                written_at=d["finished_at"],
-            )
-            for d in await service.outputs(principal_of(request), sandbox_id)
-        ]
+        return [output_view(d) for d in await service.outputs(principal_of(request), sandbox_id)]
 
     @post(
         "/expiry-sweep",

@@ -133,18 +133,13 @@ class PurgeView(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def sandbox_view(doc: dict[str, Any]) -> SandboxView:
-    return SandboxView(
+    """The sandbox as answered, converted from its document by msgspec; given by hand only
+    the id, the mounted columns and their regions of origin (flattened from the mounts)
+    and the deletion's evidence hash."""
+    return converted(
+        doc,
+        SandboxView,
         sandbox_id=doc["_id"],
-        grant_id=doc["grant_id"],
-        developer_org_id=doc["developer_org_id"],
-        operator_org_id=doc.get("operator_org_id", ""),
-        scenario_id=doc.get("scenario_id", ""),
-        environment=doc["environment"],
-        state=doc["state"],
-        valid_from=doc["valid_from"],
-        valid_until=doc["valid_until"],
-        plan_digest=doc.get("plan_digest", ""),
-        tables=dict(doc.get("tables", {})),
         columns=[
             MountedColumnView(
                 table=m["table"],
@@ -159,15 +154,7 @@ def sandbox_view(doc: dict[str, Any]) -> SandboxView:
         origin_regions={
             m["table"]: m["origin_region"] for m in doc.get("mounts", []) if m.get("origin_region")
         },
-        closed_reason=doc.get("closed_reason", ""),
-        failure_reason=doc.get("failure_reason", ""),
-        failure_rule=doc.get("failure_rule", ""),
         deletion_evidence_hash=(doc.get("deletion") or {}).get("evidence_hash", ""),
-        suspended_reason=doc.get("suspended_reason", ""),
-        narrowings=list(doc.get("narrowings", [])),
-        exit_at=doc.get("exit_at", ""),
-        retain_logs_until=doc.get("retain_logs_until", ""),
-        logs_purged_at=doc.get("logs_purged_at", ""),
     )
 
 
@@ -191,19 +178,22 @@ def job_doc_view(doc: dict[str, Any]) -> JobView:
 
 
 def import_view(doc: dict[str, Any]) -> ImportView:
-    return ImportView(
-        import_id=doc["_id"],
-        sandbox_id=doc["sandbox_id"],
-        developer_org_id=doc["developer_org_id"],
-        table=doc["table"],
-        file_format=doc["file_format"],
-        size=int(doc["size"]),
-        rows=int(doc["rows"]),
-        columns=list(doc.get("columns", [])),
-        content_sha256=doc["content_sha256"],
-        state=doc["state"],
-        reason=doc.get("reason", ""),
-        reviewer_user_id=doc.get("reviewer_user_id", ""),
-        requested_at=doc["requested_at"],
-        decided_at=doc.get("decided_at", ""),
+    """The import request as answered, converted from its document by msgspec; given by
+    hand only the id and the size and row count as numbers."""
+    return converted(
+        doc, ImportView, import_id=doc["_id"], size=int(doc["size"]), rows=int(doc["rows"])
+    )
+
+
+def output_view(doc: dict[str, Any]) -> OutputView:
+    """An output kept inside, from the job record that wrote it: every field is named
+    otherwise there (names, columns and row count; never contents)."""
+    return converted(
+        doc,
+        OutputView,
+        name=doc["output_table"],
+        columns=[[c["name"], c["type"]] for c in doc["columns"]],
+        rows=int(doc["rows_out"]),
+        job_id=doc["_id"],
+        written_at=doc["finished_at"],
     )

@@ -51,3 +51,26 @@ def test_a_view_field_the_source_lacks_and_nobody_derives_is_refused() -> None:
 def test_a_derived_field_wins_over_the_attribute() -> None:
     item = converted(Item("credit_code", 2), ItemView, grade=4)
     assert item == ItemView("credit_code", 4)
+
+
+class DocumentView(msgspec.Struct, kw_only=True):
+    doc_id: str
+    state: str
+    reason: str
+    tags: list[str]
+    counts: dict[str, int]
+    certificate: dict[str, str] | None
+    size: int
+
+
+def test_a_view_is_read_from_a_documents_keys_missing_ones_empty_by_type() -> None:
+    doc = {"_id": "d-1", "state": "ready", "tags": ("a",), "size": 3, "internal": "x"}
+    view = converted(doc, DocumentView, doc_id=doc["_id"])
+    assert view == DocumentView(
+        doc_id="d-1", state="ready", reason="", tags=["a"], counts={}, certificate=None, size=3
+    )
+    assert converted({**doc, "reason": "why"}, DocumentView, doc_id="d-1").reason == "why"
+    a, b = converted(doc, DocumentView, doc_id="1"), converted(doc, DocumentView, doc_id="2")
+    assert a.tags is not b.tags and a.counts is not b.counts  # never one shared empty list
+    with pytest.raises(msgspec.ValidationError, match="size"):  # a number has no empty value
+        converted({"_id": "d-2", "state": "ready"}, DocumentView, doc_id="d-2")
