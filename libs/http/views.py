@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 import msgspec
@@ -42,9 +41,13 @@ class _WithDerived:
 _EMPTY: dict[Any, Callable[[], Any]] = {str: str, list: list, dict: dict}
 
 
-@cache
+_EMPTIES: dict[type[Any], tuple[tuple[str, Callable[[], Any]], ...]] = {}
+
+
 def _empties(view: type[Any]) -> tuple[tuple[str, Callable[[], Any]], ...]:
     """The fields of ``view`` that have an empty value, with its maker (see the module)."""
+    if view in _EMPTIES:
+        return _EMPTIES[view]
     found: list[tuple[str, Callable[[], Any]]] = []
     for field in msgspec.structs.fields(view):
         kind = field.type
@@ -53,7 +56,8 @@ def _empties(view: type[Any]) -> tuple[tuple[str, Callable[[], Any]], ...]:
             found.append((field.name, type(None)))
         elif (origin or kind) in _EMPTY:
             found.append((field.name, _EMPTY[origin or kind]))
-    return tuple(found)
+    _EMPTIES[view] = tuple(found)
+    return _EMPTIES[view]
 
 
 def converted(source: object, view: type[V], **derived: Any) -> V:
