@@ -6,6 +6,7 @@ valid (REQ-5), and in another organization's sandbox (SBX-2)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -186,3 +187,34 @@ async def test_SBX_7_within_the_grant_the_same_three_are_admitted(
     assert job.status_code == 201 and job.json()["status"] == "succeeded", job.text
     assert imported.status_code == 201 and imported.json()["state"] == "pending", imported.text
     assert exported.__struct_config__.tag == "export.staged", exported
+
+
+async def test_SEC_4_a_person_without_a_current_agreement_is_refused_a_job_and_an_import_alike(
+    env: tuple[Platform, Client],
+) -> None:
+    """SEC-4 in the one admission: a developer signed in with a password whose
+    confidentiality agreement lapsed is refused a job and an import with the same 403, rule
+    and reason; the refused job is recorded (SBX-5)."""
+    p, client = env
+    lapsed = dataclasses.replace(
+        DEV_A,
+        user_id="u-dev-a-lapsed",
+        staff=True,
+        confidentiality_until=datetime.now(UTC).date() - timedelta(days=1),
+    )
+    headers = await auth(client, p, lapsed)
+    before = len(await _recorded_refusals(p, client))
+    job = await client.post(
+        f"/sandbox_broker/sandboxes/{PRO}/jobs", json={"sql": "SELECT 1 AS one"}, headers=headers
+    )
+    imported = await client.post(
+        f"/sandbox_broker/sandboxes/{PRO}/imports?table=own_rates_sec4&format=csv",
+        content=b"region_code,rate\n370302,0.5\n",
+        headers={**headers, "Content-Type": "application/octet-stream"},
+    )
+    assert (job.status_code, imported.status_code) == (403, 403), (job.text, imported.text)
+    problems = [job.json(), imported.json()]
+    assert [q["rule"] for q in problems] == ["SEC-4", "SEC-4"]
+    assert "has expired" in problems[0]["detail"]
+    refused = await _recorded_refusals(p, client)
+    assert len(refused) == before + 1 and refused[-1]["rule"] == "SEC-4"
