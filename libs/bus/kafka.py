@@ -43,16 +43,10 @@ async def _keep_raw(message: Any) -> Any:
 
 
 def _message(record: Any) -> Message:
-    headers = {k: v.decode("utf-8", "replace") for k, v in (record.headers or ())}
+    raw_headers = record.headers
+    headers = {k: v.decode("utf-8", "replace") for k, v in raw_headers} if raw_headers else {}
     key = record.key.decode("utf-8", "replace") if record.key else ""
-    return Message(
-        topic=record.topic,
-        key=key,
-        value=record.value,
-        headers=headers,
-        partition=record.partition,
-        offset=record.offset,
-    )
+    return Message(record.topic, key, record.value, headers, record.partition, record.offset)
 
 
 def _batch_handler(handler: Handler) -> Callable[[KafkaMessage], Awaitable[None]]:
@@ -348,7 +342,9 @@ class KafkaBus:
                     client_id=self._client_id,
                     enable_idempotence=True,
                     acks="all",
-                    linger_ms=2,
+                    # No linger: a lone event (a command's) is sent at once; records
+                    # queued while a request is in flight still go out as one batch.
+                    linger_ms=0,
                     **self._credentials.client_kwargs(),
                 )
                 await producer.start()

@@ -13,22 +13,26 @@ retried and then sent to ``<topic>.dlq`` with the error, and consumption moves o
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Protocol
 
+import msgspec
 
-@dataclass(frozen=True, slots=True)
-class Message:
+
+class Message(msgspec.Struct, frozen=True):
     """One record as it travels: topic, key, raw value and string headers.
 
     A consumed record also carries its position in the log (``partition``, ``offset``;
     -1 for a record being published), which the inbox uses to tell a redelivery from a
-    first delivery without looking every event id up (``libs.bus.inbox``)."""
+    first delivery without looking every event id up (``libs.bus.inbox``).
+
+    A frozen msgspec struct, not a frozen dataclass: one is built per record published
+    and per record consumed, and the dataclass's ``__init__`` (``object.__setattr__``
+    per field) cost about 4 µs a record against 0.3 µs (``bench/bus.py``)."""
 
     topic: str
     key: str
     value: bytes
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
     partition: int = -1
     offset: int = -1
 

@@ -44,6 +44,7 @@ raise ``StoreUnavailable``. The client is created on first use, never at import.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -103,7 +104,13 @@ class MongoDocumentStore:
         self._closed = False
         self._atomic_filters = atomic_filters
         self._indexed: set[str] = set()
+        self._declared: set[tuple[str, str]] = set()
         self._last_seq = 0
+
+    @property
+    def database(self) -> str:
+        """The name of this store's database on the server."""
+        return self._database
 
     # -- the port ---------------------------------------------------------------------
 
@@ -183,6 +190,18 @@ class MongoDocumentStore:
         coll = await self._collection(collection)
         with _guard():
             return await coll.count_documents(query)
+
+    async def ensure_index(self, collection: str, keys: Sequence[tuple[str, int]]) -> None:
+        """``createIndex`` of ``keys`` then ``_id`` (the tie-break every sort ends with), once
+        per store; the server keeps it, so a restart's repeat is a no-op there too."""
+        spec = _index_keys(keys)
+        name = index_name(spec)
+        if (collection, name) in self._declared:
+            return
+        coll = await self._collection(collection)
+        with _guard():
+            await coll.create_index(spec, name=name)
+        self._declared.add((collection, name))
 
     async def with_outbox(self, collection: str, limit: int) -> list[Document]:
         if limit < 0:
@@ -425,3 +444,18 @@ def _sort_keys(sort: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
     if all(field != "_id" for field, _ in keys):
         keys.append(("_id", 1))
     return keys
+
+
+def _index_keys(keys: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """The keys of a declared index, checked, with the ``_id`` tie-break appended."""
+    if not keys:
+        raise ValueError("an index needs at least one key")
+    if len({field for field, _ in keys}) != len(keys):
+        raise ValueError("an index names each field once")
+    return _sort_keys(keys)
+
+
+def index_name(spec: Sequence[tuple[str, int]]) -> str:
+    """A stable, short name of an index spec (the server's default can exceed limits)."""
+    digest = hashlib.sha256(repr(list(spec)).encode()).hexdigest()[:16]
+    return f"by_{digest}"

@@ -9,6 +9,9 @@ so state and events commit atomically on any MongoDB-wire server). The outbox re
 
 Filters are equality matches on top-level fields (or ``{"$in": [...]}``), which both
 adapters implement natively; anything richer belongs in a service-specific adapter.
+A repository that lists a large collection page by page declares the index its listing
+needs (``ensure_index``: equality fields first, then the sort fields, as in MongoDB); the
+index changes how fast ``find``/``count`` answer, never what they answer.
 """
 
 from __future__ import annotations
@@ -79,6 +82,14 @@ class DocumentStore(Protocol):
         ...
 
     async def count(self, collection: str, where: Mapping[str, Any] | None = None) -> int: ...
+
+    async def ensure_index(self, collection: str, keys: Sequence[tuple[str, int]]) -> None:
+        """Declare a compound index on top-level fields, ``(field, 1 or -1)`` in order
+        (MongoDB's ``createIndex``): a ``find``/``count`` whose ``where`` names exactly its
+        leading fields, sorted by the fields after them, reads the index instead of the
+        whole collection. Idempotent and cheap to repeat (adapters remember what they
+        created); results are the same with or without it."""
+        ...
 
     async def with_outbox(self, collection: str, limit: int) -> list[Document]:
         """Documents that still hold unpublished events, oldest change first."""

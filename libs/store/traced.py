@@ -53,6 +53,9 @@ class TracedDocumentStore:
         with store_span(self._tracer, "count", collection, system=self._system):
             return await self._inner.count(collection, where)
 
+    async def ensure_index(self, collection: str, keys: Sequence[tuple[str, int]]) -> None:
+        await self._inner.ensure_index(collection, keys)
+
     async def with_outbox(self, collection: str, limit: int) -> list[Document]:
         with store_span(self._tracer, "with_outbox", collection, system=self._system):
             return await self._inner.with_outbox(collection, limit)

@@ -9,22 +9,20 @@ tables for it).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from contracts.envelope import SYSTEM_ACTOR, Envelope, encode, new_envelope
 from contracts.events import OrgRegistered
 from libs.bus.consumer import Consumer
 from libs.bus.inbox import COLLECTION, MARKS, Inbox
 from libs.bus.port import Message
-from libs.store.mongo import MongoDocumentStore
-from libs.store.port import Document, DocumentStore, StoreUnavailable
+from libs.store.port import DocumentStore, StoreUnavailable
 from libs.store.sqlite import SqliteDocumentStore
+from tests.support.stores import fresh_mongo_store
 
 TOPIC = "pdo.370300.identity.orgs.v1"
 
@@ -200,14 +198,5 @@ class TestSqliteInbox(InboxContract):
 class TestFerretInbox(InboxContract):
     @pytest.fixture
     async def store(self, mongo_uri: str) -> AsyncIterator[DocumentStore]:
-        database = f"inbox_{uuid.uuid4().hex[:16]}"
-        mongo_store = MongoDocumentStore(mongo_uri, database)
-        yield mongo_store
-        await mongo_store.close()
-        client: AsyncMongoClient[Document] = AsyncMongoClient(
-            mongo_uri, serverSelectionTimeoutMS=5000
-        )
-        try:
-            await client.drop_database(database)
-        finally:
-            await client.close()
+        async with fresh_mongo_store(mongo_uri, "inbox") as mongo_store:
+            yield mongo_store

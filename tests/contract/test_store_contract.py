@@ -1,6 +1,9 @@
 """One contract for the DocumentStore port (``StoreContract``), run against every adapter.
 
 * ``TestSqliteStore``: ``SqliteDocumentStore`` on a file in ``tmp_path``.
+* ``TestSqliteIndexedStore`` / ``TestMongoIndexedStore``: the same contract with indexes
+  declared (``ensure_index``) on the fields the tests filter and sort by (``INDEXES``),
+  so every answer is shown to be the same with and without an index.
 * ``TestMongoStore`` (marked ``mongo``): ``MongoDocumentStore`` against the session's
   MongoDB-wire server (fixture ``mongo_uri``: FerretDB 1.24 on SQLite, or ``MONGO_URI``),
   each test in its own database, dropped afterwards. Two variants: ``detected`` (the
@@ -22,7 +25,6 @@ import signal
 import socket
 import sqlite3
 import sys
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -40,6 +42,7 @@ from libs.store.port import (
     VersionConflict,
 )
 from libs.store.sqlite import SqliteDocumentStore
+from tests.support.stores import fresh_mongo_store
 
 C = "things"
 REPO = Path(__file__).resolve().parents[2]
@@ -68,6 +71,24 @@ PEOPLE: list[Document] = [
     {"_id": "p4", "name": "Alice", "city": "上海", "age": 25, "vip": None},
     {"_id": "p5", "name": "Bob", "city": "深圳", "age": 30},
 ]
+
+
+INDEXES: list[list[tuple[str, int]]] = [
+    [("city", 1), ("age", -1)],
+    [("age", 1)],
+    [("vip", 1)],
+    [("tags", 1)],
+    [("name", 1)],
+    [("rank", 1)],
+    [("v", 1)],
+]
+"""Declared by the indexed variants before each test: every filter of the contract then
+names the leading fields of one of them, every sort a declared field."""
+
+
+async def declare(store: DocumentStore) -> None:
+    for keys in INDEXES:
+        await store.ensure_index(C, keys)
 
 
 async def _first(docs: Awaitable[list[Document]]) -> Document | None:
@@ -491,6 +512,77 @@ class StoreContract:
 
     # -- health and failures -------------------------------------------------------------------
 
+    # -- declared indexes ----------------------------------------------------------------------
+
+    async def test_an_index_declared_after_the_data_answers_the_same(
+        self, store: DocumentStore
+    ) -> None:
+        await seed(store, PEOPLE)
+        wheres: list[dict[str, Any]] = [
+            {"city": "北京"},
+            {"city": "上海", "age": 25},
+            {"age": 25},
+            {"vip": True},
+            {"vip": 1},
+            {"vip": None},
+            {"vip": False},
+            {"tags": "b"},
+            {"name": "Bob"},
+            {"city": "广州"},
+        ]
+        sorts: list[list[tuple[str, int]]] = [[], [("age", -1)], [("city", 1), ("age", -1)]]
+        before = [
+            (ids(await store.find(C, w, sort=s, skip=1, limit=2)), await store.count(C, w))
+            for w in wheres
+            for s in sorts
+        ]
+        await declare(store)
+        await declare(store)  # idempotent
+        after = [
+            (ids(await store.find(C, w, sort=s, skip=1, limit=2)), await store.count(C, w))
+            for w in wheres
+            for s in sorts
+        ]
+        assert after == before
+        assert ids(await store.find(C, {"city": "北京"}, sort=[("age", -1)])) == ["p3", "p1"]
+        assert await store.count(C, {"vip": None}) == 2
+
+    async def test_indexed_fields_follow_every_write(self, store: DocumentStore) -> None:
+        await declare(store)
+        await seed(store, PEOPLE)
+        p5 = await store.get(C, "p5")
+        assert p5 is not None
+        await store.replace(C, {**p5, "city": "北京", "age": 99, "_outbox": outbox("e1")}, 1)
+        assert ids(await store.find(C, {"city": "北京"}, sort=[("age", -1)])) == ["p5", "p3", "p1"]
+        assert await store.count(C, {"city": "深圳"}) == 0
+        await store.clear_outbox(C, "p5", ["e1"])
+        assert ids(await store.find(C, {"city": "北京", "age": 99})) == ["p5"]
+        await store.insert_many(C, [{"_id": "p6", "city": "北京", "age": 1, "tags": ["z"]}])
+        assert ids(await store.find(C, {"city": "北京"}, sort=[("age", 1)])) == [
+            "p6",
+            "p1",
+            "p3",
+            "p5",
+        ]
+        assert ids(await store.find(C, {"tags": "z"})) == ["p6"]
+
+    async def test_an_array_in_an_indexed_field_still_matches_by_element(
+        self, store: DocumentStore
+    ) -> None:
+        await declare(store)
+        await seed(store, PEOPLE)
+        assert ids(await store.find(C, {"city": "北京"})) == ["p1", "p3"]
+        await store.insert(C, {"_id": "p7", "city": ["北京", "天津"], "age": 41})
+        assert ids(await store.find(C, {"city": "北京"})) == ["p1", "p3", "p7"]
+        assert ids(await store.find(C, {"city": "北京", "age": 41})) == ["p3", "p7"]
+        assert await store.count(C, {"city": "天津"}) == 1
+        assert ids(await store.find(C, {"age": 30}, sort=[("city", 1)])) == ["p1", "p5"]
+
+    async def test_bad_index_declarations_are_refused(self, store: DocumentStore) -> None:
+        for keys in ([], [("age", 0)], [("a.b", 1)], [("age", 1), ("age", -1)]):
+            with pytest.raises(ValueError):
+                await store.ensure_index(C, keys)
+
     async def test_ping_and_close(self, store: DocumentStore) -> None:
         await store.ping()
         await store.insert(C, {"_id": "a"})
@@ -509,6 +601,41 @@ class TestSqliteStore(StoreContract):
         await sqlite_store.close()
 
 
+class TestSqliteIndexedStore(StoreContract):
+    @pytest.fixture
+    async def store(self, tmp_path: Path) -> AsyncIterator[DocumentStore]:
+        sqlite_store = SqliteDocumentStore(tmp_path / "service.db")
+        await declare(sqlite_store)
+        yield sqlite_store
+        await sqlite_store.close()
+
+
+@pytest.mark.mongo
+class TestMongoIndexedStore(StoreContract):
+    @pytest.fixture
+    async def store(self, mongo_uri: str) -> AsyncIterator[DocumentStore]:
+        async with fresh_mongo_store(mongo_uri, "contract") as mongo_store:
+            await declare(mongo_store)
+            yield mongo_store
+
+    async def test_a_declared_index_is_on_the_server(
+        self, store: DocumentStore, mongo_uri: str
+    ) -> None:
+        assert isinstance(store, MongoDocumentStore)
+        client: AsyncMongoClient[Document] = AsyncMongoClient(
+            mongo_uri, serverSelectionTimeoutMS=5000
+        )
+        try:
+            found = [
+                list(ix["key"].items())
+                async for ix in await client[store.database][C].list_indexes()
+            ]
+        finally:
+            await client.close()
+        assert [("city", 1), ("age", -1), ("_id", 1)] in found
+        assert [("vip", 1), ("_id", 1)] in found
+
+
 @pytest.mark.mongo
 class TestMongoStore(StoreContract):
     @pytest.fixture(
@@ -520,17 +647,10 @@ class TestMongoStore(StoreContract):
     async def store(
         self, request: pytest.FixtureRequest, mongo_uri: str
     ) -> AsyncIterator[DocumentStore]:
-        database = f"contract_{uuid.uuid4().hex[:16]}"
-        mongo_store = MongoDocumentStore(mongo_uri, database, atomic_filters=request.param)
-        yield mongo_store
-        await mongo_store.close()
-        client: AsyncMongoClient[Document] = AsyncMongoClient(
-            mongo_uri, serverSelectionTimeoutMS=5000
-        )
-        try:
-            await client.drop_database(database)
-        finally:
-            await client.close()
+        async with fresh_mongo_store(
+            mongo_uri, "contract", atomic_filters=request.param
+        ) as mongo_store:
+            yield mongo_store
 
 
 async def test_sqlite_data_survives_reopening(tmp_path: Path) -> None:
@@ -543,6 +663,58 @@ async def test_sqlite_data_survives_reopening(tmp_path: Path) -> None:
     await second.close()
     with sqlite3.connect(tmp_path / "svc.db") as check:
         assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+async def test_sqlite_an_indexed_page_and_count_read_the_index(tmp_path: Path) -> None:
+    store = SqliteDocumentStore(tmp_path / "svc.db")
+    await store.insert_many(
+        C,
+        [
+            {"_id": f"d{i:03d}", "status": "listed" if i % 3 else "gone", "code": -i}
+            for i in range(300)
+        ],
+    )
+    await store.ensure_index(C, [("status", 1), ("code", 1)])
+    await store.close()
+    with sqlite3.connect(tmp_path / "svc.db") as conn:
+        plans = {
+            query: " ".join(str(row[3]) for row in conn.execute("EXPLAIN QUERY PLAN " + query))
+            for query in (
+                f'SELECT count(*) FROM "c_{C}" WHERE "ix:status:t" = 2 AND "ix:status:v" = 1',
+                f'SELECT doc FROM "c_{C}" WHERE "ix:status:t" = 2 AND "ix:status:v" = 1 '
+                'ORDER BY "ix:code:t", "ix:code:v", id LIMIT 20',
+            )
+        }
+    count_plan, page_plan = plans.values()
+    assert "COVERING INDEX" in count_plan
+    assert "USING INDEX" in page_plan and "TEMP B-TREE" not in page_plan
+    reopened = SqliteDocumentStore(tmp_path / "svc.db")
+    await reopened.ensure_index(C, [("status", 1), ("code", 1)])
+    page = await reopened.find(C, {"status": "listed"}, sort=[("code", 1)], skip=1, limit=3)
+    assert ids(page) == ["d298", "d296", "d295"]
+    assert await reopened.count(C, {"status": "listed"}) == 200
+    await reopened.close()
+
+
+async def test_sqlite_key_columns_follow_writers_that_never_declared_the_index(
+    tmp_path: Path,
+) -> None:
+    """Another store opened before the index was declared, and an operator's shell."""
+    early = SqliteDocumentStore(tmp_path / "svc.db")
+    await early.insert(C, {"_id": "a", "status": "listed"})
+    declaring = SqliteDocumentStore(tmp_path / "svc.db")
+    await declaring.ensure_index(C, [("status", 1)])
+    await early.insert(C, {"_id": "b", "status": "listed"})
+    await early.replace(C, {"_id": "a", "status": "gone"}, 1)
+    with sqlite3.connect(tmp_path / "svc.db") as shell:
+        shell.execute(
+            f'INSERT INTO "c_{C}" (id, version, doc) VALUES (?, 1, ?)',
+            ("c", '{"_id":"c","status":"listed","_version":1,"_outbox":[]}'),
+        )
+    assert ids(await declaring.find(C, {"status": "listed"})) == ["b", "c"]
+    assert await declaring.count(C, {"status": "gone"}) == 1
+    await early.close()
+    await declaring.close()
 
 
 @pytest.mark.parametrize("where", ["missing-dir/x.db", "a-directory"])

@@ -4,14 +4,19 @@ window (skip, limit) of every ``find``."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pymongo import AsyncMongoClient
 
+from libs.audit import AuditLog
+from libs.clock import Clock, FixedClock
+from libs.service import ServiceContext
 from libs.store.mongo import MongoDocumentStore
 from libs.store.port import Document, DocumentStore
 from libs.store.sqlite import SqliteDocumentStore
@@ -50,12 +55,42 @@ async def windowed_store(request: pytest.FixtureRequest, tmp: Path) -> AsyncIter
         yield Windowed(SqliteDocumentStore(tmp / "store.sqlite"))
         return
     uri: str = request.getfixturevalue("mongo_uri")
-    database = f"paging_{uuid.uuid4().hex[:16]}"
-    store = MongoDocumentStore(uri, database)
-    yield Windowed(store)
-    await store.close()
-    client: AsyncMongoClient[Document] = AsyncMongoClient(uri, serverSelectionTimeoutMS=5000)
+    async with fresh_mongo_store(uri, "paging") as store:
+        yield Windowed(store)
+
+
+@contextlib.asynccontextmanager
+async def fresh_mongo_store(
+    uri: str, prefix: str, **options: Any
+) -> AsyncIterator[MongoDocumentStore]:
+    """A store on a new database of the MongoDB-wire server, dropped afterwards."""
+    database = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    store = MongoDocumentStore(uri, database, **options)
     try:
-        await client.drop_database(database)
+        yield store
     finally:
-        await client.close()
+        await store.close()
+        client: AsyncMongoClient[Document] = AsyncMongoClient(uri, serverSelectionTimeoutMS=5000)
+        try:
+            await client.drop_database(database)
+        finally:
+            await client.close()
+
+
+def store_context(
+    store: DocumentStore, name: str, clock: Clock | None = None, **options: Any
+) -> ServiceContext:
+    """A service's context holding only what store-level code uses: the store, the
+    clock (1 March 2026 unless given) and the audit log; no bus, secrets or verifier."""
+    clock = clock or FixedClock(datetime(2026, 3, 1, tzinfo=UTC))
+    return ServiceContext(
+        name=name,
+        region="370300",
+        store=store,
+        bus=cast(Any, None),
+        secrets=cast(Any, None),
+        clock=clock,
+        audit=AuditLog(store, clock),
+        verifier=cast(Any, None),
+        **options,
+    )

@@ -3,9 +3,7 @@ names the version read, a concurrent write is decided again, the audit names the
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
 
 import pytest
 
@@ -13,29 +11,17 @@ from contracts.envelope import Actor, Role
 from contracts.errors import NotFound
 from contracts.events import Event, OrgRegistered
 from libs import aggregate
-from libs.audit import AuditLog
-from libs.clock import FixedClock
 from libs.service import ServiceContext
 from libs.store.port import Document, VersionConflict
 from libs.store.sqlite import SqliteDocumentStore
+from tests.support.stores import store_context
 
 ACTOR = Actor(org_id="org-370300-bureau", user_id="u-1", role=Role.BUREAU)
 
 
 def _ctx(tmp_path: Path, store: SqliteDocumentStore) -> tuple[ServiceContext, list[int]]:
-    clock = FixedClock(datetime(2026, 3, 1, tzinfo=UTC))
     woken: list[int] = []
-    ctx = ServiceContext(
-        name="identity",
-        region="370300",
-        store=store,
-        bus=cast(Any, None),
-        secrets=cast(Any, None),
-        clock=clock,
-        audit=AuditLog(store, clock),
-        verifier=cast(Any, None),
-        notify_outbox=lambda: woken.append(1),
-    )
+    ctx = store_context(store, "identity", notify_outbox=lambda: woken.append(1))
     return ctx, woken
 
 
