@@ -38,12 +38,13 @@ def build(ctx: ServiceContext) -> ServiceParts:
         "resource.changed": partial(on_resource_changed, ctx),
         "resource.withdrawn": partial(on_resource_withdrawn, ctx),
     }
-    handlers = merged(on_public_events.handlers(stored, signer), listings)
-    handlers = merged(handlers, on_annual_facts.handlers(ctx))
+    others = merged(listings, on_annual_facts.handlers(ctx))
+    handlers = merged(on_public_events.handlers(stored, signer), others)
     return ServiceParts(
         name="disclosure",
         app=app,
         handlers=handlers,
+        batch_handlers=on_public_events.batch_handlers(stored, signer, others),
         outbox_collections=(STATE, TREE_HEADS),
         on_start=(signer.start,),
         on_stop=(signer.stop,),

@@ -1,36 +1,48 @@
-"""The transparency log in disclosure's own database: append-only leaves and node hashes.
+"""The transparency log in disclosure's own database: append-only leaves and hash tiles.
 
 Theory of operation (DIS-3). Collections:
 
 * ``log_state`` holds one document, ``head``: the committed tree size, the frontier (the
   right edge's complete-subtree hashes, ``domain.transparency_log.Frontier``), leaves
-  committed but not yet written out (``pending``), counts per record kind, and the
-  outbox of ``disclosure.published`` events.
+  committed but not yet written out (``pending``), counts per record kind, the storage
+  ``layout`` and the outbox of ``disclosure.published`` events.
 * ``log_leaves`` (``_id`` = zero-padded index): the record's leaf bytes (its canonical
-  JSON, exactly as hashed), its leaf hash, its kind.
-* ``log_nodes`` (``_id`` = ``<level>:<index>``): the hash of each complete subtree above
-  the leaves, written once when its last leaf arrives and never changed. A level-1 node
-  also carries its two leaf hashes (``leaves``), so an audit path — the leaf, its
-  sibling and the nodes above — is one read of this collection, not one per collection
-  (nodes written before carry none: their leaf hashes are read from ``log_leaves``).
+  JSON, exactly as hashed), its leaf hash, its kind. Served by the entries endpoints.
+* ``log_tiles`` (``_id`` = ``<stratum>/<index>``): the tree's hashes in tiles, after
+  C2SP tlog-tiles (瓦片): a tile of stratum ``T`` starts from up to 256 consecutive
+  hashes of tree level ``8*T`` and holds the 8 levels of complete nodes above them (a
+  pyramid of at most 510 hashes, ``domain.transparency_log.tile_rows``), so a proof
+  reads hashes and never rehashes a subtree. A full tile never changes; the partial tile
+  at the right edge of each stratum is rewritten wider as leaves arrive (never
+  narrower: its hashes are a prefix of the wider tile's). An append of a batch writes a
+  few tiles; a proof reads at most two tiles per stratum (three strata at a million
+  leaves), and the reader keeps tiles in memory.
 * ``log_records`` (``_id`` = record id): where each record sits, so a record is
   appended once however often its event is delivered.
+* ``log_nodes`` (``_id`` = ``<level>:<index>``): the layout before tiles, one document
+  per complete subtree. Nothing writes it any more; a log stored that way is tiled from
+  its leaves before its first write (``StoredLog.migrate``, run by ``write_out``: at
+  start-up, the tree-head signer's first pass), and until then the reader serves
+  proofs from these nodes.
 
 Appending commits to the head document only (one atomic write with optimistic
 concurrency: the new size, frontier, pending leaves and their events), then writes the
-pending leaves and nodes out with idempotent ``insert_many`` and clears ``pending``. A
-crash in between leaves ``pending`` set; the next append, or the tree-head signer,
-finishes it — the positions were fixed by the commit, so writing them twice writes the
-same thing. Proofs and roots read only written-out nodes: O(log n) documents in two
-``$in`` reads, never the whole tree.
+pending leaves, tiles and record index out with idempotent ``insert_many`` (a partial
+tile by a versioned replace, only ever wider) and clears ``pending``. A crash in
+between leaves ``pending`` set; the next append, or the tree-head signer, finishes it —
+the positions were fixed by the commit, so writing them twice writes the same thing.
 """
 
 from __future__ import annotations
 
+import binascii
+import contextlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from contracts.envelope import Actor
 from contracts.events import DisclosurePublished
@@ -39,13 +51,26 @@ from libs.service import ServiceContext
 from libs.store.port import Document, DocumentStore, DuplicateDocument, VersionConflict
 from services.disclosure.domain import transparency_log as merkle
 from services.disclosure.domain.public_record import PublicRecord, leaf_bytes
-from services.disclosure.domain.transparency_log import Frontier, NodeId, Range
+from services.disclosure.domain.transparency_log import (
+    HASH_SIZE,
+    TILE_HEIGHT,
+    Frontier,
+    NodeId,
+    Range,
+    TileId,
+)
 
 STATE = "log_state"
 LEAVES = "log_leaves"
 NODES = "log_nodes"
 RECORDS = "log_records"
+TILES = "log_tiles"
 HEAD_ID = "head"
+LAYOUT = "layout"
+TILED = "tiles/1"
+"""The head's ``layout`` once every written-out leaf is in ``log_tiles``."""
+MIGRATION_BATCH = 8192
+"""Leaves read per step while tiling a log stored in the node layout."""
 ATTEMPTS = 20
 
 
@@ -73,7 +98,70 @@ def node_doc_id(node: NodeId) -> str:
 
 
 def empty_head() -> Document:
-    return {"_id": HEAD_ID, "size": 0, "frontier": [], "pending": [], "counts": {}}
+    return {
+        "_id": HEAD_ID,
+        "size": 0,
+        "frontier": [],
+        "pending": [],
+        "counts": {},
+        LAYOUT: TILED,
+    }
+
+
+_PENDING_ENCODER = msgspec.json.Encoder()
+_PENDING_DECODER = msgspec.json.Decoder()
+
+
+def pending_entry(leaf: Document) -> str:
+    """A committed leaf as the head keeps it until written out: its document as one JSON
+    string, so the head's write neither walks nor rebuilds it field by field."""
+    return _PENDING_ENCODER.encode(leaf).decode("utf-8")
+
+
+def pending_leaves(head: Document) -> list[Document]:
+    """The head's committed leaves not yet written out, as leaf documents (a head written
+    before kept them as documents, with their nodes: those fields are dropped)."""
+    leaves: list[Document] = []
+    for p in head["pending"]:
+        leaf = _PENDING_DECODER.decode(p) if isinstance(p, str) else p
+        if "nodes" in leaf or "pair" in leaf:
+            leaf = {k: v for k, v in leaf.items() if k not in ("nodes", "pair")}
+        leaves.append(leaf)
+    return leaves
+
+
+def tile_doc_id(tile: TileId) -> str:
+    return f"{tile.stratum}/{tile.index:09d}"
+
+
+def tile_doc(tile: TileId, rows: Sequence[bytes]) -> Document:
+    """A tile as stored: its width (bottom hashes) and its rows, concatenated, base64
+    (a string: both stores keep it as is)."""
+    return {
+        "_id": tile_doc_id(tile),
+        "width": len(rows[0]) // HASH_SIZE,
+        "rows": binascii.b2a_base64(b"".join(rows), newline=False).decode("ascii"),
+    }
+
+
+def tile_rows_of(doc: Document) -> list[bytes]:
+    """The rows of a stored tile (row ``k`` holds ``width >> k`` hashes)."""
+    width = int(doc["width"])
+    blob = binascii.a2b_base64(doc["rows"])
+    rows: list[bytes] = []
+    offset = 0
+    for row in range(TILE_HEIGHT):
+        end = offset + (width >> row) * HASH_SIZE
+        rows.append(blob[offset:end])
+        offset = end
+    if offset != len(blob):
+        raise LogCorrupted(f"tile {doc.get('_id')} holds {len(blob)} bytes, not {offset}")
+    return rows
+
+
+def tile_id_of(doc_id: str) -> TileId:
+    stratum, index = doc_id.split("/")
+    return TileId(int(stratum), int(index))
 
 
 def frontier_of(head: Document) -> Frontier:
@@ -137,25 +225,48 @@ def record_index_doc(entry: LogEntry) -> Document:
 
 
 CACHED_NODES = 1 << 17
-"""How many node hashes a reader keeps in memory (~30 MiB): enough for every node above
-the lowest few levels of a million-leaf log, which nearly every proof shares."""
+"""How many node hashes a reader keeps in memory from a log still in the node layout
+(~30 MiB): enough for every node above the lowest few levels of a million-leaf log."""
+
+CACHED_TILES = 4096
+"""How many bottom-stratum tiles a reader keeps in memory (16 KiB each, 64 MiB: every
+tile of a million-leaf log): a tile never changes once full, so any of them may be
+kept. Tiles of higher strata (one per 65,536 leaves) are all kept."""
+
+
+CACHED_EDGES = 4096
+"""How many right-edge range hashes a reader keeps (about 40 per tree size)."""
 
 
 class LogReader:
     """Reads the written-out log: entries, roots and proofs, from the store alone.
 
-    Hashes of written-out nodes never change (a complete subtree stays complete), so the
-    reader keeps those it has read, up to ``cache_nodes``: the upper levels of the tree
-    are on almost every audit path and stop costing a read. Filled in the order read, so
-    the levels every proof shares are in it first; once full it only serves."""
+    Hashes come from tiles (``log_tiles``): a proof needs at most two tiles per stratum,
+    and the reader keeps the tiles it has read. A full tile never changes and a partial
+    one only grows (its hashes stay), so a kept tile serves every node it holds; a node
+    beyond a kept partial tile's width is read again. A log written before tiles (no
+    tile holds the node) is read from its node documents (``log_nodes``), whose hashes
+    are kept up to ``cache_nodes``, upper levels first."""
 
-    def __init__(self, store: DocumentStore, *, cache_nodes: int = CACHED_NODES) -> None:
+    def __init__(
+        self,
+        store: DocumentStore,
+        *,
+        cache_nodes: int = CACHED_NODES,
+        cache_tiles: int = CACHED_TILES,
+    ) -> None:
         self._store = store
         self._cache: dict[NodeId, bytes] = {}
         self._cache_room = cache_nodes
         self._cache_size = cache_nodes
         self._cache_level = 1
         """Only nodes of this level and above are kept: the levels that fit whole."""
+        self._tiles: dict[TileId, list[bytes]] = {}
+        """Bottom-stratum tiles, oldest read first (dropped first when full)."""
+        self._upper_tiles: dict[TileId, list[bytes]] = {}
+        self._tile_room = cache_tiles
+        self._edges: dict[tuple[int, int], bytes] = {}
+        """Hashes of right-edge ranges (``range_hash``)."""
 
     def _plan_cache(self, size: int) -> None:
         """Keep the levels whose nodes all fit in the cache for a tree of ``size``
@@ -186,8 +297,80 @@ class LogReader:
         docs = await self._store.find(LEAVES, where, sort=[("_id", 1)], skip=offset, limit=limit)
         return [entry_of(d) for d in docs]
 
+    # -- tiles ------------------------------------------------------------------------
+
+    def _kept_tile(self, tile: TileId) -> list[bytes] | None:
+        return (self._upper_tiles if tile.stratum else self._tiles).get(tile)
+
+    def keep_tile(self, tile: TileId, rows: list[bytes]) -> None:
+        """Keep ``rows`` of ``tile`` (read, or just written) unless a wider copy is kept."""
+        kept = self._tiles if tile.stratum == 0 else self._upper_tiles
+        known = kept.get(tile)
+        if known is not None:
+            if len(known[0]) < len(rows[0]):
+                kept[tile] = rows
+            return
+        if tile.stratum == 0:
+            if self._tile_room <= 0:
+                if not kept:
+                    return
+                del kept[next(iter(kept))]  # the oldest read
+            else:
+                self._tile_room -= 1
+        kept[tile] = rows
+
+    async def tiles(self, wanted: Mapping[TileId, int]) -> dict[TileId, list[bytes]]:
+        """The rows of each wanted tile at least as wide as asked (bottom hashes), from
+        memory or one read; a tile not stored that wide is left out."""
+        found: dict[TileId, list[bytes]] = {}
+        missing: list[str] = []
+        for tile, width in wanted.items():
+            rows = self._kept_tile(tile)
+            if rows is not None and len(rows[0]) >= width * HASH_SIZE:
+                found[tile] = rows
+            else:
+                missing.append(tile_doc_id(tile))
+        if not missing:
+            return found
+        # Point reads, not ``$in``: a MongoDB-wire stand-in scans the collection for it.
+        docs = [await self._store.get(TILES, doc_id) for doc_id in missing]
+        for doc in filter(None, docs):
+            tile = tile_id_of(doc["_id"])
+            rows = tile_rows_of(doc)
+            self.keep_tile(tile, rows)
+            if len(rows[0]) >= wanted[tile] * HASH_SIZE:
+                found[tile] = rows
+        return found
+
     async def hashes(self, wanted: Iterable[NodeId]) -> dict[NodeId, bytes]:
-        """The stored hashes of ``wanted`` complete subtrees: two reads at most."""
+        """The stored hashes of ``wanted`` complete subtrees: from tiles (at most two per
+        stratum, most of them in memory), else from the node layout."""
+        places: list[tuple[NodeId, TileId, int, int]] = []
+        widths: dict[TileId, int] = {}
+        tile_of = merkle.tile_of
+        for node in wanted:
+            tile, row, position, width = tile_of(node)
+            places.append((node, tile, row, position))
+            if width > widths.get(tile, 0):
+                widths[tile] = width
+        rows_of = await self.tiles(widths)
+        found: dict[NodeId, bytes] = {}
+        untiled: list[NodeId] = []
+        for node, tile, row, position in places:
+            rows = rows_of.get(tile)
+            if rows is None:
+                untiled.append(node)
+            else:
+                offset = position * HASH_SIZE
+                found[node] = rows[row][offset : offset + HASH_SIZE]
+        if untiled:
+            found.update(await self._node_hashes(untiled))
+        return found
+
+    # -- the node layout (before tiles) ---------------------------------------------
+
+    async def _node_hashes(self, wanted: Iterable[NodeId]) -> dict[NodeId, bytes]:
+        """Hashes from node documents (a log not yet tiled): two reads at most."""
         nodes = set(wanted)
         cache = self._cache
         found: dict[NodeId, bytes] = {n: cache[n] for n in nodes if n in cache}
@@ -222,6 +405,8 @@ class LogReader:
             self._cache_room -= min(len(kept), self._cache_room)
         return found
 
+    # -- roots and proofs -------------------------------------------------------------
+
     async def _range_hashes(self, ranges: list[Range], size: int) -> list[bytes]:
         self._plan_cache(size)
         plan = [merkle.subtrees(r.start, r.end) for r in ranges]
@@ -237,8 +422,68 @@ class LogReader:
         return (await self.leaf_and_inclusion_proof(index, size))[1]
 
     async def leaf_and_inclusion_proof(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
-        """The leaf hash of ``index`` and its audit path, read together (one pass)."""
+        """The leaf hash of ``index`` and its audit path (RFC 9162 §2.1.3), read together.
+
+        The path is walked level by level with bit arithmetic: at level ``l`` the sibling
+        of the leaf's ancestor is node ``(index >> l) ^ 1``; all of a stratum's siblings
+        lie in one tile, the tile above the leaf (``index >> 8*(T+1)``), so a proof
+        needs one tile per stratum. A sibling cut by the right edge is the hash of its
+        complete subtrees (``subtrees``), folded."""
+        if not 0 <= index < size:
+            raise merkle.ProofError(f"leaf index {index} is not inside a tree of size {size}")
         self._plan_cache(size)
+        height = (size - 1).bit_length()
+        wanted: dict[TileId, int] = {}
+        above: list[int] = []
+        for stratum in range(max(1, (height + TILE_HEIGHT - 1) // TILE_HEIGHT)):
+            tile = index >> (TILE_HEIGHT * (stratum + 1))
+            above.append(tile)
+            width = min(
+                merkle.TILE_WIDTH, (size >> (TILE_HEIGHT * stratum)) - (tile << TILE_HEIGHT)
+            )
+            if width > 0:
+                wanted[TileId(stratum, tile)] = width
+        found = await self.tiles(wanted)
+        if len(found) != len(wanted):  # a log not tiled yet: its node documents
+            return await self._planned_inclusion(index, size)
+        rows_of = [found.get(TileId(stratum, tile)) for stratum, tile in enumerate(above)]
+        bottom = rows_of[0]
+        if bottom is None:
+            raise LogCorrupted(f"the log lacks the tile of leaf {index}")
+        leaf = bottom[0][(index & 0xFF) * HASH_SIZE : ((index & 0xFF) + 1) * HASH_SIZE]
+        path: list[bytes] = []
+        for level in range(height):
+            sibling = (index >> level) ^ 1
+            start = sibling << level
+            if start >= size:
+                continue
+            if start + (1 << level) > size:  # cut by the right edge
+                path.append(await self.range_hash(start, size))
+                continue
+            row = level & 7
+            rows = rows_of[level >> 3]
+            if rows is None:
+                raise LogCorrupted(f"the log lacks a tile above leaf {index}")
+            offset = (sibling - (above[level >> 3] << (TILE_HEIGHT - row))) * HASH_SIZE
+            path.append(rows[row][offset : offset + HASH_SIZE])
+        return leaf, path
+
+    async def range_hash(self, start: int, end: int) -> bytes:
+        """MTH of leaves ``[start, end)`` (an aligned range: a right edge in a proof).
+        Kept: the leaves of a range never change, and every proof at one tree size
+        shares its right edges."""
+        key = (start, end)
+        known = self._edges.get(key)
+        if known is None:
+            parts = merkle.subtrees(start, end)
+            known = merkle.fold_subtrees(parts, await self.hashes(parts))
+            if len(self._edges) >= CACHED_EDGES:
+                self._edges.clear()
+            self._edges[key] = known
+        return known
+
+    async def _planned_inclusion(self, index: int, size: int) -> tuple[bytes, list[bytes]]:
+        """The same proof from the planned nodes, wherever they are stored."""
         plan = merkle.inclusion_plan(index, size)
         leaf = NodeId(0, index)
         nodes = await self.hashes([leaf, *(n for parts in plan for n in parts)])
@@ -255,6 +500,10 @@ class StoredLog(LogReader):
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx.store)
         self._ctx = ctx
+        self._committed: Document | None = None
+        """The head as this process last committed it, until written out."""
+        self._written_tiles: dict[str, tuple[int, int]] = {}
+        """Partial tiles this process wrote: their stored version and width."""
 
     # -- appending --------------------------------------------------------------------
 
@@ -263,6 +512,7 @@ class StoredLog(LogReader):
         record already appended (by id) is skipped: a redelivered event adds nothing."""
         await self.write_out()
         store = self._ctx.store
+        committed: list[Document] = []
 
         async def attempt() -> list[LogEntry]:
             # The head is read before the record index: a record cleared from ``pending``
@@ -270,7 +520,7 @@ class StoredLog(LogReader):
             head_doc = await store.get(STATE, HEAD_ID)
             head = head_doc or empty_head()
             wanted = list({r.record_id: r for r in records}.values())
-            done = {e["record_id"] for e in head["pending"]}
+            done = {e["record_id"] for e in pending_leaves(head)} if head["pending"] else set()
             known = await store.find(RECORDS, {"_id": {"$in": [r.record_id for r in wanted]}})
             done.update(d["_id"] for d in known)
             fresh = [r for r in wanted if r.record_id not in done]
@@ -279,27 +529,18 @@ class StoredLog(LogReader):
             frontier = frontier_of(head)
             counts: dict[str, int] = dict(head.get("counts", {}))
             entries: list[LogEntry] = []
-            pending: list[Document] = list(head["pending"])
+            pending: list[Any] = list(head["pending"])
             staged: list[aggregate.Staged] = []
+            leaf_hash = merkle.leaf_hash
             for record in fresh:
                 body = record.as_json()
                 data = leaf_bytes(body)
-                leaf = merkle.leaf_hash(data)
-                left = left_leaf_of(frontier)
-                frontier, completed = merkle.append(frontier, leaf)
+                leaf = leaf_hash(data)
+                frontier = merkle.extended(frontier, leaf)
                 entry = LogEntry(frontier.size - 1, record.record_id, record.kind, leaf, body)
                 entries.append(entry)
                 counts[record.kind] = counts.get(record.kind, 0) + 1
-                written = node_docs(completed, left)
-                nodes = {n["_id"]: n["hash"] for n in written}
-                pairs = [n["leaves"] for n in written if "leaves" in n]
-                pending.append(
-                    {
-                        **leaf_doc(entry, data),
-                        "nodes": nodes,
-                        **({"pair": pairs[0]} if pairs else {}),
-                    }
-                )
+                pending.append(pending_entry(leaf_doc(entry, data)))
                 published = DisclosurePublished(
                     record_id=record.record_id,
                     kind=record.kind,
@@ -314,9 +555,13 @@ class StoredLog(LogReader):
                 "frontier": [h.hex() for h in frontier.hashes],
                 "pending": pending,
                 "counts": counts,
+                LAYOUT: head.get(LAYOUT),
             }
             # Another appender (or the relay) writing first makes the writer decide again.
-            await aggregate.save(self._ctx, STATE, new_head, staged, actor=actor, previous=head_doc)
+            saved = await aggregate.save(
+                self._ctx, STATE, new_head, staged, actor=actor, previous=head_doc
+            )
+            committed[:] = [saved]
             return entries
 
         try:
@@ -325,37 +570,147 @@ class StoredLog(LogReader):
             )
         except DuplicateDocument:
             raise VersionConflict(STATE, HEAD_ID, -1) from None
+        if committed and appended:
+            self._committed = committed[0]
         await self.write_out()
         return appended
 
     async def write_out(self) -> None:
-        """Write committed leaves and nodes to their collections and clear ``pending``
-        (idempotent: safe after a crash, safe to run twice)."""
+        """Write committed leaves, tiles and record index out and clear ``pending``
+        (idempotent: safe after a crash, safe to run twice). The head this process
+        committed last is used instead of reading it again; if another writer moved it
+        meanwhile, clearing is refused and the head is read."""
         store = self._ctx.store
+        known = [self._committed] if self._committed is not None else []
+        self._committed = None
 
         async def attempt() -> None:
-            head_doc = await store.get(STATE, HEAD_ID)
-            if head_doc is None or not head_doc["pending"]:
+            head_doc = known.pop() if known else await store.get(STATE, HEAD_ID)
+            if head_doc is None:
                 return
-            pending: list[Document] = head_doc["pending"]
-            entries = [entry_of(p) for p in pending]
-            leaves = [{k: v for k, v in p.items() if k not in ("nodes", "pair")} for p in pending]
+            if head_doc.get(LAYOUT) != TILED:
+                await self.migrate()
+                head_doc = await store.get(STATE, HEAD_ID)
+                if head_doc is None:
+                    return
+            if not head_doc["pending"]:
+                return
+            pending = pending_leaves(head_doc)
+            first = int(head_doc["size"]) - len(pending)
+            leaves = pending
+            added = b"".join(bytes.fromhex(p["leaf_hash"]) for p in pending)
             await store.insert_many(LEAVES, leaves)
+            await self._write_tiles(first, added)
             await store.insert_many(
-                NODES,
-                [
-                    {
-                        "_id": k,
-                        "hash": h,
-                        **({"leaves": p["pair"]} if k[:2] == "1:" and "pair" in p else {}),
-                    }
-                    for p in pending
-                    for k, h in p["nodes"].items()
-                ],
+                RECORDS,
+                [{"_id": p["record_id"], "index": p["index"], "kind": p["kind"]} for p in pending],
             )
-            await store.insert_many(RECORDS, [record_index_doc(e) for e in entries])
             cleared = aggregate.without_outbox(head_doc)  # the store keeps pending events
             cleared["pending"] = []
             await store.replace(STATE, cleared, head_doc["_version"])
+
+        await aggregate.retrying(attempt, attempts=ATTEMPTS)
+
+    async def _write_tiles(self, first: int, added: bytes) -> None:
+        """Write the tiles that change when the leaf hashes ``added`` follow the first
+        ``first`` leaves: new tiles inserted, the right edge's partial tiles widened."""
+        edge_need: dict[TileId, int] = {}
+        stratum, start = 0, first
+        while start:
+            if start & (merkle.TILE_WIDTH - 1):
+                edge_need[TileId(stratum, start >> TILE_HEIGHT)] = start & (merkle.TILE_WIDTH - 1)
+            stratum, start = stratum + 1, start >> TILE_HEIGHT
+        edge_rows = await self.tiles(edge_need)
+        if len(edge_rows) != len(edge_need):
+            lost = sorted(set(edge_need) - edge_rows.keys())
+            raise LogCorrupted(f"the log lacks the tile {tile_doc_id(lost[0])} at its edge")
+        edge = {tile.stratum: rows for tile, rows in edge_rows.items()}
+        changed = merkle.tiles_after(first, added, edge)
+        await self._put_tiles(changed)
+        for tile, rows in changed:
+            self.keep_tile(tile, rows)
+
+    async def _put_tiles(self, tiles: Sequence[tuple[TileId, list[bytes]]]) -> None:
+        """Store tiles: new ones with one ``insert_many``; one stored narrower is
+        replaced at its version (never by a narrower one: a concurrent writer that got
+        further wins, its hashes extend ours). The right edge's partial tile, written
+        by this process last, is replaced at the version it wrote, without reading it;
+        if someone wrote it since, it is read and decided again."""
+        store = self._ctx.store
+        docs = [tile_doc(tile, rows) for tile, rows in tiles]
+        by_id = {d["_id"]: d for d in docs}
+        written = self._written_tiles
+        fresh: list[Document] = []
+        for doc in docs:
+            known = written.pop(doc["_id"], None)
+            if known is not None and known[1] < doc["width"]:
+                with contextlib.suppress(VersionConflict):
+                    saved = await store.replace(TILES, doc, known[0])
+                    self._wrote(saved)
+                    continue
+            fresh.append(doc)
+        if not fresh:
+            return
+        if await store.insert_many(TILES, fresh) == len(fresh):
+            for doc in fresh:
+                self._wrote({**doc, "_version": 1})
+            return
+
+        async def widen() -> None:
+            for doc in fresh:
+                stored = await store.get(TILES, doc["_id"])
+                if stored is None:
+                    continue
+                if int(stored["width"]) < int(by_id[stored["_id"]]["width"]):
+                    stored = await store.replace(TILES, doc, int(stored["_version"]))
+                self._wrote(stored)
+
+        await aggregate.retrying(widen, attempts=ATTEMPTS)
+
+    def _wrote(self, doc: Document) -> None:
+        """Remember a partial tile's stored version and width (full ones never change)."""
+        width = int(doc["width"])
+        if width < merkle.TILE_WIDTH:
+            if len(self._written_tiles) >= CACHED_EDGES:
+                self._written_tiles.clear()
+            self._written_tiles[str(doc["_id"])] = (int(doc["_version"]), width)
+
+    # -- the node layout, tiled ---------------------------------------------------------
+
+    async def migrate(self, *, batch: int = MIGRATION_BATCH) -> int:
+        """Tile a log stored in the node layout from its written-out leaves' hashes and
+        mark the head tiled; returns how many leaves were tiled (0 when the log was
+        tiled already). Idempotent and safe to run concurrently (tiles only widen). Run by
+        ``write_out`` before anything else is written to such a log, so at start-up by the
+        tree-head signer's first pass (``commands.tree_heads``), in the background."""
+        store = self._ctx.store
+        head = await store.get(STATE, HEAD_ID)
+        if head is None or head.get(LAYOUT) == TILED:
+            return 0
+        written = int(head["size"]) - len(head["pending"])
+        edge: dict[int, list[bytes]] = {}
+        for start in range(0, written, batch):
+            ids = [leaf_id(i) for i in range(start, min(start + batch, written))]
+            docs = await store.find(LEAVES, {"_id": {"$in": ids}}, sort=[("_id", 1)])
+            if len(docs) != len(ids):
+                raise LogCorrupted(f"the log lacks leaves between {ids[0]} and {ids[-1]}")
+            added = b"".join(bytes.fromhex(d["leaf_hash"]) for d in docs)
+            changed = merkle.tiles_after(start, added, edge)
+            await self._put_tiles(changed)
+            for tile, rows in changed:
+                edge[tile.stratum] = rows
+        await self._mark_tiled()
+        return written
+
+    async def _mark_tiled(self) -> None:
+        store = self._ctx.store
+
+        async def attempt() -> None:
+            head = await store.get(STATE, HEAD_ID)
+            if head is None or head.get(LAYOUT) == TILED:
+                return
+            marked = aggregate.without_outbox(head)
+            marked[LAYOUT] = TILED
+            await store.replace(STATE, marked, int(head["_version"]))
 
         await aggregate.retrying(attempt, attempts=ATTEMPTS)

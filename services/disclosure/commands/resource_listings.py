@@ -1,13 +1,14 @@
 """Reads of the public resource listings (资源目录公开, DIS-1): one page of listings,
-filtered by category and status and ordered by registration code, paged in the store;
-and one listing by its resource id."""
+filtered by category and status and ordered by registration code, paged in the store
+from an index on those fields (declared on first use); and one listing by its resource
+id."""
 
 from __future__ import annotations
 
 from contracts.errors import NotFound
 from libs.service import ServiceContext
 from services.disclosure.domain.resource_listing import ResourceListing
-from services.disclosure.repository import LISTINGS, from_doc
+from services.disclosure.repository import LISTINGS, ensure_listing_indexes, from_doc
 
 
 async def listings(
@@ -24,6 +25,7 @@ async def listings(
         where["category"] = category
     if status:
         where["status"] = status
+    await ensure_listing_indexes(ctx.store)
     docs = await ctx.store.find(
         LISTINGS, where, sort=[("registration_code", 1)], skip=offset, limit=limit
     )

@@ -241,6 +241,117 @@ def append(frontier: Frontier, leaf: bytes) -> tuple[Frontier, list[tuple[NodeId
     return Frontier(index + 1, tuple(stack)), completed
 
 
+def extended(frontier: Frontier, leaf: bytes) -> Frontier:
+    """The frontier after appending one leaf hash (``append`` without naming the nodes
+    it completes: tiles are built from the leaf hashes, ``tiles_after``)."""
+    index = frontier.size
+    if not index & 1:
+        return Frontier(index + 1, (*frontier.hashes, leaf))
+    stack = list(frontier.hashes)
+    carry = leaf
+    sha256 = hashlib.sha256
+    while index & 1:
+        carry = sha256(NODE_PREFIX + stack.pop() + carry).digest()
+        index >>= 1
+    stack.append(carry)
+    return Frontier(frontier.size + 1, tuple(stack))
+
+
+# -- tiles (C2SP tlog-tiles style) ---------------------------------------------------
+
+TILE_HEIGHT = 8
+"""Tree levels per tile stratum: a tile of stratum ``T`` starts from 256 consecutive
+hashes of tree level ``8*T``."""
+TILE_WIDTH = 1 << TILE_HEIGHT
+"""Hashes in the bottom row of a full tile (256)."""
+
+
+class TileId(NamedTuple):
+    """Tile ``index`` of stratum ``stratum``: its bottom row is the nodes
+    ``NodeId(8*stratum, index*256 + j)`` for ``j`` below its width."""
+
+    stratum: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index, unused here
+
+
+def tile_of(node: NodeId) -> tuple[TileId, int, int, int]:
+    """Where the hash of ``node`` sits: its tile, the row inside the tile (0 = bottom),
+    the position in that row, and the tile width that row position needs (bottom hashes
+    below the node's right edge). Bit arithmetic only."""
+    level, index = node
+    stratum = level >> 3
+    row = level & 7
+    shift = TILE_HEIGHT - row
+    tile = index >> shift
+    position = index - (tile << shift)
+    return TileId(stratum, tile), row, position, (position + 1) << row
+
+
+def tile_rows(bottom: bytes, below: Sequence[bytes] = ()) -> list[bytes]:
+    """The ``TILE_HEIGHT`` rows of a tile whose bottom row is ``bottom`` (concatenated
+    32-byte hashes): row ``k`` holds the complete nodes ``k`` levels above the bottom.
+    ``below``: the rows of a narrower version of the same tile (a partial tile being
+    extended): its nodes are kept, only the new ones are hashed. A tile is thus a small
+    pyramid stored whole, so a proof reads hashes and never rehashes a subtree."""
+    rows = [bottom]
+    sha256 = hashlib.sha256
+    for row in range(1, TILE_HEIGHT):
+        under = rows[row - 1]
+        count = len(under) // (2 * HASH_SIZE)
+        kept = below[row] if row < len(below) else b""
+        start = len(kept) // HASH_SIZE
+        if start > count:
+            raise ValueError("the narrower tile is wider than the tile it would extend")
+        step = 2 * HASH_SIZE
+        made = [
+            sha256(NODE_PREFIX + under[o : o + step]).digest()
+            for o in range(start * step, count * step, step)
+        ]
+        rows.append(kept + b"".join(made))
+    return rows
+
+
+def tile_top(rows: Sequence[bytes]) -> bytes:
+    """The node above a full tile: the next stratum's bottom hash for it."""
+    return hashlib.sha256(NODE_PREFIX + rows[TILE_HEIGHT - 1][: 2 * HASH_SIZE]).digest()
+
+
+def truncated(rows: Sequence[bytes], width: int) -> list[bytes]:
+    """The rows of the same tile at ``width`` bottom hashes (a prefix of each row)."""
+    return [r[: (width >> k) * HASH_SIZE] for k, r in enumerate(rows)]
+
+
+def tiles_after(
+    first: int, leaves: bytes, edge: Mapping[int, Sequence[bytes]]
+) -> list[tuple[TileId, list[bytes]]]:
+    """Every tile that changes when the leaf hashes ``leaves`` (concatenated) are added to
+    a tree of ``first`` leaves, with its new rows. ``edge``: by stratum, the rows of the
+    partial tile at the tree's right edge (any width at least the edge's: trimmed here);
+    a stratum whose edge is at a tile boundary needs none. Full tiles pass their top to
+    the stratum above, so each hash is computed once."""
+    out: list[tuple[TileId, list[bytes]]] = []
+    stratum, start, more = 0, first, leaves
+    while more:
+        tile = start >> TILE_HEIGHT
+        offset = start & (TILE_WIDTH - 1)
+        below: list[bytes] = []
+        if offset:
+            known = edge.get(stratum)
+            if known is None or len(known[0]) < offset * HASH_SIZE:
+                raise ValueError(f"the partial tile {stratum}/{tile} is not at hand")
+            below = truncated(known, offset)
+        bottom = (below[0] if below else b"") + more
+        tops: list[bytes] = []
+        chunk = TILE_WIDTH * HASH_SIZE
+        for n, o in enumerate(range(0, len(bottom), chunk)):
+            rows = tile_rows(bottom[o : o + chunk], below if n == 0 else ())
+            out.append((TileId(stratum, tile + n), rows))
+            if len(rows[0]) == chunk:
+                tops.append(tile_top(rows))
+        stratum, start, more = stratum + 1, start >> TILE_HEIGHT, b"".join(tops)
+    return out
+
+
 # -- verification (what a citizen runs) -----------------------------------------------
 
 
