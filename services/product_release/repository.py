@@ -142,6 +142,42 @@ def cell_from_doc(doc: dict[str, Any]) -> ReleasedCell:
     )
 
 
+def cells_from_docs(docs: Iterable[dict[str, Any]]) -> list[ReleasedCell]:
+    """A developer's differencing history (EXP-2), each cell as ``cell_from_doc`` reads
+    it, with equal constraints and populations read once and shared: a constraint is
+    known by the text of its document (values with their types), a population by its
+    constraints. The array nesting finder tells populations apart by identity first, so
+    a history of a million cells costs it one look-up per distinct population, not per
+    cell."""
+    constraints: dict[str, Constraint] = {}
+    populations: dict[tuple[int, ...], tuple[Constraint, ...]] = {}
+    cells: list[ReleasedCell] = []
+    for doc in docs:
+        shape: list[Constraint] = []
+        for record in doc["population"]:
+            key = repr(record)
+            constraint = constraints.get(key)
+            if constraint is None:
+                constraint = constraints[key] = _constraint_from_doc(record)
+            shape.append(constraint)
+        known = tuple(map(id, shape))  # the constraints are held by ``constraints``
+        population = populations.get(known)
+        if population is None:
+            population = populations[known] = tuple(shape)
+        cells.append(
+            ReleasedCell(
+                export_id=doc["export_id"],
+                table=doc["table"],
+                universe=doc["universe"],
+                measure=doc["measure"],
+                population=population,
+                units=doc.get("units"),
+                value=doc.get("value"),
+            )
+        )
+    return cells
+
+
 def product_to_doc(
     product: ProductVersion, *, region: str, extra: Document | None = None
 ) -> Document:

@@ -4,27 +4,37 @@ with NumPy array joins instead of a Python loop over candidate cells.
 Theory of operation. Two released cells nest when they share universe and measure, the
 larger constrains a subset of the smaller's attributes, and on each of those attributes
 the larger's constraint contains the smaller's. Every distinct constraint gets an integer
-code per attribute, and every cell becomes a row of codes over all attributes (``-1``
-where it constrains nothing) plus a code for its universe and measure — the only Python
-loop, one dictionary look-up per constraint. Which code contains which other is decided
-once per pair of distinct constraints by ``Constraint.contains`` itself (so exactly as
-the domain decides it, never by floating point): a point contains only itself, so only
-pairs with a value set or an interval are tried. For each set of attributes the larger
-cells constrain (a *mask*), the smaller cells constraining at least those attributes are
-expanded into one row per combination of containing codes (one row in the usual case of
-points), the rows folded into one integer key, and joined with the larger cells' keys by
-a sort and ``searchsorted``. Pairs of equal populations are dropped and the pairs are
-returned sorted, as ``ExactNesting`` returns them.
+code per attribute, and every distinct population object a row of codes over all
+attributes (``-1`` where it constrains nothing): objects are told apart by identity with
+one NumPy sort of their ids (``_factorize``), and a value look-up happens once per
+distinct constraint object. A ``TableCells`` block (the new export's cells) is read by
+its row and column positions, so no cell object is built for it.
+
+Cells are then grouped into *nodes*, one per distinct (universe and measure, population
+value): ten earlier exports of the same table, and the new one, are as many nodes as the
+table has cells. Which code contains which other is decided once per pair of distinct
+constraints by ``Constraint.contains`` itself (so exactly as the domain decides it,
+never by floating point): a point contains only itself, so only pairs with a value set
+or an interval are tried. For each set of attributes the larger nodes constrain (a
+*mask*), the smaller nodes constraining at least those attributes are expanded into one
+row per combination of containing codes (one row in the usual case of points), the rows
+folded into one integer key, and joined with the larger nodes' keys by a sort and
+``searchsorted``. Pairs of equal populations are dropped; each node pair stands for
+every pair of their cells, and the cell pairs are returned sorted, as ``ExactNesting``
+returns them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from services.product_release.domain.differencing import ReleasedCell
+from services.product_release.domain.differencing import ReleasedCell, TableCells
 from services.product_release.domain.outputs import Constraint, Population
 
 IntArray = npt.NDArray[np.int64]
@@ -41,53 +51,58 @@ class _Coder:
         self.measures: dict[str, int] = {}
         self.attributes: dict[str, int] = {}
         self.constraints: list[dict[Constraint, int]] = []
-        self._pending: list[tuple[IntArray, int, IntArray, IntArray, IntArray]] = []
+        self._pending: list[tuple[int, IntArray, IntArray, IntArray]] = []
         self._wider: list[tuple[IntArray, IntArray]] | None = None
         self._by_identity: dict[int, tuple[int, int]] = {}
         self._kept: list[Constraint] = []
         """the constraints coded by identity, kept alive so no ``id`` is reused"""
 
-    def rows(self, cells: Sequence[ReleasedCell]) -> tuple[IntArray, IntArray]:
-        """Each cell's kind code, and (through ``dense``) its codes over every attribute.
+    def cells(self, cells: Sequence[ReleasedCell]) -> tuple[IntArray, IntArray]:
+        """Each cell's kind code and the position of its population among the distinct
+        population objects of this call (coded through ``populations``).
 
         Cells of one table row share their population object, and rows share their
-        constraint objects, so both are looked up by identity first (``id`` is stable
-        while ``cells`` holds them): a value look-up, with its hashing and comparing,
-        happens once per distinct object, not once per cell."""
+        constraint objects, so both are looked up by identity first: a value look-up,
+        with its hashing and comparing, happens once per distinct object, not once per
+        cell. A ``TableCells`` block is read by its positions, without building cells."""
+        if isinstance(cells, TableCells):
+            return self._block(cells)
         count = len(cells)
-        populations = [cell.population for cell in cells]
-        universes = [cell.universe for cell in cells]
-        measures = [cell.measure for cell in cells]
-        _, first, which = _by_object(populations, count)
-        shapes: list[Population] = [populations[i] for i in first.tolist()]
-        universe_code = self._values(self.universes, universes, count)
-        measure_code = self._values(self.measures, measures, count)
-        combined, inverse = np.unique(universe_code * 2**31 + measure_code, return_inverse=True)
+        universe = _codes(self.universes, list(map(_UNIVERSE, cells)))
+        measure = _codes(self.measures, list(map(_MEASURE, cells)))
+        shapes, which = _by_object(list(map(_POPULATION, cells)))
+        kinds = self._kinds(universe, measure) if count else np.zeros(0, dtype=np.int64)
+        self._populations(shapes)
+        return kinds, which
+
+    def _block(self, block: TableCells) -> tuple[IntArray, IntArray]:
+        universe = self.universes.setdefault(block.view.table.universe, len(self.universes))
+        measures = _codes(self.measures, [measure for _, measure in block.columns])
+        per_slot = self._kinds(np.full(len(measures), universe, dtype=np.int64), measures)
+        slots = np.asarray(block.slots, dtype=np.int64)
+        kinds = per_slot[slots] if len(slots) else np.zeros(0, dtype=np.int64)
+        self._populations(list(block.populations))
+        return kinds, np.asarray(block.rows, dtype=np.int64)
+
+    def _kinds(self, universe: IntArray, measure: IntArray) -> IntArray:
+        combined, inverse = np.unique(universe * 2**31 + measure, return_inverse=True)
         kind_codes = np.asarray(
             [self.kinds.setdefault(int(k), len(self.kinds)) for k in combined.tolist()],
             dtype=np.int64,
         )
-        kinds = kind_codes[inverse.reshape(-1)] if count else np.zeros(0, dtype=np.int64)
-        flat = [constraint for population in shapes for constraint in population]
+        codes: IntArray = kind_codes[inverse.reshape(-1)]
+        return codes
+
+    def _populations(self, shapes: list[Population]) -> None:
+        """Code the constraints of each distinct population; ``dense`` lays them out."""
+        flat = list(chain.from_iterable(shapes))
         lengths = np.fromiter(map(len, shapes), dtype=np.int64, count=len(shapes))
-        _, distinct, inverse_flat = _by_object(flat, len(flat))
-        coded = np.asarray(
-            [self._coded(flat[i]) for i in distinct.tolist()], dtype=np.int64
-        ).reshape(-1, 2)
+        distinct, inverse_flat = _by_object(flat)
+        coded = np.asarray([self._coded(c) for c in distinct], dtype=np.int64).reshape(-1, 2)
         at = np.repeat(np.arange(len(shapes), dtype=np.int64), lengths)
         attributes = coded[inverse_flat, 0] if len(flat) else np.zeros(0, dtype=np.int64)
         codes = coded[inverse_flat, 1] if len(flat) else np.zeros(0, dtype=np.int64)
-        self._pending.append((which.reshape(-1), len(shapes), at, attributes, codes))
-        return kinds, which.reshape(-1)
-
-    @staticmethod
-    def _values(known: dict[str, int], values: list[str], count: int) -> IntArray:
-        """Codes by value of strings, looked up once per distinct object."""
-        _, first, inverse = _by_object(values, count)
-        codes = np.asarray(
-            [known.setdefault(values[i], len(known)) for i in first.tolist()], dtype=np.int64
-        )
-        return codes[inverse.reshape(-1)] if count else np.zeros(0, dtype=np.int64)
+        self._pending.append((len(shapes), at, attributes, codes))
 
     def _coded(self, constraint: Constraint) -> tuple[int, int]:
         """(attribute, constraint) codes; by identity first, by value once per object."""
@@ -109,13 +124,14 @@ class _Coder:
         return a, c
 
     def dense(self) -> list[IntArray]:
-        """Every ``rows`` call's cells as a matrix over all attributes coded so far."""
+        """Every call's distinct populations as a matrix over all attributes coded so
+        far (``_ABSENT`` where a population constrains nothing)."""
         width = len(self.attributes)
         matrices = []
-        for which, shapes, at, attributes, codes in self._pending:
+        for shapes, at, attributes, codes in self._pending:
             matrix = np.full((shapes, width), _ABSENT, dtype=np.int64)
             matrix[at, attributes] = codes
-            matrices.append(matrix[which])
+            matrices.append(matrix)
         return matrices
 
     def all_wider(self) -> list[tuple[IntArray, IntArray]]:
@@ -144,11 +160,42 @@ class _Coder:
         return np.asarray(narrow_codes, dtype=np.int64), np.asarray(wide_codes, dtype=np.int64)
 
 
-def _by_object(items: Sequence[object], count: int) -> tuple[IntArray, IntArray, IntArray]:
-    """``np.unique`` over the items' identities: (ids, first position, inverse)."""
-    ids = np.fromiter(map(id, items), dtype=np.uint64, count=count)
-    unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    return unique.astype(np.int64), first.astype(np.int64), inverse.astype(np.int64)
+_UNIVERSE = attrgetter("universe")
+_MEASURE = attrgetter("measure")
+_POPULATION = attrgetter("population")
+
+
+def _codes(known: dict[str, int], values: list[str]) -> IntArray:
+    """Codes by value of strings: distinct values found and hashed in C, then mapped."""
+    for value in dict.fromkeys(values):
+        known.setdefault(value, len(known))
+    return np.fromiter(map(known.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+_T = TypeVar("_T")
+
+
+def _by_object(items: list[_T]) -> tuple[list[_T], IntArray]:
+    """The distinct objects of ``items`` by identity and each item's position among
+    them (``id`` is stable while ``items`` holds them)."""
+    ids = np.fromiter(map(id, items), dtype=np.uint64, count=len(items))
+    first, inverse = _factorize(ids)
+    return [items[i] for i in first.tolist()], inverse
+
+
+def _factorize(keys: npt.NDArray[np.integer]) -> tuple[IntArray, IntArray]:
+    """(a position of each distinct key, in key order; each key's distinct code): one
+    unstable sort, which is all a dense coding needs."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys)
+    ordered = keys[order]
+    new = np.empty(len(keys), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return order[new].astype(np.int64), inverse
 
 
 def _expand(
@@ -188,6 +235,59 @@ def _fold(rows: IntArray, sizes: Sequence[int]) -> IntArray:
     return np.asarray(ids, dtype=np.int64).reshape(-1)
 
 
+def _ranges(starts: IntArray, counts: IntArray) -> IntArray:
+    """``starts[k], starts[k] + 1, …`` (``counts[k]`` of them) for every k, concatenated."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
+class _Nodes:
+    """Cells grouped into *nodes*: one per distinct (kind, population value). Nesting is
+    a property of populations, so it is found once per pair of nodes, then each node
+    pair stands for every pair of their cells (equal populations are never a pair)."""
+
+    def __init__(self, coder: _Coder, parts: list[tuple[IntArray, IntArray]]) -> None:
+        matrices = coder.dense()
+        width = len(coder.attributes)
+        sizes = [len(codes) + 1 for codes in coder.constraints]  # + 1: absent
+        # every distinct population object of every call, one class per value
+        stacked = np.vstack(matrices) if matrices else np.zeros((0, width), dtype=np.int64)
+        classes, first = _classes(stacked, sizes)
+        offsets = np.cumsum([0, *(len(m) for m in matrices)])[:-1]
+        n_classes = len(first)
+        keys = [
+            kinds * n_classes + classes[offset + which]
+            for (kinds, which), offset in zip(parts, offsets, strict=True)
+        ]
+        every = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        where, inverse = _factorize(every)
+        distinct = every[where]
+        self.kind = distinct // max(n_classes, 1)
+        self.rows = stacked[first[distinct % max(n_classes, 1)]]
+        bounds = np.cumsum([0, *(len(k) for k in keys)])
+        self.of_cell = [inverse[bounds[n] : bounds[n + 1]] for n in range(len(keys))]
+        self.count = len(distinct)
+
+    def members(self, part: int) -> tuple[IntArray, IntArray, IntArray]:
+        """(node ids present, cells sorted by node, where each node's cells start)."""
+        nodes = self.of_cell[part]
+        order = np.argsort(nodes, kind="stable")
+        counts = np.bincount(nodes, minlength=self.count)
+        starts = np.cumsum(counts) - counts
+        return np.flatnonzero(counts), order, np.stack([starts, counts])
+
+
+def _classes(rows: IntArray, sizes: Sequence[int]) -> tuple[IntArray, IntArray]:
+    """Each row's class (equal code rows, equal class) and a first row of each class."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    first, inverse = _factorize(_fold(rows + 1, sizes))
+    return inverse, first
+
+
 class ArrayNesting:
     """``NestingFinder`` by array joins; finds exactly the pairs ``ExactNesting`` finds."""
 
@@ -197,10 +297,8 @@ class ArrayNesting:
         if not larger or not smaller:
             return []
         coder = _Coder()
-        larger_kind, _ = coder.rows(larger)
-        smaller_kind, _ = coder.rows(smaller)
-        big, small = coder.dense()
-        return _join(coder, larger_kind, big, smaller_kind, small)
+        nodes = _Nodes(coder, [coder.cells(larger), coder.cells(smaller)])
+        return _cell_pairs(coder, nodes, 0, 1)
 
     def both_ways(
         self, first: Sequence[ReleasedCell], second: Sequence[ReleasedCell]
@@ -208,19 +306,41 @@ class ArrayNesting:
         if not first or not second:
             return [], []
         coder = _Coder()
-        first_kind, _ = coder.rows(first)
-        second_kind, _ = coder.rows(second)
-        one, two = coder.dense()
-        return (
-            _join(coder, first_kind, one, second_kind, two),
-            _join(coder, second_kind, two, first_kind, one),
-        )
+        nodes = _Nodes(coder, [coder.cells(first), coder.cells(second)])
+        return _cell_pairs(coder, nodes, 0, 1), _cell_pairs(coder, nodes, 1, 0)
+
+
+def _cell_pairs(coder: _Coder, nodes: _Nodes, larger: int, smaller: int) -> list[tuple[int, int]]:
+    """``(j, i)``, sorted: cell j of part ``smaller`` nests in cell i of ``larger``."""
+    big_nodes, big_order, big_at = nodes.members(larger)
+    small_nodes, small_order, small_at = nodes.members(smaller)
+    found_small, found_big = _join(
+        coder,
+        nodes.kind[big_nodes],
+        nodes.rows[big_nodes],
+        nodes.kind[small_nodes],
+        nodes.rows[small_nodes],
+    )
+    if not len(found_small):
+        return []
+    pair_small = small_nodes[found_small]
+    pair_big = big_nodes[found_big]
+    # every smaller cell of each node pair, then every larger cell with it
+    small_counts = small_at[1][pair_small]
+    js = small_order[_ranges(small_at[0][pair_small], small_counts)]
+    big_of = np.repeat(pair_big, small_counts)
+    big_counts = big_at[1][big_of]
+    is_ = big_order[_ranges(big_at[0][big_of], big_counts)]
+    js = np.repeat(js, big_counts)
+    order = np.lexsort((is_, js))
+    return list(zip(js[order].tolist(), is_[order].tolist(), strict=True))
 
 
 def _join(
     coder: _Coder, larger_kind: IntArray, big: IntArray, smaller_kind: IntArray, small: IntArray
-) -> list[tuple[int, int]]:
-    """The nested pairs ``(j, i)``, sorted: ``big[i]`` contains ``small[j]``."""
+) -> tuple[IntArray, IntArray]:
+    """The nested pairs ``(j, i)`` as two arrays: ``big[i]`` contains ``small[j]``, their
+    populations differ."""
     width = big.shape[1]
     wider = coder.all_wider()
     sizes = [len(codes) for codes in coder.constraints]
@@ -262,10 +382,8 @@ def _join(
         found_j.append(np.repeat(owners, counts))
         found_i.append(chosen[order[picks]])
     if not found_j:
-        return []
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     js = np.concatenate(found_j)
     is_ = np.concatenate(found_i)
     different = (big[is_] != small[js]).any(axis=1) if width else np.zeros(len(js), bool)
-    js, is_ = js[different], is_[different]
-    order = np.lexsort((is_, js))
-    return list(zip(js[order].tolist(), is_[order].tolist(), strict=True))
+    return js[different], is_[different]

@@ -62,8 +62,8 @@ from services.product_release.repository import (
     REPORTS,
     SANDBOXES,
     SETTINGS,
-    cell_from_doc,
     cell_to_doc,
+    cells_from_docs,
     export_from_doc,
     export_to_doc,
     grant_items_to_doc,
@@ -175,7 +175,7 @@ async def _earlier_cells(ctx: ServiceContext, developer_org_id: str) -> list[Rel
     docs = await ctx.store.find(
         EXPORTS, {"developer_org_id": developer_org_id, "state": ExportState.APPROVED.value}
     )
-    return [cell_from_doc(c) for d in docs for c in d.get("cells", [])]
+    return cells_from_docs(c for d in docs for c in d.get("cells", []))
 
 
 async def _store_report(ctx: ServiceContext, report: CheckReport, developer_org_id: str) -> None:

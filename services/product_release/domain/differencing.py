@@ -51,11 +51,12 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import product
-from typing import Protocol, cast
+from operator import attrgetter, itemgetter
+from typing import Protocol, cast, overload
 
 from services.product_release.domain.check_results import CheckResult, Offence, verdict
 from services.product_release.domain.outputs import (
@@ -104,6 +105,10 @@ class ReleasedCell:
         }
 
 
+_UNIVERSE = attrgetter("universe")
+_MEASURE = attrgetter("measure")
+
+
 def measure_of(column: Column) -> str:
     return "count" if column.role is Role.COUNT else f"{column.role.value}:{column.item}"
 
@@ -129,6 +134,8 @@ def _row_populations(view: TableView) -> list[Population]:
     position_of = {item: d for d, item in enumerate(dimension_items)}
     if len(position_of) != len(dimension_items):
         return _row_populations_by_dict(view)  # one item in two dimensions: the general way
+    if marker is None:
+        return _row_populations_by_column(view, base, position_of)
     order = [
         (name, position_of.get(name), base.get(name)) for name in sorted({*base, *position_of})
     ]
@@ -153,6 +160,38 @@ def _row_populations(view: TableView) -> list[Population]:
     return populations
 
 
+def _row_populations_by_column(
+    view: TableView, base: dict[str, Constraint], position_of: dict[str, int]
+) -> list[Population]:
+    """The same populations, built one attribute at a time for a table whose total
+    marker is ``None`` (ROLLUP and CUBE's, the default): one constraint per distinct
+    value, every row's looked up by value, rows zipped together at the end."""
+    keys = view.keys
+    columns: list[list[Constraint | None]] = []
+    gaps = False
+    """some row leaves an attribute unconstrained (a margin without a filter)"""
+    for name in sorted({*base, *position_of}):
+        d, fixed = position_of.get(name), base.get(name)
+        if d is None:
+            columns.append([fixed] * len(keys))
+            continue
+        values = list(map(itemgetter(d), keys))
+        by_value: dict[Value, Constraint | None] = {}
+        for value in dict.fromkeys(values):  # the first of equal values, as a dict keeps
+            if value is None:
+                by_value[value] = fixed  # a margin: the filter alone, if any
+                gaps = gaps or fixed is None
+                continue
+            point = Constraint(name, values=frozenset({value}))
+            by_value[value] = point if fixed is None else fixed.intersect(point)
+        columns.append(list(map(by_value.__getitem__, values)))
+    if not columns:
+        return [()] * len(keys)
+    if gaps:
+        return [tuple(c for c in row if c is not None) for row in zip(*columns, strict=True)]
+    return cast(list[Population], list(zip(*columns, strict=True)))
+
+
 def _row_populations_by_dict(view: TableView) -> list[Population]:
     table = view.table
     marker = table.total_marker
@@ -173,38 +212,130 @@ def _row_populations_by_dict(view: TableView) -> list[Population]:
     return populations
 
 
+def _additive(view: TableView, measures: frozenset[str] | None) -> tuple[tuple[int, str], ...]:
+    """(position, measure) of the table's additive columns (of ``measures``, default all)."""
+    return tuple(
+        (p, measure_of(c))
+        for p, c in enumerate(view.table.columns)
+        if c.role in ADDITIVE_ROLES and (measures is None or measure_of(c) in measures)
+    )
+
+
+class TableCells(Sequence[ReleasedCell]):
+    """Some additive cells of one table, in row order then column order, held as
+    positions — a row and a column slot per cell — and built into a ``ReleasedCell``
+    only when one is read. A table of 100,000 rows need not become 200,000 objects
+    for the differencing check (EXP-2): the array adapter reads ``rows``, ``slots``,
+    ``columns`` and the rows' ``populations`` instead; the exact path reads cells."""
+
+    __slots__ = ("columns", "export_id", "populations", "rows", "slots", "view")
+
+    def __init__(
+        self,
+        view: TableView,
+        export_id: str,
+        columns: tuple[tuple[int, str], ...],
+        rows: list[int],
+        slots: list[int],
+    ) -> None:
+        self.view = view
+        self.export_id = export_id
+        self.columns = columns
+        """(position in the table, measure) per column slot"""
+        self.rows = rows
+        self.slots = slots
+        self.populations = row_populations(view)
+        """every row's population (one object per row, shared by the row's cells)"""
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> ReleasedCell: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ReleasedCell]: ...
+
+    def __getitem__(self, index: int | slice) -> ReleasedCell | list[ReleasedCell]:
+        if isinstance(index, slice):
+            return [self._cell(k) for k in range(*index.indices(len(self.rows)))]
+        return self._cell(index)
+
+    def __iter__(self) -> Iterator[ReleasedCell]:
+        return map(self._cell, range(len(self.rows)))
+
+    def _cell(self, index: int) -> ReleasedCell:
+        row = self.rows[index]
+        position, measure = self.columns[self.slots[index]]
+        table = self.view.table
+        value = table.rows[row][position]
+        shown = number(value)
+        return ReleasedCell(
+            self.export_id,
+            table.name,
+            table.universe,
+            measure,
+            self.populations[row],
+            self.view.units[row],
+            None if shown is None else float(shown),
+            value is not None,
+        )
+
+
 def table_cells(
     view: TableView, export_id: str = "", measures: frozenset[str] | None = None
 ) -> list[ReleasedCell]:
     """Every additive cell of the table (of ``measures``, default all) with its
     population; suppressed ones flagged."""
-    table = view.table
-    additive = [
-        (p, measure_of(c))
-        for p, c in enumerate(table.columns)
-        if c.role in ADDITIVE_ROLES and (measures is None or measure_of(c) in measures)
-    ]
-    if not additive:
+    columns = _additive(view, measures)
+    if not columns:
         return []
-    cells: list[ReleasedCell] = []
-    for row, people in enumerate(row_populations(view)):
-        units = view.units[row]
-        values = table.rows[row]
-        for position, measure in additive:
-            shown = number(values[position])
-            cells.append(
-                ReleasedCell(
-                    export_id,
-                    table.name,
-                    table.universe,
-                    measure,
-                    people,
-                    units,
-                    None if shown is None else float(shown),
-                    values[position] is not None,
-                )
-            )
-    return cells
+    rows = len(view.keys)
+    width = len(columns)
+    block = TableCells(
+        view,
+        export_id,
+        columns,
+        [row for row in range(rows) for _ in range(width)],
+        list(range(width)) * rows,
+    )
+    return list(block)
+
+
+def shown_and_hidden(
+    view: TableView, measures: frozenset[str] | None = None
+) -> tuple[TableCells, TableCells]:
+    """The table's additive cells (of ``measures``) split into those released with
+    known units — what differencing can use — and those suppressed (EXP-2), in the
+    order ``table_cells`` lists them."""
+    columns = _additive(view, measures)
+    shown_rows: list[int] = []
+    shown_slots: list[int] = []
+    hidden_rows: list[int] = []
+    hidden_slots: list[int] = []
+    positions = [p for p, _ in columns]
+    units = view.units
+    rows = view.table.rows
+    if None not in units and not any(None in [r[p] for r in rows] for p in positions):
+        width = len(columns)  # the usual case: every cell released, every unit known
+        shown_rows = [row for row in range(len(rows)) for _ in range(width)]
+        return (
+            TableCells(view, "", columns, shown_rows, list(range(width)) * len(rows)),
+            TableCells(view, "", columns, [], []),
+        )
+    for row, values in enumerate(rows):
+        known = units[row] is not None
+        for slot, position in enumerate(positions):
+            if values[position] is None:
+                hidden_rows.append(row)
+                hidden_slots.append(slot)
+            elif known:
+                shown_rows.append(row)
+                shown_slots.append(slot)
+    return (
+        TableCells(view, "", columns, shown_rows, shown_slots),
+        TableCells(view, "", columns, hidden_rows, hidden_slots),
+    )
 
 
 def released_cells(view: TableView, export_id: str) -> list[ReleasedCell]:
@@ -242,6 +373,8 @@ def _solve_own(view: TableView, unknown: set[int]) -> set[int]:
 
 def _margin_equations(view: TableView) -> list[MarginEquation]:
     marker = view.table.total_marker
+    if not view.has_margins():
+        return []  # every equation's parent is a margin row: none, no equations
     rows_by_key: dict[tuple[Value, ...], int] = {}
     for row, key in enumerate(view.keys):
         if key in rows_by_key:
@@ -442,7 +575,14 @@ def _merged_finding(
 
 
 def _unknowns(view: TableView, position: int) -> set[int]:
-    return {row for row, values in enumerate(view.table.rows) if values[position] is None}
+    """The rows whose cell in column ``position`` is suppressed (computed once a column)."""
+    key = ("unknowns", position)
+    if key not in view.memo:
+        column = list(map(itemgetter(position), view.table.rows))
+        view.memo[key] = (
+            {row for row, value in enumerate(column) if value is None} if None in column else set()
+        )
+    return set(cast(set[int], view.memo[key]))
 
 
 def _system(equations: Sequence[MarginEquation], unknown: set[int]) -> list[dict[int, int]]:
@@ -692,10 +832,12 @@ def check_earlier_exports(
         )
     offences = _earlier_as_margins(view, earlier, settings)
     before = [c for c in earlier if c.released and c.units is not None]
-    measures = frozenset(c.measure for c in before if c.universe == view.table.universe)
-    cells = table_cells(view, measures=measures)
-    shown = [c for c in cells if c.released and c.units is not None]
-    hidden = [c for c in cells if not c.released]
+    universe = view.table.universe
+    if set(map(_UNIVERSE, before)) == {universe}:  # the usual history: one universe
+        measures = frozenset(map(_MEASURE, before))
+    else:
+        measures = frozenset(c.measure for c in before if c.universe == universe)
+    shown, hidden = shown_and_hidden(view, measures)
     if before and shown:
         old_over_new, new_over_old = nesting.both_ways(before, shown)
         for j, i in old_over_new:

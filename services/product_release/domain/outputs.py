@@ -267,7 +267,8 @@ def shape_of(table: OutputTable) -> TableShape:
     if len(set(names)) != len(names):
         raise DomainError(f"output {table.name!r} repeats a column name", rule="EXP-2")
     width = len(table.columns)
-    for number, row in enumerate(table.rows):
+    lengths = set(map(len, table.rows))
+    for number, row in enumerate(table.rows if lengths - {width} else ()):
         if len(row) != width:
             raise DomainError(
                 f"output {table.name!r}: row {number} has {len(row)} values, expected {width}",

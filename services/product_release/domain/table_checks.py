@@ -33,6 +33,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import itemgetter
+from typing import cast
 
 from services.product_release.domain.check_results import CheckResult, Offence, notice, verdict
 from services.product_release.domain.identifiers import identifier_kinds
@@ -115,7 +117,20 @@ class TableView:
 
     def is_margin(self, key: tuple[Value, ...]) -> bool:
         marker = self.table.total_marker
+        if marker is None:
+            return None in key  # only None equals None
         return any(value == marker and type(value) is type(marker) for value in key)
+
+    def has_margins(self) -> bool:
+        """Some row is a margin (a dimension at the total marker); computed once."""
+        found = self.memo.get("has_margins")
+        if found is None:
+            if self.table.total_marker is None:
+                found = any(None in key for key in self.keys)
+            else:
+                found = any(map(self.is_margin, self.keys))
+            self.memo["has_margins"] = found
+        return bool(found)
 
     def label(self, row: int) -> dict[str, object]:
         marker = self.table.total_marker
@@ -138,9 +153,22 @@ class TableView:
 def view_of(table: OutputTable, redacted: frozenset[int] = frozenset()) -> TableView:
     shape = shape_of(table)
     dims = shape.dimensions
-    keys = tuple(tuple(row[p] for p in dims) for row in table.rows)
+    rows = table.rows
+    if len(dims) > 1:
+        keys = tuple(map(itemgetter(*dims), rows))
+    else:
+        keys = tuple(tuple(row[p] for p in dims) for row in rows)
     source = shape.units if shape.units is not None else shape.count
-    units = tuple(whole(row[source]) if source is not None else None for row in table.rows)
+    if source is None:
+        units: tuple[int | None, ...] = (None,) * len(rows)
+    else:
+        column = tuple(map(itemgetter(source), rows))
+        # plain integers are their own whole number; anything else is read one by one
+        units = (
+            cast(tuple[int, ...], column)
+            if set(map(type, column)) <= {int}
+            else tuple(map(whole, column))
+        )
     return TableView(table, shape, keys, units, redacted)
 
 
@@ -149,7 +177,16 @@ def check_cell_counts(view: TableView, settings: ExportCheckSettings) -> list[Ch
     small: list[Offence] = []
     zeros: list[Offence] = []
     count_position = view.shape.count
+    least = max(settings.min_cell_count, 1)
+    rows = view.table.rows
     for row in range(len(view.keys)):
+        units = view.units[row]
+        if (
+            units is not None
+            and units >= least
+            and (count_position is None or rows[row][count_position] != 0)
+        ):
+            continue  # neither unknown, zero nor small: nothing to report
         released = view.released(row)
         if not released:
             continue
@@ -389,31 +426,78 @@ def integers_safe(
     differing (so not all contributors alike). The same conditions the exact path
     (``cell_contributions``, ``dominance_problems``, ``Contributions.all_alike``)
     applies, without building its objects; anything else takes that path."""
-    shown = values[position]
-    if type(shown) is not int:
+    if values[position] is None:
         return False
-    if column.role is Role.MEAN:
-        if units is None:
-            return False
-        shown *= units
-    first = values[summaries[Role.TOP1]]
-    second = values[summaries[Role.TOP2]]
-    first = 0 if first is None else first
-    second = 0 if second is None else second
-    if type(first) is not int or type(second) is not int or first < 0 or second < 0:
-        return False
-    smallest_at = summaries.get(Role.MIN)
-    if smallest_at is not None:
-        smallest = values[smallest_at]
-        if smallest is not None and (type(smallest) is not int or smallest < 0):
-            return False
-    return (
-        first != second
-        and shown >= first + second
-        and not first * 100 > settings.dominance_largest_percent * shown
-        and not (first + second) * 100 > settings.dominance_top_two_percent * shown
-        and not (shown - first - second) * 100 < settings.p_ratio_percent * first
-    )
+    return not IntegerShortcut(position, column, summaries, settings).rest((values,), (units,))
+
+
+class IntegerShortcut:
+    """``integers_safe`` over a whole magnitude column (EXP-2): the column's positions
+    and the limits are looked up once, then one loop over the rows."""
+
+    __slots__ = ("first", "largest", "mean", "position", "ratio", "second", "smallest", "two")
+
+    def __init__(
+        self,
+        position: int,
+        column: Column,
+        summaries: dict[Role, int],
+        settings: ExportCheckSettings,
+    ) -> None:
+        self.position = position
+        self.mean = column.role is Role.MEAN
+        self.first = summaries[Role.TOP1]
+        self.second = summaries[Role.TOP2]
+        self.smallest = summaries.get(Role.MIN)
+        self.largest = settings.dominance_largest_percent
+        self.two = settings.dominance_top_two_percent
+        self.ratio = settings.p_ratio_percent
+
+    def rest(self, rows: Sequence[tuple[Value, ...]], units: Sequence[int | None]) -> list[int]:
+        """The rows of released cells the shortcut does not pass: they take the exact
+        way. A suppressed cell (``None``) is neither passed nor left."""
+        left: list[int] = []
+        position, at_first, at_second, at_smallest = (
+            self.position,
+            self.first,
+            self.second,
+            self.smallest,
+        )
+        largest, two, ratio, mean = self.largest, self.two, self.ratio, self.mean
+        for row, values in enumerate(rows):
+            shown = values[position]
+            if shown is None:
+                continue
+            if type(shown) is not int:
+                left.append(row)
+                continue
+            if mean:
+                unit = units[row]
+                if unit is None:
+                    left.append(row)
+                    continue
+                shown *= unit
+            first = values[at_first]
+            second = values[at_second]
+            first = 0 if first is None else first
+            second = 0 if second is None else second
+            if type(first) is not int or type(second) is not int or first < 0 or second < 0:
+                left.append(row)
+                continue
+            if at_smallest is not None:
+                smallest = values[at_smallest]
+                if smallest is not None and (type(smallest) is not int or smallest < 0):
+                    left.append(row)
+                    continue
+            if not (
+                first != second
+                and shown >= first + second
+                and not first * 100 > largest * shown
+                and not (first + second) * 100 > two * shown
+                and not (shown - first - second) * 100 < ratio * first
+            ):
+                left.append(row)
+        return left
 
 
 def cell_contributions(
@@ -471,12 +555,10 @@ def check_dominance(view: TableView, settings: ExportCheckSettings) -> list[Chec
             dominated.append(missing)
             p_failed.append(missing)
             continue
-        for row, values in enumerate(table.rows):
-            if (
-                values[position] is None
-                or integers_safe(values, position, column, view.units[row], summaries, settings)
-                or clearly_safe(values, position, column, view.units[row], summaries, settings)
-            ):
+        shortcut = IntegerShortcut(position, column, summaries, settings)
+        for row in shortcut.rest(table.rows, view.units):
+            values = table.rows[row]
+            if clearly_safe(values, position, column, view.units[row], summaries, settings):
                 continue
             cell = cell_contributions(view, row, column, summaries)
             if cell is None:
@@ -618,10 +700,14 @@ def check_identifiers(
             flagged.add(position)
         numbers_count = column.role in (Role.DIMENSION, Role.IDENTIFIER)
         found: Counter[str] = Counter()
-        for value, times in Counter(values[position] for values in table.rows).items():
+        column_values = list(map(itemgetter(position), table.rows))
+        for value in dict.fromkeys(column_values):  # distinct, in first-seen order
             if isinstance(value, str) or (numbers_count and whole(value) is not None):
-                for kind in identifier_kinds(str(value)):
-                    found[kind] += times
+                kinds = identifier_kinds(str(value))
+                if kinds:
+                    times = column_values.count(value)
+                    for kind in kinds:
+                        found[kind] += times
         for kind, times in found.items():
             offences.append({"column": column.name, "kind": kind, "values": times})
             flagged.add(position)
@@ -641,7 +727,7 @@ def check_row_level(view: TableView) -> CheckResult:
     table = view.table
     if table.rows and not view.shape.measures:
         offences.append({"detail": "no aggregate column: every row is a record"})
-    repeated = sum(times - 1 for times in Counter(view.keys).values() if times > 1)
+    repeated = len(view.keys) - len(set(view.keys))  # every repeat beyond a key's first
     if repeated:
         offences.append(
             {
@@ -649,7 +735,10 @@ def check_row_level(view: TableView) -> CheckResult:
                 "rows": repeated,
             }
         )
-    data_rows = [row for row, key in enumerate(view.keys) if not view.is_margin(key)]
+    if view.has_margins():
+        data_rows = [row for row, key in enumerate(view.keys) if not view.is_margin(key)]
+    else:
+        data_rows = list(range(len(view.keys)))
     if table.distinct_units and data_rows and len(data_rows) >= table.distinct_units:
         offences.append(
             {

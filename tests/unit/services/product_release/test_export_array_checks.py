@@ -5,6 +5,7 @@ caught with the fast path wired in."""
 from __future__ import annotations
 
 import random
+from typing import Any, cast
 
 from services.product_release.adapters.array_checks import ArrayNesting
 from services.product_release.domain.check_report import CheckReport, run_checks
@@ -137,3 +138,36 @@ def test_EXP_2_every_nesting_query_of_the_export_check_tests_is_cross_checked(
     )
     # the autouse fixture compared both finders on both queries (two nested pairs found)
     assert both_nesting_finders_agree == [2, 0]
+
+
+def _large_count_table(counts: dict[tuple[str, str], int], *filters: Constraint) -> OutputTable:
+    """Firms by district × industry: 100 × 100 = 10,000 cells."""
+    rows = tuple((d, i, n) for (d, i), n in counts.items())
+    return count_table(rows, name="firms_large", filters=filters)
+
+
+def test_EXP_2_array_path_finds_the_exact_methods_differencing_attack_on_10000_cells() -> None:
+    districts = [f"3703{n:02d}" for n in range(100)]
+    industries = [f"I{n:02d}" for n in range(100)]
+    everyone = {
+        (d, i): 200 + (7 * a + 3 * b) % 50
+        for a, d in enumerate(districts)
+        for b, i in enumerate(industries)
+    }
+    # the new export: the firms with 10 or more employees — 10 fewer in every cell but
+    # one, where only 3 firms are small: that cell minus its earlier one names them
+    attacked = (districts[57], industries[31])
+    filtered_counts = {key: n - (3 if key == attacked else 10) for key, n in everyone.items()}
+    earlier = history(_large_count_table(everyone))
+    new = _large_count_table(filtered_counts, filtered("employees", low=10))
+    assert len(new.rows) == 10_000 and len(earlier) == 10_000
+
+    exact, fast = both(new, earlier)
+
+    found = earlier_failed(exact)
+    assert len(found) == 1, "the exact method finds the one disclosive difference"
+    assert "3 units" in str(found[0]["detail"])
+    larger = cast(dict[str, Any], found[0]["larger"])
+    assert {"attribute": "district", "in": [attacked[0]]} in larger["population"]
+    assert earlier_failed(fast) == found
+    assert fast.content_hash == exact.content_hash

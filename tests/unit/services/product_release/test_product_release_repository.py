@@ -15,6 +15,7 @@ from services.product_release.domain.table_checks import view_of
 from services.product_release.repository import (
     cell_from_doc,
     cell_to_doc,
+    cells_from_docs,
     export_from_doc,
     export_to_doc,
     product_from_doc,
@@ -47,6 +48,22 @@ def test_EXP_2_released_cells_round_trip_for_the_differencing_history() -> None:
     assert [cell_from_doc(cell_to_doc(c)) for c in cells] == cells
     ranged = replace(cells[0], population=(Constraint("age", low=18.0, high=None),))
     assert cell_from_doc(cell_to_doc(ranged)) == ranged
+
+
+def test_EXP_2_a_history_read_at_once_shares_equal_populations_and_keeps_every_value() -> None:
+    cells = released_cells(view_of(count_table()), "exp-1")
+    again = released_cells(view_of(count_table()), "exp-2")
+    typed = replace(cells[0], population=(Constraint("flag", values=frozenset({True})),))
+    plain = replace(cells[0], population=(Constraint("flag", values=frozenset({1})),))
+    docs = [cell_to_doc(c) for c in [*cells, *again, typed, plain]]
+    read = cells_from_docs(docs)
+    assert read == [cell_from_doc(d) for d in docs]
+    # the same population in two exports is one object; a True is not read as a 1
+    assert read[0].population is read[len(cells)].population
+    assert read[0].population[0] is read[len(cells)].population[0]
+    assert read[-2].population is not read[-1].population
+    assert read[-2].population[0].as_record()["in"] == [True]
+    assert read[-1].population[0].as_record()["in"] == [1]
 
 
 def test_EXP_3_a_product_version_round_trips() -> None:
