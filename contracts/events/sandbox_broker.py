@@ -76,6 +76,10 @@ class UsageMetered(Event, frozen=True, tag="usage.metered"):
     quantity: int
     product_id: str = ""
     scenario_id: str = ""
+    metered_at: datetime | None = None
+    """When the use happened (a verification call answered), if it was staged later
+    than that (calls are metered in batches): billing's month is that of this instant,
+    else the envelope's ``occurred_at``."""
 
 
 class DataDeleted(Event, frozen=True, tag="data.deleted"):

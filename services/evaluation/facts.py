@@ -14,9 +14,10 @@ from typing import Any
 import msgspec
 
 from contracts.envelope import Envelope
+from contracts.events import UsageMetered
 from libs.service import ServiceContext
 from libs.store.port import Document, DuplicateDocument
-from services.evaluation.domain.calendar import year_of
+from services.evaluation.domain.calendar import fact_year
 from services.evaluation.repository import FACTS
 
 KEYS: tuple[str, ...] = (
@@ -49,10 +50,13 @@ def responsible_org_of(envelope: Envelope, payload: dict[str, Any]) -> str:
 
 def fact_of(envelope: Envelope) -> Document:
     payload: dict[str, Any] = msgspec.to_builtins(envelope.payload)
-    year = year_of(envelope.occurred_at)
-    period = str(payload.get("period", ""))
-    if envelope.type in {"invoice.issued", "revenue.distributed"} and period[:4].isdigit():
-        year = int(period[:4])  # billing periods name their own year (e.g. 2026-03)
+    used_at = envelope.payload.metered_at if isinstance(envelope.payload, UsageMetered) else None
+    year = fact_year(
+        envelope.type,
+        envelope.occurred_at,
+        period=str(payload.get("period", "")),
+        used_at=used_at,
+    )
     fact: Document = {
         "_id": str(envelope.event_id),
         "kind": envelope.type,

@@ -92,8 +92,10 @@ def build(ctx: ServiceContext) -> ServiceParts:
             service.sources_ready.set()
         await worker.resume()
         await sweeper.start()
+        await verifier.meter.start()
 
     async def stop() -> None:
+        await verifier.meter.stop()
         await sweeper.stop()
         await worker.stop()
         if service.background is not None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.events import DataItem
-from libs.responsibility import Declaration, Responsible
+from libs.responsibility import Declaration, Infrastructure, Responsible
 from libs.store.port import Document
 from services.sandbox_broker.domain.job import Caller, JobRecord, JobStatus
 from services.sandbox_broker.domain.plan import Environment, ResourceSchema, SandboxPlan
@@ -26,7 +26,10 @@ IMPORTS = "imports"
 EXPORTS = "exports"
 PRODUCTS = "verification_products"
 USAGE = "usage"
-OUTBOX_COLLECTIONS = (SANDBOXES, JOBS, IMPORTS, USAGE)
+METER_BATCHES = "meter_batches"
+"""Metering batches (计量批次) of verification calls: the calls' ``usage.metered`` events
+ride in a batch's outbox (``commands.metering``); ``usage`` holds one record per call."""
+OUTBOX_COLLECTIONS = (SANDBOXES, JOBS, IMPORTS, USAGE, METER_BATCHES)
 
 
 # -- resource schemas ------------------------------------------------------------------------
@@ -158,6 +161,10 @@ RESPONSIBLE_ORGANIZATION: dict[str, Declaration] = {
     EXPORTS: Responsible("developer_org_id"),
     PRODUCTS: Responsible("developer_org_id"),
     USAGE: Responsible("customer_org_id"),
+    METER_BATCHES: Infrastructure(
+        "batches of verification calls staged as usage.metered; each call's record in "
+        "usage names its customer"
+    ),
 }
 """SEC-3 (谁采集/持有/使用/运营谁负责): per collection this service stores, the field naming
 the organization responsible for each record, or why it holds none (``libs.responsibility``;

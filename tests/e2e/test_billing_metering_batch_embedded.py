@@ -6,7 +6,7 @@ metered already, and when one record of the run is bad (it alone is dead-lettere
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +139,32 @@ async def test_BIL_1_a_bad_record_inside_a_run_is_dead_lettered_alone(tmp_path: 
         assert "negative quantity" in dead.headers["pdo-error"]
         totals = await march_invoices(p, client)
     assert totals == {DEV_A.org_id: 6 * 20}
+
+
+async def test_BIL_1_a_call_staged_after_its_month_ended_is_billed_in_the_month_it_was_answered(
+    tmp_path: Path,
+) -> None:
+    """Verification calls are staged in batches after they were answered: a call answered
+    in March's last second and staged in April carries ``metered_at`` and lands on the
+    March invoice; a use without it is billed by when its event occurred."""
+    p = billing_platform(tmp_path, FixedClock(START))
+    march_end = datetime(2026, 3, 31, 15, 59, 59, 900_000, tzinfo=UTC)  # 23:59:59.9 CST
+    april = march_end + timedelta(seconds=1)
+    async with AsyncTestClient(app=gateway(p)) as client:
+        await market(p, client)
+        await publish_run(
+            p,
+            [
+                usage(DEV_A.org_id, 3, at=april, metered_at=march_end),
+                usage(DEV_A.org_id, 5, at=april),
+            ],
+        )
+        await drained(p)
+        assert await metered(p) == 2
+        uses = await p.running["billing"].store.find("metered_uses", {})
+        assert sorted((u["quantity"], u["period"]) for u in uses) == [
+            (3, "2026-03"),
+            (5, "2026-04"),
+        ]
+        totals = await march_invoices(p, client)
+    assert totals == {DEV_A.org_id: 3 * 20}

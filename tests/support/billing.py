@@ -185,7 +185,10 @@ def usage(
     product_id: str = "prod-credit",
     unit: str = "call",
     scenario_id: str = "",
+    metered_at: datetime | None = None,
 ) -> Envelope:
+    """A ``usage.metered`` event occurring ``at``; ``metered_at``: the use happened then
+    (a verification call staged with its batch later)."""
     usage_id = f"use-{uuid.uuid4().hex[:12]}"
     return envelope(
         UsageMetered(
@@ -195,6 +198,7 @@ def usage(
             quantity=quantity,
             product_id=product_id,
             scenario_id=scenario_id,
+            metered_at=metered_at,
         ),
         subject=usage_id,
         at=at,

@@ -159,8 +159,11 @@ async def use_doc(
     scenario_id: str = "",
     extra: dict[str, object] | None = None,
     periods: dict[tuple[str, str], str] | None = None,
+    at: datetime | None = None,
 ) -> Document:
-    """The metered use (计量记录) of one event, stored under the event id."""
+    """The metered use (计量记录) of one event, stored under the event id; it happened
+    ``at`` (by default when the event occurred), which decides its month."""
+    when = envelope.occurred_at if at is None else at
     return {
         "_id": str(envelope.event_id),
         "customer_org_id": customer_org_id,
@@ -168,8 +171,8 @@ async def use_doc(
         "unit": unit,
         "quantity": quantity,
         "scenario_id": scenario_id,
-        "occurred_at": envelope.occurred_at.isoformat(),
-        "period": await _open_period(ctx, customer_org_id, envelope.occurred_at, periods),
+        "occurred_at": when.isoformat(),
+        "period": await _open_period(ctx, customer_org_id, when, periods),
         **(extra or {}),
     }
 
@@ -225,6 +228,7 @@ async def _usage_doc(
         scenario_id=u.scenario_id,
         extra={"kind": "usage", "usage_id": u.usage_id},
         periods=periods,
+        at=u.metered_at,  # a call staged after it was answered: the month it was answered
     )
 
 

@@ -6,7 +6,8 @@ answer columns into an indexed snapshot inside the sandbox's directory and remem
 spec. A call looks the caller's key up there — tokenized with the grant's key first when
 the key column was tokenized by masking (SBX-3), so the caller's plain key still finds
 its row — and returns the answer only if it is one of the declared answers. Every answered
-call is metered (``usage.metered``, unit ``call``) to the calling organization. A call is
+call is metered (``usage.metered``, unit ``call``) to the calling organization: recorded
+before the answer leaves, staged in batches (``commands.metering``). A call is
 refused naming the rule while the sandbox is suspended (AUTH-6), and once the operator's
 authorization ended (AUTH-7: the product withdrawn with that rule, the data deleted). One
 read-only ``AnswerIndex`` per product (the ``JobExecutor`` port's ``open_answers``) is kept
@@ -15,20 +16,20 @@ open, so a call costs one index lookup.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.errors import Conflict, DomainError, NotFound
-from contracts.events import ProductReleased, ProductWithdrawn, UsageMetered
+from contracts.events import ProductReleased, ProductWithdrawn
 from libs import aggregate
 from libs.auth.principal import Principal
 from libs.store.port import Document
+from services.sandbox_broker.commands.metering import CallMeter
 from services.sandbox_broker.commands.sandboxes import SandboxService
 from services.sandbox_broker.domain.masking import Method, grant_token_key, tokenize
 from services.sandbox_broker.domain.sandbox import SandboxState
 from services.sandbox_broker.ports import AnswerIndex
-from services.sandbox_broker.repository import PRODUCTS, SANDBOXES, USAGE
+from services.sandbox_broker.repository import PRODUCTS, SANDBOXES
 
 NOT_FOUND = "not_found"
 
@@ -44,9 +45,10 @@ class _Product:
 
 
 class Verifications:
-    def __init__(self, service: SandboxService) -> None:
+    def __init__(self, service: SandboxService, meter: CallMeter | None = None) -> None:
         self.service = service
         self.ctx = service.ctx
+        self.meter = meter if meter is not None else CallMeter(service.ctx)
         self._open: dict[str, _Product] = {}
         service.on_sandbox_closed.append(self.forget_sandbox)
 
@@ -186,29 +188,10 @@ class Verifications:
         return answer
 
     async def _meter(self, principal: Principal, product: _Product) -> None:
-        usage_id = uuid.uuid4().hex
-        event = UsageMetered(
-            usage_id=usage_id,
-            customer_org_id=principal.org_id,
-            unit="call",
-            quantity=1,
-            product_id=product.product_id,
-            scenario_id=product.scenario_id,
-        )
-        doc: Document = {
-            "_id": usage_id,
-            "unit": "call",
-            "product_id": product.product_id,
-            "customer_org_id": principal.org_id,
-            "at": self.ctx.clock.now().isoformat(),
-        }
-        await aggregate.save(
-            self.ctx,
-            USAGE,
-            doc,
-            [(product.product_id, event)],  # keyed by the product, as metered calls were
-            actor=principal.actor(),
-            previous=None,
+        """BIL-2: the call is recorded before its answer leaves, and staged as
+        ``usage.metered`` with its batch (``commands.metering``)."""
+        await self.meter.record(
+            principal, product_id=product.product_id, scenario_id=product.scenario_id
         )
 
 
