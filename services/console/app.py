@@ -26,9 +26,10 @@ from litestar.template.config import TemplateConfig
 
 from services.console.api import ROUTES
 from services.console.api.sign_in import EXPIRED_ZH, to_login
-from services.console.labels import zh
+from services.console.labels import action_zh, service_zh, when, zh
 from services.console.navigation import links_for
 from services.console.platform_client import PlatformClient
+from services.console.runs import Runs
 from services.console.session import NoSession
 from services.console.web import BASE, provide_platform, provide_who
 
@@ -65,12 +66,16 @@ def _security_headers(response: Response[Any]) -> Response[Any]:
 
 def build_console(settings: ConsoleSettings) -> Litestar:
     client = PlatformClient(settings.api_base_url, routes=settings.routes)
+    runs = Runs()
     environment = Environment(
         loader=FileSystemLoader(HERE / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         enable_async=False,
     )
     environment.filters["zh"] = zh
+    environment.filters["when"] = when
+    environment.filters["service"] = service_zh
+    environment.filters["action"] = action_zh
     environment.globals["links_for"] = links_for
     csrf = CSRFConfig(
         secret=settings.csrf_secret or os.urandom(32).hex(),
@@ -91,11 +96,13 @@ def build_console(settings: ConsoleSettings) -> Litestar:
             "who": Provide(provide_who, sync_to_thread=False),
             "platform": Provide(provide_platform, sync_to_thread=False),
         },
-        state=State({"platform_client": client, "secure_cookies": settings.secure_cookies}),
+        state=State(
+            {"platform_client": client, "secure_cookies": settings.secure_cookies, "runs": runs}
+        ),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment)),
         csrf_config=csrf,
         exception_handlers={NoSession: _no_session},
         after_request=_security_headers,
-        on_shutdown=[client.close],
+        on_shutdown=[runs.close, client.close],
         openapi_config=None,
     )

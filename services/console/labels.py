@@ -3,6 +3,10 @@ shows an English state; an unknown value is shown as it came."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from contracts.calendar import CHINA
+
 STATES_ZH: dict[str, str] = {
     # applications (数据使用申请)
     "draft": "草稿",
@@ -146,6 +150,29 @@ STATES_ZH: dict[str, str] = {
     "product.filed": "已备案",
     "product.released": "已发布",
     "product.withdrawn": "已下架",
+    # a product's certificate (流通凭证, EXP-3), field by field
+    "certificate.attributes": "产品属性",
+    "certificate.business_logic": "业务逻辑",
+    "certificate.certificate_id": "凭证编号",
+    "certificate.cryptographic_agreement": "密码协议",
+    "certificate.data_sources": "数据来源",
+    "certificate.governance_rules": "治理规则",
+    "certificate.interaction_flow": "流转过程",
+    "certificate.permissions": "使用权限",
+    "certificate.product_id": "产品编号",
+    "certificate.touches": "涉及的数据项",
+    "certificate.version": "版本",
+    # application domains (应用领域) as codes in scenarios and domain authorizations; a
+    # domain typed in Chinese is shown as it was typed
+    "domain.finance": "金融",
+    "domain.enterprise_services": "企业服务",
+    "domain.social_governance": "社会治理",
+    "domain.healthcare": "医疗健康",
+    "domain.transport": "交通运输",
+    # products as the bureau files them (产品备案): certified is "awaiting filing" there
+    "filing.drafted": "草稿",
+    "filing.released": "已发布",
+    "filing.withdrawn": "已下架",
 }
 
 
@@ -157,3 +184,132 @@ def zh(value: object, kind: str = "") -> str:
     if kind and f"{kind}.{text}" in STATES_ZH:
         return STATES_ZH[f"{kind}.{text}"]
     return STATES_ZH.get(text, text)
+
+
+def when(value: object) -> str:
+    """A moment as a person in the city reads it (Jinja filter ``when``): an ISO 8601
+    timestamp from an API (UTC, ``2026-03-01T09:00:00Z``) in Beijing time to the minute
+    (``2026-03-01 17:00``); a bare date stays a date; nothing is shown as nothing, and
+    what is not a timestamp is shown as it came."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if len(text) <= 10:
+        return text
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+SERVICES_ZH: dict[str, str] = {
+    "identity": "身份与授权",
+    "catalog": "资源目录",
+    "request_review": "申请审核",
+    "sandbox_broker": "授权运营空间",
+    "product_release": "产品与出域",
+    "trading_bridge": "交易对接",
+    "billing": "计费结算",
+    "evaluation": "评估与监管",
+    "disclosure": "信息公开",
+}
+"""The nine services by what a bureau official calls them (人员操作记录's 服务 column)."""
+
+SUBJECTS_ZH: dict[str, str] = {
+    "admission": "入驻",
+    "agreement": "授权运营协议",
+    "appeal": "申诉",
+    "application": "数据使用申请",
+    "authorization": "授权运营",
+    "client": "接入客户端",
+    "competition_complaint": "滥用市场支配地位投诉",
+    "export": "出域申请",
+    "implementation_plan": "实施方案",
+    "import": "自有数据导入",
+    "incident": "安全事件",
+    "inspection": "监督检查",
+    "job": "作业",
+    "listing": "挂牌",
+    "login": "登录",
+    "logs": "日志",
+    "negative_list": "负面清单",
+    "objection": "数据异议",
+    "operation_right": "运营权",
+    "organization": "机构",
+    "product": "数据产品",
+    "rectification": "整改",
+    "resource": "数据资源",
+    "sandbox": "沙箱",
+    "scenario": "应用场景",
+    "settings": "参数设置",
+    "user": "用户",
+}
+VERBS_ZH: dict[str, str] = {
+    "add": "列入",
+    "appeal": "申诉",
+    "appeal_decided": "申诉已决定",
+    "apply": "申请",
+    "approve": "批准",
+    "cancel": "注销",
+    "certify": "签发流通凭证",
+    "change": "变更",
+    "check": "自动检查",
+    "client": "客户端登录",
+    "close_finding": "问题整改关闭",
+    "create": "创建",
+    "decide": "决定",
+    "decided": "已决定",
+    "define": "设定",
+    "delete": "销毁",
+    "disable": "停用",
+    "draft": "起草",
+    "escalate": "督办",
+    "file": "备案",
+    "narrow": "核减",
+    "order": "下达",
+    "overdue": "逾期",
+    "password": "修改密码",
+    "propose": "申报",
+    "provision": "创建",
+    "provision_failed": "创建失败",
+    "publish": "发布",
+    "purge": "清除",
+    "register": "登记",
+    "reinstate": "恢复",
+    "reinstated": "已恢复",
+    "reject": "驳回",
+    "release": "发布",
+    "report": "报告",
+    "request": "申请",
+    "retain": "留存",
+    "review": "审核",
+    "rotate": "轮换密钥",
+    "submit": "提交",
+    "submitted": "已提交",
+    "suspend": "暂停",
+    "suspended": "已暂停",
+    "tender_published": "发布遴选公告",
+    "transfer_refused": "转让被拒",
+    "unavailable": "无法出域",
+    "withdraw": "下架",
+}
+
+
+def service_zh(name: object) -> str:
+    """A service by its Chinese name (Jinja filter ``service``); unknown: as it came."""
+    text = "" if name is None else str(name)
+    return SERVICES_ZH.get(text, text)
+
+
+def action_zh(action: object) -> str:
+    """An audited operation (操作) in Chinese (Jinja filter ``action``): ``export.approve``
+    as 出域申请·批准, ``login`` as 登录; a part without a name is shown as it came."""
+    text = "" if action is None else str(action)
+    subject, _, verb = text.partition(".")
+    named = SUBJECTS_ZH.get(subject, STATES_ZH.get(subject, subject))
+    if not verb:
+        return named
+    return f"{named}·{VERBS_ZH.get(verb, STATES_ZH.get(verb, verb))}"

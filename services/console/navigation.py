@@ -37,6 +37,8 @@ NAVIGATION: tuple[Link, ...] = (
     Link("出域申请", "/developer/exports", frozenset({"developer"})),
     Link("数据产品", "/developer/products", frozenset({"developer"})),
     Link("产品上架", "/product-releases", frozenset({"operator"})),
+    Link("入驻审核", "/operator/admissions", frozenset({"operator"})),
+    Link("入驻报备", "/admission-reports", frozenset({"bureau", "supervisor"})),
 )
 
 

@@ -53,14 +53,21 @@ class PlatformClient:
         address: str | None = None,
         json: Any = None,
         params: dict[str, Any] | None = None,
+        limit_seconds: float | None = None,
     ) -> Answer:
+        """One call; ``limit_seconds`` in place of the client's own timeout (a long job)."""
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         if address:
             headers["X-Forwarded-For"] = address
         response = await self._http.request(
-            method, self._url(path), headers=headers, json=json, params=params
+            method,
+            self._url(path),
+            headers=headers,
+            json=json,
+            params=params,
+            timeout=httpx.USE_CLIENT_DEFAULT if limit_seconds is None else limit_seconds,
         )
         try:
             body = response.json() if response.content else None

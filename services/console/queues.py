@@ -91,6 +91,12 @@ QUEUES: dict[str, tuple[Queue, ...]] = {
             PRODUCTS,
             "/console/product-releases/{product_id}",
         ),
+        Queue(
+            "入驻申请（DEV-1）",
+            "/identity/admissions",
+            (("admission_id", "入驻编号"), ("developer_org_id", "开发利用主体"), ("state", "状态")),
+            "/console/operator/admissions",
+        ),
     ),
     "developer": (
         Queue(

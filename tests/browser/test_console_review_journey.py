@@ -148,7 +148,14 @@ def test_console_provider_and_bureau_review_an_application_to_a_grant(
     page.get_by_role("button", name="查询").click()
     rows = page.locator("tbody tr")
     expect(rows.filter(has_text="request_review")).not_to_have_count(0)
-    expect(rows.filter(has_text="identity").filter(has_text="login")).not_to_have_count(0)
+    # identity's record of the sign-in, its service and operation named in Chinese (the
+    # raw values stay in data-service / data-action)
+    logins = rows.filter(has=page.locator("[data-service='identity']")).filter(
+        has=page.locator("[data-action='login']")
+    )
+    expect(logins).not_to_have_count(0)
+    expect(logins.first).to_contain_text("身份与授权")
+    expect(logins.first).to_contain_text("登录")
     page.get_by_label("起始时间（UTC，含）").fill("2099-01-01T00:00")
     page.get_by_role("button", name="查询").click()
     expect(page.locator("#operation-count")).to_have_text("0")

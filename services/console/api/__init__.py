@@ -23,12 +23,14 @@ from services.console.api import (
     supervision,
 )
 from services.console.api.admission import ROUTES as ADMISSION_ROUTES
+from services.console.api.admission_reviews import ROUTES as ADMISSION_REVIEW_ROUTES
 from services.console.api.exports import ROUTES as EXPORT_ROUTES
 from services.console.api.operator import ROUTES as OPERATOR_ROUTES
 from services.console.api.product_releases import ROUTES as RELEASE_ROUTES
 from services.console.api.products import ROUTES as PRODUCT_ROUTES
 from services.console.api.provider import ROUTES as PROVIDER_ROUTES
 from services.console.api.scenario_application import ROUTES as APPLICATION_FORM_ROUTES
+from services.console.api.scenario_changes import ROUTES as SCENARIO_CHANGE_ROUTES
 from services.console.api.workbench import ROUTES as WORKBENCH_ROUTES
 
 ROUTES: list[Any] = [
@@ -50,4 +52,6 @@ ROUTES: list[Any] = [
     *EXPORT_ROUTES,
     *PRODUCT_ROUTES,
     *RELEASE_ROUTES,
+    *ADMISSION_REVIEW_ROUTES,
+    *SCENARIO_CHANGE_ROUTES,
 ]

@@ -4,22 +4,24 @@ application for admission (入驻申请, DEV-1) to the operator."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Response, get, post
-from litestar.response import Redirect, Template
+from litestar.di import NamedDependency
+from litestar.response import Template
 
-from services.console.refusals import Refusal, refusal
+from services.console.refusals import Refusal
 from services.console.session import Session
-from services.console.web import BASE, Form, Platform, page
+from services.console.web import Form, Platform, decide_on_page, page
 
 API = "/identity/admissions"
 CURRENT = frozenset({"applied", "approved", "admitted"})
 
 
 async def _render(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     *,
     form: dict[str, str] | None = None,
     refused: Refusal | None = None,
@@ -41,13 +43,13 @@ async def _render(
 
 
 @get("/developer/admission")
-async def admission(who: Session, platform: Platform) -> Template:
+async def admission(who: NamedDependency[Session], platform: NamedDependency[Platform]) -> Template:
     return await _render(who, platform)
 
 
 @post("/developer/admission", status_code=303)
 async def apply_for_admission(
-    who: Session, platform: Platform, data: Form
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
 ) -> Response[Any] | Template:
     body = {
         "operator_org_id": data.get("operator_org_id", ""),
@@ -56,11 +58,15 @@ async def apply_for_admission(
         "good_standing": data.get("good_standing") == "yes",
         "no_security_incident_3_years": data.get("no_security_incident_3_years") == "yes",
     }
-    answer = await platform.post(API, body)
-    if answer.ok:
-        return Redirect(f"{BASE}/developer/admission", status_code=303)
-    told = refusal(answer.status, answer.body)
-    return await _render(who, platform, form=data, refused=told, status=answer.status)
+    return await decide_on_page(
+        platform,
+        "POST",
+        API,
+        body,
+        done="/developer/admission",
+        rerender=partial(_render, who, platform),
+        form=data,
+    )
 
 
 ROUTES = [admission, apply_for_admission]

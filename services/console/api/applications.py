@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -46,7 +47,9 @@ def conditions(data: Form, scope: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return chosen
 
 
-def _view(who: Session, application_id: str, current: Any, **context: Any) -> Template:
+def _view(
+    who: NamedDependency[Session], application_id: str, current: Any, **context: Any
+) -> Template:
     return page(
         "application.html",
         who,
@@ -58,14 +61,21 @@ def _view(who: Session, application_id: str, current: Any, **context: Any) -> Te
 
 
 @get("/applications/{application_id:str}")
-async def application(who: Session, platform: Platform, application_id: FromPath[str]) -> Template:
+async def application(
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    application_id: FromPath[str],
+) -> Template:
     answer = await platform.get(f"{API}/{quote(application_id)}")
     return _view(who, application_id, answer, refused=refused_by(answer), form={})
 
 
 @post("/applications/{application_id:str}/reviews", status_code=303)
 async def review(
-    who: Session, platform: Platform, application_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    application_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     path = f"{API}/{quote(application_id)}"
     decision = data.get("decision", "")

@@ -6,23 +6,27 @@ never approves it — product_release refuses it, and the page shows the rule)."
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from litestar import Response, get, post
-from litestar.params import FromPath, Parameter
-from litestar.response import Redirect, Template
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
 
-from services.console.refusals import Refusal, refusal
+from services.console.refusals import Refusal
 from services.console.session import Session
-from services.console.web import BASE, Form, Platform, page, refused_by
+from services.console.web import Form, Platform, decide_on_page, page, refused_by
 
 API = "/product_release/exports"
 
 
 @get("/export-reviews")
 async def exports(
-    who: Session, platform: Platform, in_state: Annotated[str, Parameter(query="state")] = ""
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    in_state: Annotated[str, QueryParameter(name="state")] = "",
 ) -> Template:
     query = "?" + urlencode({"state": in_state, "limit": 100} if in_state else {"limit": 100})
     items, refused = await platform.items(f"{API}/{query}")
@@ -30,8 +34,8 @@ async def exports(
 
 
 async def _export_page(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     export_id: str,
     *,
     status: int = 200,
@@ -53,26 +57,29 @@ async def _export_page(
 
 
 @get("/export-reviews/{export_id:str}")
-async def export(who: Session, platform: Platform, export_id: FromPath[str]) -> Template:
+async def export(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], export_id: FromPath[str]
+) -> Template:
     return await _export_page(who, platform, export_id)
 
 
 @post("/export-reviews/{export_id:str}/decision", status_code=303)
 async def decide(
-    who: Session, platform: Platform, export_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    export_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     """Approve or reject with the reason; the API decides who may (EXP-1, EXP-6)."""
     body = {"approve": data.get("decision") == "approve", "reason": data.get("reason", "")}
-    answer = await platform.post(f"{API}/{quote(export_id)}/decision", body)
-    if answer.ok:
-        return Redirect(f"{BASE}/export-reviews/{quote(export_id)}", status_code=303)
-    return await _export_page(
-        who,
+    return await decide_on_page(
         platform,
-        export_id,
-        status=answer.status,
+        "POST",
+        f"{API}/{quote(export_id)}/decision",
+        body,
+        done=f"/export-reviews/{quote(export_id)}",
+        rerender=partial(_export_page, who, platform, export_id),
         form=data,
-        refused=refusal(answer.status, answer.body),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -42,12 +43,12 @@ def columns_of(text: str) -> list[dict[str, str]]:
 
 
 @get("/developer/exports")
-async def exports(who: Session, platform: Platform) -> Template:
+async def exports(who: NamedDependency[Session], platform: NamedDependency[Platform]) -> Template:
     items, refused = await platform.items(API + "/")
     return page("exports/list.html", who, items=items, refused=refused)
 
 
-async def _form_context(platform: Platform, sandbox_id: str) -> dict[str, Any]:
+async def _form_context(platform: NamedDependency[Platform], sandbox_id: str) -> dict[str, Any]:
     sandboxes, refused = await platform.items(SANDBOXES)
     production = [s for s in sandboxes if s.get("environment") == "production"]
     outputs: list[dict[str, Any]] = []
@@ -58,7 +59,9 @@ async def _form_context(platform: Platform, sandbox_id: str) -> dict[str, Any]:
 
 @get("/developer/exports/new")
 async def export_form(
-    who: Session, platform: Platform, sandbox_id: FromQuery[str] = ""
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    sandbox_id: FromQuery[str] = "",
 ) -> Template:
     context = await _form_context(platform, sandbox_id)
     form = {"sandbox_id": sandbox_id, "kind": "table"}
@@ -66,7 +69,9 @@ async def export_form(
 
 
 @post("/developer/exports", status_code=303)
-async def request_export(who: Session, platform: Platform, data: Form) -> Response[Any] | Template:
+async def request_export(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
+) -> Response[Any] | Template:
     body: dict[str, Any] = {
         "sandbox_id": data.get("sandbox_id", ""),
         "output_name": data.get("output_name", ""),
@@ -86,7 +91,7 @@ async def request_export(who: Session, platform: Platform, data: Form) -> Respon
     return page("exports/new.html", who, status=answer.status, form=data, refused=told, **context)
 
 
-async def _export(platform: Platform, export_id: str) -> dict[str, Any]:
+async def _export(platform: NamedDependency[Platform], export_id: str) -> dict[str, Any]:
     path = f"{API}/{quote(export_id)}"
     found, report = await asyncio.gather(platform.get(path), platform.get(path + "/report"))
     export = found.body if found.ok else None
@@ -100,13 +105,17 @@ async def _export(platform: Platform, export_id: str) -> dict[str, Any]:
 
 
 @get("/developer/exports/{export_id:str}")
-async def export_detail(who: Session, platform: Platform, export_id: FromPath[str]) -> Template:
+async def export_detail(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], export_id: FromPath[str]
+) -> Template:
     context = await _export(platform, export_id)
     return page("exports/detail.html", who, form={}, refused=None, **context)
 
 
 @get("/developer/exports/{export_id:str}/live")
-async def export_live(who: Session, platform: Platform, export_id: FromPath[str]) -> Template:
+async def export_live(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], export_id: FromPath[str]
+) -> Template:
     """The export's state alone, polled by htmx while its checks run."""
     context = await _export(platform, export_id)
     return page("exports/live.html", who, **context)
@@ -114,7 +123,10 @@ async def export_live(who: Session, platform: Platform, export_id: FromPath[str]
 
 @post("/developer/exports/{export_id:str}/product", status_code=303)
 async def draft_product(
-    who: Session, platform: Platform, export_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    export_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     body = {
         "export_id": export_id,

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
@@ -16,7 +17,7 @@ from services.console.web import Platform, page, refused_by
 
 
 @get("/")
-async def home(who: Session, platform: Platform) -> Template:
+async def home(who: NamedDependency[Session], platform: NamedDependency[Platform]) -> Template:
     queues = QUEUES.get(who.role, ())
     answers = await asyncio.gather(
         *(platform.get(q.path.format(org_id=who.org_id)) for q in queues)
@@ -32,7 +33,9 @@ async def home(who: Session, platform: Platform) -> Template:
 
 
 @get("/resources")
-async def resources(who: Session, platform: Platform, q: FromQuery[str] = "") -> Template:
+async def resources(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], q: FromQuery[str] = ""
+) -> Template:
     path = "/catalog/resources/?limit=50" + (f"&q={quote(q)}" if q else "")
     items, refused = await platform.items(path)
     return page("resources.html", who, items=items, q=q, refused=refused)

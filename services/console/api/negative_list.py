@@ -3,21 +3,23 @@ authorized operation, and the bureau's form to list one more with its reason."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Response, get, post
-from litestar.response import Redirect, Template
+from litestar.di import NamedDependency
+from litestar.response import Template
 
-from services.console.refusals import Refusal, refusal
+from services.console.refusals import Refusal
 from services.console.session import Session
-from services.console.web import BASE, Form, Platform, page
+from services.console.web import Form, Platform, decide_on_page, page
 
 API = "/catalog/negative-list/"
 
 
 async def _list_page(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     *,
     status: int = 200,
     form: dict[str, str] | None = None,
@@ -35,13 +37,15 @@ async def _list_page(
 
 
 @get("/negative-list")
-async def negative_list(who: Session, platform: Platform) -> Template:
+async def negative_list(
+    who: NamedDependency[Session], platform: NamedDependency[Platform]
+) -> Template:
     return await _list_page(who, platform)
 
 
 @post("/negative-list", status_code=303)
 async def add_to_negative_list(
-    who: Session, platform: Platform, data: Form
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
 ) -> Response[Any] | Template:
     """CAT-2: a whole resource, or one of its data items when the item is named."""
     body: dict[str, Any] = {
@@ -50,11 +54,14 @@ async def add_to_negative_list(
     }
     if data.get("item_name", "").strip():
         body["item_name"] = data["item_name"].strip()
-    answer = await platform.post(API, body)
-    if answer.ok:
-        return Redirect(f"{BASE}/negative-list", status_code=303)
-    return await _list_page(
-        who, platform, status=answer.status, form=data, refused=refusal(answer.status, answer.body)
+    return await decide_on_page(
+        platform,
+        "POST",
+        API,
+        body,
+        done="/negative-list",
+        rerender=partial(_list_page, who, platform),
+        form=data,
     )
 
 

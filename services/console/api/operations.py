@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import get
+from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
@@ -18,8 +19,8 @@ from services.console.web import Platform, page
 
 @get("/operations")
 async def operations(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     user_id: FromQuery[str] = "",
     since: FromQuery[str] = "",
     until: FromQuery[str] = "",

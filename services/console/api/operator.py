@@ -12,9 +12,11 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from services.console.labels import zh
 from services.console.pricing import UNITS_ZH, check_under_cap, read_draft, yuan
 from services.console.refusals import Refusal
 from services.console.session import Session
@@ -42,7 +44,7 @@ FIGURES_ZH = {
     "applications_approved": "批准的数据使用申请",
     "usage_quantity": "数据使用量",
     "jobs_finished": "完成的作业",
-    "revenue_fen": "收入（分）",
+    "revenue_fen": "收入",
     "trades": "交易笔数",
     "incidents": "安全事件",
     "orders_issued": "整改通知",
@@ -53,12 +55,22 @@ FIGURES_ZH = {
 """The annual report's platform figures (平台运营数据) by their Chinese names."""
 
 
-def figure_value(value: object) -> str:
-    """A figure as a bureau official reads it: yes/no in Chinese, counts as they are."""
+def figure_value(value: object, name: str = "") -> str:
+    """A figure as a bureau official reads it: yes/no in Chinese, counts with thousands
+    separators, money (kept in fen, 分) in yuan (``37,000.00 元``), a count by kind under
+    each kind's Chinese name (安全事件 by severity: ``一般 1``); the year as a year."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dict):
-        return "，".join(f"{k} {v}" for k, v in value.items()) or "0"
+        return "，".join(f"{zh(k)} {v}" for k, v in value.items()) or "0"
+    if isinstance(value, int) and name.endswith("_fen"):
+        return (
+            f"{value // 100:,}.{value % 100:02d} 元"
+            if value >= 0
+            else f"-{figure_value(-value, name)}"
+        )
+    if isinstance(value, int) and name != "year":
+        return f"{value:,}"
     return str(value)
 
 
@@ -66,7 +78,11 @@ def figure_value(value: object) -> str:
 
 
 async def _scenarios_page(
-    who: Session, platform: Platform, form: dict[str, str], refused: Refusal | None, status: int
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    form: dict[str, str],
+    refused: Refusal | None,
+    status: int,
 ) -> Template:
     items, listing_refused = await platform.items(
         f"{SCENARIOS}/?operator_org_id={quote(who.org_id)}"
@@ -82,12 +98,14 @@ async def _scenarios_page(
 
 
 @get("/operator/scenarios")
-async def scenarios(who: Session, platform: Platform) -> Template:
+async def scenarios(who: NamedDependency[Session], platform: NamedDependency[Platform]) -> Template:
     return await _scenarios_page(who, platform, {}, None, 200)
 
 
 @post("/operator/scenarios", status_code=303)
-async def file_scenario(who: Session, platform: Platform, data: Form) -> Response[Any] | Template:
+async def file_scenario(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
+) -> Response[Any] | Template:
     """REQ-1: the operator files a scenario with the bureau."""
     body = {
         k: data.get(k, "").strip()
@@ -103,7 +121,11 @@ async def file_scenario(who: Session, platform: Platform, data: Form) -> Respons
 
 
 async def _imports_page(
-    who: Session, platform: Platform, refused: Refusal | None, status: int, decided: str = ""
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    refused: Refusal | None,
+    status: int,
+    decided: str = "",
 ) -> Template:
     items, listing_refused = await platform.items(IMPORTS)
     items.sort(key=lambda i: (i.get("state") != "pending", i.get("requested_at", "")))
@@ -118,13 +140,16 @@ async def _imports_page(
 
 
 @get("/operator/imports")
-async def imports(who: Session, platform: Platform) -> Template:
+async def imports(who: NamedDependency[Session], platform: NamedDependency[Platform]) -> Template:
     return await _imports_page(who, platform, None, 200)
 
 
 @post("/operator/imports/{import_id:str}/decision", status_code=303)
 async def decide_import(
-    who: Session, platform: Platform, import_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    import_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     """SBX-4: the operator approves (the table is loaded) or rejects with a reason."""
     body = {"approve": data.get("decision") == "approve", "reason": data.get("reason", "").strip()}
@@ -138,8 +163,8 @@ async def decide_import(
 
 
 async def _prices_page(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     *,
     form: dict[str, str],
     status: int = 200,
@@ -166,12 +191,14 @@ async def _prices_page(
 
 
 @get("/operator/prices")
-async def prices(who: Session, platform: Platform) -> Template:
+async def prices(who: NamedDependency[Session], platform: NamedDependency[Platform]) -> Template:
     return await _prices_page(who, platform, form={})
 
 
 @post("/operator/prices/preview", status_code=200)
-async def preview_price(who: Session, platform: Platform, data: Form) -> Template:
+async def preview_price(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
+) -> Template:
     """BIL-2 before submit: the typed price and tiers against the published cap; over it,
     the form comes back with the cap and the rule next to the field, and no submit."""
     caps = await platform.get("/billing/caps")
@@ -184,7 +211,9 @@ async def preview_price(who: Session, platform: Platform, data: Form) -> Templat
 
 
 @post("/operator/prices", status_code=200)
-async def list_price(who: Session, platform: Platform, data: Form) -> Template:
+async def list_price(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
+) -> Template:
     """The previewed price submitted to billing (BIL-5); billing checks BIL-2 again and
     its refusal, if any, is shown next to the field it names."""
     caps = await platform.get("/billing/caps")
@@ -205,7 +234,7 @@ async def list_price(who: Session, platform: Platform, data: Form) -> Template:
 
 
 @get("/operator/annual-report")
-async def annual_report_form(who: Session) -> Template:
+async def annual_report_form(who: NamedDependency[Session]) -> Template:
     year = datetime.now(UTC).year - 1
     return page(
         "operator/annual_report.html",
@@ -218,7 +247,7 @@ async def annual_report_form(who: Session) -> Template:
 
 @post("/operator/annual-report", status_code=303)
 async def file_annual_report(
-    who: Session, platform: Platform, data: Form
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
 ) -> Response[Any] | Template:
     """EVA-1: the operator's own statements; the platform adds its figures."""
     year = data.get("year", "").strip()
@@ -239,7 +268,9 @@ async def file_annual_report(
 
 
 @get("/operator/annual-reports/{report_id:str}")
-async def annual_report(who: Session, platform: Platform, report_id: FromPath[str]) -> Template:
+async def annual_report(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], report_id: FromPath[str]
+) -> Template:
     answer = await platform.get(f"{REPORTS}/{quote(report_id)}")
     return page(
         "operator/annual_report_view.html",

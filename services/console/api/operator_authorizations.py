@@ -11,16 +11,18 @@ refusal with the rule it names.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from services.console.refusals import Refusal, refusal
 from services.console.session import Session
-from services.console.web import BASE, Form, Platform, page
+from services.console.web import Form, Platform, decide_on_page, page
 
 API = "/identity/authorizations"
 TERMINATION_GROUNDS = (
@@ -97,8 +99,8 @@ authorization, the body made of the step's form)."""
 
 
 async def _list_page(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     *,
     status: int = 200,
     form: dict[str, str] | None = None,
@@ -116,8 +118,8 @@ async def _list_page(
 
 
 async def _detail_page(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     auth_id: str,
     *,
     status: int = 200,
@@ -140,32 +142,69 @@ async def _detail_page(
     )
 
 
+async def _decide_here(
+    platform: NamedDependency[Platform],
+    who: NamedDependency[Session],
+    auth_id: str,
+    method: str,
+    route: str,
+    body: dict[str, Any],
+    *,
+    form: dict[str, str],
+    refused_step: str,
+) -> Response[Any] | Template:
+    """One step on the authorization (its route below it): back to its page, or the page
+    again with the refusal next to the step's own form (``refused_step``)."""
+    return await decide_on_page(
+        platform,
+        method,
+        f"{API}/{quote(auth_id)}/{route}",
+        body,
+        done=f"/authorizations/{quote(auth_id)}",
+        rerender=partial(_detail_page, who, platform, auth_id),
+        form=form,
+        refused_step=refused_step,
+    )
+
+
 @get("/authorizations")
-async def authorizations(who: Session, platform: Platform) -> Template:
+async def authorizations(
+    who: NamedDependency[Session], platform: NamedDependency[Platform]
+) -> Template:
     return await _list_page(who, platform)
 
 
 @post("/authorizations", status_code=303)
-async def publish_tender(who: Session, platform: Platform, data: Form) -> Response[Any] | Template:
+async def publish_tender(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
+) -> Response[Any] | Template:
     """AUTH-2: a tender by a competitive selection mode."""
     body = {"title": data.get("title", ""), "selection_mode": data.get("selection_mode", "")}
-    answer = await platform.post(f"{API}/", body)
-    if answer.ok:
-        auth_id = str(answer.body["authorization_id"])
-        return Redirect(f"{BASE}/authorizations/{quote(auth_id)}", status_code=303)
-    return await _list_page(
-        who, platform, status=answer.status, form=data, refused=refusal(answer.status, answer.body)
+    return await decide_on_page(
+        platform,
+        "POST",
+        f"{API}/",
+        body,
+        done=lambda answer: f"/authorizations/{quote(str(answer.body['authorization_id']))}",
+        rerender=partial(_list_page, who, platform),
+        form=data,
     )
 
 
 @get("/authorizations/{auth_id:str}")
-async def authorization(who: Session, platform: Platform, auth_id: FromPath[str]) -> Template:
+async def authorization(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], auth_id: FromPath[str]
+) -> Template:
     return await _detail_page(who, platform, auth_id)
 
 
 @post("/authorizations/{auth_id:str}/steps/{step:str}", status_code=303)
 async def take_step(
-    who: Session, platform: Platform, auth_id: FromPath[str], step: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    auth_id: FromPath[str],
+    step: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     known = STEPS.get(step)
     if known is None:
@@ -174,24 +213,15 @@ async def take_step(
         )
     route, body_of = known
     method = "PUT" if step == "agreement_drafted" else "POST"
-    answer = await platform.call(method, f"{API}/{quote(auth_id)}/{route}", json=body_of(data))
-    if answer.ok:
-        return Redirect(f"{BASE}/authorizations/{quote(auth_id)}", status_code=303)
-    return await _detail_page(
-        who,
-        platform,
-        auth_id,
-        status=answer.status,
-        form=data,
-        refused=refusal(answer.status, answer.body),
-        refused_step=step,
+    return await _decide_here(
+        platform, who, auth_id, method, route, body_of(data), form=data, refused_step=step
     )
 
 
 @post("/authorizations/{auth_id:str}/applications/{application_id:str}/score", status_code=303)
 async def score(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     auth_id: FromPath[str],
     application_id: FromPath[str],
     data: Form,
@@ -201,42 +231,39 @@ async def score(
         value = float(data.get("score", ""))
     except ValueError:
         value = -1.0
-    path = f"{API}/{quote(auth_id)}/applications/{quote(application_id)}/score"
-    answer = await platform.post(path, {"score": value, "remarks": data.get("remarks", "")})
-    if answer.ok:
-        return Redirect(f"{BASE}/authorizations/{quote(auth_id)}", status_code=303)
-    return await _detail_page(
-        who,
+    route = f"applications/{quote(application_id)}/score"
+    body = {"score": value, "remarks": data.get("remarks", "")}
+    return await _decide_here(
         platform,
+        who,
         auth_id,
-        status=answer.status,
+        "POST",
+        route,
+        body,
         form=data,
-        refused=refusal(answer.status, answer.body),
         refused_step=f"score-{application_id}",
     )
 
 
 @post("/authorizations/{auth_id:str}/objections/{objection_id:str}/decision", status_code=303)
 async def decide_objection(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     auth_id: FromPath[str],
     objection_id: FromPath[str],
     data: Form,
 ) -> Response[Any] | Template:
     """An objection raised during publicity (公示异议), upheld or dismissed with the reason."""
-    path = f"{API}/{quote(auth_id)}/objections/{quote(objection_id)}/decision"
+    route = f"objections/{quote(objection_id)}/decision"
     body = {"uphold": data.get("uphold") == "yes", "reason": data.get("reason", "")}
-    answer = await platform.post(path, body)
-    if answer.ok:
-        return Redirect(f"{BASE}/authorizations/{quote(auth_id)}", status_code=303)
-    return await _detail_page(
-        who,
+    return await _decide_here(
         platform,
+        who,
         auth_id,
-        status=answer.status,
+        "POST",
+        route,
+        body,
         form=data,
-        refused=refusal(answer.status, answer.body),
         refused_step=f"objection-{objection_id}",
     )
 

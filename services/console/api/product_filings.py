@@ -3,16 +3,18 @@ filing, each certificate read in full, filed with a number or returned with the 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from litestar import Response, get, post
-from litestar.params import FromPath, Parameter
-from litestar.response import Redirect, Template
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
 
-from services.console.refusals import Refusal, refusal
+from services.console.refusals import Refusal
 from services.console.session import Session
-from services.console.web import BASE, Form, Platform, page, refused_by
+from services.console.web import Form, Platform, decide_on_page, page, refused_by
 
 API = "/product_release/products"
 STATES = ("certified", "filed", "released", "drafted", "withdrawn")
@@ -20,9 +22,9 @@ STATES = ("certified", "filed", "released", "drafted", "withdrawn")
 
 @get("/product-filings")
 async def product_filings(
-    who: Session,
-    platform: Platform,
-    in_state: Annotated[str, Parameter(query="state")] = "certified",
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    in_state: Annotated[str, QueryParameter(name="state")] = "certified",
 ) -> Template:
     query = urlencode({"state": in_state, "limit": 100} if in_state else {"limit": 100})
     items, refused = await platform.items(f"{API}/?{query}")
@@ -37,8 +39,8 @@ async def product_filings(
 
 
 async def _product_page(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     product_id: str,
     *,
     status: int = 200,
@@ -58,25 +60,28 @@ async def _product_page(
 
 
 @get("/product-filings/{product_id:str}")
-async def product_filing(who: Session, platform: Platform, product_id: FromPath[str]) -> Template:
+async def product_filing(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], product_id: FromPath[str]
+) -> Template:
     return await _product_page(who, platform, product_id)
 
 
 @post("/product-filings/{product_id:str}/filing", status_code=303)
 async def file_product(
-    who: Session, platform: Platform, product_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    product_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     body = {"accept": data.get("decision") == "accept", "reason": data.get("reason", "")}
-    answer = await platform.post(f"{API}/{quote(product_id)}/filing", body)
-    if answer.ok:
-        return Redirect(f"{BASE}/product-filings/{quote(product_id)}", status_code=303)
-    return await _product_page(
-        who,
+    return await decide_on_page(
         platform,
-        product_id,
-        status=answer.status,
+        "POST",
+        f"{API}/{quote(product_id)}/filing",
+        body,
+        done=f"/product-filings/{quote(product_id)}",
+        rerender=partial(_product_page, who, platform, product_id),
         form=data,
-        refused=refusal(answer.status, answer.body),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -20,13 +21,19 @@ API = "/product_release/products"
 
 
 @get("/product-releases")
-async def filed_products(who: Session, platform: Platform) -> Template:
+async def filed_products(
+    who: NamedDependency[Session], platform: NamedDependency[Platform]
+) -> Template:
     items, refused = await platform.items(f"{API}/?state=filed")
     return page("product_releases/list.html", who, items=items, refused=refused)
 
 
 async def _render(
-    who: Session, platform: Platform, product_id: str, refused: Refusal | None, status: int
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    product_id: str,
+    refused: Refusal | None,
+    status: int,
 ) -> Template:
     answer = await platform.get(f"{API}/{quote(product_id)}")
     return page(
@@ -40,13 +47,15 @@ async def _render(
 
 
 @get("/product-releases/{product_id:str}")
-async def filed_product(who: Session, platform: Platform, product_id: FromPath[str]) -> Template:
+async def filed_product(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], product_id: FromPath[str]
+) -> Template:
     return await _render(who, platform, product_id, None, 200)
 
 
 @post("/product-releases/{product_id:str}", status_code=303)
 async def release(
-    who: Session, platform: Platform, product_id: FromPath[str]
+    who: NamedDependency[Session], platform: NamedDependency[Platform], product_id: FromPath[str]
 ) -> Response[Any] | Template:
     answer = await platform.post(f"{API}/{quote(product_id)}/release")
     if answer.ok:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -23,12 +24,12 @@ API = "/product_release/products"
 
 
 @get("/developer/products")
-async def products(who: Session, platform: Platform) -> Template:
+async def products(who: NamedDependency[Session], platform: NamedDependency[Platform]) -> Template:
     items, refused = await platform.items(API + "/")
     return page("products/list.html", who, items=items, refused=refused)
 
 
-async def _product(platform: Platform, product_id: str) -> dict[str, Any]:
+async def _product(platform: NamedDependency[Platform], product_id: str) -> dict[str, Any]:
     found = await platform.get(f"{API}/{quote(product_id)}")
     product = found.body if found.ok else None
     sources: list[dict[str, Any]] = []
@@ -44,12 +45,14 @@ async def _product(platform: Platform, product_id: str) -> dict[str, Any]:
 
 
 @get("/developer/products/{product_id:str}")
-async def product_detail(who: Session, platform: Platform, product_id: FromPath[str]) -> Template:
+async def product_detail(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], product_id: FromPath[str]
+) -> Template:
     context = await _product(platform, product_id)
     return page("products/detail.html", who, form={}, refused=None, **context)
 
 
-async def _operator_of(platform: Platform, export_id: str) -> str:
+async def _operator_of(platform: NamedDependency[Platform], export_id: str) -> str:
     """The operator of the sandbox the product's export came from."""
     export = await platform.get(f"/product_release/exports/{quote(export_id)}")
     if not export.ok:
@@ -61,7 +64,10 @@ async def _operator_of(platform: Platform, export_id: str) -> str:
 
 @post("/developer/products/{product_id:str}/certificate", status_code=303)
 async def attach_certificate(
-    who: Session, platform: Platform, product_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    product_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     product_answer = await platform.get(f"{API}/{quote(product_id)}")
     product = product_answer.body if product_answer.ok else {}

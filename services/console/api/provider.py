@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -60,7 +61,7 @@ def item_rows(form: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @get("/provider/resources")
-async def resources(who: Session, platform: Platform) -> Template:
+async def resources(who: NamedDependency[Session], platform: NamedDependency[Platform]) -> Template:
     items, refused = await platform.items(
         f"{RESOURCES}/?provider_org_id={quote(who.org_id)}&limit=100"
     )
@@ -68,7 +69,7 @@ async def resources(who: Session, platform: Platform) -> Template:
 
 
 def _form_page(
-    who: Session,
+    who: NamedDependency[Session],
     form: dict[str, Any],
     *,
     resource_id: str | None,
@@ -88,12 +89,14 @@ def _form_page(
 
 
 @get("/provider/resources/new")
-async def new_resource(who: Session) -> Template:
+async def new_resource(who: NamedDependency[Session]) -> Template:
     return _form_page(who, {}, resource_id=None)
 
 
 @post("/provider/resources", status_code=303)
-async def register(who: Session, platform: Platform, data: Form) -> Response[Any] | Template:
+async def register(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
+) -> Response[Any] | Template:
     """CAT-1, CAT-4: first registration (首次登记) of the provider's resource."""
     body = declaration(data)
     answer = await platform.post(f"{RESOURCES}/", body)
@@ -104,7 +107,9 @@ async def register(who: Session, platform: Platform, data: Form) -> Response[Any
 
 
 @get("/provider/resources/{resource_id:str}")
-async def resource(who: Session, platform: Platform, resource_id: FromPath[str]) -> Template:
+async def resource(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], resource_id: FromPath[str]
+) -> Template:
     answer = await platform.get(f"{RESOURCES}/{quote(resource_id)}")
     if not answer.ok:
         return _form_page(who, {}, resource_id=resource_id, refused=refused_by(answer))
@@ -113,7 +118,10 @@ async def resource(who: Session, platform: Platform, resource_id: FromPath[str])
 
 @post("/provider/resources/{resource_id:str}", status_code=303)
 async def change(
-    who: Session, platform: Platform, resource_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    resource_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     """CAT-4: change registration (变更登记), a new registration code and evidence hash."""
     body = declaration(data)
@@ -129,7 +137,9 @@ async def change(
 
 
 @get("/provider/applications")
-async def applications(who: Session, platform: Platform) -> Template:
+async def applications(
+    who: NamedDependency[Session], platform: NamedDependency[Platform]
+) -> Template:
     """Every application the API lets this provider see: those asking for its data."""
     items, refused = await platform.items("/request_review/applications/?limit=100")
     return page("provider/applications.html", who, items=items, refused=refused)
@@ -143,7 +153,9 @@ def _with_deadlines(items: list[dict[str, Any]], now: datetime) -> list[dict[str
 
 
 @get("/provider/objections")
-async def objections(who: Session, platform: Platform) -> Template:
+async def objections(
+    who: NamedDependency[Session], platform: NamedDependency[Platform]
+) -> Template:
     items, refused = await platform.items(f"{OBJECTIONS}/?limit=100")
     rows = _with_deadlines(items, datetime.now(UTC))
     rows.sort(key=lambda o: (o["status"] not in AWAITING_PROVIDER, o["due_on"]))
@@ -151,7 +163,7 @@ async def objections(who: Session, platform: Platform) -> Template:
 
 
 def _objection_page(
-    who: Session,
+    who: NamedDependency[Session],
     objection: dict[str, Any] | None,
     objection_id: str,
     *,
@@ -175,7 +187,9 @@ def _objection_page(
 
 
 @get("/provider/objections/{objection_id:str}")
-async def objection(who: Session, platform: Platform, objection_id: FromPath[str]) -> Template:
+async def objection(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], objection_id: FromPath[str]
+) -> Template:
     answer = await platform.get(f"{OBJECTIONS}/{quote(objection_id)}")
     return _objection_page(
         who,
@@ -188,7 +202,10 @@ async def objection(who: Session, platform: Platform, objection_id: FromPath[str
 
 @post("/provider/objections/{objection_id:str}/correction", status_code=303)
 async def answer_objection(
-    who: Session, platform: Platform, objection_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    objection_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     """CAT-5: the provider reports its correction by the deadline; after the deadline the
     answer is refused here, naming CAT-5, and the bureau follows the objection up."""

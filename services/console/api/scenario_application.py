@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
@@ -23,7 +24,7 @@ WHY = "why::"
 """Form fields per data item: ``item::<resource_id>::<item>`` ticked, ``why::…`` its reason."""
 
 
-async def _context(platform: Platform, chosen: list[str]) -> dict[str, Any]:
+async def _context(platform: NamedDependency[Platform], chosen: list[str]) -> dict[str, Any]:
     (scenarios, refused), (catalog, _), *picked = await asyncio.gather(
         platform.items("/request_review/scenarios"),
         platform.items("/catalog/resources/?limit=200"),
@@ -41,8 +42,8 @@ async def _context(platform: Platform, chosen: list[str]) -> dict[str, Any]:
 
 @get("/developer/apply")
 async def application_form(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     scenario_id: FromQuery[str] = "",
     resource_id: FromQuery[list[str] | None] = None,
 ) -> Template:
@@ -66,7 +67,9 @@ def _requested(data: dict[str, str]) -> list[dict[str, Any]]:
 
 
 @post("/developer/apply", status_code=303)
-async def apply(who: Session, platform: Platform, data: Form) -> Response[Any] | Template:
+async def apply(
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
+) -> Response[Any] | Template:
     body: dict[str, Any] = {
         "scenario_id": data.get("scenario_id", ""),
         "purpose": data.get("purpose", "").strip(),

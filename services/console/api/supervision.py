@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -23,8 +24,8 @@ HERE = f"{BASE}/supervision"
 
 
 async def _supervision_page(
-    who: Session,
-    platform: Platform,
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
     *,
     status: int = 200,
     form: dict[str, str] | None = None,
@@ -49,7 +50,11 @@ async def _supervision_page(
 
 
 async def _after(
-    who: Session, platform: Platform, answer: Any, data: dict[str, str], where: str
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    answer: Any,
+    data: dict[str, str],
+    where: str,
 ) -> Response[Any] | Template:
     if answer.ok:
         return Redirect(HERE, status_code=303)
@@ -64,13 +69,15 @@ async def _after(
 
 
 @get("/supervision")
-async def supervision(who: Session, platform: Platform) -> Template:
+async def supervision(
+    who: NamedDependency[Session], platform: NamedDependency[Platform]
+) -> Template:
     return await _supervision_page(who, platform)
 
 
 @post("/supervision/rectifications", status_code=303)
 async def order_rectification(
-    who: Session, platform: Platform, data: Form
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
 ) -> Response[Any] | Template:
     """EVA-3: a rectification with its deadline (限期整改)."""
     body = {
@@ -83,7 +90,10 @@ async def order_rectification(
 
 @post("/supervision/rectifications/{order_id:str}/decision", status_code=303)
 async def decide_rectification(
-    who: Session, platform: Platform, order_id: FromPath[str], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    order_id: FromPath[str],
+    data: Form,
 ) -> Response[Any] | Template:
     """Accept the reported rectification, or return it with the reason (the deadline stands)."""
     path = f"{ORDERS}{quote(order_id)}"
@@ -96,7 +106,7 @@ async def decide_rectification(
 
 @post("/supervision/inspections", status_code=303)
 async def record_inspection(
-    who: Session, platform: Platform, data: Form
+    who: NamedDependency[Session], platform: NamedDependency[Platform], data: Form
 ) -> Response[Any] | Template:
     """SEC-6: an inspection and its findings, one per line."""
     findings = [line.strip() for line in data.get("findings", "").splitlines() if line.strip()]
@@ -110,7 +120,11 @@ async def record_inspection(
 
 @post("/supervision/inspections/{inspection_id:str}/findings/{index:int}/closure", status_code=303)
 async def close_finding(
-    who: Session, platform: Platform, inspection_id: FromPath[str], index: FromPath[int], data: Form
+    who: NamedDependency[Session],
+    platform: NamedDependency[Platform],
+    inspection_id: FromPath[str],
+    index: FromPath[int],
+    data: Form,
 ) -> Response[Any] | Template:
     """SEC-6: a finding closed once rectified, with the note saying how."""
     path = f"{INSPECTIONS}{quote(inspection_id)}/findings/{index}/closure"

@@ -5,80 +5,25 @@ refusals, with the rule they name) is asserted exactly."""
 
 from __future__ import annotations
 
-import base64
-import json
 import re
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from litestar.testing import TestClient
 
-from services.console.app import ConsoleSettings, build_console
-from services.console.platform_client import PlatformClient
-from services.console.session import COOKIE
+from tests.unit.services.console.mock_platform import FakePlatform, MockConsole, csrf
 
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def _token(role: str = "bureau") -> str:
-    body = {
-        "sub": "bureau.wang",
-        "org": "org-370300-bureau",
-        "role": role,
-        "region": "370300",
-        "exp": int((datetime.now(UTC) + timedelta(hours=1)).timestamp()),
-    }
-    payload = base64.urlsafe_b64encode(json.dumps(body).encode()).rstrip(b"=").decode()
-    return f"eyJhbGciOiJFZERTQSJ9.{payload}.c2ln"
-
-
-class Platform:
-    """Answers by (method, path); records every call with its JSON body."""
-
-    def __init__(self, answers: dict[tuple[str, str], tuple[int, Any]]) -> None:
-        self.answers = answers
-        self.calls: list[tuple[str, str, Any]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content) if request.content else None
-        self.calls.append((request.method, request.url.path, body))
-        status, answer = self.answers.get((request.method, request.url.path), (404, {}))
-        return httpx.Response(status, json=answer)
-
-    def posted(self, path: str) -> Any:
-        return next(b for m, p, b in self.calls if m == "POST" and p == path)
+Platform = FakePlatform
+_csrf = csrf
 
 
 @pytest.fixture
-def console() -> Iterator[Callable[[Platform], TestClient[Any]]]:
-    clients: list[TestClient[Any]] = []
-
+def console(mock_console: MockConsole) -> Callable[..., TestClient[Any]]:
     def make(platform: Platform, role: str = "bureau") -> TestClient[Any]:
-        app = build_console(ConsoleSettings(api_base_url="http://platform", secure_cookies=False))
-        app.state.platform_client = PlatformClient(
-            "http://platform", transport=httpx.MockTransport(platform)
-        )
-        client = TestClient(app, base_url="http://127.0.0.1")
-        client.__enter__()
-        client.cookies.set(COOKIE, _token(role))
-        clients.append(client)
-        return client
+        return mock_console(platform, sub="bureau.wang", org="org-370300-bureau", role=role)
 
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-def _csrf(client: TestClient[Any], path: str) -> str:
-    found = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found is not None, path
-    # The app is served here at "/", its CSRF cookie at "/console": send it back here too.
-    cookie = next(c for c in client.cookies.jar if c.name == "pdo_console_csrf")
-    client.cookies.set(cookie.name, str(cookie.value))
-    return found.group(1)
+    return make
 
 
 APPLICATION = {

@@ -4,11 +4,8 @@ developer sees and what the console sends to the APIs."""
 
 from __future__ import annotations
 
-import base64
-import json
 import re
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,72 +13,21 @@ import pytest
 from litestar.testing import TestClient
 
 from services.console.api.exports import columns_of
-from services.console.app import ConsoleSettings, build_console
-from services.console.session import COOKIE
+from tests.unit.services.console.mock_platform import FakePlatform, MockConsole, csrf
 
 Route = Callable[[httpx.Request], httpx.Response]
 
 
-def _token(role: str = "developer") -> str:
-    exp = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
-    claims = {
-        "sub": "dev.li",
-        "org": "org-dev",
-        "role": role,
-        "region": "370300",
-        "exp": exp,
-    }
-    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"eyJhbGciOiJFZERTQSJ9.{payload}.c2ln"
-
-
-class Platform:
-    """Answers by (method, path); records every request's JSON body."""
-
-    def __init__(self, answers: dict[tuple[str, str], Any]) -> None:
-        self.answers = answers
-        self.sent: list[tuple[str, str, Any]] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content) if request.content else None
-        self.sent.append((request.method, request.url.path, body))
-        key = (request.method, request.url.path)
-        found = self.answers.get(key)
-        if found is None:
-            return httpx.Response(404, json={"status": 404, "detail": f"no {key}"})
-        status, payload = found if isinstance(found, tuple) else (200, found)
-        return httpx.Response(status, json=payload)
+Platform = FakePlatform
+_csrf = csrf
 
 
 @pytest.fixture
-def console() -> Iterator[Callable[..., TestClient[Any]]]:
-    clients: list[TestClient[Any]] = []
-
+def console(mock_console: MockConsole) -> Callable[..., TestClient[Any]]:
     def make(platform: Platform, role: str = "developer") -> TestClient[Any]:
-        app = build_console(ConsoleSettings(api_base_url="http://platform", secure_cookies=False))
-        client = TestClient(app)
-        client.__enter__()
-        app.state.platform_client._http = httpx.AsyncClient(
-            base_url="http://platform", transport=httpx.MockTransport(platform)
-        )
-        client.cookies.set(COOKIE, _token(role))
-        clients.append(client)
-        return client
+        return mock_console(platform, sub="dev.li", org="org-dev", role=role)
 
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
-
-
-def _csrf(client: TestClient[Any], path: str) -> str:
-    found = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found is not None
-    # The CSRF cookie is scoped to /console (where pdo up mounts the console); the test
-    # client serves the console at /, so the cookie is given back at /.
-    cookie = client.cookies.get("pdo_console_csrf")
-    assert cookie is not None
-    client.cookies.set("pdo_console_csrf", cookie)
-    return found.group(1)
+    return make
 
 
 SANDBOX = {

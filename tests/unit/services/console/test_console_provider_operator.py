@@ -4,8 +4,6 @@ sees exactly which API calls a page made and what the person is shown."""
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -15,38 +13,11 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
-from services.console.app import ConsoleSettings, build_console
 from services.console.deadlines import CHINA, deadline
 from services.console.pricing import check_under_cap, read_draft, to_fen, yuan
+from tests.unit.services.console.mock_platform import FakePlatform, MockConsole
 
 Route = tuple[str, str]
-
-
-class FakePlatform:
-    """The services' public APIs: canned answers by (method, path), every call recorded."""
-
-    def __init__(self) -> None:
-        self.answers: dict[Route, tuple[int, Any]] = {}
-        self.calls: list[tuple[str, str, Any]] = []
-
-    def answer(self, method: str, path: str, status: int, body: Any) -> None:
-        self.answers[(method, path)] = (status, body)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content) if request.content else None
-        self.calls.append((request.method, request.url.path, body))
-        status, answer = self.answers.get((request.method, request.url.path), (404, {}))
-        return httpx.Response(status, json=answer)
-
-    def posted(self, path: str) -> list[Any]:
-        return [b for m, p, b in self.calls if m in {"POST", "PUT"} and p == path]
-
-
-def _token(role: str, org: str) -> str:
-    exp = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
-    claims = {"sub": f"{role}.li", "org": org, "role": role, "region": "370300", "exp": exp}
-    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
-    return f"eyJhbGciOiJFZERTQSJ9.{payload}.c2ln"
 
 
 class Console:
@@ -87,24 +58,20 @@ def platform() -> FakePlatform:
     return fake
 
 
-def _console(platform: FakePlatform, role: str, org: str) -> Iterator[Console]:
-    app = build_console(ConsoleSettings(api_base_url="http://platform", secure_cookies=False))
-    with TestClient(app) as client:
-        app.state.platform_client._http = httpx.AsyncClient(
-            base_url="http://platform", transport=httpx.MockTransport(platform.handle)
-        )
-        client.cookies.set("pdo_console_session", _token(role, org))
-        yield Console(client, platform)
+def _console(
+    mock_console: MockConsole, platform: FakePlatform, role: str, org: str
+) -> Iterator[Console]:
+    yield Console(mock_console(platform, sub=f"{role}.li", org=org, role=role), platform)
 
 
 @pytest.fixture
-def operator(platform: FakePlatform) -> Iterator[Console]:
-    yield from _console(platform, "operator", "org-370300-operator")
+def operator(mock_console: MockConsole, platform: FakePlatform) -> Iterator[Console]:
+    yield from _console(mock_console, platform, "operator", "org-370300-operator")
 
 
 @pytest.fixture
-def provider(platform: FakePlatform) -> Iterator[Console]:
-    yield from _console(platform, "provider", "org-370300-tax")
+def provider(mock_console: MockConsole, platform: FakePlatform) -> Iterator[Console]:
+    yield from _console(mock_console, platform, "provider", "org-370300-tax")
 
 
 CAP = {"product_id": "prod-credit", "unit": "product", "cap_fen": 50_000, "set_at": "2026-01-01"}
@@ -125,7 +92,7 @@ def test_BIL_2_a_price_over_its_cap_is_refused_on_preview_with_the_cap_shown(
     assert "单价 500.01 元超过上限收费标准为 500.00 元（规则 BIL-2" in over.text
     assert 'id="cap">500.00</span>' in over.text
     assert "确认公示" not in over.text  # no submit step for a price over its cap
-    assert platform.posted("/billing/prices") == []
+    assert platform.all_posted("/billing/prices") == []
     # a tier over the cap is refused the same way, naming the tier
     tier = operator.post(
         "/operator/prices/preview",
@@ -138,7 +105,7 @@ def test_BIL_2_a_price_over_its_cap_is_refused_on_preview_with_the_cap_shown(
         {"product_id": "prod-credit", "unit": "product", "unit_price": "999", "tiers": ""},
     )
     assert forged.status_code == 422 and "BIL-2" in forged.text
-    assert platform.posted("/billing/prices") == []
+    assert platform.all_posted("/billing/prices") == []
 
 
 def test_BIL_2_a_price_under_its_cap_is_previewed_then_listed(
@@ -165,7 +132,7 @@ def test_BIL_2_a_price_under_its_cap_is_previewed_then_listed(
     platform.answer("POST", "/billing/prices", 200, listed)
     done = operator.post("/operator/prices", form)
     assert done.status_code == 200 and "已公示价格 price-1" in done.text
-    assert platform.posted("/billing/prices") == [
+    assert platform.all_posted("/billing/prices") == [
         {
             "product_id": "prod-credit",
             "unit": "product",
@@ -246,7 +213,7 @@ def test_REQ_1_the_operator_files_a_scenario_and_sees_its_own(
     }
     filed = operator.post("/operator/scenarios", form)
     assert filed.status_code == 303
-    assert platform.posted("/request_review/scenarios") == [form]
+    assert platform.all_posted("/request_review/scenarios") == [form]
 
 
 def test_SBX_4_the_operator_approves_or_rejects_an_own_data_import(
@@ -280,7 +247,7 @@ def test_SBX_4_the_operator_approves_or_rejects_an_own_data_import(
         "/operator/imports/imp-1/decision", {"decision": "reject", "reason": ""}
     )
     assert refused.status_code == 422 and "规则 SBX-4" in refused.text
-    assert platform.posted("/sandbox_broker/imports/imp-1/decision") == [
+    assert platform.all_posted("/sandbox_broker/imports/imp-1/decision") == [
         {"approve": True, "reason": ""},
         {"approve": False, "reason": ""},
     ]
@@ -310,11 +277,11 @@ def test_EVA_1_the_operator_files_its_annual_report_and_reads_it(
     filed = operator.post("/operator/annual-report", {"year": "2025", **statements})
     assert filed.status_code == 303
     assert filed.headers["location"] == "/console/operator/annual-reports/rep-1"
-    assert platform.posted("/evaluation/annual-reports") == [{"year": 2025, **statements}]
+    assert platform.all_posted("/evaluation/annual-reports") == [{"year": 2025, **statements}]
     shown = operator.client.get("/operator/annual-reports/rep-1")
     assert "存储于政务云" in shown.text
     assert '<td data-figure="agreement_signed">已签订授权运营协议</td><td>是</td>' in shown.text
-    assert '<td data-figure="incidents">安全事件</td><td>low 1</td>' in shown.text
+    assert '<td data-figure="incidents">安全事件</td><td>一般 1</td>' in shown.text
 
 
 # -- provider: resources, applications, objections ---------------------------------------
@@ -347,7 +314,7 @@ def test_CAT_1_the_provider_registers_a_resource_with_its_items_and_grades(
     assert (
         made.status_code == 303 and made.headers["location"] == "/console/provider/resources/res-9"
     )
-    (body,) = platform.posted("/catalog/resources/")
+    (body,) = platform.all_posted("/catalog/resources/")
     assert body["items"] == [
         {"name": "credit_code", "type": "string", "grade": 2, "description": "统一社会信用代码"},
         {"name": "tax_paid", "type": "decimal", "grade": 3, "description": ""},
@@ -389,7 +356,7 @@ def test_CAT_4_the_provider_changes_a_registration_and_sees_the_refusal_by_field
     )
     assert refused.status_code == 422
     assert "（规则 CAT-1）：at least one data item" in refused.text
-    assert platform.posted("/catalog/resources/res-9")[0]["items"] == []
+    assert platform.all_posted("/catalog/resources/res-9")[0]["items"] == []
 
 
 def _objection(due_on: date, status: str = "open") -> dict[str, Any]:
@@ -418,7 +385,7 @@ def test_CAT_5_the_provider_answers_an_objection_before_its_deadline(
     platform.answer("POST", "/catalog/objections/obj-1/correction", 200, {})
     answered = provider.post("/provider/objections/obj-1/correction", {"resolution": "已补录"})
     assert answered.status_code == 303
-    assert platform.posted("/catalog/objections/obj-1/correction") == [{"resolution": "已补录"}]
+    assert platform.all_posted("/catalog/objections/obj-1/correction") == [{"resolution": "已补录"}]
 
 
 def test_CAT_5_an_objection_answer_after_its_deadline_is_refused_naming_the_rule(
@@ -431,7 +398,7 @@ def test_CAT_5_an_objection_answer_after_its_deadline_is_refused_naming_the_rule
     late = provider.post("/provider/objections/obj-1/correction", {"resolution": "已补录"})
     assert late.status_code == 409
     assert f"已超过整改期限（{yesterday.isoformat()}）" in late.text and "规则 CAT-5" in late.text
-    assert platform.posted("/catalog/objections/obj-1/correction") == []
+    assert platform.all_posted("/catalog/objections/obj-1/correction") == []
 
 
 def test_CAT_5_the_last_day_counts_in_china_time() -> None:
