@@ -297,6 +297,15 @@ def _concurrent_platform(ctx: Context) -> list[Figure]:
                 "at_most",
             ),
         ]
+    if outcome.cpu_ms_per_request is not None:
+        figures.append(
+            Figure(
+                "concurrent_platform_server_cpu_per_request",
+                round(outcome.cpu_ms_per_request, 3),
+                "ms",
+                note="CPU (user + system) of pdo up during the load / answered requests",
+            )
+        )
     figures += [
         Figure(
             "concurrent_platform_closed_without_answer",

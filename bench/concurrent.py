@@ -6,8 +6,10 @@ bureau, a provider); readers alternate a catalog search and the public disclosur
 of resources. Each client holds one keep-alive connection (the minimal HTTP/1.1 client
 of ``bench.catalog``). Reported: registrations per second, p50/p99 per route, and the
 requests whose connection was closed without an answer (the client reconnects and goes
-on). The server is a child process, so the load generator does not share its event
-loop; on a 2-core machine it does share the cores.
+on), and the server's CPU time over the load window per answered request (``/proc``:
+user + system of the ``pdo up`` process), the figure a loaded machine distorts least.
+The server is a child process, so the load generator does not share its event loop; on
+a 2-core machine it does share the cores.
 
 Measured once the platform is at rest: ``pdo up`` answers ``/readyz`` while the sandbox
 broker still generates the demo city's source data in the background (DuckDB on every
@@ -64,6 +66,15 @@ class Outcome:
     unexpected: dict[str, int]
     closed_without_answer: int
     rss_mib: float | None
+    server_cpu_seconds: float | None = None
+    """CPU time (user + system) of the ``pdo up`` process during the load."""
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        answered = sum(answers for answers, _, _ in self.routes.values())
+        if self.server_cpu_seconds is None or not answered:
+            return None
+        return self.server_cpu_seconds * 1000 / answered
 
 
 def _token(data: Path, org: str) -> str:
@@ -142,6 +153,15 @@ async def _at_rest(data: Path, deadline: float) -> None:
     await asyncio.sleep(3.0)
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of ``pid`` so far (Linux ``/proc``), else ``None``."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _rss(pid: int) -> float | None:
     from bench.figures import rss_mib
 
@@ -190,9 +210,11 @@ async def run(seconds: float = 20.0, writers: int = 50, readers: int = 50) -> Ou
                 ("disclosure", _request(DISCLOSURE, reader_headers), 200),
             ]
             clients += [_client(port, reads, until, tally) for _ in range(readers)]
+            cpu_before = _cpu_seconds(child.pid)
             start = time.perf_counter()
             await asyncio.gather(*clients)
             elapsed = time.perf_counter() - start
+            cpu_after = _cpu_seconds(child.pid)
             rss = _rss(child.pid)
         finally:
             child.terminate()
@@ -205,7 +227,8 @@ async def run(seconds: float = 20.0, writers: int = 50, readers: int = 50) -> Ou
     for route, latencies in tally.latencies.items():
         p50, p99 = percentiles(latencies)
         routes[route] = (len(latencies), p50, p99)
-    return Outcome(elapsed, routes, tally.unexpected, tally.closed_without_answer, rss)
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return Outcome(elapsed, routes, tally.unexpected, tally.closed_without_answer, rss, cpu)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ PEOPLE = {
             "/console/authorizations",
             "/console/supervision",
             "/console/negative-list",
+            "/console/admission-reports",
         ),
     ),
     "provider": (
@@ -49,6 +50,8 @@ PEOPLE = {
             "/console/operator/imports",
             "/console/operator/prices",
             "/console/operator/annual-report",
+            "/console/operator/admissions",
+            "{scenario_change}",
         ),
     ),
     "developer": (
@@ -67,6 +70,8 @@ PEOPLE = {
 }
 WORKBENCH = re.compile(r'href="(/console/developer/workbench/sbx-dev-[^"]+)"')
 """The SQL workbench of the developer's first development sandbox, read off its list."""
+SCENARIO_CHANGE = re.compile(r'href="(/console/operator/scenarios/[^"/]+/change)"')
+"""The change form (REQ-8) of the operator's first scenario, read off its list."""
 DEMO_PASSWORD = "zibo-demo-2026"
 
 
@@ -111,6 +116,11 @@ def main() -> None:
                 found = WORKBENCH.search(client.get("/console/sandboxes").text)
                 if found is None:
                     continue  # no development sandbox yet
+                path = found.group(1)
+            if path == "{scenario_change}":
+                found = SCENARIO_CHANGE.search(client.get("/console/operator/scenarios").text)
+                if found is None:
+                    continue  # no scenario yet
                 path = found.group(1)
             times = []
             for _ in range(args.requests):

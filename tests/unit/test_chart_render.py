@@ -156,6 +156,27 @@ def test_a_value_of_the_wrong_type_fails_lint_and_install_naming_the_key(
     assert key in install.stderr and "values don't meet the specifications" in install.stderr
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        "services:\n  sandbox_broker:\n    replicas: 2\n",
+        "services:\n  sandbox_broker:\n    autoscaling:\n      enabled: true\n",
+    ],
+)
+def test_sandbox_broker_is_refused_more_than_one_replica(tmp_path: Path, values: str) -> None:
+    """Each broker pod keeps its sandboxes on its own volume: a second replica, or an
+    autoscaler adding one, would answer for sandboxes it does not hold."""
+    path = tmp_path / "scaled.yaml"
+    path.write_text(values)
+    result = helm("template", "pdo", str(CHART), "-f", str(path), check=False)
+    assert result.returncode != 0
+    assert "sandbox_broker" in result.stderr
+    assert "replicas" in result.stderr or "enabled" in result.stderr
+    one = documents(render())
+    brokers = [d for d in one if d["kind"] == "StatefulSet"]
+    assert [d["spec"]["replicas"] for d in brokers] == [1]
+
+
 def test_an_unknown_key_fails_naming_it(tmp_path: Path) -> None:
     values = tmp_path / "typo.yaml"
     values.write_text("kafka:\n  bootsrap: kafka:9092\n")

@@ -6,22 +6,29 @@ every resource event on the catalog's own topic makes it re-read the resource it
 (``on_event``), and so does every command this process completes (``took_effect``), so
 a caller reads its own writes here at once and every other process converges within
 milliseconds (one relay publish and one consume). A re-read never moves an entry
-backwards: the index ignores versions older than the one it holds. Searches answer from
+backwards: the index ignores versions older than the one it holds. A re-read whose
+document is unchanged but for its version (the relay publishing its events bumps it, so
+nearly every event finds its own command's write) only advances the held version: the
+read model keeps a digest of each resource's own fields and skips decoding, the
+hit's payload and the postings when the digest is the same. Searches answer from
 memory, but only while the store is reachable (checked at most once a second), so an
 unreachable database answers 503 here too instead of silently serving a frozen catalog.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+import msgspec
+
 from contracts.envelope import Envelope
 from contracts.errors import DomainError
 from libs.service import ServiceContext
-from libs.store.port import StoreUnavailable
+from libs.store.port import Document, StoreUnavailable
 from services.catalog.domain.jurisdiction import check_region, covers
 from services.catalog.domain.resource import Resource
 from services.catalog.domain.search import Query, SearchIndex, entry_of
@@ -40,6 +47,8 @@ class SearchReadModel(Generic[T]):
         self._ctx = ctx
         self._payload_of = payload_of
         self.index: SearchIndex[T] = SearchIndex()
+        self._digests: dict[str, bytes] = {}
+        """Per resource, the digest of the stored fields the index holds."""
         self._store_seen_at = float("-inf")
 
     async def load(self) -> None:
@@ -49,6 +58,7 @@ class SearchReadModel(Generic[T]):
         for doc in docs:
             resource = from_doc(doc)
             pairs.append((entry_of(resource, int(doc["_version"])), self._payload_of(resource)))
+            self._digests[resource.resource_id] = _digest(doc)
         self.index.load(pairs)
         self._store_seen_at = time.monotonic()
 
@@ -58,9 +68,16 @@ class SearchReadModel(Generic[T]):
         if doc is None:
             return  # state and events are written together: no event precedes its resource
         version = int(doc["_version"])
-        if (self.index.version_of(resource_id) or 0) <= version:
-            resource = from_doc(doc)
-            self.index.put(entry_of(resource, version), self._payload_of(resource))
+        held = self.index.version_of(resource_id)
+        if held is not None and held > version:
+            return
+        digest = _digest(doc)
+        if held is not None and self._digests.get(resource_id) == digest:
+            self.index.advance(resource_id, version)
+            return
+        resource = from_doc(doc)
+        if self.index.put(entry_of(resource, version), self._payload_of(resource)):
+            self._digests[resource_id] = digest
 
     async def on_event(self, envelope: Envelope) -> None:
         await self.refresh(envelope.subject)
@@ -92,3 +109,11 @@ class SearchReadModel(Generic[T]):
                 rule="FED-1",
                 field="region",
             )
+
+
+def _digest(doc: Document) -> bytes:
+    """A digest of a stored resource's own fields: its ``_id`` and every field not
+    reserved by the store (``_``-prefixed: the version, the pending events), which change
+    when its events are published, not the resource."""
+    fields = {k: v for k, v in doc.items() if k == "_id" or not k.startswith("_")}
+    return hashlib.blake2b(msgspec.json.encode(fields), digest_size=16).digest()

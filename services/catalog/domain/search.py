@@ -28,7 +28,7 @@ from __future__ import annotations
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from services.catalog.domain.jurisdiction import covers
@@ -204,6 +204,16 @@ class SearchIndex(Generic[T]):
         self._grams = {gram: _bitset(ords, size) for gram, ords in postings.items()}
         self._all = (1 << len(ordered)) - 1
         return len(ordered)
+
+    def advance(self, key: str, version: int) -> bool:
+        """Record that ``key`` is at ``version`` with unchanged content (e.g. its pending
+        events were published, which bumps the stored version): no posting moves. False
+        (and no change) when the key is unknown or already at or past ``version``."""
+        ordinal = self._ordinal.get(key)
+        if ordinal is None or self._entries[ordinal].version >= version:
+            return False
+        self._entries[ordinal] = replace(self._entries[ordinal], version=version)
+        return True
 
     def put(self, entry: Entry, payload: T) -> bool:
         """Add or replace one resource; False (and no change) if ``entry`` is older than
