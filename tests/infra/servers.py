@@ -517,6 +517,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         except ServerError as exc:
             _prepare_errors[key] = str(exc)
             echo(f"[pdo-tests] preparing {key} failed; the tests that need it will fail:\n{exc}")
+    _prepare_chart_tools(session.items, echo)
+
+
+def _prepare_chart_tools(items: list[pytest.Item], echo: Callable[[str], None]) -> None:
+    """helm and kubeconform, built once before the chart tests (and their timeouts)."""
+    from tests.support import chart
+
+    modules = {item.module for item in items if isinstance(item, pytest.Function)}
+    if not chart.needed_by(modules):
+        return
+    echo("[pdo-tests] preparing helm and kubeconform (cached under ~/.cache/pdo)")
+    try:
+        chart.prepare()
+    except chart.ChartToolError as exc:  # tools() runs again in the tests and fails there
+        echo(f"[pdo-tests] preparing the chart tools failed; the chart tests will fail:\n{exc}")
 
 
 # -- fixtures ----------------------------------------------------------------------------------

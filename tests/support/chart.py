@@ -8,7 +8,9 @@ import functools
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import kubernetes_validate
@@ -37,6 +39,22 @@ def tools() -> Path:
     if result.returncode != 0:
         raise ChartToolError(f"scripts/chart-tools.sh failed:\n{result.stderr[-3000:]}")
     return Path(result.stdout.strip().splitlines()[-1])
+
+
+def needed_by(modules: Iterable[ModuleType]) -> bool:
+    """Whether any of these test modules use this one's tools."""
+    return any(
+        getattr(value, "__module__", None) == __name__
+        for module in modules
+        for value in vars(module).values()
+    )
+
+
+def prepare() -> None:
+    """Build helm and kubeconform before any test runs: a first ``go install`` can take
+    minutes on a loaded machine, longer than one test's timeout allows."""
+    tools()
+    kubernetes_schemas()
 
 
 def helm(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
