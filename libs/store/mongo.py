@@ -49,7 +49,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
 import msgspec
@@ -77,6 +77,13 @@ _COLLECTION = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
 _SEQ_FIELD = "_outbox_seq"
 _PENDING = {_SEQ_FIELD: {"$exists": True}}
 _DUPLICATE_KEY = 11000
+
+MARKERS_PREFIX = "_outbox_pending."
+"""FerretDB: ``<prefix><collection>`` holds one marker per document of ``collection`` with
+pending events (``_id`` the document's, ``seq`` its pending stamp)."""
+
+SWEEP_SECONDS = 300.0
+"""FerretDB: how often ``with_outbox`` also scans a collection for unmarked pending events."""
 
 
 class MongoDocumentStore:
@@ -106,6 +113,9 @@ class MongoDocumentStore:
         self._indexed: set[str] = set()
         self._declared: set[tuple[str, str]] = set()
         self._last_seq = 0
+        self._swept: dict[str, float] = {}
+        """FerretDB: per collection, when its documents were last scanned for pending events
+        without a marker (monotonic seconds)."""
 
     @property
     def database(self) -> str:
@@ -117,11 +127,16 @@ class MongoDocumentStore:
     async def insert(self, collection: str, doc: Document) -> Document:
         body = _normalise(doc, 1)
         coll = await self._collection(collection)
-        with _guard():
-            try:
-                await coll.insert_one(self._stored(body))
-            except DuplicateKeyError:
-                raise DuplicateDocument(collection, body["_id"]) from None
+        marked = body["_outbox"] and not await self._atomic()
+        async with _LOCKS.hold_all(self._database, collection, [body["_id"]] if marked else []):
+            with _guard():
+                stored = self._stored(body)
+                if marked:
+                    await self._mark_pending(collection, [stored])
+                try:
+                    await coll.insert_one(stored)
+                except DuplicateKeyError:
+                    raise DuplicateDocument(collection, body["_id"]) from None
         return body
 
     async def insert_many(self, collection: str, docs: Sequence[Document]) -> int:
@@ -129,14 +144,22 @@ class MongoDocumentStore:
         if not bodies:
             return 0
         coll = await self._collection(collection)
-        with _guard():
-            try:
-                result = await coll.insert_many([self._stored(b) for b in bodies], ordered=False)
-            except BulkWriteError as exc:
-                errors = exc.details.get("writeErrors", [])
-                if any(error.get("code") != _DUPLICATE_KEY for error in errors):
-                    raise
-                return int(exc.details.get("nInserted", 0))
+        stored = [self._stored(b) for b in bodies]
+        pending = [d for d in stored if d["_outbox"]]
+        if pending and await self._atomic():
+            pending = []
+        ids = [d["_id"] for d in pending]
+        async with _LOCKS.hold_all(self._database, collection, ids):
+            with _guard():
+                if pending:
+                    await self._mark_pending(collection, pending)
+                try:
+                    result = await coll.insert_many(stored, ordered=False)
+                except BulkWriteError as exc:
+                    errors = exc.details.get("writeErrors", [])
+                    if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+                        raise
+                    return int(exc.details.get("nInserted", 0))
         return len(result.inserted_ids)
 
     async def replace(self, collection: str, doc: Document, expected_version: int) -> Document:
@@ -152,10 +175,13 @@ class MongoDocumentStore:
                         raise VersionConflict(collection, doc_id, expected_version)
                     if "_outbox" not in doc:
                         body["_outbox"] = current.get("_outbox") or []
+                stored = self._stored(body)
                 where: Document = {"_id": doc_id}
                 if atomic:
                     where["_version"] = expected_version
-                result = await coll.replace_one(where, self._stored(body))
+                elif body["_outbox"]:
+                    await self._mark_pending(collection, [stored])
+                result = await coll.replace_one(where, stored)
         if result.matched_count != 1:
             raise VersionConflict(collection, doc_id, expected_version)
         return body
@@ -207,6 +233,8 @@ class MongoDocumentStore:
         if limit < 0:
             raise ValueError("limit must not be negative")
         coll = await self._collection(collection)
+        if not await self._atomic():
+            return await self._pending_by_marker(collection, coll, limit)
         with _guard():
             cursor = coll.find(_PENDING).sort([(_SEQ_FIELD, 1), ("_id", 1)]).limit(limit)
             docs = await cursor.to_list()
@@ -238,6 +266,8 @@ class MongoDocumentStore:
                         where["_version"] = version
                     result = await coll.replace_one(where, current)
                     if result.matched_count == 1:
+                        if not remaining and not atomic:
+                            await self._markers(collection).delete_one({"_id": doc_id})
                         return
                     # Another process wrote first (MongoDB) or the document went: re-read.
 
@@ -286,6 +316,77 @@ class MongoDocumentStore:
             self._atomic_filters = "ferretdbVersion" not in info
         return self._atomic_filters
 
+    # -- pending-event markers (FerretDB) ----------------------------------------------
+
+    def _markers(self, collection: str) -> AsyncCollection[Document]:
+        """The small collection naming the documents of ``collection`` with pending events."""
+        return self._connect()[self._database][MARKERS_PREFIX + collection]
+
+    async def _mark_pending(self, collection: str, stored: Sequence[Document]) -> None:
+        """Upsert the markers of documents about to be written with events, by ``_id`` (the
+        one filter FerretDB looks up without a scan); called under the documents' locks."""
+        markers = self._markers(collection)
+        for doc in stored:
+            await markers.replace_one(
+                {"_id": doc["_id"]}, {"_id": doc["_id"], "seq": doc[_SEQ_FIELD]}, upsert=True
+            )
+
+    async def _pending_by_marker(
+        self, collection: str, coll: AsyncCollection[Document], limit: int
+    ) -> list[Document]:
+        """``with_outbox`` on FerretDB: the markers (a scan of a collection that holds only
+        pending documents), then each document by ``_id``. A marker whose document has no
+        events (left by a crash or a failed write) is dropped, under the document's lock."""
+        await self._sweep(collection, coll)
+        markers = self._markers(collection)
+        with _guard():
+            marks = await markers.find({}).sort([("seq", 1), ("_id", 1)]).to_list()
+        found: list[Document] = []
+        step = limit or len(marks) or 1
+        for start in range(0, len(marks), step):
+            chunk = [str(m["_id"]) for m in marks[start : start + step]]
+            with _guard():
+                docs = await asyncio.gather(*(coll.find_one({"_id": i}) for i in chunk))
+            for doc_id, doc in zip(chunk, docs, strict=True):
+                if doc is not None and doc.get("_outbox"):
+                    found.append(doc)
+                else:
+                    await self._drop_marker_if_clear(collection, coll, doc_id)
+            if limit and len(found) >= limit:
+                break
+        found.sort(key=lambda d: (d.get(_SEQ_FIELD, 0), d["_id"]))
+        return [_strip(doc) for doc in found[: limit or None]]
+
+    async def _drop_marker_if_clear(
+        self, collection: str, coll: AsyncCollection[Document], doc_id: str
+    ) -> None:
+        async with _LOCKS.hold(self._database, collection, doc_id):
+            with _guard():
+                doc = await coll.find_one({"_id": doc_id}, {"_outbox": 1})
+                if doc is None or not doc.get("_outbox"):
+                    await self._markers(collection).delete_one({"_id": doc_id})
+
+    async def _sweep(self, collection: str, coll: AsyncCollection[Document]) -> None:
+        """Once per store and collection (and again every ``SWEEP_SECONDS``): scan the
+        collection for documents with events but no marker (written before markers
+        existed, or by another process) and mark them, so no event waits unseen."""
+        now = time.monotonic()
+        if now - self._swept.get(collection, float("-inf")) < SWEEP_SECONDS:
+            return
+        with _guard():
+            pending = await coll.find(_PENDING, {_SEQ_FIELD: 1}).to_list()
+            if pending:
+                try:
+                    await self._markers(collection).insert_many(
+                        [{"_id": d["_id"], "seq": d[_SEQ_FIELD]} for d in pending],
+                        ordered=False,
+                    )
+                except BulkWriteError as exc:
+                    errors = exc.details.get("writeErrors", [])
+                    if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+                        raise
+        self._swept[collection] = now
+
     def _stored(self, body: Document) -> Document:
         """What is written: ``body`` plus the pending-events stamp when it has events."""
         stored = dict(body)
@@ -317,6 +418,17 @@ class _KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
+
+    @asynccontextmanager
+    async def hold_all(
+        self, database: str, collection: str, doc_ids: Sequence[str]
+    ) -> AsyncIterator[None]:
+        """The locks of several documents, taken in ``_id`` order (no deadlock between
+        two holders of overlapping sets)."""
+        async with AsyncExitStack() as stack:
+            for doc_id in sorted(set(doc_ids)):
+                await stack.enter_async_context(self.hold(database, collection, doc_id))
+            yield
 
 
 # Shared by every store in the process, so that e.g. an outbox relay holding its own
