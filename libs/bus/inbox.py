@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from libs.bus.port import Message
-from libs.store.port import Document, DocumentStore
+from libs.store.port import Document, DocumentStore, DuplicateDocument, VersionConflict
 
 COLLECTION = "_inbox"
 MARKS = "_inbox_marks"
@@ -150,8 +150,9 @@ class Inbox:
         ids = list(dict.fromkeys(event_ids))
         claim, self._open = self._open, None
         if claim is not None and claim.positioned:
-            for where, (_, last) in claim.marks.items():
-                await self._advance(where, last)
+            await asyncio.gather(
+                *(self._advance(where, last, read) for where, (read, last) in claim.marks.items())
+            )
             self._remember(claim.claimed)
             claimed = set(claim.claimed)
             ids = [i for i in ids if i not in claimed]
@@ -190,10 +191,11 @@ class Inbox:
                 elsewhere.add(event_id)
         return elsewhere
 
-    async def _advance(self, where: Partition, last: int) -> None:
-        """Move the mark to ``last``, never backwards, through the one read-model write
-        (``libs.aggregate.project``: retried when another consumer of the group wrote
-        the mark meanwhile)."""
+    async def _advance(self, where: Partition, last: int, read: Document | None) -> None:
+        """Move the mark to ``last``, never backwards. First written at the version
+        ``claim`` read (no second read); if another consumer of the group wrote the mark
+        meanwhile, through the one read-model write (``libs.aggregate.project``: read
+        again, retried on a concurrent write)."""
         # Imported here: libs.aggregate imports libs.service, which imports the consumer
         # wrapper, which imports this module.
         from libs.aggregate import project
@@ -204,7 +206,19 @@ class Inbox:
             base = current or {"group": self._group, "topic": where[0], "partition": where[1]}
             return {**base, "offset": last}
 
-        await project(self._store, MARKS, self._mark_id(where), moved)
+        mark_id = self._mark_id(where)
+        new = moved(None if read is None else dict(read))
+        if new is None:
+            return
+        try:
+            if read is None:
+                await self._store.insert(MARKS, {**new, "_id": mark_id})
+            else:
+                await self._store.replace(MARKS, new, int(read["_version"]))
+            return
+        except (DuplicateDocument, VersionConflict):
+            pass  # written meanwhile by another consumer of the group: read it again
+        await project(self._store, MARKS, mark_id, moved)
 
     def _mark_id(self, where: Partition) -> str:
         return f"{self._prefix}{where[0]}:{where[1]}"

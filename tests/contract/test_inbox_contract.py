@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from contracts.envelope import SYSTEM_ACTOR, Envelope, encode, new_envelope
+from contracts.envelope import SYSTEM_ACTOR, Envelope, decode, encode, new_envelope
 from contracts.events import OrgRegistered
 from libs.bus.consumer import Consumer
 from libs.bus.inbox import COLLECTION, MARKS, Inbox
@@ -161,6 +161,30 @@ class InboxContract:
         mark = await store.get(MARKS, f"disclosure:{TOPIC}:0")
         assert mark is not None and mark["offset"] == 10
         assert effects.seen == ["org-late"]
+
+    async def test_a_mark_written_between_claim_and_mark_is_read_again(
+        self, store: DocumentStore
+    ) -> None:
+        # Consumers of the group hold batches of one partition at once (a rebalance):
+        # each reads the mark when claiming; one confirming after another wrote the mark
+        # must neither write at the version it read nor move the mark back.
+        def claimed(inbox: Inbox, batch: list[Message]) -> Any:
+            return inbox.claim(batch, [(m, str(decode(m.value).event_id)) for m in batch])
+
+        first = Inbox(store, "disclosure")
+        await claimed(first, [at(0, event("org-a"))])
+        await first.mark([])
+        behind, ahead, middle = (Inbox(store, "disclosure") for _ in range(3))
+        await claimed(behind, [at(1, event("org-b")), at(2, event("org-c"))])
+        await claimed(ahead, [at(7, event("org-h"))])
+        await claimed(middle, [at(4, event("org-e"))])
+        await middle.mark([])  # 0 -> 4, version 2
+        await behind.mark([])  # read at version 1: read again; 4 >= 2, unchanged
+        mark = await store.get(MARKS, f"disclosure:{TOPIC}:0")
+        assert mark is not None and (mark["offset"], mark["_version"]) == (4, 2)
+        await ahead.mark([])  # read at version 1: read again; 7 > 4, moved
+        mark = await store.get(MARKS, f"disclosure:{TOPIC}:0")
+        assert mark is not None and (mark["offset"], mark["_version"]) == (7, 3)
 
     async def test_groups_do_not_share_claims_or_marks(self, store: DocumentStore) -> None:
         effects, other = Effects(), Effects()
