@@ -33,9 +33,19 @@ Writes to one document are serialised within this process (a lock per document, 
 by all stores of the process), so concurrent writers in one process never both pass a
 version check. Across processes the check is atomic on MongoDB, but on FerretDB 1.x two
 processes racing inside the read-to-write window (one round trip) can both win: run one
-writer process per service database there. ``with_outbox`` and filters other than
-``_id`` are collection scans on FerretDB (the sparse index is not created there: the
-SQLite backend would not use it).
+writer process per service database there. Filters other than ``_id`` are collection
+scans on FerretDB (the sparse index is not created there: the SQLite backend would not
+use it), so the outbox has a shape of FerretDB's alone, pending markers:
+``with_outbox`` (the outbox relay's read after every commit) must not scan the aggregate
+collection. A write that leaves events pending first upserts a marker by ``_id`` in
+``_outbox_pending.<collection>`` (``{"_id": doc id, "seq": stamp}``), under the
+document's lock, then writes the document; ``clear_outbox`` deletes it with the last
+event. ``with_outbox`` reads the markers (a scan of a collection holding only pending
+documents) and the documents by ``_id``; a marker whose document holds no events (a
+crash between the two writes) is dropped under the document's lock. The first
+``with_outbox`` of a collection per store (and one every ``SWEEP_SECONDS``) also scans
+the collection once for pending documents without a marker (written before markers, or
+by another process) and marks them.
 
 Connection failures (server selection timeouts, lost connections, network timeouts)
 raise ``StoreUnavailable``. The client is created on first use, never at import.
