@@ -28,9 +28,13 @@ Theory of operation (DIS-3). Collections:
 Appending commits to the head document only (one atomic write with optimistic
 concurrency: the new size, frontier, pending leaves and their events), then writes the
 pending leaves, tiles and record index out with idempotent ``insert_many`` (a partial
-tile by a versioned replace, only ever wider) and clears ``pending``. A crash in
-between leaves ``pending`` set; the next append, or the tree-head signer, finishes it —
-the positions were fixed by the commit, so writing them twice writes the same thing.
+tile by a versioned replace, only ever wider) and, last, raises the *written-out mark*
+(``log_state/written``: the size written out, a tiny document that only ever grows).
+The head is written once per append: its ``pending`` is not cleared after the write-out,
+the next commit drops the entries below the mark (``written_size``). A crash before the
+mark leaves it behind the head; the next append carries the unwritten entries into its
+own commit and writes them out, or the tree-head signer does — the positions were fixed
+by the commit, so writing them twice writes the same thing.
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ NODES = "log_nodes"
 RECORDS = "log_records"
 TILES = "log_tiles"
 HEAD_ID = "head"
+WRITTEN_ID = "written"
+"""``log_state/written``: ``size``, the leaves written out (leaves, tiles, record index)."""
 LAYOUT = "layout"
 TILED = "tiles/1"
 """The head's ``layout`` once every written-out leaf is in ``log_tiles``."""
@@ -128,6 +134,22 @@ def pending_leaves(head: Document) -> list[Document]:
             leaf = {k: v for k, v in leaf.items() if k not in ("nodes", "pair")}
         leaves.append(leaf)
     return leaves
+
+
+def written_size(head: Document, mark: Document | None) -> int:
+    """How many leaves are written out: the written-out mark, or (a head whose ``pending``
+    was cleared by the write-out, as before the mark) the size less the pending; both
+    only ever under-count, so the larger is the answer."""
+    cleared = int(head["size"]) - len(head["pending"])
+    return max(cleared, int(mark["size"])) if mark is not None else cleared
+
+
+def unwritten(head: Document, written: int) -> list[Any]:
+    """The head's pending entries at ``written`` and after, as stored (the pending
+    entries are the last leaves, in order: no entry needs decoding to be placed)."""
+    pending: list[Any] = head["pending"]
+    first = int(head["size"]) - len(pending)
+    return pending[max(0, written - first) :]
 
 
 def tile_doc_id(tile: TileId) -> str:
@@ -279,7 +301,7 @@ class LogReader:
     async def size(self) -> int:
         """Leaves written out and provable (committed leaves still pending excluded)."""
         head = await self.head()
-        return int(head["size"]) - len(head["pending"])
+        return written_size(head, await self._store.get(STATE, WRITTEN_ID))
 
     async def counts(self) -> dict[str, int]:
         return dict((await self.head()).get("counts", {}))
@@ -494,14 +516,25 @@ class LogReader:
         return await self._range_hashes(merkle.consistency_ranges(first, second), second)
 
 
+@dataclass(frozen=True, slots=True)
+class _Commit:
+    """A committed head and what of it is to be written out: the leaf documents from
+    index ``first`` on (in order), and the written-out mark as read before the commit."""
+
+    head: Document
+    first: int
+    leaves: list[Document]
+    mark: Document | None
+
+
 class StoredLog(LogReader):
     """The log of one region on the service's store: appends, and everything it reads."""
 
     def __init__(self, ctx: ServiceContext) -> None:
         super().__init__(ctx.store)
         self._ctx = ctx
-        self._committed: Document | None = None
-        """The head as this process last committed it, until written out."""
+        self._committed: _Commit | None = None
+        """What this process last committed, until written out."""
         self._written_tiles: dict[str, tuple[int, int]] = {}
         """Partial tiles this process wrote: their stored version and width."""
 
@@ -509,18 +542,23 @@ class StoredLog(LogReader):
 
     async def append(self, records: Sequence[PublicRecord], *, actor: Actor) -> list[LogEntry]:
         """Append the records not yet in the log, in order; returns the new leaves. A
-        record already appended (by id) is skipped: a redelivered event adds nothing."""
-        await self.write_out()
+        record already appended (by id) is skipped: a redelivered event adds nothing.
+        Entries committed before but not written out (a crash) are carried into this
+        commit and written out with it."""
         store = self._ctx.store
-        committed: list[Document] = []
+        committed: list[_Commit] = []
 
         async def attempt() -> list[LogEntry]:
-            # The head is read before the record index: a record cleared from ``pending``
-            # is already in ``log_records`` by then, so no appended record is missed.
+            # The head is read before the mark and the record index: an entry dropped
+            # from ``pending`` is below the mark, and in ``log_records``, by then.
             head_doc = await store.get(STATE, HEAD_ID)
             head = head_doc or empty_head()
+            mark = await store.get(STATE, WRITTEN_ID)
+            written = written_size(head, mark)
+            carried = unwritten(head, written)
+            carried_docs = pending_leaves({"pending": carried}) if carried else []
             wanted = list({r.record_id: r for r in records}.values())
-            done = {e["record_id"] for e in pending_leaves(head)} if head["pending"] else set()
+            done = {e["record_id"] for e in carried_docs}
             known = await store.find(RECORDS, {"_id": {"$in": [r.record_id for r in wanted]}})
             done.update(d["_id"] for d in known)
             fresh = [r for r in wanted if r.record_id not in done]
@@ -529,24 +567,37 @@ class StoredLog(LogReader):
             frontier = frontier_of(head)
             counts: dict[str, int] = dict(head.get("counts", {}))
             entries: list[LogEntry] = []
-            pending: list[Any] = list(head["pending"])
+            pending: list[Any] = list(carried)
+            docs: list[Document] = carried_docs
             staged: list[aggregate.Staged] = []
             leaf_hash = merkle.leaf_hash
+            extended = merkle.extended
+            encode = _PENDING_ENCODER.encode
             for record in fresh:
                 body = record.as_json()
                 data = leaf_bytes(body)
                 leaf = leaf_hash(data)
-                frontier = merkle.extended(frontier, leaf)
-                entry = LogEntry(frontier.size - 1, record.record_id, record.kind, leaf, body)
-                entries.append(entry)
+                frontier = extended(frontier, leaf)
+                index = frontier.size - 1
+                hex_hash = leaf.hex()
+                entries.append(LogEntry(index, record.record_id, record.kind, leaf, body))
                 counts[record.kind] = counts.get(record.kind, 0) + 1
-                pending.append(pending_entry(leaf_doc(entry, data)))
+                doc: Document = {
+                    "_id": leaf_id(index),
+                    "index": index,
+                    "record_id": record.record_id,
+                    "kind": record.kind,
+                    "leaf_hash": hex_hash,
+                    "leaf": data.decode("utf-8"),
+                }
+                docs.append(doc)
+                pending.append(encode(doc).decode("utf-8"))  # pending_entry(leaf_doc(...))
                 published = DisclosurePublished(
                     record_id=record.record_id,
                     kind=record.kind,
                     title=record.title,
-                    leaf_index=entry.index,
-                    leaf_hash=leaf.hex(),
+                    leaf_index=index,
+                    leaf_hash=hex_hash,
                 )
                 staged.append((record.record_id, published))
             new_head: Document = {
@@ -561,7 +612,7 @@ class StoredLog(LogReader):
             saved = await aggregate.save(
                 self._ctx, STATE, new_head, staged, actor=actor, previous=head_doc
             )
-            committed[:] = [saved]
+            committed[:] = [_Commit(saved, frontier.size - len(docs), docs, mark)]
             return entries
 
         try:
@@ -576,40 +627,56 @@ class StoredLog(LogReader):
         return appended
 
     async def write_out(self) -> None:
-        """Write committed leaves, tiles and record index out and clear ``pending``
-        (idempotent: safe after a crash, safe to run twice). The head this process
-        committed last is used instead of reading it again; if another writer moved it
-        meanwhile, clearing is refused and the head is read."""
+        """Write committed leaves, tiles and record index out, then raise the written-out
+        mark (idempotent: safe after a crash, safe to run twice, safe concurrently).
+        What this process committed last is written from memory, without reading the
+        head again; otherwise the head and the mark are read."""
         store = self._ctx.store
-        known = [self._committed] if self._committed is not None else []
+        commit = self._committed
         self._committed = None
-
-        async def attempt() -> None:
-            head_doc = known.pop() if known else await store.get(STATE, HEAD_ID)
-            if head_doc is None:
+        if commit is None or commit.head.get(LAYOUT) != TILED:
+            head = await store.get(STATE, HEAD_ID)
+            if head is None:
                 return
-            if head_doc.get(LAYOUT) != TILED:
+            if head.get(LAYOUT) != TILED:
                 await self.migrate()
-                head_doc = await store.get(STATE, HEAD_ID)
-                if head_doc is None:
+                head = await store.get(STATE, HEAD_ID)
+                if head is None:
                     return
-            if not head_doc["pending"]:
-                return
-            pending = pending_leaves(head_doc)
-            first = int(head_doc["size"]) - len(pending)
-            leaves = pending
-            added = b"".join(bytes.fromhex(p["leaf_hash"]) for p in pending)
-            await store.insert_many(LEAVES, leaves)
-            await self._write_tiles(first, added)
-            await store.insert_many(
-                RECORDS,
-                [{"_id": p["record_id"], "index": p["index"], "kind": p["kind"]} for p in pending],
-            )
-            cleared = aggregate.without_outbox(head_doc)  # the store keeps pending events
-            cleared["pending"] = []
-            await store.replace(STATE, cleared, head_doc["_version"])
+            mark = await store.get(STATE, WRITTEN_ID)
+            first = written_size(head, mark)
+            commit = _Commit(head, first, pending_leaves({"pending": unwritten(head, first)}), mark)
+        size = int(commit.head["size"])
+        if commit.first >= size:
+            return
+        leaves = commit.leaves
+        added = b"".join(bytes.fromhex(p["leaf_hash"]) for p in leaves)
+        await store.insert_many(LEAVES, leaves)
+        await self._write_tiles(commit.first, added)
+        await store.insert_many(
+            RECORDS,
+            [{"_id": p["record_id"], "index": p["index"], "kind": p["kind"]} for p in leaves],
+        )
+        await self._raise_mark(size, commit.mark)
 
-        await aggregate.retrying(attempt, attempts=ATTEMPTS)
+    async def _raise_mark(self, size: int, mark: Document | None) -> None:
+        """Set the written-out mark to ``size`` unless it is there or further already (a
+        concurrent writer got further); ``mark``: the mark as last read."""
+        store = self._ctx.store
+        for _ in range(ATTEMPTS):
+            try:
+                if mark is None:
+                    await store.insert(STATE, {"_id": WRITTEN_ID, "size": size})
+                elif int(mark["size"]) < size:
+                    await store.replace(
+                        STATE, {"_id": WRITTEN_ID, "size": size}, int(mark["_version"])
+                    )
+                return
+            except aggregate.WRITE_CONFLICTS:
+                mark = await store.get(STATE, WRITTEN_ID)
+                if mark is not None and int(mark["size"]) >= size:
+                    return
+        raise VersionConflict(STATE, WRITTEN_ID, -1)
 
     async def _write_tiles(self, first: int, added: bytes) -> None:
         """Write the tiles that change when the leaf hashes ``added`` follow the first
@@ -687,7 +754,7 @@ class StoredLog(LogReader):
         head = await store.get(STATE, HEAD_ID)
         if head is None or head.get(LAYOUT) == TILED:
             return 0
-        written = int(head["size"]) - len(head["pending"])
+        written = written_size(head, await store.get(STATE, WRITTEN_ID))
         edge: dict[int, list[bytes]] = {}
         for start in range(0, written, batch):
             ids = [leaf_id(i) for i in range(start, min(start + batch, written))]
