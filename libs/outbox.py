@@ -33,14 +33,14 @@ EVENT_TYPE_HEADER = "pdo-event-type"
 def stage(doc: Document, envelopes: Iterable[Envelope]) -> Document:
     """Append events to the document's outbox, with the current trace context."""
     outbox: list[dict[str, Any]] = list(doc.get("_outbox", []))
+    context: dict[str, str] = {}
+    inject_headers(context)  # one trace context for the whole call: injected once
     for envelope in envelopes:
-        headers: dict[str, str] = {}
-        inject_headers(headers)
         outbox.append(
             {
                 "event_id": str(envelope.event_id),
                 "envelope": to_builtins(envelope),
-                "headers": headers,
+                "headers": dict(context),
             }
         )
     doc["_outbox"] = outbox

@@ -371,3 +371,39 @@ def test_store_spans_are_skipped_while_no_exporter_is_attached() -> None:
         assert traced.get_span_context().is_valid
     assert [s.name for s in exporter.get_finished_spans()] == ["get resources"]
     exporter.clear()
+
+
+def test_every_staged_event_carries_the_trace_it_was_staged_in(
+    spans: InMemorySpanExporter,
+) -> None:
+    """``libs.outbox.stage`` reads the trace context once per call: each event of the
+    call still carries it, in a headers map of its own."""
+    from contracts.envelope import SYSTEM_ACTOR, new_envelope
+    from contracts.events import OrgRegistered
+    from libs.outbox import stage
+
+    envelopes = [
+        new_envelope(
+            OrgRegistered(
+                org_id=f"org-{n}",
+                name="x",
+                role="provider",
+                region="370300",
+                credit_code="91370300MA3C7H9K2X",
+            ),
+            region="370300",
+            actor=SYSTEM_ACTOR,
+            subject=f"org-{n}",
+        )
+        for n in range(3)
+    ]
+    with tracer("billing").start_as_current_span("command") as span:
+        staged = stage({"_id": "org-1"}, envelopes)["_outbox"]
+    trace_id = format(span.get_span_context().trace_id, "032x")
+    assert len(staged) == 3
+    for entry in staged:
+        found = TRACEPARENT.match(entry["headers"]["traceparent"])
+        assert found is not None and found.group(1) == trace_id
+    staged[0]["headers"]["traceparent"] = "changed"
+    assert staged[1]["headers"]["traceparent"] != "changed"
+    assert stage({"_id": "org-2"}, envelopes[:1])["_outbox"][0]["headers"] == {}  # no span
