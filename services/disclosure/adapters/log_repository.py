@@ -341,6 +341,28 @@ class LogReader:
                 self._tile_room -= 1
         kept[tile] = rows
 
+    async def warm(self, size: int) -> int:
+        """Read the tiles of the tree of ``size`` leaves into memory ahead of proofs:
+        every tile of the upper strata, then bottom tiles while the cache has room.
+        Returns how many tiles were read. Proofs are then served from memory, so their
+        cost depends on the tree's height only, not on which tiles were read before."""
+        upper: dict[TileId, int] = {}
+        bottom: dict[TileId, int] = {}
+        stratum, count = 0, size
+        while count:
+            into = bottom if stratum == 0 else upper
+            for index in range(0, count, merkle.TILE_WIDTH):
+                tile = TileId(stratum, index >> TILE_HEIGHT)
+                width = min(merkle.TILE_WIDTH, count - index)
+                rows = self._kept_tile(tile)
+                if rows is None or len(rows[0]) < width * HASH_SIZE:
+                    into[tile] = width
+            stratum, count = stratum + 1, count >> TILE_HEIGHT
+        room = max(self._tile_room, 0)
+        wanted = {**upper, **dict(list(bottom.items())[:room])}
+        await self.tiles(wanted)
+        return len(wanted)
+
     async def tiles(self, wanted: Mapping[TileId, int]) -> dict[TileId, list[bytes]]:
         """The rows of each wanted tile at least as wide as asked (bottom hashes), from
         memory or one read; a tile not stored that wide is left out."""
