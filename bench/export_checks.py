@@ -3,7 +3,8 @@
 Times ``run_checks`` (EXP-2: cell counts, dominance, p-ratio, identifiers, row-level data,
 differencing across margins and against earlier exports) on a grouped output of 10,000
 cells — region × industry × month with counts, totals and the hidden top-two
-contributions — with an earlier export of the same shape as the developer's history.
+contributions — with an earlier export of the same shape as the developer's history,
+read from its stored document as the service reads it (column blocks, EXP-2).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import time
 from bench.harness import Result, percentiles
 from services.product_release.adapters.array_checks import ArrayNesting
 from services.product_release.domain.check_report import run_checks
-from services.product_release.domain.differencing import ExactNesting, released_cells
+from services.product_release.domain.differencing import ExactNesting
 from services.product_release.domain.outputs import Column, OutputTable, Role
 from services.product_release.domain.settings import ExportCheckSettings
 from services.product_release.domain.table_checks import view_of
+from services.product_release.repository import history_from_docs, released_to_doc
 
 REGIONS = tuple(f"3703{n:02d}" for n in range(1, 11))
 INDUSTRIES = tuple("ABCDEFGHIJKLMNOPQRST")
@@ -58,13 +60,13 @@ def run(
     found by the NumPy adapter as the service runs it, or by the exact reference."""
     nesting = ExactNesting() if exact else ArrayNesting()
     settings = ExportCheckSettings(region="370300")
-    earlier = [
-        cell
-        for n in range(earlier_exports)
-        for cell in released_cells(
+    # the history as the service reads it: the approved exports' documents, as columns
+    earlier = history_from_docs(
+        released_to_doc(
             view_of(grouped_output(cells, seed=3 + n, name=f"output_earlier_{n}")), f"exp-{n}"
         )
-    ]
+        for n in range(earlier_exports)
+    )
     output = grouped_output(cells)
     latencies: list[float] = []
     started = time.perf_counter()

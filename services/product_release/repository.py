@@ -4,18 +4,28 @@ jurisdiction settings, and the projections of other services' facts."""
 
 from __future__ import annotations
 
+import base64
+import sys
+import zlib
+from array import array
 from collections.abc import Iterable
 from typing import Any
 
 from contracts.events import OutputColumn, StagedItem
 from libs.responsibility import Declaration, Responsible
 from libs.store.port import Document
-from services.product_release.domain.differencing import ReleasedCell
+from services.product_release.domain.differencing import (
+    ReleasedCell,
+    released_cells,
+    released_columns,
+)
 from services.product_release.domain.export_request import ExportRequest, ExportState
+from services.product_release.domain.history import CellColumns, EarlierCells
 from services.product_release.domain.outputs import Constraint, GrantItem
 from services.product_release.domain.product import ProductState, ProductVersion
 from services.product_release.domain.product_list import ENDS_WITH_AUTHORIZATION
 from services.product_release.domain.settings import ExportCheckSettings
+from services.product_release.domain.table_checks import TableView
 
 EXPORTS = "exports"
 REPORTS = "check_reports"
@@ -56,10 +66,18 @@ def export_to_doc(export: ExportRequest, *, region: str, extra: Document | None 
     return doc
 
 
-EXPORT_EXTRA = ("requested_at", "checked_at", "decided_at", "cells", "grant_items")
+EXPORT_EXTRA = (
+    "requested_at",
+    "checked_at",
+    "decided_at",
+    "cells",
+    "cell_columns",
+    "grant_items",
+)
 """Fields of an export document the domain state does not hold (kept across writes);
-``grant_items`` are the granted data items as staged, with their grades (the TRD-3 floor
-of a product made from the export)."""
+``cells`` and ``cell_columns`` are its released cells (the EXP-2 history), ``grant_items``
+the granted data items as staged, with their grades (the TRD-3 floor of a product made
+from the export)."""
 
 
 def grant_items_to_doc(items: Iterable[StagedItem]) -> list[dict[str, Any]]:
@@ -176,6 +194,105 @@ def cells_from_docs(docs: Iterable[dict[str, Any]]) -> list[ReleasedCell]:
             )
         )
     return cells
+
+
+CELL_COLUMNS = "cell_columns"
+"""The export document's field of its released cells as column blocks (``columns_to_doc``);
+``cells`` holds them one document per cell in exports approved before, and in any export
+whose cells columns cannot hold exactly."""
+
+_TYPECODES = {"i": 4, "q": 8, "d": 8, "b": 1}
+"""array typecodes used, by their item size (the same on every platform stored from)"""
+
+
+def _packed(column: array[Any]) -> str:
+    """An array as text: little-endian items, zlib-compressed, base64 (a document store
+    takes strings everywhere; a list of numbers would be one value per cell again)."""
+    if column.itemsize != _TYPECODES[column.typecode]:
+        raise ValueError(f"array items of {column.itemsize} bytes for {column.typecode!r}")
+    if sys.byteorder != "little":
+        column = array(column.typecode, column)
+        column.byteswap()
+    return base64.b64encode(zlib.compress(column.tobytes(), 1)).decode("ascii")
+
+
+def _unpacked(text: str, typecode: str) -> array[Any]:
+    column = array(typecode)
+    column.frombytes(zlib.decompress(base64.b64decode(text)))
+    if sys.byteorder != "little":
+        column.byteswap()
+    return column
+
+
+def columns_to_doc(block: CellColumns) -> dict[str, Any]:
+    """One approved export's released cells as one subdocument of arrays."""
+    return {
+        "format": 1,
+        "export_id": block.export_id,
+        "table": block.table,
+        "universe": block.universe,
+        "measures": list(block.measures),
+        "attributes": [
+            {"name": name, "options": [_constraint_to_doc(c) for c in options], "codes": codes}
+            for name, options, codes in zip(
+                block.attributes,
+                block.options,
+                map(_packed, block.codes),
+                strict=True,
+            )
+        ],
+        "rows": block.rows,
+        "row": _packed(block.row),
+        "measure": _packed(block.measure),
+        "units": _packed(block.units),
+        "values": _packed(block.values),
+        "known": None if block.known is None else _packed(block.known),
+        "valued": None if block.valued is None else _packed(block.valued),
+    }
+
+
+def columns_from_doc(doc: dict[str, Any]) -> CellColumns:
+    if doc.get("format") != 1:
+        raise ValueError(f"unknown format of released cell columns: {doc.get('format')!r}")
+    attributes: list[dict[str, Any]] = doc["attributes"]
+    known, valued = doc.get("known"), doc.get("valued")
+    return CellColumns(
+        export_id=doc["export_id"],
+        table=doc["table"],
+        universe=doc["universe"],
+        measures=tuple(doc["measures"]),
+        attributes=tuple(a["name"] for a in attributes),
+        options=tuple(tuple(map(_constraint_from_doc, a["options"])) for a in attributes),
+        rows=int(doc["rows"]),
+        codes=tuple(_unpacked(a["codes"], "i") for a in attributes),
+        row=_unpacked(doc["row"], "i"),
+        measure=_unpacked(doc["measure"], "i"),
+        units=_unpacked(doc["units"], "q"),
+        values=_unpacked(doc["values"], "d"),
+        known=None if known is None else _unpacked(known, "b"),
+        valued=None if valued is None else _unpacked(valued, "b"),
+    )
+
+
+def released_to_doc(view: TableView, export_id: str) -> dict[str, Any]:
+    """The fields an approved export's document keeps of its released cells (EXP-2):
+    column blocks, or one document per cell where columns cannot hold them exactly."""
+    block = released_columns(view, export_id)
+    if block is None:
+        cells = [cell_to_doc(c) for c in released_cells(view, export_id)]
+        return {CELL_COLUMNS: [], "cells": cells}
+    return {CELL_COLUMNS: [columns_to_doc(block)] if len(block) else [], "cells": []}
+
+
+def history_from_docs(docs: Iterable[Document]) -> EarlierCells:
+    """A developer's differencing history from its approved exports' documents: column
+    blocks as arrays, and the cells of documents stored one per cell (before blocks)."""
+    blocks: list[CellColumns] = []
+    loose: list[dict[str, Any]] = []
+    for doc in docs:
+        blocks += [columns_from_doc(b) for b in doc.get(CELL_COLUMNS) or []]
+        loose += doc.get("cells") or []
+    return EarlierCells(blocks, cells_from_docs(loose))
 
 
 def product_to_doc(

@@ -35,10 +35,17 @@ import numpy as np
 import numpy.typing as npt
 
 from services.product_release.domain.differencing import ReleasedCell, TableCells
+from services.product_release.domain.history import ABSENT, CellColumns, EarlierCells
 from services.product_release.domain.outputs import Constraint, Population
 
 IntArray = npt.NDArray[np.int64]
-_ABSENT = -1
+_ABSENT = ABSENT
+_Sparse = tuple[int, IntArray, IntArray, IntArray]
+"""distinct populations: their count, and (population, attribute, constraint code) triples"""
+
+
+def _joined(parts: list[IntArray]) -> IntArray:
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
 
 
 class _Coder:
@@ -51,7 +58,7 @@ class _Coder:
         self.measures: dict[str, int] = {}
         self.attributes: dict[str, int] = {}
         self.constraints: list[dict[Constraint, int]] = []
-        self._pending: list[tuple[int, IntArray, IntArray, IntArray]] = []
+        self._pending: list[_Sparse] = []
         self._wider: list[tuple[IntArray, IntArray]] | None = None
         self._by_identity: dict[int, tuple[int, int]] = {}
         self._kept: list[Constraint] = []
@@ -67,13 +74,72 @@ class _Coder:
         cell. A ``TableCells`` block is read by its positions, without building cells."""
         if isinstance(cells, TableCells):
             return self._block(cells)
+        if isinstance(cells, CellColumns):
+            cells = EarlierCells([cells])
+        if isinstance(cells, EarlierCells):
+            return self._history(cells)
+        kinds, which, sparse = self._loose(cells)
+        self._pending.append(sparse)
+        return kinds, which
+
+    def _loose(self, cells: Sequence[ReleasedCell]) -> tuple[IntArray, IntArray, _Sparse]:
         count = len(cells)
         universe = _codes(self.universes, list(map(_UNIVERSE, cells)))
         measure = _codes(self.measures, list(map(_MEASURE, cells)))
         shapes, which = _by_object(list(map(_POPULATION, cells)))
         kinds = self._kinds(universe, measure) if count else np.zeros(0, dtype=np.int64)
-        self._populations(shapes)
-        return kinds, which
+        return kinds, which, self._populations(shapes)
+
+    def _history(self, history: EarlierCells) -> tuple[IntArray, IntArray]:
+        """Blocks read by their arrays: each block's few distinct constraints coded by
+        value, then every row's codes mapped at once; loose cells as any list."""
+        kinds: list[IntArray] = []
+        which: list[IntArray] = []
+        sparse: list[_Sparse] = []
+        for block in history.blocks:
+            kind, rows, coded = self._columns(block)
+            kinds.append(kind)
+            which.append(rows)
+            sparse.append(coded)
+        if history.loose:
+            kind, rows, coded = self._loose(history.loose)
+            kinds.append(kind)
+            which.append(rows)
+            sparse.append(coded)
+        offsets = np.cumsum([0, *(shapes for shapes, _, _, _ in sparse)])
+        self._pending.append(
+            (
+                int(offsets[-1]),
+                _joined(
+                    [at + offset for (_, at, _, _), offset in zip(sparse, offsets, strict=False)]
+                ),
+                _joined([attributes for _, _, attributes, _ in sparse]),
+                _joined([codes for _, _, _, codes in sparse]),
+            )
+        )
+        return _joined(kinds), _joined(
+            [rows + offset for rows, offset in zip(which, offsets, strict=False)]
+        )
+
+    def _columns(self, block: CellColumns) -> tuple[IntArray, IntArray, _Sparse]:
+        universe = self.universes.setdefault(block.universe, len(self.universes))
+        measures = _codes(self.measures, list(block.measures))
+        per_slot = self._kinds(np.full(len(measures), universe, dtype=np.int64), measures)
+        kinds = per_slot[np.frombuffer(block.measure, dtype=np.intc)]
+        at: list[IntArray] = []
+        attributes: list[IntArray] = []
+        codes: list[IntArray] = []
+        for options, column in zip(block.options, block.codes, strict=True):
+            if not options:
+                continue
+            coded = np.asarray([self._coded(c) for c in options], dtype=np.int64).reshape(-1, 2)
+            local = np.frombuffer(column, dtype=np.intc)
+            present = np.flatnonzero(local != _ABSENT)
+            at.append(present)
+            attributes.append(coded[local[present], 0])
+            codes.append(coded[local[present], 1])
+        which = np.frombuffer(block.row, dtype=np.intc).astype(np.int64)
+        return kinds, which, (block.rows, _joined(at), _joined(attributes), _joined(codes))
 
     def _block(self, block: TableCells) -> tuple[IntArray, IntArray]:
         universe = self.universes.setdefault(block.view.table.universe, len(self.universes))
@@ -81,7 +147,7 @@ class _Coder:
         per_slot = self._kinds(np.full(len(measures), universe, dtype=np.int64), measures)
         slots = np.asarray(block.slots, dtype=np.int64)
         kinds = per_slot[slots] if len(slots) else np.zeros(0, dtype=np.int64)
-        self._populations(list(block.populations))
+        self._pending.append(self._populations(list(block.populations)))
         return kinds, np.asarray(block.rows, dtype=np.int64)
 
     def _kinds(self, universe: IntArray, measure: IntArray) -> IntArray:
@@ -93,7 +159,7 @@ class _Coder:
         codes: IntArray = kind_codes[inverse.reshape(-1)]
         return codes
 
-    def _populations(self, shapes: list[Population]) -> None:
+    def _populations(self, shapes: list[Population]) -> _Sparse:
         """Code the constraints of each distinct population; ``dense`` lays them out."""
         flat = list(chain.from_iterable(shapes))
         lengths = np.fromiter(map(len, shapes), dtype=np.int64, count=len(shapes))
@@ -102,7 +168,7 @@ class _Coder:
         at = np.repeat(np.arange(len(shapes), dtype=np.int64), lengths)
         attributes = coded[inverse_flat, 0] if len(flat) else np.zeros(0, dtype=np.int64)
         codes = coded[inverse_flat, 1] if len(flat) else np.zeros(0, dtype=np.int64)
-        self._pending.append((len(shapes), at, attributes, codes))
+        return len(shapes), at, attributes, codes
 
     def _coded(self, constraint: Constraint) -> tuple[int, int]:
         """(attribute, constraint) codes; by identity first, by value once per object."""

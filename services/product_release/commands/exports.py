@@ -37,7 +37,6 @@ from services.product_release.commands import writes
 from services.product_release.domain import export_request
 from services.product_release.domain import settings as export_settings
 from services.product_release.domain.check_report import CheckReport
-from services.product_release.domain.differencing import ReleasedCell, released_cells
 from services.product_release.domain.export_request import (
     ApproveExport,
     Command,
@@ -52,21 +51,23 @@ from services.product_release.domain.export_request import (
     RequestExport,
     reviewer_party,
 )
+from services.product_release.domain.history import EarlierCells
 from services.product_release.domain.settings import ExportCheckSettings, defaults_for
 from services.product_release.domain.staged_output import check_staged
 from services.product_release.domain.table_checks import view_of
 from services.product_release.repository import (
+    CELL_COLUMNS,
     EXPORT_EXTRA,
     EXPORTS,
     GRANTS,
     REPORTS,
     SANDBOXES,
     SETTINGS,
-    cell_to_doc,
-    cells_from_docs,
     export_from_doc,
     export_to_doc,
     grant_items_to_doc,
+    history_from_docs,
+    released_to_doc,
     settings_from_doc,
     settings_to_doc,
 )
@@ -170,12 +171,13 @@ def _decided(
     return export_to_doc(after, region=doc["region"], extra=kept), events
 
 
-async def _earlier_cells(ctx: ServiceContext, developer_org_id: str) -> list[ReleasedCell]:
-    """The developer's released cells: every cell of its approved exports (EXP-2)."""
+async def _earlier_cells(ctx: ServiceContext, developer_org_id: str) -> EarlierCells:
+    """The developer's released cells: every cell of its approved exports (EXP-2), as
+    columns (and one by one from exports stored before the columns)."""
     docs = await ctx.store.find(
         EXPORTS, {"developer_org_id": developer_org_id, "state": ExportState.APPROVED.value}
     )
-    return cells_from_docs(c for d in docs for c in d.get("cells", []))
+    return history_from_docs(docs)
 
 
 async def _store_report(ctx: ServiceContext, report: CheckReport, developer_org_id: str) -> None:
@@ -205,14 +207,14 @@ async def on_staged(ctx: ServiceContext, envelope: Envelope) -> None:
         request, staged, settings=settings, earlier=earlier, nesting=ARRAY_NESTING
     )
     await _store_report(ctx, report, request.developer_org_id)
-    cells = (
-        [cell_to_doc(c) for c in released_cells(view_of(table), request.export_id)]
+    released = (
+        released_to_doc(view_of(table), request.export_id)
         if table is not None and report.passed
-        else []
+        else {CELL_COLUMNS: [], "cells": []}
     )
     extra = {
         "checked_at": ctx.clock.now().isoformat(),
-        "cells": cells,
+        **released,
         "grant_items": grant_items_to_doc(staged.grant_items),  # the TRD-3 floor of a product
     }
     await writes.update(

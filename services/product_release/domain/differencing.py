@@ -54,11 +54,19 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from itertools import product
+from itertools import chain, product
 from operator import attrgetter, itemgetter
 from typing import Protocol, cast, overload
 
 from services.product_release.domain.check_results import CheckResult, Offence, verdict
+from services.product_release.domain.history import (
+    CellColumns,
+    EarlierCells,
+    columns_of,
+)
+from services.product_release.domain.history import (
+    ReleasedCell as ReleasedCell,
+)
 from services.product_release.domain.outputs import (
     ADDITIVE_ROLES,
     Column,
@@ -78,32 +86,6 @@ from services.product_release.domain.table_checks import (
     number,
     size_of,
 )
-
-THIS_EXPORT = "(this export)"
-
-
-@dataclass(frozen=True, slots=True)
-class ReleasedCell:
-    """One cell of an export, kept after approval for differencing later exports."""
-
-    export_id: str
-    table: str
-    universe: str
-    measure: str
-    """``count``, or ``sum:<data item>``."""
-    population: Population
-    units: int | None
-    value: float | None = None
-    released: bool = True
-
-    def as_record(self) -> dict[str, object]:
-        return {
-            "export": self.export_id or THIS_EXPORT,
-            "table": self.table,
-            "measure": self.measure,
-            "population": [c.as_record() for c in self.population],
-        }
-
 
 _UNIVERSE = attrgetter("universe")
 _MEASURE = attrgetter("measure")
@@ -343,6 +325,46 @@ def released_cells(view: TableView, export_id: str) -> list[ReleasedCell]:
     return [cell for cell in table_cells(view, export_id) if cell.released]
 
 
+def released_columns(view: TableView, export_id: str) -> CellColumns | None:
+    """``released_cells`` as columns, read from the table column by column without a
+    cell object; ``None`` when columns cannot hold them exactly (``columns_of``)."""
+    columns = _additive(view, None)
+    table = view.table
+    width = len(columns)
+    count = len(table.rows)
+    units = view.units
+    shown = [list(map(itemgetter(p), table.rows)) for p, _ in columns]
+    rows: list[int]
+    slots: list[int]
+    cell_units: list[int | None]
+    values: list[float | None]
+    if all(set(map(type, column)) <= {int, float} for column in shown):
+        # the usual table: every cell released and a plain number, row by row
+        rows = [row for row in range(count) for _ in range(width)]
+        slots = list(range(width)) * count
+        cell_units = [u for u in units for _ in range(width)]
+        values = list(map(float, chain.from_iterable(zip(*shown, strict=True))))
+    else:
+        rows, slots, cell_units, values = [], [], [], []
+        for row in range(count):
+            for slot, column in enumerate(shown):
+                value = column[row]
+                if value is not None:
+                    known = number(value)
+                    rows.append(row)
+                    slots.append(slot)
+                    cell_units.append(units[row])
+                    values.append(None if known is None else float(known))
+    return columns_of(
+        export_id,
+        table.name,
+        table.universe,
+        tuple(measure for _, measure in columns),
+        row_populations(view),
+        (rows, slots, cell_units, values),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class MarginEquation:
     """A margin equals the sum of ``children`` (row positions). The margin is a row of the
@@ -419,6 +441,8 @@ def earlier_margin_equations(
     """Part 2: earlier cells that are unions of this table's rows along one dimension."""
     table = view.table
     measure = measure_of(column)
+    if isinstance(earlier, EarlierCells):  # as columns: only this measure's cells built
+        earlier = earlier.of(table.universe, measure)
     candidates = [
         cell
         for cell in earlier
@@ -831,12 +855,17 @@ def check_earlier_exports(
             failed="",
         )
     offences = _earlier_as_margins(view, earlier, settings)
-    before = [c for c in earlier if c.released and c.units is not None]
     universe = view.table.universe
-    if set(map(_UNIVERSE, before)) == {universe}:  # the usual history: one universe
-        measures = frozenset(map(_MEASURE, before))
+    before: Sequence[ReleasedCell]
+    if isinstance(earlier, EarlierCells):  # as columns: filtered without cell objects
+        before = earlier.usable()
+        measures = before.measures(universe)
     else:
-        measures = frozenset(c.measure for c in before if c.universe == universe)
+        before = [c for c in earlier if c.released and c.units is not None]
+        if set(map(_UNIVERSE, before)) == {universe}:  # the usual history: one universe
+            measures = frozenset(map(_MEASURE, before))
+        else:
+            measures = frozenset(c.measure for c in before if c.universe == universe)
     shown, hidden = shown_and_hidden(view, measures)
     if before and shown:
         old_over_new, new_over_old = nesting.both_ways(before, shown)
