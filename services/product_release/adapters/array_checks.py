@@ -27,6 +27,7 @@ returns them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import chain
 from operator import attrgetter
 from typing import TypeVar
@@ -44,6 +45,22 @@ _Sparse = tuple[int, IntArray, IntArray, IntArray]
 """distinct populations: their count, and (population, attribute, constraint code) triples"""
 
 
+@dataclass
+class _Layout:
+    """One call's distinct populations, for ``_Coder.dense``: ``count`` of them, coded
+    as (population, attribute, code) triples and as whole columns of codes (a block's
+    attribute: ``(first population, attribute, codes)``, ``_ABSENT`` where none)."""
+
+    count: int = 0
+    triples: list[tuple[IntArray, IntArray, IntArray]] = field(default_factory=list)
+    columns: list[tuple[int, int, IntArray]] = field(default_factory=list)
+
+    def add(self, sparse: _Sparse) -> None:
+        count, at, attributes, codes = sparse
+        self.triples.append((at + self.count, attributes, codes))
+        self.count += count
+
+
 def _joined(parts: list[IntArray]) -> IntArray:
     return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
 
@@ -58,7 +75,7 @@ class _Coder:
         self.measures: dict[str, int] = {}
         self.attributes: dict[str, int] = {}
         self.constraints: list[dict[Constraint, int]] = []
-        self._pending: list[_Sparse] = []
+        self._pending: list[_Layout] = []
         self._wider: list[tuple[IntArray, IntArray]] | None = None
         self._by_identity: dict[int, tuple[int, int]] = {}
         self._kept: list[Constraint] = []
@@ -79,7 +96,9 @@ class _Coder:
         if isinstance(cells, EarlierCells):
             return self._history(cells)
         kinds, which, sparse = self._loose(cells)
-        self._pending.append(sparse)
+        layout = _Layout()
+        layout.add(sparse)
+        self._pending.append(layout)
         return kinds, which
 
     def _loose(self, cells: Sequence[ReleasedCell]) -> tuple[IntArray, IntArray, _Sparse]:
@@ -93,53 +112,35 @@ class _Coder:
     def _history(self, history: EarlierCells) -> tuple[IntArray, IntArray]:
         """Blocks read by their arrays: each block's few distinct constraints coded by
         value, then every row's codes mapped at once; loose cells as any list."""
+        layout = _Layout()
         kinds: list[IntArray] = []
         which: list[IntArray] = []
-        sparse: list[_Sparse] = []
         for block in history.blocks:
-            kind, rows, coded = self._columns(block)
-            kinds.append(kind)
-            which.append(rows)
-            sparse.append(coded)
+            kinds.append(self._columns(block, layout))
+            which.append(np.frombuffer(block.row, dtype=np.intc).astype(np.int64) + layout.count)
+            layout.count += block.rows
         if history.loose:
-            kind, rows, coded = self._loose(history.loose)
+            kind, rows, sparse = self._loose(history.loose)
             kinds.append(kind)
-            which.append(rows)
-            sparse.append(coded)
-        offsets = np.cumsum([0, *(shapes for shapes, _, _, _ in sparse)])
-        self._pending.append(
-            (
-                int(offsets[-1]),
-                _joined(
-                    [at + offset for (_, at, _, _), offset in zip(sparse, offsets, strict=False)]
-                ),
-                _joined([attributes for _, _, attributes, _ in sparse]),
-                _joined([codes for _, _, _, codes in sparse]),
-            )
-        )
-        return _joined(kinds), _joined(
-            [rows + offset for rows, offset in zip(which, offsets, strict=False)]
-        )
+            which.append(rows + layout.count)
+            layout.add(sparse)
+        self._pending.append(layout)
+        return _joined(kinds), _joined(which)
 
-    def _columns(self, block: CellColumns) -> tuple[IntArray, IntArray, _Sparse]:
+    def _columns(self, block: CellColumns, layout: _Layout) -> IntArray:
+        """A block's cells' kinds; its rows' codes laid out from ``layout.count`` on."""
         universe = self.universes.setdefault(block.universe, len(self.universes))
         measures = _codes(self.measures, list(block.measures))
         per_slot = self._kinds(np.full(len(measures), universe, dtype=np.int64), measures)
-        kinds = per_slot[np.frombuffer(block.measure, dtype=np.intc)]
-        at: list[IntArray] = []
-        attributes: list[IntArray] = []
-        codes: list[IntArray] = []
         for options, column in zip(block.options, block.codes, strict=True):
             if not options:
                 continue
             coded = np.asarray([self._coded(c) for c in options], dtype=np.int64).reshape(-1, 2)
+            lookup = np.append(coded[:, 1], _ABSENT)  # a local _ABSENT (-1) reads the last
             local = np.frombuffer(column, dtype=np.intc)
-            present = np.flatnonzero(local != _ABSENT)
-            at.append(present)
-            attributes.append(coded[local[present], 0])
-            codes.append(coded[local[present], 1])
-        which = np.frombuffer(block.row, dtype=np.intc).astype(np.int64)
-        return kinds, which, (block.rows, _joined(at), _joined(attributes), _joined(codes))
+            layout.columns.append((layout.count, int(coded[0, 0]), lookup[local]))
+        kinds: IntArray = per_slot[np.frombuffer(block.measure, dtype=np.intc)]
+        return kinds
 
     def _block(self, block: TableCells) -> tuple[IntArray, IntArray]:
         universe = self.universes.setdefault(block.view.table.universe, len(self.universes))
@@ -147,7 +148,9 @@ class _Coder:
         per_slot = self._kinds(np.full(len(measures), universe, dtype=np.int64), measures)
         slots = np.asarray(block.slots, dtype=np.int64)
         kinds = per_slot[slots] if len(slots) else np.zeros(0, dtype=np.int64)
-        self._pending.append(self._populations(list(block.populations)))
+        layout = _Layout()
+        layout.add(self._populations(list(block.populations)))
+        self._pending.append(layout)
         return kinds, np.asarray(block.rows, dtype=np.int64)
 
     def _kinds(self, universe: IntArray, measure: IntArray) -> IntArray:
@@ -194,9 +197,12 @@ class _Coder:
         far (``_ABSENT`` where a population constrains nothing)."""
         width = len(self.attributes)
         matrices = []
-        for shapes, at, attributes, codes in self._pending:
-            matrix = np.full((shapes, width), _ABSENT, dtype=np.int64)
-            matrix[at, attributes] = codes
+        for layout in self._pending:
+            matrix = np.full((layout.count, width), _ABSENT, dtype=np.int64)
+            for at, attributes, codes in layout.triples:
+                matrix[at, attributes] = codes
+            for first, attribute, codes in layout.columns:
+                matrix[first : first + len(codes), attribute] = codes
             matrices.append(matrix)
         return matrices
 
@@ -251,9 +257,18 @@ def _by_object(items: list[_T]) -> tuple[list[_T], IntArray]:
 
 def _factorize(keys: npt.NDArray[np.integer]) -> tuple[IntArray, IntArray]:
     """(a position of each distinct key, in key order; each key's distinct code): one
-    unstable sort, which is all a dense coding needs."""
+    unstable sort, which is all a dense coding needs — or no sort at all when the keys
+    are small non-negative integers (node and class keys), marked in a table instead."""
     if not len(keys):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if keys.dtype.kind == "i" and int(keys.min()) >= 0 and int(keys.max()) < 2 * len(keys) + 1024:
+        present = np.zeros(int(keys.max()) + 1, dtype=bool)
+        present[keys] = True
+        codes = np.cumsum(present, dtype=np.int64) - 1
+        dense: IntArray = codes[keys]
+        first = np.empty(int(codes[-1]) + 1, dtype=np.int64)
+        first[dense] = np.arange(len(keys), dtype=np.int64)  # some position of each key
+        return first, dense
     order = np.argsort(keys)
     ordered = keys[order]
     new = np.empty(len(keys), dtype=bool)
@@ -337,13 +352,23 @@ class _Nodes:
         self.of_cell = [inverse[bounds[n] : bounds[n + 1]] for n in range(len(keys))]
         self.count = len(distinct)
 
-    def members(self, part: int) -> tuple[IntArray, IntArray, IntArray]:
-        """(node ids present, cells sorted by node, where each node's cells start)."""
+    def present(self, part: int) -> IntArray:
+        """The node ids of the part's cells."""
+        return np.flatnonzero(np.bincount(self.of_cell[part], minlength=self.count))
+
+    def members(self, part: int, wanted: IntArray) -> tuple[IntArray, IntArray]:
+        """(the part's cells of the ``wanted`` nodes sorted by node, then by position;
+        where each node's cells start and how many, by node id). Only the cells of
+        nodes in some nested pair are sorted: usually few, or none."""
         nodes = self.of_cell[part]
-        order = np.argsort(nodes, kind="stable")
-        counts = np.bincount(nodes, minlength=self.count)
+        needed = np.zeros(self.count, dtype=bool)
+        needed[wanted] = True
+        cells = np.flatnonzero(needed[nodes])
+        mine = nodes[cells]
+        order = cells[np.argsort(mine, kind="stable")]
+        counts = np.bincount(mine, minlength=self.count)
         starts = np.cumsum(counts) - counts
-        return np.flatnonzero(counts), order, np.stack([starts, counts])
+        return order, np.stack([starts, counts])
 
 
 def _classes(rows: IntArray, sizes: Sequence[int]) -> tuple[IntArray, IntArray]:
@@ -378,8 +403,8 @@ class ArrayNesting:
 
 def _cell_pairs(coder: _Coder, nodes: _Nodes, larger: int, smaller: int) -> list[tuple[int, int]]:
     """``(j, i)``, sorted: cell j of part ``smaller`` nests in cell i of ``larger``."""
-    big_nodes, big_order, big_at = nodes.members(larger)
-    small_nodes, small_order, small_at = nodes.members(smaller)
+    big_nodes = nodes.present(larger)
+    small_nodes = nodes.present(smaller)
     found_small, found_big = _join(
         coder,
         nodes.kind[big_nodes],
@@ -391,6 +416,8 @@ def _cell_pairs(coder: _Coder, nodes: _Nodes, larger: int, smaller: int) -> list
         return []
     pair_small = small_nodes[found_small]
     pair_big = big_nodes[found_big]
+    small_order, small_at = nodes.members(smaller, pair_small)
+    big_order, big_at = nodes.members(larger, pair_big)
     # every smaller cell of each node pair, then every larger cell with it
     small_counts = small_at[1][pair_small]
     js = small_order[_ranges(small_at[0][pair_small], small_counts)]

@@ -328,10 +328,11 @@ class EarlierCells(Sequence[ReleasedCell]):
     def measures(self, universe: str | None = None) -> frozenset[str]:
         """The measures of the cells (of ``universe``, default every one)."""
         found = {
-            b.measures[m]
+            name
             for b in self.blocks
             if universe in (None, b.universe)
-            for m in set(b.measure)
+            for code, name in enumerate(b.measures)
+            if code in b.measure  # a scan in C that stops at the first
         }
         found.update(c.measure for c in self.loose if universe in (None, c.universe))
         return frozenset(found)
