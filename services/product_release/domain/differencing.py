@@ -878,7 +878,7 @@ def check_earlier_exports(
             if finding:
                 offences.append(finding)
     if before and hidden:
-        offences += _rebuilt_suppressed(hidden, [*before, *shown])
+        offences += _rebuilt_suppressed(hidden, before, shown)
     return verdict(
         "differencing_earlier_exports",
         EXP_2,
@@ -889,15 +889,19 @@ def check_earlier_exports(
 
 
 def _rebuilt_suppressed(
-    hidden: Sequence[ReleasedCell], released: Sequence[ReleasedCell]
+    hidden: Sequence[ReleasedCell], before: Sequence[ReleasedCell], shown: Sequence[ReleasedCell]
 ) -> list[Offence]:
-    """Part 3: suppressed cells equal to ``larger − smaller`` of two released cells.
+    """Part 3: suppressed cells equal to ``larger − smaller`` of two released cells
+    (earlier ones, ``before``, then this export's ``shown``).
 
     Only a released cell with a wider-than-one-value constraint can be the larger one,
-    so only those are indexed by the rest of their population.
+    so only those are indexed by the rest of their population (a history held as
+    columns finds them from its constraints, without building its other cells).
     """
+    released = chain(before, shown)
+    broad = before.with_wider() if isinstance(before, EarlierCells) else before
     wider_by_rest: dict[tuple[str, str, str, Population], list[ReleasedCell]] = defaultdict(list)
-    for cell in released:
+    for cell in chain(broad, shown):
         for constraint in cell.population:
             if not constraint.is_point:
                 rest = tuple(c for c in cell.population if c is not constraint)

@@ -178,6 +178,20 @@ class CellColumns(Sequence[ReleasedCell]):
             return self
         return self._where(self.known)
 
+    def with_wider(self) -> CellColumns:
+        """The cells whose population has a constraint wider than one value (a value
+        set or an interval), found from the block's few distinct constraints."""
+        wide = [{k for k, c in enumerate(options) if not c.is_point} for options in self.options]
+        if not any(wide):
+            return self._where([0] * len(self.row))
+        flags = bytearray(self.rows)
+        for column, codes in zip(self.codes, wide, strict=True):
+            if codes:
+                for r, code in enumerate(column):
+                    if code in codes:
+                        flags[r] = 1
+        return self._where([flags[r] for r in self.row])
+
     def of_measure(self, measure: str) -> CellColumns:
         """The cells of ``measure``."""
         if measure not in self.measures:
@@ -320,6 +334,13 @@ class EarlierCells(Sequence[ReleasedCell]):
         return EarlierCells(
             [b.with_units() for b in self.blocks],
             [c for c in self.loose if c.released and c.units is not None],
+        )
+
+    def with_wider(self) -> EarlierCells:
+        """The cells whose population has a constraint wider than one value."""
+        return EarlierCells(
+            [b.with_wider() for b in self.blocks],
+            [c for c in self.loose if not all(x.is_point for x in c.population)],
         )
 
     def universes(self) -> set[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -83,11 +84,11 @@ TABLES = {
 }
 
 
-def stored(table: OutputTable, export_id: str) -> dict[str, object]:
+def stored(table: OutputTable, export_id: str) -> dict[str, Any]:
     return released_to_doc(view_of(table), export_id)
 
 
-def per_cell(table: OutputTable, export_id: str) -> dict[str, object]:
+def per_cell(table: OutputTable, export_id: str) -> dict[str, Any]:
     """An export document as stored before the column blocks: one document per cell."""
     return {"cells": [cell_to_doc(c) for c in released_cells(view_of(table), export_id)]}
 
@@ -138,7 +139,7 @@ def test_EXP_2_cells_columns_cannot_hold_exactly_are_stored_one_by_one() -> None
     assert _columns(huge) is None
     wide = count_table((("a", "C", 2**70),))
     doc = stored(wide, "exp-9")
-    assert doc[CELL_COLUMNS] == [] and len(doc["cells"]) == 1  # type: ignore[arg-type]
+    assert doc[CELL_COLUMNS] == [] and len(doc["cells"]) == 1
     assert list(history_from_docs([doc])) == released_cells(view_of(wide), "exp-9")
 
 
@@ -201,6 +202,14 @@ def test_EXP_2_filters_of_a_block_keep_exactly_the_cells_asked_for() -> None:
     sums = [c for c in cells if c.measure.startswith("sum")]
     assert sums and list(block.of_measure(sums[0].measure)) == sums
     assert list(block.of_measure("sum:other")) == []
+    # cells with a value set or an interval: the larger cells of a rebuilt difference
+    points = released_columns(view_of(BY_DISTRICT), "exp-2") or _no()
+    ranged = released_columns(view_of(TABLES["interval and value-set filters"]), "e") or _no()
+    old = released_cells(view_of(BOTH), "exp-3")
+    mixed = EarlierCells([points, ranged], [*released_cells(view_of(BY_DISTRICT), "x"), *old])
+    assert list(points.with_wider()) == []
+    assert list(ranged.with_wider()) == list(ranged)
+    assert list(mixed.with_wider()) == [*ranged, *old]
     # the measures of a history are those of its cells, not all its blocks could hold
     assert EarlierCells([block.of_measure("count")]).measures() == {"count"}
 
