@@ -37,7 +37,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 import msgspec
 
-from contracts.envelope import Envelope, decode
+from contracts.envelope import Envelope, decode, event_id_text
 from contracts.events import ALL_EVENTS
 from contracts.topics import dead_letter_topic
 from libs.bus.federation import SOURCE_TOPIC_HEADER, own_dead_letter_topic
@@ -123,7 +123,7 @@ class Consumer:
                 dead.append(self._dead_letter(message, f"undecodable event: {exc}", 0))
                 continue
             decoded.append((message, envelope))
-            events.append((message, str(envelope.event_id)))
+            events.append((message, event_id_text(envelope)))
         claim = await self._inbox.claim(batch, events)
         done = claim.skip
         fresh: list[tuple[Message, Envelope]] = []

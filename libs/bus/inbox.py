@@ -91,7 +91,11 @@ class Inbox:
                 skip.add(event_id)
             elif event_id not in fresh:
                 fresh[event_id] = message
-        docs = [{"_id": self._prefix + i, "at": _position(m)} for i, m in fresh.items()]
+        prefix = self._prefix
+        docs = [
+            {"_id": prefix + i, "at": f"{m.topic}:{m.partition}:{m.offset}"}  # _position(m)
+            for i, m in fresh.items()
+        ]
         # The marks are read and the claims written in one round trip's time: a claim
         # for a record at or below its mark already exists (its delivery claimed it), so
         # writing it first changes nothing.

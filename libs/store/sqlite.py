@@ -140,8 +140,8 @@ class SqliteDocumentStore:
         with self._lock:
             conn, sql = self._open(collection)
             rows = [
-                (body["_id"], encoded, self._next_seq() if body["_outbox"] else None)
-                for encoded, body in prepared
+                (doc_id, encoded, self._next_seq() if pending else None)
+                for doc_id, encoded, pending in prepared
             ]
             try:
                 with _immediate(conn):
@@ -615,20 +615,33 @@ def _prepare(doc: Mapping[str, Any], version: int) -> tuple[bytes, Document]:
     return encoded, stored
 
 
-def _prepare_new(doc: Mapping[str, Any]) -> tuple[bytes, Document]:
+def _prepare_new(doc: Mapping[str, Any]) -> tuple[str, bytes, bool]:
     """Like ``_prepare`` at version 1, without decoding the stored form back: bulk inserts
-    (the consumers' inbox marks) return no documents, so the round trip is saved."""
+    (the consumers' inbox claims, billing's metered uses) return no documents, so the
+    round trip is saved. Gives the id, the stored JSON and whether events are pending.
+
+    A plain ``dict`` naming none of the store's own fields (the usual case) is encoded
+    as it is and the store's fields appended to the JSON: the same bytes as encoding a
+    copy with them added, without the copy."""
     doc_id = doc.get("_id")
     if not isinstance(doc_id, str):
         raise ValueError("a document needs a str _id")
+    if type(doc) is dict and _OWNED_FIELDS.isdisjoint(doc):
+        _check_storable(doc)
+        return doc_id, _ENCODER.encode(doc)[:-1] + _NEW_FIELDS_JSON, False
     body = dict(doc)
+    body.pop(_SEQ_FIELD, None)
     body["_version"] = 1
     outbox = body.setdefault("_outbox", [])
     if not isinstance(outbox, list):
         raise ValueError("_outbox must be a list")
-    body.pop(_SEQ_FIELD, None)
     _check_storable(body)
-    return _ENCODER.encode(body), body
+    return doc_id, _ENCODER.encode(body), bool(outbox)
+
+
+_OWNED_FIELDS = frozenset({"_version", "_outbox", _SEQ_FIELD})
+_NEW_FIELDS_JSON = b',"_version":1,"_outbox":[]}'
+"""What ``_prepare_new`` appends to a document's JSON (it has ``_id``: never ``{}``)."""
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -639,27 +652,43 @@ _GOOD_NAMES_LIMIT = 4096
 
 def _check_storable(doc: Document) -> None:
     """Refuse what FerretDB 1.x cannot store, so both adapters accept the same documents:
-    field names with ``.``, a leading ``$`` or NUL, and arrays directly inside arrays."""
-    stack: list[dict[str, Any] | list[Any] | tuple[Any, ...]] = [doc]
+    field names with ``.``, a leading ``$`` or NUL, and arrays directly inside arrays.
+
+    Most documents are flat, with names seen before: two C-level set tests answer for
+    those (every name already known good, every value of a scalar type) without a walk."""
     good = _GOOD_NAMES
     scalars = _SCALARS
+    if good.issuperset(doc) and scalars.issuperset(map(type, doc.values())):
+        return
+    stack: list[dict[str, Any] | list[Any] | tuple[Any, ...]] = [doc]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
-            for key, value in node.items():
-                if key not in good:
-                    if "." in key or key.startswith("$") or "\x00" in key:
-                        raise ValueError(f"unsupported field name {key!r}")
-                    if len(good) < _GOOD_NAMES_LIMIT:
-                        good.add(key)
+            if not good.issuperset(node):
+                _check_names(node)
+            for value in node.values():
                 if type(value) not in scalars and isinstance(value, dict | list | tuple):
                     stack.append(value)
         else:
             for value in node:
+                if type(value) in scalars:
+                    continue
                 if isinstance(value, list | tuple):
                     raise ValueError("arrays directly inside arrays are not supported")
                 if isinstance(value, dict):
                     stack.append(value)
+
+
+def _check_names(node: dict[str, Any]) -> None:
+    """The field names of one object, each checked once (then remembered as good)."""
+    good = _GOOD_NAMES
+    for key in node:
+        if key in good:
+            continue
+        if "." in key or key.startswith("$") or "\x00" in key:
+            raise ValueError(f"unsupported field name {key!r}")
+        if len(good) < _GOOD_NAMES_LIMIT:
+            good.add(key)
 
 
 def _decode(raw: bytes | str) -> Document:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
-from contracts.envelope import Envelope
+from contracts.envelope import Envelope, event_id_text
 from contracts.events import (
     AgreementSigned,
     GrantIssued,
@@ -165,7 +165,7 @@ async def use_doc(
     ``at`` (by default when the event occurred), which decides its month."""
     when = envelope.occurred_at if at is None else at
     return {
-        "_id": str(envelope.event_id),
+        "_id": event_id_text(envelope),
         "customer_org_id": customer_org_id,
         "product_id": product_id,
         "unit": unit,
