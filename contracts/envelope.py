@@ -45,14 +45,13 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Fal
 SYSTEM_ACTOR = Actor(org_id="platform", user_id="system", role=Role.SYSTEM)
 
 
+# gc=False (also on Actor and the payloads' base Event): envelopes are immutable trees of
+# values and can never be part of a reference cycle, so the cycle collector need not
+# track them. A consumer decodes one per record; untracked, they no longer drive the
+# collector's full passes over the process's heap (bench/bus.py, bench/billing.py).
+# (A comment, not the docstring: the docstring is the schema's description.)
 class Envelope(msgspec.Struct, frozen=True, kw_only=True, gc=False):
-    """One event as it travels between services.
-
-    ``gc=False`` (also on ``Actor`` and the payloads' base ``Event``): envelopes are
-    immutable trees of values and can never be part of a reference cycle, so the cycle
-    collector need not track them. A consumer decodes one per record; untracked, they
-    no longer drive the collector's full passes over the process's heap (``bench/bus.py``,
-    ``bench/billing.py``)."""
+    """One event as it travels between services."""
 
     event_id: uuid.UUID
     type: str
