@@ -65,11 +65,18 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     payload: Payload
 
     def __post_init__(self) -> None:
-        tag = type(self.payload).__struct_config__.tag
+        kind = type(self.payload)
+        tag = _PAYLOAD_TAGS.get(kind)
+        if tag is None:  # ``__struct_config__`` builds a new object on every access
+            tag = _PAYLOAD_TAGS[kind] = kind.__struct_config__.tag
         if self.type != tag:
             raise ValueError(f"envelope type {self.type!r} does not match payload {tag!r}")
         if self.occurred_at.tzinfo is None:
             raise ValueError("occurred_at must be timezone-aware UTC")
+
+
+_PAYLOAD_TAGS: dict[type[Payload], object] = {}
+"""Payload type -> its tag, for ``Envelope.__post_init__`` (run on every decode)."""
 
 
 class UntaggedEvent(TypeError):

@@ -108,7 +108,7 @@ class Consumer:
 
     async def __call__(self, batch: list[Message]) -> None:
         dead: list[Message] = []
-        decoded: list[tuple[Message, Envelope]] = []
+        envelopes: list[Envelope] = []
         events: list[tuple[Message, str]] = []
         for message in batch:
             try:
@@ -122,13 +122,13 @@ class Consumer:
                     continue
                 dead.append(self._dead_letter(message, f"undecodable event: {exc}", 0))
                 continue
-            decoded.append((message, envelope))
+            envelopes.append(envelope)
             events.append((message, event_id_text(envelope)))
         claim = await self._inbox.claim(batch, events)
         done = claim.skip
         fresh: list[tuple[Message, Envelope]] = []
         handled: list[str] = []
-        for (message, envelope), (_, event_id) in zip(decoded, events, strict=True):
+        for envelope, (message, event_id) in zip(envelopes, events, strict=True):
             if event_id not in done:
                 done.add(event_id)
                 fresh.append((message, envelope))

@@ -195,15 +195,9 @@ class EmbeddedBus:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(sub.wake.wait(), timeout=0.5)
                 continue
+            # Positional: topic, key, value, headers, partition, offset.
             batch = [
-                Message(
-                    topic=t,
-                    key=k,
-                    value=v,
-                    headers={} if h == _NO_HEADERS else json.loads(h),
-                    partition=0,
-                    offset=o,
-                )
+                Message(t, k, v, {} if h == _NO_HEADERS else json.loads(h), 0, o)
                 for o, t, k, v, h in rows
             ]
             while True:

@@ -81,9 +81,14 @@ class Inbox:
         if not batch or any(m.offset < 0 for m in batch):
             return Claim(skip=await self._seen_ids([i for _, i in events]), positioned=False)
         last: dict[Partition, int] = {}
+        lowest = batch[0].offset
         for m in batch:
             where = (m.topic, m.partition)
-            last[where] = max(m.offset, last.get(where, -1))
+            offset = m.offset
+            if offset > last.get(where, -1):
+                last[where] = offset
+            if offset < lowest:
+                lowest = offset
         skip: set[str] = set()
         fresh: dict[str, Message] = {}
         for message, event_id in events:
@@ -113,10 +118,11 @@ class Inbox:
             inserted = await writing
         marks = {w: (doc, last[w]) for w, doc in zip(where_list, docs_read, strict=True)}
         handled_up_to = {w: _offset(doc) for w, doc in zip(where_list, docs_read, strict=True)}
-        for event_id, message in list(fresh.items()):
-            if message.offset <= handled_up_to[(message.topic, message.partition)]:
-                skip.add(event_id)  # redelivered after a crash before the broker commit
-                del fresh[event_id]
+        if max(handled_up_to.values()) >= lowest:  # else no record is at or below its mark
+            for event_id, message in list(fresh.items()):
+                if message.offset <= handled_up_to[(message.topic, message.partition)]:
+                    skip.add(event_id)  # redelivered after a crash before the broker commit
+                    del fresh[event_id]
         if inserted < len(docs):
             skip |= await self._held_elsewhere(fresh, handled_up_to)
         self._open = Claim(skip=skip, claimed=[i for i in fresh if i not in skip], marks=marks)
@@ -228,8 +234,7 @@ class Inbox:
         return f"{self._prefix}{where[0]}:{where[1]}"
 
     def _remember(self, ids: Iterable[str]) -> None:
-        for i in ids:
-            self._recent[i] = None
+        self._recent.update(dict.fromkeys(ids))  # as ``_recent[i] = None`` for each, in C
         while len(self._recent) > self._cache_size:
             self._recent.popitem(last=False)
 

@@ -187,6 +187,37 @@ class StoreContract:
             await store.insert_many(C, [{"_id": "a"}, {"v": "no id"}])
         assert await store.count(C) == 0
 
+    async def test_insert_many_stores_what_insert_stores(self, store: DocumentStore) -> None:
+        """Bulk inserts (inbox claims, metered uses) take shortcuts for flat documents;
+        every shape reads back as ``insert`` stores it, and the caller's documents are
+        left alone."""
+        at = datetime(2026, 3, 2, 8, 0, 0, 250000, tzinfo=timezone(timedelta(hours=8)))
+        shapes: list[Document] = [
+            {"_id": "flat", "at": "t:0:7", "n": 3, "r": 0.5, "ok": True, "none": None},
+            {"_id": "nested", "deep": {"list": [{"k": [1, 2]}, "s"]}, "tup": (1, "x")},
+            {"_id": "when", "at": at},
+            {"_id": "owned", "_version": 9, "_outbox_seq": 5, "v": "仍在"},
+            {"_id": "pending", "_outbox": outbox("p1"), "v": 1},
+            {"_id": "emptied", "_outbox": [], "v": 2},
+        ]
+        copies = [dict(doc) for doc in shapes]
+        assert await store.insert_many(C, shapes) == len(shapes)
+        assert shapes == copies
+        for doc in shapes:
+            await store.insert("single", doc)
+        for doc in shapes:
+            got = await store.get(C, doc["_id"])
+            assert got is not None and "_outbox_seq" not in got
+            assert got == await store.get("single", doc["_id"])
+            assert got["_version"] == 1
+        assert await store.get(C, "flat") == {**shapes[0], "_version": 1, "_outbox": []}
+        assert ids(await store.with_outbox(C, 10)) == ["pending"]
+        with pytest.raises(ValueError):  # a bad name in a flat document of known names
+            await store.insert_many(C, [{"_id": "z", "at": "x", "a.b": 1}])
+        with pytest.raises(ValueError):  # a nested array after flat documents passed
+            await store.insert_many(C, [{"_id": "y", "at": "x"}, {"_id": "z", "at": [[1]]}])
+        assert await store.get(C, "y") is None and await store.get(C, "z") is None
+
     @pytest.mark.parametrize(
         "bad",
         [
