@@ -144,12 +144,21 @@ class Consumer:
                 if await self._handle_run(self._batch_handlers[kind], fresh[position:end]):
                     position = end
                     continue
+            handler = self._handler
             for message, envelope in fresh[position:end]:
                 if traced:
                     with consume_span(self._tracer, message.topic, self._group, message.headers):
                         error = await self._handle_with_retries(envelope)
                 else:
-                    error = await self._handle_with_retries(envelope)
+                    # The first attempt inline (no coroutine of its own per record); a
+                    # failure is retried from attempt 1 as ``_handle_with_retries`` does.
+                    try:
+                        await handler(envelope)
+                        continue
+                    except StoreUnavailable:
+                        raise
+                    except Exception as exc:
+                        error = await self._handle_with_retries(envelope, failed=exc)
                 if error is not None:
                     dead.append(self._dead_letter(message, error, self._max_attempts))
             position = end
@@ -175,29 +184,36 @@ class Consumer:
             )
             return False
 
-    async def _handle_with_retries(self, envelope: Envelope) -> str | None:
-        """None on success, or the last error after the final attempt."""
+    async def _handle_with_retries(
+        self, envelope: Envelope, *, failed: Exception | None = None
+    ) -> str | None:
+        """None on success, or the last error after the final attempt. ``failed``: the
+        first attempt was made already and raised this."""
         attempt = 1
+        error = failed
         while True:
-            try:
-                await self._handler(envelope)
-                return None
-            except StoreUnavailable:
-                raise
-            except Exception as exc:
-                log.warning(
-                    "handler failed",
-                    extra={
-                        "group": self._group,
-                        "event_type": envelope.type,
-                        "event_id": str(envelope.event_id),
-                        "attempt": attempt,
-                    },
-                )
-                if attempt >= self._max_attempts:
-                    return "".join(traceback.format_exception_only(exc)).strip()
-                await asyncio.sleep(self._retry_delay * attempt)
-                attempt += 1
+            if error is None:
+                try:
+                    await self._handler(envelope)
+                    return None
+                except StoreUnavailable:
+                    raise
+                except Exception as exc:
+                    error = exc
+            log.warning(
+                "handler failed",
+                extra={
+                    "group": self._group,
+                    "event_type": envelope.type,
+                    "event_id": str(envelope.event_id),
+                    "attempt": attempt,
+                },
+            )
+            if attempt >= self._max_attempts:
+                return "".join(traceback.format_exception_only(error)).strip()
+            await asyncio.sleep(self._retry_delay * attempt)
+            attempt += 1
+            error = None
 
     def _dead_letter(self, message: Message, reason: str, attempts: int) -> Message:
         log.error(

@@ -165,7 +165,8 @@ class Inbox:
             )
             self._remember(claim.claimed)
             claimed = set(claim.claimed)
-            ids = [i for i in ids if i not in claimed]
+            # Usually every id was claimed: one C-level test instead of a walk.
+            ids = [] if claimed.issuperset(ids) else [i for i in ids if i not in claimed]
         if not ids:
             return
         await self._store.insert_many(

@@ -265,6 +265,33 @@ async def test_an_event_type_from_a_newer_producer_is_skipped_not_dead_lettered(
         await bus.stop()
 
 
+async def test_an_event_failing_once_is_retried_and_handled_not_dead_lettered(
+    make_bus: BusFactory, store: SqliteDocumentStore
+) -> None:
+    """The first attempt runs inline in the consumer's loop; its failure is the first of
+    the ``max_attempts`` (the retry is attempt 2), and success after it dead-letters
+    nothing."""
+    t = topic()
+    attempts: list[str] = []
+    handled: list[str] = []
+
+    def handler(env: Envelope) -> None:
+        attempts.append(env.subject)
+        if env.subject == "org-flaky" and attempts.count("org-flaky") == 1:
+            raise ValueError("not yet")
+        handled.append(env.subject)
+
+    bus, dead = await _run_consumer(make_bus, store, t, handler, attempts=2)
+    try:
+        await bus.publish_many([record(t, event("org-flaky")), record(t, event("org-next"))])
+        await eventually(lambda: _ready(handled == ["org-flaky", "org-next"]))
+        await asyncio.sleep(0.1)
+        assert attempts == ["org-flaky", "org-flaky", "org-next"]
+        assert dead == []
+    finally:
+        await bus.stop()
+
+
 async def test_a_failing_event_is_dead_lettered_after_n_attempts_and_the_next_is_handled(
     make_bus: BusFactory, store: SqliteDocumentStore
 ) -> None:
