@@ -75,8 +75,9 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True, gc=False):
             raise ValueError("occurred_at must be timezone-aware UTC")
 
 
-_PAYLOAD_TAGS: dict[type[Payload], object] = {}
-"""Payload type -> its tag, for ``Envelope.__post_init__`` (run on every decode)."""
+_PAYLOAD_TAGS: dict[type[Event], object] = {}
+"""Event type -> its tag, for ``Envelope.__post_init__`` (run on every decode) and
+``tag_of`` (on every new envelope)."""
 
 
 class UntaggedEvent(TypeError):
@@ -85,9 +86,13 @@ class UntaggedEvent(TypeError):
 
 def tag_of(event: type[Event]) -> str:
     """The dotted type name of an event type, e.g. ``resource.registered``."""
+    tag = _PAYLOAD_TAGS.get(event)
+    if isinstance(tag, str):
+        return tag
     tag = event.__struct_config__.tag
     if not isinstance(tag, str):
         raise UntaggedEvent(f"{event.__name__} has no string tag (msgspec tag=...)")
+    _PAYLOAD_TAGS[event] = tag
     return tag
 
 
