@@ -51,17 +51,18 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain, product
 from operator import attrgetter, itemgetter
-from typing import Protocol, cast, overload
+from typing import Protocol, cast
 
 from services.product_release.domain.check_results import CheckResult, Offence, verdict
 from services.product_release.domain.history import (
     CellColumns,
     EarlierCells,
+    LazyCells,
     columns_of,
 )
 from services.product_release.domain.history import (
@@ -203,7 +204,7 @@ def _additive(view: TableView, measures: frozenset[str] | None) -> tuple[tuple[i
     )
 
 
-class TableCells(Sequence[ReleasedCell]):
+class TableCells(LazyCells):
     """Some additive cells of one table, in row order then column order, held as
     positions — a row and a column slot per cell — and built into a ``ReleasedCell``
     only when one is read. A table of 100,000 rows need not become 200,000 objects
@@ -231,20 +232,6 @@ class TableCells(Sequence[ReleasedCell]):
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    @overload
-    def __getitem__(self, index: int) -> ReleasedCell: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[ReleasedCell]: ...
-
-    def __getitem__(self, index: int | slice) -> ReleasedCell | list[ReleasedCell]:
-        if isinstance(index, slice):
-            return [self._cell(k) for k in range(*index.indices(len(self.rows)))]
-        return self._cell(index)
-
-    def __iter__(self) -> Iterator[ReleasedCell]:
-        return map(self._cell, range(len(self.rows)))
 
     def _cell(self, index: int) -> ReleasedCell:
         row = self.rows[index]

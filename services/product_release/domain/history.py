@@ -57,7 +57,33 @@ class ReleasedCell:
         }
 
 
-class CellColumns(Sequence[ReleasedCell]):
+class LazyCells(Sequence[ReleasedCell]):
+    """Released cells held some other way than one object each, built when read: a
+    subclass gives ``__len__`` and ``_cell`` (an index already in range)."""
+
+    def _cell(self, index: int) -> ReleasedCell:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> ReleasedCell: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ReleasedCell]: ...
+
+    def __getitem__(self, index: int | slice) -> ReleasedCell | list[ReleasedCell]:
+        if isinstance(index, slice):
+            return [self._cell(k) for k in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("cell index out of range")
+        return self._cell(index)
+
+    def __iter__(self) -> Iterator[ReleasedCell]:
+        return map(self._cell, range(len(self)))
+
+
+class CellColumns(LazyCells):
     """The released cells of one table of one export, as columns (every cell released).
 
     ``codes[a][r]`` is row r's constraint on ``attributes[a]`` as a position in
@@ -129,24 +155,6 @@ class CellColumns(Sequence[ReleasedCell]):
 
     def __len__(self) -> int:
         return len(self.row)
-
-    @overload
-    def __getitem__(self, index: int) -> ReleasedCell: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[ReleasedCell]: ...
-
-    def __getitem__(self, index: int | slice) -> ReleasedCell | list[ReleasedCell]:
-        if isinstance(index, slice):
-            return [self._cell(k) for k in range(*index.indices(len(self.row)))]
-        if index < 0:
-            index += len(self.row)
-        if not 0 <= index < len(self.row):
-            raise IndexError("cell index out of range")
-        return self._cell(index)
-
-    def __iter__(self) -> Iterator[ReleasedCell]:
-        return map(self._cell, range(len(self.row)))
 
     def population(self, row: int) -> Population:
         """Row ``row``'s population: one tuple per row, shared by the row's cells."""
@@ -287,7 +295,7 @@ def _or_nan(value: float | None) -> float:
     return math.nan if value is None else value
 
 
-class EarlierCells(Sequence[ReleasedCell]):
+class EarlierCells(LazyCells):
     """A developer's history: the cells of ``blocks`` in order, then ``loose`` cells
     (read one by one). Filters keep the blocks as columns."""
 
@@ -306,19 +314,7 @@ class EarlierCells(Sequence[ReleasedCell]):
     def __len__(self) -> int:
         return self._starts[-1] + len(self.loose)
 
-    @overload
-    def __getitem__(self, index: int) -> ReleasedCell: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[ReleasedCell]: ...
-
-    def __getitem__(self, index: int | slice) -> ReleasedCell | list[ReleasedCell]:
-        if isinstance(index, slice):
-            return [self[k] for k in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("cell index out of range")
+    def _cell(self, index: int) -> ReleasedCell:
         if index >= self._starts[-1]:
             return self.loose[index - self._starts[-1]]
         b = bisect_right(self._starts, index) - 1
