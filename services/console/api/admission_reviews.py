@@ -12,7 +12,7 @@ identity enforces every rule; a refusal is shown next to the form, with the rule
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -22,6 +22,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from contracts.calendar import local_date
 from services.console.refusals import Refusal
 from services.console.session import Session
 from services.console.web import Form, Platform, decide_on_page, page, refused_by
@@ -123,7 +124,8 @@ async def admission_report(
 ) -> Template:
     """DEV-1, DEV-3: the operator's admissions reported to the bureau (入驻报备) for a
     period — the last twelve months unless chosen — and the cooperation filings."""
-    today = date.today()
+    # The city's day, as identity counts the period (the server's clock may be UTC).
+    today = local_date(datetime.now(UTC))
     first = first or (today - timedelta(days=365)).isoformat()
     last = last or today.isoformat()
     query = urlencode({"first": first, "last": last})

@@ -176,3 +176,29 @@ def test_REQ_8_a_scenario_change_sends_only_what_changes_and_shows_a_refusal(
         "purpose": "新用途",
         "scenario_class": "public_interest",
     }
+
+
+def test_DEV_1_the_report_period_ends_on_the_citys_today_not_the_servers(
+    mock_console: MockConsole, monkeypatch: Any
+) -> None:
+    """At 16:30 UTC on 7 December it is already 8 December in the city: an admission
+    granted at 00:18 Beijing time that day falls in the default period."""
+    from datetime import UTC, datetime
+
+    from services.console.api import admission_reviews
+
+    class Evening(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Evening:
+            return cls(2026, 12, 7, 16, 30, tzinfo=UTC)
+
+    monkeypatch.setattr(admission_reviews, "datetime", Evening)
+    platform = FakePlatform(
+        {
+            ("GET", "/identity/admissions/report"): {"admitted": [], "ended": []},
+            ("GET", "/identity/admissions/filings"): [],
+        }
+    )
+    client = mock_console(platform, sub="bureau.li", org="org-370300-bureau", role="bureau")
+    shown = client.get("/admission-reports").text
+    assert 'value="2026-12-08"' in shown and 'value="2025-12-08"' in shown
