@@ -19,6 +19,7 @@ builds them), one per attribute, so the codes of a row give back the very tuple.
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
@@ -61,8 +62,8 @@ class LazyCells(Sequence[ReleasedCell]):
     """Released cells held some other way than one object each, built when read: a
     subclass gives ``__len__`` and ``_cell`` (an index already in range)."""
 
-    def _cell(self, index: int) -> ReleasedCell:
-        raise NotImplementedError
+    @abstractmethod
+    def _cell(self, index: int) -> ReleasedCell: ...
 
     @overload
     def __getitem__(self, index: int) -> ReleasedCell: ...
