@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -274,23 +274,28 @@ class Platform:
         publish stays in the outbox for the next start: nothing is lost either way."""
         self.stopping = True
         if self.bus is not None:
-            await self.bus.stop_consuming()
-        for running in self.running.values():
+            await _stop_step("bus: stop consuming", self.bus.stop_consuming)
+        for name, running in self.running.items():
             for hook in running.parts.on_stop:
-                await hook()
-            await running.relay.stop()
-        try:
-            async with asyncio.timeout(self.settings.shutdown_grace_seconds):
-                for running in self.running.values():
+                await _stop_step(f"{name}: stop hook", hook)
+            await _stop_step(f"{name}: outbox relay stop", running.relay.stop)
+        # One grace period for all drains; a drain that fails or runs out of time leaves
+        # its events for the next start and does not keep the others from draining.
+        deadline = asyncio.get_running_loop().time() + self.settings.shutdown_grace_seconds
+        for name, running in self.running.items():
+            try:
+                async with asyncio.timeout_at(deadline):
                     await running.relay.drain()
-        except TimeoutError:
-            log.warning("outbox not drained within the grace period; left for the next start")
-        except Exception:
-            log.exception("final outbox drain failed; left for the next start")
+            except TimeoutError:
+                log.warning(
+                    "%s: outbox not drained within the grace period; left for the next start", name
+                )
+            except Exception:
+                log.exception("%s: final outbox drain failed; left for the next start", name)
         if self.bus is not None:
-            await self.bus.stop()
-        for running in self.running.values():
-            await running.store.close()
+            await _stop_step("bus: stop", self.bus.stop)
+        for name, running in self.running.items():
+            await _stop_step(f"{name}: store close", running.store.close)
         self.started = False
         log.info("stopped cleanly: consumers committed, outbox drained, stores closed")
 
@@ -346,3 +351,12 @@ class Platform:
 
     def apps(self) -> dict[str, Litestar]:
         return {name: r.parts.app for name, r in self.running.items()}
+
+
+async def _stop_step(what: str, step: Callable[[], Awaitable[object]]) -> None:
+    """One step of a graceful stop: a step that fails is logged and the stop goes on, so
+    one service's failure cannot leave the others' outboxes undrained or stores open."""
+    try:
+        await step()
+    except Exception:
+        log.exception("%s failed during stop; going on with the rest", what)
