@@ -26,7 +26,7 @@ from litestar.template.config import TemplateConfig
 
 from services.console.api import ROUTES
 from services.console.api.sign_in import EXPIRED_ZH, to_login
-from services.console.labels import action_zh, service_zh, when, zh
+from services.console.labels import action_zh, rule_zh, service_zh, when, zh
 from services.console.navigation import links_for
 from services.console.platform_client import PlatformClient
 from services.console.runs import Runs
@@ -76,6 +76,7 @@ def build_console(settings: ConsoleSettings) -> Litestar:
     environment.filters["when"] = when
     environment.filters["service"] = service_zh
     environment.filters["action"] = action_zh
+    environment.filters["rule"] = rule_zh
     environment.globals["links_for"] = links_for
     csrf = CSRFConfig(
         secret=settings.csrf_secret or os.urandom(32).hex(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from contracts import rules
 from contracts.calendar import CHINA
 
 STATES_ZH: dict[str, str] = {
@@ -313,3 +314,13 @@ def action_zh(action: object) -> str:
     if not verb:
         return named
     return f"{named}·{VERBS_ZH.get(verb, STATES_ZH.get(verb, verb))}"
+
+
+def rule_zh(rule_id: object, title: str | None = None) -> str:
+    """A rule by its id and Chinese title (Jinja filter ``rule``): ``SBX-2`` as
+    ``规则 SBX-2：沙箱隔离``, so a refusal names the rule in words, not only its id.
+    ``title`` is the one the API's problem carried; else the rule book's."""
+    text = "" if rule_id is None else str(rule_id)
+    known = rules.rule(text)
+    named = title or (known.title_zh if known is not None else "")
+    return f"规则 {text}：{named}" if named else f"规则 {text}"

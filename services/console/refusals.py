@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.console.labels import rule_zh
+
 STATUS_ZH = {
     400: "提交的内容格式不正确",
     401: "用户名或密码不正确",
@@ -39,7 +41,7 @@ def refusal(status: int, body: Any, *, retry_after: str | None = None) -> Refusa
     rule = problem.get("rule")
     rule_title = problem.get("rule_title")
     if rule:
-        summary += f"（规则 {rule}{'：' + rule_title if rule_title else ''}）"
+        summary += f"（{rule_zh(rule, rule_title)}）"
     detail = str(problem.get("detail", ""))
     fields: dict[str, str] = {}
     for error in problem.get("errors") or []:

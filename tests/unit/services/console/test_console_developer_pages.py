@@ -114,7 +114,8 @@ def test_SBX_2_the_workbench_lists_granted_columns_and_a_refused_job_with_its_ru
     refused = re.search(r'<tr id="job-j1".*?</tr>', html, re.S)
     assert refused is not None
     assert 'data-state="refused"' in refused.group(0) and "被拒绝" in refused.group(0)
-    assert "规则 SBX-2：statement not allowed: INSTALL" in refused.group(0)
+    # the rule by id and by its title in the rule book, then the API's reason
+    assert "规则 SBX-2：沙箱隔离<br>statement not allowed: INSTALL" in refused.group(0)
     # outputs stay inside: first rows of the development job, no download link
     assert "output_grades 的前几行" in html and "<td>B</td><td>40</td>" in html
     assert "download" not in html.lower() and "hx-get" not in html.split('id="live"')[1][:80]

@@ -5,7 +5,7 @@ Chinese (``service``, ``action``)."""
 from __future__ import annotations
 
 from services.console.api.operator import figure_value
-from services.console.labels import action_zh, service_zh, when, zh
+from services.console.labels import action_zh, rule_zh, service_zh, when, zh
 
 
 def test_a_timestamp_is_shown_in_beijing_time_to_the_minute() -> None:
@@ -50,3 +50,9 @@ def test_services_and_operations_are_named_in_chinese() -> None:
     assert action_zh("login") == "登录"
     assert action_zh("sandbox.provision_failed") == "沙箱·创建失败"
     assert action_zh("novel.thing") == "novel·thing"  # unknown parts as they came
+
+
+def test_a_rule_is_named_by_its_title_the_apis_title_first_and_an_unknown_id_as_it_came() -> None:
+    assert rule_zh("SBX-2") == "规则 SBX-2：沙箱隔离"
+    assert rule_zh("SBX-2", "API 的标题") == "规则 SBX-2：API 的标题"
+    assert rule_zh("XYZ-9") == "规则 XYZ-9"

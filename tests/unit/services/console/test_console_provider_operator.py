@@ -158,7 +158,9 @@ def test_BIL_2_billings_own_refusal_is_shown_with_its_rule_when_reached(
         {"product_id": "prod-credit", "unit": "product", "unit_price": "600", "tiers": ""},
     )
     assert refused.status_code == 422
-    assert "提交的内容不符合规则（规则 BIL-2）：above the cap" in refused.text
+    assert (
+        "提交的内容不符合规则（规则 BIL-2：最高准许收入与收费上限）：above the cap" in refused.text
+    )
 
 
 def test_the_price_form_reads_yuan_and_tier_lines() -> None:
@@ -355,7 +357,7 @@ def test_CAT_4_the_provider_changes_a_registration_and_sees_the_refusal_by_field
         | {"category": "tax", "update_frequency": "monthly", "source_system": "x"},
     )
     assert refused.status_code == 422
-    assert "（规则 CAT-1）：at least one data item" in refused.text
+    assert "（规则 CAT-1：目录条目的内容与一数一源）：at least one data item" in refused.text
     assert platform.all_posted("/catalog/resources/res-9")[0]["items"] == []
 
 
