@@ -15,12 +15,19 @@ from typing import Any
 
 import pytest
 
-from contracts.envelope import SYSTEM_ACTOR, Envelope, decode, encode, new_envelope
+from contracts.envelope import (
+    SYSTEM_ACTOR,
+    Envelope,
+    decode,
+    encode,
+    event_id_text,
+    new_envelope,
+)
 from contracts.events import OrgRegistered
 from libs.bus.consumer import Consumer
 from libs.bus.inbox import COLLECTION, MARKS, Inbox
 from libs.bus.port import Message
-from libs.store.port import DocumentStore, StoreUnavailable
+from libs.store.port import Document, DocumentStore, DuplicateDocument, StoreUnavailable
 from libs.store.sqlite import SqliteDocumentStore
 from tests.support.stores import fresh_mongo_store
 
@@ -85,6 +92,64 @@ class Effects:
         self.seen.append(envelope.subject)
 
 
+class _MarksDown:
+    """A store whose inbox marks cannot be written: the process "dies" right after the
+    handler's writes, before the batch is confirmed."""
+
+    def __init__(self, inner: DocumentStore) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def insert(self, collection: str, doc: Document) -> Document:
+        if collection == MARKS:
+            raise StoreUnavailable("the store went away before the mark")
+        return await self._inner.insert(collection, doc)
+
+    async def replace(self, collection: str, doc: Document, expected_version: int) -> Document:
+        if collection == MARKS:
+            raise StoreUnavailable("the store went away before the mark")
+        return await self._inner.replace(collection, doc, expected_version)
+
+
+USES = "metered_uses"
+
+
+class Metering:
+    """Billing's metering as it writes: one use per event under the event id, a run of
+    events in one ``insert_many`` (the batch handler), one ``insert`` as its fallback."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+        self.runs = 0
+
+    @staticmethod
+    def use(envelope: Envelope) -> Document:
+        return {"_id": event_id_text(envelope), "org": envelope.subject, "quantity": 1}
+
+    async def one(self, envelope: Envelope) -> None:
+        try:
+            await self.store.insert(USES, self.use(envelope))
+        except DuplicateDocument:
+            return
+
+    async def run(self, envelopes: Sequence[Envelope]) -> None:
+        self.runs += 1
+        await self.store.insert_many(USES, [self.use(e) for e in envelopes])
+
+
+def metering_consumer(store: DocumentStore, metering: Metering) -> Consumer:
+    """A freshly started billing consumer (empty inbox cache) over ``store``."""
+    return Consumer(
+        bus=_NoBus(),  # type: ignore[arg-type]
+        group="billing",
+        inbox=Inbox(store, "billing"),
+        handler=metering.one,
+        batch_handlers={"org.registered": metering.run},
+    )
+
+
 def consumer(store: DocumentStore, effects: Effects, group: str = "disclosure") -> Consumer:
     """A consumer as a freshly started process has it: an inbox with an empty cache."""
     return Consumer(bus=_NoBus(), group=group, inbox=Inbox(store, group), handler=effects)  # type: ignore[arg-type]
@@ -126,6 +191,28 @@ class InboxContract:
         assert effects.seen == ["org-a", "org-a", "org-b", "org-c"]
         await consumer(store, effects)(batch)
         assert effects.seen == ["org-a", "org-a", "org-b", "org-c"]
+
+    async def test_a_crash_between_the_batch_handlers_writes_and_the_mark_bills_once(
+        self, store: DocumentStore
+    ) -> None:
+        metering = Metering(store)
+        a, b, c = event("org-a"), event("org-b"), event("org-c")
+        batch = [at(0, a), at(1, b), at(2, a), at(3, c)]  # org-a published twice
+        with pytest.raises(StoreUnavailable):
+            # The uses are written, then the process dies before the mark moves.
+            await metering_consumer(_MarksDown(store), metering)(batch)  # type: ignore[arg-type]
+        assert await store.count(USES) == 3
+        assert await store.get(MARKS, f"billing:{TOPIC}:0") is None
+        # The restarted consumer gets the batch again, and a new event after it.
+        d = event("org-d")
+        await metering_consumer(store, metering)([*batch, at(4, d)])
+        await metering_consumer(store, metering)([*batch, at(4, d)])  # once more: a no-op
+        uses = await store.find(USES)
+        assert sorted(u["_id"] for u in uses) == sorted(event_id_text(e) for e in (a, b, c, d))
+        assert sum(u["quantity"] for u in uses) == 4  # each event billed once, none lost
+        assert metering.runs == 2  # the second redelivery handled nothing
+        mark = await store.get(MARKS, f"billing:{TOPIC}:0")
+        assert mark is not None and mark["offset"] == 4
 
     async def test_repeats_inside_one_batch_and_across_partitions_have_one_effect(
         self, store: DocumentStore
