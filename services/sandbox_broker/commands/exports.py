@@ -17,7 +17,7 @@ import logging
 import uuid
 
 from contracts.confidentiality import Confidentiality
-from contracts.envelope import SYSTEM_ACTOR, Envelope, new_envelope, to_builtins
+from contracts.envelope import SYSTEM_ACTOR, Envelope, new_envelope, new_event_id, to_builtins
 from contracts.errors import DomainError, Forbidden, NotFound
 from contracts.events import (
     ExportRequested,
@@ -89,7 +89,7 @@ class ExportStager:
     ) -> Document:
         doc: Document = {
             "_id": request.export_id,
-            "event_id": str(uuid.uuid4()),
+            "event_id": str(new_event_id()),
             "published": False,
             "sandbox_id": request.sandbox_id,
             "output_name": request.output_name,
