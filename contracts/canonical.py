@@ -62,6 +62,21 @@ def canonical_json(value: Any) -> bytes:
     )
 
 
+def is_plain(value: Any) -> bool:
+    """Whether ``value`` (at most ten thousand containers) holds only ``dict`` with
+    ``str`` keys, ``list``, ``str``, ``int``, ``bool`` and ``None``: what
+    ``canonical_json_of_plain`` may be given."""
+    return _plain(value)
+
+
+def canonical_json_of_plain(value: Any) -> bytes:
+    """``canonical_json(value)`` for a value the caller has checked holds only
+    ``dict`` (``str`` keys), ``list``, ``tuple``, ``str``, ``int``, ``bool`` and
+    ``None`` (exact types, no subclasses): written by ``msgspec`` without the walk,
+    whatever its size; a tuple is written as the array ``json.dumps`` writes for it."""
+    return _SORTED.encode(value)
+
+
 def sha256_hex(value: Any) -> str:
     """The hex SHA-256 of the canonical JSON of ``value``."""
     return hashlib.sha256(canonical_json(value)).hexdigest()

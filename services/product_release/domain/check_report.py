@@ -10,10 +10,13 @@ history gives the same hash.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
+from itertools import repeat
+from operator import add, mul
 
-from contracts.canonical import sha256_hex
+from contracts.canonical import canonical_json_of_plain, is_plain, sha256_hex
 from services.product_release.domain.check_results import CheckResult
 from services.product_release.domain.differencing import (
     EXACT_NESTING,
@@ -32,6 +35,9 @@ from services.product_release.domain.outputs import (
     ModelArtefact,
     Output,
     OutputTable,
+    TableColumns,
+    Value,
+    columns_of,
     shape_of,
 )
 from services.product_release.domain.settings import ExportCheckSettings
@@ -74,20 +80,82 @@ class CheckReport:
         }
 
 
-def table_digest(table: OutputTable) -> str:
+def table_digest(table: OutputTable, columns: TableColumns | None = None) -> str:
     """SHA-256 of the table's canonical content with its rows sorted (by their Python
-    ``repr``), so the order the sandbox returned them in does not count."""
-    return sha256_hex(
-        {
-            "name": table.name,
-            "columns": [[c.name, c.role.value, c.of, c.source] for c in table.columns],
-            "rows": sorted(table.rows, key=repr),
-            "universe": table.universe,
-            "filters": [f.as_record() for f in table.filters],
-            "total_marker": table.total_marker,
-            "distinct_units": table.distinct_units,
-        }
-    )
+    ``repr``), so the order the sandbox returned them in does not count.
+
+    A table of text, integers, booleans and ``None`` (the usual output) is written by
+    ``msgspec`` (``canonical_json_of_plain``): the same bytes ``json.dumps`` writes,
+    without walking ten thousand rows in Python; any other table takes ``json.dumps``."""
+    head: dict[str, object] = {
+        "name": table.name,
+        "columns": [[c.name, c.role.value, c.of, c.source] for c in table.columns],
+        "universe": table.universe,
+        "filters": [f.as_record() for f in table.filters],
+        "total_marker": table.total_marker,
+        "distinct_units": table.distinct_units,
+    }
+    if is_plain(head) and _plain_rows(table.rows, len(table.columns), columns):
+        ordered = _in_repr_order(table.rows, columns)
+        return hashlib.sha256(canonical_json_of_plain(head | {"rows": ordered})).hexdigest()
+    return sha256_hex(head | {"rows": sorted(table.rows, key=repr)})
+
+
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _plain_rows(
+    rows: Sequence[tuple[Value, ...]], width: int, columns: TableColumns | None
+) -> bool:
+    """Every row a tuple of ``width`` values of exactly ``str``, ``int``, ``bool`` or
+    ``None`` — what ``msgspec`` writes as ``json.dumps`` does (``canonical_json``);
+    told column by column (from ``columns``, the rows' own, where given)."""
+    if set(map(type, rows)) - {tuple}:
+        return False
+    if columns is not None:
+        return all(kinds <= _PLAIN_TYPES for kinds in columns.kinds)
+    if set(map(len, rows)) - {width}:
+        return False
+    return all(set(map(type, column)) <= _PLAIN_TYPES for column in zip(*rows, strict=True))
+
+
+_RANKED_TYPES = (frozenset({str, int, type(None)}), frozenset({str, bool, type(None)}))
+"""Value types of a column ranked by the ``repr`` of its distinct values: no two equal
+values of these (one dict key) have different ``repr``s, as ``True == 1`` and
+``0.0 == -0.0`` would."""
+
+
+def _in_repr_order(
+    rows: Sequence[tuple[Value, ...]], columns: TableColumns | None
+) -> list[tuple[Value, ...]]:
+    """``sorted(rows, key=repr)``, from the leading columns where they tell the rows
+    apart.
+
+    A row's ``repr`` is its values' ``repr``s joined by ``", "`` in parentheses, and
+    comparing two is comparing the values' ``repr``s one after the other: where one is
+    a strict prefix of the other (only integers, ``"12"`` and ``"123"``: a quoted text
+    ends at its quote) the shorter is followed by ``","`` or ``")"``, below every
+    digit, and sorts first either way. So the first columns' distinct values are
+    ranked by ``repr``, column after column, until the ranks tell every row apart; the
+    rows are sorted by them (one integer per row). Where no leading columns of text,
+    integers and ``None`` (or booleans) tell them apart, ``repr`` itself sorts them."""
+    count = len(rows)
+    if columns is None or count < 2:
+        return sorted(rows, key=repr)
+    keys: list[int] | None = None
+    for values, kinds in zip(columns.values, columns.kinds, strict=True):
+        if not any(kinds <= allowed for allowed in _RANKED_TYPES):
+            break
+        distinct = sorted(dict.fromkeys(values), key=repr)
+        rank = {value: at for at, value in enumerate(distinct)}
+        ranks = map(rank.__getitem__, values)
+        if keys is None:
+            keys = list(ranks)
+        else:
+            keys = list(map(add, map(mul, keys, repeat(len(distinct))), ranks))
+        if len(set(keys)) == count:
+            return [rows[at] for at in sorted(range(count), key=keys.__getitem__)]
+    return sorted(rows, key=repr)
 
 
 def model_digest(model: ModelArtefact) -> str:
@@ -101,10 +169,13 @@ def table_results(
     earlier: Sequence[ReleasedCell],
     per_unit: bool | None = None,
     nesting: NestingFinder = EXACT_NESTING,
+    columns: TableColumns | None = None,
 ) -> list[CheckResult]:
     shape_of(table)  # a malformed output is refused before any check runs
-    identifiers, flagged = check_identifiers(table, grant_items)
-    view = view_of(table, redacted=flagged)
+    if columns is None:
+        columns = columns_of(table)
+    identifiers, flagged = check_identifiers(table, grant_items, columns)
+    view = view_of(table, redacted=flagged, columns=columns)
     provenance = [] if per_unit is None else [check_summaries_per_unit(view, per_unit)]
     return [
         *check_cell_counts(view, settings),
@@ -133,8 +204,10 @@ def run_checks(
     the nested cell pairs of the differencing check (EXP-2): exact by default, the array
     adapter ``services.product_release.adapters.array_checks`` where it is wired."""
     if isinstance(output, OutputTable):
-        kind, digest = "table", table_digest(output)
-        results = table_results(output, settings, grant_items, earlier, per_unit, nesting)
+        shape_of(output)  # a malformed output is refused before its rows become columns
+        columns = columns_of(output)  # once per check, for every check that reads columns
+        kind, digest = "table", table_digest(output, columns)
+        results = table_results(output, settings, grant_items, earlier, per_unit, nesting, columns)
     else:
         kind, digest = "model", model_digest(output)
         results = [

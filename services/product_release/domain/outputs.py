@@ -217,6 +217,27 @@ class OutputTable:
 
 
 @dataclass(frozen=True, slots=True)
+class TableColumns:
+    """A validated table's rows turned into columns once per check, for the checks
+    that read one column over every row: each column's values in row order, and the
+    set of their exact types (which says, in one look, whether a column is all plain
+    integers or holds no text)."""
+
+    values: tuple[tuple[Value, ...], ...]
+    kinds: tuple[frozenset[type], ...]
+
+
+def columns_of(table: OutputTable) -> TableColumns:
+    """The columns of a table whose rows all have one value per column (``shape_of``
+    refuses any other)."""
+    if table.rows:
+        values = tuple(zip(*table.rows, strict=True))
+    else:
+        values = tuple(() for _ in table.columns)
+    return TableColumns(values, tuple(frozenset(map(type, column)) for column in values))
+
+
+@dataclass(frozen=True, slots=True)
 class ModelArtefact:
     """A fitted model the developer wants to take out (模型出域)."""
 

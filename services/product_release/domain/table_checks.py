@@ -33,7 +33,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from operator import itemgetter
 from typing import cast
 
 from services.product_release.domain.check_results import CheckResult, Offence, notice, verdict
@@ -45,8 +44,10 @@ from services.product_release.domain.outputs import (
     GrantItem,
     OutputTable,
     Role,
+    TableColumns,
     TableShape,
     Value,
+    columns_of,
     shape_of,
 )
 from services.product_release.domain.settings import ExportCheckSettings
@@ -112,6 +113,8 @@ class TableView:
     units: tuple[int | None, ...]
     redacted: frozenset[int]
     """Column positions whose values never appear in a report (identifiers found)."""
+    columns: TableColumns
+    """The rows as columns, made once per check (``columns_of``)."""
     memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
     """What one check computed and another reuses (margin equations and solutions)."""
 
@@ -150,26 +153,31 @@ class TableView:
         return [self.table.columns[p].name for p in self.shape.measures if values[p] is not None]
 
 
-def view_of(table: OutputTable, redacted: frozenset[int] = frozenset()) -> TableView:
+def view_of(
+    table: OutputTable, redacted: frozenset[int] = frozenset(), columns: TableColumns | None = None
+) -> TableView:
+    """The table's view for the checks; ``columns`` are its rows as columns where the
+    caller made them already (``columns_of``)."""
     shape = shape_of(table)
+    if columns is None:
+        columns = columns_of(table)
     dims = shape.dimensions
-    rows = table.rows
-    if len(dims) > 1:
-        keys = tuple(map(itemgetter(*dims), rows))
+    if dims:
+        keys = tuple(zip(*(columns.values[p] for p in dims), strict=True))
     else:
-        keys = tuple(tuple(row[p] for p in dims) for row in rows)
+        keys = ((),) * len(table.rows)
     source = shape.units if shape.units is not None else shape.count
     if source is None:
-        units: tuple[int | None, ...] = (None,) * len(rows)
+        units: tuple[int | None, ...] = (None,) * len(table.rows)
     else:
-        column = tuple(map(itemgetter(source), rows))
+        column = columns.values[source]
         # plain integers are their own whole number; anything else is read one by one
         units = (
             cast(tuple[int, ...], column)
-            if set(map(type, column)) <= {int}
+            if columns.kinds[source] <= {int}
             else tuple(map(whole, column))
         )
-    return TableView(table, shape, keys, units, redacted)
+    return TableView(table, shape, keys, units, redacted, columns)
 
 
 def check_cell_counts(view: TableView, settings: ExportCheckSettings) -> list[CheckResult]:
@@ -681,9 +689,15 @@ def check_summaries_per_unit(view: TableView, per_unit: bool) -> CheckResult:
 
 
 def check_identifiers(
-    table: OutputTable, grant_items: Sequence[GrantItem]
+    table: OutputTable, grant_items: Sequence[GrantItem], columns: TableColumns | None = None
 ) -> tuple[CheckResult, frozenset[int]]:
-    """EXP-2 no direct identifiers; also returns the columns whose values must be redacted."""
+    """EXP-2 no direct identifiers; also returns the columns whose values must be redacted.
+
+    Only text is searched, and whole numbers in dimension and identifier columns: a
+    column whose types (``columns``, made here if not given) include neither is not
+    read value by value."""
+    if columns is None:
+        columns = columns_of(table)
     grade_four = {item.name for item in grant_items if item.grade >= 4}
     offences: list[Offence] = []
     flagged: set[int] = set()
@@ -700,7 +714,9 @@ def check_identifiers(
             flagged.add(position)
         numbers_count = column.role in (Role.DIMENSION, Role.IDENTIFIER)
         found: Counter[str] = Counter()
-        column_values = list(map(itemgetter(position), table.rows))
+        if not numbers_count and not any(issubclass(k, str) for k in columns.kinds[position]):
+            continue  # no text, and numbers do not count here: nothing to find
+        column_values = list(columns.values[position])
         for value in dict.fromkeys(column_values):  # distinct, in first-seen order
             if isinstance(value, str) or (numbers_count and whole(value) is not None):
                 kinds = identifier_kinds(str(value))
