@@ -158,7 +158,7 @@ def _row_populations_by_column(
         if d is None:
             columns.append([fixed] * len(keys))
             continue
-        values = list(map(itemgetter(d), keys))
+        values = view.columns.values[view.shape.dimensions[d]]  # the key's d-th value
         by_value: dict[Value, Constraint | None] = {}
         for value in dict.fromkeys(values):  # the first of equal values, as a dict keeps
             if value is None:

@@ -125,13 +125,21 @@ class TableView:
         return any(value == marker and type(value) is type(marker) for value in key)
 
     def has_margins(self) -> bool:
-        """Some row is a margin (a dimension at the total marker); computed once."""
+        """Some row is a margin (a dimension at the total marker); computed once, from
+        the dimension columns' value types (a column without the marker's type holds no
+        margin) and, only where the type is there, the column's values."""
         found = self.memo.get("has_margins")
         if found is None:
-            if self.table.total_marker is None:
-                found = any(None in key for key in self.keys)
-            else:
-                found = any(map(self.is_margin, self.keys))
+            marker = self.table.total_marker
+            kind = type(marker)
+            found = False
+            for position in self.shape.dimensions:
+                if kind not in self.columns.kinds[position]:
+                    continue
+                values = self.columns.values[position]
+                if marker is None or any(v == marker and type(v) is kind for v in values):
+                    found = True
+                    break
             self.memo["has_margins"] = found
         return bool(found)
 
@@ -763,7 +771,9 @@ def check_row_level(view: TableView) -> CheckResult:
                 "distinct_units": table.distinct_units,
             }
         )
-    data_units = [view.units[row] for row in data_rows]
+    data_units = (
+        [view.units[row] for row in data_rows] if len(data_rows) < len(view.keys) else view.units
+    )
     if data_units and all(u is not None and u <= 1 for u in data_units):
         offences.append({"detail": "every row rests on a single unit", "rows": len(data_rows)})
     return verdict(
