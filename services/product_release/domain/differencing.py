@@ -56,7 +56,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain, product
 from operator import attrgetter, itemgetter
-from typing import Protocol, cast
+from typing import Protocol, TypeVar, cast
 
 from services.product_release.domain.check_results import CheckResult, Offence, verdict
 from services.product_release.domain.history import (
@@ -265,10 +265,19 @@ def table_cells(
         view,
         export_id,
         columns,
-        [row for row in range(rows) for _ in range(width)],
+        _each_repeated(range(rows), width),
         list(range(width)) * rows,
     )
     return list(block)
+
+
+_Item = TypeVar("_Item")
+
+
+def _each_repeated(items: Sequence[_Item], times: int) -> list[_Item]:
+    """Every item ``times`` times over, in order (``[a, a, b, b]``), without a Python
+    loop per item."""
+    return list(chain.from_iterable(zip(*([items] * times), strict=True)))
 
 
 def shown_and_hidden(
@@ -285,9 +294,10 @@ def shown_and_hidden(
     positions = [p for p, _ in columns]
     units = view.units
     rows = view.table.rows
-    if None not in units and not any(None in [r[p] for r in rows] for p in positions):
+    kinds = view.columns.kinds
+    if None not in units and not any(type(None) in kinds[p] for p in positions):
         width = len(columns)  # the usual case: every cell released, every unit known
-        shown_rows = [row for row in range(len(rows)) for _ in range(width)]
+        shown_rows = _each_repeated(range(len(rows)), width)
         return (
             TableCells(view, "", columns, shown_rows, list(range(width)) * len(rows)),
             TableCells(view, "", columns, [], []),
@@ -327,9 +337,9 @@ def released_columns(view: TableView, export_id: str) -> CellColumns | None:
     values: list[float | None]
     if all(set(map(type, column)) <= {int, float} for column in shown):
         # the usual table: every cell released and a plain number, row by row
-        rows = [row for row in range(count) for _ in range(width)]
+        rows = _each_repeated(range(count), width)
         slots = list(range(width)) * count
-        cell_units = [u for u in units for _ in range(width)]
+        cell_units = _each_repeated(units, width)
         values = list(map(float, chain.from_iterable(zip(*shown, strict=True))))
     else:
         rows, slots, cell_units, values = [], [], [], []

@@ -20,6 +20,7 @@ from services.product_release.domain.check_report import (
     table_digest,
 )
 from services.product_release.domain.check_results import CheckResult, Offence, verdict
+from services.product_release.domain.differencing import _each_repeated
 from services.product_release.domain.identifiers import identifier_kinds
 from services.product_release.domain.outputs import (
     HIDDEN_ROLES,
@@ -106,7 +107,9 @@ ints = st.one_of(
     st.integers(-(10**20), 10**20),
 )
 texts = st.one_of(
-    st.sampled_from(["", "a", "ab", "'", '"', "a'b", 'a"b', "\\", "\x00\n", "é", "13800138000"]),
+    st.sampled_from(
+        ["", "a", "ab", "'", '"', "a'b", 'a"b', "\\", "\x00\n", "é", "13800138000", "ALL"]
+    ),
     st.text(max_size=6),
 )
 plain_kinds = st.sampled_from(["ints", "texts", "mixed", "bools"])
@@ -228,6 +231,14 @@ def test_EXP_2_the_view_from_columns_has_the_row_by_row_keys_and_units(
         else tuple(whole(row[source]) for row in table.rows)
     )
     assert view.units == expected
+    # margins told from the columns' types are the rows the key-by-key test finds
+    assert view.has_margins() == any(map(view.is_margin, view.keys))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.integers(), st.none())), st.integers(0, 4))
+def test_EXP_2_cells_repeat_each_row_in_order(items: list[int | None], times: int) -> None:
+    assert _each_repeated(items, times) == [item for item in items for _ in range(times)]
 
 
 def test_EXP_2_run_checks_reports_the_row_by_row_digest() -> None:
