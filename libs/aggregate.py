@@ -129,6 +129,29 @@ async def save(
     return saved
 
 
+async def insert_events(
+    ctx: ServiceContext,
+    collection: str,
+    doc: Document,
+    events: Sequence[Staged],
+    *,
+    actor: Actor,
+) -> bool:
+    """Write a new document whose content is ``events`` (staged in its outbox), unless a
+    document of that ``_id`` exists already; returns whether it was written.
+
+    For an aggregate that keeps its events beside itself rather than inside (the
+    transparency log stages a run's events in a document of their own, written after
+    the run is committed, so its head stays small): one ``insert_many``, which neither
+    reads the document back nor fails on an id already written (an idempotent retry of
+    the same write)."""
+    staged = stage(doc, envelopes(ctx, events, actor=actor, subject=str(doc["_id"])))
+    written = await ctx.store.insert_many(collection, [staged]) == 1
+    if written and events:
+        ctx.notify_outbox()
+    return written
+
+
 async def audit(
     ctx: ServiceContext,
     actor: Actor,

@@ -5,7 +5,14 @@ Theory of operation (DIS-3). Collections:
 * ``log_state`` holds one document, ``head``: the committed tree size, the frontier (the
   right edge's complete-subtree hashes, ``domain.transparency_log.Frontier``), leaves
   committed but not yet written out (``pending``), counts per record kind, the storage
-  ``layout`` and the outbox of ``disclosure.published`` events.
+  ``layout`` and ``events_from``: the first leaf whose ``disclosure.published`` event is
+  staged by the write-out (a head written before kept the events of its leaves in its
+  own outbox; ``events_from`` is then its size, so those are not staged twice).
+  ``log_state/events/<first>`` (``EVENTS_PREFIX``, zero-padded first index): the
+  ``disclosure.published`` events of leaves ``first`` to ``end`` (exclusive) in the
+  document's outbox, one document per run written out; the outbox relay publishes and
+  clears them, the small document stays (``end`` tells a later write-out where the
+  next run's events start).
 * ``log_leaves`` (``_id`` = zero-padded index): the record's leaf bytes (its canonical
   JSON, exactly as hashed), its leaf hash, its kind. Served by the entries endpoints.
 * ``log_tiles`` (``_id`` = ``<stratum>/<index>``): the tree's hashes in tiles, after
@@ -26,15 +33,19 @@ Theory of operation (DIS-3). Collections:
   proofs from these nodes.
 
 Appending commits to the head document only (one atomic write with optimistic
-concurrency: the new size, frontier, pending leaves and their events), then writes the
-pending leaves, tiles and record index out with idempotent ``insert_many`` (a partial
-tile by a versioned replace, only ever wider) and, last, raises the *written-out mark*
+concurrency: the new size, frontier and pending leaves), then writes the pending
+leaves, tiles, record index and the run's events out with idempotent ``insert_many`` (a
+partial tile by a versioned replace, only ever wider) and, last, raises the *written-out mark*
 (``log_state/written``: the size written out, a tiny document that only ever grows).
 The head is written once per append: its ``pending`` is not cleared after the write-out,
 the next commit drops the entries below the mark (``written_size``). A crash before the
 mark leaves it behind the head; the next append carries the unwritten entries into its
 own commit and writes them out, or the tree-head signer does — the positions were fixed
-by the commit, so writing them twice writes the same thing.
+by the commit, so writing them twice writes the same thing. The events of a run are
+staged by its write-out, not in the head: the head stays small (it is read and written
+once per append) and no event is published for a leaf before it is committed. An events
+document found written already (a write-out cut after it, or run concurrently) is read
+for its ``end``, and only the events after it are staged, in a document of their own.
 """
 
 from __future__ import annotations
@@ -48,7 +59,7 @@ from typing import Any
 
 import msgspec
 
-from contracts.envelope import Actor
+from contracts.envelope import SYSTEM_ACTOR, Actor
 from contracts.events import DisclosurePublished
 from libs import aggregate
 from libs.service import ServiceContext
@@ -70,6 +81,9 @@ NODES = "log_nodes"
 RECORDS = "log_records"
 TILES = "log_tiles"
 HEAD_ID = "head"
+EVENTS_PREFIX = "events/"
+"""``log_state/events/<first leaf>``: a run's ``disclosure.published`` events."""
+EVENTS_FROM = "events_from"
 WRITTEN_ID = "written"
 """``log_state/written``: ``size``, the leaves written out (leaves, tiles, record index)."""
 LAYOUT = "layout"
@@ -111,7 +125,33 @@ def empty_head() -> Document:
         "pending": [],
         "counts": {},
         LAYOUT: TILED,
+        EVENTS_FROM: 0,
     }
+
+
+def events_from(head: Document) -> int:
+    """The first leaf whose event the write-out stages: a head that does not say so was
+    written when the events rode in the head's own outbox, staged with the commit of
+    every leaf it holds."""
+    value = head.get(EVENTS_FROM)
+    return int(head["size"]) if value is None else int(value)
+
+
+def events_doc_id(first: int) -> str:
+    return f"{EVENTS_PREFIX}{first:012d}"
+
+
+def published_of(leaf: Document) -> DisclosurePublished:
+    """The ``disclosure.published`` event of a leaf document (its title from the record
+    the leaf holds)."""
+    record = json.loads(leaf["leaf"])
+    return DisclosurePublished(
+        record_id=str(leaf["record_id"]),
+        kind=str(leaf["kind"]),
+        title=str(record["title"]),
+        leaf_index=int(leaf["index"]),
+        leaf_hash=str(leaf["leaf_hash"]),
+    )
 
 
 _PENDING_ENCODER = msgspec.json.Encoder()
@@ -541,12 +581,16 @@ class LogReader:
 @dataclass(frozen=True, slots=True)
 class _Commit:
     """A committed head and what of it is to be written out: the leaf documents from
-    index ``first`` on (in order), and the written-out mark as read before the commit."""
+    index ``first`` on (in order), and the written-out mark as read before the commit;
+    ``events``: the events of the leaves from ``events_from`` on (in order), ``None``
+    when they are to be built from the leaves; ``actor``: who staged them."""
 
     head: Document
     first: int
     leaves: list[Document]
     mark: Document | None
+    events: list[DisclosurePublished] | None = None
+    actor: Actor = SYSTEM_ACTOR
 
 
 class StoredLog(LogReader):
@@ -591,7 +635,8 @@ class StoredLog(LogReader):
             entries: list[LogEntry] = []
             pending: list[Any] = list(carried)
             docs: list[Document] = carried_docs
-            staged: list[aggregate.Staged] = []
+            since = events_from(head)
+            published_all = [published_of(d) for d in carried_docs if d["index"] >= since]
             leaf_hash = merkle.leaf_hash
             extended = merkle.extended
             encode = _PENDING_ENCODER.encode
@@ -621,7 +666,7 @@ class StoredLog(LogReader):
                     leaf_index=index,
                     leaf_hash=hex_hash,
                 )
-                staged.append((record.record_id, published))
+                published_all.append(published)
             new_head: Document = {
                 "_id": HEAD_ID,
                 "size": frontier.size,
@@ -629,12 +674,15 @@ class StoredLog(LogReader):
                 "pending": pending,
                 "counts": counts,
                 LAYOUT: head.get(LAYOUT),
+                EVENTS_FROM: since,
             }
-            # Another appender (or the relay) writing first makes the writer decide again.
+            # Another appender (or the relay, clearing events a head written before still
+            # holds) writing first makes the writer decide again.
             saved = await aggregate.save(
-                self._ctx, STATE, new_head, staged, actor=actor, previous=head_doc
+                self._ctx, STATE, new_head, [], actor=actor, previous=head_doc
             )
-            committed[:] = [_Commit(saved, frontier.size - len(docs), docs, mark)]
+            first = frontier.size - len(docs)
+            committed[:] = [_Commit(saved, first, docs, mark, published_all, actor)]
             return entries
 
         try:
@@ -679,7 +727,31 @@ class StoredLog(LogReader):
             RECORDS,
             [{"_id": p["record_id"], "index": p["index"], "kind": p["kind"]} for p in leaves],
         )
+        await self._stage_events(commit, size)
         await self._raise_mark(size, commit.mark)
+
+    async def _stage_events(self, commit: _Commit, size: int) -> None:
+        """Stage the ``disclosure.published`` events of the leaves ``commit`` writes out
+        (those from the head's ``events_from``) in ``log_state/events/<first>``. A
+        document found there already (a write-out cut after writing it, or one running
+        concurrently) holds the events up to its ``end``: the events after it go into a
+        document of their own, so each event is staged once."""
+        store = self._ctx.store
+        since = events_from(commit.head)
+        start = max(commit.first, since)
+        events = commit.events
+        if events is None:
+            events = [published_of(d) for d in commit.leaves if d["index"] >= since]
+        offset = start  # the index of events[0]
+        while start < size:
+            doc: Document = {"_id": events_doc_id(start), "first": start, "end": size}
+            run = [(e.record_id, e) for e in events[start - offset :]]
+            if await aggregate.insert_events(self._ctx, STATE, doc, run, actor=commit.actor):
+                return
+            found = await store.get(STATE, events_doc_id(start))
+            if found is None:  # documents are never deleted
+                raise LogCorrupted(f"the events of leaf {start} vanished while written")
+            start = max(start + 1, int(found["end"]))
 
     async def _raise_mark(self, size: int, mark: Document | None) -> None:
         """Set the written-out mark to ``size`` unless it is there or further already (a
