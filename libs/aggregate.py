@@ -144,8 +144,8 @@ async def insert_events(
     transparency log stages a run's events in a document of their own, written after
     the run is committed, so its head stays small): one ``insert_many``, which neither
     reads the document back nor fails on an id already written (an idempotent retry of
-    the same write)."""
-    staged = stage(doc, envelopes(ctx, events, actor=actor, subject=str(doc["_id"])))
+    the same write). The envelopes are staged encoded (``libs.outbox.stage``)."""
+    staged = stage(doc, envelopes(ctx, events, actor=actor, subject=str(doc["_id"])), encoded=True)
     written = await ctx.store.insert_many(collection, [staged]) == 1
     if written and events:
         ctx.notify_outbox()

@@ -19,7 +19,14 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 
-from contracts.envelope import Envelope, encode, from_builtins, to_builtins
+from contracts.envelope import (
+    Envelope,
+    decode,
+    encode,
+    event_id_text,
+    from_builtins,
+    to_builtins,
+)
 from contracts.topics import partition_key, topic_for
 from libs.bus.port import EventBus, Message
 from libs.store.port import Document, DocumentStore, StoreUnavailable
@@ -30,16 +37,21 @@ log = logging.getLogger(__name__)
 EVENT_TYPE_HEADER = "pdo-event-type"
 
 
-def stage(doc: Document, envelopes: Iterable[Envelope]) -> Document:
-    """Append events to the document's outbox, with the current trace context."""
+def stage(doc: Document, envelopes: Iterable[Envelope], *, encoded: bool = False) -> Document:
+    """Append events to the document's outbox, with the current trace context.
+
+    An entry's ``envelope`` is the envelope as a JSON object, or with ``encoded`` its
+    wire form as one JSON string (``encode``, what the relay publishes): msgspec writes
+    it in C, and the store encodes, checks and decodes one string per event instead of
+    an object tree (a document holding a run of hundreds of events)."""
     outbox: list[dict[str, Any]] = list(doc.get("_outbox", []))
     context: dict[str, str] = {}
     inject_headers(context)  # one trace context for the whole call: injected once
     for envelope in envelopes:
         outbox.append(
             {
-                "event_id": str(envelope.event_id),
-                "envelope": to_builtins(envelope),
+                "event_id": event_id_text(envelope),
+                "envelope": encode(envelope).decode("utf-8") if encoded else to_builtins(envelope),
                 "headers": dict(context),
             }
         )
@@ -48,13 +60,20 @@ def stage(doc: Document, envelopes: Iterable[Envelope]) -> Document:
 
 
 def to_message(entry: dict[str, Any]) -> Message:
-    envelope = from_builtins(entry["envelope"])
+    """The bus message of an outbox entry (its envelope as an object, or encoded)."""
+    staged = entry["envelope"]
+    if isinstance(staged, str):
+        value = staged.encode("utf-8")
+        envelope = decode(value)
+    else:
+        envelope = from_builtins(staged)
+        value = encode(envelope)
     headers = dict(entry.get("headers", {}))
     headers[EVENT_TYPE_HEADER] = envelope.type
     return Message(
         topic=topic_for(envelope.type).name(envelope.region),
         key=partition_key(envelope.type, envelope.subject, envelope.payload),
-        value=encode(envelope),
+        value=value,
         headers=headers,
     )
 

@@ -15,7 +15,7 @@ from libs.bus.consumer import Consumer
 from libs.bus.embedded import EmbeddedBus
 from libs.bus.inbox import Inbox
 from libs.bus.port import Message
-from libs.outbox import OutboxRelay, stage
+from libs.outbox import OutboxRelay, stage, to_message
 from libs.store.sqlite import SqliteDocumentStore
 from tests.support.platform import eventually
 
@@ -186,4 +186,21 @@ async def test_a_refused_publish_is_one_error_a_failure_signal_and_no_lost_event
     assert relay.failure is None
     assert await store.with_outbox("orgs", 10) == []
     assert [decode(m.value).event_id for m in bus.read_topic(topic)] == [env.event_id]
+    await store.close()
+
+
+async def test_an_encoded_entry_is_published_as_the_object_entry_is(tmp_path: Path) -> None:
+    """``stage(..., encoded=True)`` keeps the envelope's wire form as one string; stored
+    and read back, it becomes the same message as the entry staged as an object."""
+    store = SqliteDocumentStore(tmp_path / "svc.sqlite")
+    env = _event("org-1")
+    await store.insert("plain", stage({"_id": "a"}, [env]))
+    await store.insert("encoded", stage({"_id": "a"}, [env], encoded=True))
+    (plain,) = (await store.with_outbox("plain", 10))[0]["_outbox"]
+    (staged,) = (await store.with_outbox("encoded", 10))[0]["_outbox"]
+    assert isinstance(plain["envelope"], dict)
+    assert staged["envelope"] == encode(env).decode("utf-8")
+    assert staged["event_id"] == plain["event_id"] == str(env.event_id)
+    assert to_message(staged) == to_message(plain)
+    assert decode(to_message(staged).value) == env
     await store.close()

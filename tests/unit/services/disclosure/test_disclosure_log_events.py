@@ -11,8 +11,9 @@ from typing import Any, cast
 
 import pytest
 
-from contracts.envelope import SYSTEM_ACTOR, from_builtins, new_envelope, to_builtins
+from contracts.envelope import SYSTEM_ACTOR, decode, new_envelope, to_builtins
 from contracts.events import DisclosurePublished
+from libs.outbox import to_message
 from libs.store.port import Document, DocumentStore
 from libs.store.sqlite import SqliteDocumentStore
 from services.disclosure.adapters.log_repository import (
@@ -50,7 +51,7 @@ async def _published(store: SqliteDocumentStore) -> list[tuple[str, DisclosurePu
     found: list[tuple[str, DisclosurePublished]] = []
     for doc in await store.with_outbox(STATE, 0):
         for entry in doc["_outbox"]:
-            envelope = from_builtins(entry["envelope"])
+            envelope = decode(to_message(entry).value)  # what the relay publishes
             assert isinstance(envelope.payload, DisclosurePublished)
             assert entry["event_id"] == str(envelope.event_id)
             found.append((envelope.subject, envelope.payload))
@@ -89,6 +90,7 @@ async def test_DIS_3_a_runs_events_are_staged_beside_the_head_one_per_record(
         ("events/000000000000", 0, 300),
         ("events/000000000300", 300, 520),
     ]
+    assert all(isinstance(e["envelope"], str) for d in runs for e in d["_outbox"])  # encoded
     await store.close()
 
 
