@@ -603,6 +603,10 @@ class StoredLog(LogReader):
         """What this process last committed, until written out."""
         self._written_tiles: dict[str, tuple[int, int]] = {}
         """Partial tiles this process wrote: their stored version and width."""
+        self._head: Document | None = None
+        """The head as this process last wrote it (the store's answer to the write): the
+        next append decides on it without reading the head again. If anyone wrote the
+        head since, the write at its version is refused and the head is read."""
 
     # -- appending --------------------------------------------------------------------
 
@@ -617,7 +621,9 @@ class StoredLog(LogReader):
         async def attempt() -> list[LogEntry]:
             # The head is read before the mark and the record index: an entry dropped
             # from ``pending`` is below the mark, and in ``log_records``, by then.
-            head_doc = await store.get(STATE, HEAD_ID)
+            head_doc, self._head = self._head, None  # only the first attempt trusts it
+            if head_doc is None:
+                head_doc = await store.get(STATE, HEAD_ID)
             head = head_doc or empty_head()
             mark = await store.get(STATE, WRITTEN_ID)
             written = written_size(head, mark)
@@ -681,6 +687,7 @@ class StoredLog(LogReader):
             saved = await aggregate.save(
                 self._ctx, STATE, new_head, [], actor=actor, previous=head_doc
             )
+            self._head = saved
             first = frontier.size - len(docs)
             committed[:] = [_Commit(saved, first, docs, mark, published_all, actor)]
             return entries

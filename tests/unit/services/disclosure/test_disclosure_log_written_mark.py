@@ -177,3 +177,36 @@ async def test_DIS_3_a_warmed_reader_serves_proofs_without_reading(tmp_path: Pat
     small = LogReader(cast(DocumentStore, CountingStore(store)), cache_tiles=10)
     assert await small.warm(size) == 10 + 2 + 1  # the upper strata, bottom tiles that fit
     await store.close()
+
+
+class HeadReads(CountingStore):
+    """Counts the reads of the head document."""
+
+    def __init__(self, inner: DocumentStore) -> None:
+        super().__init__(inner)
+        self.head_reads = 0
+
+    async def get(self, collection: str, doc_id: str) -> Document | None:
+        self.head_reads += collection == STATE and doc_id == HEAD_ID
+        return await super().get(collection, doc_id)
+
+
+async def test_DIS_3_an_appender_decides_on_the_head_it_wrote_unless_another_wrote_since(
+    tmp_path: Path,
+) -> None:
+    store = SqliteDocumentStore(tmp_path / "d.sqlite")
+    one, other = HeadReads(store), HeadReads(store)
+    first, second = _log(cast(DocumentStore, one)), _log(cast(DocumentStore, other))
+    await first.append([record(i) for i in range(0, 100)], actor=SYSTEM_ACTOR)
+    await first.append([record(i) for i in range(100, 200)], actor=SYSTEM_ACTOR)
+    assert one.head_reads == 1  # the second append decided on the head it had written
+    await second.append([record(i) for i in range(150, 300)], actor=SYSTEM_ACTOR)
+    # ``first`` holds the head at 200 leaves: its write is refused, it reads and decides again.
+    added = await first.append([record(i) for i in range(250, 400)], actor=SYSTEM_ACTOR)
+    assert [e.index for e in added] == list(range(300, 400))
+    assert one.head_reads == 2
+    assert await first.size() == 400
+    entries = [await first.entry(i) for i in range(400)]
+    assert [e.record_id for e in entries if e] == [record(i).record_id for i in range(400)]
+    await check_log(LogReader(store), leaf_hashes(400), 400, random.Random(6))
+    await store.close()
