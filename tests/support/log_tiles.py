@@ -9,8 +9,10 @@ import random
 from collections.abc import Mapping
 from typing import Any, cast
 
-from contracts.envelope import SYSTEM_ACTOR
+from contracts.envelope import SYSTEM_ACTOR, decode
+from contracts.events import DisclosurePublished
 from libs.clock import SystemClock
+from libs.outbox import to_message
 from libs.service import ServiceContext
 from libs.store.port import Document, DocumentStore
 from services.disclosure.adapters.log_repository import (
@@ -278,3 +280,22 @@ class TileLogContract:
         for tile, rows in want.items():
             doc = await store.get(TILES, tile_doc_id(tile))
             assert doc is not None and tile_rows_of(doc) == rows, tile
+
+    async def test_DIS_3_a_runs_events_are_staged_beside_the_head_and_cleared(
+        self, store: DocumentStore
+    ) -> None:
+        stored = StoredLog(context(store))
+        await stored.append([record(i) for i in range(300)], actor=SYSTEM_ACTOR)
+        await stored.append([record(i) for i in range(200, 450)], actor=SYSTEM_ACTOR)
+        runs = await store.with_outbox(STATE, 0)
+        assert [d["_id"] for d in runs] == ["events/000000000000", "events/000000000300"]
+        published = [decode(to_message(e).value) for d in runs for e in d["_outbox"]]
+        payloads = [e.payload for e in published]
+        assert all(isinstance(p, DisclosurePublished) for p in payloads)
+        assert [cast(DisclosurePublished, p).leaf_index for p in payloads] == list(range(450))
+        assert [e.subject for e in published] == [record(i).record_id for i in range(450)]
+        for doc in runs:
+            await store.clear_outbox(STATE, doc["_id"], [e["event_id"] for e in doc["_outbox"]])
+        assert await store.with_outbox(STATE, 0) == []
+        head = await store.get(STATE, HEAD_ID)
+        assert head is not None and head["_outbox"] == [] and head["size"] == 450
