@@ -77,6 +77,7 @@ from libs.store.port import (
     DuplicateDocument,
     StoreUnavailable,
     VersionConflict,
+    check_field_name,
 )
 
 log = logging.getLogger(__name__)
@@ -526,22 +527,11 @@ def _listed(entry: object, drop: frozenset[str]) -> bool:
     return isinstance(entry, dict) and entry.get("event_id") in drop
 
 
-def _check_field(field: str) -> None:
-    if (
-        not isinstance(field, str)
-        or not field
-        or field.startswith("$")
-        or any(c in field for c in '."')
-        or not field.isprintable()
-    ):
-        raise ValueError(f"unsupported field name {field!r}")
-
-
 def _filter(where: Mapping[str, Any] | None) -> Document:
     """The MongoDB filter of a port filter, refusing what the SQLite adapter cannot do."""
     query: Document = {}
     for field, value in (where or {}).items():
-        _check_field(field)
+        check_field_name(field)
         if isinstance(value, Mapping):
             if set(value) != {"$in"} or not isinstance(value["$in"], list | tuple):
                 raise ValueError(f"unsupported filter on {field!r}: only equality and $in")
@@ -559,7 +549,7 @@ def _filter(where: Mapping[str, Any] | None) -> Document:
 def _sort_keys(sort: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
     keys: list[tuple[str, int]] = []
     for field, direction in sort:
-        _check_field(field)
+        check_field_name(field)
         if direction not in (1, -1):
             raise ValueError(f"sort direction of {field!r} must be 1 or -1")
         keys.append((field, direction))

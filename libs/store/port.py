@@ -104,3 +104,17 @@ class DocumentStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def check_field_name(field: str) -> None:
+    """Refuse a field name a query may not use: empty, not text, an operator (``$``), a
+    path (``.``), a quote or an unprintable character. Both adapters check the same, so
+    a query refused on one backend is refused on the other."""
+    if (
+        not isinstance(field, str)
+        or not field
+        or field.startswith("$")
+        or any(c in field for c in '."')
+        or not field.isprintable()
+    ):
+        raise ValueError(f"unsupported field name {field!r}")

@@ -88,6 +88,7 @@ from libs.store.port import (
     DuplicateDocument,
     StoreUnavailable,
     VersionConflict,
+    check_field_name,
 )
 
 Scalar = str | int | float | bool | None
@@ -702,14 +703,7 @@ def _listed(entry: object, drop: frozenset[str]) -> bool:
 
 def _path(field: str) -> str:
     """The SQL literal of the JSON path of a top-level field."""
-    if (
-        not isinstance(field, str)
-        or not field
-        or field.startswith("$")
-        or any(c in field for c in '."')
-        or not field.isprintable()
-    ):
-        raise ValueError(f"unsupported field name {field!r}")
+    check_field_name(field)
     return "'$.\"" + field.replace("'", "''") + "\"'"
 
 
