@@ -30,7 +30,13 @@ from contracts.envelope import (
 from contracts.topics import partition_key, topic_for
 from libs.bus.port import EventBus, Message
 from libs.store.port import Document, DocumentStore, StoreUnavailable
-from libs.telemetry import extract_context, inject_headers, publish_span, tracer
+from libs.telemetry import (
+    active_exporters,
+    extract_context,
+    inject_headers,
+    publish_span,
+    tracer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +346,12 @@ class OutboxRelay:
         return done
 
     async def _publish(self, messages: list[Message]) -> None:
+        if not active_exporters():
+            # No exporter: a span per record would be made and dropped (its cost was
+            # ~9% of the server's time under the concurrent bench). The records keep
+            # the trace context ``stage`` wrote, so consumers still continue the trace.
+            await self._bus.publish_many(messages)
+            return
         with contextlib.ExitStack() as spans:
             # Each publish span continues the trace of the command that staged the event
             # and writes its own context into the headers the consumers will extract.
