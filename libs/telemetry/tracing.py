@@ -106,6 +106,9 @@ class _SwitchableSpanProcessor(SpanProcessor):
         self._lock = threading.Lock()
         self._slots: dict[str, tuple[object, SpanExporter, SpanProcessor]] = {}
         self._active: tuple[SpanProcessor, ...] = ()
+        self._exporters: tuple[SpanExporter, ...] = ()
+        """Snapshot of the attached exporters, OTLP first: read on every store call, so
+        without the lock or a sort (issue 14: ~4% of the server's time)."""
 
     def slot_key(self, slot: str) -> object | None:
         """The identity (endpoint or exporter) attached in ``slot``, if any."""
@@ -121,7 +124,7 @@ class _SwitchableSpanProcessor(SpanProcessor):
         with self._lock:
             old = self._slots.get(slot)
             self._slots[slot] = (key, exporter, processor)
-            self._active = tuple(p for _, _, p in self._slots.values())
+            self._snapshot()
         if old is not None:
             old[2].shutdown()
 
@@ -130,14 +133,18 @@ class _SwitchableSpanProcessor(SpanProcessor):
         with self._lock:
             old = [p for _, _, p in self._slots.values()]
             self._slots.clear()
-            self._active = ()
+            self._snapshot()
         for processor in old:
             processor.shutdown()
 
+    def _snapshot(self) -> None:
+        """Refresh the tuples readers take (called with the lock held)."""
+        self._active = tuple(p for _, _, p in self._slots.values())
+        self._exporters = tuple(self._slots[slot][1] for slot in sorted(self._slots, reverse=True))
+
     def exporters(self) -> tuple[SpanExporter, ...]:
         """The exporters currently attached, OTLP first."""
-        with self._lock:
-            return tuple(self._slots[slot][1] for slot in sorted(self._slots, reverse=True))
+        return self._exporters
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         scope = span.instrumentation_scope
