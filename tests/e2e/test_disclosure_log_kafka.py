@@ -4,7 +4,6 @@ proofs out over public HTTP, checked the way ``pdo verify`` checks them."""
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from services.disclosure.domain.transparency_log import (
 )
 from tests.support.disclosure import public_events, resource_registered
 from tests.support.platform import distributed, eventually, keyring
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 
@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 async def test_DIS_3_the_log_runs_on_kafka_and_mongo(
     tmp_path: Path, kafka_bootstrap: str, mongo_uri: str
 ) -> None:
-    region = f"{random.randint(11, 65)}{random.randint(1, 99):02d}00"
+    region = fresh_region()
     p = distributed(
         tmp_path,
         ("disclosure",),

@@ -20,8 +20,8 @@ from libs.clock import FixedClock
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from libs.secrets.keyring import LocalKeyring
-from tests.integration.test_resource_flow_kafka import fresh_region
 from tests.support.platform import eventually, keyring, resource_body, settings
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 

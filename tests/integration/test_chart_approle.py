@@ -20,9 +20,9 @@ from libs.auth.principal import Principal
 from libs.auth.tokens import TokenIssuer
 from libs.clock import SystemClock
 from tests.infra.servers import free_port
-from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.chart import documents, local, render, resolve_env
 from tests.support.platform import TAX, resource_body
+from tests.support.regions import fresh_region
 from tests.support.vault_server import VaultStub, vault_server
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]

@@ -26,8 +26,8 @@ from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
 from libs.bus.provision import plan
 from tests.infra.servers import KafkaServer, free_port
-from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.chart import REPO
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka]
 JARS = (

@@ -49,11 +49,11 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from libs.clock import FixedClock
 from libs.secrets.keyring import LocalKeyring
 from tests.e2e.test_identity_lifecycle_embedded import PASSWORD
-from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.integration.test_lifecycle_kafka import START, kafka_events
 from tests.support.chart import REPO, documents, local, render, resolve_env
 from tests.support.full_path import source_env
 from tests.support.lifecycle import Lifecycle, LifecyclePath
+from tests.support.regions import fresh_region
 from tests.support.sandbox_broker import sandbox_root
 from tests.support.vault_server import VaultStub, vault_server
 

@@ -40,8 +40,8 @@ from tests.e2e.test_identity_lifecycle_embedded import EXCHANGE_CODE
 from tests.infra import servers
 from tests.infra.servers import KafkaServer, free_port
 from tests.integration.test_exchange_kafka import produce
-from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.platform import distributed, eventually, keyring, token
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 

@@ -33,8 +33,8 @@ from contracts.topics import topic_for
 from libs.auth.principal import Principal
 from libs.http.gateway import gateway
 from tests.e2e.test_identity_lifecycle_embedded import EXCHANGE_CODE
-from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.platform import distributed, eventually, keyring, token
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 

@@ -18,8 +18,8 @@ from libs.auth.principal import Principal
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from tests.infra.servers import KafkaServer, MongoWireServer
-from tests.integration.test_resource_flow_kafka import fresh_region
 from tests.support.platform import distributed, eventually, keyring, resource_body, token
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 

@@ -21,9 +21,9 @@ from contracts.topics import topic_for
 from libs.clock import FixedClock
 from libs.http.gateway import gateway
 from libs.runtime import Platform
-from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.full_path import SERVICES, FullPath, scenario_to_metered_call, source_env
 from tests.support.platform import keyring, settings
+from tests.support.regions import fresh_region
 from tests.support.sandbox_broker import sandbox_root
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]

@@ -8,7 +8,6 @@ an event id, which consumers drop, never a second distinct event."""
 
 from __future__ import annotations
 
-import random
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,6 @@ from libs.clock import FixedClock
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from libs.secrets.keyring import LocalKeyring
-from services.identity.domain.region import PROVINCES
 from tests.e2e.test_identity_lifecycle_embedded import (
     OPERATOR_CODE,
     START,
@@ -31,6 +29,7 @@ from tests.e2e.test_identity_lifecycle_embedded import (
     today,
 )
 from tests.support.platform import keyring, settings
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
 
@@ -43,12 +42,6 @@ EXPECTED = [
     "agreement.reinstated",
     "agreement.terminated",
 ]
-
-
-def fresh_region() -> str:
-    """A region of its own per test (a known province outside Shandong, any city)."""
-    province = random.choice(sorted(p for p in PROVINCES if p not in ("37", "71", "81", "82")))
-    return f"{province}{random.randint(1, 99):02d}00"
 
 
 def identity_process(

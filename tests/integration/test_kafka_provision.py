@@ -23,7 +23,7 @@ from libs.bus.kafka import KafkaBus, KafkaCredentials
 from libs.bus.port import Message
 from libs.bus.provision import consumer_group, plan
 from tests.infra.servers import ACL_TEST_REGION, SASL_TEST_USERS, KafkaServer
-from tests.integration.test_resource_flow_kafka import fresh_region
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka]
 REPO = Path(__file__).resolve().parents[2]

@@ -21,10 +21,10 @@ from contracts.topics import topic_for
 from libs.clock import FixedClock
 from libs.http.gateway import gateway
 from libs.runtime import Platform
-from tests.integration.test_identity_lifecycle_kafka import fresh_region
 from tests.support.full_path import source_env
 from tests.support.lifecycle import SERVICES, Events, Lifecycle, LifecyclePath
 from tests.support.platform import keyring, settings
+from tests.support.regions import fresh_region
 from tests.support.sandbox_broker import sandbox_root
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]

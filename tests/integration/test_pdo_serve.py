@@ -24,9 +24,9 @@ from libs.auth.tokens import TokenIssuer
 from libs.bus.provision import consumer_group
 from libs.clock import SystemClock
 from tests.infra.servers import free_port
-from tests.integration.test_resource_flow_kafka import fresh_region
 from tests.support.kafka_topics import provision_region
 from tests.support.platform import TAX, resource_body
+from tests.support.regions import fresh_region
 from tests.support.vault_server import VaultStub, vault_server
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]

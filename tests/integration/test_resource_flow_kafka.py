@@ -4,7 +4,6 @@ through the real Kafka broker; driven through their public HTTP APIs."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -18,13 +17,9 @@ from libs.auth.principal import Principal
 from libs.http.gateway import gateway
 from libs.runtime import Platform
 from tests.support.platform import distributed, eventually, keyring, resource_body, token
+from tests.support.regions import fresh_region
 
 pytestmark = [pytest.mark.kafka, pytest.mark.mongo]
-
-
-def fresh_region() -> str:
-    """A region of its own per test, so topics and databases never collide."""
-    return f"{random.randint(11, 65)}{random.randint(1, 99):02d}00"
 
 
 class Mesh:
